@@ -1,0 +1,117 @@
+"""INSERT, UPDATE and DELETE: parameters from the columns they fill, RETURNING columns."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from .. import ir
+from ..errors import Located
+from .scope import Scope, Source
+
+if TYPE_CHECKING:
+    from .statements import Analyzer, Output
+
+
+def analyze_dml(an: "Analyzer", node: exp.Expression, scope: Scope) -> "list[Output]":
+    table, alias = an.target(node)
+    target = Source(alias, an.table_columns(table), table=table.name)
+    if isinstance(node, exp.Insert):
+        _insert(an, node, scope, target)
+    elif isinstance(node, exp.Update):
+        _update(an, node, scope, target)
+    else:
+        _delete(an, node, scope, target)
+    returning = node.args.get("returning")
+    if returning is None:
+        return []
+    ret_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[target])
+    if isinstance(node, exp.Update):
+        ret_scope.sources += scope.sources[1:]
+    outputs = []
+    for item in returning.expressions:
+        outputs.extend(an.projection(item, ret_scope))
+    return outputs
+
+
+def _column(an: "Analyzer", target: Source, node: exp.Expression) -> tuple[str, ir.Typed]:
+    name = node.name if isinstance(node, (exp.Column, exp.Identifier)) else node.sql()
+    col = target.find(name)
+    if col is None:
+        raise Located(f"table {target.table} has no column named {name}", an.offset_of(node))
+    return col.name, col.typed
+
+
+def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> None:
+    schema = node.this
+    if isinstance(schema, exp.Schema) and schema.expressions:
+        columns = [_column(an, target, c) for c in schema.expressions]
+    else:
+        columns = [(c.name, c.typed) for c in target.columns if not c.hidden]
+    source = node.args.get("expression")
+    if isinstance(source, exp.Values):
+        for row in source.expressions:
+            values = row.expressions if isinstance(row, exp.Tuple) else [row]
+            if len(values) != len(columns):
+                raise Located(f"{len(values)} values for {len(columns)} columns", an.offset_of(row))
+            for (name, typed), value in zip(columns, values):
+                an.bind(value, typed, name)
+                an.type_of(value, scope)
+    elif source is not None:
+        outputs = an.outputs(source, scope)
+        if len(outputs) != len(columns):
+            raise Located(f"{len(outputs)} values for {len(columns)} columns", an.offset_of(source))
+    conflict = node.args.get("conflict")
+    if conflict is not None:
+        excluded = Source("excluded", list(target.columns))
+        conflict_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[target, excluded])
+        for key in conflict.args.get("conflict_keys") or []:
+            an.type_of(key.this if isinstance(key, exp.Ordered) else key, Scope(sources=[target]))
+        for assignment in conflict.expressions or []:
+            _assign(an, assignment, conflict_scope, target)
+        where = conflict.args.get("where")
+        if where is not None:
+            an.type_of(where.this if isinstance(where, exp.Where) else where, conflict_scope)
+
+
+def _assign(an: "Analyzer", assignment: exp.Expression, scope: Scope, target: Source) -> None:
+    if not isinstance(assignment, exp.EQ):
+        an.type_of(assignment, scope)
+        return
+    left = assignment.this
+    if isinstance(left, exp.Tuple):  # SET (a, b) = (?, ?)
+        names = [_column(an, target, c) for c in left.expressions]
+        right = assignment.expression
+        values = right.expressions if isinstance(right, exp.Tuple) else []
+        for (name, typed), value in zip(names, values):
+            an.bind(value, typed, name)
+        an.type_of(right, scope)
+        return
+    name, typed = _column(an, target, left)
+    an.bind(assignment.expression, typed, name)
+    an.type_of(assignment.expression, scope)
+
+
+def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> None:
+    scope.sources.append(target)
+    from_ = node.args.get("from_")
+    if from_ is not None:
+        holder = exp.Select(from_=from_, joins=from_.args.get("joins"))
+        an.from_clause(holder, scope)
+    for join in node.args.get("joins") or []:
+        an.from_clause(exp.Select(joins=[join]), scope)
+    for assignment in node.expressions:
+        _assign(an, assignment, scope, target)
+    where = node.args.get("where")
+    if where is not None:
+        an.type_of(where.this, scope)
+    an.limits(node, scope)
+
+
+def _delete(an: "Analyzer", node: exp.Delete, scope: Scope, target: Source) -> None:
+    scope.sources.append(target)
+    where = node.args.get("where")
+    if where is not None:
+        an.type_of(where.this, scope)
+    an.limits(node, scope)

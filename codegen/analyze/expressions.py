@@ -1,0 +1,451 @@
+"""Types and nullability of expressions, and of parameters from their context.
+
+Nullability is worked out here, not by sqlglot: a column is as nullable as
+its declaration and its source (an outer join's optional side is nullable);
+operators propagate NULL; COALESCE is non-null when any argument is; CASE is
+nullable when any branch or a missing ELSE is; scalar subqueries can return
+no row. A parameter takes the type, nullability and name of what it is
+compared with, assigned to or inserted into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from sqlglot import exp
+
+from .. import ir
+from ..catalog import sqlite_types
+from ..errors import Located
+from ..placeholders import PLACEHOLDER
+from . import functions
+from .scope import Scope, identifier_offset
+
+if TYPE_CHECKING:
+    pass
+
+INT = ir.Typed(ir.ValueType(ir.INT), False)
+BOOL = ir.Typed(ir.ValueType(ir.BOOL), False)
+STR = ir.Typed(ir.ValueType(ir.STR), False)
+FLOAT = ir.Typed(ir.ValueType(ir.FLOAT), False)
+NULL = ir.Typed(ir.ValueType(ir.ANY), True)
+ANY = ir.Typed(ir.ValueType(ir.ANY), False)
+
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Like,
+               exp.ILike, exp.Glob, exp.RegexpLike, exp.Is)
+SIBLING_TYPED = (exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least)
+ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.BitwiseAnd, exp.BitwiseOr,
+              exp.BitwiseXor, exp.BitwiseLeftShift, exp.BitwiseRightShift)
+
+
+@dataclass
+class ParamInfo:
+    index: int
+    explicit_name: str | None
+    forced_nullable: bool = False
+    slice: bool = False
+    hints: list[tuple[ir.Typed, str | None]] = field(default_factory=list)
+    seen: bool = False
+
+    def typed(self) -> ir.Typed:
+        known = [t for t, _ in self.hints if t.type.base != ir.ANY or t.type.model]
+        chosen = known[0] if known else (self.hints[0][0] if self.hints else ANY)
+        nullable = self.forced_nullable or any(t.nullable for t, _ in self.hints)
+        return ir.Typed(chosen.type, nullable)
+
+    def name_hint(self) -> str | None:
+        if self.explicit_name:
+            return self.explicit_name
+        return next((n for _, n in self.hints if n), None)
+
+
+def merge(a: ir.Typed, b: ir.Typed) -> ir.Typed:
+    """The type of a value that is either a or b (CASE branches, UNION columns)."""
+    return ir.Typed(merge_types(a.type, b.type, a.nullable and a.type.base == ir.ANY,
+                                b.nullable and b.type.base == ir.ANY), a.nullable or b.nullable)
+
+
+def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_null: bool = False) -> ir.ValueType:
+    if a_is_null and not b_is_null:
+        return b
+    if b_is_null and not a_is_null:
+        return a
+    if a == b:
+        return a
+    if a.base == b.base and a.base != ir.ANY and not a.model and not b.model:
+        if a.literals and b.literals:
+            return ir.ValueType(a.base, tuple(dict.fromkeys(a.literals + b.literals)))
+        return ir.ValueType(a.base, dims=a.dims) if a.dims == b.dims else ir.ValueType(ir.ANY)
+    numeric = {ir.INT, ir.FLOAT, ir.BOOL}
+    if a.base in numeric and b.base in numeric and not a.dims and not b.dims:
+        return ir.ValueType(ir.FLOAT if ir.FLOAT in (a.base, b.base) else ir.INT)
+    return ir.ValueType(ir.ANY)
+
+
+def _numeric(a: ir.Typed, b: ir.Typed) -> ir.ValueType:
+    bases = {a.type.base, b.type.base}
+    if ir.FLOAT in bases:
+        return ir.ValueType(ir.FLOAT)
+    if ir.DECIMAL in bases and bases <= {ir.DECIMAL, ir.INT, ir.BOOL}:
+        return ir.ValueType(ir.DECIMAL)
+    if bases <= {ir.INT, ir.BOOL}:
+        return ir.ValueType(ir.INT)
+    if ir.INTERVAL in bases or ir.DATETIME in bases or ir.DATETIME_TZ in bases or ir.DATE in bases:
+        return ir.ValueType(ir.ANY)
+    return ir.ValueType(ir.ANY)
+
+
+def placeholder_index(node: exp.Expression) -> int | None:
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(node, exp.Placeholder) and str(node.name).startswith(PLACEHOLDER):
+        try:
+            return int(str(node.name)[len(PLACEHOLDER):])
+        except ValueError:
+            return None
+    return None
+
+
+class ExpressionTyping:
+    """Mixin: needs self.params, self.engine, self.offset_of(node), self.query_columns(...)."""
+
+    engine: str
+    params: dict[int, ParamInfo]
+    offset_of: Callable[[exp.Expression], int | None]
+
+    def query_columns(self, node: exp.Expression, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
+        raise NotImplementedError
+
+    # -- parameters ------------------------------------------------------------
+    def bind(self, node: exp.Expression, typed: ir.Typed, name: str | None) -> bool:
+        """Give a parameter the type of its context; True when node is a parameter."""
+        index = placeholder_index(node)
+        if index is None:
+            return False
+        info = self.params[index]
+        info.hints.append((typed, name))
+        return True
+
+    def context_name(self, node: exp.Expression) -> str | None:
+        node = node.unnest() if isinstance(node, exp.Paren) else node
+        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            return node.name
+        if isinstance(node, (exp.Cast, exp.TryCast)):
+            return self.context_name(node.this)
+        return None
+
+    def bind_pair(self, left: exp.Expression, right: exp.Expression, scope: Scope) -> None:
+        """Comparison-like pairs: each side's parameter takes the other side's type."""
+        if placeholder_index(left) is not None and placeholder_index(right) is None:
+            self.bind(left, self.context_type(right, scope), self.context_name(right))
+        elif placeholder_index(right) is not None and placeholder_index(left) is None:
+            self.bind(right, self.context_type(left, scope), self.context_name(left))
+
+    def context_type(self, node: exp.Expression, scope: Scope) -> ir.Typed:
+        """What a parameter compared with node should be: a column's declared type and
+        nullability (an outer join making the column nullable is no reason to pass NULL)."""
+        inner = node.unnest() if isinstance(node, exp.Paren) else node
+        if isinstance(inner, exp.Column) and not isinstance(inner.this, exp.Star):
+            try:
+                _, col = scope.resolve(inner, None)
+                return col.typed
+            except Located:
+                pass
+        return self.type_of(node, scope)
+
+    # -- expressions -----------------------------------------------------------
+    def type_of(self, node: exp.Expression, scope: Scope) -> ir.Typed:
+        index = placeholder_index(node)
+        if index is not None:
+            info = self.params[index]
+            info.seen = True
+            return info.typed() if info.hints else ir.Typed(ANY.type, info.forced_nullable)
+        handler = getattr(self, "_t_" + type(node).__name__, None)
+        if handler is not None:
+            return handler(node, scope)  # type: ignore[no-any-return]
+        if isinstance(node, COMPARISONS):
+            return self._comparison(node, scope)
+        if isinstance(node, ARITHMETIC):
+            return self._arithmetic(node, scope)
+        if isinstance(node, (exp.Func, exp.Anonymous)):
+            return self._call(node, scope)
+        if isinstance(node, exp.Unary):
+            return self.type_of(node.this, scope)
+        # Unknown node kinds: type their children (params, subqueries, names must still
+        # be checked), and say honestly that the result is not known.
+        for child in node.iter_expressions():
+            self.type_of(child, scope)
+        return NULL
+
+    def _t_Column(self, node: exp.Column, scope: Scope) -> ir.Typed:
+        if isinstance(node.this, exp.Star):
+            raise Located("a `*` is only allowed in a result column list", self.offset_of(node))
+        if not node.table and node.name.lower() in scope.aliases and not _in_scope(scope, node.name):
+            return scope.aliases[node.name.lower()]
+        try:
+            src, col = scope.resolve(node, self.offset_of(node))
+        except Located:
+            if not node.table and node.name.lower() in _all_aliases(scope):
+                return _all_aliases(scope)[node.name.lower()]
+            if self.engine == "sqlite" and node.this.args.get("quoted") and not node.table \
+                    and isinstance(node.this, exp.Identifier) and getattr(self, "dq_fallback", False):
+                return STR  # SQLite reads an unknown "name" as the string 'name'
+            raise
+        return src.typed(col)
+
+    def _t_Dot(self, node: exp.Dot, scope: Scope) -> ir.Typed:
+        return NULL
+
+    def _t_Identifier(self, node: exp.Identifier, scope: Scope) -> ir.Typed:
+        return self._t_Column(exp.Column(this=node), scope)
+
+    def _t_Literal(self, node: exp.Literal, scope: Scope) -> ir.Typed:
+        if node.is_string:
+            return STR
+        text = str(node.this)
+        return INT if text.lstrip("-+").isdigit() or text.lower().startswith("0x") else FLOAT
+
+    def _t_Null(self, node: exp.Null, scope: Scope) -> ir.Typed:
+        return NULL
+
+    def _t_Boolean(self, node: exp.Boolean, scope: Scope) -> ir.Typed:
+        return BOOL
+
+    def _t_Paren(self, node: exp.Paren, scope: Scope) -> ir.Typed:
+        return self.type_of(node.this, scope)
+
+    def _t_Alias(self, node: exp.Alias, scope: Scope) -> ir.Typed:
+        return self.type_of(node.this, scope)
+
+    def _t_Neg(self, node: exp.Neg, scope: Scope) -> ir.Typed:
+        return self.type_of(node.this, scope)
+
+    def _t_Collate(self, node: exp.Collate, scope: Scope) -> ir.Typed:
+        return self.type_of(node.this, scope)
+
+    def _t_Not(self, node: exp.Not, scope: Scope) -> ir.Typed:
+        inner = self.type_of(node.this, scope)
+        return ir.Typed(BOOL.type, inner.nullable)
+
+    def _t_And(self, node: exp.Connector, scope: Scope) -> ir.Typed:
+        left, right = self.type_of(node.left, scope), self.type_of(node.right, scope)
+        return ir.Typed(BOOL.type, left.nullable or right.nullable)
+
+    _t_Or = _t_And
+    _t_Xor = _t_And
+
+    def _t_DPipe(self, node: exp.DPipe, scope: Scope) -> ir.Typed:
+        parts = [self.type_of(part, scope) for part in (node.left, node.right)]
+        return ir.Typed(STR.type, any(p.nullable for p in parts))
+
+    def _comparison(self, node: exp.Binary, scope: Scope) -> ir.Typed:
+        left, right = node.left, node.right
+        if isinstance(node, exp.Is):
+            self.bind(left, ir.Typed(self.type_of(left, scope).type, True), self.context_name(right))
+            if placeholder_index(left) is None:
+                self.bind(right, NULL, None)
+            self.type_of(left, scope)
+            self.type_of(right, scope)
+            return BOOL
+        if isinstance(node, (exp.Like, exp.ILike, exp.Glob)):
+            self.bind(right, ir.Typed(STR.type, self.type_of(left, scope).nullable), self.context_name(left))
+        self.bind_pair(left, right, scope)
+        a, b = self.type_of(left, scope), self.type_of(right, scope)
+        if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
+            return BOOL
+        return ir.Typed(BOOL.type, a.nullable or b.nullable)
+
+    def _arithmetic(self, node: exp.Binary, scope: Scope) -> ir.Typed:
+        self.bind_pair(node.left, node.right, scope)
+        a, b = self.type_of(node.left, scope), self.type_of(node.right, scope)
+        result = _numeric(a, b)
+        nullable = a.nullable or b.nullable
+        if isinstance(node, (exp.Div, exp.Mod, exp.IntDiv)) and self.engine == "sqlite":
+            # SQLite yields NULL for a division by zero instead of failing.
+            divisor = node.right.unnest() if isinstance(node.right, exp.Paren) else node.right
+            if not (isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.this or 0) != 0):
+                nullable = True
+        if isinstance(node, (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseLeftShift,
+                             exp.BitwiseRightShift)):
+            result = ir.ValueType(ir.INT)
+        return ir.Typed(result, nullable)
+
+    def _t_Between(self, node: exp.Between, scope: Scope) -> ir.Typed:
+        subject = self.context_type(node.this, scope)
+        name = self.context_name(node.this)
+        for bound in ("low", "high"):
+            self.bind(node.args[bound], subject, name)
+        parts = [subject] + [self.type_of(node.args[b], scope) for b in ("low", "high")]
+        return ir.Typed(BOOL.type, any(p.nullable for p in parts))
+
+    def _t_In(self, node: exp.In, scope: Scope) -> ir.Typed:
+        subject = self.context_type(node.this, scope)
+        name = self.context_name(node.this)
+        nullable = subject.nullable
+        query = node.args.get("query")
+        if query is not None:
+            cols = self.query_columns(query.unnest() if isinstance(query, exp.Subquery) else query, scope)
+            if len(cols) == 1:
+                self.bind(node.this, cols[0][1], cols[0][0])
+                nullable = nullable or cols[0][1].nullable
+        for item in node.expressions:
+            self.bind(item, ir.Typed(subject.type, subject.nullable), name)
+            nullable = self.type_of(item, scope).nullable or nullable
+        unnest = node.args.get("unnest")
+        if unnest is not None:
+            self.type_of(unnest, scope)
+        return ir.Typed(BOOL.type, nullable)
+
+    def _t_Exists(self, node: exp.Exists, scope: Scope) -> ir.Typed:
+        self.query_columns(node.this, scope)
+        return BOOL
+
+    def _t_Subquery(self, node: exp.Subquery, scope: Scope) -> ir.Typed:
+        cols = self.query_columns(node.this, scope)
+        if len(cols) != 1:
+            raise Located(f"sub-select returns {len(cols)} columns - expected 1", self.offset_of(node))
+        # A scalar subquery that finds no row is NULL, unless it always yields exactly one.
+        return cols[0][1].nullable_if(not exactly_one_row(node.this))
+
+    def _t_Match(self, node: exp.Match, scope: Scope) -> ir.Typed:
+        self.bind(node.expression, STR, self.context_name(node.this))
+        self.type_of(node.this, scope)
+        self.type_of(node.expression, scope)
+        return BOOL
+
+    def _t_Select(self, node: exp.Select, scope: Scope) -> ir.Typed:
+        return self._t_Subquery(exp.Subquery(this=node), scope)
+
+    def _t_Case(self, node: exp.Case, scope: Scope) -> ir.Typed:
+        subject = node.this
+        result: ir.Typed | None = None
+        subject_type = self.type_of(subject, scope) if subject is not None else None
+        for branch in node.args.get("ifs") or []:
+            if subject is not None and subject_type is not None:
+                self.bind(branch.this, subject_type, self.context_name(subject))
+            self.type_of(branch.this, scope)
+            value = self.type_of(branch.args["true"], scope)
+            result = value if result is None else merge(result, value)
+        default = node.args.get("default")
+        if default is None:
+            tail = NULL
+        else:
+            tail = self.type_of(default, scope)
+        return tail if result is None else merge(result, tail)
+
+    def _t_If(self, node: exp.If, scope: Scope) -> ir.Typed:
+        self.type_of(node.this, scope)
+        value = self.type_of(node.args["true"], scope)
+        other = node.args.get("false")
+        return merge(value, self.type_of(other, scope) if other is not None else NULL)
+
+    def _t_Cast(self, node: exp.Cast, scope: Scope) -> ir.Typed:
+        target = self.cast_type(node.args["to"])
+        inner = node.this
+        self.bind(inner, ir.Typed(target, False), self.context_name(inner))
+        value = self.type_of(inner, scope)
+        return ir.Typed(target, value.nullable)
+
+    _t_TryCast = _t_Cast
+
+    def cast_type(self, to: exp.DataType) -> ir.ValueType:
+        if to.this == exp.DataType.Type.BOOLEAN:
+            return ir.ValueType(ir.BOOL)  # sqlglot's SQLite dialect would spell it INTEGER
+        return sqlite_types.value_type(to.sql(dialect="sqlite"))
+
+    def _t_Window(self, node: exp.Window, scope: Scope) -> ir.Typed:
+        for part in ("partition_by",):
+            for expr in node.args.get(part) or []:
+                self.type_of(expr, scope)
+        order = node.args.get("order")
+        if order is not None:
+            for ordered in order.expressions:
+                self.type_of(ordered.this, scope)
+        inner = node.this
+        filtered = isinstance(inner, exp.Filter)
+        if filtered:
+            self.type_of(inner.expression, scope)
+            inner = inner.this
+        # A window aggregate sees at least the current row.
+        return self._call(inner, scope, grouped=True, filtered=filtered)
+
+    def _t_Filter(self, node: exp.Filter, scope: Scope) -> ir.Typed:
+        self.type_of(node.expression, scope)
+        return self._call(node.this, scope, filtered=True)
+
+    def _t_Distinct(self, node: exp.Distinct, scope: Scope) -> ir.Typed:
+        types = [self.type_of(e, scope) for e in node.expressions]
+        return types[0] if len(types) == 1 else NULL
+
+    def _t_Star(self, node: exp.Star, scope: Scope) -> ir.Typed:
+        return ANY
+
+    def _t_Tuple(self, node: exp.Tuple, scope: Scope) -> ir.Typed:
+        for e in node.expressions:
+            self.type_of(e, scope)
+        return NULL
+
+    def _t_Ordered(self, node: exp.Ordered, scope: Scope) -> ir.Typed:
+        return self.type_of(node.this, scope)
+
+    def _t_JSONPath(self, node: exp.Expression, scope: Scope) -> ir.Typed:
+        return STR
+
+    def _call(self, node: exp.Expression, scope: Scope, grouped: bool | None = None,
+              filtered: bool = False) -> ir.Typed:
+        def arg_type(child: exp.Expression) -> ir.Typed:
+            return self.type_of(child, scope)
+
+        if isinstance(node, SIBLING_TYPED):
+            # COALESCE(?, col), NULLIF(col, ?), MAX(?, col)...: a parameter is of its siblings' type.
+            args = [a for a in node.iter_expressions()]
+            known = [a for a in args if placeholder_index(a) is None]
+            if known:
+                typed = self.type_of(known[0], scope)
+                for arg in args:
+                    if placeholder_index(arg) is not None:
+                        self.bind(arg, ir.Typed(typed.type, isinstance(node, exp.Coalesce) or typed.nullable),
+                                  self.context_name(known[0]))
+
+        result = functions.infer_call(node, arg_type, grouped=scope.grouped if grouped is None else grouped,
+                                      filtered=filtered)
+        # Type every argument so parameters and names inside are still checked.
+        for child in node.iter_expressions():
+            self.type_of(child, scope)
+        if result is None:
+            if isinstance(node, exp.Anonymous) and self.engine == "sqlite" and getattr(self, "strict_functions", False):
+                raise Located(f"no such function: {node.name}", self.offset_of(node))
+            return NULL
+        return result
+
+
+def exactly_one_row(node: exp.Expression) -> bool:
+    """A SELECT that always yields one row: an aggregate without GROUP BY or HAVING, or no FROM
+    and no WHERE; either way with no LIMIT or OFFSET that could drop it."""
+    if not isinstance(node, exp.Select) or node.args.get("limit") or node.args.get("offset"):
+        return False
+    if node.args.get("group") or node.args.get("having"):
+        return False
+    if node.args.get("from_") is None:
+        return node.args.get("where") is None
+    return any(_has_aggregate(e) for e in node.expressions)
+
+
+def _has_aggregate(node: exp.Expression) -> bool:
+    """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
+    if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
+        return False
+    if functions.is_aggregate(node):
+        return True
+    return any(_has_aggregate(child) for child in node.iter_expressions())
+
+
+def _in_scope(scope: Scope, name: str) -> bool:
+    return any(src.find(name) is not None for src in scope.sources)
+
+
+def _all_aliases(scope: Scope) -> dict[str, ir.Typed]:
+    return scope.aliases
+
+
+__all__ = ["ExpressionTyping", "ParamInfo", "merge", "placeholder_index", "identifier_offset"]

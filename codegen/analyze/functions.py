@@ -1,0 +1,518 @@
+"""Result types of SQLite function calls, as sqlglot parses them (read="sqlite").
+
+`infer_call` maps one call node to the `Typed` it evaluates to, or None for a
+call it does not know (the analyzer then falls back to Any, nullable).
+
+sqlglot normalises many SQLite functions into its own classes and sometimes
+restructures their arguments (strftime wraps its time-value, json_object pairs
+keys with values, log10(x) becomes Log(10, x), max(a, b) becomes Greatest...).
+So every call is first reduced to (SQLite function name, original argument
+list) by `_name` / `_args`, and the rules below are written against SQLite's
+own documentation (lang_corefunc, lang_datefunc, lang_mathfunc, json1,
+lang_aggfunc, windowfunctions), checked against a real sqlite3 in the tests.
+
+Operators the analyzer types itself (CAST, CASE, COLLATE, arithmetic, `||`,
+`%` -- note sqlglot also turns the mod() *function* into `%`) are not handled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from codegen import ir
+from codegen.ir import Typed, ValueType
+
+ArgType = Callable[[exp.Expression], Typed]
+
+# Base for functions that return JSON *text* (json(), json_object(), ->, ...).
+# SQLite hands these back as str; flip to ir.JSON if the Python stage decodes.
+JSON_TEXT = ir.STR
+
+AGGREGATES = frozenset(
+    {"AVG", "COUNT", "GROUP_CONCAT", "MAX", "MIN", "SUM", "TOTAL",
+     "JSON_GROUP_ARRAY", "JSON_GROUP_OBJECT", "JSONB_GROUP_ARRAY", "JSONB_GROUP_OBJECT"}
+)  # string_agg is an alias of group_concat (sqlglot parses both to GroupConcat)
+WINDOW_FUNCTIONS = frozenset(
+    {"ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
+     "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"}
+)
+
+# sqlglot names (Func.sql_name() or an Anonymous name) -> the SQLite function.
+_ALIASES = {
+    "GREATEST": "MAX", "LEAST": "MIN", "STR_POSITION": "INSTR", "RAND": "RANDOM",
+    "CHR": "CHAR", "SUBSTRING": "SUBSTR", "POWER": "POW", "CEILING": "CEIL",
+    "IF": "IIF", "IFNULL": "COALESCE", "FORMAT": "PRINTF", "STRING_AGG": "GROUP_CONCAT",
+    "LOG10": "LOG", "LOG2": "LOG", "CURRENT_VERSION": "SQLITE_VERSION",
+    "TIME_TO_STR": "STRFTIME", "J_S_O_N_OBJECT": "JSON_OBJECT",
+    "JSON_EXTRACT_SCALAR": "JSON_EXTRACT",  # json_extract(x, one_path) and x ->> p
+    "J_S_O_N_ARRAY_AGG": "JSON_GROUP_ARRAY", "J_S_O_N_OBJECT_AGG": "JSON_GROUP_OBJECT",
+}
+
+_NUMERIC = frozenset({ir.INT, ir.FLOAT, ir.BOOL, ir.DECIMAL})
+
+
+# ---------------------------------------------------------------- call shape
+
+
+def _name(node: exp.Expression) -> str | None:
+    if isinstance(node, exp.Anonymous):
+        name = node.name.upper()
+    elif isinstance(node, exp.Escape) and isinstance(node.this, (exp.Like, exp.Glob)):
+        return _name(node.this)  # like(p, s, esc)
+    elif isinstance(node, exp.Like):  # like()/glob() calls parse like the operators
+        return "LIKE"
+    elif isinstance(node, exp.Glob):
+        return "GLOB"
+    elif type(node) is exp.JSONExtract:
+        # one path: the -> operator; several: json_extract(x, p1, p2, ...)
+        return "JSON_EXTRACT" if node.expressions else "->"
+    elif isinstance(node, exp.If) and isinstance(node.parent, exp.Case):
+        return None  # a WHEN branch of CASE, not iif()
+    elif isinstance(node, exp.Func):
+        name = node.sql_name()
+    else:
+        return None
+    return _ALIASES.get(name, name)
+
+
+def _flat(arg: exp.Expression) -> list[exp.Expression]:
+    """Undo sqlglot's wrappers around an argument, giving SQLite's arguments."""
+    if isinstance(arg, exp.Star):  # count(*)
+        return []
+    if isinstance(arg, exp.Distinct):  # sum(DISTINCT x)
+        return [a for e in arg.expressions for a in _flat(e)]
+    if isinstance(arg, exp.Order):  # group_concat(x ORDER BY y)
+        return _flat(arg.this)
+    if isinstance(arg, exp.JSONKeyValue):  # json_object(k, v, ...)
+        return [arg.this, arg.expression]
+    if isinstance(arg, exp.TsOrDsToTimestamp):  # strftime(f, x): x is wrapped
+        return [arg.this]
+    return [arg]
+
+
+def _args(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Escape):
+        return [*_args(node.this), node.expression]
+    if isinstance(node, exp.TimeToStr):
+        # strftime(f, x) -> TimeToStr(this=TsOrDsToTimestamp(x), format=f); with
+        # no time-value sqlglot puts in CURRENT_TIMESTAMP, which means 'now' too.
+        return [node.args["format"], *_flat(node.this)]
+    out: list[exp.Expression] = []
+    for key in node.arg_types:  # arg_types order is SQL order for these classes
+        value = node.args.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, exp.Expression):  # skips flags like safe=True
+                out.extend(_flat(item))
+    return out
+
+
+def _window(node: exp.Expression) -> exp.Window | None:
+    parent = node.parent
+    if isinstance(parent, exp.Filter):
+        parent = parent.parent
+    return parent if isinstance(parent, exp.Window) else None
+
+
+def _frame_has_current_row(window: exp.Window) -> bool:
+    """True when every frame of the window holds at least the current row.
+
+    No frame clause means RANGE UNBOUNDED PRECEDING .. CURRENT ROW (or the whole
+    partition), which always contains the current row.  A named window is
+    looked up in the SELECT's WINDOW clause; anything we cannot see is unsafe.
+    """
+    spec = window.args.get("spec")
+    if spec is None and window.args.get("alias") is not None:
+        select = window.find_ancestor(exp.Select)
+        named = {w.this.name: w for w in (select.args.get("windows") or [])} if select else {}
+        base = named.get(window.args["alias"].name)
+        if base is None:
+            return False
+        spec = base.args.get("spec")
+    if spec is None:
+        return True
+    start = str(spec.args.get("start") or "").upper()
+    start_side = str(spec.args.get("start_side") or "").upper()
+    end = str(spec.args.get("end") or "").upper()
+    end_side = str(spec.args.get("end_side") or "").upper()
+    exclude = spec.args.get("exclude")
+    return (
+        (start == "CURRENT ROW" or start_side == "PRECEDING")
+        and (not end or end == "CURRENT ROW" or end_side == "FOLLOWING")
+        and (exclude is None or exclude.name.upper() in ("NO OTHERS", "TIES"))
+    )
+
+
+@dataclass
+class _Call:
+    name: str
+    args: list[exp.Expression]
+    arg_type: ArgType
+    rows: bool  # the aggregate / window frame sees at least one row
+    filtered: bool
+    _types: dict[int, Typed] = field(default_factory=dict)
+
+    def t(self, i: int) -> Typed:
+        """The i-th argument's Typed, asking the analyzer at most once."""
+        if i not in self._types:
+            arg = self.args[i]
+            # A JSONPath was a path string literal in the SQL: never NULL.
+            literal = isinstance(arg, exp.JSONPath)
+            self._types[i] = Typed(ValueType(ir.STR), False) if literal else self.arg_type(arg)
+        return self._types[i]
+
+    def base(self, i: int) -> str:
+        return self.t(i).type.base
+
+    def any_null(self, start: int = 0) -> bool:
+        return any(self.t(i).nullable for i in range(start, len(self.args)))
+
+
+def _merge(types: list[Typed]) -> ValueType:
+    """Common type of values that may come from any of `types`.
+
+    ANY (e.g. a NULL literal) says nothing and is skipped; identical types keep
+    their extras (literals, override); int/bool/float widen; else ANY.
+    """
+    known = [t.type for t in types if t.type.base != ir.ANY]
+    if not known:
+        return ValueType(ir.ANY)
+    if all(t == known[0] for t in known):
+        return known[0]
+    bases = {t.base for t in known}
+    if len(bases) == 1:
+        return ValueType(bases.pop())
+    if bases <= {ir.INT, ir.BOOL}:
+        return ValueType(ir.INT)
+    if bases <= {ir.INT, ir.BOOL, ir.FLOAT}:
+        return ValueType(ir.FLOAT)
+    return ValueType(ir.ANY)
+
+
+def _numeric(base: str) -> str:
+    # abs/ceil/floor/trunc/sum keep an integer an integer and a real a real;
+    # text/blob/unknown input is converted and comes out int-or-real, which a
+    # `float` annotation covers (int is acceptable where float is expected).
+    # DECIMAL (NUMERIC affinity) stays DECIMAL like the column it came from.
+    if base in (ir.INT, ir.BOOL):
+        return ir.INT
+    return base if base in (ir.FLOAT, ir.DECIMAL) else ir.FLOAT
+
+
+# ---------------------------------------------------------------- date & time
+#
+# Every date/time function returns NULL for a NULL argument AND for a time-value
+# or modifier it cannot parse, so a NOT NULL text column is no guarantee.  We
+# call the result non-null only when every argument is a literal we can prove
+# valid: 'now', an ISO date/time string, an in-range number, CURRENT_TIMESTAMP
+# and friends, or a non-null nested date()/time()/datetime()/julianday(); and
+# modifiers from the long-standing set.  Newer modifiers ('subsec', 'auto',
+# 'julianday', 'ceiling', ...) and strftime specifiers (%e %F %I %k %l %p %P %R
+# %T %u %G %g %U %V) are NULL on older SQLite (3.40 here), so they count as
+# nullable.  Ranges are kept to years 0001..9999 so results parse in Python.
+
+_HMS = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?"
+_TIME_VALUE = re.compile(rf"now|\d{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[ T]{_HMS})?|{_HMS}", re.I)
+_MODIFIER = re.compile(
+    r"[+-]?\d+(?:\.\d+)? +(?:day|hour|minute|second|month|year)s?"
+    r"|start of (?:month|year|day)|weekday [0-6]|localtime|utc",
+    re.I,
+)
+_STRFTIME_FORMAT = re.compile(r"(?:[^%]|%[dfHjJmMsSwWY%])*")
+_JULIAN_RANGE = (1721425.5, 5373484.49)  # 0001-01-01 .. 9999-12-31
+_UNIX_RANGE = (-62135596800, 253402300799)
+_DATE_RESULTS = frozenset({"DATE", "TIME", "DATETIME", "JULIANDAY", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"})
+
+
+def _literal(arg: exp.Expression) -> str | float | None:
+    if isinstance(arg, exp.Neg):
+        inner = _literal(arg.this)
+        return -inner if isinstance(inner, float) else None
+    if isinstance(arg, exp.Literal):
+        if arg.is_string:
+            return arg.this
+        try:
+            return float(arg.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _valid_time(c: _Call, i: int, unixepoch: bool) -> bool:
+    arg = c.args[i]
+    value = _literal(arg)
+    if isinstance(value, str):
+        return not unixepoch and _TIME_VALUE.fullmatch(value) is not None
+    if isinstance(value, float):
+        low, high = _UNIX_RANGE if unixepoch else _JULIAN_RANGE
+        return low <= value <= high
+    return not unixepoch and _name(arg) in _DATE_RESULTS and not c.t(i).nullable
+
+
+def _valid_date_args(c: _Call, start: int) -> bool:
+    """args[start] is the time-value (absent: 'now'), the rest modifiers."""
+    if len(c.args) <= start:
+        return True
+    mods = [_literal(a) for a in c.args[start + 1 :]]
+    unixepoch = bool(mods) and isinstance(mods[0], str) and mods[0].lower() == "unixepoch"
+    return _valid_time(c, start, unixepoch) and all(
+        isinstance(m, str) and _MODIFIER.fullmatch(m) for m in mods[1 if unixepoch else 0 :]
+    )
+
+
+def _date_rule(base: str) -> Callable[[_Call], Typed]:
+    return lambda c: Typed(ValueType(base), not _valid_date_args(c, 0))
+
+
+def _unixepoch(c: _Call) -> Typed:
+    subsec = any(str(_literal(a)).lower() == "subsec" for a in c.args[1:])
+    return Typed(ValueType(ir.FLOAT if subsec else ir.INT), not _valid_date_args(c, 0))
+
+
+def _strftime(c: _Call) -> Typed:
+    fmt = _literal(c.args[0]) if c.args else None
+    ok = isinstance(fmt, str) and _STRFTIME_FORMAT.fullmatch(fmt) is not None
+    return Typed(ValueType(ir.STR), not (ok and _valid_date_args(c, 1)))
+
+
+def _timediff(c: _Call) -> Typed:
+    ok = len(c.args) == 2 and _valid_time(c, 0, False) and _valid_time(c, 1, False)
+    return Typed(ValueType(ir.STR), not ok)
+
+
+# ---------------------------------------------------------------- rules
+
+# A rule is (result type, nullability): each either a constant or a function of
+# the call.  Nullability functions:
+NEVER = False
+ALWAYS = True
+
+
+def STRICT(c: _Call) -> bool:  # NULL in any argument -> NULL out
+    return c.any_null()
+
+
+def FIRST(c: _Call) -> bool:  # only the first argument's NULL propagates
+    return not c.args or c.t(0).nullable
+
+
+def NUMERIC(c: _Call) -> bool:
+    # math functions (and sign/ceil/floor/trunc) return NULL for text or blobs
+    # that do not look like numbers, not only for NULL.
+    return c.any_null() or any(c.base(i) not in _NUMERIC for i in range(len(c.args)))
+
+
+def AGG(c: _Call) -> bool:
+    # NULL over no rows (no GROUP BY / empty window frame), over a FILTER that
+    # may reject every row, or when every input is NULL.
+    return not c.rows or c.filtered or FIRST(c)
+
+
+def PATH(c: _Call) -> bool:  # f(json) vs f(json, path): a missing path gives NULL
+    return len(c.args) > 1 or FIRST(c)
+
+
+def REMOVE(c: _Call) -> bool:  # json_remove(x, '$') removes everything -> NULL
+    paths = [_literal(a) for a in c.args[1:]]
+    return FIRST(c) or any(not isinstance(p, str) or p.strip() == "$" for p in paths)
+
+
+def ARG0(c: _Call) -> ValueType:
+    return c.t(0).type
+
+
+def NUM0(c: _Call) -> ValueType:
+    return ValueType(_numeric(c.base(0)))
+
+
+def _rule(type_: str | Callable[[_Call], ValueType], null: bool | Callable[[_Call], bool]) -> Callable[[_Call], Typed]:
+    def apply(c: _Call) -> Typed:
+        vt = ValueType(type_) if isinstance(type_, str) else type_(c)
+        return Typed(vt, null if isinstance(null, bool) else null(c))
+
+    return apply
+
+
+def _coalesce(c: _Call) -> Typed:  # non-null as soon as one argument is
+    types = [c.t(i) for i in range(len(c.args))]
+    return Typed(_merge(types), all(t.nullable for t in types))
+
+
+def _iif(c: _Call) -> Typed:  # iif(cond, then[, else]); a missing else is NULL
+    branches = [c.t(i) for i in range(1, len(c.args))]
+    return Typed(_merge(branches), len(c.args) < 3 or any(t.nullable for t in branches))
+
+
+def _min_max(c: _Call) -> Typed:
+    if len(c.args) > 1:  # scalar max(a, b, ...): NULL if any argument is NULL
+        types = [c.t(i) for i in range(len(c.args))]
+        return Typed(_merge(types), any(t.nullable for t in types))
+    return Typed(c.t(0).type, AGG(c))  # the aggregate
+
+
+def _substr(c: _Call) -> Typed:
+    # substr() of a blob is a blob -- and NULL for an empty blob (x''), so any
+    # argument that may be a blob makes it nullable.
+    base = c.base(0)
+    return Typed(ValueType(ir.BYTES if base == ir.BYTES else ir.STR), base in (ir.BYTES, ir.ANY) or STRICT(c))
+
+
+def _json_extract(blob: bool) -> Callable[[_Call], Typed]:
+    # One path: the SQL value found there (any type), NULL when it is missing.
+    # Several paths: a JSON array of the results, NULL only for NULL input.
+    def rule(c: _Call) -> Typed:
+        if len(c.args) <= 2:
+            return Typed(ValueType(ir.ANY), True)
+        return Typed(ValueType(ir.BYTES if blob else JSON_TEXT), STRICT(c))
+
+    return rule
+
+
+def _lag_lead(c: _Call) -> Typed:
+    # NULL past the partition edge unless a default is given: lag(x, n, d).
+    # A NULL offset n also yields the default, so only x and d matter.
+    if len(c.args) < 3:
+        return Typed(c.t(0).type, True)
+    value, default = c.t(0), c.t(2)
+    return Typed(_merge([value, default]), value.nullable or default.nullable)
+
+
+_I, _F, _S, _B = ir.INT, ir.FLOAT, ir.STR, ir.BYTES
+
+RULES: dict[str, Callable[[_Call], Typed]] = {
+    # core scalar functions (lang_corefunc)
+    "ABS": _rule(NUM0, FIRST),  # abs('x') is 0.0, not NULL
+    **dict.fromkeys(["CHANGES", "TOTAL_CHANGES", "LAST_INSERT_ROWID", "RANDOM"], _rule(_I, NEVER)),
+    # char(NULL) is '\0'; hex(NULL) is ''; quote(NULL) is 'NULL'; soundex(NULL) is '?000'
+    **dict.fromkeys(["CHAR", "HEX", "QUOTE", "SOUNDEX", "TYPEOF", "SQLITE_VERSION",
+                     "SQLITE_SOURCE_ID", "UNISTR_QUOTE", "CONCAT"], _rule(_S, NEVER)),
+    "COALESCE": _coalesce,
+    "NULLIF": _rule(ARG0, ALWAYS),
+    "IIF": _iif,
+    "LIKE": _rule(ir.BOOL, STRICT),
+    "GLOB": _rule(ir.BOOL, STRICT),
+    **dict.fromkeys(["INSTR", "LENGTH", "OCTET_LENGTH"], _rule(_I, STRICT)),
+    "UNICODE": _rule(_I, ALWAYS),  # unicode('') is NULL
+    # replace(x, '', y) returns x unchanged, even an integer: still typed str
+    **dict.fromkeys(["LOWER", "UPPER", "LTRIM", "RTRIM", "TRIM", "REPLACE", "UNISTR"], _rule(_S, STRICT)),
+    "SUBSTR": _substr,
+    "PRINTF": _rule(_S, FIRST),  # NULL format -> NULL; NULL arguments print as ''/0
+    "CONCAT_WS": _rule(_S, FIRST),  # only a NULL separator gives NULL
+    "RANDOMBLOB": _rule(_B, NEVER),
+    "ZEROBLOB": _rule(_B, NEVER),
+    "UNHEX": _rule(_B, ALWAYS),  # NULL for non-hex input
+    "ROUND": _rule(_F, STRICT),  # always real, round(5) is 5.0
+    "SIGN": _rule(_I, NUMERIC),
+    **dict.fromkeys(["LIKELIHOOD", "LIKELY", "UNLIKELY"], _rule(ARG0, FIRST)),
+    "MAX": _min_max,
+    "MIN": _min_max,
+    "SQLITE_COMPILEOPTION_USED": _rule(ir.BOOL, STRICT),
+    "SQLITE_COMPILEOPTION_GET": _rule(_S, ALWAYS),
+    "SQLITE_OFFSET": _rule(_I, ALWAYS),
+    # date and time (lang_datefunc), see the comment above _HMS
+    "DATE": _date_rule(ir.DATE),
+    "TIME": _date_rule(ir.TIME),
+    "DATETIME": _date_rule(ir.DATETIME),
+    "JULIANDAY": _date_rule(_F),
+    "UNIXEPOCH": _unixepoch,
+    "STRFTIME": _strftime,
+    "TIMEDIFF": _timediff,
+    "CURRENT_DATE": _rule(ir.DATE, NEVER),
+    "CURRENT_TIME": _rule(ir.TIME, NEVER),
+    "CURRENT_TIMESTAMP": _rule(ir.DATETIME, NEVER),
+    # math (lang_mathfunc): real results, NULL for NULL or non-numeric input;
+    # sin/cos/tan of an infinity is NaN -> NULL too, which we accept as a gap.
+    **dict.fromkeys(["ASINH", "ATAN", "ATAN2", "COS", "COSH", "DEGREES", "EXP",
+                     "RADIANS", "SIN", "SINH", "TAN", "TANH"], _rule(_F, NUMERIC)),
+    # domain errors give NaN, which SQLite returns as NULL: sqrt(-1), ln(0),
+    # acos(2), pow(-1, 0.5), mod(x, 0) ...
+    **dict.fromkeys(["ACOS", "ACOSH", "ASIN", "ATANH", "LN", "LOG", "MOD", "POW", "SQRT"], _rule(_F, ALWAYS)),
+    # ceil/floor/trunc return an integer argument unchanged, reals as reals
+    **dict.fromkeys(["CEIL", "FLOOR", "TRUNC"], _rule(NUM0, NUMERIC)),
+    "PI": _rule(_F, NEVER),
+    # JSON (json1).  Malformed JSON raises an error rather than giving NULL.
+    "JSON": _rule(JSON_TEXT, FIRST),
+    "JSON_PRETTY": _rule(JSON_TEXT, FIRST),
+    "JSONB": _rule(_B, FIRST),
+    "JSON_ARRAY": _rule(JSON_TEXT, NEVER),  # NULL elements become null
+    "JSON_OBJECT": _rule(JSON_TEXT, NEVER),
+    "JSON_QUOTE": _rule(JSON_TEXT, NEVER),  # json_quote(NULL) is 'null'
+    "JSONB_ARRAY": _rule(_B, NEVER),
+    "JSONB_OBJECT": _rule(_B, NEVER),
+    "JSON_EXTRACT": _json_extract(False),
+    "JSONB_EXTRACT": _json_extract(True),
+    "->": _rule(JSON_TEXT, ALWAYS),
+    "JSON_ARRAY_LENGTH": _rule(_I, PATH),
+    "JSON_TYPE": _rule(_S, PATH),
+    "JSON_ERROR_POSITION": _rule(_I, FIRST),
+    # 3.40 returns 0 for NULL, newer releases NULL: nullable with its argument
+    "JSON_VALID": _rule(ir.BOOL, FIRST),
+    **dict.fromkeys(["JSON_INSERT", "JSON_REPLACE", "JSON_SET"], _rule(JSON_TEXT, FIRST)),
+    **dict.fromkeys(["JSONB_INSERT", "JSONB_REPLACE", "JSONB_SET"], _rule(_B, FIRST)),
+    "JSON_REMOVE": _rule(JSON_TEXT, REMOVE),
+    "JSONB_REMOVE": _rule(_B, REMOVE),
+    "JSON_PATCH": _rule(JSON_TEXT, STRICT),
+    "JSONB_PATCH": _rule(_B, STRICT),
+    # aggregates (lang_aggfunc); count/total and the JSON ones are never NULL
+    "COUNT": _rule(_I, NEVER),
+    "SUM": _rule(NUM0, AGG),  # int for ints, real for reals
+    "TOTAL": _rule(_F, NEVER),
+    "AVG": _rule(_F, AGG),
+    "GROUP_CONCAT": _rule(_S, AGG),  # a NULL separator counts as ''
+    "JSON_GROUP_ARRAY": _rule(JSON_TEXT, NEVER),  # '[]' over no rows
+    "JSON_GROUP_OBJECT": _rule(JSON_TEXT, NEVER),  # '{}' over no rows
+    "JSONB_GROUP_ARRAY": _rule(_B, NEVER),
+    "JSONB_GROUP_OBJECT": _rule(_B, NEVER),
+    # window functions
+    **dict.fromkeys(["ROW_NUMBER", "RANK", "DENSE_RANK", "NTILE"], _rule(_I, NEVER)),
+    **dict.fromkeys(["PERCENT_RANK", "CUME_DIST"], _rule(_F, NEVER)),
+    "LAG": _lag_lead,
+    "LEAD": _lag_lead,
+    # first/last_value see a row whenever the frame holds the current row
+    **dict.fromkeys(["FIRST_VALUE", "LAST_VALUE"], _rule(ARG0, lambda c: not c.rows or FIRST(c))),
+    "NTH_VALUE": _rule(ARG0, ALWAYS),
+}
+
+
+# ---------------------------------------------------------------- API
+
+
+def is_aggregate(node: exp.Expression) -> bool:
+    """Is `node` an aggregate call that folds the query's rows (not OVER ...)?
+
+    Scalar max(a, b) / min(a, b) are not; neither is an aggregate used as a
+    window function, since it does not collapse rows.
+    """
+    if isinstance(node, exp.Filter):
+        node = node.this
+    name = _name(node)
+    if name not in AGGREGATES or _window(node) is not None:
+        return False
+    return not (name in ("MAX", "MIN") and len(_args(node)) > 1)
+
+
+def infer_call(
+    node: exp.Expression, arg_type: ArgType, *, grouped: bool, filtered: bool = False
+) -> Typed | None:
+    """The Typed of a function call, or None when it is not a call we know.
+
+    grouped: the SELECT has GROUP BY, so an aggregate sees at least one row.
+    filtered: the aggregate has a FILTER clause (also detected from the tree).
+    As a window function (parent is exp.Window) `grouped` is ignored and the
+    frame decides whether an aggregate may see no rows.
+    """
+    if isinstance(node, exp.Window):
+        node = node.this
+    if isinstance(node, exp.Filter):
+        node, filtered = node.this, True
+    name = _name(node)
+    rule = RULES.get(name) if name else None
+    if rule is None:
+        return None
+    filtered = filtered or isinstance(node.parent, exp.Filter)
+    window = _window(node)
+    rows = grouped if window is None else _frame_has_current_row(window)
+    return rule(_Call(name, _args(node), arg_type, rows, filtered))

@@ -1,0 +1,89 @@
+"""One annotated query block -> ir.Query."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .. import ir
+from ..annotate import Block
+from ..catalog.build import SchemaState
+from ..errors import Located
+from ..parse import parse_one
+from ..placeholders import Rewritten, for_analysis, for_execution, scan
+from ..sqltext import strip_comments
+from .expressions import ParamInfo, exactly_one_row
+from .statements import Analyzer, Output
+from .scope import identifier_offset
+
+RETURNING_ROWS = ("one", "many")
+
+
+def _offsets(rewritten: Rewritten):  # type: ignore[no-untyped-def]
+    def offset_of(node: exp.Expression) -> int | None:
+        for candidate in [node, *node.find_all(exp.Identifier)]:
+            off = identifier_offset(candidate) if not isinstance(candidate, exp.Identifier) else (
+                int(candidate.meta["start"]) if "start" in candidate.meta else None)
+            if off is not None:
+                return rewritten.original_offset(off)
+        return None
+
+    return offset_of
+
+
+def analyze_block(state: SchemaState, block: Block) -> ir.Query:
+    engine = state.engine
+    text = block.statement.text
+    found = scan(text, engine)
+    rewritten = for_analysis(text, found)
+    try:
+        tree = parse_one(rewritten.text, engine)
+    except Located as problem:
+        raise Located(problem.message, rewritten.original_offset(problem.offset or 0)) from None
+    params = {p.index: ParamInfo(p.index, p.name, p.nullable, p.slice) for p in found.params}
+    embed_offsets = {o.start for o in found.occurrences if o.embed is not None}
+    offset_of = _offsets(rewritten)
+    analyzer = Analyzer(state, params, offset_of, embeds=embed_offsets)
+    # offset_of maps to the original text, so embed offsets compare there.
+    analyzer.offset_of = offset_of  # type: ignore[method-assign]
+    if not isinstance(tree, (exp.Select, exp.SetOperation, exp.Insert, exp.Update, exp.Delete, exp.Values,
+                             exp.Subquery)):
+        raise Located(f"unsupported query statement {tree.key.upper()}", 0)
+    outputs = analyzer.outputs(tree, None)
+    if block.command in RETURNING_ROWS and not outputs:
+        raise Located(f"query {block.name} is :{block.command} but returns no columns", 0)
+    executable = strip_comments(text, engine)
+    exec_found = scan(executable, engine)
+    sql, slots = for_execution(executable, exec_found, engine)
+    query_params = tuple(_param(spec_index, params[spec_index], found.params[spec_index].name)
+                         for spec_index in sorted(params))
+    insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" else (None, ())
+    return ir.Query(
+        name=block.name,
+        command=block.command,
+        file=block.statement.source.path,
+        line=block.line,
+        sql=sql,
+        doc=block.doc,
+        params=query_params,
+        columns=tuple(_column(o) for o in outputs),
+        slots=tuple(slots),
+        always_one_row=exactly_one_row(tree),
+        insert_table=insert_table,
+        insert_columns=insert_columns,
+    )
+
+
+def _param(index: int, info: ParamInfo, explicit: str | None) -> ir.Param:
+    typed = info.typed()
+    name = explicit or info.name_hint() or f"arg{index + 1}"
+    return ir.Param(name=name, type=typed.type, nullable=typed.nullable, slice=info.slice)
+
+
+def _column(out: Output) -> ir.ResultColumn:
+    return ir.ResultColumn(out.name, out.typed.type, out.typed.nullable, out.table, out.embed)
+
+
+def _copyfrom_target(tree: exp.Expression) -> tuple[str | None, tuple[str, ...]]:
+    if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
+        return tree.this.this.name, tuple(c.name for c in tree.this.expressions)
+    return None, ()

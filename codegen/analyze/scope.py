@@ -1,0 +1,107 @@
+"""Name resolution: which relation a column reference comes from.
+
+A Scope is one SELECT's FROM clause: its sources in order (each with the
+columns it exposes and whether an outer join makes it optional), the
+enclosing scope for correlated subqueries, and the CTEs in reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from .. import ir
+from ..errors import Located
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    name: str
+    typed: ir.Typed
+    table: str | None = None  # catalog table it comes from unchanged, for "is this a table row?"
+    hidden: bool = False  # not expanded by `*` (rowid, fts5 rank, json_each.json)
+
+
+@dataclass
+class Source:
+    alias: str  # the name queries use for it
+    columns: list[SourceColumn]
+    optional: bool = False  # the nullable side of an outer join
+    table: str | None = None  # catalog table name when the source is a plain table
+    using: set[str] = field(default_factory=set)  # columns merged into an earlier source by USING/NATURAL
+
+    def find(self, name: str) -> SourceColumn | None:
+        lowered = name.lower()
+        for col in self.columns:
+            if col.name.lower() == lowered:
+                return col
+        return None
+
+    def typed(self, col: SourceColumn) -> ir.Typed:
+        return col.typed.nullable_if(self.optional)
+
+
+@dataclass
+class Scope:
+    sources: list[Source] = field(default_factory=list)
+    parent: "Scope | None" = None
+    ctes: dict[str, list[SourceColumn]] = field(default_factory=dict)
+    aliases: dict[str, ir.Typed] = field(default_factory=dict)  # result aliases usable in ORDER BY etc.
+    grouped: bool = False
+
+    def cte(self, name: str) -> list[SourceColumn] | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name.lower() in scope.ctes:
+                return scope.ctes[name.lower()]
+            scope = scope.parent
+        return None
+
+    def source(self, alias: str) -> Source | None:
+        scope: Scope | None = self
+        while scope is not None:
+            for src in reversed(scope.sources):
+                if src.alias.lower() == alias.lower():
+                    return src
+            scope = scope.parent
+        return None
+
+    def resolve(self, column: exp.Column, offset: int | None) -> tuple[Source, SourceColumn]:
+        name = column.name
+        qualifier = column.table
+        if qualifier:
+            src = self.source(qualifier)
+            if src is None:
+                raise Located(f"no such table or alias: {qualifier}", _offset(column.args.get("table"), offset))
+            col = src.find(name)
+            if col is None:
+                raise Located(f"no such column: {qualifier}.{name}", offset)
+            return src, col
+        scope: Scope | None = self
+        while scope is not None:
+            hits = [(src, col) for src in scope.sources if (col := src.find(name)) is not None]
+            visible = [h for h in hits if h[1].name.lower() not in h[0].using]
+            hits = visible or hits
+            if len(hits) > 1:
+                raise Located(f"ambiguous column name: {name}", offset)
+            if hits:
+                return hits[0]
+            scope = scope.parent
+        raise Located(f"no such column: {name}", offset)
+
+
+def _offset(node: exp.Expression | None, default: int | None) -> int | None:
+    if isinstance(node, exp.Identifier) and "start" in node.meta:
+        return int(node.meta["start"])
+    return default
+
+
+def identifier_offset(node: exp.Expression) -> int | None:
+    """Start offset of a column or table reference in the parsed text, when sqlglot kept it."""
+    ident = node.this if isinstance(node, (exp.Column, exp.Table)) else node
+    if isinstance(ident, exp.Identifier) and "start" in ident.meta:
+        return int(ident.meta["start"])
+    if isinstance(node, exp.Column) and isinstance(node.args.get("table"), exp.Identifier):
+        return _offset(node.args["table"], None)
+    return None

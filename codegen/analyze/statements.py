@@ -1,0 +1,328 @@
+"""Result columns of SELECT, compound selects, CTEs, INSERT, UPDATE and DELETE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlglot import exp
+
+from .. import ir
+from ..catalog.build import SchemaState
+from ..catalog.tables import TableDef
+from ..errors import Located
+from .expressions import INT, NULL, ExpressionTyping, ParamInfo, merge
+from .scope import Scope, Source, SourceColumn, identifier_offset
+
+ROWID_NAMES = ("rowid", "oid", "_rowid_")
+JSON_TABLE_COLUMNS = (("key", ir.ANY, True), ("value", ir.ANY, True), ("type", ir.STR, True), ("atom", ir.ANY, True),
+                      ("id", ir.INT, False), ("parent", ir.INT, True), ("fullkey", ir.STR, False),
+                      ("path", ir.STR, False))
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    typed: ir.Typed
+    table: str | None = None
+    embed: str | None = None
+
+
+class Analyzer(ExpressionTyping):
+    def __init__(self, state: SchemaState, params: dict[int, ParamInfo], offset_of: Callable[[exp.Expression], int | None],
+                 embeds: set[int] | None = None) -> None:
+        self.state = state
+        self.engine = state.engine
+        self.params = params
+        self.offset_of = offset_of  # type: ignore[method-assign]
+        self.embed_offsets = embeds or set()
+        self.view_stack: list[str] = []
+
+    # -- relations -------------------------------------------------------------
+    def table_columns(self, table: TableDef) -> list[SourceColumn]:
+        if table.is_view:
+            return self.view_columns(table)
+        cols = [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), table.name) for c in table.columns]
+        cols += [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), None, hidden=True) for c in table.hidden]
+        if self.engine == "sqlite" and not table.without_rowid and not table.is_view:
+            cols += [SourceColumn(n, INT, None, hidden=True) for n in ROWID_NAMES]
+        return cols
+
+    def view_columns(self, view: TableDef) -> list[SourceColumn]:
+        """A view's columns, from its text, against the schema as it is now (SQLite re-expands `*`)."""
+        if view.name.lower() in self.view_stack:
+            raise Located(f"view {view.name} is circularly defined")
+        assert view.view_select is not None
+        inner = Analyzer(self.state, {}, lambda node: None)
+        inner.view_stack = self.view_stack + [view.name.lower()]
+        try:
+            outputs = inner.outputs(view.view_select, None)
+        except Located as problem:
+            raise Located(f"view {view.name} is invalid: {problem.message}") from None
+        names = view.view_column_names or [o.name for o in outputs]
+        return [SourceColumn(n, o.typed, None) for n, o in zip(names, outputs)]
+
+    def relation(self, node: exp.Expression, scope: Scope) -> Source:
+        alias = node.alias if isinstance(node, (exp.Table, exp.Subquery, exp.Values, exp.Unnest)) else ""
+        if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
+            return self.table_function(node.this, alias or node.this.name if isinstance(node.this, exp.Anonymous)
+                                       else alias or "", scope)
+        if isinstance(node, exp.Table):
+            name, schema = node.name, node.db or None
+            cte = scope.cte(name) if schema is None else None
+            if cte is not None:
+                return Source(alias or name, list(cte))
+            table = self.state.find(schema, name)
+            if table is None:
+                raise Located(f"no such table: {node.sql(dialect='sqlite') if schema else name}", self.offset_of(node))
+            return Source(alias or table.name, self.table_columns(table), table=None if table.is_view else table.name)
+        if isinstance(node, exp.Subquery):
+            # A derived table sees the CTEs and enclosing queries, not its sibling FROM items.
+            outputs = self.outputs(node.this, Scope(parent=scope.parent, ctes=scope.ctes))
+            names = _alias_columns(node)
+            return Source(alias or "", [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None)
+                                        for i, o in enumerate(outputs)])
+        if isinstance(node, exp.Values):
+            outputs = self.values_columns(node, scope)
+            names = _alias_columns(node)
+            return Source(alias or "", [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None)
+                                        for i, o in enumerate(outputs)])
+        if isinstance(node, exp.Unnest):
+            for e in node.expressions:
+                self.type_of(e, scope)
+            names = _alias_columns(node) or [alias or "unnest"]
+            return Source(alias or "unnest", [SourceColumn(n, NULL, None) for n in names])
+        raise Located(f"unsupported FROM item {type(node).__name__}", self.offset_of(node))
+
+    def table_function(self, call: exp.Expression, alias: str, scope: Scope) -> Source:
+        name = (call.name if isinstance(call, exp.Anonymous) else call.sql_name()).lower()
+        for arg in call.iter_expressions():
+            self.bind(arg, ir.Typed(ir.ValueType(ir.STR), False), "json" if name.startswith("json") else None)
+            self.type_of(arg, scope)
+        if name in ("json_each", "json_tree", "jsonb_each", "jsonb_tree"):
+            cols = [SourceColumn(n, ir.Typed(ir.ValueType(b), nullable), None) for n, b, nullable in JSON_TABLE_COLUMNS]
+            cols += [SourceColumn("json", NULL, None, hidden=True), SourceColumn("root", NULL, None, hidden=True)]
+            return Source(alias or name, cols)
+        if name in ("generate_series",):
+            return Source(alias or name, [SourceColumn("value", INT, None)])
+        raise Located(f"no such table-valued function: {name}", self.offset_of(call))
+
+    def from_clause(self, node: exp.Expression, scope: Scope) -> None:
+        """Fill scope.sources from FROM and JOINs, marking the optional side of outer joins."""
+        from_ = node.args.get("from_")
+        if from_ is not None:
+            scope.sources.append(self.relation(from_.this, scope))
+        for join in node.args.get("joins") or []:
+            src = self.relation(join.this, scope)
+            side = (join.args.get("side") or "").upper()
+            if side in ("LEFT", "FULL"):
+                src.optional = True
+            if side in ("RIGHT", "FULL"):
+                for earlier in scope.sources:
+                    earlier.optional = True
+            using = [u.name.lower() for u in join.args.get("using") or []]
+            if (join.args.get("method") or "").upper() == "NATURAL":
+                using = [c.name.lower() for c in src.columns if not c.hidden
+                         and any(s.find(c.name) for s in scope.sources)]
+            src.using = set(using)
+            scope.sources.append(src)
+            on = join.args.get("on")
+            if on is not None:
+                self.type_of(on, scope)
+
+    # -- SELECT and friends ------------------------------------------------------
+    def query_columns(self, node: exp.Expression, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
+        return [(o.name, o.typed, o.table) for o in self.outputs(node, scope)]
+
+    def outputs(self, node: exp.Expression, outer: Scope | None) -> list[Output]:
+        if isinstance(node, exp.Subquery):
+            return self.outputs(node.this, outer)
+        if isinstance(node, exp.Paren):
+            return self.outputs(node.this, outer)
+        base = Scope(parent=outer, ctes=dict(outer.ctes) if outer else {})
+        with_ = node.args.get("with_")
+        if with_ is not None:
+            self.ctes(with_, base)
+        if isinstance(node, exp.Select):
+            return self.select(node, base)
+        if isinstance(node, exp.SetOperation):
+            return self.compound(node, base)
+        if isinstance(node, exp.Values):
+            return self.values_columns(node, base)
+        if isinstance(node, (exp.Insert, exp.Update, exp.Delete)):
+            return self.dml(node, base)
+        raise Located(f"unsupported statement {type(node).__name__.upper()}", self.offset_of(node))
+
+    def ctes(self, with_: exp.With, scope: Scope) -> None:
+        recursive = bool(with_.args.get("recursive"))
+        for cte in with_.expressions:
+            name = cte.alias
+            names = _alias_columns(cte)
+            body = cte.this
+            if recursive and isinstance(body, exp.Union):
+                # Type the anchor first, then let the recursive part see it.
+                anchor = self.outputs(body.this, scope)
+                scope.ctes[name.lower()] = _cte_columns(anchor, names)
+                step = self.outputs(body.expression, scope)
+                merged = [Output(a.name, merge(a.typed, b.typed)) for a, b in zip(anchor, step)]
+                if len(anchor) != len(step):
+                    raise Located("SELECTs to the left and right of UNION do not have the same number of "
+                                  "result columns", self.offset_of(body))
+                outputs = merged
+            else:
+                outputs = self.outputs(body, scope)
+            if names and len(names) != len(outputs):
+                raise Located(f"table {name} has {len(outputs)} values for {len(names)} columns",
+                              self.offset_of(cte))
+            scope.ctes[name.lower()] = _cte_columns(outputs, names)
+
+    def compound(self, node: exp.SetOperation, scope: Scope) -> list[Output]:
+        left = self.outputs(node.this, scope)
+        right = self.outputs(node.expression, scope)
+        if len(left) != len(right):
+            raise Located(f"SELECTs to the left and right of {node.key.upper()} do not have the same number of "
+                          "result columns", self.offset_of(node))
+        out = []
+        for a, b in zip(left, right):
+            typed = merge(a.typed, b.typed)
+            if isinstance(node, exp.Intersect):
+                typed = ir.Typed(typed.type, a.typed.nullable and b.typed.nullable)
+            elif isinstance(node, exp.Except):
+                typed = ir.Typed(typed.type, a.typed.nullable)
+            out.append(Output(a.name, typed))
+        self.limits(node, scope)
+        return out
+
+    def values_columns(self, node: exp.Values, scope: Scope) -> list[Output]:
+        rows = [self_row.expressions if isinstance(self_row, exp.Tuple) else [self_row] for self_row in node.expressions]
+        out: list[Output] = []
+        for row in rows:
+            types = [self.type_of(v, scope) for v in row]
+            if not out:
+                out = [Output(f"column{i + 1}", t) for i, t in enumerate(types)]
+            else:
+                out = [Output(o.name, merge(o.typed, t)) for o, t in zip(out, types)]
+        return out
+
+    def select(self, node: exp.Select, scope: Scope) -> list[Output]:
+        self.from_clause(node, scope)
+        scope.grouped = node.args.get("group") is not None
+        where = node.args.get("where")
+        if where is not None:
+            self.type_of(where.this, scope)
+        outputs: list[Output] = []
+        for item in node.expressions:
+            outputs.extend(self.projection(item, scope))
+        scope.aliases = {o.name.lower(): o.typed for o in outputs}
+        group = node.args.get("group")
+        if group is not None:
+            for e in group.expressions:
+                self.type_of(e, scope)
+        having = node.args.get("having")
+        if having is not None:
+            self.type_of(having.this, scope)
+        self.limits(node, scope)
+        return outputs
+
+    def limits(self, node: exp.Expression, scope: Scope) -> None:
+        order = node.args.get("order")
+        if order is not None:
+            for ordered in order.expressions:
+                if isinstance(ordered.this, exp.Literal) and not ordered.this.is_string:
+                    continue  # ORDER BY 2 names a result column
+                self.type_of(ordered.this, scope)
+        for key in ("limit", "offset"):
+            clause = node.args.get(key)
+            if clause is None:
+                continue
+            value = clause.expression if isinstance(clause, (exp.Limit, exp.Offset)) else clause
+            if value is None:
+                value = clause.this
+            self.bind(value, INT, key)
+            self.type_of(value, scope)
+
+    def projection(self, item: exp.Expression, scope: Scope) -> list[Output]:
+        if isinstance(item, exp.Star):
+            cols = []
+            for src in scope.sources:
+                cols += [Output(c.name, src.typed(c), _origin(src, c)) for c in src.columns
+                         if not c.hidden and not (c.name.lower() in src.using)]
+            if not scope.sources:
+                raise Located("no tables specified", self.offset_of(item))
+            return cols
+        if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+            src = scope.source(item.table)
+            if src is None or src not in scope.sources:
+                raise Located(f"no such table: {item.table}", self.offset_of(item))
+            offset = self.offset_of(item.args["table"]) if item.args.get("table") is not None else None
+            if offset is not None and offset in self.embed_offsets and src.table is not None:
+                return [Output(src.table, ir.Typed(ir.ValueType(ir.ANY), src.optional), None, embed=src.table)]
+            return [Output(c.name, src.typed(c), _origin(src, c)) for c in src.columns if not c.hidden]
+        typed = self.type_of(item, scope)
+        inner = item.this if isinstance(item, exp.Alias) else item
+        table = None
+        if isinstance(inner, exp.Column) and not isinstance(item, exp.Alias):
+            src, col = scope.resolve(inner, None)
+            table = _origin(src, col)
+        return [Output(result_name(item), typed, table)]
+
+    # -- INSERT / UPDATE / DELETE ----------------------------------------------------
+    def target(self, node: exp.Expression) -> tuple[TableDef, str]:
+        table_node = node.this
+        if isinstance(table_node, exp.Schema):
+            table_node = table_node.this
+        if not isinstance(table_node, exp.Table):
+            raise Located("unsupported target", self.offset_of(node))
+        table = self.state.find(table_node.db or None, table_node.name)
+        if table is None or table.is_view:
+            raise Located(f"no such table: {table_node.name}", self.offset_of(table_node))
+        return table, table_node.alias or table.name
+
+    def dml(self, node: exp.Expression, scope: Scope) -> list[Output]:
+        from .dml import analyze_dml
+
+        return analyze_dml(self, node, scope)
+
+
+def _origin(src: Source, col: SourceColumn) -> str | None:
+    return col.table if src.table is not None and not src.optional else None
+
+
+def _alias_columns(node: exp.Expression) -> list[str]:
+    alias = node.args.get("alias")
+    if isinstance(alias, exp.TableAlias):
+        return [c.name for c in alias.columns]
+    return []
+
+
+def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
+    return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
+
+
+def result_name(item: exp.Expression) -> str:
+    """What a result column is called: its alias, its column name, or its function's name."""
+    if isinstance(item, exp.Alias):
+        return item.alias
+    node = item
+    while isinstance(node, (exp.Paren,)):
+        node = node.this
+    if isinstance(node, exp.Column):
+        return node.name
+    if isinstance(node, exp.Window):
+        node = node.this
+    if isinstance(node, exp.Filter):
+        node = node.this
+    if isinstance(node, exp.Anonymous):
+        return str(node.name).lower()
+    if isinstance(node, exp.Func):
+        return _function_name(node)
+    return ""
+
+
+def _function_name(node: exp.Func) -> str:
+    sql = node.sql(dialect="sqlite")
+    head = sql.split("(", 1)[0].strip()
+    return head.lower() if head.replace("_", "").isalnum() else ""
+
+
+__all__ = ["Analyzer", "Output", "identifier_offset", "result_name"]

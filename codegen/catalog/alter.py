@@ -1,0 +1,130 @@
+"""ALTER TABLE actions: SQLite's four, plus PostgreSQL's in-place column changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..errors import Located
+from .cursor import Cursor
+from .tables import TableDef, parse_column, parse_table_constraint, parse_type_name
+
+if TYPE_CHECKING:
+    from .build import SchemaState
+
+
+def apply_alter(state: "SchemaState", cur: Cursor, table: TableDef, schema: str | None) -> None:
+    while True:
+        _one_action(state, cur, table, schema)
+        if not (state.engine == "postgresql" and cur.accept_punct(",")):
+            break
+    if not cur.at_end():
+        bad = cur.next()
+        raise Located(f"unexpected {bad.text!r} in ALTER TABLE", bad.start)
+
+
+def _column(cur: Cursor, table: TableDef) -> tuple[int, str, int]:
+    name, offset = cur.name("column name")
+    for i, col in enumerate(table.columns):
+        if col.name.lower() == name.lower():
+            return i, name, offset
+    raise Located(f"no such column: {name!r} in table {table.name!r}", offset)
+
+
+def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str | None) -> None:
+    dialect = "postgres" if state.engine == "postgresql" else "sqlite"
+    if cur.accept("RENAME", "TO"):
+        new_schema, new_name, offset = cur.qualified_name("table name")
+        if state.find(schema, new_name) is not None and new_name.lower() != table.name.lower():
+            raise Located(f"there is already another table or view named {new_name!r}", offset)
+        del state.tables[state.key(schema, table.name)]
+        table.name = new_name
+        state.tables[state.key(schema, new_name)] = table
+    elif cur.is_word("RENAME") and not cur.is_word("CONSTRAINT", ahead=1):
+        cur.expect("RENAME")
+        cur.accept("COLUMN")
+        index, _, _ = _column(cur, table)
+        cur.expect("TO")
+        new_name, offset = cur.name("column name")
+        if table.column(new_name) is not None and new_name.lower() != table.columns[index].name.lower():
+            raise Located(f"duplicate column name: {new_name!r}", offset)
+        table.columns[index].name = new_name
+    elif cur.accept("ADD"):
+        if cur.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"):
+            parse_table_constraint(cur, table, dialect)
+            return
+        cur.accept("COLUMN")
+        if_not_exists = cur.accept("IF", "NOT", "EXISTS")
+        col, offset = parse_column(cur, state.type_of, dialect, state.is_identity)
+        if table.column(col.name) is not None:
+            if if_not_exists:
+                return
+            raise Located(f"duplicate column name: {col.name!r}", offset)
+        if col.primary_key and state.engine == "sqlite":
+            raise Located("cannot add a PRIMARY KEY column", offset)
+        if col.primary_key or col.identity:
+            col.not_null = True
+        table.columns.append(col)
+    elif cur.accept("DROP"):
+        if cur.accept("CONSTRAINT"):
+            cur.accept("IF", "EXISTS")
+            cur.name("constraint name")
+            cur.accept("CASCADE") or cur.accept("RESTRICT")
+            return
+        cur.accept("COLUMN")
+        if_exists = cur.accept("IF", "EXISTS")
+        name, offset = cur.name("column name")
+        index = next((i for i, c in enumerate(table.columns) if c.name.lower() == name.lower()), None)
+        if index is None:
+            if if_exists:
+                return
+            raise Located(f"no such column: {name!r} in table {table.name!r}", offset)
+        if state.engine == "sqlite" and table.columns[index].primary_key:
+            raise Located(f"cannot drop PRIMARY KEY column {name!r}", offset)
+        del table.columns[index]
+        cur.accept("CASCADE") or cur.accept("RESTRICT")
+    elif cur.accept("ALTER") and state.engine == "postgresql":
+        _alter_column(state, cur, table)
+    elif state.engine == "postgresql" and cur.is_word("SET", "OWNER", "ENABLE", "DISABLE", "FORCE", "NO",
+                                                      "CLUSTER", "REPLICA", "INHERIT", "VALIDATE", "ATTACH",
+                                                      "DETACH", "RESET", "OF", "NOT"):
+        _set_table(state, cur, table, schema)
+    else:
+        lx = cur.peek()
+        raise Located(f"unsupported ALTER TABLE action {lx.text if lx else ''!r}", cur.offset())
+
+
+def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
+    cur.accept("COLUMN")
+    index, _, _ = _column(cur, table)
+    col = table.columns[index]
+    if cur.accept("SET", "NOT", "NULL"):
+        col.not_null = True
+    elif cur.accept("DROP", "NOT", "NULL"):
+        col.not_null = col.primary_key
+    elif cur.accept("SET", "DATA", "TYPE") or cur.accept("TYPE"):
+        declared = parse_type_name(cur)
+        col.sql_type, col.type = declared, state.type_of(declared)
+        col.identity = col.identity or state.is_identity(declared)
+        cur.skip_until_top_level(",")
+    elif cur.accept("SET", "DEFAULT") or cur.accept("DROP", "DEFAULT"):
+        col.has_default = cur.items[cur.pos - 1].text.upper() == "DEFAULT" and cur.items[cur.pos - 2].text.upper() == "SET"
+        cur.skip_until_top_level(",")
+    elif cur.accept("ADD", "GENERATED") or cur.accept("DROP", "IDENTITY"):
+        col.identity = cur.items[cur.pos - 1].text.upper() == "GENERATED"
+        cur.skip_until_top_level(",")
+    else:
+        cur.skip_until_top_level(",")
+
+
+def _set_table(state: "SchemaState", cur: Cursor, table: TableDef, schema: str | None) -> None:
+    if cur.accept("SET", "SCHEMA"):
+        new_schema, _ = cur.name("schema name")
+        del state.tables[state.key(schema, table.name)]
+        table.schema = None if new_schema.lower() == "public" else new_schema
+        state.tables[state.key(table.schema, table.name)] = table
+        return
+    cur.skip_until_top_level(",")
+
+
+__all__ = ["apply_alter", "replace"]

@@ -1,0 +1,280 @@
+"""Apply migrations statement by statement to a schema state (sqlc's catalog.Update, in Python)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from sqlglot import exp
+
+from .. import ir
+from ..errors import Diagnostic, Located
+from ..parse import DIALECTS, parse_one
+from ..source import SourceFile, Statement
+from ..sqltext import split_statements
+from . import sqlite_types
+from .cursor import Cursor
+from .tables import (TABLE_CONSTRAINTS, ColumnDef, TableDef, finish_nullability, parse_column,
+                     parse_table_constraint)
+
+# Statements that never change the shape of tables and views.
+NO_EFFECT = {"INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT", "WITH", "PRAGMA", "BEGIN", "COMMIT", "END",
+             "ROLLBACK", "SAVEPOINT", "RELEASE", "ANALYZE", "VACUUM", "REINDEX", "ATTACH", "DETACH", "VALUES",
+             "GRANT", "REVOKE", "SET", "COMMENT", "SELECT", "COPY", "NOTIFY", "LISTEN", "DO", "REFRESH",
+             "CLUSTER", "TRUNCATE", "CALL", "LOCK", "DISCARD", "RESET", "SECURITY", "REASSIGN", "EXPLAIN"}
+NO_EFFECT_CREATE = {"INDEX", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "EXTENSION", "SCHEMA", "ROLE",
+                    "USER", "POLICY", "RULE", "AGGREGATE", "OPERATOR", "CAST", "COLLATION", "PUBLICATION",
+                    "SUBSCRIPTION", "SERVER", "STATISTICS", "EVENT", "LANGUAGE", "TABLESPACE", "CONVERSION",
+                    "TEXT", "ACCESS", "DATABASE", "FOREIGN"}
+
+InferColumns = Callable[["SchemaState", exp.Expression, Callable[[int], int]], list[tuple[str, ir.Typed]]]
+
+
+class SchemaState:
+    """Tables and views by (schema, lower-cased name), in creation order."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+        self.tables: dict[tuple[str | None, str], TableDef] = {}
+        self.enums: dict[tuple[str | None, str], ir.Enum] = {}
+        self.extensions: "dict[str, Callable[[SchemaState, Cursor, Statement], bool]]" = {}
+
+    def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
+        if self.engine == "postgresql" and schema is not None and schema.lower() in ("public", "pg_catalog"):
+            schema = None
+        return (schema.lower() if schema else None, name.lower())
+
+    def find(self, schema: str | None, name: str) -> TableDef | None:
+        return self.tables.get(self.key(schema, name))
+
+    def type_of(self, declared: str) -> ir.ValueType:
+        return sqlite_types.value_type(declared)
+
+    def is_identity(self, declared: str) -> bool:
+        return False
+
+    def is_rowid_alias(self, declared: str) -> bool:
+        return self.engine == "sqlite" and sqlite_types.is_rowid_alias(declared)
+
+
+class CatalogBuilder:
+    def __init__(self, state: SchemaState, infer: InferColumns) -> None:
+        self.state = state
+        self.infer = infer
+        self.dialect = DIALECTS[state.engine]
+        self.diagnostics: list[Diagnostic] = []
+
+    def apply_file(self, source: SourceFile) -> None:
+        for stmt in split_statements(source, self.state.engine):
+            try:
+                self.apply(stmt)
+            except Located as problem:
+                line, col = stmt.position(problem.offset)
+                self.diagnostics.append(Diagnostic(source.path, line, col, problem.message))
+            except RecursionError:
+                line, col = stmt.position(0)
+                self.diagnostics.append(Diagnostic(source.path, line, col, "statement is nested too deeply"))
+
+    def apply(self, stmt: Statement) -> None:
+        cur = Cursor(stmt.text, self.state.engine)
+        first = cur.peek()
+        if first is None:
+            return
+        word = first.text.upper() if first.kind == "word" else first.text
+        for handler in self.state.extensions.values():
+            saved = cur.pos
+            if handler(self.state, cur, stmt):
+                return
+            cur.pos = saved
+        if word == "CREATE":
+            self._create(cur, stmt)
+        elif word == "ALTER":
+            self._alter(cur)
+        elif word == "DROP":
+            self._drop(cur)
+        elif word in NO_EFFECT or word == "(":
+            return
+        else:
+            raise Located(f"unsupported statement {first.text!r} in schema", first.start)
+
+    # -- CREATE ----------------------------------------------------------------
+    def _create(self, cur: Cursor, stmt: Statement) -> None:
+        cur.expect("CREATE")
+        cur.accept("OR", "REPLACE")
+        for word in ("TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL"):
+            cur.accept(word)
+        if cur.accept("TABLE"):
+            self._create_table(cur, stmt)
+        elif cur.accept("VIRTUAL", "TABLE"):
+            self._create_virtual(cur)
+        elif cur.accept("VIEW") or cur.accept("MATERIALIZED", "VIEW") or cur.accept("RECURSIVE", "VIEW"):
+            self._create_view(cur, stmt)
+        elif cur.accept("UNIQUE", "INDEX") or cur.is_word(*NO_EFFECT_CREATE) or cur.is_word("CONSTRAINT"):
+            return
+        else:
+            lx = cur.peek()
+            raise Located(f"unsupported CREATE {lx.text if lx else ''}".rstrip(), cur.offset())
+
+    def _if_not_exists(self, cur: Cursor) -> bool:
+        return cur.accept("IF", "NOT", "EXISTS")
+
+    def _new_name(self, cur: Cursor, what: str) -> tuple[str | None, str, bool]:
+        """Name of a table or view being created; False when IF NOT EXISTS skips it."""
+        if_not_exists = self._if_not_exists(cur)
+        schema, name, offset = cur.qualified_name(f"{what} name")
+        if schema is not None and self.state.engine == "sqlite" and schema.lower() in ("temp", "main"):
+            schema = None
+        if self.state.find(schema, name) is not None:
+            if if_not_exists:
+                return schema, name, False
+            raise Located(f"{what} {name!r} already exists", offset)
+        return schema, name, True
+
+    def _create_table(self, cur: Cursor, stmt: Statement) -> None:
+        schema, name, create = self._new_name(cur, "table")
+        if not create:
+            return
+        table = TableDef(name, [], schema=schema)
+        if cur.accept("AS"):
+            text, offset = cur.rest_text()
+            tree = parse_one(text, self.state.engine)
+            columns = self.infer(self.state, tree, lambda o: o + offset)
+            table.columns = [ColumnDef(n, "", t.type, not_null=False) for n, t in columns]
+            self.state.tables[self.state.key(schema, name)] = table
+            return
+        cur.expect_punct("(")
+        pending: list[tuple[str, int]] = []
+        while True:
+            if cur.is_word(*TABLE_CONSTRAINTS) and not cur.is_punct(",", ahead=1):
+                pending.extend(parse_table_constraint(cur, table, self.dialect))
+            elif cur.is_word("LIKE") and self.state.engine == "postgresql":
+                cur.next()
+                src_schema, src_name, src_offset = cur.qualified_name("table name")
+                source = self._existing(src_schema, src_name, src_offset)
+                table.columns.extend(replace(c) for c in source.columns)
+                cur.skip_until_top_level(",")
+            else:
+                col, offset = parse_column(cur, self.state.type_of, self.dialect, self.state.is_identity)
+                if table.column(col.name) is not None:
+                    raise Located(f"duplicate column name {col.name!r}", offset)
+                table.columns.append(col)
+            if not cur.accept_punct(","):
+                break
+        cur.expect_punct(")")
+        for col_name, offset in pending:
+            if table.column(col_name) is None:
+                raise Located(f"no such column {col_name!r} in table {name!r}", offset)
+        while not cur.at_end():
+            if cur.accept("STRICT"):
+                table.strict = True
+            elif cur.accept("WITHOUT", "ROWID"):
+                table.without_rowid = True
+            elif cur.accept_punct(",") or self.state.engine == "postgresql":
+                if self.state.engine == "postgresql":
+                    cur.pos = len(cur.items)
+            else:
+                bad = cur.next()
+                raise Located(f"unexpected {bad.text!r} after the column list", bad.start)
+        finish_nullability(table, self.state.is_rowid_alias)
+        self.state.tables[self.state.key(schema, name)] = table
+
+    def _create_virtual(self, cur: Cursor) -> None:
+        schema, name, create = self._new_name(cur, "table")
+        if not create:
+            return
+        cur.expect("USING")
+        module, _ = cur.name("module name")
+        table = TableDef(name, [], schema=schema, virtual=module.lower())
+        if cur.is_punct("("):
+            start, end = cur.balanced()
+            for arg in _split_args(cur.text[start:end]):
+                words = arg.split()
+                if not words or "=" in arg:
+                    continue  # fts5 options such as content='' or tokenize='porter'
+                col_name = words[0].strip('"`[]')
+                declared = " ".join(w for w in words[1:] if w.upper() not in ("UNINDEXED",))
+                if module.lower() in ("fts3", "fts4", "fts5"):
+                    col_type = ir.ValueType(ir.STR)
+                    declared = declared or "TEXT"
+                else:
+                    col_type = self.state.type_of(declared)
+                table.columns.append(ColumnDef(col_name, declared, col_type, not_null=False))
+        if module.lower() == "fts5":
+            # Hidden columns usable in queries: the table-named column (for MATCH) and rank.
+            table.hidden = [ColumnDef(name, "", ir.ValueType(ir.ANY), False), ColumnDef("rank", "", ir.ValueType(ir.FLOAT))]
+        self.state.tables[self.state.key(schema, name)] = table
+
+    def _create_view(self, cur: Cursor, stmt: Statement) -> None:
+        schema, name, create = self._new_name(cur, "view")
+        names: list[str] = []
+        if cur.accept_punct("("):
+            while True:
+                names.append(cur.name("column name")[0])
+                if not cur.accept_punct(","):
+                    break
+            cur.expect_punct(")")
+        cur.expect("AS")
+        text, offset = cur.rest_text()
+        tree = parse_one(text, self.state.engine)
+        if not create:
+            return
+        view = TableDef(name, [], schema=schema, is_view=True, view_select=tree, view_statement=stmt,
+                        view_offset=lambda o: o + offset, view_column_names=names)
+        # Check it now, against the schema as it stands, like SQLite does.
+        self.infer(self.state, tree, lambda o: o + offset)
+        self.state.tables[self.state.key(schema, name)] = view
+
+    # -- ALTER / DROP --------------------------------------------------------
+    def _existing(self, schema: str | None, name: str, offset: int, view: bool | None = False) -> TableDef:
+        table = self.state.find(schema, name)
+        if table is None or (view is not None and table.is_view != view):
+            what = "view" if view else "table"
+            raise Located(f"no such {what}: {name}", offset)
+        return table
+
+    def _alter(self, cur: Cursor) -> None:
+        cur.expect("ALTER")
+        if not cur.accept("TABLE"):
+            if cur.is_word("INDEX", "SEQUENCE", "FUNCTION", "SCHEMA", "EXTENSION", "ROLE", "USER", "DATABASE",
+                           "DEFAULT", "POLICY", "TRIGGER", "PUBLICATION", "STATISTICS"):
+                return
+            raise Located("unsupported ALTER statement", cur.offset())
+        if_exists = cur.accept("IF", "EXISTS")
+        cur.accept("ONLY")
+        schema, name, offset = cur.qualified_name("table name")
+        if if_exists and self.state.find(schema, name) is None:
+            return
+        table = self._existing(schema, name, offset)
+        from .alter import apply_alter  # local: alter.py imports this module's types
+
+        apply_alter(self.state, cur, table, schema)
+
+    def _drop(self, cur: Cursor) -> None:
+        cur.expect("DROP")
+        view = cur.accept("VIEW") or cur.accept("MATERIALIZED", "VIEW")
+        if not view and not cur.accept("TABLE"):
+            return  # DROP INDEX / TRIGGER / TYPE ...: handled by extensions or no effect
+        if_exists = cur.accept("IF", "EXISTS")
+        while True:
+            schema, name, offset = cur.qualified_name("table name")
+            if self.state.find(schema, name) is None and if_exists:
+                pass
+            else:
+                self._existing(schema, name, offset, view=view)
+                del self.state.tables[self.state.key(schema, name)]
+            if not cur.accept_punct(","):
+                break
+
+
+def _split_args(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]

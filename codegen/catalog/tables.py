@@ -1,0 +1,242 @@
+"""The mutable schema state migrations are applied to, and table-definition parsing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import sqlglot
+from sqlglot import exp
+
+from .. import ir
+from ..errors import Located
+from ..source import Statement
+from .cursor import Cursor
+
+# Words that end a column's type name and start its constraints.
+CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
+                    "REFERENCES", "GENERATED", "AS", "ON", "AUTOINCREMENT", "ASC", "DESC"}
+TABLE_CONSTRAINTS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"}
+
+
+@dataclass
+class ColumnDef:
+    name: str
+    sql_type: str
+    type: ir.ValueType
+    not_null: bool = False
+    primary_key: bool = False
+    has_default: bool = False
+    identity: bool = False  # serial / identity / rowid alias: never NULL
+
+
+@dataclass
+class TableDef:
+    name: str
+    columns: list[ColumnDef]
+    schema: str | None = None
+    is_view: bool = False
+    view_select: exp.Expression | None = None  # the view's query, expanded at each use like SQLite does
+    view_statement: Statement | None = None
+    view_offset: Callable[[int], int] | None = None
+    view_column_names: list[str] = field(default_factory=list)
+    strict: bool = False
+    without_rowid: bool = False
+    virtual: str | None = None  # module name for CREATE VIRTUAL TABLE
+    hidden: list[ColumnDef] = field(default_factory=list)  # rowid, fts5's rank and table-named column
+
+    def column(self, name: str) -> ColumnDef | None:
+        lowered = name.lower()
+        for col in self.columns:
+            if col.name.lower() == lowered:
+                return col
+        return None
+
+
+def check_literals(text: str, column: str | None, dialect: str) -> dict[str, tuple[str, ...]]:
+    """`CHECK (col IN ('a', 'b'))`, alone or ANDed with other checks: col -> ('a', 'b')."""
+    try:
+        tree = sqlglot.parse_one(text, read=dialect)
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    conjuncts = list(tree.flatten()) if isinstance(tree, exp.And) else [tree]
+    for node in conjuncts:
+        node = node.unnest()
+        if isinstance(node, exp.In) and isinstance(node.this, exp.Column) and not node.args.get("query"):
+            values = node.expressions
+            if values and all(isinstance(v, exp.Literal) and v.is_string for v in values):
+                found[node.this.name.lower()] = tuple(dict.fromkeys(v.this for v in values))
+    if column is not None:
+        return {column.lower(): found[column.lower()]} if column.lower() in found else {}
+    return found
+
+
+def parse_type_name(cur: Cursor) -> str:
+    """The declared type: words up to the first constraint keyword, plus (size) and []."""
+    words: list[str] = []
+    while (lx := cur.peek()) is not None and lx.kind == "word" and lx.text.upper() not in CONSTRAINT_WORDS:
+        words.append(lx.text)
+        cur.pos += 1
+    if words and cur.is_punct("("):
+        start, end = cur.balanced()
+        words[-1] += "(" + cur.text[start:end].strip() + ")"
+    suffix = ""
+    while cur.is_punct("[") or (cur.peek() is not None and cur.peek().kind == "ident" and cur.peek().text.startswith("[")):  # type: ignore[union-attr]
+        if cur.accept_punct("["):
+            cur.skip_until_top_level("]")
+            cur.expect_punct("]")
+        else:
+            cur.next()
+        suffix += "[]"
+    return " ".join(words) + suffix
+
+
+def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: str,
+                 on_identity: Callable[[str], bool]) -> tuple[ColumnDef, int]:
+    name, offset = cur.name("column name")
+    declared = parse_type_name(cur)
+    col = ColumnDef(name, declared, type_of(declared))
+    col.identity = on_identity(declared)
+    literals: tuple[str, ...] = ()
+    while (lx := cur.peek()) is not None and not (lx.kind == "punct" and lx.text in (",", ")")):
+        if cur.accept("CONSTRAINT"):
+            cur.name("constraint name")
+        elif cur.accept("PRIMARY", "KEY"):
+            col.primary_key = True
+            _skip_words(cur, "ASC", "DESC")
+            _skip_conflict(cur)
+            if cur.accept("AUTOINCREMENT"):
+                col.identity = True
+        elif cur.accept("NOT", "NULL"):
+            col.not_null = True
+            _skip_conflict(cur)
+        elif cur.accept("NULL"):
+            col.not_null = False
+        elif cur.accept("UNIQUE"):
+            cur.accept("NULLS", "NOT", "DISTINCT") or cur.accept("NULLS", "DISTINCT")
+            _skip_conflict(cur)
+        elif cur.accept("CHECK"):
+            start, end = cur.balanced()
+            literals = check_literals(cur.text[start:end], name, dialect).get(name.lower(), literals)
+        elif cur.accept("DEFAULT"):
+            col.has_default = True
+            if cur.is_punct("("):
+                cur.balanced()
+            else:
+                cur.accept_punct("-") or cur.accept_punct("+")
+                cur.next()
+                while cur.accept_punct("::"):  # PostgreSQL: DEFAULT 'x'::text
+                    parse_type_name(cur)
+        elif cur.accept("COLLATE"):
+            cur.name("collation")
+        elif cur.accept("REFERENCES"):
+            skip_references(cur)
+        elif cur.accept("GENERATED"):
+            col.has_default = True
+            if cur.accept("ALWAYS") or cur.accept("BY", "DEFAULT"):
+                pass
+            cur.expect("AS")
+            if cur.accept("IDENTITY"):
+                col.identity = True
+                if cur.is_punct("("):
+                    cur.balanced()
+            else:
+                cur.balanced()
+                _skip_words(cur, "STORED", "VIRTUAL")
+        elif cur.accept("AS"):
+            cur.balanced()
+            _skip_words(cur, "STORED", "VIRTUAL")
+        else:
+            bad = cur.next()
+            raise Located(f"unexpected {bad.text!r} in the definition of column {name!r}", bad.start)
+    if literals and col.type.base == ir.STR:
+        col.type = replace(col.type, literals=literals)
+    return col, offset
+
+
+def skip_references(cur: Cursor) -> None:
+    cur.qualified_name("referenced table")
+    if cur.is_punct("("):
+        cur.balanced()
+    while True:
+        if cur.accept("ON", "DELETE") or cur.accept("ON", "UPDATE"):
+            if not (cur.accept("SET", "NULL") or cur.accept("SET", "DEFAULT") or cur.accept("CASCADE")
+                    or cur.accept("RESTRICT") or cur.accept("NO", "ACTION")):
+                raise Located("expected a foreign key action", cur.offset())
+        elif cur.accept("MATCH"):
+            cur.next()
+        elif cur.accept("NOT", "DEFERRABLE") or cur.accept("DEFERRABLE"):
+            cur.accept("INITIALLY", "DEFERRED") or cur.accept("INITIALLY", "IMMEDIATE")
+        else:
+            return
+
+
+def _skip_conflict(cur: Cursor) -> None:
+    if cur.accept("ON", "CONFLICT"):
+        cur.next()
+
+
+def _skip_words(cur: Cursor, *words: str) -> None:
+    while any(cur.accept(w) for w in words):
+        pass
+
+
+def parse_table_constraint(cur: Cursor, table: TableDef, dialect: str) -> list[tuple[str, int]]:
+    """Apply one table constraint; returns (column, offset) pairs it names, for validation."""
+    named: list[tuple[str, int]] = []
+    if cur.accept("CONSTRAINT"):
+        cur.name("constraint name")
+    if cur.accept("PRIMARY", "KEY"):
+        for name, offset in _column_list(cur):
+            named.append((name, offset))
+            col = table.column(name)
+            if col is not None:
+                col.primary_key = True
+        _skip_conflict(cur)
+    elif cur.accept("UNIQUE"):
+        named.extend(_column_list(cur))
+        _skip_conflict(cur)
+    elif cur.accept("CHECK"):
+        start, end = cur.balanced()
+        for name, values in check_literals(cur.text[start:end], None, dialect).items():
+            col = table.column(name)
+            if col is not None and col.type.base == ir.STR:
+                col.type = replace(col.type, literals=values)
+    elif cur.accept("FOREIGN", "KEY"):
+        named.extend(_column_list(cur))
+        cur.expect("REFERENCES")
+        skip_references(cur)
+    else:
+        cur.accept("EXCLUDE")
+        cur.skip_until_top_level(",")
+    return named
+
+
+def _column_list(cur: Cursor) -> list[tuple[str, int]]:
+    cur.expect_punct("(")
+    names = []
+    while True:
+        names.append(cur.name("column name"))
+        cur.skip_until_top_level(",")
+        if not cur.accept_punct(","):
+            break
+    cur.expect_punct(")")
+    return names
+
+
+def finish_nullability(table: TableDef, rowid_alias: Callable[[str], bool]) -> None:
+    """PRIMARY KEY columns are NOT NULL (sqlc does the same; SQLite enforces it for the
+    rowid alias, STRICT and WITHOUT ROWID tables, and only a legacy quirk allows NULL
+    in other rowid tables)."""
+    for col in table.columns:
+        if col.primary_key or col.identity:
+            col.not_null = True
+        if col.primary_key and rowid_alias(col.sql_type):
+            col.identity = True
+
+
+def to_ir(table: TableDef, columns: list[ColumnDef] | None = None, view_columns: Any = None) -> ir.Table:
+    cols = tuple(ir.Column(c.name, c.sql_type, c.type, not c.not_null, c.primary_key, c.has_default or c.identity)
+                 for c in (columns if columns is not None else table.columns))
+    return ir.Table(table.name, cols, table.is_view, table.schema)

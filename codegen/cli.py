@@ -1,0 +1,78 @@
+"""`python -m codegen [--check] [--config PATH]` and `python -m codegen describe`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import emit, pipeline
+from .config import Config, load_config
+from .describe import describe
+from .errors import CodegenError
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m codegen",
+                                 description="Generate a typed Python data layer from SQL migrations and queries.")
+    ap.add_argument("command", nargs="?", choices=["generate", "describe", "verify"], default="generate",
+                    help="generate (default) writes the out folder; describe prints the analysis as JSON; "
+                         "verify checks every query against a real SQLite database")
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if the output is stale")
+    ap.add_argument("--config", type=Path, help="a pyproject.toml with [tool.codegen] (default: found upward)")
+    return ap
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config, Path.cwd())
+        if args.command == "describe":
+            project = pipeline.analyze(config)
+            print(json.dumps(describe(project, config), indent=1, ensure_ascii=False))
+            return 0
+        if args.command == "verify":
+            from .verify import verify
+
+            return verify(config)
+        return _generate(config, args.check)
+    except CodegenError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print(f"codegen: {len(error.diagnostics)} error(s); nothing written", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"codegen: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+
+
+def _generate(config: Config, check: bool) -> int:
+    out = config.root / config.out
+    if not check:
+        emit.recover(out)
+    project = pipeline.analyze(config)
+    files = pipeline.render(project, config)
+    added, changed, removed = emit.changes(out, files)
+    if check:
+        if added or changed or removed:
+            sys.stdout.write(emit.unified_diff(out, files, config.out))
+            print(f"codegen: {config.out}/ is stale ({len(added) + len(changed) + len(removed)} file(s) differ); "
+                  "run python -m codegen", file=sys.stderr)
+            return 1
+        return 0
+    if added or changed or removed:
+        emit.write_tree(out, files)
+    for label, names in (("added", added), ("updated", changed), ("removed", removed)):
+        for name in names:
+            print(f"{label}: {config.out}/{name}")
+    if not (added or changed or removed):
+        print(f"{config.out}/ is up to date")
+    return 0
+
+
+def main() -> None:
+    try:
+        sys.exit(run(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,157 @@
+"""The [tool.codegen] table: found from the working directory upward, validated."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import CodegenError, Diagnostic
+
+ENGINES = ("sqlite", "postgresql")
+KEYS = {"engine", "schema", "queries", "out", "overrides", "async"}
+
+
+@dataclass(frozen=True)
+class Override:
+    """A configured Python type for a column ("table.column") or an SQL type name."""
+
+    column: str | None  # "threads.working_directory"
+    sql_type: str | None  # "TIMESTAMP" (upper-cased)
+    py_type: str  # "pathlib.Path"
+    nullable: bool | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the file it came from
+    root: Path  # the folder paths are relative to
+    engine: str
+    schema: tuple[str, ...]
+    queries: tuple[str, ...]
+    out: str
+    overrides: tuple[Override, ...] = field(default=())
+    emit_async: bool = True
+
+    def display(self, path: Path) -> str:
+        """A path as shown in diagnostics and headers: relative to the config folder."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def find_config(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                return candidate  # let load_config report the problem
+            if "codegen" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def _line_of(text: str, key: str) -> int:
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def load_config(path: Path | None, cwd: Path) -> Config:
+    if path is None:
+        path = find_config(cwd)
+        if path is None:
+            raise CodegenError([Diagnostic(str(cwd / "pyproject.toml"), 1, 1,
+                                           "no pyproject.toml with a [tool.codegen] table here or above")])
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        raise CodegenError([Diagnostic(shown, 1, 1, "config file not found")]) from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise CodegenError([Diagnostic(shown, 1, 1, f"cannot read config: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        line, col = getattr(exc, "lineno", 1) or 1, getattr(exc, "colno", 1) or 1
+        raise CodegenError([Diagnostic(shown, line, col, f"invalid TOML: {exc.args[0].split(' (at')[0]}")]) from None
+    table = data.get("tool", {}).get("codegen")
+    if not isinstance(table, dict):
+        raise CodegenError([Diagnostic(shown, 1, 1, "no [tool.codegen] table")])
+    return _validate(path, text, table)
+
+
+def _strings(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _validate(path: Path, text: str, table: dict[str, object]) -> Config:
+    shown, root = str(path), path.parent
+    errors: list[Diagnostic] = []
+
+    def err(key: str, message: str) -> None:
+        errors.append(Diagnostic(shown, _line_of(text, key), 1, message))
+
+    for key in sorted(set(table) - KEYS):
+        err(key, f"unknown key {key!r} in [tool.codegen] (known: {', '.join(sorted(KEYS))})")
+    engine = table.get("engine", "sqlite")
+    if engine not in ENGINES:
+        err("engine", f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("schema", "queries"):
+        value = _strings(table.get(key))
+        if value is None:
+            err(key, f"{key!r} must be a path, a glob or a list of them")
+            continue
+        lists[key] = value
+        for pattern in value:
+            if not _matches(root, pattern):
+                err(key, f"{key} path {pattern!r} matches nothing")
+    out = table.get("out", "generated")
+    if not isinstance(out, str) or not out.strip():
+        err("out", "'out' must be a folder path")
+    overrides = _overrides(table.get("overrides", []), lambda m: err("overrides", m))
+    emit_async = table.get("async", True)
+    if not isinstance(emit_async, bool):
+        err("async", "'async' must be true or false")
+    if errors:
+        raise CodegenError(errors)
+    return Config(path, root, str(engine), lists["schema"], lists["queries"], str(out), overrides, bool(emit_async))
+
+
+def _matches(root: Path, pattern: str) -> bool:
+    if any(ch in pattern for ch in "*?["):
+        return any(root.glob(pattern))
+    return (root / pattern).exists()
+
+
+def _overrides(raw: object, err: "callable[[str], None]") -> tuple[Override, ...]:  # type: ignore[valid-type]
+    if not isinstance(raw, list):
+        err("'overrides' must be an array of tables")
+        return ()
+    result = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("python_type"), str):
+            err("each override needs python_type and one of column or sql_type")
+            continue
+        column, sql_type = item.get("column"), item.get("sql_type")
+        unknown = set(item) - {"column", "sql_type", "python_type", "nullable"}
+        if unknown or (column is None) == (sql_type is None):
+            err("each override needs python_type and exactly one of column or sql_type")
+            continue
+        if column is not None and (not isinstance(column, str) or "." not in column):
+            err(f"override column {column!r} must be written table.column")
+            continue
+        if not re.fullmatch(r"[A-Za-z_][\w.]*(\[[\w., \[\]]*\])?", item["python_type"]):
+            err(f"override python_type {item['python_type']!r} is not a dotted Python name")
+            continue
+        nullable = item.get("nullable")
+        result.append(Override(column.lower() if column else None, sql_type.upper() if sql_type else None,
+                               item["python_type"], nullable if isinstance(nullable, bool) else None))
+    return tuple(result)

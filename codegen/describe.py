@@ -1,0 +1,48 @@
+"""The analysis as JSON: what `python -m codegen describe` prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import ir
+from .config import Config
+from .python import naming
+from .python.typemap import describe_type
+from .python.view import apply_overrides
+
+
+def _type(t: ir.ValueType, nullable: bool, engine: str, config: Config, table: str | None = None,
+          column: str | None = None) -> tuple[str, bool]:
+    t, nullable = apply_overrides(t, nullable, table, column, None, config.overrides)
+    return describe_type(t, engine), nullable
+
+
+def describe(project: ir.Project, config: Config) -> dict[str, Any]:
+    engine = project.engine
+    models = naming.unique([naming.model_name(t.name) for t in project.catalog.tables])
+    model_of = {t.name.lower(): m for t, m in zip(project.catalog.tables, models)}
+    tables = []
+    for table, model in zip(project.catalog.tables, models):
+        cols = []
+        for c in table.columns:
+            py, nullable = _type(c.type, c.nullable, engine, config, table.name, c.name)
+            cols.append({"name": c.name, "sql_type": c.sql_type, "py_type": py, "nullable": nullable})
+        tables.append({"name": table.name, "model": model, "view": table.is_view, "columns": cols})
+    queries = []
+    for f in project.files:
+        for q in f.queries:
+            params = []
+            for p in q.params:
+                py, nullable = _type(p.type, p.nullable, engine, config)
+                params.append({"name": p.name, "py_type": py, "nullable": nullable, "slice": p.slice})
+            columns = []
+            for c in q.columns:
+                if c.embed:
+                    columns.append({"name": c.name, "py_type": model_of[c.embed.lower()], "nullable": c.nullable,
+                                    "embed": True})
+                    continue
+                py, nullable = _type(c.type, c.nullable, engine, config, c.table, c.name)
+                columns.append({"name": c.name, "py_type": py, "nullable": nullable})
+            queries.append({"name": q.name, "function": naming.snake(q.name), "command": q.command, "file": q.file,
+                            "line": q.line, "doc": q.doc, "params": params, "columns": columns})
+    return {"engine": engine, "tables": tables, "queries": queries}

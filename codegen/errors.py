@@ -1,0 +1,37 @@
+"""Located diagnostics: every problem of a run, reported against the original file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: error: {self.message}"
+
+
+class CodegenError(Exception):
+    """Raised with all diagnostics of a stage; the CLI prints them and exits 1."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("\n".join(str(d) for d in diagnostics))
+        self.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
+
+
+class Located(Exception):
+    """An analysis error at an offset of the statement being analysed.
+
+    Raised deep inside analysis, caught per statement and turned into a
+    Diagnostic once the statement's position in its file is known.
+    """
+
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset

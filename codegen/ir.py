@@ -1,0 +1,160 @@
+"""The typed intermediate representation between analysis and rendering.
+
+Everything here is a frozen dataclass of plain values: no sqlglot node ever
+crosses this boundary, so the Python stage and the templates can be written
+and tested without knowing anything about SQL parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+# Logical value types. The Python stage maps each to an annotation and its import.
+INT = "int"
+FLOAT = "float"
+STR = "str"
+BYTES = "bytes"
+BOOL = "bool"
+DATE = "date"
+DATETIME = "datetime"
+DATETIME_TZ = "datetime_tz"
+TIME = "time"
+INTERVAL = "interval"
+DECIMAL = "decimal"
+JSON = "json"
+UUID = "uuid"
+ANY = "any"
+BASES = frozenset({INT, FLOAT, STR, BYTES, BOOL, DATE, DATETIME, DATETIME_TZ, TIME, INTERVAL, DECIMAL, JSON, UUID, ANY})
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """What a value is, independent of whether it may be NULL."""
+
+    base: str = ANY
+    literals: tuple[str, ...] = ()  # CHECK (col IN (...)) values: typing.Literal
+    enum: str | None = None  # PostgreSQL enum type name (its values are in literals)
+    dims: int = 0  # array dimensions (PostgreSQL)
+    model: str | None = None  # sqlc.embed: the nested table model
+    override: str | None = None  # a configured Python type ("pathlib.Path")
+
+    def with_base(self, base: str) -> ValueType:
+        return ValueType(base)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A value type plus nullability: what an expression evaluates to."""
+
+    type: ValueType
+    nullable: bool
+
+    def nullable_if(self, flag: bool) -> Typed:
+        return self if not flag or self.nullable else replace(self, nullable=True)
+
+    def not_null(self) -> Typed:
+        return replace(self, nullable=False) if self.nullable else self
+
+
+ANY_NULLABLE = Typed(ValueType(ANY), True)
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str  # as declared ("TIMESTAMP", "CHAR(255)", "" when untyped)
+    type: ValueType
+    nullable: bool
+    primary_key: bool = False
+    has_default: bool = False
+
+    @property
+    def typed(self) -> Typed:
+        return Typed(self.type, self.nullable)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    is_view: bool = False
+    schema: str | None = None  # PostgreSQL schema, None for the default one
+
+
+@dataclass(frozen=True)
+class Enum:
+    """A PostgreSQL enum type."""
+
+    name: str
+    values: tuple[str, ...]
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: tuple[Table, ...]
+    enums: tuple[Enum, ...] = ()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # unique within the query, a valid identifier after naming
+    type: ValueType
+    nullable: bool
+    slice: bool = False  # sqlc.slice: a list expanded into IN (...)
+    positions: tuple[int, ...] = ()  # the bind slots (0-based) this param fills
+
+
+@dataclass(frozen=True)
+class ResultColumn:
+    name: str
+    type: ValueType
+    nullable: bool
+    table: str | None = None  # source table when the column is a plain column reference
+    embed: str | None = None  # sqlc.embed(table): the whole row of that table
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str  # as annotated: GetThread
+    command: str  # one, many, exec, execrows, execlastid, copyfrom
+    file: str  # relative path as given: queries/threads.sql
+    line: int
+    sql: str  # the SQL to send, placeholders normalised for the engine
+    doc: str
+    params: tuple[Param, ...]
+    columns: tuple[ResultColumn, ...]
+    always_one_row: bool = False  # an aggregate without GROUP BY: :one never finds nothing
+    slots: tuple[int, ...] = ()  # for each bind slot in sql order, the index of its param
+    slice_markers: tuple[str, ...] = ()  # names of slice params, as marked in sql
+    insert_table: str | None = None  # copyfrom: target table
+    insert_columns: tuple[str, ...] = ()  # copyfrom: target columns
+
+
+@dataclass(frozen=True)
+class QueryFile:
+    path: str  # queries/threads.sql
+    stem: str  # threads
+    queries: tuple[Query, ...]
+
+
+@dataclass(frozen=True)
+class Project:
+    engine: str
+    catalog: Catalog
+    files: tuple[QueryFile, ...] = field(default_factory=tuple)
+
+
+def to_jsonable(obj: Any) -> Any:
+    return asdict(obj)

@@ -1,0 +1,145 @@
+"""The generator's stages in order: sources -> catalog -> queries -> IR -> Python -> files."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from sqlglot import exp
+
+from . import ir
+from .analyze.expressions import ParamInfo
+from .analyze.query import analyze_block
+from .analyze.statements import Analyzer
+from .annotate import split_blocks
+from .catalog.build import CatalogBuilder, SchemaState
+from .catalog.tables import to_ir
+from .config import Config
+from .errors import CodegenError, Diagnostic, Located
+from .python import naming
+from .python.view import models_module, query_module
+from .render.env import check_syntax, render_async_module, render_models, render_package, render_query_module
+from .sources import query_files, schema_files
+
+
+def _infer_columns(state: SchemaState, tree: exp.Expression, to_statement: Callable[[int], int]
+                   ) -> list[tuple[str, ir.Typed]]:
+    """Columns of a view or CREATE TABLE AS query, for the catalog builder."""
+    params: dict[int, ParamInfo] = {}
+
+    def offset_of(node: exp.Expression) -> int | None:
+        for ident in [node, *node.find_all(exp.Identifier)]:
+            if isinstance(ident, exp.Identifier) and "start" in ident.meta:
+                return to_statement(int(ident.meta["start"]))
+        return to_statement(0)
+
+    try:
+        outputs = Analyzer(state, params, offset_of).outputs(tree, None)
+    except Located as problem:
+        raise Located(problem.message, problem.offset if problem.offset is not None else to_statement(0)) from None
+    return [(o.name, o.typed) for o in outputs]
+
+
+def build_schema(config: Config) -> SchemaState:
+    state = SchemaState(config.engine)
+    if config.engine == "postgresql":
+        from .catalog import postgres
+
+        postgres.install(state)
+    builder = CatalogBuilder(state, _infer_columns)
+    for source in schema_files(config):
+        builder.apply_file(source)
+    if builder.diagnostics:
+        raise CodegenError(builder.diagnostics)
+    return state
+
+
+def catalog_of(state: SchemaState, config: Config) -> ir.Catalog:
+    tables, problems = [], []
+    for table in state.tables.values():
+        if table.is_view:
+            try:
+                cols = Analyzer(state, {}, lambda n: None).view_columns(table)
+            except Located as problem:
+                stmt = table.view_statement
+                assert stmt is not None
+                line, col = stmt.position(0)
+                problems.append(Diagnostic(stmt.source.path, line, col, problem.message))
+                continue
+            tables.append(ir.Table(table.name, tuple(ir.Column(c.name, "", c.typed.type, c.typed.nullable)
+                                                     for c in cols), True, table.schema))
+        else:
+            tables.append(to_ir(table))
+    if problems:
+        raise CodegenError(problems)
+    return ir.Catalog(tuple(tables), tuple(state.enums.values()))
+
+
+def analyze(config: Config) -> ir.Project:
+    state = build_schema(config)
+    catalog = catalog_of(state, config)
+    problems: list[Diagnostic] = []
+    files = []
+    seen: dict[str, str] = {}
+    schema_paths = {s.path for s in schema_files(config)}
+    for source in query_files(config):
+        # A file listed as schema and as queries (sqlc allows it) keeps its DDL unannotated.
+        blocks, errors = split_blocks(source, config.engine, allow_unannotated=source.path in schema_paths)
+        problems.extend(errors)
+        queries = []
+        for block in blocks:
+            where = f"{source.path}:{block.line}"
+            if block.name.lower() in seen:
+                problems.append(Diagnostic(source.path, block.line, 1,
+                                           f"duplicate query name {block.name!r} (first defined at {seen[block.name.lower()]})"))
+                continue
+            seen[block.name.lower()] = where
+            try:
+                queries.append(_unique_params(analyze_block(state, block)))
+            except Located as problem:
+                line, col = block.statement.position(problem.offset)
+                problems.append(Diagnostic(source.path, line, col, f"query {block.name}: {problem.message}"))
+            except RecursionError:
+                line, col = block.statement.position(0)
+                problems.append(Diagnostic(source.path, line, col, f"query {block.name}: nested too deeply"))
+        stem = source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        files.append(ir.QueryFile(source.path, stem, tuple(queries)))
+    if problems:
+        raise CodegenError(problems)
+    _check_module_names(files)
+    return ir.Project(config.engine, catalog, tuple(files))
+
+
+def _unique_params(query: ir.Query) -> ir.Query:
+    """Parameter names stay unique: session_id, session_id_2."""
+    names = naming.unique([p.name for p in query.params])
+    if names == [p.name for p in query.params]:
+        return query
+    params = tuple(dataclasses.replace(p, name=n) for p, n in zip(query.params, names))
+    return dataclasses.replace(query, params=params)
+
+
+def _check_module_names(files: list[ir.QueryFile]) -> None:
+    seen: dict[str, str] = {}
+    problems = []
+    for f in files:
+        module = naming.module_name(f.stem)
+        if module in seen:
+            problems.append(Diagnostic(f.path, 1, 1, f"query file name gives module {module!r}, as does {seen[module]}"))
+        seen[module] = f.path
+    if problems:
+        raise CodegenError(problems)
+
+
+def render(project: ir.Project, config: Config) -> dict[str, str]:
+    schema_source = ", ".join(config.schema)
+    models = models_module(project.catalog, project.engine, config.overrides)
+    files = render_package([naming.module_name(f.stem) for f in project.files], schema_source, config.emit_async)
+    files["models.py"] = render_models(models, schema_source)
+    for qfile in project.files:
+        module = query_module(qfile, project.catalog, project.engine, models, config.overrides)
+        files[f"queries/{module.module}.py"] = render_query_module(module, project.engine)
+        if config.emit_async:
+            files[f"aio/{module.module}.py"] = render_async_module(module, project.engine)
+    check_syntax(files)
+    return files

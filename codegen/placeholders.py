@@ -1,0 +1,203 @@
+"""Find query parameters in SQL text and rewrite them for parsing and for sending.
+
+sqlglot understands none of `?NNN`, `$name`, `@name` (in SQLite) or
+`sqlc.arg(name)` the way SQLite and sqlc do, so parameters are found
+lexically first. For analysis each one becomes a named placeholder
+`:__pN` that sqlglot parses everywhere; for execution each one becomes the
+driver's positional marker, in text order, with the list of which parameter
+fills which slot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .errors import Located
+from .sqltext import Lexeme, lex
+
+PLACEHOLDER = "__p"
+SLICE_MARK = "/*SLICE:{name}*/"
+_SQLC = re.compile(r"sqlc\s*\.\s*(arg|narg|slice|embed)\s*\(\s*(?:'([^']*)'|\"([^\"]*)\"|([A-Za-z_]\w*))\s*\)",
+                   re.IGNORECASE)
+
+
+@dataclass
+class ParamSpec:
+    """One distinct parameter of a query (several occurrences may share it)."""
+
+    index: int  # 0-based, in the order of the generated function's arguments
+    name: str | None  # explicit name, or None for ? / ?NNN / $N
+    number: int | None  # explicit or implied SQLite parameter number
+    nullable: bool = False  # sqlc.narg
+    slice: bool = False  # sqlc.slice
+    offsets: list[int] = field(default_factory=list)  # in the original statement text
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    start: int
+    end: int
+    param: int | None  # index into params, None for sqlc.embed
+    embed: str | None = None
+
+
+@dataclass
+class Scan:
+    params: list[ParamSpec]
+    occurrences: list[Occurrence]
+    embeds: list[str]
+
+
+def scan(text: str, engine: str) -> Scan:
+    lexemes = lex(text, engine)
+    by_key: dict[tuple[str, object], ParamSpec] = {}
+    occurrences: list[Occurrence] = []
+    embeds: list[str] = []
+    highest = 0
+    i = 0
+    while i < len(lexemes):
+        found = _match(text, lexemes, i, engine)
+        if found is None:
+            i += 1
+            continue
+        kind, value, end, consumed = found
+        start = lexemes[i].start
+        if kind == "embed":
+            embeds.append(str(value))
+            occurrences.append(Occurrence(start, end, None, str(value)))
+            i += consumed
+            continue
+        if kind == "anon":
+            highest += 1
+            key: tuple[str, object] = ("num", highest)
+        elif kind == "num":
+            assert isinstance(value, int)
+            if value < 1 or value > 32766:
+                raise Located(f"parameter number {value} is out of range", start)
+            highest = max(highest, value)
+            key = ("num", value)
+        else:
+            key = ("name", str(value).lower())
+        spec = by_key.get(key)
+        if spec is None:
+            number = key[1] if key[0] == "num" else None
+            if number is None:
+                highest += 1
+                number = highest
+            spec = ParamSpec(len(by_key), None if key[0] == "num" else str(value), int(number))  # type: ignore[arg-type]
+            by_key[key] = spec
+        if kind in ("narg", "slice"):
+            spec.nullable |= kind == "narg"
+            spec.slice |= kind == "slice"
+        spec.offsets.append(start)
+        occurrences.append(Occurrence(start, end, spec.index))
+        i += consumed
+    params = sorted(by_key.values(), key=lambda p: p.number or 0)
+    renumber = {p.index: n for n, p in enumerate(params)}
+    for n, p in enumerate(params):
+        p.index = n
+    occurrences = [Occurrence(o.start, o.end, renumber[o.param] if o.param is not None else None, o.embed)
+                   for o in occurrences]
+    return Scan(params, occurrences, embeds)
+
+
+def _match(text: str, lx: list[Lexeme], i: int, engine: str) -> tuple[str, object, int, int] | None:
+    """(kind, name or number, end offset, lexemes consumed) when a parameter starts at lx[i]."""
+    cur = lx[i]
+    nxt = lx[i + 1] if i + 1 < len(lx) else None
+    adjacent = nxt is not None and nxt.start == cur.end
+    if cur.kind == "word" and cur.text.lower() == "sqlc":
+        m = _SQLC.match(text, cur.start)
+        if m:
+            name = m.group(2) or m.group(3) or m.group(4)
+            consumed = sum(1 for x in lx[i:] if x.start < m.end())
+            return m.group(1).lower(), name, m.end(), consumed
+        return None
+    if cur.kind != "punct":
+        return None
+    if cur.text == "?" and engine == "sqlite":
+        if adjacent and nxt is not None and nxt.kind == "number" and nxt.text.isdigit():
+            return "num", int(nxt.text), nxt.end, 2
+        return "anon", None, cur.end, 1
+    if cur.text == "$" and adjacent and nxt is not None:
+        if nxt.kind == "number" and nxt.text.isdigit():
+            return "num", int(nxt.text), nxt.end, 2
+        if nxt.kind == "word" and engine == "sqlite":
+            return "named", nxt.text, nxt.end, 2
+    if cur.text in (":", "@") and adjacent and nxt is not None and nxt.kind == "word":
+        prev = lx[i - 1] if i else None
+        if cur.text == ":" and prev is not None and prev.end == cur.start and prev.text in (":", "::"):
+            return None
+        return "named", nxt.text, nxt.end, 2
+    return None
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    text: str
+    edits: tuple[tuple[int, int, int, int], ...]  # (new_start, new_len, old_start, old_len) per replacement
+
+    def original_offset(self, offset: int) -> int:
+        """Map an offset in the rewritten text back to the statement as written."""
+        shift_from = (0, 0)  # (new offset, old offset) of the last edit's end before `offset`
+        for new_start, new_len, old_start, old_len in self.edits:
+            if offset < new_start:
+                break
+            if offset < new_start + new_len:
+                return old_start
+            shift_from = (new_start + new_len, old_start + old_len)
+        return shift_from[1] + offset - shift_from[0]
+
+
+def for_analysis(text: str, found: Scan) -> Rewritten:
+    """Each parameter as `:__pN`, each sqlc.embed(t) as `t.*`."""
+    out: list[str] = []
+    edits: list[tuple[int, int, int, int]] = []
+    pos = 0
+    written = 0  # length of the rewritten text so far
+    for occ in found.occurrences:
+        out.append(text[pos:occ.start])
+        written += occ.start - pos
+        repl = f"{_quote(occ.embed)}.*" if occ.embed is not None else f":{PLACEHOLDER}{occ.param}"
+        edits.append((written, len(repl), occ.start, occ.end - occ.start))
+        out.append(repl)
+        written += len(repl)
+        pos = occ.end
+    out.append(text[pos:])
+    return Rewritten("".join(out), tuple(edits))
+
+
+def _quote(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z_]\w*", name) else '"' + name.replace('"', '""') + '"'
+
+
+def for_execution(text: str, found: Scan, engine: str) -> tuple[str, list[int]]:
+    """The SQL to send: every occurrence a positional marker; returns the slot -> param list.
+
+    A slice occurrence is marked so the generated function can expand it into
+    as many markers as the list has items.
+    """
+    marker = "?" if engine == "sqlite" else "%s"
+    out: list[str] = []
+    slots: list[int] = []
+    pos = 0
+    for occ in found.occurrences:
+        chunk = text[pos:occ.start]
+        out.append(_escape_percent(chunk) if engine != "sqlite" else chunk)
+        if occ.embed is not None:
+            out.append(f"{_quote(occ.embed)}.*")
+        else:
+            assert occ.param is not None
+            spec = found.params[occ.param]
+            out.append(SLICE_MARK.format(name=spec.index) + marker if spec.slice else marker)
+            slots.append(occ.param)
+        pos = occ.end
+    tail = text[pos:]
+    out.append(_escape_percent(tail) if engine != "sqlite" else tail)
+    return "".join(out), slots
+
+
+def _escape_percent(chunk: str) -> str:
+    # psycopg treats % as the start of a placeholder whenever parameters are passed.
+    return chunk.replace("%", "%%")

@@ -1,0 +1,112 @@
+"""Python names for SQL names: functions, classes, fields, arguments, modules."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+
+# Names a generated row field or argument must not take: pydantic/NamedTuple
+# internals, and the names generated functions use for themselves.
+# Fields may not shadow tuple methods (mypy rejects it); arguments may not take
+# the connection's name. Generated locals start with "_", which no field or
+# argument can (identifier() strips leading underscores).
+TUPLE_METHODS = {"count", "index"}
+ARGUMENT_RESERVED = {"conn"}
+_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+
+
+def identifier(text: str, fallback: str = "column") -> str:
+    """Any SQL name as a valid Python identifier: 'user id' -> user_id, 'class' -> class_."""
+    text = unicodedata.normalize("NFKC", text)
+    out = "".join(ch if (ch.isalnum() or ch == "_") and (ch + "x").isidentifier() else "_" for ch in text)
+    out = re.sub(r"_+", "_", out).strip("_") or fallback
+    if not out.isidentifier() or out[0].isdigit():
+        out = f"{fallback}_{out}"
+    if keyword.iskeyword(out) or keyword.issoftkeyword(out) or out in ("None", "True", "False"):
+        out += "_"
+    return out
+
+
+def snake(name: str) -> str:
+    """GetThreadByID -> get_thread_by_id; HTTPServer -> http_server."""
+    s = _ACRONYM.sub(r"\1_\2", name)
+    s = _CAMEL.sub(r"\1_\2", s)
+    return identifier(s.lower(), "query")
+
+
+def pascal(name: str) -> str:
+    parts = [p for p in re.split(r"[^0-9A-Za-z\x80-\U0010ffff]+", snake(name) if not name.islower() else name) if p]
+    out = "".join(p[:1].upper() + p[1:] for p in parts) or "Row"
+    if out[0].isdigit():
+        out = "T" + out
+    return identifier(out, "Model")
+
+
+_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "data": "data",
+              "news": "news", "series": "series", "species": "species", "status": "status", "analysis": "analysis"}
+
+
+def singular(word: str) -> str:
+    """threads -> thread, categories -> category, statuses -> status: enough for table names."""
+    lower = word.lower()
+    if lower in _IRREGULAR:
+        return word[: len(word) - len(lower)] + _IRREGULAR[lower] if len(word) != len(lower) else _IRREGULAR[lower]
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"),
+                         ("uses", "us"), ("statuses", "status")):
+        if lower.endswith(suffix) and len(lower) > len(suffix) + 1:
+            return word[: -len(suffix)] + repl
+    if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) and len(lower) > 3:
+        return word[:-1]
+    return word
+
+
+def model_name(table: str) -> str:
+    """threads -> Thread, working_directories -> WorkingDirectory."""
+    parts = re.split(r"[^0-9A-Za-z\x80-\U0010ffff]+", table)
+    parts = [p for p in parts if p]
+    if parts:
+        parts[-1] = singular(parts[-1])
+    return pascal("_".join(parts) if parts else table)
+
+
+def constant(name: str) -> str:
+    return snake(name).upper().rstrip("_")
+
+
+def unique(names: list[str], taken: set[str] | None = None) -> list[str]:
+    """Make names unique in order: session_id, session_id_2, ..."""
+    seen = set(taken or ())
+    out = []
+    for name in names:
+        candidate, n = name, 2
+        while candidate.lower() in seen:
+            candidate = f"{name}_{n}"
+            n += 1
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def field_names(columns: list[str]) -> list[str]:
+    """Row field names: valid, not starting with '_' (NamedTuple forbids it), unique."""
+    names = []
+    for col in columns:
+        name = identifier(col)
+        if name in TUPLE_METHODS:
+            name += "_"
+        names.append(name)
+    return unique(names)
+
+
+def module_name(stem: str) -> str:
+    return identifier(stem.lower(), "queries")
+
+
+def argument_names(names: list[str]) -> list[str]:
+    out = []
+    for name in names:
+        arg = identifier(name, "arg")
+        out.append(arg + "_" if arg in ARGUMENT_RESERVED else arg)
+    return unique(out)

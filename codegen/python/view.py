@@ -1,0 +1,273 @@
+"""The IR as flat, ready-to-print view models for the templates.
+
+Every decision about Python code (names, annotations, imports, how a value
+is converted or a row read) is made here, so templates only print strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import ir
+from ..config import Override
+from . import naming
+from .typemap import annotation, py_type
+
+
+@dataclass
+class Field:
+    name: str
+    annotation: str
+    column: str
+
+
+@dataclass
+class RowClass:
+    name: str
+    doc: str
+    fields: list[Field]
+
+
+@dataclass
+class Arg:
+    name: str
+    annotation: str
+    value: str  # the expression bound for it
+
+
+@dataclass
+class Function:
+    name: str
+    const: str
+    sql_literal: str
+    doc: str
+    command: str
+    args: list[Arg]
+    bind: str  # tuple expression of bound values in slot order
+    bind_values: list[str]
+    slices: list[tuple[str, str]]  # (marker, argument name)
+    returns: str
+    always_one_row: bool
+    reader: str | None  # module-level reader object name
+    nest_layout: str | None  # for sqlc.embed rows
+
+    @property
+    def doc_literal(self) -> str:
+        return docstring(self.doc)
+
+    def signature(self, conn_type: str, prefix: str = "") -> str:
+        """The def line, one argument per line when it would be too long to read."""
+        parts = [f"conn: {conn_type}"] + (["*"] if self.args else []) + [f"{a.name}: {a.annotation}" for a in self.args]
+        line = f"{prefix}def {self.name}({', '.join(parts)}) -> {self.returns}:"
+        if len(line) <= 110:
+            return line
+        inner = "".join(f"    {p},\n" for p in parts)
+        return f"{prefix}def {self.name}(\n{inner}) -> {self.returns}:"
+
+    @property
+    def bind_block(self) -> str:
+        """A `_params = (...)` statement when the bound tuple is too long for one line, else ''."""
+        if len(self.bind) <= 70:
+            return ""
+        values = [v for v in self.bind_values]
+        return "_params = (\n" + "".join(f"        {v},\n" for v in values) + "    )"
+
+    @property
+    def bind_ref(self) -> str:
+        return "_params" if self.bind_block else self.bind
+
+
+@dataclass
+class QueryModule:
+    module: str
+    source: str
+    imports: list[str]
+    row_classes: list[RowClass]
+    readers: list[tuple[str, str]]  # (name, constructor expression)
+    functions: list[Function]
+
+
+@dataclass
+class ModelsModule:
+    imports: list[str]
+    models: list[RowClass]
+    model_of_table: dict[str, str] = field(default_factory=dict)
+
+
+def docstring(text: str) -> str:
+    """A docstring literal that is safe whatever the SQL comment said."""
+    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if body.endswith('"'):
+        body += " "
+    lines = body.split("\n")
+    return '"""' + "\n".join([lines[0]] + [("    " + line) if line.strip() else "" for line in lines[1:]]) + '"""'
+
+
+def sql_literal(sql: str) -> str:
+    if '"""' not in sql and "\\" not in sql and not sql.endswith('"'):
+        return '"""' + sql + '"""'
+    return repr(sql)
+
+
+def apply_overrides(t: ir.ValueType, nullable: bool, table: str | None, column: str | None, sql_type: str | None,
+                    overrides: tuple[Override, ...]) -> tuple[ir.ValueType, bool]:
+    """Configured types win: a column override before an SQL type override."""
+    for ov in overrides:
+        hit = (ov.column is not None and table is not None and column is not None
+               and ov.column == f"{table}.{column}".lower()) or \
+              (ov.sql_type is not None and sql_type is not None and ov.sql_type == sql_type.upper().split("(")[0].strip())
+        if hit:
+            return ir.ValueType(t.base, override=ov.py_type), nullable if ov.nullable is None else ov.nullable
+    return t, nullable
+
+
+def models_module(catalog: ir.Catalog, engine: str, overrides: tuple[Override, ...]) -> ModelsModule:
+    imports: set[str] = {"typing"}
+    models = []
+    names = naming.unique([naming.model_name(t.name) for t in catalog.tables])
+    mapping = {}
+    for table, name in zip(catalog.tables, names):
+        mapping[table.name.lower()] = name
+        fields = []
+        for col, fname in zip(table.columns, naming.field_names([c.name for c in table.columns])):
+            t, nullable = apply_overrides(col.type, col.nullable, table.name, col.name, col.sql_type, overrides)
+            imports |= py_type(t, engine).imports
+            fields.append(Field(fname, annotation(t, nullable, engine), col.name))
+        kind = "view" if table.is_view else "table"
+        models.append(RowClass(name, docstring(f"A row of the {kind} {table.name}."), fields))
+    return ModelsModule(sorted(imports), models, mapping)
+
+
+def _column_type(col: ir.ResultColumn, catalog: ir.Catalog, overrides: tuple[Override, ...]
+                 ) -> tuple[ir.ValueType, bool]:
+    sql_type = None
+    if col.table is not None:
+        table = next((t for t in catalog.tables if t.name.lower() == col.table.lower()), None)
+        src = next((c for c in table.columns if c.name.lower() == col.name.lower()), None) if table else None
+        sql_type = src.sql_type if src else None
+    return apply_overrides(col.type, col.nullable, col.table, col.name, sql_type, overrides)
+
+
+def table_model(query: ir.Query, catalog: ir.Catalog, models: ModelsModule) -> str | None:
+    """The table model a result is exactly (every column, in order, same nullability), if any."""
+    tables = {c.table.lower() for c in query.columns if c.table}
+    if len(tables) != 1 or any(c.table is None or c.embed for c in query.columns):
+        return None
+    name = tables.pop()
+    table = next((t for t in catalog.tables if t.name.lower() == name), None)
+    if table is None or len(table.columns) != len(query.columns):
+        return None
+    for rc, tc in zip(query.columns, table.columns):
+        if rc.name != tc.name or rc.nullable != tc.nullable or rc.type != tc.type:
+            return None
+    return models.model_of_table.get(name)
+
+
+def _reader_ctor(kind: str, target: str) -> str:
+    return f"_runtime.Rows({target})" if kind == "rows" else f"_runtime.Values[{target}]({target})"
+
+
+def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: ModelsModule,
+                 overrides: tuple[Override, ...]) -> QueryModule:
+    imports: set[str] = {"sqlite3" if engine == "sqlite" else "psycopg"}
+    row_classes: list[RowClass] = []
+    readers: dict[str, str] = {}
+    functions = []
+    func_names = naming.unique([naming.snake(q.name) for q in qfile.queries])
+    class_names = naming.unique([naming.pascal(q.name) + "Row" for q in qfile.queries],
+                                {m.name.lower() for m in models.models})
+    for query, func_name, class_name in zip(qfile.queries, func_names, class_names):
+        fn, row_class, reader, used = _function(query, func_name, class_name, catalog, engine, models, overrides)
+        imports |= used
+        if row_class is not None:
+            row_classes.append(row_class)
+        if reader is not None:
+            readers.setdefault(reader[0], reader[1])
+        functions.append(fn)
+    if readers:
+        imports.add("_runtime")
+    return QueryModule(naming.module_name(qfile.stem), qfile.path, sorted(imports), row_classes,
+                       sorted(readers.items()), functions)
+
+
+def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: str,
+              models: ModelsModule, overrides: tuple[Override, ...]
+              ) -> tuple[Function, RowClass | None, tuple[str, str] | None, set[str]]:
+    used: set[str] = set()
+    arg_names = naming.argument_names([p.name for p in query.params])
+    args, values = [], []
+    slices = []
+    for param, arg in zip(query.params, arg_names):
+        t, nullable = apply_overrides(param.type, param.nullable, None, None, None, overrides)
+        pt = py_type(t, engine)
+        used |= pt.imports
+        ann = annotation(t, nullable, engine)
+        if param.slice:
+            ann = f"typing.Sequence[{ann}]"
+            used.add("typing")
+            conv = pt.to_db.format(v="_v").replace("_runtime.", "_runtime.") if pt.to_db else None
+            values.append(f"*({conv} for _v in {arg})" if conv else f"*{arg}")
+            slices.append((f"/*SLICE:{query.params.index(param)}*/", arg))
+        else:
+            conv = pt.to_db.format(v=arg) if pt.to_db else None
+            if conv and nullable:
+                conv = f"None if {arg} is None else {conv}"
+            values.append(conv or arg)
+        if pt.to_db and "_runtime." in pt.to_db:
+            used.add("_runtime")
+        args.append(Arg(arg, ann, values[-1]))
+    bound = [values[index] for index in query.slots]
+    bind = f"({bound[0]},)" if len(bound) == 1 else "(" + ", ".join(bound) + ")"
+    row_class, reader, returns, layout = None, None, "None", None
+    if query.command in ("one", "many"):
+        row_class, reader, element, layout, more = _result(query, class_name, catalog, engine, models, overrides)
+        used |= more
+        if query.command == "many":
+            returns = f"list[{element}]"
+        elif query.always_one_row or element.endswith("| None") or element == "typing.Any":
+            returns = element
+        else:
+            returns = f"{element} | None"
+    elif query.command in ("execrows", "execlastid"):
+        returns = "int"
+    fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, query.command,
+                  args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout)
+    return fn, row_class, reader, used
+
+
+def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, models: ModelsModule,
+            overrides: tuple[Override, ...]
+            ) -> tuple[RowClass | None, tuple[str, str], str, str | None, set[str]]:
+    used: set[str] = set()
+    model = table_model(query, catalog, models)
+    if model is not None:
+        used.add("models")
+        return None, (f"_{naming.constant(model)}_ROWS", f"_runtime.Rows(models.{model})"), f"models.{model}", None, used
+    if len(query.columns) == 1 and not query.columns[0].embed:
+        col = query.columns[0]
+        t, nullable = _column_type(col, catalog, overrides)
+        used |= py_type(t, engine).imports
+        ann = annotation(t, nullable, engine)
+        name = f"_{naming.constant(query.name)}_VALUES"
+        return None, (name, f"_runtime.Values[{ann}]({ann})"), ann, None, used
+    fields, layout, position = [], [], 0
+    for col, fname in zip(query.columns, naming.field_names([c.name for c in query.columns])):
+        if col.embed:
+            model_name = models.model_of_table[col.embed.lower()]
+            table = next(t for t in catalog.tables if t.name.lower() == col.embed.lower())
+            width = len(table.columns)
+            ann = f"models.{model_name}" + (" | None" if col.nullable else "")
+            used.add("models")
+            layout.append(f"({position}, {width}, {col.nullable})")
+            position += width
+        else:
+            t, nullable = _column_type(col, catalog, overrides)
+            used |= py_type(t, engine).imports
+            ann = annotation(t, nullable, engine)
+            layout.append(f"({position}, 0, False)")
+            position += 1
+        fields.append(Field(fname, ann, col.name))
+    used.add("typing")
+    nest = "(" + ", ".join(layout) + ",)" if any(c.embed for c in query.columns) else None
+    row = RowClass(class_name, docstring(f"A row returned by {query.name}."), fields)
+    return row, (f"_{naming.constant(class_name)}_ROWS", f"_runtime.Rows({class_name})"), class_name, nest, used

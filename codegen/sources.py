@@ -1,0 +1,92 @@
+"""Find schema and query files; order migrations by version; strip down-sections."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .config import Config
+from .errors import CodegenError, Diagnostic
+from .source import SourceFile
+
+_VERSION = re.compile(r"^(\d+)")
+_GOOSE = re.compile(r"^\s*--\s*\+goose\s+(up|down)\b", re.IGNORECASE | re.MULTILINE)
+_DBMATE = re.compile(r"^\s*--\s*migrate:(up|down)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _expand(root: Path, pattern: str, recursive: bool) -> list[Path]:
+    """One config entry: a file, a folder of .sql files, or a glob; sorted by version."""
+    if any(ch in pattern for ch in "*?["):
+        found = [p for p in root.glob(pattern) if p.is_file()]
+    elif (root / pattern).is_dir():
+        folder = root / pattern
+        found = [p for p in (folder.rglob("*.sql") if recursive else folder.glob("*.sql")) if p.is_file()]
+    else:
+        found = [root / pattern]
+    return sorted(found, key=migration_order)
+
+
+def migration_order(path: Path) -> tuple[int, int, str]:
+    """Numeric version first (10_x after 9_y, unlike sqlc's name sort), then the name."""
+    match = _VERSION.match(path.name)
+    return (0, int(match.group(1)), path.name) if match else (1, 0, path.name)
+
+
+def _read(config: Config, path: Path) -> SourceFile:
+    shown = config.display(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CodegenError([Diagnostic(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CodegenError([Diagnostic(shown, line, col, "file is not valid UTF-8")]) from None
+    # CRLF and lone CR become LF so offsets, columns and the emitted SQL agree.
+    return SourceFile.of(shown, text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """Replace a span by spaces, keeping newlines so positions stay true."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def keep_up_sections(text: str) -> str:
+    """goose and dbmate files hold both directions; only the up part builds the schema."""
+    for marker in (_GOOSE, _DBMATE):
+        marks = list(marker.finditer(text))
+        if not marks:
+            continue
+        spans = []  # (start, end) of each down section
+        for i, mark in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+            if mark.group(1).lower() == "down":
+                spans.append((mark.start(), end))
+        for start, end in reversed(spans):
+            text = _blank(text, start, end)
+    return text
+
+
+def schema_files(config: Config) -> list[SourceFile]:
+    paths: list[Path] = []
+    for pattern in config.schema:
+        for path in _expand(config.root, pattern, recursive=False):
+            if path.name.endswith(".down.sql") or path in paths:
+                continue
+            paths.append(path)
+    files = []
+    for path in paths:
+        source = _read(config, path)
+        files.append(SourceFile.of(source.path, keep_up_sections(source.text)))
+    return files
+
+
+def query_files(config: Config) -> list[SourceFile]:
+    paths: list[Path] = []
+    for pattern in config.queries:
+        for path in _expand(config.root, pattern, recursive=True):
+            if path not in paths:
+                paths.append(path)
+    return [_read(config, p) for p in sorted(paths, key=lambda p: config.display(p))]
