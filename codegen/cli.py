@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import emit, pipeline
+from . import emit
+from .cache import Cache
 from .config import Config, load_config
-from .describe import describe
 from .errors import CodegenError
 
 
@@ -29,7 +29,10 @@ def run(argv: list[str]) -> int:
     try:
         config = load_config(args.config, Path.cwd())
         if args.command == "describe":
-            project = pipeline.analyze(config)
+            from . import pipeline
+            from .describe import describe
+
+            project = pipeline.analyze(config, Cache(config.root))
             print(json.dumps(describe(project, config), indent=1, ensure_ascii=False))
             return 0
         if args.command == "verify":
@@ -51,8 +54,7 @@ def _generate(config: Config, check: bool) -> int:
     out = config.root / config.out
     if not check:
         emit.recover(out)
-    project = pipeline.analyze(config)
-    files = pipeline.render(project, config)
+    files = _render(config)
     added, changed, removed = emit.changes(out, files)
     if check:
         if added or changed or removed:
@@ -69,6 +71,24 @@ def _generate(config: Config, check: bool) -> int:
     if not (added or changed or removed):
         print(f"{config.out}/ is up to date")
     return 0
+
+
+def _render(config: Config) -> dict[str, str]:
+    """The output files, from the run cache when no input changed (sqlglot is not even imported then)."""
+    from .sources import query_files, schema_files
+
+    cache = Cache(config.root)
+    schema, queries = schema_files(config), query_files(config)
+    key = cache.key(config.path.read_bytes(), config.engine, *(f"{s.path}\0{s.text}" for s in schema),
+                    "\0queries\0", *(f"{q.path}\0{q.text}" for q in queries))
+    files = cache.load_run(key)
+    if files is None:
+        from . import pipeline
+
+        project = pipeline.analyze(config, cache, (schema, queries))
+        files = pipeline.render(project, config)
+        cache.store_run(key, files)
+    return files
 
 
 def main() -> None:

@@ -14,11 +14,13 @@ from .analyze.statements import Analyzer
 from .annotate import split_blocks
 from .catalog.build import CatalogBuilder, SchemaState
 from .catalog.tables import to_ir
+from .cache import Cache
 from .config import Config
 from .errors import CodegenError, Diagnostic, Located
 from .python import naming
 from .python.view import models_module, query_module
 from .render.env import check_syntax, render_async_module, render_models, render_package, render_query_module
+from .source import SourceFile
 from .sources import query_files, schema_files
 
 
@@ -40,14 +42,14 @@ def _infer_columns(state: SchemaState, tree: exp.Expression, to_statement: Calla
     return [(o.name, o.typed) for o in outputs]
 
 
-def build_schema(config: Config) -> SchemaState:
+def build_schema(config: Config, sources: list[SourceFile] | None = None) -> SchemaState:
     state = SchemaState(config.engine)
     if config.engine == "postgresql":
         from .catalog import postgres
 
         postgres.install(state)
     builder = CatalogBuilder(state, _infer_columns)
-    for source in schema_files(config):
+    for source in schema_files(config) if sources is None else sources:
         builder.apply_file(source)
     if builder.diagnostics:
         raise CodegenError(builder.diagnostics)
@@ -75,14 +77,25 @@ def catalog_of(state: SchemaState, config: Config) -> ir.Catalog:
     return ir.Catalog(tuple(tables), tuple(state.enums.values()))
 
 
-def analyze(config: Config) -> ir.Project:
-    state = build_schema(config)
+def analyze(config: Config, cache: Cache | None = None,
+            sources: tuple[list[SourceFile], list[SourceFile]] | None = None) -> ir.Project:
+    schema, query_sources = sources if sources is not None else (schema_files(config), query_files(config))
+    cache = cache if cache is not None else Cache(config.root, enabled=False)
+    schema_key = cache.key(config.engine, *(f"{s.path}\0{s.text}" for s in schema))
+    state = build_schema(config, schema)
     catalog = catalog_of(state, config)
     problems: list[Diagnostic] = []
     files = []
     seen: dict[str, str] = {}
-    schema_paths = {s.path for s in schema_files(config)}
-    for source in query_files(config):
+    used_keys = set()
+    schema_paths = {s.path for s in schema}
+    for source in query_sources:
+        file_key = cache.key(schema_key, source.path, source.text, str(source.path in schema_paths))
+        used_keys.add(file_key)
+        cached = cache.load_object(file_key)
+        if isinstance(cached, ir.QueryFile) and not _duplicates(cached, seen, problems):
+            files.append(cached)
+            continue
         # A file listed as schema and as queries (sqlc allows it) keeps its DDL unannotated.
         blocks, errors = split_blocks(source, config.engine, allow_unannotated=source.path in schema_paths)
         problems.extend(errors)
@@ -104,10 +117,23 @@ def analyze(config: Config) -> ir.Project:
                 problems.append(Diagnostic(source.path, line, col, f"query {block.name}: nested too deeply"))
         stem = source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         files.append(ir.QueryFile(source.path, stem, tuple(queries)))
+        if not errors and len(queries) == len(blocks):
+            cache.store_object(file_key, files[-1])
     if problems:
         raise CodegenError(problems)
+    cache.prune(used_keys)
     _check_module_names(files)
     return ir.Project(config.engine, catalog, tuple(files))
+
+
+def _duplicates(cached: ir.QueryFile, seen: dict[str, str], problems: list[Diagnostic]) -> bool:
+    """Register a cached file's query names; True (use no cache) if one clashes with an earlier file."""
+    names = [q.name.lower() for q in cached.queries]
+    if any(n in seen for n in names):
+        return True
+    for q in cached.queries:
+        seen[q.name.lower()] = f"{q.file}:{q.line}"
+    return False
 
 
 def _unique_params(query: ir.Query) -> ir.Query:

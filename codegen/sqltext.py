@@ -13,23 +13,27 @@ from dataclasses import dataclass
 
 from .source import SourceFile, Statement
 
-_LEXEME = re.compile(
-    r"""
+_COMMON = r"""
       (?P<ws>\s+)
     | (?P<line_comment>--[^\n]*)
     | (?P<block_comment>/\*.*?(?:\*/|\Z))
     | (?P<string>[xXbBeE]?'(?:[^']|'')*(?:'|\Z))
-    | (?P<dollar>\$(?P<tag>[A-Za-z_]\w*)?\$.*?(?:\$(?P=tag)\$|\Z))
-    | (?P<ident>"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z)|\[[^\]]*(?:\]|\Z))
+    {dollar}
+    | (?P<ident>"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z){bracket})
     | (?P<word>[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*)
     | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)
     | (?P<punct>::|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    """
+# SQLite: `$name` is a parameter and [name] a quoted identifier. PostgreSQL:
+# $tag$...$tag$ is a string and [ ] index arrays.
+_LEXERS = {
+    "sqlite": re.compile(_COMMON.format(dollar="", bracket=r"|\[[^\]]*(?:\]|\Z)"), re.VERBOSE | re.DOTALL),
+    "postgresql": re.compile(_COMMON.format(dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*)?\$.*?(?:\$(?P=tag)\$|\Z))",
+                                            bracket=""), re.VERBOSE | re.DOTALL),
+}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Lexeme:
     kind: str
     start: int
@@ -38,26 +42,8 @@ class Lexeme:
 
 
 def lex(text: str, engine: str = "sqlite") -> list[Lexeme]:
-    out = []
-    pos = 0
-    while pos < len(text):
-        m = _LEXEME.match(text, pos)
-        assert m is not None  # the last alternative matches any character
-        kind = m.lastgroup or "punct"
-        if kind == "tag":
-            kind = "dollar"
-        if kind == "dollar" and engine != "postgresql":
-            # In SQLite `$name` is a parameter, not a dollar-quoted string.
-            m = re.compile(r".", re.DOTALL).match(text, pos)
-            assert m is not None
-            kind = "punct"
-        if kind == "ident" and text[pos] == "[" and engine == "postgresql":
-            m = re.compile(r".", re.DOTALL).match(text, pos)
-            assert m is not None
-            kind = "punct"
-        out.append(Lexeme(kind, m.start(), m.end(), m.group(0)))
-        pos = m.end()
-    return out
+    return [Lexeme(m.lastgroup if m.lastgroup != "tag" else "dollar", m.start(), m.end(), m.group())  # type: ignore[arg-type]
+            for m in _LEXERS[engine].finditer(text)]
 
 
 def _significant(lexemes: list[Lexeme]) -> list[Lexeme]:
@@ -77,7 +63,11 @@ def split_statements(source: SourceFile, engine: str = "sqlite", start: int = 0,
     stmt_start = 0
     words: list[str] = []  # upper-cased leading words of the current statement
     depth = 0  # BEGIN ... END nesting inside a trigger body
+    first: int | None = None
     for lx in lexemes:
+        if first is None and lx.kind not in ("ws", "line_comment", "block_comment") and not (
+                lx.kind == "punct" and lx.text == ";" and depth == 0):
+            first = lx.start
         if lx.kind == "word":
             upper = lx.text.upper()
             if len(words) < 4:
@@ -88,9 +78,9 @@ def split_statements(source: SourceFile, engine: str = "sqlite", start: int = 0,
                 elif upper == "END" and depth > 0:
                     depth -= 1
         elif lx.kind == "punct" and lx.text == ";" and depth == 0:
-            _add(statements, source, start, text, stmt_start, lx.start)
-            stmt_start, words = lx.end, []
-    _add(statements, source, start, text, stmt_start, len(text))
+            _add(statements, source, start, text, stmt_start, lx.start, first)
+            stmt_start, words, first = lx.end, [], None
+    _add(statements, source, start, text, stmt_start, len(text), first)
     return statements
 
 
@@ -98,14 +88,13 @@ def _is_trigger(words: list[str]) -> bool:
     return len(words) >= 2 and words[0] == "CREATE" and "TRIGGER" in words[1:4]
 
 
-def _add(statements: list[Statement], source: SourceFile, base: int, text: str, start: int, end: int) -> None:
-    chunk = text[start:end]
-    sig = _significant(lex(chunk))
-    if not sig:
+def _add(statements: list[Statement], source: SourceFile, base: int, text: str, start: int, end: int,
+         first: int | None) -> None:
+    """first: offset of the statement's first significant lexeme, None when it has none."""
+    if first is None:
         return
     # Start the statement at its first significant character so positions are exact.
-    first = sig[0].start
-    statements.append(Statement(source, base + start + first, chunk[first:].rstrip()))
+    statements.append(Statement(source, base + first, text[first:end].rstrip()))
 
 
 def strip_comments(text: str, engine: str = "sqlite") -> str:

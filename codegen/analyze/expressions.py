@@ -349,6 +349,8 @@ class ExpressionTyping:
     _t_TryCast = _t_Cast
 
     def cast_type(self, to: exp.DataType) -> ir.ValueType:
+        if self.engine == "postgresql":
+            return self.state.type_of(to.sql(dialect="postgres"))  # type: ignore[attr-defined,no-any-return]
         if to.this == exp.DataType.Type.BOOLEAN:
             return ir.ValueType(ir.BOOL)  # sqlglot's SQLite dialect would spell it INTEGER
         return sqlite_types.value_type(to.sql(dialect="sqlite"))

@@ -17,6 +17,7 @@ Operators the analyzer types itself (CAST, CASE, COLLATE, arithmetic, `||`,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,25 +206,27 @@ def _numeric(base: str) -> str:
 # ---------------------------------------------------------------- date & time
 #
 # Every date/time function returns NULL for a NULL argument AND for a time-value
-# or modifier it cannot parse, so a NOT NULL text column is no guarantee.  We
-# call the result non-null only when every argument is a literal we can prove
-# valid: 'now', an ISO date/time string, an in-range number, CURRENT_TIMESTAMP
-# and friends, or a non-null nested date()/time()/datetime()/julianday(); and
-# modifiers from the long-standing set.  Newer modifiers ('subsec', 'auto',
-# 'julianday', 'ceiling', ...) and strftime specifiers (%e %F %I %k %l %p %P %R
-# %T %u %G %g %U %V) are NULL on older SQLite (3.40 here), so they count as
-# nullable.  Ranges are kept to years 0001..9999 so results parse in Python.
+# or modifier it cannot parse, or a result outside years 0000..9999, so a NOT
+# NULL text column is no guarantee.  We call the result non-null only when every
+# argument is a literal we can prove valid: 'now', an ISO date/time string, a
+# number, CURRENT_TIMESTAMP and friends, or a non-null nested date()/time()/
+# datetime()/julianday(); and modifiers from the long-standing set.  To stay
+# clear of the year limits, literal years must lie in 1000..8999 and the +/-N
+# unit modifiers may add up to 900 years at most.  Newer modifiers ('subsec',
+# 'auto', 'julianday', 'ceiling', ...) and strftime specifiers (%e %F %I %k %l
+# %p %P %R %T %u %G %g %U %V) give NULL on older SQLite (3.40 here), so they
+# count as nullable.
 
-_HMS = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?"
-_TIME_VALUE = re.compile(rf"now|\d{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[ T]{_HMS})?|{_HMS}", re.I)
-_MODIFIER = re.compile(
-    r"[+-]?\d+(?:\.\d+)? +(?:day|hour|minute|second|month|year)s?"
-    r"|start of (?:month|year|day)|weekday [0-6]|localtime|utc",
-    re.I,
-)
+_HMS = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:[Zz]|[+-](?:0\d|1[0-4]):[0-5]\d)?"
+# 'now' in any case, but only an upper-case T separates date and time
+_TIME_VALUE = re.compile(rf"(?i:now)|\d{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[ T]{_HMS})?|{_HMS}")
+_SHIFT = re.compile(r"[+-]?(\d+(?:\.\d+)?) +(day|hour|minute|second|month|year)s?", re.I)
+_MODIFIER = re.compile(r"start of (?:month|year|day)|weekday [0-6]|localtime|utc", re.I)
+_PER_YEAR = {"day": 365.25, "hour": 8766, "minute": 525960, "second": 31557600, "month": 12, "year": 1}
+_MAX_SHIFT = 900
 _STRFTIME_FORMAT = re.compile(r"(?:[^%]|%[dfHjJmMsSwWY%])*")
-_JULIAN_RANGE = (1721425.5, 5373484.49)  # 0001-01-01 .. 9999-12-31
-_UNIX_RANGE = (-62135596800, 253402300799)
+_JULIAN_RANGE = (2086302.5, 5008242.5)  # 1000-01-01 .. 9000-01-01
+_UNIX_RANGE = (-30610224000, 221845392000)
 _DATE_RESULTS = frozenset({"DATE", "TIME", "DATETIME", "JULIANDAY", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"})
 
 
@@ -241,15 +244,29 @@ def _literal(arg: exp.Expression) -> str | float | None:
     return None
 
 
-def _valid_time(c: _Call, i: int, unixepoch: bool) -> bool:
+def _valid_text(text: str) -> bool:
+    if _TIME_VALUE.fullmatch(text) is None:
+        return False
+    if text[4:5] != "-":  # 'now' or a bare time
+        return True
+    # SQLite passes '2024-02-30' through unchanged (no calendar check), which
+    # is then no date for Python: only accept days that exist.
+    try:
+        return 1000 <= dt.date(int(text[:4]), int(text[5:7]), int(text[8:10])).year <= 8999
+    except ValueError:
+        return False
+
+
+def _valid_time(c: _Call, i: int, unixepoch: bool = False, shifted: bool = False) -> bool:
     arg = c.args[i]
     value = _literal(arg)
     if isinstance(value, str):
-        return not unixepoch and _TIME_VALUE.fullmatch(value) is not None
+        return not unixepoch and _valid_text(value)
     if isinstance(value, float):
         low, high = _UNIX_RANGE if unixepoch else _JULIAN_RANGE
         return low <= value <= high
-    return not unixepoch and _name(arg) in _DATE_RESULTS and not c.t(i).nullable
+    # a nested date(...) may already sit near a year limit: no shifting it
+    return not (unixepoch or shifted) and _name(arg) in _DATE_RESULTS and not c.t(i).nullable
 
 
 def _valid_date_args(c: _Call, start: int) -> bool:
@@ -258,9 +275,15 @@ def _valid_date_args(c: _Call, start: int) -> bool:
         return True
     mods = [_literal(a) for a in c.args[start + 1 :]]
     unixepoch = bool(mods) and isinstance(mods[0], str) and mods[0].lower() == "unixepoch"
-    return _valid_time(c, start, unixepoch) and all(
-        isinstance(m, str) and _MODIFIER.fullmatch(m) for m in mods[1 if unixepoch else 0 :]
-    )
+    shift = 0.0
+    for mod in mods[1 if unixepoch else 0 :]:
+        if not isinstance(mod, str):
+            return False
+        if m := _SHIFT.fullmatch(mod):
+            shift += float(m[1]) / _PER_YEAR[m[2].lower()]
+        elif not _MODIFIER.fullmatch(mod):
+            return False
+    return shift <= _MAX_SHIFT and _valid_time(c, start, unixepoch, shift > 0)
 
 
 def _date_rule(base: str) -> Callable[[_Call], Typed]:
@@ -279,7 +302,7 @@ def _strftime(c: _Call) -> Typed:
 
 
 def _timediff(c: _Call) -> Typed:
-    ok = len(c.args) == 2 and _valid_time(c, 0, False) and _valid_time(c, 1, False)
+    ok = len(c.args) == 2 and _valid_time(c, 0) and _valid_time(c, 1)
     return Typed(ValueType(ir.STR), not ok)
 
 
@@ -392,8 +415,7 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
     "COALESCE": _coalesce,
     "NULLIF": _rule(ARG0, ALWAYS),
     "IIF": _iif,
-    "LIKE": _rule(ir.BOOL, STRICT),
-    "GLOB": _rule(ir.BOOL, STRICT),
+    **dict.fromkeys(["LIKE", "GLOB"], _rule(ir.BOOL, STRICT)),
     **dict.fromkeys(["INSTR", "LENGTH", "OCTET_LENGTH"], _rule(_I, STRICT)),
     "UNICODE": _rule(_I, ALWAYS),  # unicode('') is NULL
     # replace(x, '', y) returns x unchanged, even an integer: still typed str
@@ -401,14 +423,12 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
     "SUBSTR": _substr,
     "PRINTF": _rule(_S, FIRST),  # NULL format -> NULL; NULL arguments print as ''/0
     "CONCAT_WS": _rule(_S, FIRST),  # only a NULL separator gives NULL
-    "RANDOMBLOB": _rule(_B, NEVER),
-    "ZEROBLOB": _rule(_B, NEVER),
+    **dict.fromkeys(["RANDOMBLOB", "ZEROBLOB"], _rule(_B, NEVER)),
     "UNHEX": _rule(_B, ALWAYS),  # NULL for non-hex input
     "ROUND": _rule(_F, STRICT),  # always real, round(5) is 5.0
     "SIGN": _rule(_I, NUMERIC),
     **dict.fromkeys(["LIKELIHOOD", "LIKELY", "UNLIKELY"], _rule(ARG0, FIRST)),
-    "MAX": _min_max,
-    "MIN": _min_max,
+    **dict.fromkeys(["MAX", "MIN"], _min_max),
     "SQLITE_COMPILEOPTION_USED": _rule(ir.BOOL, STRICT),
     "SQLITE_COMPILEOPTION_GET": _rule(_S, ALWAYS),
     "SQLITE_OFFSET": _rule(_I, ALWAYS),
@@ -428,20 +448,18 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
     **dict.fromkeys(["ASINH", "ATAN", "ATAN2", "COS", "COSH", "DEGREES", "EXP",
                      "RADIANS", "SIN", "SINH", "TAN", "TANH"], _rule(_F, NUMERIC)),
     # domain errors give NaN, which SQLite returns as NULL: sqrt(-1), ln(0),
-    # acos(2), pow(-1, 0.5), mod(x, 0) ...
+    # acos(2), pow(-1, 0.5), mod(x, 0) ... (sqlglot currently parses mod() as
+    # the % operator, exp.Mod, so MOD is only here for an Anonymous mod)
     **dict.fromkeys(["ACOS", "ACOSH", "ASIN", "ATANH", "LN", "LOG", "MOD", "POW", "SQRT"], _rule(_F, ALWAYS)),
     # ceil/floor/trunc return an integer argument unchanged, reals as reals
     **dict.fromkeys(["CEIL", "FLOOR", "TRUNC"], _rule(NUM0, NUMERIC)),
     "PI": _rule(_F, NEVER),
     # JSON (json1).  Malformed JSON raises an error rather than giving NULL.
-    "JSON": _rule(JSON_TEXT, FIRST),
-    "JSON_PRETTY": _rule(JSON_TEXT, FIRST),
+    **dict.fromkeys(["JSON", "JSON_PRETTY"], _rule(JSON_TEXT, FIRST)),
     "JSONB": _rule(_B, FIRST),
-    "JSON_ARRAY": _rule(JSON_TEXT, NEVER),  # NULL elements become null
-    "JSON_OBJECT": _rule(JSON_TEXT, NEVER),
-    "JSON_QUOTE": _rule(JSON_TEXT, NEVER),  # json_quote(NULL) is 'null'
-    "JSONB_ARRAY": _rule(_B, NEVER),
-    "JSONB_OBJECT": _rule(_B, NEVER),
+    # NULL elements become null; json_quote(NULL) is 'null'
+    **dict.fromkeys(["JSON_ARRAY", "JSON_OBJECT", "JSON_QUOTE"], _rule(JSON_TEXT, NEVER)),
+    **dict.fromkeys(["JSONB_ARRAY", "JSONB_OBJECT"], _rule(_B, NEVER)),
     "JSON_EXTRACT": _json_extract(False),
     "JSONB_EXTRACT": _json_extract(True),
     "->": _rule(JSON_TEXT, ALWAYS),
@@ -464,13 +482,11 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
     "GROUP_CONCAT": _rule(_S, AGG),  # a NULL separator counts as ''
     "JSON_GROUP_ARRAY": _rule(JSON_TEXT, NEVER),  # '[]' over no rows
     "JSON_GROUP_OBJECT": _rule(JSON_TEXT, NEVER),  # '{}' over no rows
-    "JSONB_GROUP_ARRAY": _rule(_B, NEVER),
-    "JSONB_GROUP_OBJECT": _rule(_B, NEVER),
+    **dict.fromkeys(["JSONB_GROUP_ARRAY", "JSONB_GROUP_OBJECT"], _rule(_B, NEVER)),
     # window functions
     **dict.fromkeys(["ROW_NUMBER", "RANK", "DENSE_RANK", "NTILE"], _rule(_I, NEVER)),
     **dict.fromkeys(["PERCENT_RANK", "CUME_DIST"], _rule(_F, NEVER)),
-    "LAG": _lag_lead,
-    "LEAD": _lag_lead,
+    **dict.fromkeys(["LAG", "LEAD"], _lag_lead),
     # first/last_value see a row whenever the frame holds the current row
     **dict.fromkeys(["FIRST_VALUE", "LAST_VALUE"], _rule(ARG0, lambda c: not c.rows or FIRST(c))),
     "NTH_VALUE": _rule(ARG0, ALWAYS),
@@ -509,8 +525,7 @@ def infer_call(
     if isinstance(node, exp.Filter):
         node, filtered = node.this, True
     name = _name(node)
-    rule = RULES.get(name) if name else None
-    if rule is None:
+    if name is None or (rule := RULES.get(name)) is None:
         return None
     filtered = filtered or isinstance(node.parent, exp.Filter)
     window = _window(node)

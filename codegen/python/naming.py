@@ -20,7 +20,7 @@ _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 def identifier(text: str, fallback: str = "column") -> str:
     """Any SQL name as a valid Python identifier: 'user id' -> user_id, 'class' -> class_."""
     text = unicodedata.normalize("NFKC", text)
-    out = "".join(ch if (ch.isalnum() or ch == "_") and (ch + "x").isidentifier() else "_" for ch in text)
+    out = "".join(ch if ("x" + ch).isidentifier() else "_" for ch in text)
     out = re.sub(r"_+", "_", out).strip("_") or fallback
     if not out.isidentifier() or out[0].isdigit():
         out = f"{fallback}_{out}"

@@ -1,0 +1,110 @@
+"""`python -m codegen verify`: ask SQLite itself whether the analysis is right.
+
+The migrations are applied to an in-memory database, then every query is
+run there with NULL for each parameter inside a transaction that is rolled
+back. SQLite rejecting a query, or returning a different number of columns
+(or differently named plain columns) than the analysis says, is an error
+located at the query.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+
+from . import pipeline
+from .annotate import split_blocks
+from .config import Config
+from .errors import CodegenError, Diagnostic
+from .placeholders import SLICE_MARK
+from .sources import query_files, schema_files
+from .sqltext import split_statements
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _apply_schema(conn: sqlite3.Connection, config: Config) -> list[Diagnostic]:
+    problems = []
+    for source in schema_files(config):
+        for stmt in split_statements(source, "sqlite"):
+            try:
+                conn.execute(stmt.text)
+            except sqlite3.Error as error:
+                line, col = stmt.position()
+                problems.append(Diagnostic(source.path, line, col, f"SQLite rejects this migration statement: {error}"))
+    return problems
+
+
+def verify(config: Config) -> int:
+    if config.engine != "sqlite":
+        print("codegen: error: verify runs against SQLite only", file=sys.stderr)
+        return 1
+    project = pipeline.analyze(config)  # our own analysis must pass first
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    problems = _apply_schema(conn, config)
+    positions = {}
+    for source in query_files(config):
+        blocks, _ = split_blocks(source, "sqlite")
+        for block in blocks:
+            positions[block.name] = (source.path, *block.statement.position())
+    checked = 0
+    for qfile in project.files:
+        for query in qfile.queries:
+            path, line, col = positions.get(query.name, (query.file, query.line, 1))
+            sql = query.sql
+            for index, param in enumerate(query.params):
+                sql = sql.replace(SLICE_MARK.format(name=index) + "?", "?") if param.slice else sql
+            values = [None] * len(query.slots)
+            try:
+                # EXPLAIN compiles the statement without running it: errors here are SQLite's verdict.
+                program = conn.execute("EXPLAIN " + sql, values).fetchall()
+            except sqlite3.Error as error:
+                problems.append(Diagnostic(path, line, col, f"query {query.name}: SQLite rejects it: {error}"))
+                continue
+            counts = {row[3] for row in program if row[1] == "ResultRow"}  # p2: the column count
+            described = _run_for_names(conn, sql, values)
+            if described is None:
+                described = [""] * (max(counts) if counts else 0)
+            checked += 1
+            ours = [c.name for c in query.columns]
+            expanded = sum(_width(c, project) for c in query.columns)
+            if expanded != len(described):
+                problems.append(Diagnostic(path, line, col, f"query {query.name}: SQLite returns {len(described)} "
+                                           f"columns, the analysis says {expanded}"))
+                continue
+            if any(c.embed for c in query.columns):
+                continue
+            for ours_name, theirs in zip(ours, described):
+                if _PLAIN.match(theirs) and ours_name and ours_name.lower() != theirs.lower():
+                    problems.append(Diagnostic(path, line, col, f"query {query.name}: SQLite names a column "
+                                               f"{theirs!r}, the analysis says {ours_name!r}"))
+    if problems:
+        raise CodegenError(problems)
+    print(f"verify: {checked} queries prepared and run on SQLite {sqlite3.sqlite_version}; all agree")
+    return 0
+
+
+def _run_for_names(conn: sqlite3.Connection, sql: str, values: list[None]) -> list[str] | None:
+    """Column names as SQLite reports them, from a run that is rolled back; None if it fails at run time
+    (NULL into a NOT NULL column, say), which says nothing about the query's shape."""
+    conn.execute("SAVEPOINT verify")
+    try:
+        cursor = conn.execute(sql, values)
+        names = [d[0] for d in cursor.description or ()]
+        cursor.fetchall()
+        return names
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.execute("ROLLBACK TO verify")
+        conn.execute("RELEASE verify")
+
+
+def _width(column: object, project: object) -> int:
+    embed = getattr(column, "embed", None)
+    if not embed:
+        return 1
+    tables = getattr(getattr(project, "catalog"), "tables")
+    table = next(t for t in tables if t.name.lower() == embed.lower())
+    return len(table.columns)

@@ -1,0 +1,39 @@
+-- A thread works in one directory: store it on the thread itself.
+--
+-- SQLite cannot add a NOT NULL column without a DEFAULT, and a lingering
+-- DEFAULT would let a thread be created without a directory, so the table is
+-- rebuilt (SQLite's 12-step procedure): build the new shape, copy, drop the
+-- old table, rename. sessions.thread_id references threads, which is why the
+-- runner keeps foreign_keys OFF during a migration and runs
+-- PRAGMA foreign_key_check before committing.
+CREATE TABLE threads_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel_id TEXT NOT NULL,
+    thread_ts TEXT NOT NULL,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    working_directory TEXT NOT NULL,
+    UNIQUE(channel_id, thread_ts)
+);
+
+-- Each thread takes the directory of its most recent session (latest
+-- started_at, ties broken by the higher id); a thread without sessions gets
+-- '/tmp'. One set-based statement: the correlated subquery walks
+-- idx_sessions_thread_id, so this stays fast on millions of sessions.
+INSERT INTO threads_new (id, channel_id, thread_ts, created_at, updated_at, working_directory)
+SELECT t.id, t.channel_id, t.thread_ts, t.created_at, t.updated_at,
+       COALESCE((SELECT s.working_directory
+                   FROM sessions AS s
+                  WHERE s.thread_id = t.id
+                  ORDER BY s.started_at DESC, s.id DESC
+                  LIMIT 1), '/tmp')
+  FROM threads AS t;
+
+-- Keep the AUTOINCREMENT high-water mark, so ids of deleted threads are never
+-- handed out again. The rename below carries this row over to "threads".
+DELETE FROM sqlite_sequence WHERE name = 'threads_new';
+INSERT INTO sqlite_sequence (name, seq)
+SELECT 'threads_new', seq FROM sqlite_sequence WHERE name = 'threads';
+
+DROP TABLE threads;
+ALTER TABLE threads_new RENAME TO threads;
