@@ -67,8 +67,12 @@ class Cache:
         except OSError:
             pass  # a cache that cannot be written is only slower
 
-    def load_run(self, key: str) -> dict[str, str] | None:
-        raw = self._read("run.json")
+    @staticmethod
+    def _run_file(out: str) -> str:
+        return f"run-{hashlib.sha256(out.encode()).hexdigest()[:16]}.json"
+
+    def load_run(self, key: str, out: str) -> dict[str, str] | None:
+        raw = self._read(self._run_file(out))
         try:
             data = json.loads(raw) if raw else None
         except ValueError:
@@ -77,8 +81,8 @@ class Cache:
             return None
         return {str(k): str(v) for k, v in data["files"].items()}
 
-    def store_run(self, key: str, files: dict[str, str]) -> None:
-        self._write("run.json", json.dumps({"key": key, "files": files}).encode())
+    def store_run(self, key: str, files: dict[str, str], out: str) -> None:
+        self._write(self._run_file(out), json.dumps({"key": key, "files": files}).encode())
 
     def load_object(self, key: str) -> Any:
         raw = self._read(f"{key[:32]}.pickle")

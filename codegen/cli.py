@@ -39,7 +39,10 @@ def run(argv: list[str]) -> int:
             from .verify import verify
 
             return verify(config)
-        return _generate(config, args.check)
+        status = 0
+        for target in (config, *config.targets):
+            status = max(status, _generate(target, args.check))
+        return status
     except CodegenError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic, file=sys.stderr)
@@ -55,16 +58,16 @@ def _generate(config: Config, check: bool) -> int:
     if not check:
         emit.recover(out)
     files = _render(config)
-    added, changed, removed = emit.changes(out, files)
+    added, changed, removed = emit.changes(out, files, config.nested_outs)
     if check:
         if added or changed or removed:
-            sys.stdout.write(emit.unified_diff(out, files, config.out))
+            sys.stdout.write(emit.unified_diff(out, files, config.out, config.nested_outs))
             print(f"codegen: {config.out}/ is stale ({len(added) + len(changed) + len(removed)} file(s) differ); "
                   "run python -m codegen", file=sys.stderr)
             return 1
         return 0
     if added or changed or removed:
-        emit.write_tree(out, files)
+        emit.write_tree(out, files, config.nested_outs)
     for label, names in (("added", added), ("updated", changed), ("removed", removed)):
         for name in names:
             print(f"{label}: {config.out}/{name}")
@@ -81,13 +84,13 @@ def _render(config: Config) -> dict[str, str]:
     schema, queries = schema_files(config), query_files(config)
     key = cache.key(config.path.read_bytes(), config.engine, *(f"{s.path}\0{s.text}" for s in schema),
                     "\0queries\0", *(f"{q.path}\0{q.text}" for q in queries))
-    files = cache.load_run(key)
+    files = cache.load_run(key, config.out)
     if files is None:
         from . import pipeline
 
         project = pipeline.analyze(config, cache, (schema, queries))
         files = pipeline.render(project, config)
-        cache.store_run(key, files)
+        cache.store_run(key, files, config.out)
     return files
 
 

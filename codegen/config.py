@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import CodegenError, Diagnostic
 
 ENGINES = ("sqlite", "postgresql")
-KEYS = {"engine", "schema", "queries", "out", "overrides", "async"}
+KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "targets"}
+TARGET_KEYS = KEYS - {"targets"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ class Config:
     out: str
     overrides: tuple[Override, ...] = field(default=())
     emit_async: bool = True
+    # More outputs from the same file ([[tool.codegen.targets]]), e.g. the same queries for
+    # PostgreSQL; each inherits the keys it does not set.
+    targets: tuple["Config", ...] = field(default=())
+    nested_outs: tuple[str, ...] = field(default=())  # other targets' out folders inside this one
 
     def display(self, path: Path) -> str:
         """A path as shown in diagnostics and headers: relative to the config folder."""
@@ -80,7 +85,28 @@ def load_config(path: Path | None, cwd: Path) -> Config:
     table = data.get("tool", {}).get("codegen")
     if not isinstance(table, dict):
         raise CodegenError([Diagnostic(shown, 1, 1, "no [tool.codegen] table")])
-    return _validate(path, text, table)
+    primary = _validate(path, text, table, KEYS)
+    raw_targets = table.get("targets", [])
+    if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
+        raise CodegenError([Diagnostic(shown, _line_of(text, "targets"), 1, "'targets' must be an array of tables")])
+    targets = [_validate(path, text, {**{k: v for k, v in table.items() if k != "targets"}, **t}, TARGET_KEYS)
+               for t in raw_targets]
+    outs = [primary.out] + [t.out for t in targets]
+    if len(set(outs)) != len(outs):
+        raise CodegenError([Diagnostic(shown, _line_of(text, "out"), 1, "two targets write the same out folder")])
+    everything = [primary, *targets]
+    everything = [replace(c, nested_outs=tuple(_nested(c.out, outs))) for c in everything]
+    return replace(everything[0], targets=tuple(everything[1:]))
+
+
+def _nested(out: str, outs: list[str]) -> list[str]:
+    base = Path(out)
+    found = []
+    for other in outs:
+        other_path = Path(other)
+        if other_path != base and base in other_path.parents:
+            found.append(other_path.relative_to(base).as_posix())
+    return found
 
 
 def _strings(value: object) -> tuple[str, ...] | None:
@@ -91,15 +117,15 @@ def _strings(value: object) -> tuple[str, ...] | None:
     return None
 
 
-def _validate(path: Path, text: str, table: dict[str, object]) -> Config:
+def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) -> Config:
     shown, root = str(path), path.parent
     errors: list[Diagnostic] = []
 
     def err(key: str, message: str) -> None:
         errors.append(Diagnostic(shown, _line_of(text, key), 1, message))
 
-    for key in sorted(set(table) - KEYS):
-        err(key, f"unknown key {key!r} in [tool.codegen] (known: {', '.join(sorted(KEYS))})")
+    for key in sorted(set(table) - known):
+        err(key, f"unknown key {key!r} in [tool.codegen] (known: {', '.join(sorted(known))})")
     engine = table.get("engine", "sqlite")
     if engine not in ENGINES:
         err("engine", f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")

@@ -49,6 +49,12 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
                              exp.Subquery)):
         raise Located(f"unsupported query statement {tree.key.upper()}", 0)
     outputs = analyzer.outputs(tree, None)
+    if block.command == "execlastid" and engine == "postgresql":
+        raise Located(f"query {block.name}: :execlastid needs SQLite's rowid; on PostgreSQL use "
+                      "RETURNING id with :one", 0)
+    if block.command == "copyfrom" and not (isinstance(tree, exp.Insert) and isinstance(tree.args.get("expression"),
+                                                                                      exp.Values)):
+        raise Located(f"query {block.name}: :copyfrom needs INSERT INTO table (columns) VALUES (params)", 0)
     if block.command in RETURNING_ROWS and not outputs:
         raise Located(f"query {block.name} is :{block.command} but returns no columns", 0)
     executable = strip_comments(text, engine)

@@ -50,6 +50,8 @@ class Function:
     always_one_row: bool
     reader: str | None  # module-level reader object name
     nest_layout: str | None  # for sqlc.embed rows
+    copy_row: str = ""  # :copyfrom: the tuple bound for one item `_r` of rows
+    copy_sql: str = ""  # :copyfrom on PostgreSQL: the COPY statement
 
     @property
     def doc_literal(self) -> str:
@@ -57,7 +59,8 @@ class Function:
 
     def signature(self, conn_type: str, prefix: str = "") -> str:
         """The def line, one argument per line when it would be too long to read."""
-        parts = [f"conn: {conn_type}"] + (["*"] if self.args else []) + [f"{a.name}: {a.annotation}" for a in self.args]
+        keyword_only = ["*"] if self.args and self.command != "copyfrom" else []
+        parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {a.annotation}" for a in self.args]
         line = f"{prefix}def {self.name}({', '.join(parts)}) -> {self.returns}:"
         if len(line) <= 110:
             return line
@@ -197,6 +200,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
     arg_names = naming.argument_names([p.name for p in query.params])
     args, values = [], []
     slices = []
+    converters = []  # per param: how to convert a variable holding it
     for param, arg in zip(query.params, arg_names):
         t, nullable = apply_overrides(param.type, param.nullable, None, None, None, overrides)
         pt = py_type(t, engine)
@@ -209,16 +213,16 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
             values.append(f"*({conv} for _v in {arg})" if conv else f"*{arg}")
             slices.append((f"/*SLICE:{query.params.index(param)}*/", arg))
         else:
-            conv = pt.to_db.format(v=arg) if pt.to_db else None
-            if conv and nullable:
-                conv = f"None if {arg} is None else {conv}"
-            values.append(conv or arg)
+            values.append(_convert(pt.to_db, nullable, arg))
+        converters.append((pt.to_db, nullable))
         if pt.to_db and "_runtime." in pt.to_db:
             used.add("_runtime")
         args.append(Arg(arg, ann, values[-1]))
     bound = [values[index] for index in query.slots]
     bind = f"({bound[0]},)" if len(bound) == 1 else "(" + ", ".join(bound) + ")"
     row_class, reader, returns, layout = None, None, "None", None
+    if query.command == "copyfrom":
+        return _copyfrom(query, func_name, class_name, args, converters, used, engine)
     if query.command in ("one", "many"):
         row_class, reader, element, layout, more = _result(query, class_name, catalog, engine, models, overrides)
         used |= more
@@ -271,3 +275,35 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
     nest = "(" + ", ".join(layout) + ",)" if any(c.embed for c in query.columns) else None
     row = RowClass(class_name, docstring(f"A row returned by {query.name}."), fields)
     return row, (f"_{naming.constant(class_name)}_ROWS", f"_runtime.Rows({class_name})"), class_name, nest, used
+
+
+def _convert(to_db: str | None, nullable: bool, var: str) -> str:
+    """The expression binding variable `var`: converted for the driver when its type needs it."""
+    if not to_db:
+        return var
+    conv = to_db.format(v=var)
+    return f"None if {var} is None else {conv}" if nullable else conv
+
+
+def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
+              converters: list[tuple[str | None, bool]], used: set[str], engine: str
+              ) -> tuple[Function, RowClass | None, tuple[str, str] | None, set[str]]:
+    """Bulk insert: one argument, an iterable of parameter rows; COPY on PostgreSQL, executemany on SQLite."""
+    params_class = class_name[: -len("Row")] + "Params"
+    fields = [Field(a.name, a.annotation, a.name) for a in args]
+    row = RowClass(params_class, docstring(f"One row for {query.name}."), fields)
+    converted = [_convert(*converters[i], f"_r.{args[i].name}") for i in query.slots]
+    plain = all(v == f"_r.{args[i].name}" for v, i in zip(converted, query.slots)) and \
+        list(query.slots) == list(range(len(args)))
+    copy_row = "_r" if plain else (f"({converted[0]},)" if len(converted) == 1 else "(" + ", ".join(converted) + ")")
+    table = query.insert_table or ""
+    copy_sql = f"COPY {_ident(table)} ({', '.join(_ident(c) for c in query.insert_columns)}) FROM STDIN"
+    used |= {"typing"}
+    fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, "copyfrom",
+                  [Arg("rows", f"typing.Iterable[{params_class}]", "rows")], "()", [], [], "int", False, None, None,
+                  copy_row, sql_literal(copy_sql) if engine != "sqlite" else "")
+    return fn, row, None, used
+
+
+def _ident(name: str) -> str:
+    return name if name.isidentifier() and name.islower() else '"' + name.replace('"', '""') + '"'

@@ -36,6 +36,9 @@ def render_models(models: ModelsModule, schema_source: str) -> str:
 
 
 DRIVERS = {"sqlite3", "psycopg", "aiosqlite"}
+# An empty list: SQLite accepts `IN ()` (no row matches); PostgreSQL needs `IN (NULL)`, which
+# also matches no row.
+_SLICE_EMPTY = {"sqlite": "", "postgresql": ' or "NULL"'}
 
 
 def _imports(module: QueryModule) -> tuple[list[str], list[str], list[str]]:
@@ -53,13 +56,15 @@ def render_query_module(module: QueryModule, engine: str) -> str:
         conn_type = "psycopg.Connection[typing.Any]"
         stdlib = sorted(set(stdlib) | {"typing"})
     return _render("query.py.j2", header=header(module.source), module=module, stdlib_imports=sorted(stdlib + drivers),
-                   local_imports=local, conn_type=conn_type, marker_text="?" if engine == "sqlite" else "%s")
+                   local_imports=local, conn_type=conn_type, marker_text="?" if engine == "sqlite" else "%s",
+                   slice_empty=_SLICE_EMPTY[engine], engine=engine)
 
 
 def render_async_module(module: QueryModule, engine: str) -> str:
     stdlib, _, local = _imports(module)
+    code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
-        (["_runtime"] if any(f.nest_layout for f in module.functions) else [])
+        (["_runtime"] if "_runtime." in code or any(f.nest_layout for f in module.functions) else [])
     if engine == "sqlite":
         conn_type, drivers = "aiosqlite.Connection", ["aiosqlite"]
     else:
@@ -68,7 +73,9 @@ def render_async_module(module: QueryModule, engine: str) -> str:
     stdlib = [m for m in stdlib if _needed(m, module)]
     return _render("query_async.py.j2", header=header(module.source), module=module, stdlib_imports=stdlib,
                    driver_imports=drivers, local_imports=sorted(local), conn_type=conn_type,
-                   marker_text="?" if engine == "sqlite" else "%s", engine=engine)
+                   marker_text="?" if engine == "sqlite" else "%s", engine=engine, slice_empty=_SLICE_EMPTY[engine],
+                   params_classes=[r.name for r in module.row_classes if r.name.endswith("Params")
+                                   and any(f.command == "copyfrom" for f in module.functions)])
 
 
 def _signatures(module: QueryModule) -> str:
@@ -82,7 +89,8 @@ def _uses_models(module: QueryModule) -> bool:
 
 def _needed(stdlib_module: str, module: QueryModule) -> bool:
     """The async module holds only signatures: import what they name."""
-    text = _signatures(module) + " ".join(a.value for f in module.functions for a in f.args)
+    text = _signatures(module) + " ".join(a.value for f in module.functions for a in f.args) + \
+        " ".join(f.copy_row for f in module.functions)
     return f"{stdlib_module}." in text
 
 
