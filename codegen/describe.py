@@ -8,12 +8,10 @@ from . import ir
 from .config import Config
 from .python import naming
 from .python.typemap import describe_type
-from .python.view import apply_overrides
 
 
 def _type(t: ir.ValueType, nullable: bool, engine: str, config: Config, table: str | None = None,
           column: str | None = None) -> tuple[str, bool]:
-    t, nullable = apply_overrides(t, nullable, table, column, None, config.overrides)
     return describe_type(t, engine), nullable
 
 

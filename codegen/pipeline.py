@@ -53,7 +53,23 @@ def build_schema(config: Config, sources: list[SourceFile] | None = None) -> Sch
         builder.apply_file(source)
     if builder.diagnostics:
         raise CodegenError(builder.diagnostics)
+    _apply_overrides(state, config)
     return state
+
+
+def _apply_overrides(state: SchemaState, config: Config) -> None:
+    """Configured Python types ride on the column's type, so every parameter compared with or
+    assigned to the column, and every result reading it, gets them too. A column override
+    wins over an SQL type override."""
+    for table in state.tables.values():
+        for col in table.columns:
+            declared = col.sql_type.upper().split("(")[0].strip()
+            for ov in sorted(config.overrides, key=lambda o: o.column is None):
+                if (ov.column == f"{table.name}.{col.name}".lower()) or (ov.sql_type is not None and ov.sql_type == declared):
+                    col.type = dataclasses.replace(col.type, override=ov.py_type)
+                    if ov.nullable is not None:
+                        col.not_null = not ov.nullable
+                    break
 
 
 def catalog_of(state: SchemaState, config: Config) -> ir.Catalog:
@@ -81,7 +97,7 @@ def analyze(config: Config, cache: Cache | None = None,
             sources: tuple[list[SourceFile], list[SourceFile]] | None = None) -> ir.Project:
     schema, query_sources = sources if sources is not None else (schema_files(config), query_files(config))
     cache = cache if cache is not None else Cache(config.root, enabled=False)
-    schema_key = cache.key(config.engine, *(f"{s.path}\0{s.text}" for s in schema))
+    schema_key = cache.key(config.engine, repr(config.overrides), *(f"{s.path}\0{s.text}" for s in schema))
     state = build_schema(config, schema)
     catalog = catalog_of(state, config)
     problems: list[Diagnostic] = []
@@ -159,11 +175,11 @@ def _check_module_names(files: list[ir.QueryFile]) -> None:
 
 def render(project: ir.Project, config: Config) -> dict[str, str]:
     schema_source = ", ".join(config.schema)
-    models = models_module(project.catalog, project.engine, config.overrides)
+    models = models_module(project.catalog, project.engine)
     files = render_package([naming.module_name(f.stem) for f in project.files], schema_source, config.emit_async)
     files["models.py"] = render_models(models, schema_source)
     for qfile in project.files:
-        module = query_module(qfile, project.catalog, project.engine, models, config.overrides)
+        module = query_module(qfile, project.catalog, project.engine, models)
         files[f"queries/{module.module}.py"] = render_query_module(module, project.engine)
         if config.emit_async:
             files[f"aio/{module.module}.py"] = render_async_module(module, project.engine)

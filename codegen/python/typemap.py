@@ -58,10 +58,13 @@ def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
     if t.model:
         return PyType(model_ref + t.model)
     if t.override:
-        module = t.override.rsplit(".", 1)[0] if "." in t.override else ""
         base = t.override.split("[", 1)[0]
         module = base.rsplit(".", 1)[0] if "." in base else ""
-        return PyType(t.override, frozenset({module}) if module else frozenset(), "str({v})")
+        # Going in, the value is converted as the column's own type would be; a str column
+        # takes str(value) (pathlib.Path, a str enum), other types go to the driver as they are.
+        underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
+        to_db = underlying.to_db or ("str({v})" if t.base == ir.STR else None)
+        return PyType(t.override, frozenset({module}) if module else frozenset(), to_db)
     if t.literals and t.base == ir.STR:
         element = PyType(literal(t.literals), frozenset({"typing"}))
     else:

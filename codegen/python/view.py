@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import ir
-from ..config import Override
 from . import naming
 from .typemap import annotation, py_type
 
@@ -112,19 +111,7 @@ def sql_literal(sql: str) -> str:
     return repr(sql)
 
 
-def apply_overrides(t: ir.ValueType, nullable: bool, table: str | None, column: str | None, sql_type: str | None,
-                    overrides: tuple[Override, ...]) -> tuple[ir.ValueType, bool]:
-    """Configured types win: a column override before an SQL type override."""
-    for ov in overrides:
-        hit = (ov.column is not None and table is not None and column is not None
-               and ov.column == f"{table}.{column}".lower()) or \
-              (ov.sql_type is not None and sql_type is not None and ov.sql_type == sql_type.upper().split("(")[0].strip())
-        if hit:
-            return ir.ValueType(t.base, override=ov.py_type), nullable if ov.nullable is None else ov.nullable
-    return t, nullable
-
-
-def models_module(catalog: ir.Catalog, engine: str, overrides: tuple[Override, ...]) -> ModelsModule:
+def models_module(catalog: ir.Catalog, engine: str) -> ModelsModule:
     imports: set[str] = {"typing"}
     models = []
     names = naming.unique([naming.model_name(t.name) for t in catalog.tables])
@@ -133,7 +120,7 @@ def models_module(catalog: ir.Catalog, engine: str, overrides: tuple[Override, .
         mapping[table.name.lower()] = name
         fields = []
         for col, fname in zip(table.columns, naming.field_names([c.name for c in table.columns])):
-            t, nullable = apply_overrides(col.type, col.nullable, table.name, col.name, col.sql_type, overrides)
+            t, nullable = col.type, col.nullable
             imports |= py_type(t, engine).imports
             fields.append(Field(fname, annotation(t, nullable, engine), col.name))
         kind = "view" if table.is_view else "table"
@@ -141,14 +128,8 @@ def models_module(catalog: ir.Catalog, engine: str, overrides: tuple[Override, .
     return ModelsModule(sorted(imports), models, mapping)
 
 
-def _column_type(col: ir.ResultColumn, catalog: ir.Catalog, overrides: tuple[Override, ...]
-                 ) -> tuple[ir.ValueType, bool]:
-    sql_type = None
-    if col.table is not None:
-        table = next((t for t in catalog.tables if t.name.lower() == col.table.lower()), None)
-        src = next((c for c in table.columns if c.name.lower() == col.name.lower()), None) if table else None
-        sql_type = src.sql_type if src else None
-    return apply_overrides(col.type, col.nullable, col.table, col.name, sql_type, overrides)
+def _column_type(col: ir.ResultColumn) -> tuple[ir.ValueType, bool]:
+    return col.type, col.nullable
 
 
 def table_model(query: ir.Query, catalog: ir.Catalog, models: ModelsModule) -> str | None:
@@ -170,8 +151,7 @@ def _reader_ctor(kind: str, target: str) -> str:
     return f"_runtime.Rows({target})" if kind == "rows" else f"_runtime.Values[{target}]({target})"
 
 
-def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: ModelsModule,
-                 overrides: tuple[Override, ...]) -> QueryModule:
+def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: ModelsModule) -> QueryModule:
     imports: set[str] = {"sqlite3" if engine == "sqlite" else "psycopg"}
     row_classes: list[RowClass] = []
     readers: dict[str, str] = {}
@@ -180,7 +160,7 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
     class_names = naming.unique([naming.pascal(q.name) + "Row" for q in qfile.queries],
                                 {m.name.lower() for m in models.models})
     for query, func_name, class_name in zip(qfile.queries, func_names, class_names):
-        fn, row_class, reader, used = _function(query, func_name, class_name, catalog, engine, models, overrides)
+        fn, row_class, reader, used = _function(query, func_name, class_name, catalog, engine, models)
         imports |= used
         if row_class is not None:
             row_classes.append(row_class)
@@ -194,15 +174,14 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
 
 
 def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: str,
-              models: ModelsModule, overrides: tuple[Override, ...]
-              ) -> tuple[Function, RowClass | None, tuple[str, str] | None, set[str]]:
+              models: ModelsModule) -> tuple[Function, RowClass | None, tuple[str, str] | None, set[str]]:
     used: set[str] = set()
     arg_names = naming.argument_names([p.name for p in query.params])
     args, values = [], []
     slices = []
     converters = []  # per param: how to convert a variable holding it
     for param, arg in zip(query.params, arg_names):
-        t, nullable = apply_overrides(param.type, param.nullable, None, None, None, overrides)
+        t, nullable = param.type, param.nullable
         pt = py_type(t, engine)
         used |= pt.imports
         ann = annotation(t, nullable, engine)
@@ -224,7 +203,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
     if query.command == "copyfrom":
         return _copyfrom(query, func_name, class_name, args, converters, used, engine)
     if query.command in ("one", "many"):
-        row_class, reader, element, layout, more = _result(query, class_name, catalog, engine, models, overrides)
+        row_class, reader, element, layout, more = _result(query, class_name, catalog, engine, models)
         used |= more
         if query.command == "many":
             returns = f"list[{element}]"
@@ -239,8 +218,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
     return fn, row_class, reader, used
 
 
-def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, models: ModelsModule,
-            overrides: tuple[Override, ...]
+def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, models: ModelsModule
             ) -> tuple[RowClass | None, tuple[str, str], str, str | None, set[str]]:
     used: set[str] = set()
     model = table_model(query, catalog, models)
@@ -249,7 +227,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
         return None, (f"_{naming.constant(model)}_ROWS", f"_runtime.Rows(models.{model})"), f"models.{model}", None, used
     if len(query.columns) == 1 and not query.columns[0].embed:
         col = query.columns[0]
-        t, nullable = _column_type(col, catalog, overrides)
+        t, nullable = _column_type(col)
         used |= py_type(t, engine).imports
         ann = annotation(t, nullable, engine)
         name = f"_{naming.constant(query.name)}_VALUES"
@@ -265,7 +243,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
             layout.append(f"({position}, {width}, {col.nullable})")
             position += width
         else:
-            t, nullable = _column_type(col, catalog, overrides)
+            t, nullable = _column_type(col)
             used |= py_type(t, engine).imports
             ann = annotation(t, nullable, engine)
             layout.append(f"({position}, 0, False)")
