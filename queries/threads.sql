@@ -1,32 +1,32 @@
 -- Fetch one thread by its Slack coordinates.
 -- name: GetThread :one
 SELECT * FROM threads
-WHERE channel_id = ? AND thread_ts = ?
+WHERE channel_id = @channel_id AND thread_ts = @thread_ts
 LIMIT 1;
 
 -- name: GetThreadByID :one
 SELECT * FROM threads
-WHERE id = ?
+WHERE id = @id
 LIMIT 1;
 
 -- Create a thread; fails if the thread already exists.
 -- name: CreateThread :one
 INSERT INTO threads (channel_id, thread_ts, working_directory)
-VALUES (?, ?, ?)
+VALUES (@channel_id, @thread_ts, @working_directory)
 RETURNING *;
 
 -- Get or create a thread in one atomic statement. An existing thread keeps
 -- the working directory it was created with; only updated_at moves.
 -- name: GetOrCreateThread :one
 INSERT INTO threads (channel_id, thread_ts, working_directory)
-VALUES (?, ?, ?)
+VALUES (@channel_id, @thread_ts, @working_directory)
 ON CONFLICT (channel_id, thread_ts) DO UPDATE SET updated_at = CURRENT_TIMESTAMP
 RETURNING *;
 
 -- name: UpdateThreadTimestamp :exec
 UPDATE threads
 SET updated_at = CURRENT_TIMESTAMP
-WHERE id = ?;
+WHERE id = @id;
 
 -- Threads with the most recent activity first.
 -- name: ListThreads :many
