@@ -13,7 +13,11 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: error: {self.message}"
+        # One line per problem, whatever the message quoted (SQL text, a huge identifier).
+        message = " ".join(self.message.split())
+        if len(message) > 300:
+            message = message[:297] + "..."
+        return f"{self.path}:{self.line}:{self.col}: error: {message}"
 
 
 class CodegenError(Exception):

@@ -42,7 +42,7 @@ def parse_one(text: str, engine: str) -> exp.Expression:
     except TokenError as error:
         match = re.search(r"line (\d+), col: (\d+)", str(error), re.IGNORECASE)
         offset = _offset_of(text, int(match.group(1)), int(match.group(2))) if match else 0
-        raise Located(f"syntax error: {str(error).split('. Line')[0]}", offset) from None
+        raise Located(f"syntax error: {str(error).split('. Line')[0].splitlines()[0][:120]}", offset) from None
     except (RecursionError, ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
         raise Located(f"cannot parse statement: {type(error).__name__}", 0) from None
     trees = [t for t in trees if t is not None]
