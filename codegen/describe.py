@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from . import ir
@@ -12,7 +13,16 @@ from .python.typemap import describe_type
 
 def _type(t: ir.ValueType, nullable: bool, engine: str, config: Config, table: str | None = None,
           column: str | None = None) -> tuple[str, bool]:
-    return describe_type(t, engine), nullable
+    # Arrays are described like sqlc describes them: the element type, plus an "array" field
+    # giving the dimensions (the generated annotation itself stays list[...]).
+    element = dataclasses.replace(t, dims=0) if t.dims and not t.override else t
+    return describe_type(element, engine), nullable
+
+
+def _array(entry: dict[str, Any], t: ir.ValueType) -> dict[str, Any]:
+    if t.dims and not t.override:
+        entry["array"] = t.dims
+    return entry
 
 
 def describe(project: ir.Project, config: Config) -> dict[str, Any]:
@@ -24,7 +34,7 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
         cols = []
         for c in table.columns:
             py, nullable = _type(c.type, c.nullable, engine, config, table.name, c.name)
-            cols.append({"name": c.name, "sql_type": c.sql_type, "py_type": py, "nullable": nullable})
+            cols.append(_array({"name": c.name, "sql_type": c.sql_type, "py_type": py, "nullable": nullable}, c.type))
         tables.append({"name": table.name, "model": model, "view": table.is_view, "columns": cols})
     queries = []
     for f in project.files:
@@ -32,7 +42,7 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
             params = []
             for p in q.params:
                 py, nullable = _type(p.type, p.nullable, engine, config)
-                params.append({"name": p.name, "py_type": py, "nullable": nullable, "slice": p.slice})
+                params.append(_array({"name": p.name, "py_type": py, "nullable": nullable, "slice": p.slice}, p.type))
             columns = []
             for c in q.columns:
                 if c.embed:
@@ -40,7 +50,7 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
                                     "embed": True})
                     continue
                 py, nullable = _type(c.type, c.nullable, engine, config, c.table, c.name)
-                columns.append({"name": c.name, "py_type": py, "nullable": nullable})
+                columns.append(_array({"name": c.name, "py_type": py, "nullable": nullable}, c.type))
             queries.append({"name": q.name, "function": naming.snake(q.name), "command": q.command, "file": q.file,
                             "line": q.line, "doc": q.doc, "params": params, "columns": columns})
     return {"engine": engine, "tables": tables, "queries": queries}

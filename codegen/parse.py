@@ -6,11 +6,21 @@ import re
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import ParseError, TokenError
 
 from .errors import Located
 
-DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres"}
+class CodegenSQLite(SQLite):
+    """sqlglot's SQLite dialect, except mod(): sqlglot reads it as the % operator, but SQLite's
+    mod() is a math function returning a real (mod(5, 2) is 1.0) while % is integer arithmetic."""
+
+    class Parser(SQLite.Parser):
+        FUNCTIONS = {**SQLite.Parser.FUNCTIONS,
+                     "MOD": lambda args: exp.Anonymous(this="MOD", expressions=args)}
+
+
+DIALECTS = {"sqlite": "codegensqlite", "postgresql": "postgres"}
 
 
 def _offset_of(text: str, line: int, col: int) -> int:

@@ -25,12 +25,15 @@ _COMMON = r"""
     | (?P<punct>::|.)
     """
 # SQLite: `$name` is a parameter and [name] a quoted identifier. PostgreSQL:
-# $tag$...$tag$ is a string and [ ] index arrays.
+# $tag$...$tag$ is a string and [ ] index arrays; a line starting with a backslash is a
+# psql meta-command (pg_dump writes \connect, \restrict...), which the server never sees,
+# so it lexes as a comment.
 _LEXERS = {
     "sqlite": re.compile(_COMMON.format(dollar="", bracket=r"|\[[^\]]*(?:\]|\Z)"), re.VERBOSE | re.DOTALL),
-    "postgresql": re.compile(_COMMON.format(dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*)?\$.*?(?:\$(?P=tag)\$|\Z))",
-                                            bracket=""), re.VERBOSE | re.DOTALL),
+    "postgresql": re.compile(_COMMON.format(dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
+                                            r"| (?P<meta>(?m:^)\\[^\n]*)", bracket=""), re.VERBOSE | re.DOTALL),
 }
+_KINDS = {"tag": "dollar", "meta": "line_comment"}
 
 
 @dataclass(slots=True)
@@ -42,7 +45,7 @@ class Lexeme:
 
 
 def lex(text: str, engine: str = "sqlite") -> list[Lexeme]:
-    return [Lexeme(m.lastgroup if m.lastgroup != "tag" else "dollar", m.start(), m.end(), m.group())  # type: ignore[arg-type]
+    return [Lexeme(_KINDS.get(m.lastgroup, m.lastgroup), m.start(), m.end(), m.group())  # type: ignore[arg-type]
             for m in _LEXERS[engine].finditer(text)]
 
 

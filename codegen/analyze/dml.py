@@ -88,7 +88,15 @@ def _assign(an: "Analyzer", assignment: exp.Expression, scope: Scope, target: So
             an.bind(value, typed, name)
         an.type_of(right, scope)
         return
-    name, typed = _column(an, target, left)
+    if isinstance(left, exp.Bracket):  # SET arr[i] = v: an element of the array column
+        name, typed = _column(an, target, left.this)
+        for index in left.expressions:
+            an.bind(index, ir.Typed(ir.ValueType(ir.INT), False), name)
+            an.type_of(index, scope)
+        typed = ir.Typed(ir.ValueType(typed.type.base, typed.type.literals, typed.type.enum,
+                                      max(typed.type.dims - 1, 0)), typed.nullable)
+    else:
+        name, typed = _column(an, target, left)
     an.bind(assignment.expression, typed, name)
     an.type_of(assignment.expression, scope)
 
@@ -97,7 +105,8 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
     scope.sources.append(target)
     from_ = node.args.get("from_")
     if from_ is not None:
-        holder = exp.Select(from_=from_, joins=from_.args.get("joins"))
+        # sqlglot hangs `FROM a JOIN b` joins on the first table of the FROM
+        holder = exp.Select(from_=from_, joins=from_.args.get("joins") or from_.this.args.get("joins"))
         an.from_clause(holder, scope)
     for join in node.args.get("joins") or []:
         an.from_clause(exp.Select(joins=[join]), scope)

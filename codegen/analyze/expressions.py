@@ -218,7 +218,16 @@ class ExpressionTyping:
         return self.type_of(node.this, scope)
 
     def _t_Neg(self, node: exp.Neg, scope: Scope) -> ir.Typed:
-        return self.type_of(node.this, scope)
+        # -x is numeric whatever x is: -'1.5' is -1.5, -'abc' is 0.
+        inner = self.type_of(node.this, scope)
+        numeric = inner.type.base in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.INTERVAL)
+        base = inner.type.base if numeric else (ir.INT if inner.type.base == ir.BOOL else ir.ANY)
+        return ir.Typed(ir.ValueType(base), inner.nullable)
+
+    def _t_Escape(self, node: exp.Escape, scope: Scope) -> ir.Typed:
+        # x LIKE p ESCAPE e, or like(p, x, e): NULL only from a NULL operand.
+        parts = [self.type_of(part, scope) for part in node.iter_expressions()]
+        return ir.Typed(BOOL.type, any(p.nullable for p in parts))
 
     def _t_Collate(self, node: exp.Collate, scope: Scope) -> ir.Typed:
         return self.type_of(node.this, scope)

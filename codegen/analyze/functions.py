@@ -334,6 +334,16 @@ def AGG(c: _Call) -> bool:
     return not c.rows or c.filtered or FIRST(c)
 
 
+def DIVISOR(c: _Call) -> bool:  # mod(x, 0) is NULL: safe only with a non-zero literal divisor
+    divisor = _literal(c.args[1]) if len(c.args) == 2 else None
+    return NUMERIC(c) or not (isinstance(divisor, (int, float)) and divisor != 0)
+
+
+def FORMAT(c: _Call) -> bool:  # printf('') is NULL: only a non-empty literal format is safe
+    fmt = _literal(c.args[0]) if c.args else None
+    return not (isinstance(fmt, str) and fmt != "")
+
+
 def PATH(c: _Call) -> bool:  # f(json) vs f(json, path): a missing path gives NULL
     return len(c.args) > 1 or FIRST(c)
 
@@ -421,7 +431,7 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
     # replace(x, '', y) returns x unchanged, even an integer: still typed str
     **dict.fromkeys(["LOWER", "UPPER", "LTRIM", "RTRIM", "TRIM", "REPLACE", "UNISTR"], _rule(_S, STRICT)),
     "SUBSTR": _substr,
-    "PRINTF": _rule(_S, FIRST),  # NULL format -> NULL; NULL arguments print as ''/0
+    "PRINTF": _rule(_S, FORMAT),  # NULL or '' format -> NULL; NULL arguments print as ''/0
     "CONCAT_WS": _rule(_S, FIRST),  # only a NULL separator gives NULL
     **dict.fromkeys(["RANDOMBLOB", "ZEROBLOB"], _rule(_B, NEVER)),
     "UNHEX": _rule(_B, ALWAYS),  # NULL for non-hex input
@@ -448,12 +458,16 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
     **dict.fromkeys(["ASINH", "ATAN", "ATAN2", "COS", "COSH", "DEGREES", "EXP",
                      "RADIANS", "SIN", "SINH", "TAN", "TANH"], _rule(_F, NUMERIC)),
     # domain errors give NaN, which SQLite returns as NULL: sqrt(-1), ln(0),
-    # acos(2), pow(-1, 0.5), mod(x, 0) ... (sqlglot currently parses mod() as
-    # the % operator, exp.Mod, so MOD is only here for an Anonymous mod)
-    **dict.fromkeys(["ACOS", "ACOSH", "ASIN", "ATANH", "LN", "LOG", "MOD", "POW", "SQRT"], _rule(_F, ALWAYS)),
+    # acos(2), pow(-1, 0.5), mod(x, 0) ... (mod() reaches us as Anonymous: our
+    # SQLite dialect keeps sqlglot from reading it as the % operator)
+    **dict.fromkeys(["ACOS", "ACOSH", "ASIN", "ATANH", "LN", "LOG", "POW", "SQRT"], _rule(_F, ALWAYS)),
+    "MOD": _rule(_F, DIVISOR),
     # ceil/floor/trunc return an integer argument unchanged, reals as reals
     **dict.fromkeys(["CEIL", "FLOOR", "TRUNC"], _rule(NUM0, NUMERIC)),
     "PI": _rule(_F, NEVER),
+    # fts5 auxiliary functions: highlight/snippet of a NULL column are NULL; bm25 is a real rank
+    **dict.fromkeys(["HIGHLIGHT", "SNIPPET"], _rule(_S, ALWAYS)),
+    "BM25": _rule(_F, NEVER),
     # JSON (json1).  Malformed JSON raises an error rather than giving NULL.
     **dict.fromkeys(["JSON", "JSON_PRETTY"], _rule(JSON_TEXT, FIRST)),
     "JSONB": _rule(_B, FIRST),

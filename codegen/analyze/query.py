@@ -9,9 +9,10 @@ from ..annotate import Block
 from ..catalog.build import SchemaState
 from ..errors import Located
 from ..parse import parse_one
-from ..placeholders import Rewritten, for_analysis, for_execution, scan
-from ..sqltext import strip_comments
+from ..placeholders import Rewritten, Scan, for_analysis, for_execution, scan
+from ..sqltext import lex, strip_comments
 from .expressions import ParamInfo, exactly_one_row
+from .pg_utility import classify
 from .statements import Analyzer, Output
 from .scope import identifier_offset
 
@@ -35,6 +36,17 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     text = block.statement.text
     found = scan(text, engine)
     rewritten = for_analysis(text, found)
+    utility = None
+    if engine == "postgresql":
+        _check_semicolon(block)
+        utility = classify(state, rewritten.text)
+        if utility is not None and utility.select is not None:
+            # CALL p(...) is analysed as SELECT p(...): shift the offsets past the longer word.
+            shift = len(utility.select) - len(rewritten.text)
+            rewritten = Rewritten(utility.select, ((0, 6, 0, 4),) + tuple(
+                (new + shift, length, old, old_length) for new, length, old, old_length in rewritten.edits))
+    if utility is not None and utility.select is None:
+        return _utility_query(block, text, engine, found)
     try:
         tree = parse_one(rewritten.text, engine)
     except Located as problem:
@@ -49,13 +61,16 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
                              exp.Subquery)):
         raise Located(f"unsupported query statement {tree.key.upper()}", 0)
     outputs = analyzer.outputs(tree, None)
+    if utility is not None:
+        outputs = []  # CALL: analysed as SELECT for its parameters, but it returns no rows
     if block.command == "execlastid" and engine == "postgresql":
         raise Located(f"query {block.name}: :execlastid needs SQLite's rowid; on PostgreSQL use "
                       "RETURNING id with :one", 0)
     if block.command == "copyfrom" and not (isinstance(tree, exp.Insert) and isinstance(tree.args.get("expression"),
                                                                                       exp.Values)):
         raise Located(f"query {block.name}: :copyfrom needs INSERT INTO table (columns) VALUES (params)", 0)
-    if block.command in RETURNING_ROWS and not outputs:
+    if block.command in RETURNING_ROWS and not outputs and not (engine == "postgresql" and isinstance(tree, exp.Select)):
+        # (PostgreSQL allows SELECT FROM t: rows without columns)
         raise Located(f"query {block.name} is :{block.command} but returns no columns", 0)
     executable = strip_comments(text, engine)
     exec_found = scan(executable, engine)
@@ -77,6 +92,29 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         insert_table=insert_table,
         insert_columns=insert_columns,
     )
+
+
+def _check_semicolon(block: Block) -> None:
+    """sqlc rejects a PostgreSQL query not ended by `;` (at the end of a file, or before the next
+    query, where the parser would run the two together)."""
+    stmt = block.statement
+    after = stmt.source.text[stmt.start + len(stmt.text):]
+    following = next((x for x in lex(after, "postgresql") if x.kind not in ("ws", "line_comment", "block_comment")),
+                      None)
+    if following is None or following.text != ";":
+        where = "at end of file" if following is None else "before the next statement"
+        raise Located(f"missing semicolon {where}", len(stmt.text))
+
+
+def _utility_query(block: Block, text: str, engine: str, found: Scan) -> ir.Query:
+    """A statement that returns no rows (NOTIFY, TRUNCATE, DO...): no columns, untyped parameters."""
+    if block.command in RETURNING_ROWS:
+        raise Located(f"query {block.name} is :{block.command} but returns no rows", 0)
+    executable = strip_comments(text, engine)
+    sql, slots = for_execution(executable, scan(executable, engine), engine)
+    params = tuple(_param(p.index, ParamInfo(p.index, p.name, p.nullable, p.slice), p.name) for p in found.params)
+    return ir.Query(name=block.name, command=block.command, file=block.statement.source.path, line=block.line,
+                    sql=sql, doc=block.doc, params=params, columns=(), slots=tuple(slots))
 
 
 def _param(index: int, info: ParamInfo, explicit: str | None) -> ir.Param:

@@ -50,9 +50,10 @@ class Analyzer(ExpressionTyping):
 
     def view_columns(self, view: TableDef) -> list[SourceColumn]:
         """A view's columns, from its text, against the schema as it is now (SQLite re-expands `*`)."""
+        if view.view_select is None:  # PostgreSQL: columns fixed when the view was created
+            return [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), None) for c in view.columns]
         if view.name.lower() in self.view_stack:
             raise Located(f"view {view.name} is circularly defined")
-        assert view.view_select is not None
         inner = Analyzer(self.state, {}, lambda node: None)
         inner.view_stack = self.view_stack + [view.name.lower()]
         try:

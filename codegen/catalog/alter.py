@@ -51,6 +51,13 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         table.columns[index].name = new_name
     elif cur.accept("ADD"):
         if cur.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"):
+            if state.engine == "postgresql":
+                if not any(cur.is_word("USING", ahead=i) and cur.is_word("INDEX", ahead=i + 1) for i in range(5)):
+                    parse_table_constraint(cur, table, dialect)
+                cur.skip_until_top_level(",")  # INCLUDE (...), NOT VALID, DEFERRABLE, USING INDEX...
+                for col in table.columns:
+                    col.not_null = col.not_null or col.primary_key  # a primary key is NOT NULL
+                return
             parse_table_constraint(cur, table, dialect)
             return
         cur.accept("COLUMN")

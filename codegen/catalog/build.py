@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
 from sqlglot import exp
 
@@ -38,6 +39,8 @@ class SchemaState:
         self.tables: dict[tuple[str | None, str], TableDef] = {}
         self.enums: dict[tuple[str | None, str], ir.Enum] = {}
         self.extensions: "dict[str, Callable[[SchemaState, Cursor, Statement], bool]]" = {}
+        # PostgreSQL CREATE FUNCTION / PROCEDURE signatures by lower-cased name (overloads in a list)
+        self.functions: dict[str, list[Any]] = {}
 
     def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
         if self.engine == "postgresql" and schema is not None and schema.lower() in ("public", "pg_catalog"):
@@ -100,7 +103,7 @@ class CatalogBuilder:
     # -- CREATE ----------------------------------------------------------------
     def _create(self, cur: Cursor, stmt: Statement) -> None:
         cur.expect("CREATE")
-        cur.accept("OR", "REPLACE")
+        replace_view = cur.accept("OR", "REPLACE")
         for word in ("TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL"):
             cur.accept(word)
         if cur.accept("TABLE"):
@@ -108,7 +111,7 @@ class CatalogBuilder:
         elif cur.accept("VIRTUAL", "TABLE"):
             self._create_virtual(cur)
         elif cur.accept("VIEW") or cur.accept("MATERIALIZED", "VIEW") or cur.accept("RECURSIVE", "VIEW"):
-            self._create_view(cur, stmt)
+            self._create_view(cur, stmt, replace_view)
         elif cur.accept("UNIQUE", "INDEX") or cur.is_word(*NO_EFFECT_CREATE) or cur.is_word("CONSTRAINT"):
             return
         else:
@@ -118,13 +121,16 @@ class CatalogBuilder:
     def _if_not_exists(self, cur: Cursor) -> bool:
         return cur.accept("IF", "NOT", "EXISTS")
 
-    def _new_name(self, cur: Cursor, what: str) -> tuple[str | None, str, bool]:
+    def _new_name(self, cur: Cursor, what: str, replace_view: bool = False) -> tuple[str | None, str, bool]:
         """Name of a table or view being created; False when IF NOT EXISTS skips it."""
         if_not_exists = self._if_not_exists(cur)
         schema, name, offset = cur.qualified_name(f"{what} name")
         if schema is not None and self.state.engine == "sqlite" and schema.lower() in ("temp", "main"):
             schema = None
-        if self.state.find(schema, name) is not None:
+        existing = self.state.find(schema, name)
+        if existing is not None:
+            if replace_view and existing.is_view:
+                return schema, name, True
             if if_not_exists:
                 return schema, name, False
             raise Located(f"{what} {name!r} already exists", offset)
@@ -135,18 +141,27 @@ class CatalogBuilder:
         if not create:
             return
         table = TableDef(name, [], schema=schema)
+        pg = self.state.engine == "postgresql"
+        if pg and cur.accept("PARTITION", "OF"):
+            # A partition has its parent's columns; FOR VALUES ... only routes rows.
+            src_schema, src_name, src_offset = cur.qualified_name("table name")
+            table.columns = [replace(c) for c in self._existing(src_schema, src_name, src_offset).columns]
+            self.state.tables[self.state.key(schema, name)] = table
+            return
         if cur.accept("AS"):
             text, offset = cur.rest_text()
-            tree = parse_one(text, self.state.engine)
+            tree = parse_one(_without_data_clause(text) if pg else text, self.state.engine)
             columns = self.infer(self.state, tree, lambda o: o + offset)
             table.columns = [ColumnDef(n, "", t.type, not_null=False) for n, t in columns]
             self.state.tables[self.state.key(schema, name)] = table
             return
         cur.expect_punct("(")
         pending: list[tuple[str, int]] = []
-        while True:
+        while not (pg and cur.is_punct(")")):  # PostgreSQL allows a table without columns
             if cur.is_word(*TABLE_CONSTRAINTS) and not cur.is_punct(",", ahead=1):
                 pending.extend(parse_table_constraint(cur, table, self.dialect))
+                if pg:
+                    cur.skip_until_top_level(",")  # INCLUDE (...), WITH (...), DEFERRABLE...
             elif cur.is_word("LIKE") and self.state.engine == "postgresql":
                 cur.next()
                 src_schema, src_name, src_offset = cur.qualified_name("table name")
@@ -169,14 +184,47 @@ class CatalogBuilder:
                 table.strict = True
             elif cur.accept("WITHOUT", "ROWID"):
                 table.without_rowid = True
-            elif cur.accept_punct(",") or self.state.engine == "postgresql":
-                if self.state.engine == "postgresql":
-                    cur.pos = len(cur.items)
+            elif pg and cur.accept("INHERITS"):
+                self._inherit(cur, table)
+            elif pg:
+                # PARTITION BY, WITH (...), TABLESPACE, ON COMMIT...: no effect on the columns
+                if cur.is_punct("("):
+                    cur.balanced()
+                else:
+                    cur.next()
+            elif cur.accept_punct(","):
+                pass
             else:
                 bad = cur.next()
                 raise Located(f"unexpected {bad.text!r} after the column list", bad.start)
         finish_nullability(table, self.state.is_rowid_alias)
         self.state.tables[self.state.key(schema, name)] = table
+
+    def _inherit(self, cur: Cursor, table: TableDef) -> None:
+        """INHERITS (parents): the parents' columns come first; a local column of the same name
+        merges with the inherited one, and must have the same type."""
+        cur.expect_punct("(")
+        inherited: list[ColumnDef] = []
+        while True:
+            src_schema, src_name, src_offset = cur.qualified_name("table name")
+            for col in self._existing(src_schema, src_name, src_offset).columns:
+                same = next((c for c in inherited if c.name.lower() == col.name.lower()), None)
+                if same is None:
+                    inherited.append(replace(col, primary_key=False))
+                elif same.type.base != col.type.base or same.type.dims != col.type.dims:
+                    raise Located(f"column {col.name!r} has a type conflict", src_offset)
+            if not cur.accept_punct(","):
+                break
+        cur.expect_punct(")")
+        for col in table.columns:
+            same = next((c for c in inherited if c.name.lower() == col.name.lower()), None)
+            if same is None:
+                inherited.append(col)
+            elif same.type.base != col.type.base or same.type.dims != col.type.dims:
+                raise Located(f"column {col.name!r} has a type conflict", src_offset)
+            else:
+                same.not_null = same.not_null or col.not_null
+        table.columns = inherited
 
     def _create_virtual(self, cur: Cursor) -> None:
         schema, name, create = self._new_name(cur, "table")
@@ -204,8 +252,8 @@ class CatalogBuilder:
             table.hidden = [ColumnDef(name, "", ir.ValueType(ir.ANY), False), ColumnDef("rank", "", ir.ValueType(ir.FLOAT))]
         self.state.tables[self.state.key(schema, name)] = table
 
-    def _create_view(self, cur: Cursor, stmt: Statement) -> None:
-        schema, name, create = self._new_name(cur, "view")
+    def _create_view(self, cur: Cursor, stmt: Statement, replace_view: bool = False) -> None:
+        schema, name, create = self._new_name(cur, "view", replace_view)
         names: list[str] = []
         if cur.accept_punct("("):
             while True:
@@ -213,15 +261,27 @@ class CatalogBuilder:
                 if not cur.accept_punct(","):
                     break
             cur.expect_punct(")")
+        pg = self.state.engine == "postgresql"
+        if pg:
+            while cur.accept("WITH") and cur.is_punct("("):  # WITH (check_option = local)
+                cur.balanced()
         cur.expect("AS")
         text, offset = cur.rest_text()
-        tree = parse_one(text, self.state.engine)
+        tree = parse_one(_without_data_clause(text) if pg else text, self.state.engine)
         if not create:
             return
         view = TableDef(name, [], schema=schema, is_view=True, view_select=tree, view_statement=stmt,
                         view_offset=lambda o: o + offset, view_column_names=names)
         # Check it now, against the schema as it stands, like SQLite does.
-        self.infer(self.state, tree, lambda o: o + offset)
+        columns = self.infer(self.state, tree, lambda o: o + offset)
+        if pg:
+            # PostgreSQL fixes a view's columns when it is created (`*` is expanded then), so
+            # the view keeps them, instead of its query, to be re-expanded at each use.
+            if len(names) > len(columns):
+                raise Located(f"CREATE VIEW specifies more column names than columns", offset)
+            view.view_select = None
+            view.columns = [ColumnDef(names[i] if i < len(names) else n, "", t.type, not_null=not t.nullable)
+                            for i, (n, t) in enumerate(columns)]
         self.state.tables[self.state.key(schema, name)] = view
 
     # -- ALTER / DROP --------------------------------------------------------
@@ -278,3 +338,8 @@ def _split_args(text: str) -> list[str]:
             start = i + 1
     parts.append(text[start:].strip())
     return [p for p in parts if p]
+
+
+def _without_data_clause(text: str) -> str:
+    """CREATE TABLE/MATERIALIZED VIEW ... AS query [WITH [NO] DATA]: the query alone."""
+    return re.sub(r"\s+WITH\s+(?:NO\s+)?DATA\s*;?\s*$", "", text, flags=re.IGNORECASE)

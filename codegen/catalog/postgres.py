@@ -1,25 +1,28 @@
-"""PostgreSQL: type names, enums, domains and the DDL SQLite does not have."""
+"""PostgreSQL: type names, enums, domains, functions and the DDL SQLite does not have."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from .. import ir
 from ..errors import Located
 from ..source import Statement
 from .build import SchemaState
 from .cursor import Cursor, unquote
+from .tables import parse_type_name
 
 _TYPES: dict[str, str] = {
     "smallint": ir.INT, "int2": ir.INT, "integer": ir.INT, "int": ir.INT, "int4": ir.INT, "bigint": ir.INT,
     "int8": ir.INT, "smallserial": ir.INT, "serial": ir.INT, "serial2": ir.INT, "serial4": ir.INT,
-    "bigserial": ir.INT, "serial8": ir.INT, "oid": ir.INT, "xid": ir.INT, "cid": ir.INT,
+    "bigserial": ir.INT, "serial8": ir.INT, "oid": ir.INT, "xid": ir.INT, "cid": ir.INT, "regclass": ir.INT,
+    "regproc": ir.INT, "regtype": ir.INT, "xid8": ir.INT,
     "numeric": ir.DECIMAL, "decimal": ir.DECIMAL, "money": ir.STR,
     "real": ir.FLOAT, "float4": ir.FLOAT, "double precision": ir.FLOAT, "float8": ir.FLOAT, "float": ir.FLOAT,
     "text": ir.STR, "varchar": ir.STR, "character varying": ir.STR, "char": ir.STR, "character": ir.STR,
     "bpchar": ir.STR, "citext": ir.STR, "name": ir.STR, "inet": ir.STR, "cidr": ir.STR, "macaddr": ir.STR,
-    "macaddr8": ir.STR, "ltree": ir.STR, "tsvector": ir.STR, "tsquery": ir.STR, "bit": ir.STR,
-    "bit varying": ir.STR, "varbit": ir.STR, "xml": ir.STR, "tid": ir.STR,
+    "macaddr8": ir.STR, "ltree": ir.STR, "lquery": ir.STR, "tsvector": ir.STR, "tsquery": ir.STR, "bit": ir.STR,
+    "bit varying": ir.STR, "varbit": ir.STR, "xml": ir.STR, "tid": ir.STR, "unknown": ir.STR,
     "boolean": ir.BOOL, "bool": ir.BOOL,
     "bytea": ir.BYTES,
     "uuid": ir.UUID,
@@ -31,6 +34,12 @@ _TYPES: dict[str, str] = {
     "interval": ir.INTERVAL,
 }
 SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"}
+
+# Words that end a function's RETURNS type and start its options or body.
+_FUNCTION_OPTIONS = {"AS", "LANGUAGE", "IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "CALLED", "RETURNS", "SECURITY",
+                     "EXTERNAL", "PARALLEL", "COST", "ROWS", "SET", "WINDOW", "LEAKPROOF", "NOT", "TRANSFORM",
+                     "SUPPORT", "BEGIN", "RETURN", "DEFAULT"}
+_ARG_MODES = {"IN", "OUT", "INOUT", "VARIADIC"}
 
 
 def normalise(declared: str) -> tuple[str, int]:
@@ -49,13 +58,43 @@ def normalise(declared: str) -> tuple[str, int]:
     return text, dims
 
 
+@dataclass
+class FuncArg:
+    name: str | None
+    type: ir.ValueType
+    mode: str = "IN"  # IN, OUT, INOUT, VARIADIC
+    has_default: bool = False
+
+
+@dataclass
+class FuncDef:
+    """A CREATE FUNCTION / PROCEDURE signature: what a call takes and gives."""
+
+    name: str
+    schema: str | None
+    args: list[FuncArg]
+    returns: ir.ValueType | None  # None: void, trigger or a procedure
+    columns: list[tuple[str, ir.ValueType]] = field(default_factory=list)  # RETURNS TABLE / OUT arguments
+    setof: bool = False
+    strict: bool = False
+    procedure: bool = False
+
+    @property
+    def inputs(self) -> list[FuncArg]:
+        return [a for a in self.args if a.mode != "OUT"]
+
+
 class PostgresTypes:
     def __init__(self, state: SchemaState) -> None:
         self.state = state
         self.domains: dict[str, tuple[ir.ValueType, bool]] = {}
+        self.sequences: set[tuple[str | None, str]] = set()
+        self.schemas: set[str] = {"public", "pg_catalog"}
 
     def value_type(self, declared: str) -> ir.ValueType:
         name, dims = normalise(declared)
+        if name.endswith("%type") or name.endswith("%rowtype"):
+            return ir.ValueType(ir.ANY, dims=dims)
         base = _TYPES.get(name)
         if base is not None:
             return ir.ValueType(base, dims=dims)
@@ -82,56 +121,215 @@ def install(state: SchemaState) -> None:
 
 def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Statement) -> bool:
     """Handle PostgreSQL-only DDL; False leaves the statement to the common builder."""
-    if cur.accept("CREATE", "TYPE"):
+    if cur.is_word("CREATE"):
+        return _create(types, state, cur)
+    if cur.accept("ALTER", "TYPE"):
+        _alter_type(state, cur)
+        return True
+    if cur.is_word("ALTER") and (cur.is_word("VIEW", ahead=1) or cur.is_word("MATERIALIZED", ahead=1)
+                                 or cur.is_word("TABLE", ahead=1)):
+        return _alter_relation(types, state, cur)
+    if cur.accept("ALTER", "SEQUENCE"):
+        return True
+    if cur.is_word("DROP"):
+        return _drop(types, state, cur)
+    return False
+
+
+def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
+    cur.expect("CREATE")
+    cur.accept("OR", "REPLACE")
+    if cur.accept("TYPE"):
         schema, name, offset = cur.qualified_name("type name")
         if cur.accept("AS", "ENUM"):
             start, end = cur.balanced()
             values = tuple(unquote(x) for x in Cursor(cur.text[start:end], "postgresql").items if x.kind == "string")
             state.enums[state.key(schema, name)] = ir.Enum(name, values, schema)
-        return True
-    if cur.accept("CREATE", "DOMAIN"):
+        return True  # composite, range and base types: values of type Any
+    if cur.accept("DOMAIN"):
         schema, name, _ = cur.qualified_name("domain name")
         cur.accept("AS")
-        from .tables import parse_type_name
-
         declared = parse_type_name(cur)
         not_null = "NOT NULL" in cur.text.upper()[cur.offset():]
         types.domains[name.lower()] = (types.value_type(declared), not_null)
         return True
-    if cur.accept("ALTER", "TYPE"):
-        schema, name, offset = cur.qualified_name("type name")
-        enum = state.enums.get(state.key(schema, name))
-        if enum is None:
-            return True
-        if cur.accept("ADD", "VALUE"):
-            cur.accept("IF", "NOT", "EXISTS")
-            value = unquote(cur.next())
-            values = list(enum.values)
-            if cur.accept("BEFORE") or cur.accept("AFTER"):
-                where = cur.items[cur.pos - 1].text.upper()
-                anchor = unquote(cur.next())
-                index = values.index(anchor) if anchor in values else len(values)
-                values.insert(index + (1 if where == "AFTER" else 0), value)
-            elif value not in values:
-                values.append(value)
-            state.enums[state.key(schema, name)] = ir.Enum(enum.name, tuple(values), enum.schema)
-        elif cur.accept("RENAME", "VALUE"):
-            old = unquote(cur.next())
-            cur.expect("TO")
-            new = unquote(cur.next())
-            values = [new if v == old else v for v in enum.values]
-            state.enums[state.key(schema, name)] = ir.Enum(enum.name, tuple(values), enum.schema)
-        elif cur.accept("RENAME", "TO"):
-            new_name, _ = cur.name("type name")
-            del state.enums[state.key(schema, name)]
-            state.enums[state.key(schema, new_name)] = ir.Enum(new_name, enum.values, enum.schema)
-            _retype(state, enum.name, new_name)
-        elif cur.accept("SET", "SCHEMA"):
-            new_schema, _ = cur.name("schema name")
-            del state.enums[state.key(schema, name)]
-            state.enums[state.key(new_schema, name)] = ir.Enum(enum.name, enum.values, new_schema)
+    if cur.accept("SCHEMA"):
+        cur.accept("IF", "NOT", "EXISTS")
+        if cur.peek() is not None and not cur.is_word("AUTHORIZATION"):
+            types.schemas.add(cur.name("schema name")[0].lower())
         return True
-    if cur.accept("DROP", "TYPE") or cur.accept("DROP", "DOMAIN"):
+    for word in ("TEMP", "TEMPORARY", "UNLOGGED"):
+        cur.accept(word)
+    if cur.accept("SEQUENCE"):
+        cur.accept("IF", "NOT", "EXISTS")
+        schema, name, _ = cur.qualified_name("sequence name")
+        types.sequences.add(state.key(schema, name))
+        return True
+    if cur.is_word("FUNCTION", "PROCEDURE"):
+        procedure = cur.next().text.upper() == "PROCEDURE"
+        func = _function(types, cur, procedure)
+        overloads = state.functions.setdefault(func.name.lower(), [])
+        same = [f for f in overloads if [a.type for a in f.inputs] == [a.type for a in func.inputs]
+                and f.schema == func.schema]
+        for old in same:
+            overloads.remove(old)
+        overloads.append(func)
+        return True
+    return False
+
+
+def _function(types: PostgresTypes, cur: Cursor, procedure: bool) -> FuncDef:
+    """name(args) [RETURNS type | SETOF type | TABLE (cols)] options... AS body."""
+    schema, name, _ = cur.qualified_name("function name")
+    start, end = cur.balanced()
+    args = [_argument(types, part) for part in _split_top_level(cur.text[start:end])]
+    func = FuncDef(name, None if schema is None or schema.lower() == "public" else schema.lower(), args, None,
+                   procedure=procedure)
+    if cur.accept("RETURNS"):
+        if cur.accept("TABLE"):
+            start, end = cur.balanced()
+            for part in _split_top_level(cur.text[start:end]):
+                col_cur = Cursor(part, "postgresql")
+                col_name, _ = col_cur.name("column name")
+                func.columns.append((col_name, types.value_type(_read_type(col_cur, set()))))
+            func.setof = True
+        else:
+            func.setof = cur.accept("SETOF")
+            declared = _read_type(cur, _FUNCTION_OPTIONS)
+            if normalise(declared)[0] not in ("void", "trigger", "event_trigger", "record"):
+                func.returns = types.value_type(declared)
+    outs = [a for a in args if a.mode in ("OUT", "INOUT")]
+    if outs and func.returns is None and not func.columns:
+        func.columns = [(a.name or f"column{i + 1}", a.type) for i, a in enumerate(outs)]
+    # Options are single lexemes apart from the body, which lexes as one string.
+    words = [x.text.upper() for x in cur.items[cur.pos:] if x.kind == "word"]
+    func.strict = "STRICT" in words or any(words[i:i + 4] == ["RETURNS", "NULL", "ON", "NULL"]
+                                           for i in range(len(words)))
+    cur.pos = len(cur.items)
+    return func
+
+
+def _argument(types: PostgresTypes, text: str) -> FuncArg:
+    """[mode] [name] type [DEFAULT expr | = expr]; the name is left out when the whole is a type."""
+    cur = Cursor(text, "postgresql")
+    mode = "IN"
+    if cur.is_word(*_ARG_MODES) and len(cur.items) > 1:
+        mode = cur.next().text.upper()
+    rest = cur.items[cur.pos:]
+    cut = next((i for i, x in enumerate(rest) if (x.kind == "word" and x.text.upper() == "DEFAULT")
+                or (x.kind == "punct" and x.text == "=")), len(rest))
+    has_default = cut < len(rest)
+    rest = rest[:cut]
+    if not rest:
+        raise Located("expected an argument type", 0)
+    whole = text[rest[0].start:rest[-1].end]
+    name = None
+    if len(rest) > 1 and rest[0].kind in ("word", "ident") and normalise(whole)[0] not in _TYPES:
+        name = unquote(rest[0])
+        whole = text[rest[1].start:rest[-1].end]
+    return FuncArg(name, types.value_type(whole), mode, has_default)
+
+
+def _read_type(cur: Cursor, stops: set[str]) -> str:
+    """A type name as written, up to a stop word, a string (the body) or the end."""
+    first = cur.peek()
+    if first is None:
+        raise Located("expected a type name", cur.offset())
+    last = first
+    while (lx := cur.peek()) is not None and not (lx.kind == "word" and lx.text.upper() in stops and lx is not first) \
+            and lx.kind not in ("string", "dollar") and not (lx.kind == "punct" and lx.text == ";"):
+        if lx.kind == "punct" and lx.text == "(":
+            cur.balanced()
+            last = cur.items[cur.pos - 1]
+            continue
+        last = lx
+        cur.pos += 1
+    return cur.text[first.start:last.end]
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for lx in Cursor(text, "postgresql").items:
+        if lx.kind != "punct":
+            continue
+        if lx.text in "([":
+            depth += 1
+        elif lx.text in ")]":
+            depth -= 1
+        elif lx.text == "," and depth == 0:
+            parts.append(text[start:lx.start].strip())
+            start = lx.end
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def _alter_type(state: SchemaState, cur: Cursor) -> None:
+    schema, name, offset = cur.qualified_name("type name")
+    enum = state.enums.get(state.key(schema, name))
+    if enum is None:
+        return  # composite or domain types: no effect on value types here
+    if cur.accept("ADD", "VALUE"):
+        cur.accept("IF", "NOT", "EXISTS")
+        value = unquote(cur.next())
+        values = list(enum.values)
+        if cur.accept("BEFORE") or cur.accept("AFTER"):
+            where = cur.items[cur.pos - 1].text.upper()
+            anchor = unquote(cur.next())
+            index = values.index(anchor) if anchor in values else len(values)
+            values.insert(index + (1 if where == "AFTER" else 0), value)
+        elif value not in values:
+            values.append(value)
+        state.enums[state.key(schema, name)] = ir.Enum(enum.name, tuple(values), enum.schema)
+    elif cur.accept("RENAME", "VALUE"):
+        old = unquote(cur.next())
+        cur.expect("TO")
+        new = unquote(cur.next())
+        values = [new if v == old else v for v in enum.values]
+        state.enums[state.key(schema, name)] = ir.Enum(enum.name, tuple(values), enum.schema)
+        _retype(state, enum.name, enum.name, tuple(values))
+    elif cur.accept("RENAME", "TO"):
+        new_name, _ = cur.name("type name")
+        del state.enums[state.key(schema, name)]
+        state.enums[state.key(schema, new_name)] = ir.Enum(new_name, enum.values, enum.schema)
+        _retype(state, enum.name, new_name, enum.values)
+    elif cur.accept("SET", "SCHEMA"):
+        new_schema, _ = cur.name("schema name")
+        del state.enums[state.key(schema, name)]
+        new_key = state.key(new_schema, name)
+        state.enums[new_key] = ir.Enum(enum.name, enum.values, new_key[0])
+
+
+def _alter_relation(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
+    """ALTER [MATERIALIZED] VIEW, and ALTER TABLE naming a view or a sequence (PostgreSQL allows
+    both): views take the table actions that apply to them; sequences have no columns."""
+    cur.expect("ALTER")
+    table_form = cur.accept("TABLE")
+    if not table_form:
+        cur.accept("MATERIALIZED")
+        cur.expect("VIEW")
+    if_exists = cur.accept("IF", "EXISTS")
+    cur.accept("ONLY")
+    schema, name, offset = cur.qualified_name("view name")
+    if table_form and state.key(schema, name) in types.sequences and state.find(schema, name) is None:
+        return True
+    view = state.find(schema, name)
+    if table_form and (view is None or not view.is_view):
+        return False  # a table (or a missing one): the common builder's ALTER TABLE
+    if view is None or not view.is_view:
+        if if_exists:
+            return True
+        raise Located(f"no such view: {name}", offset)
+    if cur.is_word("ALTER", "OWNER", "RESET") or (cur.is_word("SET") and not cur.is_word("SCHEMA", ahead=1)):
+        return True  # column defaults, owner, options: the columns stay as they are
+    from .alter import apply_alter
+
+    apply_alter(state, cur, view, schema)
+    return True
+
+
+def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
+    cur.expect("DROP")
+    if cur.accept("TYPE") or cur.accept("DOMAIN"):
         cur.accept("IF", "EXISTS")
         while True:
             schema, name, _ = cur.qualified_name("type name")
@@ -140,22 +338,41 @@ def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Stat
             if not cur.accept_punct(","):
                 break
         return True
-    if cur.accept("DROP", "SCHEMA"):
+    if cur.accept("SCHEMA"):
         cur.accept("IF", "EXISTS")
-        name, _ = cur.name("schema name")
-        for key in [k for k in state.tables if k[0] == name.lower()]:
-            del state.tables[key]
+        while True:
+            name = cur.name("schema name")[0].lower()
+            types.schemas.discard(name)
+            for key in [k for k in state.tables if k[0] == name]:
+                del state.tables[key]
+            for key in [k for k in state.enums if k[0] == name]:
+                del state.enums[key]
+            if not cur.accept_punct(","):
+                break
         return True
-    if cur.is_word("ALTER") and cur.is_word("MATERIALIZED", ahead=1):
+    if cur.accept("SEQUENCE"):
+        cur.accept("IF", "EXISTS")
+        schema, name, _ = cur.qualified_name("sequence name")
+        types.sequences.discard(state.key(schema, name))
+        return True
+    if cur.accept("FUNCTION") or cur.accept("PROCEDURE"):
+        cur.accept("IF", "EXISTS")
+        while True:
+            schema, name, _ = cur.qualified_name("function name")
+            arity = len(_split_top_level(cur.text[slice(*cur.balanced())])) if cur.is_punct("(") else None
+            overloads = state.functions.get(name.lower(), [])
+            state.functions[name.lower()] = [f for f in overloads if arity is not None and len(f.inputs) != arity]
+            if not cur.accept_punct(","):
+                break
         return True
     return False
 
 
-def _retype(state: SchemaState, old: str, new: str) -> None:
+def _retype(state: SchemaState, old: str, new: str, values: tuple[str, ...]) -> None:
     for table in state.tables.values():
         for col in table.columns:
             if col.type.enum == old:
-                col.type = ir.ValueType(col.type.base, col.type.literals, new, col.type.dims)
+                col.type = ir.ValueType(col.type.base, values, new, col.type.dims)
 
 
-__all__ = ["install", "Located"]
+__all__ = ["FuncArg", "FuncDef", "install", "normalise", "Located"]

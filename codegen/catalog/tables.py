@@ -73,14 +73,27 @@ def check_literals(text: str, column: str | None, dialect: str) -> dict[str, tup
 
 
 def parse_type_name(cur: Cursor) -> str:
-    """The declared type: words up to the first constraint keyword, plus (size) and []."""
+    """The declared type: words up to the first constraint keyword, plus (size) and [].
+
+    PostgreSQL type names may also be quoted or schema-qualified (`foo."Mood"`), and words
+    may follow the size (`time(3) with time zone`)."""
     words: list[str] = []
-    while (lx := cur.peek()) is not None and lx.kind == "word" and lx.text.upper() not in CONSTRAINT_WORDS:
-        words.append(lx.text)
-        cur.pos += 1
-    if words and cur.is_punct("("):
-        start, end = cur.balanced()
-        words[-1] += "(" + cur.text[start:end].strip() + ")"
+    pg = cur.engine == "postgresql"
+    while (lx := cur.peek()) is not None:
+        if lx.kind == "word" and lx.text.upper() not in CONSTRAINT_WORDS or (pg and lx.kind == "ident" and not words):
+            text = lx.text
+            cur.pos += 1
+            while pg and cur.is_punct(".") and (part := cur.peek(1)) is not None and part.kind in ("word", "ident"):
+                text += "." + part.text
+                cur.pos += 2
+            words.append(text)
+        elif words and cur.is_punct("(") and not words[-1].endswith(")"):
+            start, end = cur.balanced()
+            words[-1] += "(" + cur.text[start:end].strip() + ")"
+            if not pg:
+                break
+        else:
+            break
     suffix = ""
     while cur.is_punct("[") or (cur.peek() is not None and cur.peek().kind == "ident" and cur.peek().text.startswith("[")):  # type: ignore[union-attr]
         if cur.accept_punct("["):
@@ -121,7 +134,9 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
             literals = check_literals(cur.text[start:end], name, dialect).get(name.lower(), literals)
         elif cur.accept("DEFAULT"):
             col.has_default = True
-            if cur.is_punct("("):
+            if cur.engine == "postgresql":
+                skip_expression(cur)  # nextval('s'::regclass), now() + interval '1 day'...
+            elif cur.is_punct("("):
                 cur.balanced()
             else:
                 cur.accept_punct("-") or cur.accept_punct("+")
@@ -147,12 +162,34 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
         elif cur.accept("AS"):
             cur.balanced()
             _skip_words(cur, "STORED", "VIRTUAL")
+        elif cur.engine == "postgresql" and (cur.accept("DEFERRABLE") or cur.accept("NOT", "DEFERRABLE")
+                                              or cur.accept("NO", "INHERIT")):
+            cur.accept("INITIALLY", "DEFERRED") or cur.accept("INITIALLY", "IMMEDIATE")
         else:
             bad = cur.next()
             raise Located(f"unexpected {bad.text!r} in the definition of column {name!r}", bad.start)
     if literals and col.type.base == ir.STR:
         col.type = replace(col.type, literals=literals)
     return col, offset
+
+
+def skip_expression(cur: Cursor) -> None:
+    """Skip a column's DEFAULT expression: up to the next top-level `,` or `)` or constraint keyword."""
+    first = True
+    while (lx := cur.peek()) is not None:
+        if lx.kind == "punct" and lx.text in (",", ")"):
+            return
+        if not first and lx.kind == "word" and lx.text.upper() in CONSTRAINT_WORDS:
+            return
+        first = False
+        if lx.kind == "punct" and lx.text == "(":
+            cur.balanced()
+        elif lx.kind == "punct" and lx.text == "[":
+            cur.pos += 1
+            cur.skip_until_top_level("]")
+            cur.accept_punct("]")
+        else:
+            cur.pos += 1
 
 
 def skip_references(cur: Cursor) -> None:

@@ -1,0 +1,275 @@
+"""Result types of PostgreSQL function calls, as sqlglot parses them (read="postgres").
+
+The same interface as functions.py (the SQLite table): `infer_call(node, arg_type, grouped=,
+filtered=)` gives the `Typed` a call evaluates to, or None for a call it does not know, and
+`is_aggregate(node)` tells aggregates. PostgreSQL needs a little more, also here:
+
+- `arg_hints`: the type and name a parameter passed as each argument takes (`lower($1)` takes
+  text named "lower"; `make_interval(secs => $1)` a float named "secs"), like sqlc, which names
+  such a parameter after the argument when the catalog names it, else after the function;
+- user-defined functions (CREATE FUNCTION, kept in the catalog), matched by name, argument count
+  and named arguments (`f(b => $2, a => $1)`), with defaults;
+- `check`: a known function called with an argument count it never takes is an error;
+- `table_columns`: what a set-returning function yields in FROM.
+
+sqlglot turns many calls into its own classes (now() is CurrentTimestamp, date_part() is Extract,
+to_char() TimeToStr...), so each call is first reduced to (PostgreSQL name, SQL-order arguments).
+Nullability follows PostgreSQL: most built-in functions are STRICT (a NULL argument gives NULL, so a
+call is nullable exactly when an argument is); aggregates other than count give NULL over no rows
+(there is always a row per group under GROUP BY); lookups that can miss (->, jsonb_extract_path,
+array_length of an empty array, regexp_match) are always nullable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from codegen import ir
+from codegen.ir import Typed, ValueType
+
+from . import pg_signatures as sigs
+from .pg_signatures import SIGNATURES, Call, Sig
+
+ArgType = Callable[[exp.Expression], Typed]
+
+# sqlglot class name -> PostgreSQL function, where Func.sql_name() says something else.
+_CLASS_NAMES = {
+    "CurrentTimestamp": "NOW", "TimestampTrunc": "DATE_TRUNC", "TimeToStr": "TO_CHAR", "StrToDate": "TO_DATE",
+    "UnixToTime": "TO_TIMESTAMP", "StrToTime": "TO_TIMESTAMP", "GroupConcat": "STRING_AGG",
+    "JSONArrayAgg": "JSON_AGG", "JSONObjectAgg": "JSON_OBJECT_AGG", "JSONBObjectAgg": "JSONB_OBJECT_AGG",
+    "LogicalAnd": "BOOL_AND", "LogicalOr": "BOOL_OR", "BitwiseAndAgg": "BIT_AND", "BitwiseOrAgg": "BIT_OR",
+    "BitwiseXorAgg": "BIT_XOR", "VariancePop": "VAR_POP", "ExplodingGenerateSeries": "GENERATE_SERIES",
+    "GenerateSeries": "GENERATE_SERIES", "Explode": "UNNEST", "Uuid": "GEN_RANDOM_UUID", "Rand": "RANDOM",
+    "Pow": "POWER", "ArraySize": "ARRAY_LENGTH", "ArrayConcat": "ARRAY_CAT", "Hex": "TO_HEX",
+    "StrPosition": "STRPOS", "CurrentVersion": "VERSION", "TimestampFromParts": "MAKE_TIMESTAMP",
+    "JSONExtract": "->", "JSONExtractScalar": "->>", "JSONBExtract": "#>", "JSONBExtractScalar": "#>>",
+    "MakeInterval": "MAKE_INTERVAL", "Localtimestamp": "LOCALTIMESTAMP", "Localtime": "LOCALTIME",
+    "ArrayToString": "ARRAY_TO_STRING", "StringToArray": "STRING_TO_ARRAY", "ToNumber": "TO_NUMBER",
+    "JustifyDays": "JUSTIFY_DAYS", "JustifyHours": "JUSTIFY_HOURS", "JustifyInterval": "JUSTIFY_INTERVAL",
+    "DateBin": "DATE_BIN", "Ceil": "CEIL", "Stddev": "STDDEV", "StddevPop": "STDDEV_POP",
+    "StddevSamp": "STDDEV_SAMP", "Corr": "CORR", "CovarPop": "COVAR_POP", "CovarSamp": "COVAR_SAMP",
+    "ArrayAppend": "ARRAY_APPEND", "ArrayPrepend": "ARRAY_PREPEND", "ArrayRemove": "ARRAY_REMOVE",
+    "ArrayPosition": "ARRAY_POSITION", "BitLength": "BIT_LENGTH", "MD5": "MD5", "RegexpReplace": "REGEXP_REPLACE",
+    "SplitPart": "SPLIT_PART", "StartsWith": "STARTS_WITH", "WidthBucket": "WIDTH_BUCKET",
+    "CurrentSchema": "CURRENT_SCHEMA", "CurrentUser": "CURRENT_USER", "SessionUser": "SESSION_USER",
+}
+# make_interval(days => 1) is MakeInterval(day=1): sqlglot's keys -> PostgreSQL's argument names.
+_INTERVAL_KEYS = {"year": "years", "month": "months", "week": "weeks", "day": "days", "hour": "hours",
+                  "minute": "mins", "second": "secs"}
+
+
+def pg_name(node: exp.Expression) -> str | None:
+    if isinstance(node, exp.Anonymous):
+        return str(node.name).upper()
+    if isinstance(node, exp.Pad):
+        return "LPAD" if node.args.get("is_left") else "RPAD"
+    if isinstance(node, exp.Trim):
+        position = str(node.args.get("position") or "").upper()
+        return {"LEADING": "LTRIM", "TRAILING": "RTRIM"}.get(position, "BTRIM")
+    if isinstance(node, exp.Extract):
+        return "EXTRACT"
+    if isinstance(node, exp.Func) and not isinstance(node, (exp.Cast, exp.Case, exp.If)):
+        return _CLASS_NAMES.get(type(node).__name__, node.sql_name())
+    return None
+
+
+def _flat(arg: exp.Expression) -> list[exp.Expression]:
+    """Undo sqlglot's wrappers around an argument."""
+    if isinstance(arg, exp.Star):  # count(*)
+        return []
+    if isinstance(arg, exp.Distinct):  # count(DISTINCT x)
+        return [a for e in arg.expressions for a in _flat(e)]
+    if isinstance(arg, exp.Order):  # array_agg(x ORDER BY y)
+        return _flat(arg.this)
+    return [arg]
+
+
+def call_args(node: exp.Expression) -> list[exp.Expression]:
+    """The call's arguments in SQL order (named arguments still wrapped in Kwarg)."""
+    if isinstance(node, exp.TimestampTrunc):  # date_trunc(unit, value [, zone])
+        return [a for a in (node.args.get("unit"), node.this, node.args.get("zone")) if a is not None]
+    if isinstance(node, exp.Extract):  # extract(unit FROM value), date_part(unit, value)
+        return [node.this, node.expression]
+    if isinstance(node, exp.MakeInterval):
+        return [exp.Kwarg(this=exp.var(_INTERVAL_KEYS.get(k, k)), expression=v)
+                for k, v in node.args.items() if isinstance(v, exp.Expression)]
+    out: list[exp.Expression] = []
+    for key in node.arg_types:  # arg_types order is SQL order for these classes
+        value = node.args.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, exp.Expression):  # skips flags like safe=True
+                out.extend(_flat(item))
+    return out
+
+
+def _window(node: exp.Expression) -> exp.Window | None:
+    parent = node.parent
+    if isinstance(parent, exp.Filter):
+        parent = parent.parent
+    return parent if isinstance(parent, exp.Window) else None
+
+
+# ---------------------------------------------------------------- user-defined functions
+
+
+@dataclass
+class _Match:
+    func: Any  # catalog.postgres.FuncDef
+    bound: list[tuple[exp.Expression, Any]] = field(default_factory=list)  # (argument value, FuncArg)
+
+
+def _match_user(node: exp.Expression, functions: dict[str, list[Any]] | None) -> tuple[bool, _Match | None]:
+    """(name is user-defined, the overload the call resolves to)."""
+    if not functions or not isinstance(node, exp.Anonymous):
+        return False, None
+    overloads = functions.get(str(node.name).lower()) or []
+    if not overloads:
+        return False, None
+    args = list(node.expressions)
+    for func in sorted(overloads, key=lambda f: len(f.inputs)):
+        inputs = func.inputs
+        variadic = bool(inputs) and inputs[-1].mode == "VARIADIC"
+        positional = [a for a in args if not isinstance(a, exp.Kwarg)]
+        named = {str(a.this.name).lower(): a.expression for a in args if isinstance(a, exp.Kwarg)}
+        if len(positional) > len(inputs) and not variadic:
+            continue
+        bound: list[tuple[exp.Expression, Any]] = []
+        for i, value in enumerate(positional):
+            bound.append((value, inputs[min(i, len(inputs) - 1)]))
+        rest = inputs[len(positional):]
+        by_name = {(a.name or "").lower(): a for a in rest}
+        if any(n not in by_name for n in named):
+            continue
+        bound += [(value, by_name[n]) for n, value in named.items()]
+        given = {id(a) for _, a in bound}
+        if any(id(a) not in given and not a.has_default and a.mode != "VARIADIC" for a in rest):
+            continue
+        return True, _Match(func, bound)
+    return True, None
+
+
+def _user_result(match: _Match, arg_type: ArgType) -> Typed:
+    func = match.func
+    if func.columns or func.returns is None:
+        return Typed(ValueType(ir.ANY), func.returns is None and not func.columns)  # a record, or void
+    # sqlc reads a function's result as NOT NULL; a STRICT one is NULL for any NULL argument.
+    nullable = func.strict and any(arg_type(value).nullable for value, _ in match.bound)
+    return Typed(func.returns, nullable)
+
+
+# ---------------------------------------------------------------- API
+
+
+def is_aggregate(node: exp.Expression) -> bool:
+    """An aggregate call folding the query's rows (not one used as a window function)."""
+    if isinstance(node, exp.Filter):
+        node = node.this
+    if isinstance(node, exp.WithinGroup):
+        return True
+    sig = SIGNATURES.get(pg_name(node) or "")
+    return sig is not None and sig.aggregate and _window(node) is None
+
+
+def check(node: exp.Expression, functions: dict[str, list[Any]] | None = None) -> str | None:
+    """Why the call cannot resolve (a known function, an argument count it never takes), or None."""
+    user, match = _match_user(node, functions)
+    if user:
+        return None if match is not None else f"function {node.name}({_unknowns(node)}) does not exist"
+    name = pg_name(node)
+    sig = SIGNATURES.get(name or "")
+    if sig is None or sig.arity is None or not isinstance(node, exp.Anonymous | exp.Rand | exp.CurrentTimestamp):
+        return None
+    if len(call_args(node)) not in sig.arity:
+        return f"function {str(name).lower()}({_unknowns(node)}) does not exist"
+    return None
+
+
+def _unknowns(node: exp.Expression) -> str:
+    return ", ".join("unknown" for _ in call_args(node))
+
+
+def arg_hints(node: exp.Expression, functions: dict[str, list[Any]] | None = None
+              ) -> list[tuple[exp.Expression, Typed, str | None]]:
+    """For each argument that takes a known type: (argument, type, name a parameter there gets)."""
+    user, match = _match_user(node, functions)
+    if user:
+        if match is None:
+            return []
+        return [(value, Typed(arg.type, False), arg.name or str(node.name).lower()) for value, arg in match.bound]
+    name = pg_name(node)
+    sig = SIGNATURES.get(name or "")
+    if sig is None or not sig.args:
+        return []
+    hints = []
+    for i, arg in enumerate(call_args(node)):
+        label = sig.names[i] if i < len(sig.names) else None
+        if isinstance(arg, exp.Kwarg):
+            label = str(arg.this.name).lower()
+            position = sig.names.index(label) if label in sig.names else None
+            arg = arg.expression
+        else:
+            position = i if i < len(sig.args) else (len(sig.args) - 1 if sig.variadic else None)
+        if position is None or not sig.args[position]:
+            continue
+        hints.append((arg, Typed(sigs.value_type(sig.args[position]), False), label or str(name).lower()))
+    return hints
+
+
+def infer_call(node: exp.Expression, arg_type: ArgType, *, grouped: bool, filtered: bool = False,
+               functions: dict[str, list[Any]] | None = None) -> Typed | None:
+    """The Typed of a function call, or None when it is not a call we know.
+
+    grouped: the SELECT has GROUP BY, so an aggregate sees at least one row.
+    filtered: the aggregate has a FILTER clause, which may leave it no row.
+    As a window function the frame holds the current row, so the aggregate sees one.
+    """
+    if isinstance(node, exp.Window):
+        node = node.this
+    if isinstance(node, exp.Filter):
+        node, filtered = node.this, True
+    if isinstance(node, exp.WithinGroup):  # percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
+        inner = node.this
+        name = pg_name(inner) if isinstance(inner, exp.Func) else None
+        return Typed(ValueType(ir.FLOAT if name and name.startswith("PERCENTILE_CONT") else ir.ANY), True)
+    user, match = _match_user(node, functions)
+    if user:
+        return _user_result(match, arg_type) if match is not None else None
+    name = pg_name(node)
+    sig = SIGNATURES.get(name or "")
+    if sig is None:
+        return None
+    filtered = filtered or isinstance(node.parent, exp.Filter)
+    rows = grouped or _window(node) is not None
+    args = [a.expression if isinstance(a, exp.Kwarg) else a for a in call_args(node)]
+    return sig.apply(Call(str(name), args, arg_type, rows, filtered))
+
+
+def table_columns(node: exp.Expression, arg_type: ArgType, functions: dict[str, list[Any]] | None = None
+                  ) -> list[tuple[str, Typed]] | None:
+    """Columns of a function used as a FROM item, or None for a function we do not know.
+
+    A function of a scalar result gives one column named after the function (the caller
+    renames it to the alias, as PostgreSQL does)."""
+    user, match = _match_user(node, functions)
+    name = str(node.name).lower() if isinstance(node, exp.Anonymous) else (pg_name(node) or "").lower()
+    if user:
+        if match is None:
+            return None
+        func = match.func
+        if func.columns:  # sqlc reads a function's columns as nullable
+            return [(n, Typed(t, True)) for n, t in func.columns]
+        return [(name, Typed(func.returns or ValueType(ir.ANY), True))]
+    upper = name.upper()
+    args = [a.expression if isinstance(a, exp.Kwarg) else a for a in call_args(node)]
+    rows = sigs.SET_RETURNING.get(upper)
+    if rows is not None:
+        return rows(Call(upper, args, arg_type, True, False), name)
+    result = infer_call(node, arg_type, grouped=False)
+    return None if result is None else [(name, result)]
+
+
+__all__ = ["arg_hints", "call_args", "check", "infer_call", "is_aggregate", "pg_name", "table_columns", "Sig"]
