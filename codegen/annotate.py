@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .errors import Diagnostic
 from .source import SourceFile, Statement
-from .sqltext import split_statements
+from .sqltext import lex, split_statements
 
 COMMANDS = ("one", "many", "exec", "execrows", "execlastid", "execresult", "copyfrom")
 _HEADER = re.compile(r"^[ \t]*(?:--|/\*)[ \t]*name:[ \t]*(?P<name>\S*)[ \t]*(?P<cmd>:?\S*)?(?P<rest>[^\n]*)$",
@@ -57,7 +57,10 @@ def split_blocks(source: SourceFile, engine: str, allow_unannotated: bool = Fals
     blocks: list[Block] = []
     errors: list[Diagnostic] = []
     lines = source.text.split("\n")
-    headers = list(_HEADER.finditer(source.text))
+    # A header is a comment: `-- name:` inside a string literal is text, not a new query.
+    comments = {lx.start for lx in lex(source.text, engine) if lx.kind in ("line_comment", "block_comment")}
+    headers = [h for h in _HEADER.finditer(source.text) if h.start() + len(h.group(0)) - len(h.group(0).lstrip())
+               in comments]
     first_header = headers[0].start() if headers else len(source.text)
     for stmt in split_statements(source, engine, 0, first_header):
         if allow_unannotated:
@@ -81,7 +84,8 @@ def split_blocks(source: SourceFile, engine: str, allow_unannotated: bool = Fals
                                      f"of {', '.join(':' + c for c in COMMANDS)}"))
             continue
         if rest and not rest.startswith("--"):
-            col = source.position(header.start("rest"))[1]
+            raw = header.group("rest")
+            col = source.position(header.start("rest") + len(raw) - len(raw.lstrip()))[1]
             errors.append(Diagnostic(source.path, line, col, f"query {name}: unexpected {rest!r} after the command"))
             continue
         body_start = header.end()

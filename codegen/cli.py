@@ -67,6 +67,10 @@ def _generate(config: Config, check: bool) -> int:
             return 1
         return 0
     if added or changed or removed:
+        try:
+            emit.check_out_folder(out, config.nested_outs)
+        except emit.OutFolderError as error:
+            raise CodegenError([config.diagnostic("out", str(error))]) from None
         emit.write_tree(out, files, config.nested_outs)
     for label, names in (("added", added), ("updated", changed), ("removed", removed)):
         for name in names:

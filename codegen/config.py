@@ -39,6 +39,14 @@ class Config:
     targets: tuple["Config", ...] = field(default=())
     nested_outs: tuple[str, ...] = field(default=())  # other targets' out folders inside this one
 
+    def diagnostic(self, key: str, message: str) -> Diagnostic:
+        """A problem with one of this config's keys, located at that key in the config file."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        return Diagnostic(str(self.path), _line_of(text, key), 1, message)
+
     def display(self, path: Path) -> str:
         """A path as shown in diagnostics and headers: relative to the config folder."""
         try:
@@ -61,7 +69,10 @@ def find_config(start: Path) -> Path | None:
 
 
 def _line_of(text: str, key: str) -> int:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    """The line of `key = ...` inside the [tool.codegen] tables (1 when not found)."""
+    section = re.search(r"^[ \t]*\[+[ \t]*tool\.codegen\b", text, re.MULTILINE)
+    start = section.start() if section else 0
+    match = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE).search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
@@ -80,8 +91,12 @@ def load_config(path: Path | None, cwd: Path) -> Config:
     except (UnicodeDecodeError, OSError) as exc:
         raise CodegenError([Diagnostic(shown, 1, 1, f"cannot read config: {exc}")]) from None
     except tomllib.TOMLDecodeError as exc:
-        line, col = getattr(exc, "lineno", 1) or 1, getattr(exc, "colno", 1) or 1
-        raise CodegenError([Diagnostic(shown, line, col, f"invalid TOML: {exc.args[0].split(' (at')[0]}")]) from None
+        line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        if (line is None or col is None) and where:  # Python 3.11 keeps the position in the message only
+            line, col = int(where.group(1)), int(where.group(2))
+        raise CodegenError([Diagnostic(shown, line or 1, col or 1,
+                                       f"invalid TOML: {str(exc.args[0]).split(' (at')[0]}")]) from None
     table = data.get("tool", {}).get("codegen")
     if not isinstance(table, dict):
         raise CodegenError([Diagnostic(shown, 1, 1, "no [tool.codegen] table")])
@@ -142,6 +157,13 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     out = table.get("out", "generated")
     if not isinstance(out, str) or not out.strip():
         err("out", "'out' must be a folder path")
+    else:
+        target = (root / out).resolve()
+        inputs = [root.resolve(), path.resolve()] + [(root / p).resolve() for key in ("schema", "queries")
+                                                      for p in lists.get(key, ()) if not any(c in p for c in "*?[")]
+        if any(target == i or target in i.parents for i in inputs):
+            err("out", f"out folder {out!r} would contain the project, its config or its SQL files; "
+                       "give the generated package a folder of its own")
     overrides = _overrides(table.get("overrides", []), lambda m: err("overrides", m))
     emit_async = table.get("async", True)
     if not isinstance(emit_async, bool):

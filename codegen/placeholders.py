@@ -55,6 +55,10 @@ def scan(text: str, engine: str) -> Scan:
     occurrences: list[Occurrence] = []
     embeds: list[str] = []
     highest = 0
+    # PostgreSQL (like sqlc): named parameters are numbered after every $N, in order of appearance.
+    named_next = 1 + max((int(lexemes[i + 1].text) for i, lx in enumerate(lexemes[:-1])
+                          if engine == "postgresql" and lx.text == "$" and lexemes[i + 1].kind == "number"
+                          and lexemes[i + 1].start == lx.end and lexemes[i + 1].text.isdigit()), default=0)
     i = 0
     while i < len(lexemes):
         found = _match(text, lexemes, i, engine)
@@ -82,7 +86,9 @@ def scan(text: str, engine: str) -> Scan:
         spec = by_key.get(key)
         if spec is None:
             number = key[1] if key[0] == "num" else None
-            if number is None:
+            if number is None and engine == "postgresql":
+                number, named_next = named_next, named_next + 1
+            elif number is None:
                 highest += 1
                 number = highest
             spec = ParamSpec(len(by_key), None if key[0] == "num" else str(value), int(number))  # type: ignore[arg-type]
@@ -150,20 +156,22 @@ class Rewritten:
         return shift_from[1] + offset - shift_from[0]
 
 
-def for_analysis(text: str, found: Scan) -> Rewritten:
-    """Each parameter as `:__pN`, each sqlc.embed(t) as `t.*`."""
+def for_analysis(text: str, found: Scan, extra: tuple[tuple[int, int, str], ...] = ()) -> Rewritten:
+    """Each parameter as `:__pN`, each sqlc.embed(t) as `t.*`; `extra` holds more (start, end,
+    replacement) edits, such as SQLite's `REPLACE INTO` spelled the way sqlglot parses it."""
     out: list[str] = []
     edits: list[tuple[int, int, int, int]] = []
     pos = 0
     written = 0  # length of the rewritten text so far
-    for occ in found.occurrences:
-        out.append(text[pos:occ.start])
-        written += occ.start - pos
-        repl = f"{_quote(occ.embed)}.*" if occ.embed is not None else f":{PLACEHOLDER}{occ.param}"
-        edits.append((written, len(repl), occ.start, occ.end - occ.start))
+    replacements = [(o.start, o.end, f"{_quote(o.embed)}.*" if o.embed is not None else f":{PLACEHOLDER}{o.param}")
+                    for o in found.occurrences]
+    for start, end, repl in sorted(replacements + list(extra)):
+        out.append(text[pos:start])
+        written += start - pos
+        edits.append((written, len(repl), start, end - start))
         out.append(repl)
         written += len(repl)
-        pos = occ.end
+        pos = end
     out.append(text[pos:])
     return Rewritten("".join(out), tuple(edits))
 

@@ -63,6 +63,17 @@ class Values(typing.Generic[ValueT]):
         return self._many.validate_python([row[0] for row in rows])
 
 
+def text(value: object) -> str:
+    """str(value), callable from a function whose argument is named str."""
+    return str(value)
+
+
+def expand(sql: str, marker: str, items: typing.Sized, placeholder: str, empty: str) -> str:
+    """One placeholder per item of an sqlc.slice list; `empty` when the list is empty."""
+    count = len(items)
+    return sql.replace(marker, ",".join([placeholder] * count) if count else empty)
+
+
 def datetime_text(value: datetime.datetime) -> str:
     """A datetime as SQLite writes CURRENT_TIMESTAMP (UTC, 'YYYY-MM-DD HH:MM:SS'), so they compare."""
     if value.tzinfo is not None:

@@ -59,12 +59,20 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
                 an.bind(value, typed, name)
                 an.type_of(value, scope)
     elif source is not None:
+        # INSERT ... SELECT $1, ...: a parameter selected into a column takes the column's type.
+        selects = [source] if isinstance(source, exp.Select) else (
+            [source.left, source.right] if isinstance(source, exp.SetOperation) else [])
+        for select in selects:
+            if isinstance(select, exp.Select) and len(select.expressions) == len(columns):
+                for (name, typed), item in zip(columns, select.expressions):
+                    an.bind(item.this if isinstance(item, exp.Alias) else item, typed, name)
         outputs = an.outputs(source, scope)
         if len(outputs) != len(columns):
             raise Located(f"{len(outputs)} values for {len(columns)} columns", an.offset_of(source))
     conflict = node.args.get("conflict")
     if conflict is not None:
-        excluded = Source("excluded", list(target.columns))
+        # In DO UPDATE a bare name is the existing row's column; excluded.x must be written out.
+        excluded = Source("excluded", list(target.columns), qualified_only=True)
         conflict_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[target, excluded])
         for key in conflict.args.get("conflict_keys") or []:
             an.type_of(key.this if isinstance(key, exp.Ordered) else key, Scope(sources=[target]))
@@ -120,6 +128,8 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
 
 def _delete(an: "Analyzer", node: exp.Delete, scope: Scope, target: Source) -> None:
     scope.sources.append(target)
+    for item in node.args.get("using") or []:  # PostgreSQL: DELETE FROM t USING a JOIN b ...
+        an.from_clause(exp.Select(from_=exp.From(this=item.copy()), joins=item.args.get("joins")), scope)
     where = node.args.get("where")
     if where is not None:
         an.type_of(where.this, scope)

@@ -19,7 +19,7 @@ from .. import ir
 from ..catalog import sqlite_types
 from ..errors import Located
 from ..placeholders import PLACEHOLDER
-from . import functions
+from . import functions, pg_functions
 from .scope import Scope, identifier_offset
 
 if TYPE_CHECKING:
@@ -328,6 +328,10 @@ class ExpressionTyping:
     def _t_Case(self, node: exp.Case, scope: Scope) -> ir.Typed:
         subject = node.this
         result: ir.Typed | None = None
+        ifs = node.args.get("ifs") or []
+        if subject is not None and ifs and placeholder_index(subject) is not None:
+            # CASE $1 WHEN 'a' ...: the parameter is compared with the WHEN values
+            self.bind(subject, self.type_of(ifs[0].this, scope), None)
         subject_type = self.type_of(subject, scope) if subject is not None else None
         for branch in node.args.get("ifs") or []:
             if subject is not None and subject_type is not None:
@@ -418,8 +422,18 @@ class ExpressionTyping:
                         self.bind(arg, ir.Typed(typed.type, isinstance(node, exp.Coalesce) or typed.nullable),
                                   self.context_name(known[0]))
 
-        result = functions.infer_call(node, arg_type, grouped=scope.grouped if grouped is None else grouped,
-                                      filtered=filtered)
+        grouped = scope.grouped if grouped is None else grouped
+        if self.engine == "postgresql":
+            user_functions = self.state.functions  # type: ignore[attr-defined]
+            problem = pg_functions.check(node, user_functions)
+            if problem is not None:
+                raise Located(problem, self.offset_of(node))
+            for arg, typed, name in pg_functions.arg_hints(node, user_functions):
+                self.bind(arg, typed, name)
+            result = pg_functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered,
+                                             functions=user_functions)
+        else:
+            result = functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered)
         # Type every argument so parameters and names inside are still checked.
         for child in node.iter_expressions():
             self.type_of(child, scope)
@@ -446,7 +460,7 @@ def _has_aggregate(node: exp.Expression) -> bool:
     """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
     if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
         return False
-    if functions.is_aggregate(node):
+    if functions.is_aggregate(node) or pg_functions.is_aggregate(node):
         return True
     return any(_has_aggregate(child) for child in node.iter_expressions())
 

@@ -57,9 +57,6 @@ _CLASS_NAMES = {
     "SplitPart": "SPLIT_PART", "StartsWith": "STARTS_WITH", "WidthBucket": "WIDTH_BUCKET",
     "CurrentSchema": "CURRENT_SCHEMA", "CurrentUser": "CURRENT_USER", "SessionUser": "SESSION_USER",
 }
-# make_interval(days => 1) is MakeInterval(day=1): sqlglot's keys -> PostgreSQL's argument names.
-_INTERVAL_KEYS = {"year": "years", "month": "months", "week": "weeks", "day": "days", "hour": "hours",
-                  "minute": "mins", "second": "secs"}
 
 
 def pg_name(node: exp.Expression) -> str | None:
@@ -94,9 +91,6 @@ def call_args(node: exp.Expression) -> list[exp.Expression]:
         return [a for a in (node.args.get("unit"), node.this, node.args.get("zone")) if a is not None]
     if isinstance(node, exp.Extract):  # extract(unit FROM value), date_part(unit, value)
         return [node.this, node.expression]
-    if isinstance(node, exp.MakeInterval):
-        return [exp.Kwarg(this=exp.var(_INTERVAL_KEYS.get(k, k)), expression=v)
-                for k, v in node.args.items() if isinstance(v, exp.Expression)]
     out: list[exp.Expression] = []
     for key in node.arg_types:  # arg_types order is SQL order for these classes
         value = node.args.get(key)
@@ -154,6 +148,8 @@ def _match_user(node: exp.Expression, functions: dict[str, list[Any]] | None) ->
 
 def _user_result(match: _Match, arg_type: ArgType) -> Typed:
     func = match.func
+    if len(func.columns) == 1:  # RETURNS TABLE (y int) is SETOF int
+        return Typed(func.columns[0][1], False)
     if func.columns or func.returns is None:
         return Typed(ValueType(ir.ANY), func.returns is None and not func.columns)  # a record, or void
     # sqlc reads a function's result as NOT NULL; a STRICT one is NULL for any NULL argument.

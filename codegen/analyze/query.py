@@ -35,7 +35,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     engine = state.engine
     text = block.statement.text
     found = scan(text, engine)
-    rewritten = for_analysis(text, found)
+    rewritten = for_analysis(text, found, _sqlite_spellings(text, engine))
     utility = None
     if engine == "postgresql":
         _check_semicolon(block)
@@ -115,6 +115,27 @@ def _utility_query(block: Block, text: str, engine: str, found: Scan) -> ir.Quer
     params = tuple(_param(p.index, ParamInfo(p.index, p.name, p.nullable, p.slice), p.name) for p in found.params)
     return ir.Query(name=block.name, command=block.command, file=block.statement.source.path, line=block.line,
                     sql=sql, doc=block.doc, params=params, columns=(), slots=tuple(slots))
+
+
+_CLAUSE_AFTER_COMMA = {"FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "EXCEPT", "INTERSECT",
+                      "RETURNING", "WINDOW", "VALUES", "SET"}
+
+
+def _sqlite_spellings(text: str, engine: str) -> tuple[tuple[int, int, str], ...]:
+    """Edits that let sqlglot parse what SQLite accepts, and checks for what sqlglot lets slip.
+
+    `REPLACE INTO` (SQLite's short form of INSERT OR REPLACE) is read as a Command by sqlglot.
+    A trailing comma before FROM (`SELECT a, FROM t`) is silently dropped by sqlglot; SQLite
+    rejects it, so do we.
+    """
+    words = [x for x in lex(text, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
+    for prev, cur in zip(words, words[1:]):
+        if prev.text == "," and ((cur.kind == "word" and cur.text.upper() in _CLAUSE_AFTER_COMMA)
+                                 or cur.text == ")"):
+            raise Located(f"syntax error near {cur.text!r}", cur.start)
+    if engine == "sqlite" and words and words[0].kind == "word" and words[0].text.upper() == "REPLACE":
+        return ((words[0].start, words[0].end, "INSERT OR REPLACE"),)
+    return ()
 
 
 def _param(index: int, info: ParamInfo, explicit: str | None) -> ir.Param:

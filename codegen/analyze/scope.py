@@ -30,6 +30,7 @@ class Source:
     optional: bool = False  # the nullable side of an outer join
     table: str | None = None  # catalog table name when the source is a plain table
     using: set[str] = field(default_factory=set)  # columns merged into an earlier source by USING/NATURAL
+    qualified_only: bool = False  # reachable only as alias.column (an upsert's `excluded`)
 
     def find(self, name: str) -> SourceColumn | None:
         lowered = name.lower()
@@ -80,7 +81,8 @@ class Scope:
             return src, col
         scope: Scope | None = self
         while scope is not None:
-            hits = [(src, col) for src in scope.sources if (col := src.find(name)) is not None]
+            hits = [(src, col) for src in scope.sources
+                    if not src.qualified_only and (col := src.find(name)) is not None]
             visible = [h for h in hits if h[1].name.lower() not in h[0].using]
             hits = visible or hits
             if len(hits) > 1:

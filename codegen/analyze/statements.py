@@ -11,6 +11,7 @@ from .. import ir
 from ..catalog.build import SchemaState
 from ..catalog.tables import TableDef
 from ..errors import Located
+from . import pg_relations
 from .expressions import INT, NULL, ExpressionTyping, ParamInfo, merge
 from .scope import Scope, Source, SourceColumn, identifier_offset
 
@@ -65,6 +66,13 @@ class Analyzer(ExpressionTyping):
 
     def relation(self, node: exp.Expression, scope: Scope) -> Source:
         alias = node.alias if isinstance(node, (exp.Table, exp.Subquery, exp.Values, exp.Unnest)) else ""
+        if self.engine == "postgresql":
+            if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
+                return pg_relations.table_function(self, node.this, alias, _alias_columns(node), scope)
+            if isinstance(node, exp.Unnest):
+                return pg_relations.unnest(self, node, alias, scope)
+            if isinstance(node, exp.Lateral):
+                return pg_relations.lateral(self, node, scope)
         if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
             return self.table_function(node.this, alias or node.this.name if isinstance(node.this, exp.Anonymous)
                                        else alias or "", scope)
@@ -265,7 +273,7 @@ class Analyzer(ExpressionTyping):
         if isinstance(inner, exp.Column) and not isinstance(item, exp.Alias):
             src, col = scope.resolve(inner, None)
             table = _origin(src, col)
-        return [Output(result_name(item), typed, table)]
+        return [Output(result_name(item, self.engine), typed, table)]
 
     # -- INSERT / UPDATE / DELETE ----------------------------------------------------
     def target(self, node: exp.Expression) -> tuple[TableDef, str]:
@@ -300,13 +308,13 @@ def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
     return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
 
 
-def result_name(item: exp.Expression) -> str:
+def result_name(item: exp.Expression, engine: str = "sqlite") -> str:
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):
         return item.alias
     node = item
-    while isinstance(node, (exp.Paren,)):
-        node = node.this
+    while isinstance(node, (exp.Paren,)) or (engine == "postgresql" and isinstance(node, exp.Cast)):
+        node = node.this  # PostgreSQL names x::int after x
     if isinstance(node, exp.Column):
         return node.name
     if isinstance(node, exp.Window):
@@ -315,6 +323,9 @@ def result_name(item: exp.Expression) -> str:
         node = node.this
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
+    if isinstance(node, exp.Func) and engine == "postgresql":
+        name = (pg_relations.pg_functions.pg_name(node) or "").lower()
+        return name if name.replace("_", "").isalnum() else ""
     if isinstance(node, exp.Func):
         return _function_name(node)
     return ""

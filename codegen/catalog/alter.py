@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from sqlglot import exp
+
 from ..errors import Located
 from .cursor import Cursor
 from .tables import TableDef, parse_column, parse_table_constraint, parse_type_name
@@ -38,6 +40,7 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         if state.find(schema, new_name) is not None and new_name.lower() != table.name.lower():
             raise Located(f"there is already another table or view named {new_name!r}", offset)
         del state.tables[state.key(schema, table.name)]
+        _rewrite_views(state, table.name, new_table=new_name)
         table.name = new_name
         state.tables[state.key(schema, new_name)] = table
     elif cur.is_word("RENAME") and not cur.is_word("CONSTRAINT", ahead=1):
@@ -48,6 +51,7 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         new_name, offset = cur.name("column name")
         if table.column(new_name) is not None and new_name.lower() != table.columns[index].name.lower():
             raise Located(f"duplicate column name: {new_name!r}", offset)
+        _rewrite_views(state, table.name, old_column=table.columns[index].name, new_column=new_name)
         table.columns[index].name = new_name
     elif cur.accept("ADD"):
         if cur.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"):
@@ -90,6 +94,10 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             raise Located(f"cannot drop PRIMARY KEY column {name!r}", offset)
         del table.columns[index]
         cur.accept("CASCADE") or cur.accept("RESTRICT")
+    elif state.engine == "postgresql" and cur.accept("RENAME", "CONSTRAINT"):
+        cur.name("constraint name")
+        cur.expect("TO")
+        cur.name("constraint name")
     elif cur.accept("ALTER") and state.engine == "postgresql":
         _alter_column(state, cur, table)
     elif state.engine == "postgresql" and cur.is_word("SET", "OWNER", "ENABLE", "DISABLE", "FORCE", "NO",
@@ -99,6 +107,32 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
     else:
         lx = cur.peek()
         raise Located(f"unsupported ALTER TABLE action {lx.text if lx else ''!r}", cur.offset())
+
+
+def _rewrite_views(state: "SchemaState", table: str, new_table: str | None = None, old_column: str | None = None,
+                   new_column: str | None = None) -> None:
+    """SQLite (3.25+) rewrites the views that name a renamed table or column; so do we."""
+    lowered = table.lower()
+    for view in state.tables.values():
+        if not view.is_view or view.view_select is None:
+            continue
+        aliases = {lowered}
+        for node in view.view_select.find_all(exp.Table):
+            if node.name.lower() == lowered:
+                if node.alias:
+                    aliases.add(node.alias.lower())
+                if new_table is not None:
+                    node.set("this", exp.to_identifier(new_table))
+        if len(aliases) == 1 and not any(t.name.lower() == (new_table or table).lower()
+                                         for t in view.view_select.find_all(exp.Table)):
+            continue  # the view does not read this table
+        for col in view.view_select.find_all(exp.Column):
+            qualifier = col.table.lower()
+            if new_table is not None and qualifier == lowered:
+                col.set("table", exp.to_identifier(new_table))
+            if old_column is not None and new_column is not None and col.name.lower() == old_column.lower() \
+                    and (not qualifier or qualifier in aliases):
+                col.set("this", exp.to_identifier(new_column))
 
 
 def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:

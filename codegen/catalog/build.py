@@ -272,11 +272,13 @@ class CatalogBuilder:
             return
         view = TableDef(name, [], schema=schema, is_view=True, view_select=tree, view_statement=stmt,
                         view_offset=lambda o: o + offset, view_column_names=names)
-        # Check it now, against the schema as it stands, like SQLite does.
-        columns = self.infer(self.state, tree, lambda o: o + offset)
+        # SQLite checks a view when it is used (it may name a table created later; `.schema`
+        # dumps list views that way): it is checked once the whole schema is applied and
+        # expanded afresh wherever it is used.
         if pg:
-            # PostgreSQL fixes a view's columns when it is created (`*` is expanded then), so
-            # the view keeps them, instead of its query, to be re-expanded at each use.
+            # PostgreSQL checks it now and fixes its columns (`*` is expanded then), so the
+            # view keeps them, instead of its query, to be re-expanded at each use.
+            columns = self.infer(self.state, tree, lambda o: o + offset)
             if len(names) > len(columns):
                 raise Located(f"CREATE VIEW specifies more column names than columns", offset)
             view.view_select = None

@@ -12,6 +12,8 @@ import unicodedata
 # the connection's name. Generated locals start with "_", which no field or
 # argument can (identifier() strips leading underscores).
 TUPLE_METHODS = {"count", "index"}
+# Generated bodies call no builtins by name (helpers live in _runtime), so arguments may be
+# called len or str; only the connection's name is taken.
 ARGUMENT_RESERVED = {"conn"}
 _ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")

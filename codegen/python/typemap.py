@@ -33,9 +33,9 @@ _SQLITE = {
     ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"}), "_runtime.datetime_text({v})"),
     ir.TIME: PyType("datetime.time", frozenset({"datetime"}), "{v}.isoformat()"),
     ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"}), "{v}.total_seconds()"),
-    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), "str({v})"),
+    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), "_runtime.text({v})"),
     ir.JSON: PyType("typing.Any", frozenset({"typing"})),
-    ir.UUID: PyType("uuid.UUID", frozenset({"uuid"}), "str({v})"),
+    ir.UUID: PyType("uuid.UUID", frozenset({"uuid"}), "_runtime.text({v})"),
 }
 
 _POSTGRES = {
@@ -63,7 +63,7 @@ def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
         # Going in, the value is converted as the column's own type would be; a str column
         # takes str(value) (pathlib.Path, a str enum), other types go to the driver as they are.
         underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
-        to_db = underlying.to_db or ("str({v})" if t.base == ir.STR else None)
+        to_db = underlying.to_db or ("_runtime.text({v})" if t.base == ir.STR else None)
         return PyType(t.override, frozenset({module}) if module else frozenset(), to_db)
     if t.literals and t.base == ir.STR:
         element = PyType(literal(t.literals), frozenset({"typing"}))

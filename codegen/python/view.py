@@ -6,6 +6,7 @@ is converted or a row read) is made here, so templates only print strings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .. import ir
@@ -56,15 +57,24 @@ class Function:
     def doc_literal(self) -> str:
         return docstring(self.doc)
 
-    def signature(self, conn_type: str, prefix: str = "") -> str:
-        """The def line, one argument per line when it would be too long to read."""
+    def signature(self, conn_type: str, prefix: str = "", qualify: tuple[str, ...] = ()) -> str:
+        """The def line, one argument per line when it would be too long to read.
+
+        qualify: row classes of the sync module, named `_sync.X` from the async one.
+        """
+        def q(annotation: str) -> str:
+            for name in qualify:
+                annotation = re.sub(rf"(?<![\w.]){name}\b", f"_sync.{name}", annotation)
+            return annotation
+
         keyword_only = ["*"] if self.args and self.command != "copyfrom" else []
-        parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {a.annotation}" for a in self.args]
-        line = f"{prefix}def {self.name}({', '.join(parts)}) -> {self.returns}:"
+        parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {q(a.annotation)}" for a in self.args]
+        returns = q(self.returns)
+        line = f"{prefix}def {self.name}({', '.join(parts)}) -> {returns}:"
         if len(line) <= 110:
             return line
         inner = "".join(f"    {p},\n" for p in parts)
-        return f"{prefix}def {self.name}(\n{inner}) -> {self.returns}:"
+        return f"{prefix}def {self.name}(\n{inner}) -> {returns}:"
 
     @property
     def bind_block(self) -> str:
@@ -188,9 +198,10 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         if param.slice:
             ann = f"typing.Sequence[{ann}]"
             used.add("typing")
-            conv = pt.to_db.format(v="_v").replace("_runtime.", "_runtime.") if pt.to_db else None
+            conv = _convert(pt.to_db, nullable, "_v") if pt.to_db else None
             values.append(f"*({conv} for _v in {arg})" if conv else f"*{arg}")
             slices.append((f"/*SLICE:{query.params.index(param)}*/", arg))
+            used.add("_runtime")
         else:
             values.append(_convert(pt.to_db, nullable, arg))
         converters.append((pt.to_db, nullable))

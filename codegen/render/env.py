@@ -38,7 +38,7 @@ def render_models(models: ModelsModule, schema_source: str) -> str:
 DRIVERS = {"sqlite3", "psycopg", "aiosqlite"}
 # An empty list: SQLite accepts `IN ()` (no row matches); PostgreSQL needs `IN (NULL)`, which
 # also matches no row.
-_SLICE_EMPTY = {"sqlite": "", "postgresql": ' or "NULL"'}
+_SLICE_EMPTY = {"sqlite": "", "postgresql": "NULL"}
 
 
 def _imports(module: QueryModule) -> tuple[list[str], list[str], list[str]]:
@@ -64,7 +64,7 @@ def render_async_module(module: QueryModule, engine: str) -> str:
     stdlib, _, local = _imports(module)
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
-        (["_runtime"] if "_runtime." in code or any(f.nest_layout for f in module.functions) else [])
+        (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices for f in module.functions) else [])
     if engine == "sqlite":
         conn_type, drivers = "aiosqlite.Connection", ["aiosqlite"]
     else:
@@ -74,8 +74,7 @@ def render_async_module(module: QueryModule, engine: str) -> str:
     return _render("query_async.py.j2", header=header(module.source), module=module, stdlib_imports=stdlib,
                    driver_imports=drivers, local_imports=sorted(local), conn_type=conn_type,
                    marker_text="?" if engine == "sqlite" else "%s", engine=engine, slice_empty=_SLICE_EMPTY[engine],
-                   params_classes=[r.name for r in module.row_classes if r.name.endswith("Params")
-                                   and any(f.command == "copyfrom" for f in module.functions)])
+                   sync_classes=tuple(r.name for r in module.row_classes))
 
 
 def _signatures(module: QueryModule) -> str:

@@ -1,0 +1,413 @@
+"""The runtime migration runner: applies schema/NNNNNN_name.up.sql files in
+order and rolls them back with their .down.sql twins.
+
+Standard library only: the service must be able to migrate its database
+without the code generator (sqlglot) installed.
+
+Guarantees, each step at a time:
+  * a step commits together with its schema_migrations row, or not at all;
+  * each step runs in its own BEGIN IMMEDIATE transaction and re-reads the
+    applied versions inside it, so concurrent migrators serialize and never
+    apply a step twice;
+  * foreign_keys is OFF while migrating (table rebuilds drop and rename tables
+    that others reference) and PRAGMA foreign_key_check must come back empty
+    before each COMMIT;
+  * a database recording a version this code does not know is refused before
+    anything touches it (it was migrated by newer code);
+  * before the first step changes a database file, a copy of it is written
+    next to it with the online backup API.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.db import connect
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+
+_UP_FILE = re.compile(r"^(\d+)_(\w+)\.up\.sql$")
+_DOWN_FILE = re.compile(r"^(\d+)_(\w+)\.down\.sql$")
+# Statements that would end or nest the runner's own transaction.
+_TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "VACUUM"}
+
+_CREATE_VERSIONS = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version TEXT PRIMARY KEY,
+    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+)"""
+
+Progress = Callable[[str], None]
+
+
+class MigrationError(Exception):
+    """A migration could not run; the message is one line, fit for a user."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    version: str  # the file name without .up.sql: "000001_init"
+    up: Path
+    down: Path | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    line: int  # 1-based line of the statement's first token in its file
+    sql: str
+
+
+@dataclass(frozen=True)
+class Status:
+    applied: tuple[tuple[str, str | None], ...]  # (version, applied_at), oldest first
+    pending: tuple[str, ...]
+    unknown: tuple[str, ...]  # recorded by the database, no file here: newer code
+
+    @property
+    def current(self) -> str | None:
+        return self.applied[-1][0] if self.applied else None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    steps: tuple[str, ...]  # versions applied (migrate) or reverted (rollback), in order
+    backup: Path | None  # the copy taken before the first step, if any
+    version: str | None  # the database's version afterwards
+
+
+def load_migrations(schema_dir: str | Path | None = None) -> list[Migration]:
+    """The migrations in `schema_dir` (default: the repo's schema/), in order."""
+    folder = Path(schema_dir) if schema_dir is not None else SCHEMA_DIR
+    if not folder.is_dir():
+        raise MigrationError(f"schema directory {folder} does not exist")
+    ups: dict[int, Path] = {}
+    downs: dict[str, Path] = {}
+    for file in sorted(folder.iterdir()):
+        if file.name.endswith(".up.sql"):
+            match = _UP_FILE.match(file.name)
+            if not match:
+                raise MigrationError(f"{file}: migration files must be named NNNNNN_name.up.sql")
+            number = int(match.group(1))
+            if number in ups:
+                raise MigrationError(f"{file}: version number {number} is also used by {ups[number].name}")
+            ups[number] = file
+        elif file.name.endswith(".down.sql"):
+            if not _DOWN_FILE.match(file.name):
+                raise MigrationError(f"{file}: migration files must be named NNNNNN_name.down.sql")
+            downs[file.name.removesuffix(".down.sql")] = file
+    migrations = []
+    for number in sorted(ups):
+        version = ups[number].name.removesuffix(".up.sql")
+        migrations.append(Migration(number, version, ups[number], downs.pop(version, None)))
+    if downs:
+        orphan = next(iter(downs.values()))
+        raise MigrationError(f"{orphan}: down migration without a matching .up.sql")
+    return migrations
+
+
+def split_statements(text: str) -> list[Statement]:
+    """Cut a migration file into single statements, keeping their lines.
+
+    sqlite3.complete_statement decides where a statement ends, so semicolons
+    inside strings, comments and CREATE TRIGGER ... BEGIN ... END bodies do not
+    split. Candidates are tried at every semicolon rather than at line ends so
+    that two statements on one line still become two statements.
+    """
+    statements: list[Statement] = []
+    start = 0
+    semicolon = text.find(";")
+    while semicolon >= 0:
+        if sqlite3.complete_statement(text[start : semicolon + 1]):
+            _append(statements, text, start, semicolon + 1)
+            start = semicolon + 1
+        semicolon = text.find(";", semicolon + 1)
+    _append(statements, text, start, len(text))  # a last statement without ';'
+    return statements
+
+
+def _append(statements: list[Statement], text: str, start: int, end: int) -> None:
+    begin = _skip_space_and_comments(text, start, end)
+    sql = text[begin:end].strip()
+    if sql and sql != ";":
+        statements.append(Statement(text.count("\n", 0, begin) + 1, sql))
+
+
+def _skip_space_and_comments(text: str, i: int, end: int) -> int:
+    while i < end:
+        if text[i].isspace():
+            i += 1
+        elif text.startswith("--", i):
+            newline = text.find("\n", i, end)
+            i = end if newline < 0 else newline + 1
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2, end)
+            i = end if close < 0 else close + 2
+        else:
+            break
+    return i
+
+
+def status(db: str | Path | sqlite3.Connection, schema_dir: str | Path | None = None) -> Status:
+    """Applied, pending and unknown versions, without modifying anything."""
+    migrations = load_migrations(schema_dir)
+    if isinstance(db, sqlite3.Connection):
+        return _status(_applied(db), migrations)
+    conn = connect(db, readonly=True)
+    try:
+        return _status(_applied(conn), migrations)
+    finally:
+        conn.close()
+
+
+def check_current(conn: sqlite3.Connection, schema_dir: str | Path | None = None) -> None:
+    """Raise MigrationError unless the database is exactly at this code's version."""
+    state = status(conn, schema_dir)
+    if state.unknown:
+        raise MigrationError(newer_version_message(state.unknown))
+    if state.pending:
+        raise MigrationError(
+            f"database is at version {state.current or '(none)'} with {len(state.pending)} pending "
+            f"migration(s); run `python -m app migrate` first"
+        )
+
+
+def migrate(
+    db: str | Path | sqlite3.Connection,
+    *,
+    to: int | None = None,
+    schema_dir: str | Path | None = None,
+    backup: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Apply pending migrations (up to and including number `to`)."""
+    return _open_and_run(db, "up", to, schema_dir, backup, progress)
+
+
+def rollback(
+    db: str | Path | sqlite3.Connection,
+    *,
+    to: int,
+    schema_dir: str | Path | None = None,
+    backup: bool = True,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run down migrations, newest first, until number `to` is the newest applied."""
+    if to < 0:
+        raise MigrationError("--to must be 0 or a migration number")
+    return _open_and_run(db, "down", to, schema_dir, backup, progress)
+
+
+def _open_and_run(
+    db: str | Path | sqlite3.Connection,
+    direction: str,
+    to: int | None,
+    schema_dir: str | Path | None,
+    backup: bool,
+    progress: Progress | None,
+) -> RunResult:
+    migrations = load_migrations(schema_dir)
+    if isinstance(db, sqlite3.Connection):
+        return _run(db, None, migrations, direction, to, progress)
+    path = Path(db)
+    if path.exists():
+        # Refuse a newer database through a read-only connection first:
+        # opening it for writing would already switch it to WAL mode.
+        ro = connect(path, readonly=True)
+        try:
+            _plan(migrations, _applied(ro), direction, to)
+        finally:
+            ro.close()
+    conn = connect(path, create=direction == "up")
+    try:
+        return _run(conn, path if backup else None, migrations, direction, to, progress)
+    finally:
+        conn.close()
+
+
+def _run(
+    conn: sqlite3.Connection,
+    backup_of: Path | None,
+    migrations: list[Migration],
+    direction: str,
+    to: int | None,
+    progress: Progress | None,
+) -> RunResult:
+    if conn.in_transaction:
+        raise MigrationError("cannot migrate inside an open transaction")
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    # Must be set outside a transaction: inside one the PRAGMA is a no-op.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    steps: list[str] = []
+    backup_path: Path | None = None
+    backed_up = backup_of is None  # one copy per run, before its first step
+    version: str | None = None
+    try:
+        while True:
+            _begin(conn)
+            try:
+                if direction == "up":
+                    conn.execute(_CREATE_VERSIONS)
+                applied = _applied(conn)
+                version = _status(applied, migrations).current
+                plan = _plan(migrations, applied, direction, to)
+                if not plan:
+                    conn.execute("COMMIT")
+                    break
+                step = plan[0]
+                if not backed_up and backup_of is not None:
+                    backed_up = True
+                    if _has_tables(conn):
+                        backup_path = _backup(backup_of, version)
+                _apply(conn, step, direction, version)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            steps.append(step.version)
+            if progress is not None:
+                progress(step.version)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+    return RunResult(tuple(steps), backup_path, version)
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise MigrationError(f"cannot lock the database for migrating: {exc}") from exc
+
+
+def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: str | None) -> None:
+    file = step.up if direction == "up" else step.down
+    assert file is not None  # _plan refuses steps without a down file
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MigrationError(f"{file}: cannot read: {exc}") from exc
+    kept = f"the database stays at {version or 'no version'}"
+    for statement in split_statements(text):
+        keyword = statement.sql.split(None, 1)[0].rstrip(";").upper()
+        if keyword in _TRANSACTION_CONTROL:
+            raise MigrationError(
+                f"{file}:{statement.line}: {keyword} is not allowed in a migration: "
+                f"the runner wraps each file in its own transaction ({kept})"
+            )
+        try:
+            conn.execute(statement.sql)
+        except sqlite3.Error as exc:
+            raise MigrationError(f"{file}:{statement.line}: {exc} (rolled back; {kept})") from exc
+        if not conn.in_transaction:  # a statement ended the transaction behind our back
+            raise MigrationError(f"{file}:{statement.line}: the statement ended the migration's transaction")
+    if direction == "up":
+        conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", (step.version,))
+    else:
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (step.version,))
+    violations = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+    if violations:
+        shown = "; ".join(f"{table} row {rowid} -> missing {parent}" for table, rowid, parent, _ in violations)
+        raise MigrationError(f"{file}: leaves foreign key violations ({shown}); rolled back, {kept}")
+
+
+def _plan(
+    migrations: list[Migration], applied: dict[str, str | None], direction: str, to: int | None
+) -> list[Migration]:
+    """The steps still to run, in running order; refuses what it must not touch."""
+    state = _status(applied, migrations)
+    if state.unknown:
+        raise MigrationError(newer_version_message(state.unknown))
+    by_version = {m.version: m for m in migrations}
+    done = [by_version[v] for v, _ in state.applied]
+    if direction == "up":
+        pending = [m for m in migrations if m.version not in applied and (to is None or m.number <= to)]
+        newest = max((m.number for m in done), default=-1)
+        if pending and pending[0].number < newest:
+            raise MigrationError(
+                f"{pending[0].version} is older than the applied {state.current}; "
+                "refusing to apply a migration out of order"
+            )
+        return pending
+    assert to is not None
+    plan = [m for m in reversed(done) if m.number > to]
+    for m in plan:
+        if m.down is None:
+            raise MigrationError(f"{m.version} has no .down.sql; cannot roll back past it")
+    return plan
+
+
+def _status(applied: dict[str, str | None], migrations: list[Migration]) -> Status:
+    known = {m.version for m in migrations}
+    ordered = sorted(applied.items(), key=lambda item: (_number(item[0]), item[0]))
+    return Status(
+        applied=tuple((v, at) for v, at in ordered if v in known),
+        pending=tuple(m.version for m in migrations if m.version not in applied),
+        unknown=tuple(v for v, _ in ordered if v not in known),
+    )
+
+
+def _number(version: str) -> int:
+    digits = re.match(r"\d+", version)
+    return int(digits.group()) if digits else -1
+
+
+def newer_version_message(unknown: tuple[str, ...]) -> str:
+    return (
+        f"database records version {', '.join(unknown)}, unknown to this code "
+        "(migrated by a newer release?); refusing to touch it"
+    )
+
+
+def _applied(conn: sqlite3.Connection) -> dict[str, str | None]:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        return {}
+    return {str(v): at for v, at in conn.execute("SELECT version, applied_at FROM schema_migrations")}
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    """Whether there is anything worth backing up (not for a brand-new file)."""
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT IN ('schema_migrations', 'sqlite_sequence')"
+    ).fetchone()
+    return bool(row[0])
+
+
+def _backup(db_path: Path, version: str | None) -> Path:
+    """Copy the database next to its file: <db>.bak-<version>-<UTC time>.
+
+    Called while the migrating connection holds the first step's BEGIN
+    IMMEDIATE lock but has not written yet: the copy is exactly the state the
+    step starts from, and no other writer can slip in between. The copy reads
+    through a second connection because SQLite refuses to back up from a
+    connection that holds a write transaction (SQLITE_LOCKED, which Python's
+    backup() would retry forever).
+    """
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = f"{db_path.name}.bak-{version or 'none'}-{stamp}"
+    target = db_path.with_name(base)
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = db_path.with_name(f"{base}-{counter}")
+    source = connect(db_path, readonly=True)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    except sqlite3.Error as exc:
+        copy.close()
+        target.unlink(missing_ok=True)
+        raise MigrationError(f"cannot back up {db_path} to {target}: {exc}") from exc
+    finally:
+        source.close()
+    copy.close()
+    return target

@@ -1,0 +1,81 @@
+"""PostgreSQL FROM items beyond tables and subqueries: functions, unnest(...) and LATERAL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from .. import ir
+from ..errors import Located
+from . import pg_functions
+from .scope import Scope, Source, SourceColumn
+
+if TYPE_CHECKING:
+    from .statements import Analyzer
+
+NULL = ir.Typed(ir.ValueType(ir.ANY), True)
+
+
+def _alias_columns(node: exp.Expression) -> list[str]:
+    alias = node.args.get("alias")
+    return [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+
+
+def table_function(an: "Analyzer", call: exp.Expression, alias: str, names: list[str], scope: Scope) -> Source:
+    """FROM f(...) [AS alias [(names)]]: a function of a scalar result gives one column named
+    after the alias (else the function); a set of rows gives its own columns; `names` rename."""
+    functions = an.state.functions
+    problem = pg_functions.check(call, functions)
+    if problem is not None:
+        raise Located(problem, an.offset_of(call))
+    for arg, typed, name in pg_functions.arg_hints(call, functions):
+        an.bind(arg, typed, name)
+    cols = pg_functions.table_columns(call, lambda child: an.type_of(child, scope), functions)
+    for child in call.iter_expressions():  # parameters and names inside are checked too
+        an.type_of(child, scope)
+    fname = str(call.name).lower() if isinstance(call, exp.Anonymous) else (pg_functions.pg_name(call) or "").lower()
+    if cols is None:
+        # A function sqlc does not know either: whatever the alias names, of unknown type.
+        cols = [(n, NULL) for n in names] or [(alias or fname, NULL)]
+    elif len(cols) == 1 and cols[0][0] == fname and alias:
+        cols = [(alias, cols[0][1])]
+    cols = [(names[i] if i < len(names) else n, t) for i, (n, t) in enumerate(cols)]
+    return Source(alias or fname, [SourceColumn(n, t, None) for n, t in cols])
+
+
+def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source:
+    """FROM unnest(a, b...) [AS t (x, y)]: one column per array, of its element type. The
+    elements of list[T] parameters and columns are never NULL in the generated code."""
+    types = [an.type_of(e, scope) for e in node.expressions]
+    names = _alias_columns(node) or ([alias] if alias and len(types) == 1 else ["unnest"] * len(types))
+    cols = []
+    for i, name in enumerate(names):
+        if i < len(types):
+            t = types[i].type
+            cols.append(SourceColumn(name, ir.Typed(ir.ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0)),
+                                                    t.base == ir.ANY), None))
+        else:
+            cols.append(SourceColumn(name, ir.Typed(ir.ValueType(ir.INT), False), None))  # WITH ORDINALITY
+    return Source(alias or "unnest", cols)
+
+
+def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
+    """LATERAL (subquery) or LATERAL f(...): it sees the FROM items before it."""
+    inner = node.this
+    alias = node.alias
+    if isinstance(inner, exp.Subquery):
+        outputs = an.outputs(inner.this, Scope(parent=scope, ctes=scope.ctes))
+        names = _alias_columns(node)
+        return Source(alias or "", [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None)
+                                    for i, o in enumerate(outputs)])
+    if isinstance(inner, exp.Unnest):
+        inner = inner.copy()
+        inner.set("alias", node.args.get("alias"))
+        return unnest(an, inner, alias, scope)
+    if isinstance(inner, (exp.Anonymous, exp.Func)):
+        return table_function(an, inner, alias, _alias_columns(node), scope)
+    raise Located(f"unsupported LATERAL item {type(inner).__name__}", an.offset_of(node))
+
+
+__all__ = ["lateral", "table_function", "unnest"]

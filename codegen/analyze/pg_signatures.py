@@ -1,0 +1,321 @@
+"""The PostgreSQL built-in function table used by pg_functions.py.
+
+Each entry gives the result type, when the result may be NULL, and the argument types a parameter
+passed there takes (with the argument names where pg_catalog names them). Type codes: i int,
+f float, n numeric, t text, b bool, y bytea, j json(b), u uuid, d date, ts timestamp,
+tz timestamptz, tm time, iv interval, a anything; a `[]` suffix makes an array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from codegen import ir
+from codegen.ir import Typed, ValueType
+
+_CODES = {"i": ir.INT, "f": ir.FLOAT, "n": ir.DECIMAL, "t": ir.STR, "b": ir.BOOL, "y": ir.BYTES, "j": ir.JSON,
+          "u": ir.UUID, "d": ir.DATE, "ts": ir.DATETIME, "tz": ir.DATETIME_TZ, "tm": ir.TIME, "iv": ir.INTERVAL,
+          "a": ir.ANY}
+
+
+def value_type(code: str) -> ValueType:
+    dims = code.count("[]")
+    return ValueType(_CODES[code.replace("[]", "")], dims=dims)
+
+
+@dataclass
+class Call:
+    name: str
+    args: list[exp.Expression]
+    arg_type: Callable[[exp.Expression], Typed]
+    rows: bool  # the aggregate sees at least one row (GROUP BY, or a window frame)
+    filtered: bool
+    _types: dict[int, Typed] = field(default_factory=dict)
+
+    def t(self, i: int) -> Typed:
+        if i not in self._types:
+            arg = self.args[i]
+            # unit words (extract(epoch FROM x)) and path literals (x -> 'k') are never NULL
+            literal = isinstance(arg, (exp.Var, exp.JSONPath))
+            self._types[i] = Typed(ValueType(ir.STR), False) if literal else self.arg_type(arg)
+        return self._types[i]
+
+    def base(self, i: int) -> str:
+        return self.t(i).type.base if i < len(self.args) else ir.ANY
+
+
+Result = str | Callable[[Call], ValueType]
+Null = bool | Callable[[Call], bool]
+
+
+@dataclass(frozen=True)
+class Sig:
+    result: Result
+    null: Null = True
+    args: tuple[str, ...] = ()  # parameter types by position; "" when the function does not say
+    names: tuple[str, ...] = ()  # pg_catalog's argument names, where it has them
+    variadic: bool = False  # the last argument type repeats
+    arity: frozenset[int] | None = None  # argument counts it takes, when sure (else unchecked)
+    aggregate: bool = False
+
+    def apply(self, c: Call) -> Typed:
+        vt = value_type(self.result) if isinstance(self.result, str) else self.result(c)
+        return Typed(vt, self.null if isinstance(self.null, bool) else self.null(c))
+
+
+# -- nullability ---------------------------------------------------------------
+NEVER, ALWAYS = False, True
+
+
+def STRICT(c: Call) -> bool:  # NULL in any argument gives NULL
+    return any(c.t(i).nullable for i in range(len(c.args)))
+
+
+def FIRST(c: Call) -> bool:
+    return bool(c.args) and c.t(0).nullable
+
+
+def ALL_NULL(c: Call) -> bool:  # coalesce, greatest, least: NULL only when every argument is
+    return all(c.t(i).nullable for i in range(len(c.args)))
+
+
+def AGG(c: Call) -> bool:  # NULL over no rows, or when every input is NULL
+    return not c.rows or c.filtered or FIRST(c)
+
+
+def AGG_ROWS(c: Call) -> bool:  # array_agg, json_agg...: NULL over no rows only
+    return not c.rows or c.filtered
+
+
+def LAG(c: Call) -> bool:  # NULL past the partition's edge unless a default is given
+    return len(c.args) < 3 or c.t(0).nullable or c.t(2).nullable
+
+
+# -- result types ----------------------------------------------------------------
+def ARG0(c: Call) -> ValueType:
+    return c.t(0).type if c.args else ValueType(ir.ANY)
+
+
+def ARG1(c: Call) -> ValueType:
+    return c.t(1).type if len(c.args) > 1 else ValueType(ir.ANY)
+
+
+def ELEM0(c: Call) -> ValueType:
+    t = ARG0(c)
+    return ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0))
+
+
+def ARRAY0(c: Call) -> ValueType:
+    t = ARG0(c)
+    return ValueType(t.base, t.literals, t.enum, t.dims + 1)
+
+
+def MERGE(c: Call) -> ValueType:
+    known = [c.t(i).type for i in range(len(c.args)) if c.t(i).type.base != ir.ANY]
+    if not known:
+        return ValueType(ir.ANY)
+    if all(k == known[0] for k in known):
+        return known[0]
+    bases = {k.base for k in known}
+    if len(bases) == 1:
+        return ValueType(bases.pop(), dims=known[0].dims)
+    if bases <= {ir.INT, ir.DECIMAL}:
+        return ValueType(ir.DECIMAL)
+    if bases <= {ir.INT, ir.DECIMAL, ir.FLOAT}:
+        return ValueType(ir.FLOAT)
+    return ValueType(ir.ANY)
+
+
+def SUM(c: Call) -> ValueType:
+    base = c.base(0)
+    return ValueType(base if base in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.INTERVAL) else ir.DECIMAL)
+
+
+def AVG(c: Call) -> ValueType:
+    base = c.base(0)
+    return ValueType(base if base in (ir.FLOAT, ir.INTERVAL) else ir.DECIMAL)
+
+
+def ROUNDING(c: Call) -> ValueType:  # ceil, floor, round, trunc: numeric or double precision
+    return ValueType(ir.FLOAT if c.base(0) == ir.FLOAT else ir.DECIMAL)
+
+
+def SERIES(c: Call) -> ValueType:  # generate_series(start, stop[, step]): the type of start/stop
+    return MERGE(Call(c.name, c.args[:2], c.arg_type, c.rows, c.filtered)) if c.args else ValueType(ir.INT)
+
+
+def _s(result: Result, null: Null = STRICT, args: str = "", names: str = "", variadic: bool = False,
+       arity: tuple[int, ...] | None = None, aggregate: bool = False) -> Sig:
+    return Sig(result, null, tuple(args.split(",")) if args else (), tuple(names.split(",")) if names else (),
+               variadic, frozenset(arity) if arity is not None else None, aggregate)
+
+
+def _agg(result: Result, null: Null = AGG, args: str = "") -> Sig:
+    return _s(result, null, args, aggregate=True)
+
+
+SIGNATURES: dict[str, Sig] = {
+    # aggregates
+    "COUNT": _agg("i", NEVER),
+    "SUM": _agg(SUM), "AVG": _agg(AVG), "MIN": _agg(ARG0), "MAX": _agg(ARG0),
+    "ARRAY_AGG": _agg(ARRAY0, AGG_ROWS),
+    "STRING_AGG": _agg("t", AGG, "t,t"),
+    **dict.fromkeys(["JSON_AGG", "JSONB_AGG", "JSON_OBJECT_AGG", "JSONB_OBJECT_AGG"], _agg("j", AGG_ROWS)),
+    **dict.fromkeys(["BOOL_AND", "BOOL_OR", "EVERY"], _agg("b", AGG, "b")),
+    **dict.fromkeys(["BIT_AND", "BIT_OR", "BIT_XOR"], _agg(ARG0)),
+    **dict.fromkeys(["STDDEV_POP", "VAR_POP"], _agg(AVG)),
+    # the sample statistics are NULL for a single row too
+    **dict.fromkeys(["STDDEV", "STDDEV_SAMP", "VARIANCE", "VAR_SAMP"], _agg(AVG, ALWAYS)),
+    **dict.fromkeys(["CORR", "COVAR_POP", "COVAR_SAMP", "REGR_SLOPE", "REGR_INTERCEPT", "REGR_R2"],
+                    _agg("f", ALWAYS)),
+    "REGR_COUNT": _agg("i", NEVER),
+    # window functions
+    **dict.fromkeys(["ROW_NUMBER", "RANK", "DENSE_RANK"], _s("i", NEVER, arity=(0,))),
+    "NTILE": _s("i", NEVER, "i"),
+    **dict.fromkeys(["PERCENT_RANK", "CUME_DIST"], _s("f", NEVER, arity=(0,))),
+    **dict.fromkeys(["LAG", "LEAD"], _s(ARG0, LAG, ",i")),
+    **dict.fromkeys(["FIRST_VALUE", "LAST_VALUE"], _s(ARG0, FIRST)),
+    "NTH_VALUE": _s(ARG0, ALWAYS, ",i"),
+    # date and time
+    **dict.fromkeys(["NOW", "TRANSACTION_TIMESTAMP", "STATEMENT_TIMESTAMP", "CLOCK_TIMESTAMP"],
+                    _s("tz", NEVER, arity=(0,))),
+    "CURRENT_DATE": _s("d", NEVER), "CURRENT_TIME": _s("tm", NEVER), "LOCALTIME": _s("tm", NEVER),
+    "LOCALTIMESTAMP": _s("ts", NEVER), "TIMEOFDAY": _s("t", NEVER, arity=(0,)),
+    "DATE_TRUNC": _s(ARG1, STRICT, "t,tz,t"),
+    "DATE_BIN": _s(ARG1, STRICT, "iv,tz,tz"),
+    "EXTRACT": _s("f", STRICT, "t,tz"), "DATE_PART": _s("f", STRICT, "t,tz"),
+    "TO_CHAR": _s("t", STRICT, "tz,t"), "TO_DATE": _s("d", STRICT, "t,t"),
+    "TO_TIMESTAMP": _s("tz", STRICT, "f"), "TO_NUMBER": _s("n", STRICT, "t,t"),
+    "AGE": _s("iv", STRICT, "tz,tz"),
+    "MAKE_INTERVAL": _s("iv", STRICT, "i,i,i,i,i,i,f", "years,months,weeks,days,hours,mins,secs"),
+    "MAKE_DATE": _s("d", STRICT, "i,i,i", "year,month,day"),
+    "MAKE_TIME": _s("tm", STRICT, "i,i,f", "hour,min,sec"),
+    "MAKE_TIMESTAMP": _s("ts", STRICT, "i,i,i,i,i,f", "year,month,mday,hour,min,sec"),
+    "MAKE_TIMESTAMPTZ": _s("tz", STRICT, "i,i,i,i,i,f,t", "year,month,mday,hour,min,sec,timezone"),
+    **dict.fromkeys(["JUSTIFY_DAYS", "JUSTIFY_HOURS", "JUSTIFY_INTERVAL"], _s("iv", STRICT, "iv")),
+    "ISFINITE": _s("b", STRICT, "tz"),
+    # strings
+    **dict.fromkeys(["LOWER", "UPPER", "INITCAP", "MD5", "REVERSE", "QUOTE_IDENT", "QUOTE_LITERAL",
+                     "UNACCENT"], _s("t", STRICT, "t", arity=(1,))),
+    **dict.fromkeys(["LTRIM", "RTRIM", "BTRIM", "TRIM"], _s("t", STRICT, "t,t")),
+    **dict.fromkeys(["LPAD", "RPAD"], _s("t", STRICT, "t,i,t")),
+    **dict.fromkeys(["LEFT", "RIGHT", "REPEAT"], _s("t", STRICT, "t,i")),
+    **dict.fromkeys(["REPLACE", "TRANSLATE", "REGEXP_REPLACE"], _s("t", STRICT, "t,t,t,t")),
+    **dict.fromkeys(["SUBSTRING", "SUBSTR"], _s("t", STRICT, "t,i,i")),
+    "OVERLAY": _s("t", STRICT, "t,t,i,i"), "SPLIT_PART": _s("t", STRICT, "t,t,i"),
+    "CHR": _s("t", STRICT, "i"), "TO_HEX": _s("t", STRICT, "i"), "TO_ASCII": _s("t", STRICT, "t"),
+    "CONCAT": _s("t", NEVER, "t", variadic=True),  # NULL arguments are skipped
+    "CONCAT_WS": _s("t", FIRST, "t", variadic=True), "FORMAT": _s("t", FIRST, "t"),
+    "QUOTE_NULLABLE": _s("t", NEVER),
+    **dict.fromkeys(["LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "OCTET_LENGTH", "BIT_LENGTH", "ASCII"],
+                    _s("i", STRICT, "t")),
+    **dict.fromkeys(["STRPOS", "POSITION"], _s("i", STRICT, "t,t")),
+    "STARTS_WITH": _s("b", STRICT, "t,t"),
+    "ENCODE": _s("t", STRICT, "y,t"), "DECODE": _s("y", STRICT, "t,t"),
+    "REGEXP_MATCH": _s("t[]", ALWAYS, "t,t,t"),  # NULL when nothing matches
+    "REGEXP_SPLIT_TO_ARRAY": _s("t[]", STRICT, "t,t,t"), "STRING_TO_ARRAY": _s("t[]", FIRST, "t,t,t"),
+    "REGEXP_COUNT": _s("i", STRICT, "t,t"), "REGEXP_INSTR": _s("i", STRICT, "t,t"),
+    "REGEXP_LIKE": _s("b", STRICT, "t,t"), "REGEXP_SUBSTR": _s("t", ALWAYS, "t,t"),
+    "ARRAY_TO_STRING": _s("t", FIRST, ",t,t"),
+    # numbers
+    **dict.fromkeys(["ABS", "SIGN", "MOD", "GCD", "LCM"], _s(ARG0)),
+    **dict.fromkeys(["CEIL", "CEILING", "FLOOR", "ROUND", "TRUNC"], _s(ROUNDING)),
+    **dict.fromkeys(["SQRT", "CBRT", "EXP", "LN", "LOG", "LOG10", "POWER", "POW", "SIN", "COS", "TAN", "ASIN",
+                     "ACOS", "ATAN", "ATAN2", "DEGREES", "RADIANS", "SINH", "COSH", "TANH"], _s("f")),
+    "PI": _s("f", NEVER, arity=(0,)),
+    "RANDOM": _s("f", NEVER, arity=(0, 2)),
+    "SETSEED": _s("a", NEVER, "f"),
+    "WIDTH_BUCKET": _s("i", STRICT, "f,f,f,i"), "DIV": _s("n", STRICT, "n,n"),
+    # conditional
+    "COALESCE": _s(MERGE, ALL_NULL), "GREATEST": _s(MERGE, ALL_NULL), "LEAST": _s(MERGE, ALL_NULL),
+    "NULLIF": _s(ARG0, ALWAYS),
+    # json
+    **dict.fromkeys(["JSON_BUILD_OBJECT", "JSONB_BUILD_OBJECT", "JSON_BUILD_ARRAY", "JSONB_BUILD_ARRAY"],
+                    _s("j", NEVER)),
+    **dict.fromkeys(["TO_JSON", "TO_JSONB", "ROW_TO_JSON", "ARRAY_TO_JSON", "JSONB_STRIP_NULLS",
+                     "JSON_STRIP_NULLS", "JSON_OBJECT", "JSONB_OBJECT"], _s("j")),
+    "JSONB_SET": _s("j", STRICT, "j,t[],j,b", "jsonb_in,path,replacement,create_if_missing"),
+    "JSONB_SET_LAX": _s("j", FIRST, "j,t[],j,b,t"),
+    "JSONB_INSERT": _s("j", STRICT, "j,t[],j,b", "jsonb_in,path,replacement,insert_after"),
+    **dict.fromkeys(["JSONB_EXTRACT_PATH", "JSON_EXTRACT_PATH", "->", "#>", "JSONB_PATH_QUERY_FIRST"],
+                    _s("j", ALWAYS, "j,t", variadic=True)),
+    **dict.fromkeys(["JSONB_EXTRACT_PATH_TEXT", "JSON_EXTRACT_PATH_TEXT", "->>", "#>>"],
+                    _s("t", ALWAYS, "j,t", variadic=True)),
+    **dict.fromkeys(["JSON_ARRAY_LENGTH", "JSONB_ARRAY_LENGTH"], _s("i", STRICT, "j")),
+    **dict.fromkeys(["JSON_TYPEOF", "JSONB_TYPEOF", "JSONB_PRETTY"], _s("t", STRICT, "j")),
+    **dict.fromkeys(["JSONB_PATH_EXISTS", "JSONB_PATH_MATCH"], _s("b", STRICT, "j,t", "target,path")),
+    # arrays
+    "ARRAY_LENGTH": _s("i", ALWAYS, ",i"),  # NULL for an empty array
+    **dict.fromkeys(["ARRAY_UPPER", "ARRAY_LOWER"], _s("i", ALWAYS, ",i")),
+    "ARRAY_NDIMS": _s("i", ALWAYS), "ARRAY_DIMS": _s("t", ALWAYS),
+    "CARDINALITY": _s("i"),
+    "ARRAY_APPEND": _s(ARG0, NEVER), "ARRAY_PREPEND": _s(ARG1, NEVER), "ARRAY_CAT": _s(MERGE, ALL_NULL),
+    **dict.fromkeys(["ARRAY_REMOVE", "ARRAY_REPLACE"], _s(ARG0, FIRST)),
+    "ARRAY_POSITION": _s("i", ALWAYS), "ARRAY_POSITIONS": _s("i[]", FIRST),
+    "UNNEST": _s(ELEM0, NEVER), "GENERATE_SERIES": _s(SERIES, NEVER), "GENERATE_SUBSCRIPTS": _s("i", NEVER),
+    # sequences
+    **dict.fromkeys(["NEXTVAL", "CURRVAL"], _s("i", STRICT, "t", arity=(1,))),
+    "SETVAL": _s("i", STRICT, "t,i,b"), "LASTVAL": _s("i", NEVER, arity=(0,)),
+    # locks and notifications (void results: Any)
+    **dict.fromkeys(["PG_ADVISORY_LOCK", "PG_ADVISORY_XACT_LOCK", "PG_ADVISORY_LOCK_SHARED",
+                     "PG_ADVISORY_XACT_LOCK_SHARED"], _s("a", NEVER, "i,i", arity=(1, 2))),
+    **dict.fromkeys(["PG_TRY_ADVISORY_LOCK", "PG_TRY_ADVISORY_XACT_LOCK", "PG_ADVISORY_UNLOCK",
+                     "PG_ADVISORY_UNLOCK_SHARED", "PG_TRY_ADVISORY_LOCK_SHARED",
+                     "PG_TRY_ADVISORY_XACT_LOCK_SHARED"], _s("b", STRICT, "i,i", arity=(1, 2))),
+    "PG_ADVISORY_UNLOCK_ALL": _s("a", NEVER, arity=(0,)),
+    "PG_NOTIFY": _s("a", NEVER, "t,t"), "PG_SLEEP": _s("a", NEVER, "f"),
+    # uuid-ossp, pgcrypto, pg_trgm
+    **dict.fromkeys(["GEN_RANDOM_UUID", "UUID_GENERATE_V1", "UUID_GENERATE_V4", "UUIDV4", "UUIDV7"],
+                    _s("u", NEVER, arity=(0,))),
+    **dict.fromkeys(["UUID_GENERATE_V3", "UUID_GENERATE_V5"], _s("u", STRICT, "u,t", "namespace,name")),
+    **dict.fromkeys(["DIGEST", "HMAC"], _s("y", STRICT, "t,t,t")),
+    "CRYPT": _s("t", STRICT, "t,t"), "GEN_SALT": _s("t", STRICT, "t,i"), "GEN_RANDOM_BYTES": _s("y", STRICT, "i"),
+    "PGP_SYM_ENCRYPT": _s("y", STRICT, "t,t"), "PGP_SYM_DECRYPT": _s("t", STRICT, "y,t"),
+    **dict.fromkeys(["SIMILARITY", "WORD_SIMILARITY", "STRICT_WORD_SIMILARITY"], _s("f", STRICT, "t,t")),
+    "SHOW_TRGM": _s("t[]", STRICT, "t"),
+    # text search
+    **dict.fromkeys(["TO_TSVECTOR", "TO_TSQUERY", "PLAINTO_TSQUERY", "PHRASETO_TSQUERY", "WEBSEARCH_TO_TSQUERY",
+                     "SETWEIGHT", "TS_HEADLINE", "STRIP"], _s("t", STRICT, "t,t")),
+    **dict.fromkeys(["TS_RANK", "TS_RANK_CD"], _s("f", STRICT)),
+    # system information
+    **dict.fromkeys(["CURRENT_USER", "SESSION_USER", "USER", "CURRENT_SCHEMA", "CURRENT_DATABASE", "VERSION",
+                     "CURRENT_CATALOG"], _s("t", NEVER)),
+    **dict.fromkeys(["PG_BACKEND_PID", "TXID_CURRENT"], _s("i", NEVER, arity=(0,))),
+    "CURRENT_SETTING": _s("t", STRICT, "t,b"), "SET_CONFIG": _s("t", FIRST, "t,t,b"),
+    "PG_TYPEOF": _s("t", NEVER), "HOST": _s("t", STRICT, "t"),
+}
+
+
+def _one(code: str, null: bool = False) -> Callable[[Call, str], list[tuple[str, Typed]]]:
+    return lambda c, name: [(name, Typed(value_type(code), null))]
+
+
+def _each(value: str, null: bool) -> Callable[[Call, str], list[tuple[str, Typed]]]:
+    return lambda c, name: [("key", Typed(ValueType(ir.STR), False)), ("value", Typed(value_type(value), null))]
+
+
+def _unnest(c: Call, name: str) -> list[tuple[str, Typed]]:
+    # the elements of list[T] parameters and columns are T, never NULL, in the generated code
+    return [(name, Typed(ELEM0(Call(c.name, [a], c.arg_type, True, False)), False)) for a in c.args]
+
+
+# Set-returning functions used in FROM: their columns (named after the function when it has one).
+SET_RETURNING: dict[str, Callable[[Call, str], list[tuple[str, Typed]]]] = {
+    "GENERATE_SERIES": lambda c, name: [(name, Typed(SERIES(c), False))],
+    "UNNEST": _unnest,
+    "GENERATE_SUBSCRIPTS": _one("i"),
+    **dict.fromkeys(["JSON_EACH", "JSONB_EACH"], _each("j", False)),
+    **dict.fromkeys(["JSON_EACH_TEXT", "JSONB_EACH_TEXT"], _each("t", True)),  # a JSON null is NULL here
+    **dict.fromkeys(["JSON_ARRAY_ELEMENTS", "JSONB_ARRAY_ELEMENTS"],
+                    lambda c, name: [("value", Typed(ValueType(ir.JSON), False))]),
+    **dict.fromkeys(["JSON_ARRAY_ELEMENTS_TEXT", "JSONB_ARRAY_ELEMENTS_TEXT"],
+                    lambda c, name: [("value", Typed(ValueType(ir.STR), True))]),
+    **dict.fromkeys(["JSON_OBJECT_KEYS", "JSONB_OBJECT_KEYS", "REGEXP_SPLIT_TO_TABLE", "STRING_TO_TABLE"], _one("t")),
+    "REGEXP_MATCHES": _one("t[]"),
+    "JSONB_PATH_QUERY": _one("j"),
+}
+
+__all__ = ["Call", "SET_RETURNING", "SIGNATURES", "Sig", "value_type"]

@@ -1,0 +1,173 @@
+"""Shared helpers for the codegen test suite: real projects in real folders, no mocks.
+
+A project is a folder with a pyproject.toml holding [tool.codegen], schema
+files and query files. Helpers here write such folders, run the CLI (in this
+process, or as `python -m codegen` in a subprocess), and import a generated
+package so its functions can be called against a real SQLite database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from codegen import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write {relative path: text or bytes}; text is dedented and written byte for byte (no newline translation)."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(textwrap.dedent(content).lstrip("\n").encode("utf-8"))
+
+
+def config_text(schema: str | list[str] = "schema", queries: str | list[str] = "queries", out: str = "gen",
+                engine: str | None = None, emit_async: bool | None = False, extra: str = "") -> str:
+    def value(v: str | list[str]) -> str:
+        return '"' + v + '"' if isinstance(v, str) else "[" + ", ".join(f'"{x}"' for x in v) + "]"
+
+    lines = ["[tool.codegen]"]
+    if engine is not None:
+        lines.append(f'engine = "{engine}"')
+    lines += [f"schema = {value(schema)}", f"queries = {value(queries)}", f'out = "{out}"']
+    if emit_async is not None:
+        lines.append(f"async = {'true' if emit_async else 'false'}")
+    if extra:
+        lines.append(extra.strip())
+    return "\n".join(lines) + "\n"
+
+
+def make_project(root: Path, schema: dict[str, str], queries: dict[str, str], **config: object) -> Path:
+    """A project folder: schema files under schema/, query files under queries/, out folder `gen`."""
+    root.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str | bytes] = {"pyproject.toml": config_text(**config)}  # type: ignore[arg-type]
+    files.update({f"schema/{name}": text for name, text in schema.items()})
+    files.update({f"queries/{name}": text for name, text in queries.items()})
+    write_files(root, files)
+    return root
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if ": error: " in line]
+
+
+def run_cli(cwd: Path, *args: str) -> Result:
+    """`python -m codegen ARGS` inside this process, with cwd as the working directory."""
+    out, err = io.StringIO(), io.StringIO()
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.run(list(args))
+    finally:
+        os.chdir(before)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_subprocess(cwd: Path, *args: str, timeout: float = 120) -> Result:
+    """`python -m codegen ARGS` as a real child process."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("CODEGEN_UPDATE_GOLDEN", None)
+    proc = subprocess.run([sys.executable, "-m", "codegen", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under root (no __pycache__), by posix relative path."""
+    if not root.is_dir():
+        return {}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+def generate(root: Path, schema: dict[str, str], queries: dict[str, str], **config: object) -> Path:
+    """Write a project and generate it; fail loudly with the diagnostics when codegen refuses."""
+    make_project(root, schema, queries, **config)
+    result = run_cli(root)
+    assert result.code == 0, result.stderr
+    return root / str(config.get("out", "gen"))
+
+
+_UP = re.compile(r"^\s*--\s*(?:\+goose\s+|migrate:)(up|down)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def up_sql(text: str) -> str:
+    """The up part of a goose/dbmate migration (or the whole of a plain one), for sqlite3.executescript."""
+    marks = list(_UP.finditer(text))
+    if not marks:
+        return text
+    parts = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        if mark.group(1).lower() == "up":
+            parts.append(text[mark.end():end])
+    return "\n".join(parts)
+
+
+def database(path: Path, migrations: list[Path] | list[str]) -> sqlite3.Connection:
+    """A real SQLite file with the given migrations applied in order (paths or SQL text)."""
+    conn = sqlite3.connect(path)
+    for m in migrations:
+        conn.executescript(up_sql(m.read_text(encoding="utf-8") if isinstance(m, Path) else m))
+    conn.commit()
+    return conn
+
+
+@contextlib.contextmanager
+def imported(package_dir: Path) -> Iterator[ModuleType]:
+    """Import a generated package from its folder; forget it (and its submodules) afterwards."""
+    name = package_dir.name
+    parent = str(package_dir.parent)
+    saved = {k: v for k, v in sys.modules.items() if k == name or k.startswith(name + ".")}
+    for k in saved:
+        del sys.modules[k]
+    sys.path.insert(0, parent)
+    importlib.invalidate_caches()
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(parent)
+        for k in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+def import_module(package: ModuleType, sub: str) -> ModuleType:
+    return importlib.import_module(f"{package.__name__}.{sub}")
+
+
+def explain(conn: sqlite3.Connection, sql: str) -> None:
+    """Have SQLite compile a statement (EXPLAIN runs nothing), binding NULL to every parameter."""
+    try:
+        conn.execute("EXPLAIN " + sql)
+    except sqlite3.ProgrammingError as error:
+        m = re.search(r"uses (\d+)", str(error))
+        if not m:
+            raise
+        conn.execute("EXPLAIN " + sql, [None] * int(m.group(1)))

@@ -1,0 +1,57 @@
+"""A separate process for the concurrency tests: `python tests/app/worker.py MODE DB GO-FILE ...`.
+
+Each worker waits until GO-FILE exists, so that all of them start at once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+
+def wait_for(go: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not go.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("worker: the go file never appeared")
+        time.sleep(0.005)
+
+
+def sessions(db: Path, worker: int, threads: int, rounds: int) -> None:
+    """Start `rounds` sessions in each of `threads` shared threads, finishing
+    every other one, each from this worker's own working directory."""
+    from app.db import connect
+    from app.sessions import SessionManager
+
+    manager = SessionManager(connect(db))
+    order = list(range(threads))
+    rng = random.Random(worker)
+    for round_ in range(rounds):
+        rng.shuffle(order)
+        for t in order:
+            session_id = f"w{worker}-t{t}-r{round_}"
+            manager.start(
+                channel_id="CSHARED", thread_ts=f"1.{t:03d}", working_directory=f"/dirs/w{worker}", session_id=session_id
+            )
+            if round_ % 2:
+                manager.finish(session_id=session_id, status="completed", num_turns=1)
+
+
+def migrate(db: Path) -> None:
+    from app import migrate as runner
+
+    result = runner.migrate(db)
+    print(json.dumps({"steps": list(result.steps), "backup": str(result.backup) if result.backup else None}))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    mode, db, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    wait_for(go)
+    if mode == "sessions":
+        sessions(db, int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+    else:
+        migrate(db)

@@ -1,0 +1,10 @@
+ALTER TABLE people ADD COLUMN email TEXT;
+ALTER TABLE people ADD nickname VARCHAR(40) NOT NULL DEFAULT '';
+ALTER TABLE people RENAME COLUMN full_name TO name;
+ALTER TABLE people RENAME nickname TO handle;
+ALTER TABLE people DROP COLUMN obsolete;
+ALTER TABLE temp_names RENAME TO labels;
+DROP TABLE IF EXISTS scratch;
+DROP TABLE IF EXISTS never_existed;
+DROP VIEW adults;
+DROP VIEW IF EXISTS adults;

@@ -1,0 +1,2 @@
+-- name: Nicknames :many
+SELECT id, nickname FROM users;

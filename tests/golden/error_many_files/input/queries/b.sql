@@ -1,0 +1,2 @@
+-- name: B1 :many
+SELECT nope FROM users;

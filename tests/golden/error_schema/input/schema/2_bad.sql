@@ -1,0 +1,3 @@
+ALTER TABLE members ADD COLUMN x TEXT;
+CREATE TABLE users (id INTEGER);
+ALTER TABLE teams DROP COLUMN missing;

@@ -1,0 +1,7 @@
+-- name: Fine :many
+SELECT id FROM users;
+
+-- name: Broken :many
+SELECT id, count(name
+FROM users
+GROUP BY id;

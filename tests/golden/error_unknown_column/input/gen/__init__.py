@@ -1,0 +1,2 @@
+# an older generated package
+VALUE = 1
