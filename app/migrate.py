@@ -2,7 +2,10 @@
 order and rolls them back with their .down.sql twins.
 
 Standard library only: the service must be able to migrate its database
-without the code generator (sqlglot) installed.
+without the code generator (sqlglot) installed. A postgresql:// URL (or a
+psycopg connection) is migrated by app.migrate_postgres from
+schema/postgresql/, the same versions written the PostgreSQL way, with the
+same guarantees by PostgreSQL's means; everything below is about SQLite.
 
 Guarantees, each step at a time:
   * a step commits together with its schema_migrations row, or not at all;
@@ -26,8 +29,12 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.db import connect
+from app.db import Connection, connect_sqlite, is_postgres, is_postgres_url
+
+if TYPE_CHECKING:
+    from app.migrate_postgres import PgConnection
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
@@ -153,19 +160,24 @@ def _skip_space_and_comments(text: str, i: int, end: int) -> int:
     return i
 
 
-def status(db: str | Path | sqlite3.Connection, schema_dir: str | Path | None = None) -> Status:
+def status(db: str | Path | Connection, schema_dir: str | Path | None = None) -> Status:
     """Applied, pending and unknown versions, without modifying anything."""
+    postgres = _postgres_target(db)
+    if postgres is not None:
+        from app import migrate_postgres
+
+        return migrate_postgres.status(postgres, schema_dir)
     migrations = load_migrations(schema_dir)
     if isinstance(db, sqlite3.Connection):
         return _status(_applied(db), migrations)
-    conn = connect(db, readonly=True)
+    conn = connect_sqlite(_path(db), readonly=True)
     try:
         return _status(_applied(conn), migrations)
     finally:
         conn.close()
 
 
-def check_current(conn: sqlite3.Connection, schema_dir: str | Path | None = None) -> None:
+def check_current(conn: Connection, schema_dir: str | Path | None = None) -> None:
     """Raise MigrationError unless the database is exactly at this code's version."""
     state = status(conn, schema_dir)
     if state.unknown:
@@ -178,19 +190,23 @@ def check_current(conn: sqlite3.Connection, schema_dir: str | Path | None = None
 
 
 def migrate(
-    db: str | Path | sqlite3.Connection,
+    db: str | Path | Connection,
     *,
     to: int | None = None,
     schema_dir: str | Path | None = None,
     backup: bool = True,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Apply pending migrations (up to and including number `to`)."""
+    """Apply pending migrations (up to and including number `to`).
+
+    `db` is a SQLite file, a postgresql:// URL or an open connection (in
+    autocommit mode, outside a transaction). Backups are SQLite's only.
+    """
     return _open_and_run(db, "up", to, schema_dir, backup, progress)
 
 
 def rollback(
-    db: str | Path | sqlite3.Connection,
+    db: str | Path | Connection,
     *,
     to: int,
     schema_dir: str | Path | None = None,
@@ -204,30 +220,50 @@ def rollback(
 
 
 def _open_and_run(
-    db: str | Path | sqlite3.Connection,
+    db: str | Path | Connection,
     direction: str,
     to: int | None,
     schema_dir: str | Path | None,
     backup: bool,
     progress: Progress | None,
 ) -> RunResult:
+    postgres = _postgres_target(db)
+    if postgres is not None:
+        from app import migrate_postgres
+
+        return migrate_postgres.run(postgres, direction, to, schema_dir, progress)
     migrations = load_migrations(schema_dir)
     if isinstance(db, sqlite3.Connection):
         return _run(db, None, migrations, direction, to, progress)
-    path = Path(db)
+    path = _path(db)
     if path.exists():
         # Refuse a newer database through a read-only connection first:
         # opening it for writing would already switch it to WAL mode.
-        ro = connect(path, readonly=True)
+        ro = connect_sqlite(path, readonly=True)
         try:
             _plan(migrations, _applied(ro), direction, to)
         finally:
             ro.close()
-    conn = connect(path, create=direction == "up")
+    conn = connect_sqlite(path, create=direction == "up")
     try:
         return _run(conn, path if backup else None, migrations, direction, to, progress)
     finally:
         conn.close()
+
+
+def _postgres_target(db: object) -> str | PgConnection | None:
+    """The URL or psycopg connection when `db` is PostgreSQL, else None."""
+    if is_postgres_url(db):
+        return str(db)
+    if is_postgres(db):
+        return db  # type: ignore[return-value]  # is_postgres checked the type
+    return None
+
+
+def _path(db: object) -> Path:
+    if not isinstance(db, (str, Path)):
+        raise TypeError(f"expected a database path, URL or connection, got {type(db).__name__}")
+    return Path(db)
 
 
 def _run(
@@ -399,7 +435,7 @@ def _backup(db_path: Path, version: str | None) -> Path:
     while target.exists():
         counter += 1
         target = db_path.with_name(f"{base}-{counter}")
-    source = connect(db_path, readonly=True)
+    source = connect_sqlite(db_path, readonly=True)
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)

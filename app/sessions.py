@@ -1,7 +1,10 @@
 """Mapping Slack threads to Claude Code sessions, on the generated data layer.
 
 Every statement goes through generated/ (the typed functions generated from
-queries/*.sql): this module holds the rules, never SQL.
+queries/*.sql): this module holds the rules, never SQL. The same queries are
+generated twice, for SQLite (generated.queries, sqlite3) and for PostgreSQL
+(generated.postgresql.queries, psycopg); SessionManager picks the set that
+fits its connection, and its API is the same on both.
 
 The rules:
   * a Slack thread is one row, created atomically on first use (concurrent
@@ -15,20 +18,82 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, Protocol, TypeAlias, get_args
 
+from app.db import Connection, is_postgres
 from generated import models
-from generated.queries import sessions as session_queries
-from generated.queries import threads as thread_queries
+from generated.postgresql import models as pg_models
+from generated.queries import sessions as sqlite_session_queries
+from generated.queries import threads as sqlite_thread_queries
 
 log = logging.getLogger(__name__)
 
 Status = Literal["active", "completed", "failed", "timeout"]
 STATUSES: tuple[str, ...] = get_args(Status)
 FINAL_STATUSES = tuple(s for s in STATUSES if s != "active")
+
+# The row models of either engine: the same fields with the same types.
+Thread: TypeAlias = models.Thread | pg_models.Thread
+Session: TypeAlias = models.Session | pg_models.Session
+
+
+class ThreadQueries(Protocol):
+    """What SessionManager uses of a generated threads module (either engine's)."""
+
+    def get_thread(self, conn: Any, *, channel_id: str, thread_ts: str) -> Thread | None: ...
+
+    def get_or_create_thread(
+        self, conn: Any, *, channel_id: str, thread_ts: str, working_directory: str
+    ) -> Thread | None: ...
+
+    def update_thread_timestamp(self, conn: Any, *, id: int) -> None: ...
+
+    def list_threads(self, conn: Any) -> Sequence[Thread]: ...
+
+
+class SessionQueries(Protocol):
+    """What SessionManager uses of a generated sessions module (either engine's)."""
+
+    def get_session(self, conn: Any, *, session_id: str) -> Session | None: ...
+
+    def get_latest_completed_session_by_thread(self, conn: Any, *, thread_id: int) -> Session | None: ...
+
+    def get_active_session_by_thread(self, conn: Any, *, thread_id: int) -> Session | None: ...
+
+    def create_session(self, conn: Any, *, thread_id: int, session_id: str, model: str | None) -> Session | None: ...
+
+    def update_session_status(self, conn: Any, *, status: Status | None, session_id: str) -> int: ...
+
+    def update_session_on_complete(
+        self,
+        conn: Any,
+        *,
+        status: Status | None,
+        total_cost_usd: float | None,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        duration_ms: int | None,
+        num_turns: int | None,
+        model: str | None,
+        session_id: str,
+    ) -> int: ...
+
+    def update_session_model(self, conn: Any, *, model: str | None, session_id: str) -> int: ...
+
+    def update_session_id(self, conn: Any, *, new_session_id: str, old_session_id: str) -> int: ...
+
+    def list_active_sessions(self, conn: Any) -> Sequence[Session]: ...
+
+    def count_active_sessions_by_thread(self, conn: Any, *, thread_id: int) -> int: ...
+
+    def list_sessions(self, conn: Any) -> Sequence[Session]: ...
+
+    def list_sessions_by_thread_id(self, conn: Any, *, thread_id: int) -> Sequence[Session]: ...
+
+    def list_sessions_paginated(self, conn: Any, *, limit: int, offset: int) -> Sequence[Session]: ...
 
 
 class SessionError(Exception):
@@ -41,22 +106,42 @@ class UnknownSessionError(SessionError, LookupError):
 
 @dataclass(frozen=True)
 class StartedSession:
-    thread: models.Thread
-    session: models.Session
+    thread: Thread
+    session: Session
     working_directory: str  # where to run: always the thread's directory
     resume_session_id: str | None  # the session to resume, None for a fresh start
 
 
 class SessionManager:
-    """Thread and session bookkeeping over one connection from app.db.connect.
+    """Thread and session bookkeeping over one connection from app.db.connect:
+    a sqlite3 connection or a psycopg one.
 
-    Each method that writes runs in its own BEGIN IMMEDIATE transaction; when
-    the caller already has a transaction open, the method joins it instead
-    (and leaves committing to the caller).
+    Each method that writes runs in its own transaction (BEGIN IMMEDIATE on
+    SQLite); when the caller already has a transaction open, the method joins
+    it instead (and leaves committing to the caller). On PostgreSQL a failed
+    statement aborts the caller's transaction: the caller must roll it back.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._threads: ThreadQueries
+        self._sessions: SessionQueries
+        if isinstance(conn, sqlite3.Connection):
+            self._postgres = False
+            self._threads, self._sessions = sqlite_thread_queries, sqlite_session_queries
+            self._integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+        elif is_postgres(conn):
+            import psycopg
+
+            # Imported here: they import psycopg, which SQLite users need not have.
+            from generated.postgresql.queries import sessions as pg_session_queries
+            from generated.postgresql.queries import threads as pg_thread_queries
+
+            self._postgres = True
+            self._threads, self._sessions = pg_thread_queries, pg_session_queries
+            self._integrity_errors = (psycopg.IntegrityError,)
+        else:
+            raise TypeError(f"SessionManager needs a sqlite3 or psycopg connection, got {type(conn).__name__}")
 
     # -- writing -------------------------------------------------------------
 
@@ -73,7 +158,7 @@ class SessionManager:
         with self._transaction():
             # One atomic INSERT ... ON CONFLICT: of several concurrent first
             # starts exactly one creates the row, and its directory sticks.
-            thread = thread_queries.get_or_create_thread(
+            thread = self._threads.get_or_create_thread(
                 self.conn, channel_id=channel_id, thread_ts=thread_ts, working_directory=working_directory
             )
             if thread is None:  # RETURNING always yields the row; a guard for the type checker
@@ -87,12 +172,12 @@ class SessionManager:
                     working_directory,
                 )
             # Read before inserting: the new session must not resume itself.
-            previous = session_queries.get_latest_completed_session_by_thread(self.conn, thread_id=thread.id)
+            previous = self._sessions.get_latest_completed_session_by_thread(self.conn, thread_id=thread.id)
             try:
-                session = session_queries.create_session(
+                session = self._sessions.create_session(
                     self.conn, thread_id=thread.id, session_id=session_id, model=model
                 )
-            except sqlite3.IntegrityError as exc:
+            except self._integrity_errors as exc:
                 raise SessionError(f"cannot create session {session_id}: {exc}") from exc
             if session is None:
                 raise SessionError(f"session {session_id} could not be created")
@@ -114,12 +199,12 @@ class SessionManager:
         duration_ms: int | None = None,
         num_turns: int | None = None,
         model: str | None = None,
-    ) -> models.Session:
+    ) -> Session:
         """Record how a session ended; a None model keeps the one stored."""
         if status not in FINAL_STATUSES:
             raise SessionError(f"a session cannot finish as {status!r}; use one of {', '.join(FINAL_STATUSES)}")
         with self._transaction():
-            rows = session_queries.update_session_on_complete(
+            rows = self._sessions.update_session_on_complete(
                 self.conn,
                 status=status,
                 total_cost_usd=total_cost_usd,
@@ -132,29 +217,29 @@ class SessionManager:
             )
             session = self._require(session_id, rows)
             # The thread saw activity: keeps list_threads ordered by recency.
-            thread_queries.update_thread_timestamp(self.conn, id=session.thread_id)
+            self._threads.update_thread_timestamp(self.conn, id=session.thread_id)
         return session
 
-    def set_status(self, session_id: str, status: Status) -> models.Session:
+    def set_status(self, session_id: str, status: Status) -> Session:
         if status not in STATUSES:
             raise SessionError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
         with self._transaction():
-            rows = session_queries.update_session_status(self.conn, status=status, session_id=session_id)
+            rows = self._sessions.update_session_status(self.conn, status=status, session_id=session_id)
             return self._require(session_id, rows)
 
-    def set_model(self, session_id: str, model: str | None) -> models.Session:
+    def set_model(self, session_id: str, model: str | None) -> Session:
         with self._transaction():
-            rows = session_queries.update_session_model(self.conn, model=model, session_id=session_id)
+            rows = self._sessions.update_session_model(self.conn, model=model, session_id=session_id)
             return self._require(session_id, rows)
 
-    def rename_session(self, old_session_id: str, new_session_id: str) -> models.Session:
+    def rename_session(self, old_session_id: str, new_session_id: str) -> Session:
         """Replace a provisional session id with the one Claude reported."""
         with self._transaction():
             try:
-                rows = session_queries.update_session_id(
+                rows = self._sessions.update_session_id(
                     self.conn, new_session_id=new_session_id, old_session_id=old_session_id
                 )
-            except sqlite3.IntegrityError as exc:
+            except self._integrity_errors as exc:
                 raise SessionError(f"cannot rename {old_session_id} to {new_session_id}: {exc}") from exc
             if rows == 0:
                 raise UnknownSessionError(f"no session {old_session_id}")
@@ -162,69 +247,87 @@ class SessionManager:
 
     # -- reading -------------------------------------------------------------
 
-    def get_thread(self, channel_id: str, thread_ts: str) -> models.Thread | None:
-        return thread_queries.get_thread(self.conn, channel_id=channel_id, thread_ts=thread_ts)
+    def get_thread(self, channel_id: str, thread_ts: str) -> Thread | None:
+        return self._threads.get_thread(self.conn, channel_id=channel_id, thread_ts=thread_ts)
 
-    def get_session(self, session_id: str) -> models.Session | None:
-        return session_queries.get_session(self.conn, session_id=session_id)
+    def get_session(self, session_id: str) -> Session | None:
+        return self._sessions.get_session(self.conn, session_id=session_id)
 
-    def active_session(self, channel_id: str, thread_ts: str) -> models.Session | None:
+    def active_session(self, channel_id: str, thread_ts: str) -> Session | None:
         """The thread's newest active session, if any."""
         thread = self.get_thread(channel_id, thread_ts)
         if thread is None:
             return None
-        return session_queries.get_active_session_by_thread(self.conn, thread_id=thread.id)
+        return self._sessions.get_active_session_by_thread(self.conn, thread_id=thread.id)
 
-    def resume_candidate(self, channel_id: str, thread_ts: str) -> models.Session | None:
+    def resume_candidate(self, channel_id: str, thread_ts: str) -> Session | None:
         """The session a new one in this thread would resume."""
         thread = self.get_thread(channel_id, thread_ts)
         if thread is None:
             return None
-        return session_queries.get_latest_completed_session_by_thread(self.conn, thread_id=thread.id)
+        return self._sessions.get_latest_completed_session_by_thread(self.conn, thread_id=thread.id)
 
     def count_active(self, thread_id: int) -> int:
-        return session_queries.count_active_sessions_by_thread(self.conn, thread_id=thread_id) or 0
+        return self._sessions.count_active_sessions_by_thread(self.conn, thread_id=thread_id) or 0
 
-    def list_threads(self) -> list[models.Thread]:
-        return thread_queries.list_threads(self.conn)
+    def list_threads(self) -> list[Thread]:
+        return list(self._threads.list_threads(self.conn))
 
-    def list_active_sessions(self) -> list[models.Session]:
-        return session_queries.list_active_sessions(self.conn)
+    def list_active_sessions(self) -> list[Session]:
+        return list(self._sessions.list_active_sessions(self.conn))
 
-    def list_sessions(self, *, limit: int | None = None, offset: int = 0) -> list[models.Session]:
+    def list_sessions(self, *, limit: int | None = None, offset: int = 0) -> list[Session]:
         """Newest first; all of them unless `limit` is given."""
         if limit is None:
-            return session_queries.list_sessions(self.conn)[offset:]
-        return session_queries.list_sessions_paginated(self.conn, limit=limit, offset=offset)
+            return list(self._sessions.list_sessions(self.conn)[offset:])
+        return list(self._sessions.list_sessions_paginated(self.conn, limit=limit, offset=offset))
 
-    def thread_sessions(self, channel_id: str, thread_ts: str) -> list[models.Session]:
+    def thread_sessions(self, channel_id: str, thread_ts: str) -> list[Session]:
         """The thread's sessions, newest first; [] for an unknown thread."""
         thread = self.get_thread(channel_id, thread_ts)
         if thread is None:
             return []
-        return session_queries.list_sessions_by_thread_id(self.conn, thread_id=thread.id)
+        return list(self._sessions.list_sessions_by_thread_id(self.conn, thread_id=thread.id))
 
     # -- plumbing ------------------------------------------------------------
 
-    def _require(self, session_id: str, rows: int) -> models.Session:
-        session = session_queries.get_session(self.conn, session_id=session_id) if rows else None
+    def _require(self, session_id: str, rows: int) -> Session:
+        session = self._sessions.get_session(self.conn, session_id=session_id) if rows else None
         if session is None:
             raise UnknownSessionError(f"no session {session_id}")
         return session
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        if self.conn.in_transaction:
+        conn = self.conn
+        if not isinstance(conn, sqlite3.Connection):
+            yield from self._postgres_transaction(conn)
+            return
+        if conn.in_transaction:
             yield  # the caller's transaction: it commits or rolls back
             return
         # IMMEDIATE takes the write lock up front, so two processes doing
         # read-then-write (start) serialize instead of failing with "database
         # is locked" when upgrading a read lock; the busy timeout waits.
-        self.conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        conn.execute("COMMIT")
+
+    @staticmethod
+    def _postgres_transaction(conn: Any) -> Iterator[None]:
+        """READ COMMITTED with row locks does what BEGIN IMMEDIATE does on
+        SQLite: start's INSERT ... ON CONFLICT DO UPDATE locks the thread row,
+        so concurrent starts in one thread queue behind each other, and a
+        concurrent first start waits for the row and then finds it."""
+        from psycopg import pq
+
+        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            yield  # the caller's transaction
+            return
+        with conn.transaction():
+            yield

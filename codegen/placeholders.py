@@ -180,7 +180,68 @@ def _quote(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z_]\w*", name) else '"' + name.replace('"', '""') + '"'
 
 
-def for_execution(text: str, found: Scan, engine: str) -> tuple[str, list[int]]:
+_STAR_BEFORE = {"SELECT", "DISTINCT", "ALL", "RETURNING", ",", "."}
+_NEEDS_NO_QUOTES = re.compile(r"^[a-z_][a-z0-9_]*$")
+_RESERVED = {"abort", "action", "add", "after", "all", "alter", "analyze", "and", "as", "asc", "attach", "before",
+             "begin", "between", "by", "cascade", "case", "cast", "check", "collate", "column", "commit", "conflict",
+             "constraint", "create", "cross", "current", "current_date", "current_time", "current_timestamp",
+             "default", "deferrable", "delete", "desc", "detach", "distinct", "do", "drop", "each", "else", "end",
+             "escape", "except", "exclude", "exists", "explain", "filter", "first", "for", "foreign", "from", "full",
+             "glob", "group", "groups", "having", "if", "in", "index", "inner", "insert", "instead", "intersect",
+             "into", "is", "isnull", "join", "key", "last", "left", "like", "limit", "match", "natural", "no", "not",
+             "nothing", "notnull", "null", "of", "offset", "on", "or", "order", "outer", "over", "partition", "plan",
+             "pragma", "primary", "query", "range", "recursive", "references", "regexp", "reindex", "release",
+             "rename", "replace", "restrict", "returning", "right", "rollback", "row", "rows", "savepoint", "select",
+             "set", "table", "temp", "then", "to", "transaction", "trigger", "union", "unique", "update", "user",
+             "using", "vacuum", "values", "view", "virtual", "when", "where", "window", "with", "without"}
+
+
+def quote_identifier(name: str) -> str:
+    if _NEEDS_NO_QUOTES.match(name) and name not in _RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _star_positions(lexemes: list[Lexeme]) -> list[Lexeme]:
+    """The `*` of result lists at the top level of the statement (not multiplication or count(*))."""
+    stars, depth, previous = [], 0, None
+    for lx in lexemes:
+        if lx.kind in ("ws", "line_comment", "block_comment"):
+            continue
+        if lx.text == "(":
+            depth += 1
+        elif lx.text == ")":
+            depth -= 1
+        elif lx.text == "*" and depth == 0 and previous is not None and (
+                previous.text.upper() in _STAR_BEFORE if previous.kind in ("word", "punct") else False):
+            stars.append(lx)
+        previous = lx
+    return stars
+
+
+def _expand_stars(text: str, engine: str, expansions: list[list[tuple[str | None, str]]]) -> str:
+    """Name the columns a top-level `*` stands for, as sqlc does: the query then reads exactly the
+    columns its row model expects, even from a database whose table has gained columns since."""
+    stars = _star_positions(lex(text, engine))
+    if not expansions or len(stars) != len(expansions) or any(not e for e in expansions):
+        return text
+    out, pos = [], 0
+    for star, names in zip(stars, expansions):
+        qualified_star = text[:star.start].rstrip().endswith(".")
+        if qualified_star:
+            qualifier = names[0][0] or ""
+            first, rest = quote_identifier(names[0][1]), names[1:]
+            parts = [first] + [f"{quote_identifier(qualifier)}.{quote_identifier(n)}" for _, n in rest]
+        else:
+            parts = [f"{quote_identifier(q)}.{quote_identifier(n)}" if q else quote_identifier(n) for q, n in names]
+        out.append(text[pos:star.start] + ", ".join(parts))
+        pos = star.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def for_execution(text: str, found: Scan, engine: str,
+                  stars: list[list[tuple[str | None, str]]] | None = None) -> tuple[str, list[int]]:
     """The SQL to send: every occurrence a positional marker; returns the slot -> param list.
 
     A slice occurrence is marked so the generated function can expand it into
@@ -203,7 +264,7 @@ def for_execution(text: str, found: Scan, engine: str) -> tuple[str, list[int]]:
         pos = occ.end
     tail = text[pos:]
     out.append(_escape_percent(tail) if engine != "sqlite" else tail)
-    return "".join(out), slots
+    return _expand_stars("".join(out), engine, stars or []), slots
 
 
 def _escape_percent(chunk: str) -> str:

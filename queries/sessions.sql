@@ -7,13 +7,13 @@ LIMIT 1;
 -- name: GetLatestCompletedSessionByThread :one
 SELECT * FROM sessions
 WHERE thread_id = @thread_id AND status = 'completed'
-ORDER BY ended_at DESC, id DESC
+ORDER BY ended_at DESC NULLS LAST, id DESC
 LIMIT 1;
 
 -- name: GetActiveSessionByThread :one
 SELECT * FROM sessions
 WHERE thread_id = @thread_id AND status = 'active'
-ORDER BY started_at DESC, id DESC
+ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT 1;
 
 -- name: CreateSession :one
@@ -53,7 +53,7 @@ WHERE session_id = sqlc.arg(old_session_id);
 -- name: ListActiveSessions :many
 SELECT * FROM sessions
 WHERE status = 'active'
-ORDER BY started_at DESC, id DESC;
+ORDER BY started_at DESC NULLS LAST, id DESC;
 
 -- name: CountActiveSessionsByThread :one
 SELECT COUNT(*) AS active_sessions FROM sessions
@@ -62,14 +62,14 @@ WHERE thread_id = @thread_id AND status = 'active';
 -- Newest first.
 -- name: ListSessions :many
 SELECT * FROM sessions
-ORDER BY started_at DESC, id DESC;
+ORDER BY started_at DESC NULLS LAST, id DESC;
 
 -- name: ListSessionsByThreadID :many
 SELECT * FROM sessions
 WHERE thread_id = @thread_id
-ORDER BY started_at DESC, id DESC;
+ORDER BY started_at DESC NULLS LAST, id DESC;
 
 -- name: ListSessionsPaginated :many
 SELECT * FROM sessions
-ORDER BY started_at DESC, id DESC
+ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT @limit OFFSET @offset;

@@ -31,4 +31,4 @@ WHERE id = @id;
 -- Threads with the most recent activity first.
 -- name: ListThreads :many
 SELECT * FROM threads
-ORDER BY updated_at DESC, id DESC;
+ORDER BY updated_at DESC NULLS LAST, id DESC;

@@ -111,7 +111,7 @@ def test_user_files_in_the_out_folder_are_kept_and_not_stale(tmp_path: Path) -> 
 def test_a_changed_query_updates_only_its_module(tmp_path: Path) -> None:
     out = generated(tmp_path)
     before = read_tree(out)
-    (tmp_path / "queries" / "a.sql").write_text("-- name: GetT :one\nSELECT name FROM t WHERE id = ?;\n")
+    (tmp_path / "queries" / "a.sql").write_text("-- name: GetT :one\nSELECT name FROM t WHERE id = ? LIMIT 1;\n")
     result = run_cli(tmp_path)
     assert result.stdout.splitlines() == ["updated: gen/queries/a.py"]
     after = read_tree(out)
@@ -127,7 +127,7 @@ def test_check_when_up_to_date(tmp_path: Path) -> None:
 def test_check_writes_nothing_and_shows_a_unified_diff(tmp_path: Path) -> None:
     out = generated(tmp_path)
     before, before_times = read_tree(out), mtimes(out)
-    (tmp_path / "queries" / "a.sql").write_text("-- name: GetT :one\nSELECT name FROM t WHERE id = ?;\n")
+    (tmp_path / "queries" / "a.sql").write_text("-- name: GetT :one\nSELECT name FROM t WHERE id = ? LIMIT 1;\n")
     (tmp_path / "queries" / "b.sql").unlink()
     (tmp_path / "queries" / "c.sql").write_text("-- name: DeleteT :exec\nDELETE FROM t WHERE id = ?;\n")
     result = run_cli(tmp_path, "--check")
@@ -136,7 +136,7 @@ def test_check_writes_nothing_and_shows_a_unified_diff(tmp_path: Path) -> None:
     assert siblings(out) == []
     diff = result.stdout
     assert "--- a/gen/queries/a.py\n+++ b/gen/queries/a.py\n" in diff
-    assert '-GET_T = """SELECT * FROM t WHERE id = ?"""\n+GET_T = """SELECT name FROM t WHERE id = ?"""\n' in diff
+    assert '-GET_T = """SELECT id, name FROM t WHERE id = ?"""\n+GET_T = """SELECT name FROM t WHERE id = ? LIMIT 1"""\n' in diff
     assert "--- a/gen/queries/b.py\n+++ /dev/null\n" in diff
     assert "--- /dev/null\n+++ b/gen/queries/c.py\n" in diff
     assert "@@ " in diff

@@ -31,7 +31,7 @@ def analyze_dml(an: "Analyzer", node: exp.Expression, scope: Scope) -> "list[Out
         ret_scope.sources += scope.sources[1:]
     outputs = []
     for item in returning.expressions:
-        outputs.extend(an.projection(item, ret_scope))
+        outputs.extend(an.projection(item, ret_scope, top=node is an.root))
     return outputs
 
 

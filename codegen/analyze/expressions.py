@@ -20,6 +20,7 @@ from ..catalog import sqlite_types
 from ..errors import Located
 from ..placeholders import PLACEHOLDER
 from . import functions, pg_functions
+from .pg_expressions import PgExpressions, temporal_arithmetic
 from .scope import Scope, identifier_offset
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def placeholder_index(node: exp.Expression) -> int | None:
     return None
 
 
-class ExpressionTyping:
+class ExpressionTyping(PgExpressions):
     """Mixin: needs self.params, self.engine, self.offset_of(node), self.query_columns(...)."""
 
     engine: str
@@ -245,6 +246,14 @@ class ExpressionTyping:
 
     def _t_DPipe(self, node: exp.DPipe, scope: Scope) -> ir.Typed:
         parts = [self.type_of(part, scope) for part in (node.left, node.right)]
+        if self.engine == "postgresql":
+            if any(p.type.dims for p in parts):  # array || element, array || array
+                for side, other in ((node.left, parts[1]), (node.right, parts[0])):
+                    self.bind(side, ir.Typed(other.type, False), None)
+                array = next(p.type for p in parts if p.type.dims)
+                return ir.Typed(array, all(p.nullable for p in parts))
+            for side in (node.left, node.right):  # $1 || 'x': text
+                self.bind(side, STR, None)
         return ir.Typed(STR.type, any(p.nullable for p in parts))
 
     def _comparison(self, node: exp.Binary, scope: Scope) -> ir.Typed:
@@ -258,7 +267,11 @@ class ExpressionTyping:
             return BOOL
         if isinstance(node, (exp.Like, exp.ILike, exp.Glob)):
             self.bind(right, ir.Typed(STR.type, self.type_of(left, scope).nullable), self.context_name(left))
-        self.bind_pair(left, right, scope)
+        if isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple):  # (a, b) = ($1, $2)
+            for x, y in zip(left.expressions, right.expressions):
+                self.bind_pair(x, y, scope)
+        if not self.bind_quantified(left, right, scope):  # x = ANY($1)
+            self.bind_pair(left, right, scope)
         a, b = self.type_of(left, scope), self.type_of(right, scope)
         if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
             return BOOL
@@ -268,6 +281,8 @@ class ExpressionTyping:
         self.bind_pair(node.left, node.right, scope)
         a, b = self.type_of(node.left, scope), self.type_of(node.right, scope)
         result = _numeric(a, b)
+        if self.engine == "postgresql" and result.base == ir.ANY:
+            result = temporal_arithmetic(node, a.type, b.type) or result
         nullable = a.nullable or b.nullable
         if isinstance(node, (exp.Div, exp.Mod, exp.IntDiv)) and self.engine == "sqlite":
             # SQLite yields NULL for a division by zero instead of failing.
@@ -424,14 +439,7 @@ class ExpressionTyping:
 
         grouped = scope.grouped if grouped is None else grouped
         if self.engine == "postgresql":
-            user_functions = self.state.functions  # type: ignore[attr-defined]
-            problem = pg_functions.check(node, user_functions)
-            if problem is not None:
-                raise Located(problem, self.offset_of(node))
-            for arg, typed, name in pg_functions.arg_hints(node, user_functions):
-                self.bind(arg, typed, name)
-            result = pg_functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered,
-                                             functions=user_functions)
+            result = self.pg_call(node, arg_type, grouped, filtered)
         else:
             result = functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered)
         # Type every argument so parameters and names inside are still checked.

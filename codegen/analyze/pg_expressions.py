@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from .. import ir
+from ..errors import Located
+from . import pg_functions
 
 if TYPE_CHECKING:
     from .scope import Scope
@@ -52,6 +54,34 @@ def temporal_arithmetic(node: exp.Expression, a: ir.ValueType, b: ir.ValueType) 
 
 class PgExpressions:
     """Needs what ExpressionTyping has: type_of, bind, bind_pair, context_name, query_columns."""
+
+    def pg_call(self, node: exp.Expression, arg_type: "pg_functions.ArgType", grouped: bool,
+                filtered: bool) -> ir.Typed | None:
+        """A function call: checked against the known functions, its parameters typed by the
+        function's argument types, then its result."""
+        functions = self.state.functions  # type: ignore[attr-defined]
+        problem = pg_functions.check(node, functions)
+        if problem is not None:
+            raise Located(problem, self.offset_of(node))  # type: ignore[attr-defined]
+        for arg, typed, name in pg_functions.arg_hints(node, functions):
+            self.bind(arg, typed, name)  # type: ignore[attr-defined]
+        return pg_functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=functions)
+
+    def bind_quantified(self, left: exp.Expression, right: exp.Expression, scope: "Scope") -> bool:
+        """x = ANY($1) / ALL($1) / SOME($1): the parameter is an array of x's type (and a
+        parameter on the left is of the array's element type). True when one side is such."""
+        for side, other in ((right, left), (left, right)):
+            if not (isinstance(side, exp.Any) or (isinstance(side, exp.Anonymous) and len(side.expressions) == 1
+                                                  and str(side.name).upper() in ("ALL", "SOME"))):
+                continue
+            inner = side.this if isinstance(side, exp.Any) else side.expressions[0]
+            inner = inner.unnest() if isinstance(inner, exp.Paren) else inner
+            context = self.context_type(other, scope)  # type: ignore[attr-defined]
+            self.bind(inner, ir.Typed(array_of(context.type), False), self.context_name(other))  # type: ignore[attr-defined]
+            if _is_param(other):
+                self.bind(other, ir.Typed(element(self.type_of(inner, scope).type), False), None)  # type: ignore[attr-defined]
+            return True
+        return False
 
     def _t_Array(self, node: exp.Array, scope: "Scope") -> ir.Typed:
         items = node.expressions

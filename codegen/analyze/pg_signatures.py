@@ -188,7 +188,7 @@ SIGNATURES: dict[str, Sig] = {
     "DATE_BIN": _s(ARG1, STRICT, "iv,tz,tz"),
     "EXTRACT": _s("f", STRICT, "t,tz"), "DATE_PART": _s("f", STRICT, "t,tz"),
     "TO_CHAR": _s("t", STRICT, "tz,t"), "TO_DATE": _s("d", STRICT, "t,t"),
-    "TO_TIMESTAMP": _s("tz", STRICT, "f"), "TO_NUMBER": _s("n", STRICT, "t,t"),
+    "TO_TIMESTAMP": _s("tz"),  # (double precision) or (text, format) "TO_NUMBER": _s("n", STRICT, "t,t"),
     "AGE": _s("iv", STRICT, "tz,tz"),
     "MAKE_INTERVAL": _s("iv", STRICT, "i,i,i,i,i,i,f", "years,months,weeks,days,hours,mins,secs"),
     "MAKE_DATE": _s("d", STRICT, "i,i,i", "year,month,day"),
@@ -229,6 +229,8 @@ SIGNATURES: dict[str, Sig] = {
     "RANDOM": _s("f", NEVER, arity=(0, 2)),
     "SETSEED": _s("a", NEVER, "f"),
     "WIDTH_BUCKET": _s("i", STRICT, "f,f,f,i"), "DIV": _s("n", STRICT, "n,n"),
+    **dict.fromkeys(["SCALE", "MIN_SCALE"], _s("i", STRICT, "n")), "TRIM_SCALE": _s("n", STRICT, "n"),
+    "FACTORIAL": _s("n", STRICT, "i"), "HASHTEXT": _s("i", STRICT, "t"),
     # conditional
     "COALESCE": _s(MERGE, ALL_NULL), "GREATEST": _s(MERGE, ALL_NULL), "LEAST": _s(MERGE, ALL_NULL),
     "NULLIF": _s(ARG0, ALWAYS),
@@ -286,6 +288,10 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["PG_BACKEND_PID", "TXID_CURRENT"], _s("i", NEVER, arity=(0,))),
     "CURRENT_SETTING": _s("t", STRICT, "t,b"), "SET_CONFIG": _s("t", FIRST, "t,t,b"),
     "PG_TYPEOF": _s("t", NEVER), "HOST": _s("t", STRICT, "t"),
+    **dict.fromkeys(["PG_SIZE_PRETTY", "FORMAT_TYPE", "OBJ_DESCRIPTION", "COL_DESCRIPTION"], _s("t")),
+    **dict.fromkeys(["PG_TOTAL_RELATION_SIZE", "PG_RELATION_SIZE", "PG_TABLE_SIZE", "PG_DATABASE_SIZE"],
+                    _s("i", STRICT, "t")),
+    "ARRAY_FILL": _s(ARRAY0, STRICT),
 }
 
 

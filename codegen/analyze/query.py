@@ -60,6 +60,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     if not isinstance(tree, (exp.Select, exp.SetOperation, exp.Insert, exp.Update, exp.Delete, exp.Values,
                              exp.Subquery)):
         raise Located(f"unsupported query statement {tree.key.upper()}", 0)
+    analyzer.root = tree
     outputs = analyzer.outputs(tree, None)
     if utility is not None:
         outputs = []  # CALL: analysed as SELECT for its parameters, but it returns no rows
@@ -74,7 +75,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         raise Located(f"query {block.name} is :{block.command} but returns no columns", 0)
     executable = strip_comments(text, engine)
     exec_found = scan(executable, engine)
-    sql, slots = for_execution(executable, exec_found, engine)
+    sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
     query_params = tuple(_param(spec_index, params[spec_index], found.params[spec_index].name)
                          for spec_index in sorted(params))
     insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" else (None, ())

@@ -37,6 +37,10 @@ class Analyzer(ExpressionTyping):
         self.params = params
         self.offset_of = offset_of  # type: ignore[method-assign]
         self.embed_offsets = embeds or set()
+        self.root: exp.Expression | None = None  # the statement whose result the query returns
+        # For each `*` / `t.*` in the root's result list, in order: (qualifier, column) pairs, so the
+        # emitted SQL can name its columns and never depend on the table's shape at run time.
+        self.star_expansions: list[list[tuple[str | None, str]]] = []
         self.view_stack: list[str] = []
 
     # -- relations -------------------------------------------------------------
@@ -221,7 +225,7 @@ class Analyzer(ExpressionTyping):
             self.type_of(where.this, scope)
         outputs: list[Output] = []
         for item in node.expressions:
-            outputs.extend(self.projection(item, scope))
+            outputs.extend(self.projection(item, scope, top=node is self.root))
         scope.aliases = {o.name.lower(): o.typed for o in outputs}
         group = node.args.get("group")
         if group is not None:
@@ -250,14 +254,18 @@ class Analyzer(ExpressionTyping):
             self.bind(value, INT, key)
             self.type_of(value, scope)
 
-    def projection(self, item: exp.Expression, scope: Scope) -> list[Output]:
+    def projection(self, item: exp.Expression, scope: Scope, top: bool = False) -> list[Output]:
         if isinstance(item, exp.Star):
-            cols = []
+            cols, names = [], []
             for src in scope.sources:
-                cols += [Output(c.name, src.typed(c), _origin(src, c)) for c in src.columns
-                         if not c.hidden and not (c.name.lower() in src.using)]
+                for c in src.columns:
+                    if not c.hidden and not (c.name.lower() in src.using):
+                        cols.append(Output(c.name, src.typed(c), _origin(src, c)))
+                        names.append((src.alias if len(scope.sources) > 1 else None, c.name))
             if not scope.sources:
                 raise Located("no tables specified", self.offset_of(item))
+            if top:
+                self.star_expansions.append(names)
             return cols
         if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
             src = scope.source(item.table)
@@ -266,7 +274,10 @@ class Analyzer(ExpressionTyping):
             offset = self.offset_of(item.args["table"]) if item.args.get("table") is not None else None
             if offset is not None and offset in self.embed_offsets and src.table is not None:
                 return [Output(src.table, ir.Typed(ir.ValueType(ir.ANY), src.optional), None, embed=src.table)]
-            return [Output(c.name, src.typed(c), _origin(src, c)) for c in src.columns if not c.hidden]
+            visible = [c for c in src.columns if not c.hidden]
+            if top:
+                self.star_expansions.append([(item.table, c.name) for c in visible])
+            return [Output(c.name, src.typed(c), _origin(src, c)) for c in visible]
         typed = self.type_of(item, scope)
         inner = item.this if isinstance(item, exp.Alias) else item
         table = None
@@ -323,6 +334,8 @@ def result_name(item: exp.Expression, engine: str = "sqlite") -> str:
         node = node.this
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
+    if isinstance(node, exp.Not) and isinstance(node.this, exp.Exists) and engine == "postgresql":
+        return "not_exists"  # as sqlc names it (PostgreSQL says ?column?)
     if isinstance(node, exp.Func) and engine == "postgresql":
         name = (pg_relations.pg_functions.pg_name(node) or "").lower()
         return name if name.replace("_", "").isalnum() else ""

@@ -65,12 +65,13 @@ def render_async_module(module: QueryModule, engine: str) -> str:
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
         (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices for f in module.functions) else [])
+    stdlib = [m for m in stdlib if _needed(m, module)]
     if engine == "sqlite":
         conn_type, drivers = "aiosqlite.Connection", ["aiosqlite"]
     else:
+        # The connection annotation names typing.Any, whatever the signatures need.
         conn_type, drivers = "psycopg.AsyncConnection[typing.Any]", ["psycopg"]
         stdlib = sorted(set(stdlib) | {"typing"})
-    stdlib = [m for m in stdlib if _needed(m, module)]
     return _render("query_async.py.j2", header=header(module.source), module=module, stdlib_imports=stdlib,
                    driver_imports=drivers, local_imports=sorted(local), conn_type=conn_type,
                    marker_text="?" if engine == "sqlite" else "%s", engine=engine, slice_empty=_SLICE_EMPTY[engine],

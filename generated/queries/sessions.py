@@ -4,23 +4,23 @@ import typing
 
 from .. import _runtime, models
 
-GET_SESSION = """SELECT * FROM sessions
+GET_SESSION = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
 WHERE session_id = ?
 LIMIT 1"""
 
-GET_LATEST_COMPLETED_SESSION_BY_THREAD = """SELECT * FROM sessions
+GET_LATEST_COMPLETED_SESSION_BY_THREAD = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
 WHERE thread_id = ? AND status = 'completed'
-ORDER BY ended_at DESC, id DESC
+ORDER BY ended_at DESC NULLS LAST, id DESC
 LIMIT 1"""
 
-GET_ACTIVE_SESSION_BY_THREAD = """SELECT * FROM sessions
+GET_ACTIVE_SESSION_BY_THREAD = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
 WHERE thread_id = ? AND status = 'active'
-ORDER BY started_at DESC, id DESC
+ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT 1"""
 
 CREATE_SESSION = """INSERT INTO sessions (thread_id, session_id, model)
 VALUES (?, ?, ?)
-RETURNING *"""
+RETURNING id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns"""
 
 UPDATE_SESSION_STATUS = """UPDATE sessions
 SET status = ?
@@ -45,22 +45,22 @@ UPDATE_SESSION_ID = """UPDATE sessions
 SET session_id = ?
 WHERE session_id = ?"""
 
-LIST_ACTIVE_SESSIONS = """SELECT * FROM sessions
+LIST_ACTIVE_SESSIONS = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
 WHERE status = 'active'
-ORDER BY started_at DESC, id DESC"""
+ORDER BY started_at DESC NULLS LAST, id DESC"""
 
 COUNT_ACTIVE_SESSIONS_BY_THREAD = """SELECT COUNT(*) AS active_sessions FROM sessions
 WHERE thread_id = ? AND status = 'active'"""
 
-LIST_SESSIONS = """SELECT * FROM sessions
-ORDER BY started_at DESC, id DESC"""
+LIST_SESSIONS = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+ORDER BY started_at DESC NULLS LAST, id DESC"""
 
-LIST_SESSIONS_BY_THREAD_ID = """SELECT * FROM sessions
+LIST_SESSIONS_BY_THREAD_ID = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
 WHERE thread_id = ?
-ORDER BY started_at DESC, id DESC"""
+ORDER BY started_at DESC NULLS LAST, id DESC"""
 
-LIST_SESSIONS_PAGINATED = """SELECT * FROM sessions
-ORDER BY started_at DESC, id DESC
+LIST_SESSIONS_PAGINATED = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT ? OFFSET ?"""
 
 _COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES = _runtime.Values[int](int)

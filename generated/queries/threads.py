@@ -3,29 +3,29 @@ import sqlite3
 
 from .. import _runtime, models
 
-GET_THREAD = """SELECT * FROM threads
+GET_THREAD = """SELECT id, channel_id, thread_ts, created_at, updated_at, working_directory FROM threads
 WHERE channel_id = ? AND thread_ts = ?
 LIMIT 1"""
 
-GET_THREAD_BY_ID = """SELECT * FROM threads
+GET_THREAD_BY_ID = """SELECT id, channel_id, thread_ts, created_at, updated_at, working_directory FROM threads
 WHERE id = ?
 LIMIT 1"""
 
 CREATE_THREAD = """INSERT INTO threads (channel_id, thread_ts, working_directory)
 VALUES (?, ?, ?)
-RETURNING *"""
+RETURNING id, channel_id, thread_ts, created_at, updated_at, working_directory"""
 
 GET_OR_CREATE_THREAD = """INSERT INTO threads (channel_id, thread_ts, working_directory)
 VALUES (?, ?, ?)
 ON CONFLICT (channel_id, thread_ts) DO UPDATE SET updated_at = CURRENT_TIMESTAMP
-RETURNING *"""
+RETURNING id, channel_id, thread_ts, created_at, updated_at, working_directory"""
 
 UPDATE_THREAD_TIMESTAMP = """UPDATE threads
 SET updated_at = CURRENT_TIMESTAMP
 WHERE id = ?"""
 
-LIST_THREADS = """SELECT * FROM threads
-ORDER BY updated_at DESC, id DESC"""
+LIST_THREADS = """SELECT id, channel_id, thread_ts, created_at, updated_at, working_directory FROM threads
+ORDER BY updated_at DESC NULLS LAST, id DESC"""
 
 _THREAD_ROWS = _runtime.Rows(models.Thread)
 

@@ -4,11 +4,11 @@ import typing
 
 from .. import _runtime, models
 
-GET_PERSON = """SELECT * FROM people WHERE id = ?"""
+GET_PERSON = """SELECT id, name, age, email, handle FROM people WHERE id = ?"""
 
 FIND_BY_HANDLE = """SELECT id, name, handle, email FROM people WHERE handle = ?"""
 
-LIST_LABELS = """SELECT * FROM labels ORDER BY label"""
+LIST_LABELS = """SELECT id, label FROM labels ORDER BY label"""
 
 
 class FindByHandleRow(typing.NamedTuple):

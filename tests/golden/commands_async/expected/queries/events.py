@@ -5,7 +5,7 @@ import typing
 
 from .. import _runtime, models
 
-GET_EVENT = """SELECT * FROM events WHERE id = ?"""
+GET_EVENT = """SELECT id, name, venue, capacity, starts_at FROM events WHERE id = ?"""
 
 GET_EVENT_NAME = """SELECT name FROM events WHERE id = ?"""
 
@@ -13,7 +13,7 @@ COUNT_EVENTS = """SELECT COUNT(*) FROM events"""
 
 EVENT_STATS = """SELECT COUNT(*) AS n, MAX(capacity) AS biggest, MIN(starts_at) AS first_start FROM events"""
 
-LIST_EVENTS = """SELECT * FROM events ORDER BY starts_at"""
+LIST_EVENTS = """SELECT id, name, venue, capacity, starts_at FROM events ORDER BY starts_at"""
 
 LIST_EVENT_SUMMARIES = """SELECT id, name, venue FROM events WHERE capacity >= ? ORDER BY id"""
 

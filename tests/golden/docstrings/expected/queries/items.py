@@ -3,9 +3,9 @@ import sqlite3
 
 from .. import _runtime, models
 
-GET_ITEM = """SELECT * FROM items WHERE id = ?"""
+GET_ITEM = """SELECT id, name FROM items WHERE id = ?"""
 
-LIST_ITEMS = """SELECT * FROM items ORDER BY id"""
+LIST_ITEMS = """SELECT id, name FROM items ORDER BY id"""
 
 COUNT_ITEMS = """SELECT COUNT(*) AS n FROM items"""
 

@@ -14,7 +14,7 @@ SNIPPETS = """SELECT rowid, title FROM articles_fts WHERE articles_fts MATCH ? L
 
 ADD_ARTICLE = """INSERT INTO articles (title, body) VALUES (?, ?)"""
 
-GET_ARTICLE = """SELECT * FROM articles WHERE id = ?"""
+GET_ARTICLE = """SELECT id, title, body, words, updated_at FROM articles WHERE id = ?"""
 
 
 class SearchArticlesRow(typing.NamedTuple):

@@ -41,7 +41,7 @@ SELECT x FROM n"""
 ADD_BOOK = """INSERT INTO books (author_id, title, rating) VALUES (?, ?, ?)
 RETURNING id, title, rating"""
 
-RATE_BOOK = """UPDATE books SET rating = ? WHERE id = ? RETURNING *"""
+RATE_BOOK = """UPDATE books SET rating = ? WHERE id = ? RETURNING id, author_id, title, rating"""
 
 DELETE_AUTHOR_BOOKS = """DELETE FROM books WHERE author_id = ? RETURNING id"""
 

@@ -4,7 +4,7 @@ import typing
 
 from .. import _runtime, models
 
-CREATE_TAG = """INSERT INTO tags (label, color) VALUES (?, ?) RETURNING *"""
+CREATE_TAG = """INSERT INTO tags (label, color) VALUES (?, ?) RETURNING id, label, color"""
 
 TAGS_BY_COLOR = """SELECT id, label FROM tags WHERE color = ? ORDER BY label"""
 

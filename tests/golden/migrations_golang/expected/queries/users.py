@@ -4,7 +4,7 @@ import typing
 
 from .. import _runtime, models
 
-GET_USER = """SELECT * FROM users WHERE id = ?"""
+GET_USER = """SELECT id, email, display_name, bio FROM users WHERE id = ?"""
 
 LIST_POSTS_BY_USER = """SELECT posts.id, posts.body, users.email
 FROM posts

@@ -3,7 +3,7 @@ import sqlite3
 
 from .. import _runtime, models
 
-LIST_WIDGETS = """SELECT * FROM widgets ORDER BY id"""
+LIST_WIDGETS = """SELECT id, name, colour FROM widgets ORDER BY id"""
 
 SET_COLOUR = """UPDATE widgets SET colour = ? WHERE id = ?"""
 

@@ -3,7 +3,7 @@ import sqlite3
 
 from .. import _runtime, models
 
-GET_PROJECT = """SELECT * FROM projects WHERE id = ?"""
+GET_PROJECT = """SELECT id, name, owner, archived, created_at FROM projects WHERE id = ?"""
 
 ARCHIVE_PROJECT = """UPDATE projects SET archived = TRUE WHERE id = ?"""
 

@@ -4,20 +4,20 @@ import typing
 
 from .. import _runtime, models
 
-GET_SAMPLE = """SELECT * FROM samples WHERE id = ?"""
+GET_SAMPLE = """SELECT id, code, flag, maybe_flag, day, seen_at, stamp, at_time, price, amount, payload, ratio, precise, approx, raw, anything, label, big, note, kind, mood, level FROM samples WHERE id = ?"""
 
 SAMPLES_OF_KIND = """SELECT id, kind, mood, level FROM samples WHERE kind = ? AND level = ?"""
 
 PUT_KV = """INSERT INTO kv (k, v, n) VALUES (?, ?, ?)
 ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = excluded.n"""
 
-GET_KV = """SELECT * FROM kv WHERE k = ?"""
+GET_KV = """SELECT k, v, n FROM kv WHERE k = ?"""
 
 BUMP = """INSERT INTO counters (name, value) VALUES (?, 1)
 ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
 RETURNING value"""
 
-STRICT_ROW = """SELECT * FROM strict_only WHERE id = ?"""
+STRICT_ROW = """SELECT id, data, score FROM strict_only WHERE id = ?"""
 
 
 class SamplesOfKindRow(typing.NamedTuple):

@@ -4,7 +4,7 @@ import typing
 
 from .. import _runtime, models
 
-GET_ITEM = """SELECT * FROM "order items" WHERE id = ?"""
+GET_ITEM = """SELECT id, class, "from", import, "unit price", "café", count, "None", conn FROM "order items" WHERE id = ?"""
 
 ITEMS_FROM = """SELECT id, "class", "from" FROM "order items" WHERE "from" = ? AND "class" = ?"""
 

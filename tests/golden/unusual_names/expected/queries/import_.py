@@ -3,7 +3,7 @@ import sqlite3
 
 from .. import _runtime, models
 
-SIZES = """SELECT * FROM "Größe" ORDER BY id"""
+SIZES = """SELECT id, "naïve wert" FROM "Größe" ORDER BY id"""
 
 FROM = """SELECT "naïve wert" FROM "Größe" WHERE id = ?"""
 

@@ -5,11 +5,11 @@ import typing
 
 from .. import _runtime
 
-ALL_ORDERS = """SELECT * FROM all_orders ORDER BY id"""
+ALL_ORDERS = """SELECT id, customer, total_cents, shipped_at, currency FROM all_orders ORDER BY id"""
 
 BIG_CUSTOMERS = """SELECT customer FROM big_customers ORDER BY customer"""
 
-ORDER_NOTES = """SELECT * FROM order_notes WHERE order_id = ?"""
+ORDER_NOTES = """SELECT order_id, customer, note FROM order_notes WHERE order_id = ?"""
 
 BIG_ORDER_TOTAL = """SELECT total FROM big_orders WHERE id = ?"""
 

@@ -1,0 +1,2 @@
+DROP INDEX idx_working_directories_channel_id;
+DROP TABLE working_directories;
