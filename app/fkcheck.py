@@ -23,8 +23,13 @@ _TOUCHED = re.compile(
 )
 
 
+# Column drops and renames cannot break a foreign key: SQLite refuses to drop a key column and
+# rewrites references to a renamed one.
+_HARMLESS = re.compile(r"^\s*ALTER\s+TABLE\s+\S+\s+(?:DROP|RENAME)\s+(?!TO\b)", re.IGNORECASE)
+
+
 def touched_tables(statements: Iterable[str]) -> set[str]:
-    return {m.group(1).lower() for sql in statements for m in _TOUCHED.finditer(sql)}
+    return {m.group(1).lower() for sql in statements if not _HARMLESS.match(sql) for m in _TOUCHED.finditer(sql)}
 
 
 def _quote(name: str) -> str:
