@@ -1,8 +1,9 @@
 """`python -m app`: migrate, roll back and inspect the service's database.
 
-Every failure the user can cause (a missing or corrupt file, a database
-migrated by newer code, a failing migration) ends as one `error: ...` line on
-stderr and a non-zero exit, never a traceback.
+--db is a SQLite file or a postgresql:// URL. Every failure the user can
+cause (a missing or corrupt file, an unreachable server, a database migrated
+by newer code, a failing migration) ends as one `error: ...` line on stderr
+and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
@@ -33,18 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
-        sub.add_argument("--db", required=True, type=Path, metavar="PATH", help="the SQLite database file")
+        sub.add_argument(
+            "--db", required=True, metavar="PATH|URL", help="the SQLite database file, or a postgresql:// URL"
+        )
         return sub
 
     sub = command("migrate", "apply pending migrations (creates the database if needed)")
     sub.add_argument("--to", type=_version_number, metavar="N", help="stop after migration number N")
     sub.add_argument("--schema", type=Path, help=argparse.SUPPRESS)
-    sub.add_argument("--no-backup", action="store_true", help="do not copy the database first")
+    sub.add_argument("--no-backup", action="store_true", help="do not copy the SQLite database file first")
 
     sub = command("rollback", "run down migrations until N is the newest applied")
     sub.add_argument("--to", type=_version_number, metavar="N", required=True, help="migration number to keep (0: all)")
     sub.add_argument("--schema", type=Path, help=argparse.SUPPRESS)
-    sub.add_argument("--no-backup", action="store_true", help="do not copy the database first")
+    sub.add_argument("--no-backup", action="store_true", help="do not copy the SQLite database file first")
 
     sub = command("status", "show applied and pending migrations")
     sub.add_argument("--schema", type=Path, help=argparse.SUPPRESS)
@@ -80,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sessions = sys.modules.get("app.sessions")  # only loaded by the listing commands
         if sessions is not None and isinstance(exc, sessions.SessionError):
             return _fail(str(exc))
+        psycopg = sys.modules.get("psycopg")  # only loaded for a postgresql:// URL
+        if psycopg is not None and isinstance(exc, psycopg.Error):
+            return _fail(f"database error: {exc}")
         return _fail(f"unexpected {type(exc).__name__}: {exc}")
 
 
@@ -171,7 +177,7 @@ def _sessions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _manager(db: Path) -> Any:
+def _manager(db: str) -> Any:
     # Imported here so migrate/status work even where generated/ (and pydantic)
     # are not importable.
     from app.sessions import SessionManager

@@ -24,6 +24,7 @@ Guarantees, each step at a time:
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -242,14 +243,34 @@ def _open_and_run(
         # opening it for writing would already switch it to WAL mode.
         ro = connect_sqlite(path, readonly=True)
         try:
-            _plan(migrations, _applied(ro), direction, to)
+            plan = _plan(migrations, _applied(ro), direction, to)
+            if plan:
+                _refuse_corrupt(ro, path)
         finally:
             ro.close()
+        # SQLite opens a file it may not write read-only without a word; in
+        # WAL mode even BEGIN IMMEDIATE succeeds, and the first statement of a
+        # step would fail, blamed on the migration file.
+        if plan and not os.access(path, os.W_OK):
+            raise MigrationError(f"database {path} is read-only (no permission to write it); nothing was changed")
     conn = connect_sqlite(path, create=direction == "up")
     try:
         return _run(conn, path if backup else None, migrations, direction, to, progress)
     finally:
         conn.close()
+
+
+def _refuse_corrupt(ro: sqlite3.Connection, path: Path) -> None:
+    """Refuse to rebuild tables on top of a damaged file, before anything (the
+    switch to WAL, a backup) touches it: a step would fail halfway at best."""
+    try:
+        problems = [str(row[0]) for row in ro.execute("PRAGMA quick_check(3)")]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        raise MigrationError(
+            f"database {path} is corrupt ({'; '.join(problems)}); refusing to migrate it: restore it from a backup"
+        )
 
 
 def _postgres_target(db: object) -> str | PgConnection | None:
@@ -437,15 +458,25 @@ def _backup(db_path: Path, version: str | None) -> Path:
     while target.exists():
         counter += 1
         target = db_path.with_name(f"{base}-{counter}")
+    # Written under a temporary name and renamed once complete: a copy cut
+    # short (kill -9, full disk) never bears a backup's name. This run holds
+    # the migration lock, so .partial files found now are such leftovers.
+    leftover = re.compile(re.escape(db_path.name) + r"\.bak-(\d+_\w+|none)-\d{8}T\d{6}Z(-\d+)?\.partial(-journal)?")
+    for stale in db_path.parent.iterdir():
+        if leftover.fullmatch(stale.name):
+            stale.unlink(missing_ok=True)
+    partial = target.with_name(target.name + ".partial")
     source = connect_sqlite(db_path, readonly=True)
-    copy = sqlite3.connect(target)
+    copy = sqlite3.connect(partial)
     try:
         source.backup(copy)
-    except sqlite3.Error as exc:
         copy.close()
-        target.unlink(missing_ok=True)
+        partial.replace(target)
+    except (sqlite3.Error, OSError) as exc:
+        copy.close()
+        for name in (partial, partial.with_name(partial.name + "-journal")):
+            name.unlink(missing_ok=True)
         raise MigrationError(f"cannot back up {db_path} to {target}: {exc}") from exc
     finally:
         source.close()
-    copy.close()
     return target

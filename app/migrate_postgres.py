@@ -37,7 +37,6 @@ from app.migrate import (
     Statement,
     Status,
     _plan,
-    _skip_space_and_comments,
     _status,
     load_migrations,
 )
@@ -247,7 +246,17 @@ def _dollar_end(text: str, i: int) -> int:
 
 
 def _append(statements: list[Statement], text: str, start: int, end: int) -> None:
-    begin = _skip_space_and_comments(text, start, end)
+    begin = start
+    while begin < end:  # past leading space and comments: the statement starts at its first token
+        if text[begin].isspace():
+            begin += 1
+        elif text.startswith("--", begin):
+            newline = text.find("\n", begin, end)
+            begin = end if newline < 0 else newline + 1
+        elif text.startswith("/*", begin):
+            begin = min(_block_comment_end(text, begin), end)
+        else:
+            break
     sql = text[begin:end].strip()
     if sql and sql != ";":
         statements.append(Statement(text.count("\n", 0, begin) + 1, sql))

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias, get_args
 
-from app.db import Connection, is_postgres
+from app.db import Connection, is_postgres, one_line
 from generated import models
 from generated.postgresql import models as pg_models
 from generated.queries import sessions as sqlite_session_queries
@@ -124,10 +124,11 @@ class SessionManager:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.engine: Literal["sqlite", "postgresql"]
         self._threads: ThreadQueries
         self._sessions: SessionQueries
         if isinstance(conn, sqlite3.Connection):
-            self._postgres = False
+            self.engine = "sqlite"
             self._threads, self._sessions = sqlite_thread_queries, sqlite_session_queries
             self._integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
         elif is_postgres(conn):
@@ -137,7 +138,7 @@ class SessionManager:
             from generated.postgresql.queries import sessions as pg_session_queries
             from generated.postgresql.queries import threads as pg_thread_queries
 
-            self._postgres = True
+            self.engine = "postgresql"
             self._threads, self._sessions = pg_thread_queries, pg_session_queries
             self._integrity_errors = (psycopg.IntegrityError,)
         else:
@@ -178,7 +179,7 @@ class SessionManager:
                     self.conn, thread_id=thread.id, session_id=session_id, model=model
                 )
             except self._integrity_errors as exc:
-                raise SessionError(f"cannot create session {session_id}: {exc}") from exc
+                raise SessionError(f"cannot create session {session_id}: {one_line(exc)}") from exc
             if session is None:
                 raise SessionError(f"session {session_id} could not be created")
         return StartedSession(
@@ -240,7 +241,7 @@ class SessionManager:
                     self.conn, new_session_id=new_session_id, old_session_id=old_session_id
                 )
             except self._integrity_errors as exc:
-                raise SessionError(f"cannot rename {old_session_id} to {new_session_id}: {exc}") from exc
+                raise SessionError(f"cannot rename {old_session_id} to {new_session_id}: {one_line(exc)}") from exc
             if rows == 0:
                 raise UnknownSessionError(f"no session {old_session_id}")
             return self._require(new_session_id, rows)

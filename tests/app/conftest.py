@@ -10,6 +10,12 @@ from legacy import Legacy, build_legacy_db
 from app import migrate
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "faults: fault injection on real files (test_app_faults.py); FAULT_TRIALS=N for the long variant"
+    )
+
+
 @pytest.fixture
 def legacy_db(tmp_path: Path) -> tuple[Path, Legacy]:
     """A database as the earlier release left it (version 000003)."""

@@ -1,6 +1,7 @@
 """A separate process for the concurrency tests: `python tests/app/worker.py MODE DB GO-FILE ...`.
 
-Each worker waits until GO-FILE exists, so that all of them start at once.
+DB is a SQLite file or a postgresql:// URL. Each worker waits until GO-FILE
+exists, so that all of them start at once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def wait_for(go: Path) -> None:
         time.sleep(0.005)
 
 
-def sessions(db: Path, worker: int, threads: int, rounds: int) -> None:
+def sessions(db: str, worker: int, threads: int, rounds: int) -> None:
     """Start `rounds` sessions in each of `threads` shared threads, finishing
     every other one, each from this worker's own working directory."""
     from app.db import connect
@@ -40,7 +41,7 @@ def sessions(db: Path, worker: int, threads: int, rounds: int) -> None:
                 manager.finish(session_id=session_id, status="completed", num_turns=1)
 
 
-def migrate(db: Path) -> None:
+def migrate(db: str) -> None:
     from app import migrate as runner
 
     result = runner.migrate(db)
@@ -49,7 +50,7 @@ def migrate(db: Path) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    mode, db, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    mode, db, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     wait_for(go)
     if mode == "sessions":
         sessions(db, int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
