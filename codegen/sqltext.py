@@ -49,6 +49,15 @@ def lex(text: str, engine: str = "sqlite") -> list[Lexeme]:
             for m in _LEXERS[engine].finditer(text)]
 
 
+def first_significant(text: str, engine: str = "sqlite") -> Lexeme | None:
+    """The first lexeme that is not blank or a comment, lexing no further than it."""
+    for m in _LEXERS[engine].finditer(text):
+        kind = _KINDS.get(m.lastgroup, m.lastgroup)  # type: ignore[arg-type]
+        if kind not in ("ws", "line_comment", "block_comment"):
+            return Lexeme(kind, m.start(), m.end(), m.group())  # type: ignore[arg-type]
+    return None
+
+
 def _significant(lexemes: list[Lexeme]) -> list[Lexeme]:
     return [x for x in lexemes if x.kind not in ("ws", "line_comment", "block_comment")]
 
@@ -88,7 +97,10 @@ def split_statements(source: SourceFile, engine: str = "sqlite", start: int = 0,
 
 
 def _is_trigger(words: list[str]) -> bool:
-    return len(words) >= 2 and words[0] == "CREATE" and "TRIGGER" in words[1:4]
+    """A statement whose body may hold `;` between BEGIN and END: a trigger, or a PostgreSQL
+    function or procedure with a BEGIN ATOMIC ... END body."""
+    return len(words) >= 2 and words[0] == "CREATE" and any(w in words[1:4] for w in ("TRIGGER", "FUNCTION",
+                                                                                       "PROCEDURE"))
 
 
 def _add(statements: list[Statement], source: SourceFile, base: int, text: str, start: int, end: int,

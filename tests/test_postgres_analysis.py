@@ -136,6 +136,9 @@ CASES = [
     Case("insert_select_case", AUTHORS,
          "INSERT INTO authors (name, tags) SELECT CASE WHEN @upd::boolean THEN @name ELSE s.name END, s.tags "
          "FROM authors s", "upd:bool, name:str"),
+    Case("insert_select_where_source_column", AUTHORS,
+         "INSERT INTO authors (id, name, bio, tags) SELECT @id, name, bio, tags FROM authors WHERE name = @name",
+         "id:int, name:str"),
     Case("insert_values_table_constraint", "CREATE TABLE status (id integer, name text NOT NULL, PRIMARY KEY (id));",
          "INSERT INTO status VALUES ($1, $2)", "id:int, name:str"),
     Case("recursive_cte_in_subquery", EVENTS,

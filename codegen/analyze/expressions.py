@@ -195,6 +195,11 @@ class ExpressionTyping(PgExpressions):
         return src.typed(col)
 
     def _t_Dot(self, node: exp.Dot, scope: Scope) -> ir.Typed:
+        if isinstance(node.this, exp.Identifier) and isinstance(node.expression, (exp.Func, exp.Anonymous)):
+            return self.type_of(node.expression, scope)  # schema.function(...)
+        for child in node.iter_expressions():
+            if not isinstance(child, exp.Identifier):
+                self.type_of(child, scope)  # (composite).field: parameters and names inside still count
         return NULL
 
     def _t_Identifier(self, node: exp.Identifier, scope: Scope) -> ir.Typed:
@@ -345,9 +350,16 @@ class ExpressionTyping(PgExpressions):
         result: ir.Typed | None = None
         ifs = node.args.get("ifs") or []
         if subject is not None and ifs and placeholder_index(subject) is not None:
-            # CASE $1 WHEN 'a' ...: the parameter is compared with the WHEN values
-            self.bind(subject, self.type_of(ifs[0].this, scope), None)
+            # CASE $1 WHEN 'a' ...: SQLite compares the parameter with the WHEN values; PostgreSQL
+            # resolves it as text before comparing (WHEN true then fails), and NULL picks ELSE.
+            pg = self.engine == "postgresql"
+            self.bind(subject, ir.Typed(STR.type, True) if pg else self.type_of(ifs[0].this, scope), None)
         subject_type = self.type_of(subject, scope) if subject is not None else None
+        # THEN $1 ELSE col: a parameter as a result takes the type of a sibling result
+        values = [b.args["true"] for b in ifs] + ([node.args["default"]] if node.args.get("default") else [])
+        known = next((v for v in values if placeholder_index(v) is None and not isinstance(v, exp.Null)), None)
+        for value in values if known is not None else []:
+            self.bind(value, self.context_type(known, scope), self.context_name(known))
         for branch in node.args.get("ifs") or []:
             if subject is not None and subject_type is not None:
                 self.bind(branch.this, subject_type, self.context_name(subject))

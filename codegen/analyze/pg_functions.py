@@ -143,7 +143,8 @@ def _match_user(node: exp.Expression, functions: dict[str, list[Any]] | None) ->
         if any(id(a) not in given and not a.has_default and a.mode != "VARIADIC" for a in rest):
             continue
         return True, _Match(func, bound)
-    return True, None
+    # no overload fits: a built-in function of that name may (CREATE FUNCTION lower(int) ...)
+    return pg_name(node) not in SIGNATURES, None
 
 
 def _user_result(match: _Match, arg_type: ArgType) -> Typed:
@@ -256,8 +257,8 @@ def table_columns(node: exp.Expression, arg_type: ArgType, functions: dict[str, 
         if match is None:
             return None
         func = match.func
-        if func.columns:  # sqlc reads a function's columns as nullable
-            return [(n, Typed(t, True)) for n, t in func.columns]
+        if func.columns:  # nullable, as sqlc reads them, but where they are a table's NOT NULL columns
+            return [(n, Typed(t, n not in func.required)) for n, t in func.columns]
         return [(name, Typed(func.returns or ValueType(ir.ANY), True))]
     upper = name.upper()
     args = [a.expression if isinstance(a, exp.Kwarg) else a for a in call_args(node)]

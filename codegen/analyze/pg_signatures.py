@@ -186,7 +186,8 @@ SIGNATURES: dict[str, Sig] = {
     "LOCALTIMESTAMP": _s("ts", NEVER), "TIMEOFDAY": _s("t", NEVER, arity=(0,)),
     "DATE_TRUNC": _s(ARG1, STRICT, "t,tz,t"),
     "DATE_BIN": _s(ARG1, STRICT, "iv,tz,tz"),
-    "EXTRACT": _s("f", STRICT, "t,tz"), "DATE_PART": _s("f", STRICT, "t,tz"),
+    # extract() is numeric since PostgreSQL 14, date_part() double precision; sqlglot reads both as Extract
+    "EXTRACT": _s("n", STRICT, "t,tz"), "DATE_PART": _s("f", STRICT, "t,tz"),
     "TO_CHAR": _s("t", STRICT, "tz,t"), "TO_DATE": _s("d", STRICT, "t,t"),
     "TO_TIMESTAMP": _s("tz"),  # (double precision) or (text, format) "TO_NUMBER": _s("n", STRICT, "t,t"),
     "AGE": _s("iv", STRICT, "tz,tz"),

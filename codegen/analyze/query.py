@@ -10,7 +10,7 @@ from ..catalog.build import SchemaState
 from ..errors import Located
 from ..parse import parse_one
 from ..placeholders import Rewritten, Scan, for_analysis, for_execution, scan
-from ..sqltext import lex, strip_comments
+from ..sqltext import first_significant, lex, strip_comments
 from .expressions import ParamInfo, exactly_one_row
 from .pg_utility import classify
 from .statements import Analyzer, Output
@@ -100,8 +100,7 @@ def _check_semicolon(block: Block) -> None:
     query, where the parser would run the two together)."""
     stmt = block.statement
     after = stmt.source.text[stmt.start + len(stmt.text):]
-    following = next((x for x in lex(after, "postgresql") if x.kind not in ("ws", "line_comment", "block_comment")),
-                      None)
+    following = first_significant(after, "postgresql")
     if following is None or following.text != ";":
         where = "at end of file" if following is None else "before the next statement"
         raise Located(f"missing semicolon {where}", len(stmt.text))

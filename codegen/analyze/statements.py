@@ -328,6 +328,8 @@ def result_name(item: exp.Expression, engine: str = "sqlite") -> str:
         node = node.this  # PostgreSQL names x::int after x
     if isinstance(node, exp.Column):
         return node.name
+    if isinstance(node, exp.Dot) and isinstance(node.expression, (exp.Func, exp.Anonymous)):
+        node = node.expression  # schema.function(...)
     if isinstance(node, exp.Window):
         node = node.this
     if isinstance(node, exp.Filter):

@@ -75,6 +75,7 @@ class FuncDef:
     args: list[FuncArg]
     returns: ir.ValueType | None  # None: void, trigger or a procedure
     columns: list[tuple[str, ir.ValueType]] = field(default_factory=list)  # RETURNS TABLE / OUT arguments
+    required: tuple[str, ...] = ()  # columns NOT NULL in the table whose rows it returns
     setof: bool = False
     strict: bool = False
     procedure: bool = False
@@ -90,6 +91,7 @@ class PostgresTypes:
         self.domains: dict[str, tuple[ir.ValueType, bool]] = {}
         self.sequences: set[tuple[str | None, str]] = set()
         self.schemas: set[str] = {"public", "pg_catalog"}
+        self.composites: dict[tuple[str | None, str], list[tuple[str, ir.ValueType]]] = {}
 
     def value_type(self, declared: str) -> ir.ValueType:
         name, dims = normalise(declared)
@@ -145,6 +147,11 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
             start, end = cur.balanced()
             values = tuple(unquote(x) for x in Cursor(cur.text[start:end], "postgresql").items if x.kind == "string")
             state.enums[state.key(schema, name)] = ir.Enum(name, values, schema)
+        elif cur.accept("AS") and cur.is_punct("("):  # a composite type: its fields, for functions' rows
+            start, end = cur.balanced()
+            fields = [Cursor(part, "postgresql") for part in _split_top_level(cur.text[start:end])]
+            types.composites[state.key(schema, name)] = [(f.name("field name")[0], types.value_type(_read_type(f, set())))
+                                                         for f in fields]
         return True  # composite, range and base types: values of type Any
     if cur.accept("DOMAIN"):
         schema, name, _ = cur.qualified_name("domain name")
@@ -196,7 +203,10 @@ def _function(types: PostgresTypes, cur: Cursor, procedure: bool) -> FuncDef:
         else:
             func.setof = cur.accept("SETOF")
             declared = _read_type(cur, _FUNCTION_OPTIONS)
-            if normalise(declared)[0] not in ("void", "trigger", "event_trigger", "record"):
+            row = _row_type(types, declared)
+            if row is not None:  # RETURNS [SETOF] a table's or a composite type's rows
+                func.columns, func.required = row
+            elif normalise(declared)[0] not in ("void", "trigger", "event_trigger", "record"):
                 func.returns = types.value_type(declared)
     outs = [a for a in args if a.mode in ("OUT", "INOUT")]
     if outs and func.returns is None and not func.columns:
@@ -207,6 +217,20 @@ def _function(types: PostgresTypes, cur: Cursor, procedure: bool) -> FuncDef:
                                            for i in range(len(words)))
     cur.pos = len(cur.items)
     return func
+
+
+def _row_type(types: PostgresTypes, declared: str) -> tuple[list[tuple[str, ir.ValueType]], tuple[str, ...]] | None:
+    name, dims = normalise(declared)
+    schema, _, bare = name.rpartition(".")
+    key = types.state.key(schema.strip('"') or None, bare.strip('"'))
+    if dims:
+        return None
+    if key in types.composites:
+        return list(types.composites[key]), ()
+    table = types.state.tables.get(key)
+    if table is None or table.is_view and table.view_select is not None:
+        return None
+    return [(c.name, c.type) for c in table.columns], tuple(c.name for c in table.columns if c.not_null)
 
 
 def _argument(types: PostgresTypes, text: str) -> FuncArg:
