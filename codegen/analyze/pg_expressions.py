@@ -98,7 +98,7 @@ class PgExpressions:
         return ir.Typed(array_of(base), False)
 
     def _t_Bracket(self, node: exp.Bracket, scope: "Scope") -> ir.Typed:
-        subject = self.type_of(node.this, scope)  # type: ignore[attr-defined]
+        subject: ir.Typed = self.type_of(node.this, scope)  # type: ignore[attr-defined]
         sliced = False
         for index in node.expressions:
             parts = [index.this, index.expression] if isinstance(index, exp.Slice) else [index]

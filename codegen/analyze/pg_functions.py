@@ -201,7 +201,7 @@ def arg_hints(node: exp.Expression, functions: dict[str, list[Any]] | None = Non
     sig = SIGNATURES.get(name or "")
     if sig is None or not sig.args:
         return []
-    hints = []
+    hints: list[tuple[exp.Expression, Typed, str | None]] = []
     for i, arg in enumerate(call_args(node)):
         label = sig.names[i] if i < len(sig.names) else None
         if isinstance(arg, exp.Kwarg):

@@ -11,7 +11,7 @@ from .. import ir
 from ..catalog.build import SchemaState
 from ..catalog.tables import TableDef
 from ..errors import Located
-from . import pg_relations
+from . import pg_functions, pg_relations
 from .expressions import INT, NULL, ExpressionTyping, ParamInfo, merge
 from .scope import Scope, Source, SourceColumn, identifier_offset
 
@@ -339,7 +339,7 @@ def result_name(item: exp.Expression, engine: str = "sqlite") -> str:
     if isinstance(node, exp.Not) and isinstance(node.this, exp.Exists) and engine == "postgresql":
         return "not_exists"  # as sqlc names it (PostgreSQL says ?column?)
     if isinstance(node, exp.Func) and engine == "postgresql":
-        name = (pg_relations.pg_functions.pg_name(node) or "").lower()
+        name = (pg_functions.pg_name(node) or "").lower()
         return name if name.replace("_", "").isalnum() else ""
     if isinstance(node, exp.Func):
         return _function_name(node)
