@@ -3,9 +3,8 @@
 `PRAGMA foreign_key_check` walks every row of every child table and looks its parent up one by
 one: on a million sessions that is seconds per step, most of a migration's time. A step can only
 break the keys of the tables it touches, so only foreign keys whose child or parent the step names
-are checked; and a single-column key is checked with one set-based query (`NOT IN` over the
-parent's keys, which SQLite answers from the child's index), falling back to the pragma for
-composite keys.
+are checked; and a single-column key is checked set-based, each distinct key looked up once in
+the parent (see _missing_parents), falling back to the pragma for composite keys.
 """
 
 from __future__ import annotations
@@ -51,25 +50,42 @@ def violations(conn: sqlite3.Connection, touched: set[str], limit: int = 5) -> l
         keys: dict[int, list[tuple[str, str, str | None]]] = {}
         for row in conn.execute(f"PRAGMA foreign_key_list({_quote(child)})"):
             keys.setdefault(row[0], []).append((row[2], row[3], row[4]))
-        for columns in keys.values():
+        by_pragma: set[int] = set()  # composite keys and the like: left to SQLite, by key id
+        for fk_id, columns in keys.items():
             parent = columns[0][0]
             if child.lower() not in touched and parent.lower() not in touched:
                 continue
-            if len(columns) != 1 or parent.lower() not in existing:
-                found += [(r[0], r[1], r[2]) for r in conn.execute(f"PRAGMA foreign_key_check({_quote(child)})")]
-                continue
             _, column, target = columns[0]
-            if target is None:
+            if target is None and len(columns) == 1 and parent.lower() in existing:
                 pk = _primary_key(conn, parent)
-                if len(pk) != 1:
-                    found += [(r[0], r[1], r[2]) for r in conn.execute(f"PRAGMA foreign_key_check({_quote(child)})")]
-                    continue
-                target = pk[0]
-            rows = conn.execute(
-                f"SELECT rowid FROM {_quote(child)} WHERE {_quote(column)} IS NOT NULL AND {_quote(column)} NOT IN "
-                f"(SELECT {_quote(target)} FROM {_quote(parent)} WHERE {_quote(target)} IS NOT NULL) LIMIT ?",
-                (limit,)).fetchall()
-            found += [(child, r[0], parent) for r in rows]
+                target = pk[0] if len(pk) == 1 else None
+            if len(columns) != 1 or target is None or parent.lower() not in existing:
+                by_pragma.add(fk_id)
+                continue
+            found += _missing_parents(conn, child, column, parent, target, limit)
+        if by_pragma:
+            rows = conn.execute(f"PRAGMA foreign_key_check({_quote(child)})")
+            found += [(r[0], r[1], r[2]) for r in rows if r[3] in by_pragma]
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def _missing_parents(
+    conn: sqlite3.Connection, child: str, column: str, parent: str, target: str, limit: int
+) -> list[tuple[str, int, str]]:
+    """Rows of `child` whose `column` names no `parent`.`target`.
+
+    Each distinct key is looked up once (a million sessions hold fifty thousand thread ids, read
+    in order from the child's index when it has one), with NOT EXISTS, which a NULL parent key
+    cannot fool as it fools NOT IN, and which SQLite answers from the parent's key index. Only
+    when keys are missing are the offending rows fetched."""
+    c, p, k, t = _quote(child), _quote(parent), _quote(column), _quote(target)
+    missing = [key for (key,) in conn.execute(
+        f"SELECT keys.value FROM (SELECT DISTINCT {k} AS value FROM {c} WHERE {k} IS NOT NULL) AS keys "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {p} AS parent WHERE parent.{t} = keys.value) LIMIT ?", (limit,))]
+    if not missing:
+        return []
+    marks = ", ".join("?" * len(missing))
+    rows = conn.execute(f"SELECT rowid FROM {c} WHERE {k} IN ({marks}) LIMIT ?", (*missing, limit)).fetchall()
+    return [(child, rowid, parent) for (rowid,) in rows]

@@ -17,13 +17,14 @@ Guarantees, each step at a time:
     before each COMMIT;
   * a database recording a version this code does not know is refused before
     anything touches it (it was migrated by newer code);
-  * before the first step changes a database file, a copy of it is written
-    next to it with the online backup API.
+  * a database file is checked for corruption (PRAGMA quick_check) and
+    copied next to itself with the online backup API before the first step
+    commits; both run beside the first step's statements (app.preflight), so
+    they add little to the migration's time.
 """
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 import sqlite3
@@ -34,6 +35,8 @@ from typing import TYPE_CHECKING
 
 from app import fkcheck
 from app.db import Connection, connect_sqlite, is_postgres, is_postgres_url
+from app.errors import MigrationError as MigrationError  # re-exported: app.migrate.MigrationError
+from app.preflight import Preflight, refuse_corrupt
 
 if TYPE_CHECKING:
     from app.migrate_postgres import PgConnection
@@ -52,10 +55,6 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 )"""
 
 Progress = Callable[[str], None]
-
-
-class MigrationError(Exception):
-    """A migration could not run; the message is one line, fit for a user."""
 
 
 @dataclass(frozen=True)
@@ -236,16 +235,19 @@ def _open_and_run(
         return migrate_postgres.run(postgres, direction, to, schema_dir, progress)
     migrations = load_migrations(schema_dir)
     if isinstance(db, sqlite3.Connection):
-        return _run(db, None, migrations, direction, to, progress)
+        return _run(db, migrations, direction, to, progress)
     path = _path(db)
+    check = False  # whether the corruption check is still to do, beside the first step
     if path.exists():
         # Refuse a newer database through a read-only connection first:
         # opening it for writing would already switch it to WAL mode.
         ro = connect_sqlite(path, readonly=True)
         try:
             plan = _plan(migrations, _applied(ro), direction, to)
-            if plan:
-                _refuse_corrupt(ro, path)
+            if plan and ro.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                check = True
+            elif plan:  # checked now, alone: the switch to WAL would rewrite a corrupt file's header
+                refuse_corrupt(ro, path)
         finally:
             ro.close()
         # SQLite opens a file it may not write read-only without a word; in
@@ -255,22 +257,9 @@ def _open_and_run(
             raise MigrationError(f"database {path} is read-only (no permission to write it); nothing was changed")
     conn = connect_sqlite(path, create=direction == "up")
     try:
-        return _run(conn, path if backup else None, migrations, direction, to, progress)
+        return _run(conn, migrations, direction, to, progress, file=path, check=check, backup=backup)
     finally:
         conn.close()
-
-
-def _refuse_corrupt(ro: sqlite3.Connection, path: Path) -> None:
-    """Refuse to rebuild tables on top of a damaged file, before anything (the
-    switch to WAL, a backup) touches it: a step would fail halfway at best."""
-    try:
-        problems = [str(row[0]) for row in ro.execute("PRAGMA quick_check(3)")]
-    except sqlite3.DatabaseError as exc:
-        problems = [str(exc)]
-    if problems != ["ok"]:
-        raise MigrationError(
-            f"database {path} is corrupt ({'; '.join(problems)}); refusing to migrate it: restore it from a backup"
-        )
 
 
 def _postgres_target(db: object) -> str | PgConnection | None:
@@ -290,24 +279,32 @@ def _path(db: object) -> Path:
 
 def _run(
     conn: sqlite3.Connection,
-    backup_of: Path | None,
     migrations: list[Migration],
     direction: str,
     to: int | None,
     progress: Progress | None,
+    *,
+    file: Path | None = None,
+    check: bool = False,
+    backup: bool = False,
 ) -> RunResult:
+    """Apply the plan step by step on `conn`; for a database `file`, the corruption check (if
+    `check`) and the backup copy (if `backup`) run beside the first step (see app.preflight)."""
     if conn.in_transaction:
         raise MigrationError("cannot migrate inside an open transaction")
     foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
     # Must be set outside a transaction: inside one the PRAGMA is a no-op.
     conn.execute("PRAGMA foreign_keys = OFF")
+    # Readers see only committed pages in WAL mode alone; otherwise the preflight runs first.
+    beside = conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    preflight_due = file is not None and (check or backup)  # once per run, with its first step
     steps: list[str] = []
     backup_path: Path | None = None
-    backed_up = backup_of is None  # one copy per run, before its first step
     version: str | None = None
     try:
         while True:
             _begin(conn)
+            preflight: Preflight | None = None
             try:
                 if direction == "up":
                     conn.execute(_CREATE_VERSIONS)
@@ -318,11 +315,21 @@ def _run(
                     conn.execute("COMMIT")
                     break
                 step = plan[0]
-                if not backed_up and backup_of is not None:
-                    backed_up = True
-                    if _has_tables(conn):
-                        backup_path = _backup(backup_of, version)
-                _apply(conn, step, direction, version)
+                if preflight_due and file is not None:
+                    preflight_due = False
+                    copy = backup and _has_tables(conn)  # nothing worth a copy in a brand-new file
+                    preflight = Preflight(file, check=check, backup_as=(version or "none") if copy else None).start()
+                    if not beside:
+                        backup_path, preflight = preflight.finish(), None
+                try:
+                    _apply(conn, step, direction, version)
+                except BaseException:
+                    cause = preflight.abandon() if preflight is not None else None
+                    if cause is not None:  # a corrupt page or a full disk, which the step ran into
+                        raise cause from None
+                    raise
+                if preflight is not None:
+                    backup_path = preflight.finish()
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -439,44 +446,3 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
         "AND name NOT IN ('schema_migrations', 'sqlite_sequence')"
     ).fetchone()
     return bool(row[0])
-
-
-def _backup(db_path: Path, version: str | None) -> Path:
-    """Copy the database next to its file: <db>.bak-<version>-<UTC time>.
-
-    Called while the migrating connection holds the first step's BEGIN
-    IMMEDIATE lock but has not written yet: the copy is exactly the state the
-    step starts from, and no other writer can slip in between. The copy reads
-    through a second connection because SQLite refuses to back up from a
-    connection that holds a write transaction (SQLITE_LOCKED, which Python's
-    backup() would retry forever).
-    """
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    base = f"{db_path.name}.bak-{version or 'none'}-{stamp}"
-    target = db_path.with_name(base)
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = db_path.with_name(f"{base}-{counter}")
-    # Written under a temporary name and renamed once complete: a copy cut
-    # short (kill -9, full disk) never bears a backup's name. This run holds
-    # the migration lock, so .partial files found now are such leftovers.
-    leftover = re.compile(re.escape(db_path.name) + r"\.bak-(\d+_\w+|none)-\d{8}T\d{6}Z(-\d+)?\.partial(-journal)?")
-    for stale in db_path.parent.iterdir():
-        if leftover.fullmatch(stale.name):
-            stale.unlink(missing_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    source = connect_sqlite(db_path, readonly=True)
-    copy = sqlite3.connect(partial)
-    try:
-        source.backup(copy)
-        copy.close()
-        partial.replace(target)
-    except (sqlite3.Error, OSError) as exc:
-        copy.close()
-        for name in (partial, partial.with_name(partial.name + "-journal")):
-            name.unlink(missing_ok=True)
-        raise MigrationError(f"cannot back up {db_path} to {target}: {exc}") from exc
-    finally:
-        source.close()
-    return target

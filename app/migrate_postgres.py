@@ -29,9 +29,9 @@ import psycopg
 from psycopg import pq
 
 from app.db import BUSY_TIMEOUT_S, connect_postgres, one_line
+from app.errors import MigrationError
 from app.migrate import (
     Migration,
-    MigrationError,
     Progress,
     RunResult,
     Statement,

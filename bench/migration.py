@@ -10,9 +10,11 @@ each contender runs in its own subprocess, timed by wall clock, peak RSS from os
   runner no backup  the same without the backup (the CLI's flag if it has one, else app.migrate.migrate(backup=False));
   plain             sqlite3 executescript() of 000004..000006 .up.sql on B, nothing else;
   plain WAL         the same after PRAGMA journal_mode=WAL (the runner switches files to WAL).
+The version-3 file is measured as the earlier release left it (rollback journal; the runner checks
+it for corruption before switching it to WAL) and in WAL mode (checked beside the first step).
 Target: runner <= 1.1x plain, and peak memory flat (the same at every size).
 
-usage: python bench/migration.py [--sizes 100000,1000000] [--reps 1]
+usage: python bench/migration.py [--sizes 100000,1000000] [--journals delete,wal] [--reps 1]
 """
 from __future__ import annotations
 
@@ -58,20 +60,21 @@ class Rows(list):
     def fetchone(self): return self[0] if self else None
     def fetchmany(self, n=1): return self[:n]
     def fetchall(self): return list(self)
-connect, backup = m.connect_sqlite, m._backup
+import app.preflight as p
+connect, backup, check = m.connect_sqlite, p.backup, p.refuse_corrupt
 m.connect_sqlite = lambda *a, **k: connect(*a, **k) if k.get("readonly") else Conn(connect(*a, **k))
-def timed_backup(*a):
-    t = time.perf_counter(); r = backup(*a); spans.append(("backup copy", time.perf_counter() - t)); return r
-m._backup = timed_backup
+def timed(name, fn):
+    def run(*a):
+        t = time.perf_counter(); r = fn(*a); spans.append((name, time.perf_counter() - t)); return r
+    return run
+p.backup = timed("backup copy (beside the first step in WAL mode)", backup)
+m.refuse_corrupt = timed("quick_check (before the switch to WAL)", check)
+p.refuse_corrupt = timed("quick_check (beside the first step)", check)
+p.Preflight.finish = timed("the first step waiting for them before its COMMIT", p.Preflight.finish)
 t = time.perf_counter(); m.migrate(sys.argv[1], backup=True); total = time.perf_counter() - t
-conn = sqlite3.connect(sys.argv[1])
-for q in ("PRAGMA foreign_key_check", "SELECT count(*) FROM sessions WHERE thread_id NOT IN (SELECT id FROM threads)",
-          "SELECT count(*) FROM sessions AS s WHERE NOT EXISTS (SELECT 1 FROM threads AS t WHERE t.id = s.thread_id)"):
-    t = time.perf_counter(); conn.execute(q).fetchall(); spans.append(("alternative, after the run: " + q[:70], time.perf_counter() - t))
 for name, secs in spans:
     if secs >= 0.02: print(f"{secs:8.3f}s  {name}")
-fk = sum(secs for name, secs in spans if name == "PRAGMA foreign_key_check")
-print(f"{total:8.3f}s  runner total, in-process; of which PRAGMA foreign_key_check {fk:.3f}s ({fk / total:.0%})")
+print(f"{total:8.3f}s  runner total, in-process")
 """
 API_RUNNER = "import sys; from app.migrate import migrate; migrate(sys.argv[1], backup=sys.argv[2] == 'backup')"
 
@@ -176,14 +179,30 @@ def check_migrated(path: Path, sessions: int) -> dict:
     return {"journal_mode": mode, "threads_on_tmp": tmp, "versions": versions}
 
 
+def source_copy(src: Path, journal: str, tmp: Path) -> Path:
+    """The version-3 file as the earlier release left it (rollback journal), or in WAL mode, as
+    every connection of the current release leaves it."""
+    if journal == "delete":
+        return src
+    wal = src.with_name(src.stem + "-wal-mode.db")
+    shutil.copyfile(src, wal)
+    conn = sqlite3.connect(wal)
+    assert conn.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    conn.close()
+    return wal
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100000,1000000", help="session counts; the largest decides the target")
+    ap.add_argument("--journals", default="delete,wal",
+                    help="journal modes of the version-3 file: delete (the earlier release's), wal (the current one's)")
     ap.add_argument("--reps", type=int, default=3, help="runs per contender per size (fresh copy each)")
     ap.add_argument("--no-breakdown", action="store_true", help="skip the traced runner run at the largest size")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds before a contender is killed")
     ap.add_argument("--tmp", default=None, help="folder for the databases (default: a temp dir)")
     a = ap.parse_args()
+    journals = a.journals.split(",")
     RESULTS.mkdir(parents=True, exist_ok=True)
     commands, mode = runner_commands()
     commands["plain"] = ([sys.executable, "-c", PLAIN, "{db}", "delete", *UPS], "executescript 000004..000006")
@@ -191,42 +210,48 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-mig-", dir=a.tmp) as tmpname:
         tmp = Path(tmpname)
-        breakdown: Path | None = None
-        for size in sorted(int(s) for s in a.sizes.split(",")):
+        sizes = sorted(int(s) for s in a.sizes.split(","))
+        for size in sizes:
             print(f"... building {size:,} sessions", file=sys.stderr, flush=True)
-            src = tmp / f"v3-{size}.db"
-            info = build(src, size)
-            runs: dict[str, list[dict]] = {name: [] for name in commands}
-            for rep in range(a.reps):
-                order = list(commands) if rep % 2 == 0 else list(reversed(commands))
-                for name in order:
-                    db = tmp / f"{name.replace(' ', '-')}-{size}.db"
+            built = tmp / f"v3-{size}.db"
+            info = build(built, size)
+            for journal in journals:
+                src = source_copy(built, journal, tmp)
+                # On a WAL file "plain" already runs in WAL mode: "plain WAL" would be the same run.
+                names = [n for n in commands if not (journal == "wal" and n == "plain WAL")]
+                runs: dict[str, list[dict]] = {name: [] for name in names}
+                for rep in range(a.reps):
+                    for name in names if rep % 2 == 0 else list(reversed(names)):
+                        db = tmp / f"{name.replace(' ', '-')}-{size}.db"
+                        shutil.copyfile(src, db)
+                        subprocess.run(["sync"])
+                        cmd = [part.replace("{db}", str(db)) for part in commands[name][0]]
+                        r = measure(cmd, a.timeout)
+                        r.update(check_migrated(db, size))
+                        r["backups"] = len(list(tmp.glob(db.name + ".bak-*")))
+                        runs[name].append(r)
+                        for f in tmp.glob(db.name + "*"):
+                            f.unlink()
+                result = {"sessions": size, "journal": journal, "db": info, "runs": runs}
+                if size == sizes[-1] and not a.no_breakdown:
+                    db = tmp / "traced.db"
                     shutil.copyfile(src, db)
                     subprocess.run(["sync"])
-                    cmd = [part.replace("{db}", str(db)) for part in commands[name][0]]
-                    r = measure(cmd, a.timeout)
-                    r.update(check_migrated(db, size))
-                    r["backups"] = len(list(tmp.glob(db.name + ".bak-*")))
-                    runs[name].append(r)
-                    for f in tmp.glob(db.name + "*"):
+                    result["breakdown"] = measure([sys.executable, "-c", TRACE, str(db)], a.timeout)["output"]
+                    for f in tmp.glob("traced.db*"):
                         f.unlink()
-            results.append({"sessions": size, "db": info, "runs": runs})
-            breakdown = src if not a.no_breakdown else None
-        if breakdown is not None:  # the largest size's source database, kept for this
-            db = tmp / "traced.db"
-            shutil.copyfile(breakdown, db)
-            subprocess.run(["sync"])
-            traced = measure([sys.executable, "-c", TRACE, str(db)], a.timeout)["output"]
-            results[-1]["breakdown"] = traced
-        for f in tmp.glob("v3-*.db"):
-            f.unlink()
+                results.append(result)
+                if src != built:
+                    src.unlink()
+            built.unlink()
 
     print(f"\nmigrating 000003 -> 000006 (python {platform.python_version()}, sqlite {sqlite3.sqlite_version}, "
           f"runner via {mode}); median of {a.reps} run(s), each on a fresh copy")
     for res in results:
         info = res["db"]
         print(f"\n{res['sessions']:,} sessions, {info['threads']:,} threads, {info['working_directories']:,} "
-              f"working_directories, {info['bytes'] / 2**20:.0f} MiB (built in {info['build_s']:.1f}s)")
+              f"working_directories, {info['bytes'] / 2**20:.0f} MiB (built in {info['build_s']:.1f}s); "
+              f"the version-3 file in journal_mode={res['journal']}")
         hdr = f"{'contender':<18} {'wall':>8} {'vs plain':>8} {'user':>7} {'sys':>6} {'peak RSS':>9} {'journal':>8} {'backup':>6}  how"
         print(hdr + "\n" + "-" * (len(hdr) + 30))
         plain = statistics.median(r["wall_s"] for r in res["runs"]["plain"])
@@ -238,16 +263,19 @@ def main() -> None:
             print(f"{name:<18} {wall:>7.2f}s {wall / plain:>7.2f}x {statistics.median(r['user_s'] for r in runs):>6.2f}s "
                   f"{statistics.median(r['sys_s'] for r in runs):>5.2f}s {rss:>7.1f}MB {runs[0]['journal_mode']:>8} "
                   f"{runs[0]['backups']:>6}  {commands[name][1]}")
-    if len(results) > 1:
-        small, big = results[0], results[-1]
-        print(f"\npeak RSS, {big['sessions']:,} vs {small['sessions']:,} sessions (flat = 1.0x): " + ", ".join(
-            f"{n} {big['summary'][n]['peak_rss_mb'] / small['summary'][n]['peak_rss_mb']:.2f}x" for n in commands))
-    if "breakdown" in results[-1]:
-        print(f"\nwhere the runner's time goes at {results[-1]['sessions']:,} sessions (statements >= 20 ms; traced run):")
-        print(results[-1]["breakdown"].rstrip())
-    ratio = results[-1]["summary"]["runner"]["ratio_vs_plain"]
-    print(f"target: runner / plain at {results[-1]['sessions']:,} sessions = {ratio:.2f}x "
-          f"(<= 1.1x: {'met' if ratio <= 1.1 else f'MISSED by {(ratio / 1.1 - 1) * 100:.0f}%'})")
+        if "breakdown" in res:
+            print(f"where the runner's time goes (statements and preflight work >= 20 ms; one traced run):")
+            print(res["breakdown"].rstrip())
+    for journal in journals:
+        mine = [r for r in results if r["journal"] == journal]
+        if len(mine) > 1:
+            small, big = mine[0], mine[-1]
+            print(f"\npeak RSS ({journal}), {big['sessions']:,} vs {small['sessions']:,} sessions (flat = 1.0x): " + ", ".join(
+                f"{n} {big['summary'][n]['peak_rss_mb'] / small['summary'][n]['peak_rss_mb']:.2f}x" for n in big["runs"]))
+    for res in (r for r in results if r["sessions"] == results[-1]["sessions"]):
+        ratio = res["summary"]["runner"]["ratio_vs_plain"]
+        print(f"target: runner / plain at {res['sessions']:,} sessions, journal_mode={res['journal']} file = {ratio:.2f}x "
+              f"(<= 1.1x: {'met' if ratio <= 1.1 else f'MISSED by {(ratio / 1.1 - 1) * 100:.0f}%'})")
     out = RESULTS / "migration.json"
     out.write_text(json.dumps({"command": "python " + " ".join(sys.argv), "runner_via": mode,
                                "commands": {k: v[1] for k, v in commands.items()}, "python": platform.python_version(),

@@ -255,9 +255,12 @@ def test_app_large_legacy_database_upgrades_in_one_run(large: Reference, shapes:
     print(f"uninterrupted upgrade of {large.session_count} sessions: {large.duration:.2f} s")
 
 
+@pytest.mark.parametrize("journal", ["delete", "wal"])
 def test_app_kill_9_during_migrate_never_loses_or_mixes_versions(
-    large: Reference, shapes: dict[str, Any], tmp_path: Path
+    large: Reference, shapes: dict[str, Any], tmp_path: Path, journal: str
 ) -> None:
+    """The earlier release's file (rollback journal: checked, then switched to WAL) and one in
+    WAL mode (checked and copied beside the first step, app.preflight), killed at random."""
     seed = int(os.environ.get("FAULT_SEED", str(random.SystemRandom().randrange(10**9))))
     rng = random.Random(seed)
     outcomes: dict[str, int] = {}
@@ -265,11 +268,13 @@ def test_app_kill_9_during_migrate_never_loses_or_mixes_versions(
     for trial in range(TRIALS):
         # Delays spread over the whole run: one per slice of the measured duration.
         delay = large.duration * 1.05 * (trial + rng.random()) / TRIALS
-        context = f"trial {trial}, kill after {delay:.3f} s of {large.duration:.3f} s (FAULT_SEED={seed})"
+        context = f"{journal} trial {trial}, kill after {delay:.3f} s of {large.duration:.3f} s (FAULT_SEED={seed})"
         work = tmp_path / f"trial{trial}"
         work.mkdir()
         path = work / "app.db"
         shutil.copyfile(large.legacy, path)
+        if journal == "wal":
+            to_wal(path)
 
         proc = subprocess.Popen(
             app_argv("migrate", "--db", str(path)),
@@ -466,6 +471,44 @@ def leftovers(folder: Path, name: str) -> list[str]:
     """Files next to the database other than itself, its WAL and shared memory."""
     keep = {name, name + "-wal", name + "-shm", "filler"}
     return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+def to_wal(path: Path) -> None:
+    """Leave `path` in WAL mode, as every connection of the current release does."""
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_faults_backup_written_beside_the_first_step_is_the_file_as_it_was(
+    medium: Reference, shapes: dict[str, Any], tmp_path: Path, journal: str
+) -> None:
+    """The copy is written while the first step already runs (app.preflight), from the earlier
+    release's file (rollback journal, switched to WAL first) and from one in WAL mode: it must
+    hold exactly what the file held before, nothing the step wrote."""
+    path = tmp_path / "app.db"
+    shutil.copyfile(medium.legacy, path)
+    if journal == "wal":
+        to_wal(path)
+    result = run_cli("migrate", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    check_converged(path, medium, journal)
+    [copy] = check_backups(path, shapes, medium.session_count, journal)
+    conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        assert master(conn) == with_db(medium.legacy, master), journal
+        for table in ("threads", "sessions", "working_directories"):
+            assert differences(conn, medium.legacy, table, columns(conn, table)) is None, (journal, table)
+        conn.execute("ATTACH DATABASE ? AS before", (f"{medium.legacy.resolve().as_uri()}?mode=ro",))
+        for table in ("schema_migrations", "sqlite_sequence"):
+            either_only = f"SELECT * FROM main.{table} EXCEPT SELECT * FROM before.{table}"
+            other_only = f"SELECT * FROM before.{table} EXCEPT SELECT * FROM main.{table}"
+            assert conn.execute(either_only).fetchall() == conn.execute(other_only).fetchall() == [], table
+    finally:
+        conn.close()
 
 
 def test_faults_disk_full_during_the_backup(small_disk: Path, medium: Reference, shapes: dict[str, Any]) -> None:
@@ -705,7 +748,10 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     conn.execute("INSERT INTO schema_migrations (version) VALUES ('000099_future')")
     conn.commit()
     conn.close()
-    return {name: (folder / f"{name}.db").read_bytes() for name in ("legacy", "current", "newer")}
+    legacy_wal = folder / "legacy-wal.db"
+    shutil.copyfile(legacy, legacy_wal)
+    to_wal(legacy_wal)
+    return {name: (folder / f"{name}.db").read_bytes() for name in ("legacy", "legacy-wal", "current", "newer")}
 
 
 def spoiled(sources: dict[str, bytes], case: str) -> bytes:
@@ -768,10 +814,13 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_faults_corrupt_page_is_refused_before_migrating(sources: dict[str, bytes], tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_faults_corrupt_page_is_refused_before_migrating(sources: dict[str, bytes], tmp_path: Path, journal: str) -> None:
     """A valid header and schema, garbage in a page of sessions: the listing
-    commands may read around it, but nothing rewrites tables on top of it."""
-    data = bytearray(sources["legacy"])
+    commands may read around it, but nothing rewrites tables on top of it. A
+    file in WAL mode is checked beside the first step (app.preflight), which
+    then rolls back: the file stays byte for byte as it was all the same."""
+    data = bytearray(sources["legacy" if journal == "delete" else "legacy-wal"])
     page = 4096
     middle = (len(data) // page // 2) * page
     data[middle : middle + page] = random.Random(5).randbytes(page)
@@ -785,6 +834,8 @@ def test_faults_corrupt_page_is_refused_before_migrating(sources: dict[str, byte
         elif result.returncode != 0:
             assert_one_line_error(result)
         assert digest_after == before, command
+        wal = path.with_name("app.db-wal")  # nor anything the rolled-back step wrote, left to replay
+        assert not wal.exists() or wal.stat().st_size == 0, command
 
 
 @pytest.mark.parametrize("where", ["a-directory", "under-a-file"])  # (missing ones: test_app_cli.py)
