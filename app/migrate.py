@@ -46,7 +46,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 _UP_FILE = re.compile(r"^(\d+)_(\w+)\.up\.sql$")
 _DOWN_FILE = re.compile(r"^(\d+)_(\w+)\.down\.sql$")
 # Statements that would end or nest the runner's own transaction.
-_TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "VACUUM"}
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "VACUUM"})
 
 _CREATE_VERSIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -350,21 +350,42 @@ def _begin(conn: sqlite3.Connection) -> None:
         raise MigrationError(f"cannot lock the database for migrating: {exc}") from exc
 
 
-def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: str | None) -> None:
+@dataclass(frozen=True)
+class StepFile:
+    """The file a step runs, read, and what a failure leaves behind (for messages)."""
+
+    path: Path
+    text: str
+    kept: str  # "the database stays at 000003_working_directories"
+
+
+def read_step(step: Migration, direction: str, version: str | None) -> StepFile:
     file = step.up if direction == "up" else step.down
     assert file is not None  # _plan refuses steps without a down file
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise MigrationError(f"{file}: cannot read: {exc}") from exc
-    kept = f"the database stays at {version or 'no version'}"
+    return StepFile(file, text, f"the database stays at {version or 'no version'}")
+
+
+def refuse_transaction_control(
+    step: StepFile, statement: Statement, control: frozenset[str] = _TRANSACTION_CONTROL
+) -> None:
+    """The runner wraps each file in its own transaction: a file must not end or nest it."""
+    keyword = statement.sql.split(None, 1)[0].rstrip(";").upper()
+    if keyword in control:
+        raise MigrationError(
+            f"{step.path}:{statement.line}: {keyword} is not allowed in a migration: "
+            f"the runner wraps each file in its own transaction ({step.kept})"
+        )
+
+
+def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: str | None) -> None:
+    run = read_step(step, direction, version)
+    file, text, kept = run.path, run.text, run.kept
     for statement in split_statements(text):
-        keyword = statement.sql.split(None, 1)[0].rstrip(";").upper()
-        if keyword in _TRANSACTION_CONTROL:
-            raise MigrationError(
-                f"{file}:{statement.line}: {keyword} is not allowed in a migration: "
-                f"the runner wraps each file in its own transaction ({kept})"
-            )
+        refuse_transaction_control(run, statement)
         try:
             conn.execute(statement.sql)
         except sqlite3.Error as exc:

@@ -39,6 +39,8 @@ from app.migrate import (
     _plan,
     _status,
     load_migrations,
+    read_step,
+    refuse_transaction_control,
 )
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema" / "postgresql"
@@ -48,7 +50,9 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema" / "postgresql"
 LOCK_KEY = int.from_bytes(b"appmigra", "big")
 
 # Statements that would end, nest or escape the runner's own transaction.
-_TRANSACTION_CONTROL = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "VACUUM"}
+_TRANSACTION_CONTROL = frozenset(
+    {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "VACUUM"}
+)
 
 _CREATE_VERSIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -128,27 +132,18 @@ def _lock(conn: PgConnection) -> None:
 
 
 def _apply(conn: PgConnection, step: Migration, direction: str, version: str | None) -> None:
-    file = step.up if direction == "up" else step.down
-    assert file is not None  # _plan refuses steps without a down file
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MigrationError(f"{file}: cannot read: {exc}") from exc
-    kept = f"the database stays at {version or 'no version'}"
-    for statement in split_statements(text):
-        keyword = statement.sql.split(None, 1)[0].rstrip(";").upper()
-        if keyword in _TRANSACTION_CONTROL:
-            raise MigrationError(
-                f"{file}:{statement.line}: {keyword} is not allowed in a migration: "
-                f"the runner wraps each file in its own transaction ({kept})"
-            )
+    run = read_step(step, direction, version)
+    for statement in split_statements(run.text):
+        refuse_transaction_control(run, statement, _TRANSACTION_CONTROL)
         try:
             # No parameters: psycopg sends the text as it is ('%' needs no escaping).
             conn.execute(statement.sql.encode("utf-8"))
         except psycopg.Error as exc:
-            raise MigrationError(f"{file}:{statement.line}: {_message(exc)} (rolled back; {kept})") from exc
+            raise MigrationError(
+                f"{run.path}:{statement.line}: {_message(exc)} (rolled back; {run.kept})"
+            ) from exc
         if conn.info.transaction_status != pq.TransactionStatus.INTRANS:
-            raise MigrationError(f"{file}:{statement.line}: the statement ended the migration's transaction")
+            raise MigrationError(f"{run.path}:{statement.line}: the statement ended the migration's transaction")
     if direction == "up":
         conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (step.version,))
     else:
