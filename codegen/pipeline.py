@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import PurePosixPath
 from typing import Callable
 
 from sqlglot import exp
@@ -138,7 +139,7 @@ def analyze(config: Config, cache: Cache | None = None,
     if problems:
         raise CodegenError(problems)
     cache.prune(used_keys)
-    _check_module_names(files)
+    files = _module_stems(files)
     return ir.Project(config.engine, catalog, tuple(files))
 
 
@@ -161,7 +162,18 @@ def _unique_params(query: ir.Query) -> ir.Query:
     return dataclasses.replace(query, params=params)
 
 
-def _check_module_names(files: list[ir.QueryFile]) -> None:
+def _module_stems(files: list[ir.QueryFile]) -> list[ir.QueryFile]:
+    """Each query file's module is named after its file (queries/threads.sql -> threads). Files
+    of the same name in different folders (sql/query.sql and query.sql) are named after their
+    paths instead (sql_query, query); what still clashes is an error."""
+    by_module: dict[str, list[ir.QueryFile]] = {}
+    for f in files:
+        by_module.setdefault(naming.module_name(f.stem), []).append(f)
+    renamed = {
+        f.path: str(PurePosixPath(f.path).with_suffix("")).replace("/", "_")
+        for group in by_module.values() if len(group) > 1 for f in group
+    }
+    files = [dataclasses.replace(f, stem=renamed[f.path]) if f.path in renamed else f for f in files]
     seen: dict[str, str] = {}
     problems = []
     for f in files:
@@ -171,6 +183,7 @@ def _check_module_names(files: list[ir.QueryFile]) -> None:
         seen[module] = f.path
     if problems:
         raise CodegenError(problems)
+    return files
 
 
 def render(project: ir.Project, config: Config) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import write_files
+from _support import run_cli, write_files
 from codegen import pipeline
 from codegen.config import Config, load_config
 from codegen.errors import CodegenError
@@ -80,6 +80,35 @@ def test_query_folders_are_searched_recursively_in_path_order(tmp_path: Path) ->
     })
     config = _config(tmp_path, '"schema.sql"')
     assert _names(query_files(config)) == ["queries/a.sql", "queries/b.sql", "queries/sub/c.sql"]
+
+
+def test_query_files_of_one_name_in_two_folders_get_modules_named_after_their_paths(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "schema.sql": "CREATE TABLE t (id INTEGER);",
+        "queries/query.sql": "-- name: A :exec\nDELETE FROM t;",
+        "queries/admin/query.sql": "-- name: B :exec\nDELETE FROM t;",
+        "queries/other.sql": "-- name: C :exec\nDELETE FROM t;",
+        "pyproject.toml": '[tool.codegen]\nschema = "schema.sql"\nqueries = "queries"\nout = "gen"\n',
+    })
+    result = run_cli(tmp_path)
+    assert result.code == 0, result.stderr
+    modules = sorted(p.name for p in (tmp_path / "gen" / "queries").glob("*.py"))
+    assert modules == ["__init__.py", "other.py", "queries_admin_query.py", "queries_query.py"]
+    assert "def b(" in (tmp_path / "gen" / "queries" / "queries_admin_query.py").read_text()
+
+
+def test_module_names_that_still_clash_are_a_located_error(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "schema.sql": "CREATE TABLE t (id INTEGER);",
+        "queries/a_b/q.sql": "-- name: A :exec\nDELETE FROM t;",
+        "queries/a/b/q.sql": "-- name: B :exec\nDELETE FROM t;",
+        "pyproject.toml": '[tool.codegen]\nschema = "schema.sql"\nqueries = "queries"\nout = "gen"\n',
+    })
+    result = run_cli(tmp_path)
+    assert result.code == 1
+    assert re.search(r"queries/a_b/q\.sql:1:1: error: query file name gives module 'queries_a_b_q', as does "
+                     r"queries/a/b/q\.sql", result.stderr), result.stderr
+    assert not (tmp_path / "gen").exists()
 
 
 # -- reading -------------------------------------------------------------------------------
