@@ -9,7 +9,8 @@ from .errors import Diagnostic
 from .source import SourceFile, Statement
 from .sqltext import lex, split_statements
 
-COMMANDS = ("one", "many", "exec", "execrows", "execlastid", "execresult", "copyfrom")
+COMMANDS = ("one", "many", "exec", "execrows", "execlastid", "execresult", "copyfrom", "batchexec", "batchone",
+            "batchmany")
 _HEADER = re.compile(r"^[ \t]*(?:--|/\*)[ \t]*name:[ \t]*(?P<name>\S*)[ \t]*(?P<cmd>:?\S*)?(?P<rest>[^\n]*)$",
                      re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -16,7 +16,7 @@ from .pg_utility import classify
 from .statements import Analyzer, Output
 from .scope import identifier_offset
 
-RETURNING_ROWS = ("one", "many")
+RETURNING_ROWS = ("one", "many", "batchone", "batchmany")
 
 
 def _offsets(rewritten: Rewritten):  # type: ignore[no-untyped-def]
@@ -65,14 +65,17 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     if utility is not None:
         outputs = []  # CALL: analysed as SELECT for its parameters, but it returns no rows
     if block.command == "execlastid" and engine == "postgresql":
-        raise Located(f"query {block.name}: :execlastid needs SQLite's rowid; on PostgreSQL use "
+        raise Located(":execlastid needs SQLite's rowid; on PostgreSQL use "
                       "RETURNING id with :one", 0)
     if block.command == "copyfrom" and not (isinstance(tree, exp.Insert) and isinstance(tree.args.get("expression"),
                                                                                       exp.Values)):
-        raise Located(f"query {block.name}: :copyfrom needs INSERT INTO table (columns) VALUES (params)", 0)
+        raise Located(":copyfrom needs INSERT INTO table (columns) VALUES (params)", 0)
+    if block.command.startswith("batch") and any(p.slice for p in params.values()):
+        raise Located(f"sqlc.slice cannot be used in a :{block.command} query "
+                      "(each call of a batch runs the same statement)", 0)
     if block.command in RETURNING_ROWS and not outputs and not (engine == "postgresql" and isinstance(tree, exp.Select)):
         # (PostgreSQL allows SELECT FROM t: rows without columns)
-        raise Located(f"query {block.name} is :{block.command} but returns no columns", 0)
+        raise Located(f"a :{block.command} query must return columns; this one returns none", 0)
     executable = strip_comments(text, engine)
     exec_found = scan(executable, engine)
     sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
@@ -109,7 +112,7 @@ def _check_semicolon(block: Block) -> None:
 def _utility_query(block: Block, text: str, engine: str, found: Scan) -> ir.Query:
     """A statement that returns no rows (NOTIFY, TRUNCATE, DO...): no columns, untyped parameters."""
     if block.command in RETURNING_ROWS:
-        raise Located(f"query {block.name} is :{block.command} but returns no rows", 0)
+        raise Located(f"a :{block.command} query must return rows; this statement returns none", 0)
     executable = strip_comments(text, engine)
     sql, slots = for_execution(executable, scan(executable, engine), engine)
     params = tuple(_param(p.index, ParamInfo(p.index, p.name, p.nullable, p.slice), p.name) for p in found.params)

@@ -50,12 +50,35 @@ class Function:
     always_one_row: bool
     reader: str | None  # module-level reader object name
     nest_layout: str | None  # for sqlc.embed rows
-    copy_row: str = ""  # :copyfrom: the tuple bound for one item `_r` of rows
+    copy_row: str = ""  # :copyfrom, :batch*: the tuple bound for one item `_r` of the iterable
     copy_sql: str = ""  # :copyfrom on PostgreSQL: the COPY statement
+    # :batch* on SQLite, one execute() per item: results to read, or rows executemany() refuses
+    batch_loop: bool = False
 
     @property
     def doc_literal(self) -> str:
         return docstring(self.doc)
+
+    def local_returns(self, qualify: tuple[str, ...] = ()) -> str:
+        """The return annotation, row classes of the sync module named `_sync.X` from the async one."""
+        return qualified(self.returns, qualify)
+
+    # How a :batchone / :batchmany body turns fetched rows into results; `reader` is the reader
+    # object's name as the module sees it (`_sync.X` from the async one).
+    def read_one(self, row: str, reader: str) -> str:
+        nested = f"_runtime.nest({row}, {self.nest_layout})" if self.nest_layout else row
+        read = f"{reader}.one({nested})"
+        return read if self.always_one_row else f"None if {row} is None else {read}"
+
+    def read_many(self, rows: str, reader: str) -> str:
+        if self.nest_layout:
+            return f"{reader}.many([_runtime.nest(_row, {self.nest_layout}) for _row in {rows}])"
+        return f"{reader}.many({rows})"
+
+    @property
+    def items(self) -> str:
+        """A bulk query's iterable, each item as the tuple to bind."""
+        return "params" if self.copy_row == "_r" else f"[{self.copy_row} for _r in params]"
 
     def signature(self, conn_type: str, prefix: str = "", qualify: tuple[str, ...] = ()) -> str:
         """The def line, one argument per line when it would be too long to read.
@@ -63,11 +86,10 @@ class Function:
         qualify: row classes of the sync module, named `_sync.X` from the async one.
         """
         def q(annotation: str) -> str:
-            for name in qualify:
-                annotation = re.sub(rf"(?<![\w.]){name}\b", f"_sync.{name}", annotation)
-            return annotation
+            return qualified(annotation, qualify)
 
-        keyword_only = ["*"] if self.args and self.command != "copyfrom" else []
+        bulk = self.command == "copyfrom" or self.command.startswith("batch")  # one positional iterable
+        keyword_only = ["*"] if self.args and not bulk else []
         parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {q(a.annotation)}" for a in self.args]
         returns = q(self.returns)
         line = f"{prefix}def {self.name}({', '.join(parts)}) -> {returns}:"
@@ -87,6 +109,12 @@ class Function:
     @property
     def bind_ref(self) -> str:
         return "_params" if self.bind_block else self.bind
+
+
+def qualified(annotation: str, names: tuple[str, ...]) -> str:
+    for name in names:
+        annotation = re.sub(rf"(?<![\w.]){name}\b", f"_sync.{name}", annotation)
+    return annotation
 
 
 @dataclass
@@ -170,10 +198,9 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
     class_names = naming.unique([naming.pascal(q.name) + "Row" for q in qfile.queries],
                                 {m.name.lower() for m in models.models})
     for query, func_name, class_name in zip(qfile.queries, func_names, class_names):
-        fn, row_class, reader, used = _function(query, func_name, class_name, catalog, engine, models)
+        fn, classes, reader, used = _function(query, func_name, class_name, catalog, engine, models)
         imports |= used
-        if row_class is not None:
-            row_classes.append(row_class)
+        row_classes += classes
         if reader is not None:
             readers.setdefault(reader[0], reader[1])
         functions.append(fn)
@@ -184,7 +211,7 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
 
 
 def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: str,
-              models: ModelsModule) -> tuple[Function, RowClass | None, tuple[str, str] | None, set[str]]:
+              models: ModelsModule) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     used: set[str] = set()
     arg_names = naming.argument_names([p.name for p in query.params])
     args, values = [], []
@@ -213,10 +240,10 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
     row_class, reader, returns, layout = None, None, "None", None
     if query.command == "copyfrom":
         return _copyfrom(query, func_name, class_name, args, converters, used, engine)
-    if query.command in ("one", "many"):
+    if query.command in ("one", "many", "batchone", "batchmany"):
         row_class, reader, element, layout, more = _result(query, class_name, catalog, engine, models)
         used |= more
-        if query.command == "many":
+        if query.command.endswith("many"):
             returns = f"list[{element}]"
         elif query.always_one_row or element.endswith("| None") or element == "typing.Any":
             returns = element
@@ -226,7 +253,16 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         returns = "int"
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, query.command,
                   args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout)
-    return fn, row_class, reader, used
+    classes = [row_class] if row_class is not None else []
+    if query.command.startswith("batch"):
+        params = _params_class(query, class_name, args)
+        fn.args = [Arg("params", f"typing.Iterable[{params.name}]", "params")]
+        fn.copy_row = _item_bind(query, args, converters)
+        fn.returns = "None" if query.command == "batchexec" else f"list[{returns}]"
+        fn.batch_loop = engine == "sqlite" and (query.command != "batchexec" or bool(query.columns))
+        used |= {"typing", "_runtime"} if engine != "sqlite" and query.command != "batchexec" else {"typing"}
+        classes.insert(0, params)
+    return fn, classes, reader, used
 
 
 def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, models: ModelsModule
@@ -278,20 +314,28 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
               converters: list[tuple[str | None, bool]], used: set[str], engine: str
               ) -> tuple[Function, RowClass | None, tuple[str, str] | None, set[str]]:
     """Bulk insert: one argument, an iterable of parameter rows; COPY on PostgreSQL, executemany on SQLite."""
-    params_class = class_name[: -len("Row")] + "Params"
-    fields = [Field(a.name, a.annotation, a.name) for a in args]
-    row = RowClass(params_class, docstring(f"One row for {query.name}."), fields)
-    converted = [_convert(*converters[i], f"_r.{args[i].name}") for i in query.slots]
-    plain = all(v == f"_r.{args[i].name}" for v, i in zip(converted, query.slots)) and \
-        list(query.slots) == list(range(len(args)))
-    copy_row = "_r" if plain else (f"({converted[0]},)" if len(converted) == 1 else "(" + ", ".join(converted) + ")")
+    row = _params_class(query, class_name, args)
     table = query.insert_table or ""
     copy_sql = f"COPY {_ident(table)} ({', '.join(_ident(c) for c in query.insert_columns)}) FROM STDIN"
     used |= {"typing"}
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, "copyfrom",
-                  [Arg("rows", f"typing.Iterable[{params_class}]", "rows")], "()", [], [], "int", False, None, None,
-                  copy_row, sql_literal(copy_sql) if engine != "sqlite" else "")
-    return fn, row, None, used
+                  [Arg("rows", f"typing.Iterable[{row.name}]", "rows")], "()", [], [], "int", False, None, None,
+                  _item_bind(query, args, converters), sql_literal(copy_sql) if engine != "sqlite" else "")
+    return fn, [row], None, used
+
+
+def _params_class(query: ir.Query, class_name: str, args: list[Arg]) -> RowClass:
+    """The arguments of one call of a bulk query (:copyfrom, :batch*) as a named tuple."""
+    fields = [Field(a.name, a.annotation, a.name) for a in args]
+    return RowClass(class_name[: -len("Row")] + "Params", docstring(f"One set of arguments for {query.name}."), fields)
+
+
+def _item_bind(query: ir.Query, args: list[Arg], converters: list[tuple[str | None, bool]]) -> str:
+    """The tuple bound for one item `_r` of a bulk query's iterable: `_r` itself when it already is."""
+    converted = [_convert(*converters[i], f"_r.{args[i].name}") for i in query.slots]
+    plain = all(v == f"_r.{args[i].name}" for v, i in zip(converted, query.slots)) and \
+        list(query.slots) == list(range(len(args)))
+    return "_r" if plain else (f"({converted[0]},)" if len(converted) == 1 else "(" + ", ".join(converted) + ")")
 
 
 def _ident(name: str) -> str:

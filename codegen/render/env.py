@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 
 from ..errors import CodegenError, Diagnostic
-from ..python.view import ModelsModule, QueryModule
+from ..python.view import Function, ModelsModule, QueryModule
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -64,7 +64,8 @@ def render_async_module(module: QueryModule, engine: str) -> str:
     stdlib, _, local = _imports(module)
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
-        (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices for f in module.functions) else [])
+        (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or _reads_result_sets(f)
+                                                   for f in module.functions) else [])
     stdlib = [m for m in stdlib if _needed(m, module)]
     if engine == "sqlite":
         conn_type, drivers = "aiosqlite.Connection", ["aiosqlite"]
@@ -76,6 +77,11 @@ def render_async_module(module: QueryModule, engine: str) -> str:
                    driver_imports=drivers, local_imports=sorted(local), conn_type=conn_type,
                    marker_text="?" if engine == "sqlite" else "%s", engine=engine, slice_empty=_SLICE_EMPTY[engine],
                    sync_classes=tuple(r.name for r in module.row_classes))
+
+
+def _reads_result_sets(fn: Function) -> bool:
+    """A PostgreSQL :batchone/:batchmany reads one result set per item through _runtime."""
+    return fn.command in ("batchone", "batchmany") and not fn.batch_loop
 
 
 def _signatures(module: QueryModule) -> str:
@@ -94,11 +100,11 @@ def _needed(stdlib_module: str, module: QueryModule) -> bool:
     return f"{stdlib_module}." in text
 
 
-def render_package(modules: list[str], schema_source: str, emit_async: bool) -> dict[str, str]:
+def render_package(modules: list[str], schema_source: str, emit_async: bool, engine: str) -> dict[str, str]:
     files = {
         "__init__.py": _render("package_init.py.j2", header=header(schema_source)),
         "py.typed": "",
-        "_runtime.py": _render("_runtime.py.j2", header=header("codegen")),
+        "_runtime.py": _render("_runtime.py.j2", header=header("codegen"), engine=engine),
         "queries/__init__.py": _render("queries_init.py.j2", header=header("the query files"), modules=modules),
     }
     if emit_async:

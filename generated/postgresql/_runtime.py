@@ -98,3 +98,19 @@ def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, in
         part = tuple(row[start:start + width])
         out.append(None if optional and all(v is None for v in part) else part)
     return tuple(out)
+
+
+def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:
+    """The rows of every statement of a psycopg executemany(..., returning=True), one list each."""
+    sets = [cursor.fetchall()]
+    while cursor.nextset():
+        sets.append(cursor.fetchall())
+    return sets
+
+
+async def result_sets_async(cursor: typing.Any) -> list[list[typing.Any]]:
+    """result_sets for a psycopg AsyncCursor (nextset() does no I/O: the results are all there)."""
+    sets = [await cursor.fetchall()]
+    while cursor.nextset():
+        sets.append(await cursor.fetchall())
+    return sets
