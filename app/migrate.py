@@ -318,8 +318,9 @@ def _run(
                 if preflight_due and file is not None:
                     preflight_due = False
                     copy = backup and _has_tables(conn)  # nothing worth a copy in a brand-new file
-                    preflight = Preflight(file, check=check, backup_as=(version or "none") if copy else None).start()
-                    if not beside:
+                    if check or copy:
+                        preflight = Preflight(file, check=check, backup_as=(version or "none") if copy else None).start()
+                    if preflight is not None and not beside:
                         backup_path, preflight = preflight.finish(), None
                 try:
                     _apply(conn, step, direction, version)
