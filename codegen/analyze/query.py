@@ -75,7 +75,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
                       "(each call of a batch runs the same statement)", 0)
     if block.command in RETURNING_ROWS and not outputs and not (engine == "postgresql" and isinstance(tree, exp.Select)):
         # (PostgreSQL allows SELECT FROM t: rows without columns)
-        raise Located(f"a :{block.command} query must return columns; this one returns none", 0)
+        raise Located(f":{block.command} needs a result, but the statement returns no columns", 0)
     executable = strip_comments(text, engine)
     exec_found = scan(executable, engine)
     sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
@@ -112,7 +112,7 @@ def _check_semicolon(block: Block) -> None:
 def _utility_query(block: Block, text: str, engine: str, found: Scan) -> ir.Query:
     """A statement that returns no rows (NOTIFY, TRUNCATE, DO...): no columns, untyped parameters."""
     if block.command in RETURNING_ROWS:
-        raise Located(f"a :{block.command} query must return rows; this statement returns none", 0)
+        raise Located(f":{block.command} needs a result, but the statement returns no rows", 0)
     executable = strip_comments(text, engine)
     sql, slots = for_execution(executable, scan(executable, engine), engine)
     params = tuple(_param(p.index, ParamInfo(p.index, p.name, p.nullable, p.slice), p.name) for p in found.params)
