@@ -40,6 +40,7 @@ class Occurrence:
     end: int
     param: int | None  # index into params, None for sqlc.embed
     embed: str | None = None
+    wrap: bool = False  # `IN sqlc.slice(x)` written without parentheses: add them
 
 
 @dataclass
@@ -97,15 +98,23 @@ def scan(text: str, engine: str) -> Scan:
             spec.nullable |= kind == "narg"
             spec.slice |= kind == "slice"
         spec.offsets.append(start)
-        occurrences.append(Occurrence(start, end, spec.index))
+        occurrences.append(Occurrence(start, end, spec.index, wrap=kind == "slice" and _after_in(lexemes, i)))
         i += consumed
     params = sorted(by_key.values(), key=lambda p: p.number or 0)
     renumber = {p.index: n for n, p in enumerate(params)}
     for n, p in enumerate(params):
         p.index = n
-    occurrences = [Occurrence(o.start, o.end, renumber[o.param] if o.param is not None else None, o.embed)
+    occurrences = [Occurrence(o.start, o.end, renumber[o.param] if o.param is not None else None, o.embed, o.wrap)
                    for o in occurrences]
     return Scan(params, occurrences, embeds)
+
+
+def _after_in(lx: list[Lexeme], i: int) -> bool:
+    """Whether the lexeme before lx[i] (comments and spaces aside) is the keyword IN."""
+    for prev in reversed(lx[:i]):
+        if prev.kind not in ("ws", "line_comment", "block_comment"):
+            return prev.kind == "word" and prev.text.upper() == "IN"
+    return False
 
 
 def _match(text: str, lx: list[Lexeme], i: int, engine: str) -> tuple[str, object, int, int] | None:
@@ -163,7 +172,8 @@ def for_analysis(text: str, found: Scan, extra: tuple[tuple[int, int, str], ...]
     edits: list[tuple[int, int, int, int]] = []
     pos = 0
     written = 0  # length of the rewritten text so far
-    replacements = [(o.start, o.end, f"{_quote(o.embed)}.*" if o.embed is not None else f":{PLACEHOLDER}{o.param}")
+    replacements = [(o.start, o.end, f"{_quote(o.embed)}.*" if o.embed is not None
+                     else f"(:{PLACEHOLDER}{o.param})" if o.wrap else f":{PLACEHOLDER}{o.param}")
                     for o in found.occurrences]
     for start, end, repl in sorted(replacements + list(extra)):
         out.append(text[pos:start])
@@ -259,7 +269,8 @@ def for_execution(text: str, found: Scan, engine: str,
         else:
             assert occ.param is not None
             spec = found.params[occ.param]
-            out.append(SLICE_MARK.format(name=spec.index) + marker if spec.slice else marker)
+            text_of = SLICE_MARK.format(name=spec.index) + marker if spec.slice else marker
+            out.append(f"({text_of})" if occ.wrap else text_of)
             slots.append(occ.param)
         pos = occ.end
     tail = text[pos:]

@@ -27,10 +27,17 @@ _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def _apply_schema(conn: sqlite3.Connection, config: Config) -> list[Diagnostic]:
     problems = []
     for source in schema_files(config):
+        # A schema file may also hold annotated queries (sqlc reads only its DDL): not migrations.
+        blocks, _ = split_blocks(source, "sqlite", allow_unannotated=True)
+        queries = {block.statement.start for block in blocks}
         for stmt in split_statements(source, "sqlite"):
+            if stmt.start in queries:
+                continue
             try:
                 conn.execute(stmt.text)
             except sqlite3.Error as error:
+                if "reserved for internal use" in str(error):
+                    continue  # CREATE TABLE sqlite_master (...): declares what SQLite already has
                 line, col = stmt.position()
                 problems.append(Diagnostic(source.path, line, col, f"SQLite rejects this migration statement: {error}"))
     return problems

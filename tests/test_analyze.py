@@ -233,7 +233,15 @@ def _sqlite_text(case: Case) -> str:
     text = (FIXTURES / f"{case.fixture}.sql").read_text(encoding="utf-8")[case.start:case.end]
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
     sql = "\n".join(lines).strip().rstrip(";")
-    return _SQLC.sub(lambda m: f"{m.group(2)}.*" if m.group(1) == "embed" else "?", sql)
+
+    def replace(m: re.Match[str]) -> str:
+        if m.group(1) == "embed":
+            return f"{m.group(2)}.*"
+        # `IN sqlc.slice(x)` without parentheses is sent as `IN (...)`
+        bare_in = m.group(1) == "slice" and re.search(r"\bIN\s*$", sql[:m.start()], re.IGNORECASE)
+        return "(?)" if bare_in else "?"
+
+    return _SQLC.sub(replace, sql)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -95,3 +95,20 @@ def test_output_is_deterministic_and_the_run_cache_changes_nothing(tmp_path: Pat
     assert run_cli(tmp_path / "b").code == 0
     assert read_tree(tmp_path / "a" / "gen") == read_tree(tmp_path / "b" / "gen")
     assert not (tmp_path / "b" / ".codegen-cache").exists()
+
+
+def test_verify_skips_annotated_queries_kept_in_a_schema_file(tmp_path: Path) -> None:
+    # Some projects list the same files as schema and queries (sqlc reads only their DDL), and
+    # declare SQLite's own sqlite_master so sqlc knows it: neither is a migration to run.
+    both = ("CREATE TABLE sqlite_master (type text, name text, tbl_name text, rootpage integer, sql text);\n"
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n\n"
+            "-- name: AddT :exec\nINSERT INTO t (name) VALUES (@name);\n\n"
+            "CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER NOT NULL);\n\n"
+            "-- name: TableExists :one\n"
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = cast(@table AS text));\n\n"
+            "-- name: CountU :one\nSELECT count(*) FROM u WHERE t_id = ?;\n")
+    write_files(tmp_path, {"pyproject.toml": '[tool.codegen]\nschema = "both.sql"\nqueries = "both.sql"\nout = "gen"\n',
+                           "both.sql": both})
+    result = run_cli(tmp_path, "verify")
+    assert result.code == 0, result.stderr
+    assert "3 queries prepared" in result.stdout

@@ -136,6 +136,7 @@ substr(s, 2) | str
 substr(s, 1, n) | str? | !
 substring(s, 1, 2) | str
 substr(b, 1, 1) | bytes? | !
+substr(x, 2) | any? | !
 quote(u) | str
 quote(bn) | str
 soundex(u) | str

@@ -86,6 +86,17 @@ def test_sqlc_narg_slice_and_embed() -> None:
     assert slots == [0, 1, 0]
 
 
+def test_slice_written_without_parentheses_gets_them() -> None:
+    # `x IN ?` is a syntax error in SQLite: `IN sqlc.slice(ids)` (as real projects write it) is
+    # sent and analysed as `IN (...)`; a slice already in parentheses is left alone.
+    text = "SELECT id FROM t WHERE id in /* ids */ sqlc.slice(ids) AND k NOT IN (sqlc.slice('ks'))"
+    found = scan(text, "sqlite")
+    assert for_analysis(text, found).text == \
+        "SELECT id FROM t WHERE id in /* ids */ (:__p0) AND k NOT IN (:__p1)"
+    sql, _ = for_execution(text, found, "sqlite")
+    assert sql == "SELECT id FROM t WHERE id in /* ids */ (/*SLICE:0*/?) AND k NOT IN (/*SLICE:1*/?)"
+
+
 def test_embed_of_a_quoted_table_name() -> None:
     text = "SELECT sqlc.embed(\"order items\") FROM \"order items\""
     found = scan(text, "sqlite")

@@ -99,6 +99,8 @@ def _numeric(a: ir.Typed, b: ir.Typed) -> ir.ValueType:
 
 def placeholder_index(node: exp.Expression) -> int | None:
     node = node.unnest() if isinstance(node, exp.Paren) else node
+    while isinstance(node, exp.Collate):  # `? COLLATE NOCASE` is still that parameter
+        node = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
     if isinstance(node, exp.Placeholder) and str(node.name).startswith(PLACEHOLDER):
         try:
             return int(str(node.name)[len(PLACEHOLDER):])
@@ -131,7 +133,7 @@ class ExpressionTyping(PgExpressions):
         node = node.unnest() if isinstance(node, exp.Paren) else node
         if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
             return node.name
-        if isinstance(node, (exp.Cast, exp.TryCast)):
+        if isinstance(node, (exp.Cast, exp.TryCast, exp.Collate)):
             return self.context_name(node.this)
         return None
 
@@ -146,6 +148,8 @@ class ExpressionTyping(PgExpressions):
         """What a parameter compared with node should be: a column's declared type and
         nullability (an outer join making the column nullable is no reason to pass NULL)."""
         inner = node.unnest() if isinstance(node, exp.Paren) else node
+        if isinstance(inner, exp.Collate):
+            return self.context_type(inner.this, scope)
         if isinstance(inner, exp.Column) and not isinstance(inner.this, exp.Star):
             try:
                 _, col = scope.resolve(inner, None)

@@ -388,9 +388,10 @@ def _min_max(c: _Call) -> Typed:
 
 def _substr(c: _Call) -> Typed:
     # substr() of a blob is a blob -- and NULL for an empty blob (x''), so any
-    # argument that may be a blob makes it nullable.
+    # argument that may be a blob makes it nullable (and, untyped, str or bytes).
     base = c.base(0)
-    return Typed(ValueType(ir.BYTES if base == ir.BYTES else ir.STR), base in (ir.BYTES, ir.ANY) or STRICT(c))
+    result = base if base in (ir.BYTES, ir.ANY) else ir.STR
+    return Typed(ValueType(result), base in (ir.BYTES, ir.ANY) or STRICT(c))
 
 
 def _json_extract(blob: bool) -> Callable[[_Call], Typed]:

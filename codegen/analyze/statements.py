@@ -203,6 +203,9 @@ class Analyzer(ExpressionTyping):
             elif isinstance(node, exp.Except):
                 typed = ir.Typed(typed.type, a.typed.nullable)
             out.append(Output(a.name, typed))
+        # A compound's ORDER BY names result columns: those of every SELECT, the leftmost first.
+        for o in reversed([*zip(out, right)]):
+            scope.aliases.update({o[1].name.lower(): o[0].typed, o[0].name.lower(): o[0].typed})
         self.limits(node, scope)
         return out
 
