@@ -171,9 +171,10 @@ def _synthetic(folder: Path, tables: int) -> None:
     (folder / "schema").mkdir(parents=True)
     (folder / "queries").mkdir()
     (folder / "pyproject.toml").write_text(CONFIG)
-    for i in range(tables):
-        (folder / "schema" / f"{i + 1:06d}_t{i}.up.sql").write_text(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name TEXT);\n")
-        (folder / "queries" / f"t{i}.sql").write_text(f"-- name: GetT{i} :one\nSELECT * FROM t{i} WHERE id = ?;\n")
+    for i in range(tables):  # named as synth.py names them (t000, t001, ...), which the tests rely on
+        (folder / "schema" / f"{i + 1:06d}_t{i:03d}.up.sql").write_text(
+            f"CREATE TABLE t{i:03d} (id INTEGER PRIMARY KEY, name TEXT);\n")
+        (folder / "queries" / f"t{i:03d}.sql").write_text(f"-- name: GetT{i:03d} :one\nSELECT * FROM t{i:03d} WHERE id = ?;\n")
 
 
 def test_killed_generation_leaves_the_old_or_the_new_package(tmp_path: Path) -> None:
