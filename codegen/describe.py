@@ -28,7 +28,7 @@ def _array(entry: dict[str, Any], t: ir.ValueType) -> dict[str, Any]:
 def describe(project: ir.Project, config: Config) -> dict[str, Any]:
     engine = project.engine
     models = naming.unique([naming.model_name(t.name) for t in project.catalog.tables])
-    model_of = {t.name.lower(): m for t, m in zip(project.catalog.tables, models)}
+    model_of = {t.key: m for t, m in zip(project.catalog.tables, models)}
     tables = []
     for table, model in zip(project.catalog.tables, models):
         cols = []

@@ -91,6 +91,16 @@ class Table:
     is_view: bool = False
     schema: str | None = None  # PostgreSQL schema, None for the default one
 
+    @property
+    def key(self) -> str:
+        return table_key(self.name, self.schema)
+
+
+def table_key(name: str, schema: str | None) -> str:
+    """How result columns name their table (`ResultColumn.table`, `.embed`): `users`, or
+    `baz.users` in another schema, so two tables of one name stay apart."""
+    return f"{schema}.{name}".lower() if schema else name.lower()
+
 
 @dataclass(frozen=True)
 class Enum:

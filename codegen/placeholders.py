@@ -203,7 +203,13 @@ _RESERVED = {"abort", "action", "add", "after", "all", "alter", "analyze", "and"
              "pragma", "primary", "query", "range", "recursive", "references", "regexp", "reindex", "release",
              "rename", "replace", "restrict", "returning", "right", "rollback", "row", "rows", "savepoint", "select",
              "set", "table", "temp", "then", "to", "transaction", "trigger", "union", "unique", "update", "user",
-             "using", "vacuum", "values", "view", "virtual", "when", "where", "window", "with", "without"}
+             "using", "vacuum", "values", "view", "virtual", "when", "where", "window", "with", "without",
+             # PostgreSQL's reserved words besides
+             "analyse", "any", "array", "asymmetric", "authorization", "binary", "both", "collation",
+             "concurrently", "current_catalog", "current_role", "current_schema", "current_user", "false", "fetch",
+             "freeze", "grant", "ilike", "initially", "lateral", "leading", "localtime", "localtimestamp", "only",
+             "overlaps", "placing", "session_user", "similar", "some", "symmetric", "system_user", "tablesample",
+             "trailing", "true", "variadic", "verbose"}
 
 
 def quote_identifier(name: str) -> str:

@@ -113,5 +113,5 @@ def _width(column: object, project: object) -> int:
     if not embed:
         return 1
     tables = getattr(getattr(project, "catalog"), "tables")
-    table = next(t for t in tables if t.name.lower() == embed.lower())
+    table = next(t for t in tables if t.key == embed.lower())
     return len(table.columns)

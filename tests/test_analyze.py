@@ -257,3 +257,16 @@ def test_fixture_agrees_with_sqlite(case: Case) -> None:
     else:
         explain(conn, sql)
     conn.close()
+
+
+def test_star_over_full_join_using_reads_the_merged_column(tmp_path: Path) -> None:
+    """`*` is sent as named columns; the one a FULL JOIN ... USING merges must stay bare, since
+    a.id would be NULL on b's unmatched rows where `*` gives b's id."""
+    schema = "CREATE TABLE a (id INTEGER NOT NULL, x TEXT);\nCREATE TABLE b (id INTEGER NOT NULL, y TEXT);\n"
+    sql = "SELECT * FROM a FULL JOIN b USING (id) ORDER BY 1"
+    root = _project(tmp_path, "q", schema, f"-- name: Both :many\n{sql};\n")
+    query = pipeline.analyze(load_config(root / "pyproject.toml", root)).files[0].queries[0]
+    assert [c.name for c in query.columns] == ["id", "x", "y"]
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(schema + "INSERT INTO a VALUES (1, 'a'); INSERT INTO b VALUES (2, 'b');")
+    assert conn.execute(query.sql).fetchall() == conn.execute(sql).fetchall() == [(1, "a", None), (2, None, "b")]

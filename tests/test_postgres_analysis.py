@@ -60,6 +60,11 @@ CASES = [
          "texts:str[], n:int"),
     Case("update_array_element", AUTHORS, "UPDATE authors SET tags[$1] = $2 WHERE id = $3",
          "tags:int, tags_2:str, id:int"),
+    Case("unnest_with_ordinality", AUTHORS,
+         "SELECT a.id, t.tag, t.n FROM authors a, unnest(a.tags) WITH ORDINALITY AS t(tag, n)",
+         columns="id:int, tag:str, n:int"),
+    Case("unnest_with_ordinality_default_name", AUTHORS, "SELECT * FROM unnest($1::text[]) WITH ORDINALITY",
+         "arg1:str[]", "unnest:str, ordinality:int"),
     Case("unnest_param", AUTHORS, "SELECT x FROM unnest($1::bigint[]) AS x", "arg1:int[]", "x:int"),
     Case("unnest_column_lateral", AUTHORS, "SELECT a.id, t.tag FROM authors a, LATERAL unnest(a.tags) AS t(tag)",
          columns="id:int, tag:str"),
@@ -89,6 +94,25 @@ CASES = [
          "SELECT now() AS t, date_trunc('day', at) AS d, extract(epoch FROM at) AS e, to_char(at, 'YYYY') AS y, "
          "at - now() AS ago, local + interval '1 day' AS later FROM events",
          columns="t:datetime, d:datetime, e:Decimal, y:str, ago:timedelta, later:datetime?"),
+    Case("interval_with_fields", "CREATE TABLE spans (a interval day to second NOT NULL, b interval year);",
+         "SELECT a, b, $1::interval hour to minute AS c FROM spans", "arg1:timedelta",
+         "a:timedelta, b:timedelta?, c:timedelta"),
+    Case("value_functions_in_from", EVENTS, "SELECT * FROM current_date, localtimestamp AS l, current_user",
+         columns="current_date:date, l:datetime, current_user:str"),
+    # `*` is expanded to names, quoted where PostgreSQL reserves the word
+    Case("star_of_reserved_column_names", 'CREATE TABLE flags ("only" int NOT NULL, "array" text, "both" bool);',
+         "SELECT * FROM flags", columns="only:int, array:str?, both:bool?"),
+    # a call's column is named after the function as written, even where sqlglot renames it
+    Case("function_names_as_written", EVENTS,
+         "SELECT ceiling(score), mod(id, 3), div(score, 2), pow(score, 2), (char_length(local::text)) FROM events",
+         columns="ceiling:Decimal?, mod:int, div:Decimal?, pow:Decimal?, char_length:int?"),
+    # sqrt, exp, ln, log and power have numeric versions: numeric in, numeric out
+    Case("numeric_math", EVENTS, "SELECT sqrt(score) AS s, ln(score) AS l, log10(a) AS g, power(a, 2) AS p, "
+         "exp(score * 2) AS e FROM events", columns="s:Decimal?, l:Decimal?, g:float?, p:float?, e:Decimal?"),
+    # a FROM item's name alone is its whole row; NULL under the optional side of an outer join
+    Case("whole_row_reference", AUTHORS,
+         "SELECT row_to_json(a) AS r, to_jsonb(b) AS j FROM authors a LEFT JOIN authors b ON b.id = a.id + 1",
+         columns="r:Any, j:Any?"),
     Case("generate_series_timestamps", EVENTS,
          "SELECT generate_series($1::timestamp, $2::timestamp, '10 hours') AS g", "arg1:datetime, arg2:datetime",
          "g:datetime"),

@@ -44,11 +44,34 @@ def table_function(an: "Analyzer", call: exp.Expression, alias: str, names: list
     return Source(alias or fname, [SourceColumn(n, t, None) for n, t in cols])
 
 
+_VALUE_FUNCTIONS = {"current_date": ir.DATE, "current_time": ir.TIME, "current_timestamp": ir.DATETIME_TZ,
+                    "localtime": ir.TIME, "localtimestamp": ir.DATETIME, "current_user": ir.STR,
+                    "session_user": ir.STR, "current_role": ir.STR, "user": ir.STR, "current_catalog": ir.STR,
+                    "current_schema": ir.STR}
+
+
+def value_function(node: exp.Table, alias: str) -> Source | None:
+    """FROM current_date [AS d]: these keywords are function calls, one row of one column."""
+    name = node.this
+    if node.db or not isinstance(name, exp.Identifier) or name.quoted or name.name.lower() not in _VALUE_FUNCTIONS:
+        return None
+    fname = name.name.lower()
+    return Source(alias or fname, [SourceColumn(alias or fname, ir.Typed(ir.ValueType(_VALUE_FUNCTIONS[fname]),
+                                                                         False), None)])
+
+
 def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source:
     """FROM unnest(a, b...) [AS t (x, y)]: one column per array, of its element type. The
     elements of list[T] parameters and columns are never NULL in the generated code."""
     types = [an.type_of(e, scope) for e in node.expressions]
-    names = _alias_columns(node) or ([alias] if alias and len(types) == 1 else ["unnest"] * len(types))
+    defaults = [alias] if alias and len(types) == 1 else ["unnest"] * len(types)
+    given = _alias_columns(node)
+    ordinality = node.args.get("offset")  # WITH ORDINALITY; sqlglot keeps the last alias column here
+    if ordinality:
+        defaults.append("ordinality")
+        if isinstance(ordinality, exp.Expression):
+            given.append(ordinality.name)
+    names = [given[i] if i < len(given) else d for i, d in enumerate(defaults)] + given[len(defaults):]
     cols = []
     for i, name in enumerate(names):
         if i < len(types):
@@ -78,4 +101,4 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
     raise Located(f"unsupported LATERAL item {type(inner).__name__}", an.offset_of(node))
 
 
-__all__ = ["lateral", "table_function", "unnest"]
+__all__ = ["lateral", "table_function", "unnest", "value_function"]

@@ -143,6 +143,11 @@ def ROUNDING(c: Call) -> ValueType:  # ceil, floor, round, trunc: numeric or dou
     return ValueType(ir.FLOAT if c.base(0) == ir.FLOAT else ir.DECIMAL)
 
 
+def NUMERIC_MATH(c: Call) -> ValueType:  # sqrt, exp, ln, log, power: numeric for numeric input
+    bases = {c.base(i) for i in range(len(c.args))}
+    return ValueType(ir.DECIMAL if ir.DECIMAL in bases and ir.FLOAT not in bases else ir.FLOAT)
+
+
 def SERIES(c: Call) -> ValueType:  # generate_series(start, stop[, step]): the type of start/stop
     return MERGE(Call(c.name, c.args[:2], c.arg_type, c.rows, c.filtered)) if c.args else ValueType(ir.INT)
 
@@ -224,8 +229,9 @@ SIGNATURES: dict[str, Sig] = {
     # numbers
     **dict.fromkeys(["ABS", "SIGN", "MOD", "GCD", "LCM"], _s(ARG0)),
     **dict.fromkeys(["CEIL", "CEILING", "FLOOR", "ROUND", "TRUNC"], _s(ROUNDING)),
-    **dict.fromkeys(["SQRT", "CBRT", "EXP", "LN", "LOG", "LOG10", "POWER", "POW", "SIN", "COS", "TAN", "ASIN",
-                     "ACOS", "ATAN", "ATAN2", "DEGREES", "RADIANS", "SINH", "COSH", "TANH"], _s("f")),
+    **dict.fromkeys(["SQRT", "EXP", "LN", "LOG", "LOG10", "POWER", "POW"], _s(NUMERIC_MATH)),
+    **dict.fromkeys(["CBRT", "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "ATAN2", "DEGREES", "RADIANS", "SINH",
+                     "COSH", "TANH"], _s("f")),
     "PI": _s("f", NEVER, arity=(0,)),
     "RANDOM": _s("f", NEVER, arity=(0, 2)),
     "SETSEED": _s("a", NEVER, "f"),

@@ -55,6 +55,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     embed_offsets = {o.start for o in found.occurrences if o.embed is not None}
     offset_of = _offsets(rewritten)
     analyzer = Analyzer(state, params, offset_of, embeds=embed_offsets)
+    analyzer.text = rewritten.text
     # offset_of maps to the original text, so embed offsets compare there.
     analyzer.offset_of = offset_of  # type: ignore[method-assign]
     if not isinstance(tree, (exp.Select, exp.SetOperation, exp.Insert, exp.Update, exp.Delete, exp.Values,

@@ -29,7 +29,9 @@ class Source:
     columns: list[SourceColumn]
     optional: bool = False  # the nullable side of an outer join
     table: str | None = None  # catalog table name when the source is a plain table
+    schema: str | None = None  # and its schema, if not the default one
     using: set[str] = field(default_factory=set)  # columns merged into an earlier source by USING/NATURAL
+    coalesced: set[str] = field(default_factory=set)  # its merged columns a RIGHT/FULL join USING coalesces
     qualified_only: bool = False  # reachable only as alias.column (an upsert's `excluded`)
 
     def find(self, name: str) -> SourceColumn | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,12 +43,24 @@ class Analyzer(ExpressionTyping):
         # emitted SQL can name its columns and never depend on the table's shape at run time.
         self.star_expansions: list[list[tuple[str | None, str]]] = []
         self.view_stack: list[str] = []
+        self.text: str | None = None  # the parsed text, for names as written (PostgreSQL: ceiling, mod)
+
+    def _t_Column(self, node: exp.Column, scope: Scope) -> ir.Typed:
+        try:
+            return super()._t_Column(node, scope)
+        except Located:
+            # PostgreSQL: a FROM item's name where no column has it is its whole row (row_to_json(t))
+            src = scope.source(node.name) if self.engine == "postgresql" and not node.table else None
+            if src is None or isinstance(node.this, exp.Star):
+                raise
+            return ir.Typed(ir.ValueType(ir.ANY), src.optional)
 
     # -- relations -------------------------------------------------------------
     def table_columns(self, table: TableDef) -> list[SourceColumn]:
         if table.is_view:
             return self.view_columns(table)
-        cols = [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), table.name) for c in table.columns]
+        key = ir.table_key(table.name, table.schema)
+        cols = [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), key) for c in table.columns]
         cols += [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), None, hidden=True) for c in table.hidden]
         if self.engine == "sqlite" and not table.without_rowid and not table.is_view:
             cols += [SourceColumn(n, INT, None, hidden=True) for n in ROWID_NAMES]
@@ -86,9 +99,14 @@ class Analyzer(ExpressionTyping):
             if cte is not None:
                 return Source(alias or name, list(cte))
             table = self.state.find(schema, name)
+            if table is None and self.engine == "postgresql":
+                value = pg_relations.value_function(node, alias)
+                if value is not None:
+                    return value
             if table is None:
                 raise Located(f"no such table: {node.sql(dialect='sqlite') if schema else name}", self.offset_of(node))
-            return Source(alias or table.name, self.table_columns(table), table=None if table.is_view else table.name)
+            return Source(alias or table.name, self.table_columns(table), table=None if table.is_view else table.name,
+                          schema=table.schema)
         if isinstance(node, exp.Subquery):
             # A derived table sees the CTEs and enclosing queries, not its sibling FROM items.
             outputs = self.outputs(node.this, Scope(parent=scope.parent, ctes=scope.ctes))
@@ -138,6 +156,9 @@ class Analyzer(ExpressionTyping):
                 using = [c.name.lower() for c in src.columns if not c.hidden
                          and any(s.find(c.name) for s in scope.sources)]
             src.using = set(using)
+            if side in ("RIGHT", "FULL"):
+                for earlier in scope.sources:
+                    earlier.coalesced |= {u for u in using if earlier.find(u) is not None}
             scope.sources.append(src)
             on = join.args.get("on")
             if on is not None:
@@ -264,7 +285,8 @@ class Analyzer(ExpressionTyping):
                 for c in src.columns:
                     if not c.hidden and not (c.name.lower() in src.using):
                         cols.append(Output(c.name, src.typed(c), _origin(src, c)))
-                        names.append((src.alias if len(scope.sources) > 1 else None, c.name))
+                        names.append((None if _coalesced(scope, src, c.name) else
+                                       src.alias if len(scope.sources) > 1 else None, c.name))
             if not scope.sources:
                 raise Located("no tables specified", self.offset_of(item))
             if top:
@@ -276,7 +298,8 @@ class Analyzer(ExpressionTyping):
                 raise Located(f"no such table: {item.table}", self.offset_of(item))
             offset = self.offset_of(item.args["table"]) if item.args.get("table") is not None else None
             if offset is not None and offset in self.embed_offsets and src.table is not None:
-                return [Output(src.table, ir.Typed(ir.ValueType(ir.ANY), src.optional), None, embed=src.table)]
+                return [Output(src.table, ir.Typed(ir.ValueType(ir.ANY), src.optional), None,
+                               embed=ir.table_key(src.table, src.schema))]
             visible = [c for c in src.columns if not c.hidden]
             if top:
                 self.star_expansions.append([(item.table, c.name) for c in visible])
@@ -287,7 +310,7 @@ class Analyzer(ExpressionTyping):
         if isinstance(inner, exp.Column) and not isinstance(item, exp.Alias):
             src, col = scope.resolve(inner, None)
             table = _origin(src, col)
-        return [Output(result_name(item, self.engine), typed, table)]
+        return [Output(result_name(item, self.engine, self.text), typed, table)]
 
     # -- INSERT / UPDATE / DELETE ----------------------------------------------------
     def target(self, node: exp.Expression) -> tuple[TableDef, str]:
@@ -307,6 +330,14 @@ class Analyzer(ExpressionTyping):
         return analyze_dml(self, node, scope)
 
 
+def _coalesced(scope: Scope, src: Source, name: str) -> bool:
+    """`*` over `a FULL JOIN b USING (x)` gives coalesce(a.x, b.x), which only the bare name `x`
+    reads (a.x is NULL on b's unmatched rows); bare, it must name nothing else in the FROM list."""
+    lowered = name.lower()
+    return lowered in src.coalesced and sum(
+        1 for s in scope.sources if lowered not in s.using and s.find(name) is not None) == 1
+
+
 def _origin(src: Source, col: SourceColumn) -> str | None:
     return col.table if src.table is not None and not src.optional else None
 
@@ -322,13 +353,17 @@ def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
     return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
 
 
-def result_name(item: exp.Expression, engine: str = "sqlite") -> str:
+def result_name(item: exp.Expression, engine: str = "sqlite", text: str | None = None) -> str:
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):
         return item.alias
     node = item
     while isinstance(node, (exp.Paren,)) or (engine == "postgresql" and isinstance(node, exp.Cast)):
+        if engine == "postgresql" and (written := _written_call_name(node, text)):
+            return written  # div(a, b) parses as a cast of a / b
         node = node.this  # PostgreSQL names x::int after x
+    if engine == "postgresql" and (written := _written_call_name(node, text)):
+        return written
     if isinstance(node, exp.Column):
         return node.name
     if isinstance(node, exp.Dot) and isinstance(node.expression, (exp.Func, exp.Anonymous)):
@@ -347,6 +382,17 @@ def result_name(item: exp.Expression, engine: str = "sqlite") -> str:
     if isinstance(node, exp.Func):
         return _function_name(node)
     return ""
+
+
+def _written_call_name(node: exp.Expression, text: str | None) -> str:
+    """PostgreSQL names a call's column after the function as written (ceiling, not ceil; mod(a, b),
+    which sqlglot turns into a % b); sqlglot keeps where that name was in the parsed text."""
+    start, end = node.meta.get("start"), node.meta.get("end")
+    if text is None or not isinstance(start, int) or not isinstance(end, int):
+        return ""
+    name = text[start:end + 1]
+    rest = text[end + 1:].lstrip()
+    return name.lower() if re.fullmatch(r"[A-Za-z_]\w*", name) and rest.startswith("(") else ""
 
 
 def _function_name(node: exp.Func) -> str:

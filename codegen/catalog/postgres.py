@@ -33,6 +33,7 @@ _TYPES: dict[str, str] = {
     "timestamptz": ir.DATETIME_TZ, "timestamp with time zone": ir.DATETIME_TZ,
     "interval": ir.INTERVAL,
 }
+_INTERVAL_FIELDS = re.compile(r"interval(?: (?:year|month|day|hour|minute|second|to))+")
 SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"}
 
 # Words that end a function's RETURNS type and start its options or body.
@@ -51,6 +52,8 @@ def normalise(declared: str) -> tuple[str, int]:
     text = re.sub(r"\[\d*\]", "", text)
     text = re.sub(r"\(.*?\)", "", text)
     text = re.sub(r"\s+", " ", text).strip().strip('"')
+    if _INTERVAL_FIELDS.fullmatch(text):  # interval day to second, interval year
+        text = "interval"
     if "." in text:
         schema, _, name = text.rpartition(".")
         if schema.strip('"') == "pg_catalog":

@@ -155,7 +155,7 @@ def models_module(catalog: ir.Catalog, engine: str) -> ModelsModule:
     names = naming.unique([naming.model_name(t.name) for t in catalog.tables])
     mapping = {}
     for table, name in zip(catalog.tables, names):
-        mapping[table.name.lower()] = name
+        mapping[table.key] = name
         fields = []
         for col, fname in zip(table.columns, naming.field_names([c.name for c in table.columns])):
             t, nullable = col.type, col.nullable
@@ -176,7 +176,7 @@ def table_model(query: ir.Query, catalog: ir.Catalog, models: ModelsModule) -> s
     if len(tables) != 1 or any(c.table is None or c.embed for c in query.columns):
         return None
     name = tables.pop()
-    table = next((t for t in catalog.tables if t.name.lower() == name), None)
+    table = next((t for t in catalog.tables if t.key == name), None)
     if table is None or len(table.columns) != len(query.columns):
         return None
     for rc, tc in zip(query.columns, table.columns):
@@ -283,7 +283,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
     for col, fname in zip(query.columns, naming.field_names([c.name for c in query.columns])):
         if col.embed:
             model_name = models.model_of_table[col.embed.lower()]
-            table = next(t for t in catalog.tables if t.name.lower() == col.embed.lower())
+            table = next(t for t in catalog.tables if t.key == col.embed.lower())
             width = len(table.columns)
             ann = f"models.{model_name}" + (" | None" if col.nullable else "")
             used.add("models")
