@@ -122,11 +122,16 @@ async def scenario(q: types.ModuleType, call: Callable[..., Any]) -> list[Any]:
     return out
 
 
+def bulk_module(pkg: types.ModuleType, is_async: bool) -> types.SimpleNamespace:
+    """The sync module's names (the Params classes live there) with the functions of the one to run."""
+    q = import_module(pkg, "aio.bulk" if is_async else "queries.bulk")
+    sync = import_module(pkg, "queries.bulk")
+    return types.SimpleNamespace(**{**vars(sync), **{n: f for n, f in vars(q).items() if inspect.isfunction(f)}})
+
+
 def run_sqlite(package: Path, is_async: bool, path: Path) -> list[Any]:
     with imported(package) as pkg:
-        q = import_module(pkg, "aio.bulk" if is_async else "queries.bulk")
-        sync = import_module(pkg, "queries.bulk")  # the Params classes live there
-        namespace = types.SimpleNamespace(**{**vars(sync), **{n: f for n, f in vars(q).items() if inspect.isfunction(f)}})
+        namespace = bulk_module(pkg, is_async)
         if not is_async:
             conn = sqlite3.connect(path)
             conn.executescript(SCHEMA["sqlite"])
@@ -153,9 +158,7 @@ def run_sqlite(package: Path, is_async: bool, path: Path) -> list[Any]:
 
 def run_postgres(package: Path, is_async: bool, url: str) -> list[Any]:
     with imported(package) as pkg:
-        q = import_module(pkg, "aio.bulk" if is_async else "queries.bulk")
-        sync = import_module(pkg, "queries.bulk")
-        namespace = types.SimpleNamespace(**{**vars(sync), **{n: f for n, f in vars(q).items() if inspect.isfunction(f)}})
+        namespace = bulk_module(pkg, is_async)
         with psycopg.connect(url, autocommit=True) as setup:
             setup.execute(SCHEMA["postgresql"].encode())
         if not is_async:

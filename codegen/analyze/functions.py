@@ -27,6 +27,8 @@ from sqlglot import exp
 from codegen import ir
 from codegen.ir import Typed, ValueType
 
+from . import calls
+
 ArgType = Callable[[exp.Expression], Typed]
 
 # Base for functions that return JSON *text* (json(), json_object(), ->, ...).
@@ -80,19 +82,13 @@ def _name(node: exp.Expression) -> str | None:
     return _ALIASES.get(name, name)
 
 
-def _flat(arg: exp.Expression) -> list[exp.Expression]:
-    """Undo sqlglot's wrappers around an argument, giving SQLite's arguments."""
-    if isinstance(arg, exp.Star):  # count(*)
-        return []
-    if isinstance(arg, exp.Distinct):  # sum(DISTINCT x)
-        return [a for e in arg.expressions for a in _flat(e)]
-    if isinstance(arg, exp.Order):  # group_concat(x ORDER BY y)
-        return _flat(arg.this)
+def _sqlite_unwrap(arg: exp.Expression) -> list[exp.Expression] | None:
+    """SQLite's arguments inside sqlglot's wrappers."""
     if isinstance(arg, exp.JSONKeyValue):  # json_object(k, v, ...)
         return [arg.this, arg.expression]
     if isinstance(arg, exp.TsOrDsToTimestamp):  # strftime(f, x): x is wrapped
         return [arg.this]
-    return [arg]
+    return None
 
 
 def _args(node: exp.Expression) -> list[exp.Expression]:
@@ -101,21 +97,9 @@ def _args(node: exp.Expression) -> list[exp.Expression]:
     if isinstance(node, exp.TimeToStr):
         # strftime(f, x) -> TimeToStr(this=TsOrDsToTimestamp(x), format=f); with
         # no time-value sqlglot puts in CURRENT_TIMESTAMP, which means 'now' too.
-        return [node.args["format"], *_flat(node.this)]
-    out: list[exp.Expression] = []
-    for key in node.arg_types:  # arg_types order is SQL order for these classes
-        value = node.args.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, exp.Expression):  # skips flags like safe=True
-                out.extend(_flat(item))
-    return out
+        return [node.args["format"], *calls.flat(node.this, _sqlite_unwrap)]
+    return calls.arguments(node, _sqlite_unwrap)
 
-
-def _window(node: exp.Expression) -> exp.Window | None:
-    parent = node.parent
-    if isinstance(parent, exp.Filter):
-        parent = parent.parent
-    return parent if isinstance(parent, exp.Window) else None
 
 
 def _frame_has_current_row(window: exp.Window) -> bool:
@@ -520,7 +504,7 @@ def is_aggregate(node: exp.Expression) -> bool:
     if isinstance(node, exp.Filter):
         node = node.this
     name = _name(node)
-    if name not in AGGREGATES or _window(node) is not None:
+    if name not in AGGREGATES or calls.window_of(node) is not None:
         return False
     return not (name in ("MAX", "MIN") and len(_args(node)) > 1)
 
@@ -543,6 +527,6 @@ def infer_call(
     if name is None or (rule := RULES.get(name)) is None:
         return None
     filtered = filtered or isinstance(node.parent, exp.Filter)
-    window = _window(node)
+    window = calls.window_of(node)
     rows = grouped if window is None else _frame_has_current_row(window)
     return rule(_Call(name, _args(node), arg_type, rows, filtered))

@@ -31,6 +31,7 @@ from sqlglot import exp
 from codegen import ir
 from codegen.ir import Typed, ValueType
 
+from . import calls
 from . import pg_signatures as sigs
 from .pg_signatures import SIGNATURES, Call, Sig
 
@@ -74,37 +75,14 @@ def pg_name(node: exp.Expression) -> str | None:
     return None
 
 
-def _flat(arg: exp.Expression) -> list[exp.Expression]:
-    """Undo sqlglot's wrappers around an argument."""
-    if isinstance(arg, exp.Star):  # count(*)
-        return []
-    if isinstance(arg, exp.Distinct):  # count(DISTINCT x)
-        return [a for e in arg.expressions for a in _flat(e)]
-    if isinstance(arg, exp.Order):  # array_agg(x ORDER BY y)
-        return _flat(arg.this)
-    return [arg]
-
-
 def call_args(node: exp.Expression) -> list[exp.Expression]:
     """The call's arguments in SQL order (named arguments still wrapped in Kwarg)."""
     if isinstance(node, exp.TimestampTrunc):  # date_trunc(unit, value [, zone])
         return [a for a in (node.args.get("unit"), node.this, node.args.get("zone")) if a is not None]
     if isinstance(node, exp.Extract):  # extract(unit FROM value), date_part(unit, value)
         return [node.this, node.expression]
-    out: list[exp.Expression] = []
-    for key in node.arg_types:  # arg_types order is SQL order for these classes
-        value = node.args.get(key)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, exp.Expression):  # skips flags like safe=True
-                out.extend(_flat(item))
-    return out
+    return calls.arguments(node)
 
-
-def _window(node: exp.Expression) -> exp.Window | None:
-    parent = node.parent
-    if isinstance(parent, exp.Filter):
-        parent = parent.parent
-    return parent if isinstance(parent, exp.Window) else None
 
 
 # ---------------------------------------------------------------- user-defined functions
@@ -168,7 +146,7 @@ def is_aggregate(node: exp.Expression) -> bool:
     if isinstance(node, exp.WithinGroup):
         return True
     sig = SIGNATURES.get(pg_name(node) or "")
-    return sig is not None and sig.aggregate and _window(node) is None
+    return sig is not None and sig.aggregate and calls.window_of(node) is None
 
 
 def check(node: exp.Expression, functions: dict[str, list[Any]] | None = None) -> str | None:
@@ -240,7 +218,7 @@ def infer_call(node: exp.Expression, arg_type: ArgType, *, grouped: bool, filter
     if sig is None:
         return None
     filtered = filtered or isinstance(node.parent, exp.Filter)
-    rows = grouped or _window(node) is not None
+    rows = grouped or calls.window_of(node) is not None
     args = [a.expression if isinstance(a, exp.Kwarg) else a for a in call_args(node)]
     return sig.apply(Call(str(name), args, arg_type, rows, filtered))
 

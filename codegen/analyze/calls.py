@@ -1,0 +1,43 @@
+"""How a function call's arguments and window are read from sqlglot's tree, for both engines'
+function tables (functions.py for SQLite, pg_functions.py for PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+# An engine's own unwrapping of an argument (None: nothing to unwrap here).
+Unwrap = Callable[[exp.Expression], "list[exp.Expression] | None"]
+
+
+def flat(arg: exp.Expression, unwrap: Unwrap | None = None) -> list[exp.Expression]:
+    """Undo sqlglot's wrappers around an argument: count(*), f(DISTINCT x), f(x ORDER BY y)."""
+    if isinstance(arg, exp.Star):  # count(*)
+        return []
+    if isinstance(arg, exp.Distinct):  # sum(DISTINCT x)
+        return [a for e in arg.expressions for a in flat(e, unwrap)]
+    if isinstance(arg, exp.Order):  # group_concat(x ORDER BY y)
+        return flat(arg.this, unwrap)
+    if unwrap is not None and (parts := unwrap(arg)) is not None:
+        return parts
+    return [arg]
+
+
+def arguments(node: exp.Expression, unwrap: Unwrap | None = None) -> list[exp.Expression]:
+    """The call's arguments in SQL order: sqlglot's arg_types order is SQL order for calls."""
+    out: list[exp.Expression] = []
+    for key in node.arg_types:
+        value = node.args.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, exp.Expression):  # skips flags like safe=True
+                out.extend(flat(item, unwrap))
+    return out
+
+
+def window_of(node: exp.Expression) -> exp.Window | None:
+    """The OVER (...) the call runs in, if any (through a FILTER clause)."""
+    parent = node.parent
+    if isinstance(parent, exp.Filter):
+        parent = parent.parent
+    return parent if isinstance(parent, exp.Window) else None
