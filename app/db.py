@@ -72,13 +72,16 @@ def connect_sqlite(
     create: bool = True,
     readonly: bool = False,
     timeout: float = BUSY_TIMEOUT_S,
+    wal: bool = True,
 ) -> sqlite3.Connection:
     """Open `path` with WAL journaling, foreign keys ON and a busy timeout.
 
     create=False refuses a file that does not exist instead of creating an
     empty database (listing and status commands must not leave files behind).
     readonly=True opens it read-only (implies create=False) and leaves the
-    journal mode alone, so the file is not modified at all.
+    journal mode alone, so the file is not modified at all. wal=False leaves
+    the journal mode alone too, for a caller that switches with enable_wal()
+    later (the migration runner, after checking the file).
     """
     name = str(path)
     if name == ":memory:":
@@ -97,8 +100,8 @@ def connect_sqlite(
         # The first read of the header: this is where a file that is not a
         # database fails ("file is not a database").
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        if not readonly:
-            _enable_wal(conn, timeout)
+        if wal and not readonly:
+            enable_wal(conn, timeout)
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -144,7 +147,7 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _enable_wal(conn: sqlite3.Connection, timeout: float) -> None:
+def enable_wal(conn: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_S) -> None:
     """Switch to WAL, which lets readers run while a session is being written.
 
     A no-op once the file is in WAL mode. The switch itself needs the file to

@@ -64,11 +64,10 @@ import app.preflight as p
 connect, backup, check = m.connect_sqlite, p.backup, p.refuse_corrupt
 m.connect_sqlite = lambda *a, **k: connect(*a, **k) if k.get("readonly") else Conn(connect(*a, **k))
 def timed(name, fn):
-    def run(*a):
-        t = time.perf_counter(); r = fn(*a); spans.append((name, time.perf_counter() - t)); return r
+    def run(*a, **k):
+        t = time.perf_counter(); r = fn(*a, **k); spans.append((name, time.perf_counter() - t)); return r
     return run
-p.backup = timed("backup copy (beside the first step in WAL mode)", backup)
-m.refuse_corrupt = timed("quick_check (before the switch to WAL)", check)
+p.backup = timed("backup copy (beside the first step)", backup)
 p.refuse_corrupt = timed("quick_check (beside the first step)", check)
 p.Preflight.finish = timed("the first step waiting for them before its COMMIT", p.Preflight.finish)
 t = time.perf_counter(); m.migrate(sys.argv[1], backup=True); total = time.perf_counter() - t
