@@ -18,10 +18,15 @@ Guarantees, each step at a time:
   * a database recording a version this code does not know is refused before
     anything touches it (it was migrated by newer code);
   * a database file is checked for corruption (PRAGMA quick_check) and
-    copied next to itself with the online backup API before the first step
-    commits; both run beside the first step's statements (app.preflight), so
-    they add little to the migration's time. A file still in a rollback
-    journal is migrated in that mode and switched to WAL afterwards.
+    copied next to itself (SQLite's backup API in WAL mode, the file's bytes
+    under a read lock with a rollback journal) before the first step commits;
+    both run beside the first step's statements (app.preflight), so they add
+    little to the migration's time;
+  * steps run under a rollback journal where they can (a table rewrite
+    costs less there, see _run) and the file ends in WAL mode; a file the
+    earlier release left in a rollback journal is switched only once a step
+    has committed on it, since the switch rewrites the header of a file
+    that may turn out corrupt.
 """
 
 from __future__ import annotations

@@ -259,3 +259,32 @@ def test_the_copy_keeps_the_migrations_write_lock(legacy_db: tuple[Path, Legacy]
     monkeypatch.setattr(app.preflight, "copy_file", probed_copy)
     result = run_in_thread(lambda: migrate.migrate(path))
     assert result.backup is not None and seen == [False]
+
+
+@pytest.mark.parametrize("wal_frames", [False, True])
+def test_wal_file_copy_holds_what_the_wal_holds(
+    legacy_db: tuple[Path, Legacy], monkeypatch: pytest.MonkeyPatch, wal_frames: bool
+) -> None:
+    """A WAL file is copied byte for byte only while its -wal file is empty; committed frames
+    still in the -wal file (another connection keeps it open) go through SQLite's backup API."""
+    path, _ = legacy_db
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    if wal_frames:
+        writer.execute("INSERT INTO threads (channel_id, thread_ts) VALUES ('CWAL', '1.5')")
+        assert path.with_name(path.name + "-wal").stat().st_size > 0
+    else:
+        writer.close()
+    copy_file = app.preflight.copy_file
+    copied: list[Path] = []
+    monkeypatch.setattr(app.preflight, "copy_file", lambda db, partial: (copied.append(db), copy_file(db, partial)))
+    result = run_in_thread(lambda: migrate.migrate(path))
+    if wal_frames:
+        writer.close()
+    assert result.backup is not None and copied == ([] if wal_frames else [path])
+    assert sorted(p.name for p in path.parent.glob("*.bak-*")) == [result.backup.name]  # no -wal, -shm, .partial
+    copy = sqlite3.connect(f"{result.backup.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    rows = copy.execute("SELECT count(*) FROM threads WHERE channel_id = 'CWAL'").fetchone()
+    assert rows == (1 if wal_frames else 0,)
+    assert copy.execute("SELECT max(version) FROM schema_migrations").fetchone() == ("000003_working_directories",)
+    copy.close()
