@@ -371,7 +371,7 @@ def _leave_wal(conn: sqlite3.Connection) -> bool:
     refuses while other connections have the file open (the service reading, say): the steps
     then run in WAL mode, only a little slower."""
     try:
-        return conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+        return bool(conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete")
     except sqlite3.OperationalError:
         return False
 
