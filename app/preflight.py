@@ -17,6 +17,8 @@ statements run on the migrating connection. What makes that safe:
     short: it copies the file's bytes (the whole database, in this mode) in the kernel, ends the
     transaction, and checks the copy, which holds the very bytes the step starts from, while the
     step goes on writing. (Without a copy it checks the file itself, holding the writer off.)
+    A WAL file whose -wal file is empty is the whole database too, and is copied the same way;
+    one with committed frames goes through SQLite's backup API instead.
     Opening the transaction before the step starts is what rules out a deadlock: a reader that
     arrived after the writer had begun shutting readers out would wait for the writer, which
     would wait for it.
