@@ -40,7 +40,7 @@ def _doc_above(lines: list[str], header_line: int) -> list[str]:
 
 
 def _doc_below(text: str, start: int) -> list[str]:
-    doc = []
+    doc: list[str] = []
     for line in text[start:].split("\n"):
         m = _COMMENT_LINE.match(line)
         if not line.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -179,7 +180,7 @@ def _matches(root: Path, pattern: str) -> bool:
     return (root / pattern).exists()
 
 
-def _overrides(raw: object, err: "callable[[str], None]") -> tuple[Override, ...]:  # type: ignore[valid-type]
+def _overrides(raw: object, err: Callable[[str], None]) -> tuple[Override, ...]:
     if not isinstance(raw, list):
         err("'overrides' must be an array of tables")
         return ()

@@ -44,13 +44,13 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
                 py, nullable = _type(p.type, p.nullable, engine, config)
                 params.append(_array({"name": p.name, "py_type": py, "nullable": nullable, "slice": p.slice}, p.type))
             columns = []
-            for c in q.columns:
-                if c.embed:
-                    columns.append({"name": c.name, "py_type": model_of[c.embed.lower()], "nullable": c.nullable,
-                                    "embed": True})
+            for result in q.columns:
+                if result.embed:
+                    columns.append({"name": result.name, "py_type": model_of[result.embed.lower()],
+                                    "nullable": result.nullable, "embed": True})
                     continue
-                py, nullable = _type(c.type, c.nullable, engine, config, c.table, c.name)
-                columns.append(_array({"name": c.name, "py_type": py, "nullable": nullable}, c.type))
+                py, nullable = _type(result.type, result.nullable, engine, config, result.table, result.name)
+                columns.append(_array({"name": result.name, "py_type": py, "nullable": nullable}, result.type))
             queries.append({"name": q.name, "function": naming.snake(q.name), "command": q.command, "file": q.file,
                             "line": q.line, "doc": q.doc, "params": params, "columns": columns})
     return {"engine": engine, "tables": tables, "queries": queries}

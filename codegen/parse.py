@@ -15,7 +15,7 @@ class CodegenSQLite(SQLite):
     """sqlglot's SQLite dialect, except mod(): sqlglot reads it as the % operator, but SQLite's
     mod() is a math function returning a real (mod(5, 2) is 1.0) while % is integer arithmetic."""
 
-    class Parser(SQLite.Parser):
+    class Parser(SQLite.Parser):  # type: ignore[misc,valid-type]  # sqlglot declares Parser as a class attribute
         FUNCTIONS = {**SQLite.Parser.FUNCTIONS,
                      "MOD": lambda args: exp.Anonymous(this="MOD", expressions=args)}
 
@@ -37,7 +37,7 @@ def _clean(message: str) -> str:
     return _TOKEN.sub(lambda m: repr(m.group(1)), message)
 
 
-def parse_one(text: str, engine: str) -> exp.Expression:
+def parse_one(text: str, engine: str) -> exp.Expr:
     """Parse exactly one statement or raise Located at the offending token."""
     try:
         trees = sqlglot.parse(text, read=DIALECTS[engine])
@@ -61,6 +61,8 @@ def parse_one(text: str, engine: str) -> exp.Expression:
     if len(trees) > 1:
         raise Located("expected one statement, found several (missing ';'?)", 0)
     tree = trees[0]
+    if tree is None:
+        raise Located("empty statement", 0)
     if isinstance(tree, exp.Command):
         raise Located(f"unsupported statement {tree.name.upper()!r}", 0)
     return tree

@@ -25,12 +25,12 @@ from .source import SourceFile
 from .sources import query_files, schema_files
 
 
-def _infer_columns(state: SchemaState, tree: exp.Expression, to_statement: Callable[[int], int]
+def _infer_columns(state: SchemaState, tree: exp.Expr, to_statement: Callable[[int], int]
                    ) -> list[tuple[str, ir.Typed]]:
     """Columns of a view or CREATE TABLE AS query, for the catalog builder."""
     params: dict[int, ParamInfo] = {}
 
-    def offset_of(node: exp.Expression) -> int | None:
+    def offset_of(node: exp.Expr) -> int | None:
         for ident in [node, *node.find_all(exp.Identifier)]:
             if isinstance(ident, exp.Identifier) and "start" in ident.meta:
                 return to_statement(int(ident.meta["start"]))

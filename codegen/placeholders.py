@@ -92,7 +92,7 @@ def scan(text: str, engine: str) -> Scan:
             elif number is None:
                 highest += 1
                 number = highest
-            spec = ParamSpec(len(by_key), None if key[0] == "num" else str(value), int(number))  # type: ignore[arg-type]
+            spec = ParamSpec(len(by_key), None if key[0] == "num" else str(value), int(number))  # type: ignore[call-overload]
             by_key[key] = spec
         if kind in ("narg", "slice"):
             spec.nullable |= kind == "narg"

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from sqlglot import exp
 
 # An engine's own unwrapping of an argument (None: nothing to unwrap here).
-Unwrap = Callable[[exp.Expression], "list[exp.Expression] | None"]
+Unwrap = Callable[[exp.Expr], "list[exp.Expr] | None"]
 
 
-def flat(arg: exp.Expression, unwrap: Unwrap | None = None) -> list[exp.Expression]:
+def flat(arg: exp.Expr, unwrap: Unwrap | None = None) -> list[exp.Expr]:
     """Undo sqlglot's wrappers around an argument: count(*), f(DISTINCT x), f(x ORDER BY y)."""
     if isinstance(arg, exp.Star):  # count(*)
         return []
@@ -24,9 +24,9 @@ def flat(arg: exp.Expression, unwrap: Unwrap | None = None) -> list[exp.Expressi
     return [arg]
 
 
-def arguments(node: exp.Expression, unwrap: Unwrap | None = None) -> list[exp.Expression]:
+def arguments(node: exp.Expr, unwrap: Unwrap | None = None) -> list[exp.Expr]:
     """The call's arguments in SQL order: sqlglot's arg_types order is SQL order for calls."""
-    out: list[exp.Expression] = []
+    out: list[exp.Expr] = []
     for key in node.arg_types:
         value = node.args.get(key)
         for item in value if isinstance(value, list) else [value]:
@@ -35,7 +35,7 @@ def arguments(node: exp.Expression, unwrap: Unwrap | None = None) -> list[exp.Ex
     return out
 
 
-def window_of(node: exp.Expression) -> exp.Window | None:
+def window_of(node: exp.Expr) -> exp.Window | None:
     """The OVER (...) the call runs in, if any (through a FILTER clause)."""
     parent = node.parent
     if isinstance(parent, exp.Filter):

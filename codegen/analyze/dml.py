@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlglot import exp
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .statements import Analyzer, Output
 
 
-def analyze_dml(an: "Analyzer", node: exp.Expression, scope: Scope) -> "list[Output]":
+def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     table, alias = an.target(node)
     target = Source(alias, an.table_columns(table), table=table.name)
     if isinstance(node, exp.Insert):
@@ -22,7 +22,7 @@ def analyze_dml(an: "Analyzer", node: exp.Expression, scope: Scope) -> "list[Out
     elif isinstance(node, exp.Update):
         _update(an, node, scope, target)
     else:
-        _delete(an, node, scope, target)
+        _delete(an, cast(exp.Delete, node), scope, target)
     returning = node.args.get("returning")
     if returning is None:
         return []
@@ -35,7 +35,7 @@ def analyze_dml(an: "Analyzer", node: exp.Expression, scope: Scope) -> "list[Out
     return outputs
 
 
-def _column(an: "Analyzer", target: Source, node: exp.Expression) -> tuple[str, ir.Typed]:
+def _column(an: "Analyzer", target: Source, node: exp.Expr) -> tuple[str, ir.Typed]:
     name = node.name if isinstance(node, (exp.Column, exp.Identifier)) else node.sql()
     col = target.find(name)
     if col is None:
@@ -83,7 +83,7 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
             an.type_of(where.this if isinstance(where, exp.Where) else where, conflict_scope)
 
 
-def _assign(an: "Analyzer", assignment: exp.Expression, scope: Scope, target: Source) -> None:
+def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) -> None:
     if not isinstance(assignment, exp.EQ):
         an.type_of(assignment, scope)
         return

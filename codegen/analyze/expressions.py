@@ -97,7 +97,7 @@ def _numeric(a: ir.Typed, b: ir.Typed) -> ir.ValueType:
     return ir.ValueType(ir.ANY)
 
 
-def placeholder_index(node: exp.Expression) -> int | None:
+def placeholder_index(node: exp.Expr) -> int | None:
     node = node.unnest() if isinstance(node, exp.Paren) else node
     while isinstance(node, exp.Collate):  # `? COLLATE NOCASE` is still that parameter
         node = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
@@ -114,13 +114,13 @@ class ExpressionTyping(PgExpressions):
 
     engine: str
     params: dict[int, ParamInfo]
-    offset_of: Callable[[exp.Expression], int | None]
+    offset_of: Callable[[exp.Expr], int | None]
 
-    def query_columns(self, node: exp.Expression, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
+    def query_columns(self, node: exp.Expr, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
         raise NotImplementedError
 
     # -- parameters ------------------------------------------------------------
-    def bind(self, node: exp.Expression, typed: ir.Typed, name: str | None) -> bool:
+    def bind(self, node: exp.Expr, typed: ir.Typed, name: str | None) -> bool:
         """Give a parameter the type of its context; True when node is a parameter."""
         index = placeholder_index(node)
         if index is None:
@@ -129,7 +129,7 @@ class ExpressionTyping(PgExpressions):
         info.hints.append((typed, name))
         return True
 
-    def context_name(self, node: exp.Expression) -> str | None:
+    def context_name(self, node: exp.Expr) -> str | None:
         node = node.unnest() if isinstance(node, exp.Paren) else node
         if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
             return node.name
@@ -137,14 +137,14 @@ class ExpressionTyping(PgExpressions):
             return self.context_name(node.this)
         return None
 
-    def bind_pair(self, left: exp.Expression, right: exp.Expression, scope: Scope) -> None:
+    def bind_pair(self, left: exp.Expr, right: exp.Expr, scope: Scope) -> None:
         """Comparison-like pairs: each side's parameter takes the other side's type."""
         if placeholder_index(left) is not None and placeholder_index(right) is None:
             self.bind(left, self.context_type(right, scope), self.context_name(right))
         elif placeholder_index(right) is not None and placeholder_index(left) is None:
             self.bind(right, self.context_type(left, scope), self.context_name(left))
 
-    def context_type(self, node: exp.Expression, scope: Scope) -> ir.Typed:
+    def context_type(self, node: exp.Expr, scope: Scope) -> ir.Typed:
         """What a parameter compared with node should be: a column's declared type and
         nullability (an outer join making the column nullable is no reason to pass NULL)."""
         inner = node.unnest() if isinstance(node, exp.Paren) else node
@@ -159,7 +159,7 @@ class ExpressionTyping(PgExpressions):
         return self.type_of(node, scope)
 
     # -- expressions -----------------------------------------------------------
-    def type_of(self, node: exp.Expression, scope: Scope) -> ir.Typed:
+    def type_of(self, node: exp.Expr, scope: Scope) -> ir.Typed:
         index = placeholder_index(node)
         if index is not None:
             info = self.params[index]
@@ -362,8 +362,9 @@ class ExpressionTyping(PgExpressions):
         # THEN $1 ELSE col: a parameter as a result takes the type of a sibling result
         values = [b.args["true"] for b in ifs] + ([node.args["default"]] if node.args.get("default") else [])
         known = next((v for v in values if placeholder_index(v) is None and not isinstance(v, exp.Null)), None)
-        for value in values if known is not None else []:
-            self.bind(value, self.context_type(known, scope), self.context_name(known))
+        if known is not None:
+            for value in values:
+                self.bind(value, self.context_type(known, scope), self.context_name(known))
         for branch in node.args.get("ifs") or []:
             if subject is not None and subject_type is not None:
                 self.bind(branch.this, subject_type, self.context_name(subject))
@@ -434,12 +435,12 @@ class ExpressionTyping(PgExpressions):
     def _t_Ordered(self, node: exp.Ordered, scope: Scope) -> ir.Typed:
         return self.type_of(node.this, scope)
 
-    def _t_JSONPath(self, node: exp.Expression, scope: Scope) -> ir.Typed:
+    def _t_JSONPath(self, node: exp.Expr, scope: Scope) -> ir.Typed:
         return STR
 
-    def _call(self, node: exp.Expression, scope: Scope, grouped: bool | None = None,
+    def _call(self, node: exp.Expr, scope: Scope, grouped: bool | None = None,
               filtered: bool = False) -> ir.Typed:
-        def arg_type(child: exp.Expression) -> ir.Typed:
+        def arg_type(child: exp.Expr) -> ir.Typed:
             return self.type_of(child, scope)
 
         if isinstance(node, SIBLING_TYPED):
@@ -468,7 +469,7 @@ class ExpressionTyping(PgExpressions):
         return result
 
 
-def exactly_one_row(node: exp.Expression) -> bool:
+def exactly_one_row(node: exp.Expr) -> bool:
     """A SELECT that always yields one row: an aggregate without GROUP BY or HAVING, or no FROM
     and no WHERE; either way with no LIMIT or OFFSET that could drop it."""
     if not isinstance(node, exp.Select) or node.args.get("limit") or node.args.get("offset"):
@@ -480,7 +481,7 @@ def exactly_one_row(node: exp.Expression) -> bool:
     return any(_has_aggregate(e) for e in node.expressions)
 
 
-def _has_aggregate(node: exp.Expression) -> bool:
+def _has_aggregate(node: exp.Expr) -> bool:
     """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
     if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
         return False

@@ -29,7 +29,7 @@ from codegen.ir import Typed, ValueType
 
 from . import calls
 
-ArgType = Callable[[exp.Expression], Typed]
+ArgType = Callable[[exp.Expr], Typed]
 
 # Base for functions that return JSON *text* (json(), json_object(), ->, ...).
 # SQLite hands these back as str; flip to ir.JSON if the Python stage decodes.
@@ -61,7 +61,7 @@ _NUMERIC = frozenset({ir.INT, ir.FLOAT, ir.BOOL, ir.DECIMAL})
 # ---------------------------------------------------------------- call shape
 
 
-def _name(node: exp.Expression) -> str | None:
+def _name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Anonymous):
         name = node.name.upper()
     elif isinstance(node, exp.Escape) and isinstance(node.this, (exp.Like, exp.Glob)):
@@ -82,7 +82,7 @@ def _name(node: exp.Expression) -> str | None:
     return _ALIASES.get(name, name)
 
 
-def _sqlite_unwrap(arg: exp.Expression) -> list[exp.Expression] | None:
+def _sqlite_unwrap(arg: exp.Expr) -> list[exp.Expr] | None:
     """SQLite's arguments inside sqlglot's wrappers."""
     if isinstance(arg, exp.JSONKeyValue):  # json_object(k, v, ...)
         return [arg.this, arg.expression]
@@ -91,7 +91,7 @@ def _sqlite_unwrap(arg: exp.Expression) -> list[exp.Expression] | None:
     return None
 
 
-def _args(node: exp.Expression) -> list[exp.Expression]:
+def _args(node: exp.Expr) -> list[exp.Expr]:
     if isinstance(node, exp.Escape):
         return [*_args(node.this), node.expression]
     if isinstance(node, exp.TimeToStr):
@@ -134,7 +134,7 @@ def _frame_has_current_row(window: exp.Window) -> bool:
 @dataclass
 class _Call:
     name: str
-    args: list[exp.Expression]
+    args: list[exp.Expr]
     arg_type: ArgType
     rows: bool  # the aggregate / window frame sees at least one row
     filtered: bool
@@ -214,7 +214,7 @@ _UNIX_RANGE = (-30610224000, 221845392000)
 _DATE_RESULTS = frozenset({"DATE", "TIME", "DATETIME", "JULIANDAY", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"})
 
 
-def _literal(arg: exp.Expression) -> str | float | None:
+def _literal(arg: exp.Expr) -> str | float | None:
     if isinstance(arg, exp.Neg):
         inner = _literal(arg.this)
         return -inner if isinstance(inner, float) else None
@@ -495,7 +495,7 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
 # ---------------------------------------------------------------- API
 
 
-def is_aggregate(node: exp.Expression) -> bool:
+def is_aggregate(node: exp.Expr) -> bool:
     """Is `node` an aggregate call that folds the query's rows (not OVER ...)?
 
     Scalar max(a, b) / min(a, b) are not; neither is an aggregate used as a
@@ -510,7 +510,7 @@ def is_aggregate(node: exp.Expression) -> bool:
 
 
 def infer_call(
-    node: exp.Expression, arg_type: ArgType, *, grouped: bool, filtered: bool = False
+    node: exp.Expr, arg_type: ArgType, *, grouped: bool, filtered: bool = False
 ) -> Typed | None:
     """The Typed of a function call, or None when it is not a call we know.
 

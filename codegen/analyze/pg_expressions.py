@@ -31,7 +31,7 @@ def array_of(t: ir.ValueType) -> ir.ValueType:
     return ir.ValueType(t.base, t.literals, t.enum, t.dims + 1)
 
 
-def temporal_arithmetic(node: exp.Expression, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
+def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
     """timestamp - timestamp is an interval, timestamp + interval a timestamp, date - date an
     integer, date + integer a date, interval * number an interval."""
     x, y = a.base, b.base
@@ -55,7 +55,7 @@ def temporal_arithmetic(node: exp.Expression, a: ir.ValueType, b: ir.ValueType) 
 class PgExpressions:
     """Needs what ExpressionTyping has: type_of, bind, bind_pair, context_name, query_columns."""
 
-    def pg_call(self, node: exp.Expression, arg_type: "pg_functions.ArgType", grouped: bool,
+    def pg_call(self, node: exp.Expr, arg_type: "pg_functions.ArgType", grouped: bool,
                 filtered: bool) -> ir.Typed | None:
         """A function call: checked against the known functions, its parameters typed by the
         function's argument types, then its result."""
@@ -67,7 +67,7 @@ class PgExpressions:
             self.bind(arg, typed, name)  # type: ignore[attr-defined]
         return pg_functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=functions)
 
-    def bind_quantified(self, left: exp.Expression, right: exp.Expression, scope: "Scope") -> bool:
+    def bind_quantified(self, left: exp.Expr, right: exp.Expr, scope: "Scope") -> bool:
         """x = ANY($1) / ALL($1) / SOME($1): the parameter is an array of x's type (and a
         parameter on the left is of the array's element type). True when one side is such."""
         for side, other in ((right, left), (left, right)):
@@ -141,7 +141,7 @@ class PgExpressions:
         pattern = self.type_of(node.expression, scope)  # type: ignore[attr-defined]
         return ir.Typed(BOOL.type, subject.nullable or pattern.nullable)
 
-    def _t_MatchAgainst(self, node: exp.Expression, scope: "Scope") -> ir.Typed:  # tsvector @@ tsquery
+    def _t_MatchAgainst(self, node: exp.Expr, scope: "Scope") -> ir.Typed:  # tsvector @@ tsquery
         parts = [self.type_of(c, scope) for c in node.iter_expressions()]  # type: ignore[attr-defined]
         return ir.Typed(BOOL.type, any(p.nullable for p in parts))
 
@@ -168,7 +168,7 @@ class PgExpressions:
         return ir.Typed(ir.ValueType(base), value.nullable or zone.nullable)
 
 
-def _is_param(node: exp.Expression) -> bool:
+def _is_param(node: exp.Expr) -> bool:
     from .expressions import placeholder_index
 
     return placeholder_index(node) is not None

@@ -35,7 +35,7 @@ from . import calls
 from . import pg_signatures as sigs
 from .pg_signatures import SIGNATURES, Call, Sig
 
-ArgType = Callable[[exp.Expression], Typed]
+ArgType = Callable[[exp.Expr], Typed]
 
 # sqlglot class name -> PostgreSQL function, where Func.sql_name() says something else.
 _CLASS_NAMES = {
@@ -60,7 +60,7 @@ _CLASS_NAMES = {
 }
 
 
-def pg_name(node: exp.Expression) -> str | None:
+def pg_name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Anonymous):
         return str(node.name).upper()
     if isinstance(node, exp.Pad):
@@ -75,7 +75,7 @@ def pg_name(node: exp.Expression) -> str | None:
     return None
 
 
-def call_args(node: exp.Expression) -> list[exp.Expression]:
+def call_args(node: exp.Expr) -> list[exp.Expr]:
     """The call's arguments in SQL order (named arguments still wrapped in Kwarg)."""
     if isinstance(node, exp.TimestampTrunc):  # date_trunc(unit, value [, zone])
         return [a for a in (node.args.get("unit"), node.this, node.args.get("zone")) if a is not None]
@@ -91,10 +91,10 @@ def call_args(node: exp.Expression) -> list[exp.Expression]:
 @dataclass
 class _Match:
     func: Any  # catalog.postgres.FuncDef
-    bound: list[tuple[exp.Expression, Any]] = field(default_factory=list)  # (argument value, FuncArg)
+    bound: list[tuple[exp.Expr, Any]] = field(default_factory=list)  # (argument value, FuncArg)
 
 
-def _match_user(node: exp.Expression, functions: dict[str, list[Any]] | None) -> tuple[bool, _Match | None]:
+def _match_user(node: exp.Expr, functions: dict[str, list[Any]] | None) -> tuple[bool, _Match | None]:
     """(name is user-defined, the overload the call resolves to)."""
     if not functions or not isinstance(node, exp.Anonymous):
         return False, None
@@ -109,7 +109,7 @@ def _match_user(node: exp.Expression, functions: dict[str, list[Any]] | None) ->
         named = {str(a.this.name).lower(): a.expression for a in args if isinstance(a, exp.Kwarg)}
         if len(positional) > len(inputs) and not variadic:
             continue
-        bound: list[tuple[exp.Expression, Any]] = []
+        bound: list[tuple[exp.Expr, Any]] = []
         for i, value in enumerate(positional):
             bound.append((value, inputs[min(i, len(inputs) - 1)]))
         rest = inputs[len(positional):]
@@ -139,7 +139,7 @@ def _user_result(match: _Match, arg_type: ArgType) -> Typed:
 # ---------------------------------------------------------------- API
 
 
-def is_aggregate(node: exp.Expression) -> bool:
+def is_aggregate(node: exp.Expr) -> bool:
     """An aggregate call folding the query's rows (not one used as a window function)."""
     if isinstance(node, exp.Filter):
         node = node.this
@@ -149,7 +149,7 @@ def is_aggregate(node: exp.Expression) -> bool:
     return sig is not None and sig.aggregate and calls.window_of(node) is None
 
 
-def check(node: exp.Expression, functions: dict[str, list[Any]] | None = None) -> str | None:
+def check(node: exp.Expr, functions: dict[str, list[Any]] | None = None) -> str | None:
     """Why the call cannot resolve (a known function, an argument count it never takes), or None."""
     user, match = _match_user(node, functions)
     if user:
@@ -163,12 +163,12 @@ def check(node: exp.Expression, functions: dict[str, list[Any]] | None = None) -
     return None
 
 
-def _unknowns(node: exp.Expression) -> str:
+def _unknowns(node: exp.Expr) -> str:
     return ", ".join("unknown" for _ in call_args(node))
 
 
-def arg_hints(node: exp.Expression, functions: dict[str, list[Any]] | None = None
-              ) -> list[tuple[exp.Expression, Typed, str | None]]:
+def arg_hints(node: exp.Expr, functions: dict[str, list[Any]] | None = None
+              ) -> list[tuple[exp.Expr, Typed, str | None]]:
     """For each argument that takes a known type: (argument, type, name a parameter there gets)."""
     user, match = _match_user(node, functions)
     if user:
@@ -179,7 +179,7 @@ def arg_hints(node: exp.Expression, functions: dict[str, list[Any]] | None = Non
     sig = SIGNATURES.get(name or "")
     if sig is None or not sig.args:
         return []
-    hints: list[tuple[exp.Expression, Typed, str | None]] = []
+    hints: list[tuple[exp.Expr, Typed, str | None]] = []
     for i, arg in enumerate(call_args(node)):
         label = sig.names[i] if i < len(sig.names) else None
         if isinstance(arg, exp.Kwarg):
@@ -194,7 +194,7 @@ def arg_hints(node: exp.Expression, functions: dict[str, list[Any]] | None = Non
     return hints
 
 
-def infer_call(node: exp.Expression, arg_type: ArgType, *, grouped: bool, filtered: bool = False,
+def infer_call(node: exp.Expr, arg_type: ArgType, *, grouped: bool, filtered: bool = False,
                functions: dict[str, list[Any]] | None = None) -> Typed | None:
     """The Typed of a function call, or None when it is not a call we know.
 
@@ -223,7 +223,7 @@ def infer_call(node: exp.Expression, arg_type: ArgType, *, grouped: bool, filter
     return sig.apply(Call(str(name), args, arg_type, rows, filtered))
 
 
-def table_columns(node: exp.Expression, arg_type: ArgType, functions: dict[str, list[Any]] | None = None
+def table_columns(node: exp.Expr, arg_type: ArgType, functions: dict[str, list[Any]] | None = None
                   ) -> list[tuple[str, Typed]] | None:
     """Columns of a function used as a FROM item, or None for a function we do not know.
 

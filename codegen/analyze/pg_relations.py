@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 NULL = ir.Typed(ir.ValueType(ir.ANY), True)
 
 
-def _alias_columns(node: exp.Expression) -> list[str]:
+def _alias_columns(node: exp.Expr) -> list[str]:
     alias = node.args.get("alias")
     return [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
 
 
-def table_function(an: "Analyzer", call: exp.Expression, alias: str, names: list[str], scope: Scope) -> Source:
+def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str], scope: Scope) -> Source:
     """FROM f(...) [AS alias [(names)]]: a function of a scalar result gives one column named
     after the alias (else the function); a set of rows gives its own columns; `names` rename."""
     functions = an.state.functions

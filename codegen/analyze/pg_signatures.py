@@ -29,8 +29,8 @@ def value_type(code: str) -> ValueType:
 @dataclass
 class Call:
     name: str
-    args: list[exp.Expression]
-    arg_type: Callable[[exp.Expression], Typed]
+    args: list[exp.Expr]
+    arg_type: Callable[[exp.Expr], Typed]
     rows: bool  # the aggregate sees at least one row (GROUP BY, or a window frame)
     filtered: bool
     _types: dict[int, Typed] = field(default_factory=dict)

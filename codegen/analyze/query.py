@@ -20,7 +20,7 @@ RETURNING_ROWS = ("one", "many", "batchone", "batchmany")
 
 
 def _offsets(rewritten: Rewritten):  # type: ignore[no-untyped-def]
-    def offset_of(node: exp.Expression) -> int | None:
+    def offset_of(node: exp.Expr) -> int | None:
         for candidate in [node, *node.find_all(exp.Identifier)]:
             off = identifier_offset(candidate) if not isinstance(candidate, exp.Identifier) else (
                 int(candidate.meta["start"]) if "start" in candidate.meta else None)
@@ -152,7 +152,7 @@ def _column(out: Output) -> ir.ResultColumn:
     return ir.ResultColumn(out.name, out.typed.type, out.typed.nullable, out.table, out.embed)
 
 
-def _copyfrom_target(tree: exp.Expression) -> tuple[str | None, tuple[str, ...]]:
+def _copyfrom_target(tree: exp.Expr) -> tuple[str | None, tuple[str, ...]]:
     if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
         return tree.this.this.name, tuple(c.name for c in tree.this.expressions)
     return None, ()

@@ -95,13 +95,13 @@ class Scope:
         raise Located(f"no such column: {name}", offset)
 
 
-def _offset(node: exp.Expression | None, default: int | None) -> int | None:
+def _offset(node: exp.Expr | None, default: int | None) -> int | None:
     if isinstance(node, exp.Identifier) and "start" in node.meta:
         return int(node.meta["start"])
     return default
 
 
-def identifier_offset(node: exp.Expression) -> int | None:
+def identifier_offset(node: exp.Expr) -> int | None:
     """Start offset of a column or table reference in the parsed text, when sqlglot kept it."""
     ident = node.this if isinstance(node, (exp.Column, exp.Table)) else node
     if isinstance(ident, exp.Identifier) and "start" in ident.meta:

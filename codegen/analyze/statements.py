@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, cast
 
 from sqlglot import exp
 
@@ -31,14 +31,14 @@ class Output:
 
 
 class Analyzer(ExpressionTyping):
-    def __init__(self, state: SchemaState, params: dict[int, ParamInfo], offset_of: Callable[[exp.Expression], int | None],
+    def __init__(self, state: SchemaState, params: dict[int, ParamInfo], offset_of: Callable[[exp.Expr], int | None],
                  embeds: set[int] | None = None) -> None:
         self.state = state
         self.engine = state.engine
         self.params = params
         self.offset_of = offset_of  # type: ignore[method-assign]
         self.embed_offsets = embeds or set()
-        self.root: exp.Expression | None = None  # the statement whose result the query returns
+        self.root: exp.Expr | None = None  # the statement whose result the query returns
         # For each `*` / `t.*` in the root's result list, in order: (qualifier, column) pairs, so the
         # emitted SQL can name its columns and never depend on the table's shape at run time.
         self.star_expansions: list[list[tuple[str | None, str]]] = []
@@ -81,7 +81,7 @@ class Analyzer(ExpressionTyping):
         names = view.view_column_names or [o.name for o in outputs]
         return [SourceColumn(n, o.typed, None) for n, o in zip(names, outputs)]
 
-    def relation(self, node: exp.Expression, scope: Scope) -> Source:
+    def relation(self, node: exp.Expr, scope: Scope) -> Source:
         alias = node.alias if isinstance(node, (exp.Table, exp.Subquery, exp.Values, exp.Unnest)) else ""
         if self.engine == "postgresql":
             if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
@@ -125,8 +125,8 @@ class Analyzer(ExpressionTyping):
             return Source(alias or "unnest", [SourceColumn(n, NULL, None) for n in names])
         raise Located(f"unsupported FROM item {type(node).__name__}", self.offset_of(node))
 
-    def table_function(self, call: exp.Expression, alias: str, scope: Scope) -> Source:
-        name = (call.name if isinstance(call, exp.Anonymous) else call.sql_name()).lower()
+    def table_function(self, call: exp.Expr, alias: str, scope: Scope) -> Source:
+        name = (call.name if isinstance(call, exp.Anonymous) else cast(exp.Func, call).sql_name()).lower()
         for arg in call.iter_expressions():
             self.bind(arg, ir.Typed(ir.ValueType(ir.STR), False), "json" if name.startswith("json") else None)
             self.type_of(arg, scope)
@@ -138,7 +138,7 @@ class Analyzer(ExpressionTyping):
             return Source(alias or name, [SourceColumn("value", INT, None)])
         raise Located(f"no such table-valued function: {name}", self.offset_of(call))
 
-    def from_clause(self, node: exp.Expression, scope: Scope) -> None:
+    def from_clause(self, node: exp.Expr, scope: Scope) -> None:
         """Fill scope.sources from FROM and JOINs, marking the optional side of outer joins."""
         from_ = node.args.get("from_")
         if from_ is not None:
@@ -165,10 +165,10 @@ class Analyzer(ExpressionTyping):
                 self.type_of(on, scope)
 
     # -- SELECT and friends ------------------------------------------------------
-    def query_columns(self, node: exp.Expression, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
+    def query_columns(self, node: exp.Expr, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
         return [(o.name, o.typed, o.table) for o in self.outputs(node, scope)]
 
-    def outputs(self, node: exp.Expression, outer: Scope | None) -> list[Output]:
+    def outputs(self, node: exp.Expr, outer: Scope | None) -> list[Output]:
         if isinstance(node, exp.Subquery):
             return self.outputs(node.this, outer)
         if isinstance(node, exp.Paren):
@@ -261,7 +261,7 @@ class Analyzer(ExpressionTyping):
         self.limits(node, scope)
         return outputs
 
-    def limits(self, node: exp.Expression, scope: Scope) -> None:
+    def limits(self, node: exp.Expr, scope: Scope) -> None:
         order = node.args.get("order")
         if order is not None:
             for ordered in order.expressions:
@@ -278,7 +278,7 @@ class Analyzer(ExpressionTyping):
             self.bind(value, INT, key)
             self.type_of(value, scope)
 
-    def projection(self, item: exp.Expression, scope: Scope, top: bool = False) -> list[Output]:
+    def projection(self, item: exp.Expr, scope: Scope, top: bool = False) -> list[Output]:
         if isinstance(item, exp.Star):
             cols, names = [], []
             for src in scope.sources:
@@ -293,17 +293,17 @@ class Analyzer(ExpressionTyping):
                 self.star_expansions.append(names)
             return cols
         if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
-            src = scope.source(item.table)
-            if src is None or src not in scope.sources:
+            owner = scope.source(item.table)
+            if owner is None or owner not in scope.sources:
                 raise Located(f"no such table: {item.table}", self.offset_of(item))
             offset = self.offset_of(item.args["table"]) if item.args.get("table") is not None else None
-            if offset is not None and offset in self.embed_offsets and src.table is not None:
-                return [Output(src.table, ir.Typed(ir.ValueType(ir.ANY), src.optional), None,
-                               embed=ir.table_key(src.table, src.schema))]
-            visible = [c for c in src.columns if not c.hidden]
+            if offset is not None and offset in self.embed_offsets and owner.table is not None:
+                return [Output(owner.table, ir.Typed(ir.ValueType(ir.ANY), owner.optional), None,
+                               embed=ir.table_key(owner.table, owner.schema))]
+            visible = [c for c in owner.columns if not c.hidden]
             if top:
                 self.star_expansions.append([(item.table, c.name) for c in visible])
-            return [Output(c.name, src.typed(c), _origin(src, c)) for c in visible]
+            return [Output(c.name, owner.typed(c), _origin(owner, c)) for c in visible]
         typed = self.type_of(item, scope)
         inner = item.this if isinstance(item, exp.Alias) else item
         table = None
@@ -313,7 +313,7 @@ class Analyzer(ExpressionTyping):
         return [Output(result_name(item, self.engine, self.text), typed, table)]
 
     # -- INSERT / UPDATE / DELETE ----------------------------------------------------
-    def target(self, node: exp.Expression) -> tuple[TableDef, str]:
+    def target(self, node: exp.Expr) -> tuple[TableDef, str]:
         table_node = node.this
         if isinstance(table_node, exp.Schema):
             table_node = table_node.this
@@ -324,7 +324,7 @@ class Analyzer(ExpressionTyping):
             raise Located(f"no such table: {table_node.name}", self.offset_of(table_node))
         return table, table_node.alias or table.name
 
-    def dml(self, node: exp.Expression, scope: Scope) -> list[Output]:
+    def dml(self, node: exp.Expr, scope: Scope) -> list[Output]:
         from .dml import analyze_dml
 
         return analyze_dml(self, node, scope)
@@ -342,7 +342,7 @@ def _origin(src: Source, col: SourceColumn) -> str | None:
     return col.table if src.table is not None and not src.optional else None
 
 
-def _alias_columns(node: exp.Expression) -> list[str]:
+def _alias_columns(node: exp.Expr) -> list[str]:
     alias = node.args.get("alias")
     if isinstance(alias, exp.TableAlias):
         return [c.name for c in alias.columns]
@@ -353,7 +353,7 @@ def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
     return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
 
 
-def result_name(item: exp.Expression, engine: str = "sqlite", text: str | None = None) -> str:
+def result_name(item: exp.Expr, engine: str = "sqlite", text: str | None = None) -> str:
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):
         return item.alias
@@ -384,7 +384,7 @@ def result_name(item: exp.Expression, engine: str = "sqlite", text: str | None =
     return ""
 
 
-def _written_call_name(node: exp.Expression, text: str | None) -> str:
+def _written_call_name(node: exp.Expr, text: str | None) -> str:
     """PostgreSQL names a call's column after the function as written (ceiling, not ceil; mod(a, b),
     which sqlglot turns into a % b); sqlglot keeps where that name was in the parsed text."""
     start, end = node.meta.get("start"), node.meta.get("end")

@@ -85,14 +85,14 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         cur.accept("COLUMN")
         if_exists = cur.accept("IF", "EXISTS")
         name, offset = cur.name("column name")
-        index = next((i for i, c in enumerate(table.columns) if c.name.lower() == name.lower()), None)
-        if index is None:
+        found = next((i for i, c in enumerate(table.columns) if c.name.lower() == name.lower()), None)
+        if found is None:
             if if_exists:
                 return
             raise Located(f"no such column: {name!r} in table {table.name!r}", offset)
-        if state.engine == "sqlite" and table.columns[index].primary_key:
+        if state.engine == "sqlite" and table.columns[found].primary_key:
             raise Located(f"cannot drop PRIMARY KEY column {name!r}", offset)
-        del table.columns[index]
+        del table.columns[found]
         cur.accept("CASCADE") or cur.accept("RESTRICT")
     elif state.engine == "postgresql" and cur.accept("RENAME", "CONSTRAINT"):
         cur.name("constraint name")

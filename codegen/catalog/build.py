@@ -28,7 +28,7 @@ NO_EFFECT_CREATE = {"INDEX", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "EX
                     "SUBSCRIPTION", "SERVER", "STATISTICS", "EVENT", "LANGUAGE", "TABLESPACE", "CONVERSION",
                     "TEXT", "ACCESS", "DATABASE", "FOREIGN"}
 
-InferColumns = Callable[["SchemaState", exp.Expression, Callable[[int], int]], list[tuple[str, ir.Typed]]]
+InferColumns = Callable[["SchemaState", exp.Expr, Callable[[int], int]], list[tuple[str, ir.Typed]]]
 
 
 class SchemaState:

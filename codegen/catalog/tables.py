@@ -36,7 +36,7 @@ class TableDef:
     columns: list[ColumnDef]
     schema: str | None = None
     is_view: bool = False
-    view_select: exp.Expression | None = None  # the view's query, expanded at each use like SQLite does
+    view_select: exp.Expr | None = None  # the view's query, expanded at each use like SQLite does
     view_statement: Statement | None = None
     view_offset: Callable[[int], int] | None = None
     view_column_names: list[str] = field(default_factory=list)

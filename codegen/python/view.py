@@ -312,7 +312,7 @@ def _convert(to_db: str | None, nullable: bool, var: str) -> str:
 
 def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
               converters: list[tuple[str | None, bool]], used: set[str], engine: str
-              ) -> tuple[Function, RowClass | None, tuple[str, str] | None, set[str]]:
+              ) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     """Bulk insert: one argument, an iterable of parameter rows; COPY on PostgreSQL, executemany on SQLite."""
     row = _params_class(query, class_name, args)
     table = query.insert_table or ""
