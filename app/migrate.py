@@ -262,7 +262,7 @@ def _open_and_run(
         # step would fail, blamed on the migration file.
         if plan and not os.access(path, os.W_OK):
             raise MigrationError(f"database {path} is read-only (no permission to write it); nothing was changed")
-        folder = path.parent if str(path.parent) else Path(".")
+        folder = path.parent  # Path("app.db").parent is Path(".")
         if plan and not os.access(folder, os.W_OK):  # where SQLite writes its journal or -wal file
             raise MigrationError(
                 f"database {path} is in a read-only directory (no permission to create its journal in {folder}); "

@@ -47,7 +47,6 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
 
 from app.db import DatabaseOpenError, connect_sqlite
 from app.errors import MigrationError
@@ -104,7 +103,7 @@ class Preflight:
         self._thread.start()
         self._reading.wait()
         if self._error is not None:  # it could not even start reading: fail before the step runs
-            return self._raise()
+            self.finish()
         return self
 
     def _run(self) -> None:
@@ -122,7 +121,7 @@ class Preflight:
                 if self._check:
                     refuse_corrupt(ro, self._path)
                 if self._backup_as is not None:
-                    self._copy = backup(self._path, self._backup_as, source=ro)
+                    self._copy = backup(self._path, self._backup_as, ro)
                 return
             # The file alone is the whole database: a rollback journal, or WAL mode with no
             # committed frame in the -wal file (and none can come: the step holds the write
@@ -159,13 +158,8 @@ class Preflight:
         """Wait; the copy's path (None if none was asked for); raise what the helper ran into."""
         self._thread.join()
         if self._error is not None:
-            return self._raise()
+            raise self._error
         return self._copy
-
-    def _raise(self) -> NoReturn:
-        self._thread.join()
-        assert self._error is not None
-        raise self._error
 
     def abandon(self) -> BaseException | None:
         """Wait after the step failed: the helper's own error, which explains the failure better
@@ -175,27 +169,23 @@ class Preflight:
         return self._error
 
 
-def backup(db_path: Path, version: str, *, source: sqlite3.Connection | None = None) -> Path:
+def backup(db_path: Path, version: str, source: sqlite3.Connection) -> Path:
     """Copy the database next to its file with SQLite's backup API: <db>.bak-<version>-<UTC time>.
 
-    The copy reads through `source` (left open; the Preflight's read transaction) or a read-only
-    connection of its own, never the migrating one: SQLite refuses to back up from a connection
-    that holds a write transaction (SQLITE_LOCKED, which Python's backup() would retry forever).
+    The copy reads through `source` (left open: the Preflight's read transaction), never the
+    migrating connection: SQLite refuses to back up from a connection that holds a write
+    transaction (SQLITE_LOCKED, which Python's backup() would retry forever).
     """
     partial = start_backup(db_path, version)
-    reader = connect_sqlite(db_path, readonly=True) if source is None else source
     try:
         copy = sqlite3.connect(partial)
         try:
-            reader.backup(copy)
+            source.backup(copy)
         finally:
             copy.close()
     except (sqlite3.Error, OSError) as exc:
         discard(partial)
         raise MigrationError(f"cannot back up {db_path} to {_final_name(partial)}: {exc}") from exc
-    finally:
-        if source is None:
-            reader.close()
     return publish_backup(db_path, partial)
 
 
