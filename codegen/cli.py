@@ -1,4 +1,4 @@
-"""`python -m codegen [--check] [--config PATH]` and `python -m codegen describe`."""
+"""`python -m codegen [--check] [--config PATH]`, `describe`, `verify`, `init` and `watch`."""
 
 from __future__ import annotations
 
@@ -7,26 +7,54 @@ import json
 import sys
 from pathlib import Path
 
-from . import emit
+from . import __version__, emit
 from .cache import Cache
 from .config import Config, load_config
 from .errors import CodegenError
 
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m codegen",
-                                 description="Generate a typed Python data layer from SQL migrations and queries.")
-    ap.add_argument("command", nargs="?", choices=["generate", "describe", "verify"], default="generate",
+_EXAMPLES = """\
+examples:
+  {prog} init                      start a project here: [tool.codegen], schema/, queries/
+  {prog} init --engine postgresql  the same for PostgreSQL (psycopg 3)
+  {prog}                           write the out folder (the generated package)
+  {prog} --check                   write nothing; exit 1 with a diff when the package is stale
+  {prog} watch                     regenerate whenever a schema, query or config file changes
+  {prog} --config sqlc.yaml        read an sqlc config (found by itself when there is no [tool.codegen])
+"""
+
+
+def program_name(argv0: str) -> str:
+    """The name the user typed: `codegen` for the console script, `python -m codegen` for the module."""
+    name = Path(argv0).name
+    return "python -m codegen" if name in ("__main__.py", "-m", "") else name
+
+
+def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 description="Generate a typed Python data layer from SQL migrations and queries.",
+                                 epilog=_EXAMPLES.format(prog=prog))
+    ap.add_argument("command", nargs="?", choices=["generate", "describe", "verify", "init", "watch"],
+                    default="generate",
                     help="generate (default) writes the out folder; describe prints the analysis as JSON; "
-                         "verify checks every query against a real SQLite database")
+                         "verify checks every query against a real SQLite database; init starts a project; "
+                         "watch regenerates on every change")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    ap.add_argument("--engine", choices=["sqlite", "postgresql"], help="init only: the database engine (default sqlite)")
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if the output is stale")
     ap.add_argument("--config", type=Path, help="a pyproject.toml with [tool.codegen] (default: found upward)")
     return ap
 
 
-def run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+def run(argv: list[str], prog: str | None = None) -> int:
+    prog = prog or program_name(sys.argv[0])
+    ap = _parser(prog)
+    args = ap.parse_args(argv)
+    if args.engine and args.command != "init":
+        ap.error("--engine goes with init")
     try:
+        if args.command == "init":
+            return _init(Path.cwd(), args.engine or "sqlite", prog)
         config = load_config(args.config, Path.cwd())
         if args.command == "describe":
             from . import pipeline
@@ -51,6 +79,22 @@ def run(argv: list[str]) -> int:
     except OSError as error:
         print(f"codegen: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
+
+
+def _init(folder: Path, engine: str, prog: str) -> int:
+    from .scaffold import init
+
+    for line in init(folder, engine):
+        print(line)
+    extra = "postgresql" if engine == "postgresql" else "async"
+    print(f"""
+next steps:
+  {prog}              generate the package into generated/
+  then apply schema/ to your database and call the functions, e.g.
+      from generated.queries import authors
+      authors.create_author(conn, name="Ada", bio=None)
+  (the driver for the generated code: pip install 'codegen-sql[{extra}]')""")
+    return 0
 
 
 def _generate(config: Config, check: bool) -> int:
@@ -100,6 +144,6 @@ def _render(config: Config) -> dict[str, str]:
 
 def main() -> None:
     try:
-        sys.exit(run(sys.argv[1:]))
+        sys.exit(run(sys.argv[1:], program_name(sys.argv[0])))
     except KeyboardInterrupt:
         sys.exit(130)

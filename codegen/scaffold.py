@@ -1,0 +1,108 @@
+"""`codegen init`: start a project from nothing, without touching anything that is already there."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from .errors import CodegenError, Diagnostic
+
+_CONFIG = """\
+[tool.codegen]
+engine = "{engine}"
+schema = "schema"       # migrations, applied in version order
+queries = "queries"     # annotated query files
+out = "generated"       # the package written by `codegen`
+"""
+
+_MIGRATION = {
+    "sqlite": """\
+CREATE TABLE authors (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    bio  TEXT
+);
+""",
+    "postgresql": """\
+CREATE TABLE authors (
+    id   bigserial PRIMARY KEY,
+    name text NOT NULL,
+    bio  text
+);
+""",
+}
+
+_QUERIES = {
+    "sqlite": """\
+-- name: GetAuthor :one
+SELECT * FROM authors WHERE id = ?;
+
+-- name: ListAuthors :many
+SELECT * FROM authors ORDER BY name;
+
+-- name: CreateAuthor :one
+INSERT INTO authors (name, bio) VALUES (?, ?) RETURNING *;
+""",
+    "postgresql": """\
+-- name: GetAuthor :one
+SELECT * FROM authors WHERE id = $1;
+
+-- name: ListAuthors :many
+SELECT * FROM authors ORDER BY name;
+
+-- name: CreateAuthor :one
+INSERT INTO authors (name, bio) VALUES ($1, $2) RETURNING *;
+""",
+}
+
+MIGRATION_PATH = "schema/0001_create_authors.up.sql"
+QUERIES_PATH = "queries/authors.sql"
+
+
+def files_for(engine: str) -> dict[str, str]:
+    """The example files `init` writes for an engine, by path relative to the project folder."""
+    return {MIGRATION_PATH: _MIGRATION[engine], QUERIES_PATH: _QUERIES[engine]}
+
+
+def init(folder: Path, engine: str) -> list[str]:
+    """Write the config table and the example files; return the lines to print.
+
+    Every check runs before the first write, so a refused init leaves the folder as it was."""
+    pyproject = folder / "pyproject.toml"
+    problems: list[Diagnostic] = []
+    existing = ""
+    if pyproject.exists():
+        try:
+            existing = pyproject.read_text(encoding="utf-8")
+            data = tomllib.loads(existing)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise CodegenError([Diagnostic(str(pyproject), 1, 1, f"cannot read it to add [tool.codegen]: {exc}")]) \
+                from None
+        if "codegen" in data.get("tool", {}):
+            problems.append(Diagnostic(str(pyproject), 1, 1, "already has a [tool.codegen] table; init changes nothing"))
+    for name in ("sqlc.yaml", "sqlc.yml", "sqlc.json"):
+        if (folder / name).exists():
+            problems.append(Diagnostic(str(folder / name), 1, 1,
+                                       "this folder already has an sqlc config, which codegen reads as it is; "
+                                       "run `codegen` instead of init"))
+    for sub in ("schema", "queries"):
+        path = folder / sub
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            problems.append(Diagnostic(str(path), 1, 1, f"{sub}/ already exists and is not empty; init overwrites nothing"))
+    if problems:
+        raise CodegenError(problems)
+    lines = []
+    for relative, text in files_for(engine).items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        lines.append(f"created: {relative}")
+    table = _CONFIG.format(engine=engine)
+    if existing:
+        separator = "" if existing.endswith("\n\n") else ("\n" if existing.endswith("\n") else "\n\n")
+        pyproject.write_text(existing + separator + table, encoding="utf-8")
+        lines.append("updated: pyproject.toml ([tool.codegen] added at the end)")
+    else:
+        pyproject.write_text(table, encoding="utf-8")
+        lines.append("created: pyproject.toml ([tool.codegen])")
+    return lines
