@@ -109,8 +109,8 @@ def analyze(config: Config, cache: Cache | None = None,
     for source in query_sources:
         file_key = cache.key(schema_key, source.path, source.text, str(source.path in schema_paths))
         used_keys.add(file_key)
-        cached = cache.load_object(file_key)
-        if isinstance(cached, ir.QueryFile) and not _duplicates(cached, seen, problems):
+        cached = cache.load_query_file(file_key)
+        if cached is not None and not _duplicates(cached, seen, problems):
             files.append(cached)
             continue
         # A file listed as schema and as queries (sqlc allows it) keeps its DDL unannotated.
@@ -135,7 +135,7 @@ def analyze(config: Config, cache: Cache | None = None,
         stem = source.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         files.append(ir.QueryFile(source.path, stem, tuple(queries)))
         if not errors and len(queries) == len(blocks):
-            cache.store_object(file_key, files[-1])
+            cache.store_query_file(file_key, files[-1])
     if problems:
         raise CodegenError(problems)
     cache.prune(used_keys)
