@@ -47,7 +47,7 @@ class ThreadQueries(Protocol):
 
     def get_or_create_thread(
         self, conn: Any, *, channel_id: str, thread_ts: str, working_directory: str
-    ) -> Thread | None: ...
+    ) -> Thread: ...
 
     def update_thread_timestamp(self, conn: Any, *, id: int) -> None: ...
 
@@ -63,7 +63,7 @@ class SessionQueries(Protocol):
 
     def get_active_session_by_thread(self, conn: Any, *, thread_id: int) -> Session | None: ...
 
-    def create_session(self, conn: Any, *, thread_id: int, session_id: str, model: str | None) -> Session | None: ...
+    def create_session(self, conn: Any, *, thread_id: int, session_id: str, model: str | None) -> Session: ...
 
     def update_session_status(self, conn: Any, *, status: Status | None, session_id: str) -> int: ...
 
@@ -162,8 +162,6 @@ class SessionManager:
             thread = self._threads.get_or_create_thread(
                 self.conn, channel_id=channel_id, thread_ts=thread_ts, working_directory=working_directory
             )
-            if thread is None:  # RETURNING always yields the row; a guard for the type checker
-                raise SessionError(f"thread {channel_id}:{thread_ts} could not be created")
             if thread.working_directory != working_directory:
                 log.warning(
                     "thread %s:%s works in %s; ignoring the requested working directory %s",
@@ -180,8 +178,6 @@ class SessionManager:
                 )
             except self._integrity_errors as exc:
                 raise SessionError(f"cannot create session {session_id}: {one_line(exc)}") from exc
-            if session is None:
-                raise SessionError(f"session {session_id} could not be created")
         return StartedSession(
             thread=thread,
             session=session,

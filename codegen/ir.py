@@ -150,6 +150,10 @@ class Query:
     slice_markers: tuple[str, ...] = ()  # names of slice params, as marked in sql
     insert_table: str | None = None  # copyfrom: target table
     insert_columns: tuple[str, ...] = ()  # copyfrom: target columns
+    insert_schema: str | None = None  # copyfrom: the target table's schema, None for the search path
+    # Every row the statement changes is a row it inserted (an INSERT without ON CONFLICT DO UPDATE),
+    # so the driver's last rowid is this statement's when it changed any row.
+    inserts_rows: bool = False
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,7 @@ def test_bulk_commands_signatures_and_describe(projects: dict[str, Path]) -> Non
         q = import_module(pkg, "queries.bulk")
         hints = {name: str(inspect.signature(getattr(q, name))) for name in ("insert_foo", "foo_by_b", "rename_by_b")}
     assert hints["insert_foo"] == ("(conn: sqlite3.Connection, params: Iterable[bulk_sqlite.queries.bulk.InsertFooParams])"
-                                   " -> list[bulk_sqlite.models.Foo | None]")
+                                   " -> list[bulk_sqlite.models.Foo]")  # an INSERT ... VALUES always returns its row
     assert hints["foo_by_b"].endswith("-> list[list[bulk_sqlite.models.Foo]]")
     assert hints["rename_by_b"].endswith("-> None")
     result = run_cli(projects["sqlite"].parent, "describe")

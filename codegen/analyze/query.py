@@ -12,6 +12,7 @@ from ..parse import parse_one
 from ..placeholders import Rewritten, Scan, for_analysis, for_execution, scan
 from ..sqltext import first_significant, lex, strip_comments
 from .expressions import ParamInfo, exactly_one_row
+from .inserts import inserts_rows, returns_one_row, upsert_updates
 from .pg_utility import classify
 from .statements import Analyzer, Output
 from .scope import identifier_offset
@@ -68,6 +69,9 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     if block.command == "execlastid" and engine == "postgresql":
         raise Located(":execlastid needs SQLite's rowid; on PostgreSQL use "
                       "RETURNING id with :one", 0)
+    if block.command == "execlastid" and upsert_updates(tree):
+        raise Located(":execlastid cannot tell an upsert's insert from its update (SQLite keeps the rowid of "
+                      "an earlier insert after an update); use RETURNING id with :one", 0)
     if block.command == "copyfrom" and not (isinstance(tree, exp.Insert) and isinstance(tree.args.get("expression"),
                                                                                       exp.Values)):
         raise Located(":copyfrom needs INSERT INTO table (columns) VALUES (params)", 0)
@@ -82,7 +86,8 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
     query_params = tuple(_param(spec_index, params[spec_index], found.params[spec_index].name)
                          for spec_index in sorted(params))
-    insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" else (None, ())
+    insert_schema, insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" \
+        else (None, None, ())
     return ir.Query(
         name=block.name,
         command=block.command,
@@ -93,9 +98,11 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         params=query_params,
         columns=tuple(_column(o) for o in outputs),
         slots=tuple(slots),
-        always_one_row=exactly_one_row(tree),
+        always_one_row=exactly_one_row(tree) or returns_one_row(tree, state),
         insert_table=insert_table,
         insert_columns=insert_columns,
+        insert_schema=insert_schema,
+        inserts_rows=inserts_rows(tree),
     )
 
 
@@ -152,7 +159,9 @@ def _column(out: Output) -> ir.ResultColumn:
     return ir.ResultColumn(out.name, out.typed.type, out.typed.nullable, out.table, out.embed)
 
 
-def _copyfrom_target(tree: exp.Expr) -> tuple[str | None, tuple[str, ...]]:
+def _copyfrom_target(tree: exp.Expr) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(schema or None, table, columns) of a :copyfrom INSERT: COPY must name the same table."""
     if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
-        return tree.this.this.name, tuple(c.name for c in tree.this.expressions)
-    return None, ()
+        table = tree.this.this
+        return table.db or None, table.name, tuple(c.name for c in tree.this.expressions)
+    return None, None, ()

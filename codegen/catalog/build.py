@@ -41,6 +41,9 @@ class SchemaState:
         self.extensions: "dict[str, Callable[[SchemaState, Cursor, Statement], bool]]" = {}
         # PostgreSQL CREATE FUNCTION / PROCEDURE signatures by lower-cased name (overloads in a list)
         self.functions: dict[str, list[Any]] = {}
+        # Lower-cased names of tables and views with a BEFORE or INSTEAD OF INSERT trigger: such a
+        # trigger may skip the row (RAISE(IGNORE), RETURN NULL), so an INSERT there may return none.
+        self.insert_triggers: set[str] = set()
 
     def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
         if self.engine == "postgresql" and schema is not None and schema.lower() in ("public", "pg_catalog"):
@@ -58,6 +61,24 @@ class SchemaState:
 
     def is_rowid_alias(self, declared: str) -> bool:
         return self.engine == "sqlite" and sqlite_types.is_rowid_alias(declared)
+
+
+def _note_insert_trigger(state: SchemaState, cur: Cursor) -> None:
+    """Record the table of a `CREATE ... TRIGGER name BEFORE|INSTEAD OF ... INSERT ... ON table`."""
+    words = []
+    while (lx := cur.peek()) is not None and not (lx.kind == "word" and lx.text.upper() == "ON"):
+        words.append(lx.text.upper() if lx.kind == "word" else lx.text)
+        cur.pos += 1
+    if "TRIGGER" not in words or lx is None:
+        return
+    events = words[words.index("TRIGGER"):]
+    if "INSERT" in events and ("BEFORE" in events or "INSTEAD" in events):
+        cur.pos += 1
+        try:
+            _, name, _ = cur.qualified_name("table name")
+        except Located:
+            return
+        state.insert_triggers.add(name.lower())
 
 
 class CatalogBuilder:
@@ -84,6 +105,8 @@ class CatalogBuilder:
         if first is None:
             return
         word = first.text.upper() if first.kind == "word" else first.text
+        if word == "CREATE":
+            _note_insert_trigger(self.state, Cursor(stmt.text, self.state.engine))
         for handler in self.state.extensions.values():
             saved = cur.pos
             if handler(self.state, cur, stmt):

@@ -45,7 +45,7 @@ class Function:
     args: list[Arg]
     bind: str  # tuple expression of bound values in slot order
     bind_values: list[str]
-    slices: list[tuple[str, str]]  # (marker, argument name)
+    slices: list[tuple[str, str, str]]  # (marker, argument name, literal of the SQL for an empty list)
     returns: str
     always_one_row: bool
     reader: str | None  # module-level reader object name
@@ -54,6 +54,7 @@ class Function:
     copy_sql: str = ""  # :copyfrom on PostgreSQL: the COPY statement
     # :batch* on SQLite, one execute() per item: results to read, or rows executemany() refuses
     batch_loop: bool = False
+    inserts_rows: bool = False  # :execlastid / :execresult: the last rowid is this statement's (ir.Query)
 
     @property
     def doc_literal(self) -> str:
@@ -100,8 +101,10 @@ class Function:
 
     @property
     def bind_block(self) -> str:
-        """A `_params = (...)` statement when the bound tuple is too long for one line, else ''."""
-        if len(self.bind) <= 70:
+        """A `_params = (...)` statement when the bound tuple is too long for one line, else ''.
+
+        Bulk commands bind one tuple per item (`copy_row`), never this one."""
+        if len(self.bind) <= 70 or self.command == "copyfrom" or self.command.startswith("batch"):
             return ""
         values = [v for v in self.bind_values]
         return "_params = (\n" + "".join(f"        {v},\n" for v in values) + "    )"
@@ -141,6 +144,11 @@ def docstring(text: str) -> str:
         body += " "
     lines = body.split("\n")
     return '"""' + "\n".join([lines[0]] + [("    " + line) if line.strip() else "" for line in lines[1:]]) + '"""'
+
+
+def _string_literal(text: str) -> str:
+    """A one-line, double-quoted Python literal, as the templates write their other strings."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def sql_literal(sql: str) -> str:
@@ -227,7 +235,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
             used.add("typing")
             conv = _convert(pt.to_db, nullable, "_v") if pt.to_db else None
             values.append(f"*({conv} for _v in {arg})" if conv else f"*{arg}")
-            slices.append((f"/*SLICE:{query.params.index(param)}*/", arg))
+            slices.append((f"/*SLICE:{query.params.index(param)}*/", arg, _string_literal(_empty_slice(t, engine, catalog))))
             used.add("_runtime")
         else:
             values.append(_convert(pt.to_db, nullable, arg))
@@ -249,10 +257,17 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
             returns = element
         else:
             returns = f"{element} | None"
-    elif query.command in ("execrows", "execlastid"):
+    elif query.command == "execrows":
         returns = "int"
+    elif query.command == "execlastid":
+        returns = "int | None"
+        used.add("_runtime")
+    elif query.command == "execresult":
+        returns = "_runtime.ExecResult"
+        used.add("_runtime")
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, query.command,
-                  args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout)
+                  args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout,
+                  inserts_rows=query.inserts_rows and engine == "sqlite")
     classes = [row_class] if row_class is not None else []
     if query.command.startswith("batch"):
         params = _params_class(query, class_name, args)
@@ -315,8 +330,10 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
               ) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     """Bulk insert: one argument, an iterable of parameter rows; COPY on PostgreSQL, executemany on SQLite."""
     row = _params_class(query, class_name, args)
-    table = query.insert_table or ""
-    copy_sql = f"COPY {_ident(table)} ({', '.join(_ident(c) for c in query.insert_columns)}) FROM STDIN"
+    table = _ident(query.insert_table or "")
+    if query.insert_schema:
+        table = f"{_ident(query.insert_schema)}.{table}"
+    copy_sql = f"COPY {table} ({', '.join(_ident(c) for c in query.insert_columns)}) FROM STDIN"
     used |= {"typing"}
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, "copyfrom",
                   [Arg("rows", f"typing.Iterable[{row.name}]", "rows")], "()", [], [], "int", False, None, None,
@@ -336,6 +353,27 @@ def _item_bind(query: ir.Query, args: list[Arg], converters: list[tuple[str | No
     plain = all(v == f"_r.{args[i].name}" for v, i in zip(converted, query.slots)) and \
         list(query.slots) == list(range(len(args)))
     return "_r" if plain else (f"({converted[0]},)" if len(converted) == 1 else "(" + ", ".join(converted) + ")")
+
+
+# PostgreSQL's name for each value type, to type the NULL of an empty sqlc.slice list.
+_PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.BYTES: "bytea",
+             ir.BOOL: "boolean", ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamptz",
+             ir.TIME: "time", ir.INTERVAL: "interval", ir.DECIMAL: "numeric", ir.JSON: "jsonb", ir.UUID: "uuid"}
+
+
+def _empty_slice(t: ir.ValueType, engine: str, catalog: ir.Catalog) -> str:
+    """What `IN (sqlc.slice(x))` holds for an empty list, so `IN` matches no row and `NOT IN` every
+    row on both engines. SQLite accepts `IN ()`; PostgreSQL needs an empty subquery whose column
+    has a type the left side compares with (an untyped NULL column would be text)."""
+    if engine == "sqlite":
+        return ""
+    name = _PG_TYPES.get(t.base)
+    if t.enum:
+        schema = next((e.schema for e in catalog.enums if e.name == t.enum), None)
+        name = (f"{_ident(schema)}." if schema else "") + _ident(t.enum)
+    if name is None:
+        return "SELECT NULL WHERE FALSE"
+    return f"SELECT NULL::{name}{'[]' * t.dims} WHERE FALSE"
 
 
 def _ident(name: str) -> str:

@@ -36,9 +36,6 @@ def render_models(models: ModelsModule, schema_source: str) -> str:
 
 
 DRIVERS = {"sqlite3", "psycopg", "aiosqlite"}
-# An empty list: SQLite accepts `IN ()` (no row matches); PostgreSQL needs `IN (NULL)`, which
-# also matches no row.
-_SLICE_EMPTY = {"sqlite": "", "postgresql": "NULL"}
 
 
 def _imports(module: QueryModule) -> tuple[list[str], list[str], list[str]]:
@@ -57,7 +54,7 @@ def render_query_module(module: QueryModule, engine: str) -> str:
         stdlib = sorted(set(stdlib) | {"typing"})
     return _render("query.py.j2", header=header(module.source), module=module, stdlib_imports=sorted(stdlib + drivers),
                    local_imports=local, conn_type=conn_type, marker_text="?" if engine == "sqlite" else "%s",
-                   slice_empty=_SLICE_EMPTY[engine], engine=engine)
+                   engine=engine)
 
 
 def render_async_module(module: QueryModule, engine: str) -> str:
@@ -65,6 +62,7 @@ def render_async_module(module: QueryModule, engine: str) -> str:
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
         (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or _reads_result_sets(f)
+                                                   or f.command in ("execlastid", "execresult")
                                                    for f in module.functions) else [])
     stdlib = [m for m in stdlib if _needed(m, module)]
     if engine == "sqlite":
@@ -75,7 +73,7 @@ def render_async_module(module: QueryModule, engine: str) -> str:
         stdlib = sorted(set(stdlib) | {"typing"})
     return _render("query_async.py.j2", header=header(module.source), module=module, stdlib_imports=stdlib,
                    driver_imports=drivers, local_imports=sorted(local), conn_type=conn_type,
-                   marker_text="?" if engine == "sqlite" else "%s", engine=engine, slice_empty=_SLICE_EMPTY[engine],
+                   marker_text="?" if engine == "sqlite" else "%s", engine=engine,
                    sync_classes=tuple(r.name for r in module.row_classes))
 
 

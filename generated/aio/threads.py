@@ -26,11 +26,11 @@ async def create_thread(
     channel_id: str,
     thread_ts: str,
     working_directory: str,
-) -> models.Thread | None:
+) -> models.Thread:
     """Create a thread; fails if the thread already exists."""
     async with conn.execute(_sync.CREATE_THREAD, (channel_id, thread_ts, working_directory)) as _cur:
         _row = await _cur.fetchone()
-    return None if _row is None else _sync._THREAD_ROWS.one(_row)
+    return _sync._THREAD_ROWS.one(_row)
 
 
 async def get_or_create_thread(
@@ -39,12 +39,12 @@ async def get_or_create_thread(
     channel_id: str,
     thread_ts: str,
     working_directory: str,
-) -> models.Thread | None:
+) -> models.Thread:
     """Get or create a thread in one atomic statement. An existing thread keeps
     the working directory it was created with; only updated_at moves."""
     async with conn.execute(_sync.GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory)) as _cur:
         _row = await _cur.fetchone()
-    return None if _row is None else _sync._THREAD_ROWS.one(_row)
+    return _sync._THREAD_ROWS.one(_row)
 
 
 async def update_thread_timestamp(conn: aiosqlite.Connection, *, id: int) -> None:

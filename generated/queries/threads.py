@@ -47,10 +47,9 @@ def create_thread(
     channel_id: str,
     thread_ts: str,
     working_directory: str,
-) -> models.Thread | None:
+) -> models.Thread:
     """Create a thread; fails if the thread already exists."""
-    _row = conn.execute(CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone()
-    return None if _row is None else _THREAD_ROWS.one(_row)
+    return _THREAD_ROWS.one(conn.execute(CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone())
 
 
 def get_or_create_thread(
@@ -59,11 +58,10 @@ def get_or_create_thread(
     channel_id: str,
     thread_ts: str,
     working_directory: str,
-) -> models.Thread | None:
+) -> models.Thread:
     """Get or create a thread in one atomic statement. An existing thread keeps
     the working directory it was created with; only updated_at moves."""
-    _row = conn.execute(GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone()
-    return None if _row is None else _THREAD_ROWS.one(_row)
+    return _THREAD_ROWS.one(conn.execute(GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone())
 
 
 def update_thread_timestamp(conn: sqlite3.Connection, *, id: int) -> None:

@@ -44,11 +44,11 @@ async def create_session(
     thread_id: int,
     session_id: str,
     model: str | None,
-) -> models.Session | None:
+) -> models.Session:
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.CREATE_SESSION, (thread_id, session_id, model))
         _row = await _cur.fetchone()
-    return None if _row is None else _sync._SESSION_ROWS.one(_row)
+    return _sync._SESSION_ROWS.one(_row)
 
 
 async def update_session_status(

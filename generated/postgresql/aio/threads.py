@@ -34,12 +34,12 @@ async def create_thread(
     channel_id: str,
     thread_ts: str,
     working_directory: str,
-) -> models.Thread | None:
+) -> models.Thread:
     """Create a thread; fails if the thread already exists."""
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.CREATE_THREAD, (channel_id, thread_ts, working_directory))
         _row = await _cur.fetchone()
-    return None if _row is None else _sync._THREAD_ROWS.one(_row)
+    return _sync._THREAD_ROWS.one(_row)
 
 
 async def get_or_create_thread(
@@ -48,13 +48,13 @@ async def get_or_create_thread(
     channel_id: str,
     thread_ts: str,
     working_directory: str,
-) -> models.Thread | None:
+) -> models.Thread:
     """Get or create a thread in one atomic statement. An existing thread keeps
     the working directory it was created with; only updated_at moves."""
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory))
         _row = await _cur.fetchone()
-    return None if _row is None else _sync._THREAD_ROWS.one(_row)
+    return _sync._THREAD_ROWS.one(_row)
 
 
 async def update_thread_timestamp(conn: psycopg.AsyncConnection[typing.Any], *, id: int) -> None:

@@ -97,9 +97,8 @@ def create_session(
     thread_id: int,
     session_id: str,
     model: str | None,
-) -> models.Session | None:
-    _row = conn.execute(CREATE_SESSION, (thread_id, session_id, model)).fetchone()
-    return None if _row is None else _SESSION_ROWS.one(_row)
+) -> models.Session:
+    return _SESSION_ROWS.one(conn.execute(CREATE_SESSION, (thread_id, session_id, model)).fetchone())
 
 
 def update_session_status(

@@ -6,6 +6,7 @@ row of a result as a tuple of the declared field types, and each validated
 tuple becomes the row class through tuple.__new__, with no Python code per row.
 """
 
+import dataclasses
 import datetime
 import functools
 import itertools
@@ -72,10 +73,41 @@ def text(value: object) -> str:
     return str(value)
 
 
-def expand(sql: str, marker: str, items: typing.Sized, placeholder: str, empty: str) -> str:
-    """One placeholder per item of an sqlc.slice list; `empty` when the list is empty."""
+def expand(sql: str, marker: str, items: typing.Sized, placeholder: str, empty: str, name: str = "items") -> str:
+    """One placeholder per item of an sqlc.slice list; `empty` when the list is empty.
+
+    A str or bytes type-checks as a Sequence but is one value, not a list of characters.
+    """
+    if isinstance(items, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"{name} must be a list or tuple of values, not {type(items).__name__}")
     count = len(items)
     return sql.replace(marker, ",".join([placeholder] * count) if count else empty)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExecResult:
+    """What an :execresult statement did.
+
+    rowcount: rows inserted, updated or deleted. lastrowid: the rowid of the last row the
+    statement inserted (SQLite); None when it inserted none, is not an INSERT, is an upsert
+    that may update, or the engine has no rowid (PostgreSQL).
+    """
+
+    rowcount: int
+    lastrowid: int | None
+
+
+def inserted_id(cursor: typing.Any) -> int | None:
+    """The rowid an INSERT inserted; None when it inserted no row.
+
+    The driver's lastrowid is the connection's last insert, so after an INSERT OR IGNORE or a
+    DO NOTHING that inserted nothing it names an earlier row, possibly of another table.
+    """
+    return typing.cast(int, cursor.lastrowid) if cursor.rowcount > 0 else None
+
+
+def exec_result(cursor: typing.Any, inserts_rows: bool) -> ExecResult:
+    return ExecResult(cursor.rowcount, inserted_id(cursor) if inserts_rows else None)
 
 
 def datetime_text(value: datetime.datetime) -> str:

@@ -51,7 +51,7 @@ async def list_event_summaries(
 
 async def list_by_ids(conn: aiosqlite.Connection, *, ids: typing.Sequence[int]) -> list[_sync.ListByIdsRow]:
     _sql = _sync.LIST_BY_IDS
-    _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "")
+    _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "", "ids")
     async with conn.execute(_sql, (*ids,)) as _cur:
         _rows = await _cur.fetchall()
     return _sync._LIST_BY_IDS_ROW_ROWS.many(list(_rows))
@@ -64,10 +64,9 @@ async def create_event(
     venue: str | None,
     capacity: int,
     starts_at: datetime.datetime,
-) -> int:
+) -> int | None:
     async with conn.execute(_sync.CREATE_EVENT, (name, venue, capacity, _runtime.datetime_text(starts_at))) as _cur:
-        return _cur.lastrowid or 0
-
+        return _runtime.inserted_id(_cur)
 
 async def rename_event(conn: aiosqlite.Connection, *, name: str, id: int) -> None:
     async with conn.execute(_sync.RENAME_EVENT, (name, id)):

@@ -86,7 +86,7 @@ def list_event_summaries(conn: sqlite3.Connection, *, capacity: int) -> list[Lis
 
 def list_by_ids(conn: sqlite3.Connection, *, ids: typing.Sequence[int]) -> list[ListByIdsRow]:
     _sql = LIST_BY_IDS
-    _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "")
+    _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "", "ids")
     _rows = conn.execute(_sql, (*ids,)).fetchall()
     return _LIST_BY_IDS_ROW_ROWS.many(_rows)
 
@@ -98,8 +98,8 @@ def create_event(
     venue: str | None,
     capacity: int,
     starts_at: datetime.datetime,
-) -> int:
-    return conn.execute(CREATE_EVENT, (name, venue, capacity, _runtime.datetime_text(starts_at))).lastrowid or 0
+) -> int | None:
+    return _runtime.inserted_id(conn.execute(CREATE_EVENT, (name, venue, capacity, _runtime.datetime_text(starts_at))))
 
 
 def rename_event(conn: sqlite3.Connection, *, name: str, id: int) -> None:

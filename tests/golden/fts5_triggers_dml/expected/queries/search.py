@@ -46,8 +46,8 @@ def snippets(conn: sqlite3.Connection, *, query: str, max_rows: int) -> list[Sni
     return _SNIPPETS_ROW_ROWS.many(_rows)
 
 
-def add_article(conn: sqlite3.Connection, *, title: str, body: str) -> int:
-    return conn.execute(ADD_ARTICLE, (title, body)).lastrowid or 0
+def add_article(conn: sqlite3.Connection, *, title: str, body: str) -> int | None:
+    return _runtime.inserted_id(conn.execute(ADD_ARTICLE, (title, body)))
 
 
 def get_article(conn: sqlite3.Connection, *, id: int) -> models.Article | None:

@@ -172,15 +172,8 @@ def count_down(conn: sqlite3.Connection, *, start: typing.Any) -> list[typing.An
     return _COUNT_DOWN_VALUES.many(_rows)
 
 
-def add_book(
-    conn: sqlite3.Connection,
-    *,
-    author_id: int,
-    title: str,
-    rating: float | None,
-) -> AddBookRow | None:
-    _row = conn.execute(ADD_BOOK, (author_id, title, rating)).fetchone()
-    return None if _row is None else _ADD_BOOK_ROW_ROWS.one(_row)
+def add_book(conn: sqlite3.Connection, *, author_id: int, title: str, rating: float | None) -> AddBookRow:
+    return _ADD_BOOK_ROW_ROWS.one(conn.execute(ADD_BOOK, (author_id, title, rating)).fetchone())
 
 
 def rate_book(conn: sqlite3.Connection, *, rating: float | None, id: int) -> models.Book | None:

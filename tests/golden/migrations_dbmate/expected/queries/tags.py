@@ -24,9 +24,8 @@ def create_tag(
     *,
     label: str,
     color: typing.Literal['grey', 'red', 'green'],
-) -> models.Tag | None:
-    _row = conn.execute(CREATE_TAG, (label, color)).fetchone()
-    return None if _row is None else _TAG_ROWS.one(_row)
+) -> models.Tag:
+    return _TAG_ROWS.one(conn.execute(CREATE_TAG, (label, color)).fetchone())
 
 
 def tags_by_color(

@@ -85,8 +85,8 @@ def sqlc_slice(
     excluded: typing.Sequence[str],
 ) -> list[SqlcSliceRow]:
     _sql = SQLC_SLICE
-    _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "")
-    _sql = _runtime.expand(_sql, "/*SLICE:1*/?", excluded, "?", "")
+    _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "", "ids")
+    _sql = _runtime.expand(_sql, "/*SLICE:1*/?", excluded, "?", "", "excluded")
     _rows = conn.execute(_sql, (*ids, *excluded)).fetchall()
     return _SQLC_SLICE_ROW_ROWS.many(_rows)
 

@@ -21,5 +21,5 @@ def archive_project(conn: sqlite3.Connection, *, id: int) -> int:
     return conn.execute(ARCHIVE_PROJECT, (id,)).rowcount
 
 
-def create_project(conn: sqlite3.Connection, *, name: str, owner: str) -> int:
-    return conn.execute(CREATE_PROJECT, (name, owner)).lastrowid or 0
+def create_project(conn: sqlite3.Connection, *, name: str, owner: str) -> int | None:
+    return _runtime.inserted_id(conn.execute(CREATE_PROJECT, (name, owner)))

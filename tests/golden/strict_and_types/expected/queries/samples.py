@@ -59,9 +59,8 @@ def get_kv(conn: sqlite3.Connection, *, k: str) -> models.Kv | None:
     return None if _row is None else _KV_ROWS.one(_row)
 
 
-def bump(conn: sqlite3.Connection, *, name: str) -> int | None:
-    _row = conn.execute(BUMP, (name,)).fetchone()
-    return None if _row is None else _BUMP_VALUES.one(_row)
+def bump(conn: sqlite3.Connection, *, name: str) -> int:
+    return _BUMP_VALUES.one(conn.execute(BUMP, (name,)).fetchone())
 
 
 def strict_row(conn: sqlite3.Connection, *, id: int) -> models.StrictOnly | None:

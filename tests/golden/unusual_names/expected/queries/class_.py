@@ -63,5 +63,5 @@ def import_(
     count: int | None,
     None_: str | None,
     conn_: str | None,
-) -> int:
-    return conn.execute(IMPORT, (class_, from_, import_, unit_price, café, count, None_, conn_)).lastrowid or 0
+) -> int | None:
+    return _runtime.inserted_id(conn.execute(IMPORT, (class_, from_, import_, unit_price, café, count, None_, conn_)))

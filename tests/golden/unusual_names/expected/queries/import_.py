@@ -23,5 +23,5 @@ def from_(conn: sqlite3.Connection, *, id: int) -> str | None:
     return None if _row is None else _FROM_VALUES.one(_row)
 
 
-def add_size(conn: sqlite3.Connection, *, naïve_wert: str) -> int:
-    return conn.execute(ADD_SIZE, (naïve_wert,)).lastrowid or 0
+def add_size(conn: sqlite3.Connection, *, naïve_wert: str) -> int | None:
+    return _runtime.inserted_id(conn.execute(ADD_SIZE, (naïve_wert,)))
