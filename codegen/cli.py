@@ -20,6 +20,7 @@ examples:
   {prog}                           write the out folder (the generated package)
   {prog} --check                   write nothing; exit 1 with a diff when the package is stale
   {prog} watch                     regenerate whenever a schema, query or config file changes
+  {prog} lint --previous HEAD~1    check migrations and queries (and last release's queries) before deploying
   {prog} --config sqlc.yaml        read an sqlc config (found by itself when there is no [tool.codegen])
 """
 
@@ -34,11 +35,11 @@ def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter,
                                  description="Generate a typed Python data layer from SQL migrations and queries.",
                                  epilog=_EXAMPLES.format(prog=prog))
-    ap.add_argument("command", nargs="?", choices=["generate", "describe", "verify", "init", "watch"],
+    ap.add_argument("command", nargs="?", choices=["generate", "describe", "verify", "init", "watch", "lint"],
                     default="generate",
                     help="generate (default) writes the out folder; describe prints the analysis as JSON; "
                          "verify checks every query against a real SQLite database; init starts a project; "
-                         "watch regenerates on every change")
+                         "watch regenerates on every change; lint checks migrations and queries (lint --help)")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     ap.add_argument("--engine", choices=["sqlite", "postgresql"], help="init only: the database engine (default sqlite)")
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if the output is stale")
@@ -48,6 +49,10 @@ def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
 
 def run(argv: list[str], prog: str | None = None) -> int:
     prog = prog or program_name(sys.argv[0])
+    if argv[:1] == ["lint"]:  # its own options and exit codes (0 clean, 1 errors found, 2 unreadable input)
+        from .lint.cli import run as lint
+
+        return lint(argv[1:], f"{prog} lint")
     ap = _parser(prog)
     args = ap.parse_args(argv)
     if args.engine and args.command != "init":

@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import CodegenError, Diagnostic
 
 ENGINES = ("sqlite", "postgresql")
-KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "targets"}
+KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "targets", "sqlite_min_version"}
 TARGET_KEYS = KEYS - {"targets"}
 
 
@@ -39,6 +39,8 @@ class Config:
     # PostgreSQL; each inherits the keys it does not set.
     targets: tuple["Config", ...] = field(default=())
     nested_outs: tuple[str, ...] = field(default=())  # other targets' out folders inside this one
+    # The oldest SQLite the project runs on ("3.35" -> (3, 35, 0)): lint flags newer features.
+    sqlite_min_version: tuple[int, ...] | None = None
 
     def diagnostic(self, key: str, message: str) -> Diagnostic:
         """A problem with one of this config's keys, located at that key in the config file."""
@@ -169,9 +171,22 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     emit_async = table.get("async", True)
     if not isinstance(emit_async, bool):
         err("async", "'async' must be true or false")
+    min_version = _sqlite_version(table.get("sqlite_min_version"), lambda m: err("sqlite_min_version", m))
     if errors:
         raise CodegenError(errors)
-    return Config(path, root, str(engine), lists["schema"], lists["queries"], str(out), overrides, bool(emit_async))
+    return Config(path, root, str(engine), lists["schema"], lists["queries"], str(out), overrides, bool(emit_async),
+                  sqlite_min_version=min_version)
+
+
+def _sqlite_version(raw: object, err: Callable[[str], None]) -> tuple[int, ...] | None:
+    """"3.35" or "3.35.5" -> (3, 35, 0) / (3, 35, 5); absent -> None (lint checks no versions)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", raw.strip()):
+        err(f"'sqlite_min_version' must be an SQLite 3 version such as \"3.35\" or \"3.35.5\", not {raw!r}")
+        return None
+    parts = tuple(int(p) for p in raw.strip().split("."))
+    return parts + (0,) * (3 - len(parts))
 
 
 def _matches(root: Path, pattern: str) -> bool:

@@ -1,0 +1,157 @@
+"""The query-aware checks: queries analysed against the schema as it stands after each migration
+statement, so a change is located at the statement that makes it.
+
+The previous release's queries come from a git revision (`git ls-tree` / `git show`) or a folder;
+its migrations (the files present at that revision) are the baseline it ran against.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import ir
+from ..analyze.query import analyze_block
+from ..annotate import Block, split_blocks
+from ..catalog.build import SchemaState
+from ..config import Config
+from ..errors import CodegenError, Diagnostic, Located
+from ..python.typemap import annotation
+from ..source import SourceFile
+
+Signature = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]  # (params, columns): (name, type)
+
+
+@dataclass(frozen=True)
+class Status:
+    """A query analysed against one schema: its signature, or why it fails."""
+
+    signature: Signature | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    block: Block
+    label: str  # "GetThread (queries/threads.sql:2 at HEAD~1)"
+
+
+def signature(query: ir.Query, engine: str) -> Signature:
+    def shown(t: ir.ValueType, nullable: bool) -> str:
+        try:
+            return annotation(t, nullable, engine)
+        except Exception:  # an annotation the emitter would reject: compare the raw type instead
+            return f"{t!r}{' | None' if nullable else ''}"
+
+    return (tuple((p.name, shown(p.type, p.nullable)) for p in query.params),
+            tuple((c.name, shown(c.type, c.nullable)) for c in query.columns))
+
+
+def status(state: SchemaState, block: Block) -> Status:
+    try:
+        return Status(signature(analyze_block(state, block), state.engine))
+    except Located as problem:
+        return Status(None, problem.message)
+    except RecursionError:
+        return Status(None, "nested too deeply")
+
+
+def probes(sources: list[SourceFile], engine: str, where: str = "") -> list[Probe]:
+    found = []
+    for source in sources:
+        blocks, _ = split_blocks(source, engine)
+        found += [Probe(b, f"{b.name} ({source.path}:{b.line}{where})") for b in blocks]
+    return found
+
+
+def breaks(before: Status, after: Status) -> str | None:
+    """Why a query that worked before a migration no longer does for the code generated from it."""
+    if before.signature is None:
+        return None
+    if after.signature is None:
+        return after.error or "fails"
+    (params0, cols0), (params1, cols1) = before.signature, after.signature
+    if len(params0) != len(params1):
+        return f"takes {len(params1)} parameter(s) instead of {len(params0)}"
+    if len(cols0) != len(cols1):
+        return f"returns {len(cols1)} column(s) instead of {len(cols0)}"
+    return None
+
+
+def type_changes(before: Status, after: Status) -> list[str]:
+    """Parameters and columns present before and after whose Python type differs."""
+    if before.signature is None or after.signature is None:
+        return []
+    changes = []
+    for what, old, new in (("parameter", before.signature[0], after.signature[0]),
+                           ("column", before.signature[1], after.signature[1])):
+        new_types = dict(new)
+        for name, old_type in old:
+            if name in new_types and new_types[name] != old_type:
+                changes.append(f"{what} {name}: {old_type} -> {new_types[name]}")
+    return changes
+
+
+# -- the previous release -----------------------------------------------------------------------
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise CodegenError([Diagnostic(str(root), 1, 1, f"cannot run git: {exc.strerror}")]) from None
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise CodegenError([Diagnostic(str(root), 1, 1, f"git {' '.join(args[:2])}: {message}")])
+    return done.stdout
+
+
+def _matches(path: str, pattern: str, recursive: bool) -> bool:
+    """Does a path (relative to the config folder) fall under a schema/queries config entry?"""
+    pattern = pattern.strip("/").removeprefix("./")
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(path, pattern)
+    if path == pattern:
+        return True
+    if not path.startswith(pattern + "/") or not path.endswith(".sql"):
+        return False
+    return recursive or "/" not in path[len(pattern) + 1:]
+
+
+class Revision:
+    """The files of the config folder at a git revision."""
+
+    def __init__(self, root: Path, rev: str) -> None:
+        self.root, self.rev = root, rev
+        top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+        prefix = _git(root, "rev-parse", "--show-prefix").strip()
+        self.top = top
+        listing = _git(top, "ls-tree", "-r", "--name-only", "--full-tree", "-z", f"{rev}^{{tree}}")
+        self.paths = {p[len(prefix):]: p for p in listing.split("\0") if p and p.startswith(prefix)}
+
+    def files(self, patterns: tuple[str, ...], recursive: bool) -> list[str]:
+        return sorted(p for p in self.paths if any(_matches(p, pat, recursive) for pat in patterns))
+
+    def read(self, path: str) -> SourceFile:
+        text = _git(self.top, "show", f"{self.rev}:{self.paths[path]}")
+        return SourceFile.of(path, text.replace("\r\n", "\n"))
+
+
+def previous_from_git(config: Config, rev: str) -> tuple[list[Probe], set[str]]:
+    """The queries at `rev`, and the migration paths it had (its baseline)."""
+    revision = Revision(config.root, rev)
+    queries = [revision.read(p) for p in revision.files(config.queries, recursive=True)]
+    migrations = {p for p in revision.files(config.schema, recursive=False) if not p.endswith(".down.sql")}
+    return probes(queries, config.engine, f" at {rev}"), migrations
+
+
+def previous_from_path(config: Config, path: Path) -> list[Probe]:
+    paths = sorted(path.rglob("*.sql")) if path.is_dir() else [path]
+    sources = []
+    for p in paths:
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CodegenError([Diagnostic(str(p), 1, 1, f"cannot read previous queries: {exc}")]) from None
+        sources.append(SourceFile.of(config.display(p), text.replace("\r\n", "\n")))
+    return probes(sources, config.engine, " (previous release)")

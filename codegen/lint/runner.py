@@ -1,0 +1,144 @@
+"""Walk each target's migrations statement by statement, run the rules, analyse the queries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .. import pipeline
+from ..annotate import split_blocks
+from ..catalog.build import NO_EFFECT, CatalogBuilder, SchemaState
+from ..config import Config
+from ..errors import CodegenError, Diagnostic, Located
+from ..source import SourceFile, Statement
+from ..sources import query_files, schema_files
+from ..sqltext import split_statements
+from . import common_rules, pg_rules, query_rules, rolling, sqlite_rules
+from .context import FileContext
+from .ddl import Objects, StatementView
+from .findings import Finding, apply_suppressions, at
+
+
+@dataclass
+class Options:
+    since: int | None = None
+    previous: str | None = None  # a git revision
+    previous_queries: Path | None = None
+
+
+def version_of(path: str) -> int | None:
+    match = re.match(r"\d+", PurePosixPath(path).name)
+    return int(match.group()) if match else None
+
+
+def lint(config: Config, options: Options) -> list[Finding]:
+    """Findings of every target, suppressions applied, sorted and without duplicates (a query file
+    shared by two targets is checked twice)."""
+    found: set[Finding] = set()
+    for target in (config, *config.targets):
+        found.update(_lint_target(target, options))
+    return sorted(found, key=lambda f: (f.path, f.line, f.col, f.rule, f.message))
+
+
+def _lint_target(config: Config, options: Options) -> list[Finding]:
+    engine = config.engine
+    schema, queries = schema_files(config), query_files(config)
+    project = pipeline.analyze(config, None, (schema, queries))  # every input problem surfaces here
+    schema_paths = {s.path for s in schema}
+    current = [rolling.Probe(b, f"{b.name} ({source.path}:{b.line})") for source in queries
+               for b in split_blocks(source, engine, allow_unannotated=source.path in schema_paths)[0]]
+    previous: list[rolling.Probe] = []
+    baseline: set[str] | None = None
+    if options.previous is not None:
+        previous, baseline = rolling.previous_from_git(config, options.previous)
+    elif options.previous_queries is not None:
+        previous = rolling.previous_from_path(config, options.previous_queries)
+
+    state = SchemaState(engine)
+    if engine == "postgresql":
+        from ..catalog import postgres
+
+        postgres.install(state)
+    builder = CatalogBuilder(state, pipeline._infer_columns)
+    objects = Objects()
+    shared: dict[str, Any] = {}
+    findings: list[Finding] = []
+    min_version = getattr(config, "sqlite_min_version", None)
+    for source in schema:
+        version = version_of(source.path)
+        linted = options.since is None or (version is not None and version > options.since)
+        new = linted and (baseline is None or source.path not in baseline)
+        statements = split_statements(source, engine)
+        ctx = FileContext(source, engine, state, objects, statements, shared, min_version)
+        watch = (current if linted else []) + (previous if new else [])
+        start = _statuses(config, state, watch)
+        timeline: list[tuple[Statement, dict[str, rolling.Status]]] = []
+        for stmt in statements:
+            view = StatementView(stmt, engine)
+            if linted:
+                common_rules.check(ctx, view)
+                (sqlite_rules if engine == "sqlite" else pg_rules).check(ctx, view)
+            try:
+                builder.apply(stmt)
+            except Located as problem:  # analyze() applied the same statements: only if it changes
+                line, col = stmt.position(problem.offset)
+                raise CodegenError([Diagnostic(source.path, line, col, problem.message)]) from None
+            objects.apply(view)
+            ctx.after(view)
+            if watch and view.words and view.words[0] not in NO_EFFECT:
+                timeline.append((stmt, _statuses(config, state, watch)))
+        if not linted:
+            continue
+        common_rules.finish(ctx)
+        if engine == "sqlite":
+            sqlite_rules.finish(ctx)
+        findings += ctx.findings
+        if timeline:
+            findings += _query_changes(timeline, start, current, previous if new else [])
+    findings += _query_findings(project, current, state, objects, min_version)
+    sources = schema + queries
+    return apply_suppressions(findings, sources, engine)
+
+
+def _statuses(config: Config, state: SchemaState, watch: list[rolling.Probe]) -> dict[str, rolling.Status]:
+    if not watch:
+        return {}
+    pipeline._apply_overrides(state, config)
+    return {p.label: rolling.status(state, p.block) for p in watch}
+
+
+def _query_changes(timeline: list[tuple[Statement, dict[str, rolling.Status]]], start: dict[str, rolling.Status],
+                   current: list[rolling.Probe], previous: list[rolling.Probe]) -> list[Finding]:
+    """Compare each query before and after the file; locate a change at the first statement after
+    which the query is in the state the file leaves it in."""
+    findings = []
+    end = timeline[-1][1]
+    for probe in previous:
+        why = rolling.breaks(start[probe.label], end[probe.label])
+        if why is None:
+            continue
+        stmt = next((s for s, st in timeline if rolling.breaks(start[probe.label], st[probe.label]) == why),
+                    None) or next(s for s, st in timeline if rolling.breaks(start[probe.label], st[probe.label]))
+        findings.append(at(stmt, "previous-query-breaks",
+                           f"the previous release's query {probe.label} breaks after this statement: {why}"))
+    for probe in current:
+        changes = rolling.type_changes(start[probe.label], end[probe.label])
+        if not changes:
+            continue
+        stmt = next((s for s, st in timeline if rolling.type_changes(start[probe.label], st[probe.label]) == changes),
+                    timeline[-1][0])
+        findings.append(at(stmt, "query-type-changes", f"query {probe.label}: {'; '.join(changes)}"))
+    return findings
+
+
+def _query_findings(project: Any, current: list[rolling.Probe], state: SchemaState, objects: Objects,
+                    min_version: tuple[int, ...] | None) -> list[Finding]:
+    by_place = {(q.file, q.line): q for f in project.files for q in f.queries}
+    findings = []
+    for probe in current:
+        query = by_place.get((probe.block.statement.source.path, probe.block.line))
+        if query is not None:
+            findings += query_rules.check(probe.block, query, state, objects, min_version)
+    return findings

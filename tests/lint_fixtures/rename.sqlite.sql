@@ -1,0 +1,20 @@
+-- case: triggers
+-- file: schema/001_init.sql
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT
+);
+
+-- file: schema/002_rename.sql
+ALTER TABLE users RENAME COLUMN email TO mail;
+-- case: passes
+-- file: schema/001_init.sql
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT
+);
+
+CREATE TABLE drafts (id INTEGER PRIMARY KEY, body TEXT);
+ALTER TABLE drafts RENAME COLUMN body TO text;

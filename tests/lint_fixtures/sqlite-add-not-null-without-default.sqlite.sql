@@ -1,0 +1,20 @@
+-- case: triggers
+-- file: schema/001_init.sql
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT
+);
+
+-- file: schema/002_change.sql
+ALTER TABLE users ADD COLUMN role TEXT NOT NULL;
+-- case: passes
+-- file: schema/001_init.sql
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT
+);
+
+-- file: schema/002_change.sql
+ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
