@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import stat
 import tempfile
 import types
@@ -34,12 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from . import ir
+from .emit import OUTPUT_NAME  # what a run record may name: files codegen writes, no ".."
 
 FOLDER = ".codegen-cache"
 _PACKAGE = Path(__file__).resolve().parent
 _MAX_ENTRY = 256 * 1024 * 1024  # bytes read from one entry at most
-# What a run record may name: the files codegen renders, nothing else (no "..", no absolute path).
-OUTPUT_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*/)*(?:[A-Za-z_][A-Za-z0-9_]*\.py|py\.typed)")
 
 
 def _digest(*parts: bytes) -> str:

@@ -103,10 +103,15 @@ next steps:
 
 
 def _generate(config: Config, check: bool) -> int:
+    with emit.project_lock(config.root, exclusive=not check):
+        return _generate_locked(config, check)
+
+
+def _generate_locked(config: Config, check: bool) -> int:
     out = config.root / config.out
     if not check:
         emit.recover(out)
-    files = _render(config)
+    files = emit.with_manifest(_render(config))
     added, changed, removed = emit.changes(out, files, config.nested_outs)
     if check:
         if added or changed or removed:
@@ -117,7 +122,7 @@ def _generate(config: Config, check: bool) -> int:
         return 0
     if added or changed or removed:
         try:
-            emit.check_out_folder(out, config.nested_outs)
+            emit.check_out_folder(out, config.nested_outs, files)
         except emit.OutFolderError as error:
             raise CodegenError([config.diagnostic("out", str(error))]) from None
         emit.write_tree(out, files, config.nested_outs)

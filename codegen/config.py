@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from .errors import CodegenError, Diagnostic
 ENGINES = ("sqlite", "postgresql")
 KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "targets", "sqlite_min_version"}
 TARGET_KEYS = KEYS - {"targets"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,9 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
         if value is None:
             err(key, f"{key!r} must be a path, a glob or a list of them")
             continue
+        if any(_CONTROL.search(p) for p in value):
+            err(key, f"{key!r} holds a control character")
+            continue
         lists[key] = value
         for pattern in value:
             if not _matches(root, pattern):
@@ -160,10 +165,14 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     out = table.get("out", "generated")
     if not isinstance(out, str) or not out.strip():
         err("out", "'out' must be a folder path")
+    elif _CONTROL.search(out) or any(c in out for c in "*?["):
+        err("out", f"'out' must be one folder, written plainly: {out!r} holds a pattern or control character")
     else:
+        out = os.path.normpath(out)  # ./gen, gen/ and gen are one folder
         target = (root / out).resolve()
-        inputs = [root.resolve(), path.resolve()] + [(root / p).resolve() for key in ("schema", "queries")
-                                                      for p in lists.get(key, ()) if not any(c in p for c in "*?[")]
+        inputs = [root.resolve(), path.resolve()] + [
+            found.resolve() for key in ("schema", "queries") for p in lists.get(key, ())
+            for found in ([root / p] if not any(c in p for c in "*?[") else root.glob(p))]
         if any(target == i or target in i.parents for i in inputs):
             err("out", f"out folder {out!r} would contain the project, its config or its SQL files; "
                        "give the generated package a folder of its own")

@@ -2,16 +2,27 @@
 
 The new tree is written beside the old one and swapped in with renames, so
 an interrupted run leaves either the old package or the new one, never a mix.
-A run that changes nothing touches nothing.
+A run that changes nothing touches nothing. Only what codegen wrote (listed in the
+manifest it keeps in the folder) is ever replaced or removed; the user's plain files
+and folders are carried over; anything else there is a refusal that names it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
+import re
 import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 BACKUP_SUFFIX = ".codegen-old"
 TEMP_PREFIX = ".codegen-new-"
@@ -24,60 +35,181 @@ class OutFolderError(Exception):
     """The out folder holds something codegen must not replace."""
 
 
+MANIFEST = ".codegen-manifest"
+_MANIFEST_HEAD = "# The files codegen wrote in this folder: it replaces or removes only these. DO NOT EDIT.\n"
+# What codegen writes in an out folder: modules, py.typed, its manifest. Never "..", never absolute.
+OUTPUT_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_.]*/)*(?:[A-Za-z_][A-Za-z0-9_]*\.py|py\.typed)|" + re.escape(MANIFEST))
+_SQLITE_HEADER = b"SQLite format 3\0"
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
 def _skipped(rel: str, nested: tuple[str, ...]) -> bool:
     return any(rel == n or rel.startswith(n + "/") for n in nested)
 
 
 def owned(rel: str) -> bool:
-    """Files codegen writes (and so may replace or remove): Python modules and py.typed."""
-    return rel.endswith(".py") or rel.rsplit("/", 1)[-1] == "py.typed"
+    """Names codegen writes (and so may replace or remove): Python modules, py.typed, the manifest."""
+    return rel.endswith(".py") or rel.rsplit("/", 1)[-1] == "py.typed" or rel == MANIFEST
+
+
+def with_manifest(files: dict[str, str]) -> dict[str, str]:
+    """The package plus its manifest: the list of files that are codegen's to replace or remove."""
+    listed = sorted(name for name in files if name != MANIFEST)
+    return {**files, MANIFEST: _MANIFEST_HEAD + "".join(f"{name}\n" for name in listed)}
+
+
+def _regular_text(path: Path, limit: int | None = None) -> str | None:
+    """A regular file's text, links not followed; None for anything else or unreadable text."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(-1 if limit is None else limit).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def read_manifest(out: Path) -> set[str] | None:
+    """The files an earlier run recorded as written; None when there is no manifest (an out
+    folder of a codegen version that kept none)."""
+    text = _regular_text(out / MANIFEST)
+    if text is None:
+        return None
+    return {line for line in text.splitlines() if OUTPUT_NAME.fullmatch(line) and line != MANIFEST}
+
+
+def _walk(root: Path, nested: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
+    """Every entry under root, links never followed, without __pycache__ and other targets' folders."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        for name in sorted(dirs + files):
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if name == "__pycache__" or _skipped(rel, nested):
+                if name in dirs:
+                    dirs.remove(name)
+                continue
+            try:
+                found.append((rel, os.lstat(path)))
+            except OSError:
+                continue
+        dirs.sort()
+    return found
+
+
+def _ours(out: Path, rel: str, manifest: set[str] | None) -> bool:
+    """Whether codegen wrote this regular file: listed in the manifest (or, in a folder without
+    one, one of the names it writes) and, for a module, still carrying codegen's header."""
+    if not owned(rel) or (manifest is not None and rel not in manifest and rel != MANIFEST):
+        return False
+    if rel.endswith(".py"):
+        return (_regular_text(out / rel, 200) or "").startswith(GENERATED_MARK)
+    return True
 
 
 def read_tree(root: Path, nested: tuple[str, ...] = ()) -> dict[str, str]:
-    """The codegen-owned files under root, minus caches and other targets' folders nested inside it."""
+    """The codegen-named regular files under root, minus caches and other targets' folders nested
+    inside it. Links are not followed: a link is never read as if it were the package."""
     files: dict[str, str] = {}
-    if not root.is_dir():
+    if root.is_symlink() or not root.is_dir():
         return files
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and "__pycache__" not in path.parts and not _skipped(rel, nested) and owned(rel):
-            try:
-                files[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
-            except (UnicodeDecodeError, OSError):
-                files[path.relative_to(root).as_posix()] = "\0<unreadable>"
+    for rel, info in _walk(root, nested):
+        if stat.S_ISREG(info.st_mode) and owned(rel):
+            text = _regular_text(root / rel)
+            files[rel] = "\0<unreadable>" if text is None else text
     return files
 
 
-def check_out_folder(out: Path, nested: tuple[str, ...] = ()) -> None:
-    """Refuse to replace what codegen did not write: a file where the folder should be, or a
-    Python module without codegen's header (someone's own code)."""
+def _kind(info: os.stat_result) -> str:
+    mode = info.st_mode
+    return ("a symbolic link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISBLK(mode) or stat.S_ISCHR(mode)
+            else "not a regular file")
+
+
+def _is_database(out: Path, rel: str) -> bool:
+    if rel.endswith(_SQLITE_SIDE_FILES):
+        return True
+    try:
+        with open(out / rel, "rb") as handle:
+            return handle.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def check_out_folder(out: Path, nested: tuple[str, ...] = (), files: dict[str, str] | None = None) -> None:
+    """Refuse, naming each, whatever a run would have to replace or remove though codegen did
+    not write it: the folder itself as a link, links, FIFOs, sockets and devices inside it, a
+    module without codegen's header or missing from its manifest, a database (a copy of a live
+    one is not that database), a hard-linked file, a user's file where a generated one goes.
+    The user's own plain files and folders (a README, an empty folder) are carried over as they are."""
+    if out.is_symlink():
+        raise OutFolderError(f"out folder {out} is a symbolic link (to {os.readlink(out)}); codegen replaces "
+                             "the folder whole, which would break the link: point `out` at the real folder")
     if out.exists() and not out.is_dir():
         raise OutFolderError(f"out path {out} exists and is not a folder")
     if not out.is_dir():
         return
-    for path in sorted(out.rglob("*.py")):
-        rel = path.relative_to(out).as_posix()
-        if "__pycache__" in path.parts or _skipped(rel, nested):
+    wanted = set(files or ())
+    folders_wanted = {rel.rsplit("/", 1)[0] for rel in wanted if "/" in rel}
+    manifest = read_manifest(out)
+    problems = []
+    for rel, info in _walk(out, nested):
+        mode = info.st_mode
+        if stat.S_ISDIR(mode):
+            if rel in wanted:
+                problems.append(f"{rel} (a folder where codegen writes a file)")
             continue
-        try:
-            head = path.read_text(encoding="utf-8", errors="replace")[:200]
-        except OSError:
-            head = ""
-        if not head.startswith(GENERATED_MARK):
-            raise OutFolderError(f"out folder {out} holds {rel}, which codegen did not generate; "
-                                 "refusing to replace it (point `out` at a folder of its own)")
+        if not stat.S_ISREG(mode):
+            problems.append(f"{rel} ({_kind(info)})")
+        elif _ours(out, rel, manifest):
+            continue
+        elif owned(rel):
+            problems.append(f"{rel} (a module codegen did not write" + (", or not listed in its manifest)"
+                                                                      if manifest is not None else ")"))
+        elif rel in wanted or rel in folders_wanted:
+            problems.append(f"{rel} (a file of yours where codegen writes)")
+        elif _is_database(out, rel):
+            problems.append(f"{rel} (a database: a copy of a live one is not that database)")
+        elif info.st_nlink > 1:
+            problems.append(f"{rel} (a hard link: a copy would break it)")
+    if problems:
+        raise OutFolderError(f"out folder {out} holds {', '.join(problems)}, which codegen did not write; "
+                             "refusing to replace or remove it (move it out, or point `out` at a folder of its own)")
+
+
+@contextlib.contextmanager
+def project_lock(root: Path, exclusive: bool = True) -> Iterator[None]:
+    """One run at a time per project (the config's folder): concurrent runs would swap the
+    out folder under each other. A reader (--check) shares the lock with other readers."""
+    if fcntl is None:  # no advisory locks on this platform
+        yield
+        return
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
 
 
 def recover(out: Path) -> None:
     """Finish or undo a swap that a killed run left half done."""
     backup = out.with_name(out.name + BACKUP_SUFFIX)
-    if backup.is_dir():
-        if out.exists():
+    if backup.is_dir() and not backup.is_symlink():  # a link of that name is not ours to move or empty
+        if os.path.lexists(out):
             shutil.rmtree(backup, ignore_errors=True)
         else:
             os.replace(backup, out)
     for stale in out.parent.glob(TEMP_PREFIX + out.name + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def changes(out: Path, files: dict[str, str], nested: tuple[str, ...] = ()) -> tuple[list[str], list[str], list[str]]:
@@ -106,6 +238,9 @@ def unified_diff(out: Path, files: dict[str, str], shown: str, nested: tuple[str
 
 
 def write_tree(out: Path, files: dict[str, str], nested: tuple[str, ...] = ()) -> None:
+    outside = sorted(name for name in files if not OUTPUT_NAME.fullmatch(name))
+    if outside:  # whatever produced these names, they are not files of the package
+        raise OutFolderError(f"refusing to write {', '.join(map(repr, outside))}: not a file codegen writes")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX + out.name, dir=out.parent))
     umask = os.umask(0)
@@ -119,10 +254,10 @@ def write_tree(out: Path, files: dict[str, str], nested: tuple[str, ...] = ()) -
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-        if out.exists():
+        if out.is_dir() and not out.is_symlink():
             _keep_unowned(out, staging, files, nested)
         backup = out.with_name(out.name + BACKUP_SUFFIX)
-        if out.exists():
+        if os.path.lexists(out):
             os.replace(out, backup)
         os.replace(staging, out)
         shutil.rmtree(backup, ignore_errors=True)
@@ -133,19 +268,18 @@ def write_tree(out: Path, files: dict[str, str], nested: tuple[str, ...] = ()) -
 
 
 def _keep_unowned(out: Path, staging: Path, files: dict[str, str], nested: tuple[str, ...]) -> None:
-    """Carry over files that codegen did not write (a README, a .gitignore): they are the user's;
-    and other targets' folders nested in this one, whole."""
+    """Carry over what is the user's (a README, a .gitignore, an empty folder), as it is, and other
+    targets' folders nested in this one, whole. check_out_folder has refused anything else."""
     for rel in nested:
-        if (out / rel).exists():
+        if (out / rel).is_dir() and not (out / rel).is_symlink():
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(out / rel, staging / rel, dirs_exist_ok=True)
-    for path in out.rglob("*"):
-        rel = path.relative_to(out).as_posix()
-        if _skipped(rel, nested):
-            continue
-        if not path.is_file() or rel in files or "__pycache__" in path.parts or rel.endswith(".py") \
-                or rel == "py.typed":
-            continue
+            shutil.copytree(out / rel, staging / rel, symlinks=True, dirs_exist_ok=True)
+    for rel, info in _walk(out, nested):
         target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+        if stat.S_ISDIR(info.st_mode):
+            if not any(os.scandir(out / rel)):  # an empty folder of the user's; others come with their files
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copystat(out / rel, target, follow_symlinks=False)
+        elif stat.S_ISREG(info.st_mode) and not owned(rel):  # codegen's names: refused unless its own
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(out / rel, target, follow_symlinks=False)

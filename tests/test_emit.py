@@ -87,7 +87,8 @@ def test_a_deleted_query_file_removes_its_module(tmp_path: Path) -> None:
     (tmp_path / "queries" / "b.sql").unlink()
     result = run_cli(tmp_path)
     assert result.code == 0, result.stderr
-    assert sorted(result.stdout.splitlines()) == ["removed: gen/queries/b.py", "updated: gen/queries/__init__.py"]
+    assert sorted(result.stdout.splitlines()) == ["removed: gen/queries/b.py", "updated: gen/.codegen-manifest",
+                                                  "updated: gen/queries/__init__.py"]
     assert not (out / "queries" / "b.py").exists()
     assert "from . import a\n" in (out / "queries" / "__init__.py").read_text()
 
@@ -102,7 +103,8 @@ def test_user_files_in_the_out_folder_are_kept_and_not_stale(tmp_path: Path) -> 
     result = run_cli(tmp_path)
     assert result.code == 0, result.stderr
     assert (out / "NOTES.txt").read_text() == "kept\n" and (out / ".gitignore").is_file()
-    assert sorted(result.stdout.splitlines()) == ["removed: gen/queries/b.py", "updated: gen/queries/__init__.py"]
+    assert sorted(result.stdout.splitlines()) == ["removed: gen/queries/b.py", "updated: gen/.codegen-manifest",
+                                                  "updated: gen/queries/__init__.py"]
     again = run_cli(tmp_path)
     assert again.stdout == "gen/ is up to date\n"
     assert run_cli(tmp_path, "--check").code == 0
@@ -140,7 +142,7 @@ def test_check_writes_nothing_and_shows_a_unified_diff(tmp_path: Path) -> None:
     assert "--- a/gen/queries/b.py\n+++ /dev/null\n" in diff
     assert "--- /dev/null\n+++ b/gen/queries/c.py\n" in diff
     assert "@@ " in diff
-    assert result.stderr.strip() == "codegen: gen/ is stale (4 file(s) differ); run python -m codegen"
+    assert result.stderr.strip() == "codegen: gen/ is stale (5 file(s) differ); run python -m codegen"
 
 
 def test_check_without_an_out_folder(tmp_path: Path) -> None:

@@ -1,0 +1,214 @@
+"""The out folder: codegen replaces or removes only what it wrote (its manifest says what), refuses
+anything else by name, never breaks a link, and runs on one project one at a time."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from _support import REPO, make_project, read_tree, run_cli, write_files
+from codegen import emit
+
+SCHEMA = {"1.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"}
+QUERIES = {"a.sql": "-- name: GetT :one\nSELECT id, name FROM t WHERE id = ?;\n",
+           "b.sql": "-- name: CountT :one\nSELECT count(*) FROM t;\n"}
+
+
+def project(tmp_path: Path) -> tuple[Path, Path]:
+    root = make_project(tmp_path / "p", SCHEMA, QUERIES)
+    result = run_cli(root)
+    assert result.code == 0, result.stderr
+    return root, root / "gen"
+
+
+def _edit(root: Path) -> None:
+    """An input change, so the next run has something to write."""
+    (root / "queries" / "b.sql").unlink()
+
+
+def _refused(root: Path, *names: str) -> None:
+    result = run_cli(root)
+    assert result.code != 0, result.stdout
+    assert all(line.startswith(str(root / "pyproject.toml") + ":") for line in result.errors), result.stderr
+    for name in names:
+        assert name in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _entries(out: Path) -> dict[str, str]:
+    """Every entry under out, links not followed, with its kind."""
+    kinds = {}
+    for folder, dirs, files in os.walk(out):
+        for name in dirs + files:
+            path = Path(folder) / name
+            mode = path.lstat().st_mode
+            kind = "link" if path.is_symlink() else "dir" if path.is_dir() else "fifo" if path.is_fifo() else "file"
+            if "__pycache__" not in path.parts:
+                kinds[path.relative_to(out).as_posix()] = kind + ("" if kind != "file" else f":{mode & 0o777:o}")
+    return kinds
+
+
+def test_the_manifest_lists_what_codegen_wrote(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    listed = [line for line in (out / emit.MANIFEST).read_text().splitlines() if not line.startswith("#")]
+    assert listed == sorted(set(read_tree(out)) - {emit.MANIFEST})
+    assert run_cli(root, "--check").code == 0
+
+
+def test_an_empty_folder_and_user_files_in_out_are_left_alone(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    (out / "data").mkdir()
+    (out / "notes").mkdir()
+    (out / "notes" / "README.md").write_text("mine\n")
+    _edit(root)
+    result = run_cli(root)
+    assert result.code == 0, result.stderr
+    assert (out / "data").is_dir() and list((out / "data").iterdir()) == []
+    assert (out / "notes" / "README.md").read_text() == "mine\n"
+    assert not (out / "queries" / "b.py").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to a file", "dangling link", "link to a folder"])
+def test_things_codegen_did_not_write_are_refused_by_name(tmp_path: Path, kind: str) -> None:
+    root, out = project(tmp_path)
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "data.txt").write_text("precious\n")
+    thing = out / "thing"
+    if kind == "fifo":
+        os.mkfifo(thing)
+    elif kind == "link to a file":
+        thing.symlink_to(target / "data.txt")
+    elif kind == "dangling link":
+        thing.symlink_to(tmp_path / "nowhere")
+    else:
+        thing.symlink_to(target, target_is_directory=True)
+    before = _entries(out)
+    _edit(root)
+    _refused(root, "thing")
+    assert _entries(out) == before
+    assert (target / "data.txt").read_text() == "precious\n" and sorted(p.name for p in target.iterdir()) == ["data.txt"]
+
+
+def test_a_linked_folder_codegen_would_write_into_is_refused(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    target = tmp_path / "elsewhere"
+    (out / "aio").mkdir(exist_ok=True)
+    os.rename(out / "queries", target)
+    (out / "queries").symlink_to(target, target_is_directory=True)
+    _edit(root)
+    _refused(root, "queries")
+    assert (out / "queries").is_symlink() and (target / "b.py").is_file()
+
+
+def test_a_live_sqlite_database_in_out_is_refused_and_untouched(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    conn = sqlite3.connect(out / "app.db")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE kept (x)")
+    conn.execute("INSERT INTO kept VALUES (1)")
+    conn.commit()
+    inode = (out / "app.db").stat().st_ino
+    _edit(root)
+    _refused(root, "app.db")
+    assert (out / "app.db").stat().st_ino == inode
+    conn.execute("INSERT INTO kept VALUES (2)")
+    conn.commit()
+    assert sqlite3.connect(out / "app.db").execute("SELECT count(*) FROM kept").fetchone() == (2,)
+    conn.close()
+
+
+def test_a_module_codegen_did_not_list_is_refused(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    (out / "queries" / "extra.py").write_text("# Code generated by codegen from queries/extra.sql. DO NOT EDIT.\n")
+    _edit(root)
+    _refused(root, "queries/extra.py")
+    assert (out / "queries" / "extra.py").is_file()
+
+
+def test_an_out_folder_of_an_earlier_version_without_a_manifest_is_taken_over(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    (out / emit.MANIFEST).unlink()
+    (out / "README.md").write_text("mine\n")
+    check = run_cli(root, "--check")
+    assert check.code == 1 and f"+++ b/gen/{emit.MANIFEST}" in check.stdout
+    _edit(root)
+    result = run_cli(root)
+    assert result.code == 0, result.stderr
+    assert (out / emit.MANIFEST).is_file() and not (out / "queries" / "b.py").exists()
+    assert (out / "README.md").read_text() == "mine\n"
+    assert run_cli(root, "--check").code == 0
+
+
+def test_an_out_folder_that_is_a_link_is_refused_and_never_broken(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    real = tmp_path / "real-gen"
+    os.rename(out, real)
+    out.symlink_to(real, target_is_directory=True)
+    before = read_tree(real)
+    _edit(root)
+    for _ in range(2):  # and again: the link is still there, the error the same
+        _refused(root, "symbolic link")
+        assert out.is_symlink() and read_tree(real) == before
+        assert sorted(p.name for p in root.iterdir()) == [".codegen-cache", "gen", "pyproject.toml", "queries",
+                                                          "schema"] or not (root / "gen.codegen-old").exists()
+    assert not (root / ("gen" + emit.BACKUP_SUFFIX)).exists()
+
+
+def _config(root: Path, body: str) -> None:
+    write_files(root, {"pyproject.toml": body})
+
+
+@pytest.mark.parametrize("second", ["./gen", "gen/", "./gen/.", "sub/../gen"])
+def test_two_targets_writing_one_folder_spelled_differently_are_refused(tmp_path: Path, second: str) -> None:
+    root = make_project(tmp_path / "p", SCHEMA, QUERIES)
+    _config(root, f'[tool.codegen]\nschema = "schema"\nqueries = "queries"\nout = "gen"\n\n'
+                  f'[[tool.codegen.targets]]\nout = "{second}"\n')
+    result = run_cli(root)
+    assert result.code != 0 and result.errors and "same out folder" in result.stderr, result.stderr
+    assert not (root / "gen").exists()
+
+
+@pytest.mark.parametrize("out", ["*", "gen**", "gen?", "[ab]", "ge\\u0000n", "gen\\n/x"])
+def test_an_out_value_that_is_a_pattern_or_holds_control_characters_is_a_config_error(
+        tmp_path: Path, out: str) -> None:
+    root = make_project(tmp_path / "p", SCHEMA, QUERIES)
+    _config(root, f'[tool.codegen]\nschema = "schema"\nqueries = "queries"\nout = "{out}"\n')
+    result = run_cli(root)
+    assert result.code != 0 and "Traceback" not in result.stderr
+    assert result.errors and result.errors[0].startswith(f"{root / 'pyproject.toml'}:4:1: error: "), result.stderr
+    assert sorted(p.name for p in root.iterdir()) == ["pyproject.toml", "queries", "schema"]
+
+
+@pytest.mark.parametrize("schema", ["schema/*.sql", "schema/1.sql", "schema", "s*/1.sql"])
+def test_out_may_not_be_the_folder_of_the_inputs_however_they_are_named(tmp_path: Path, schema: str) -> None:
+    root = make_project(tmp_path / "p", SCHEMA, QUERIES)
+    _config(root, f'[tool.codegen]\nschema = "{schema}"\nqueries = "queries"\nout = "schema"\n')
+    result = run_cli(root)
+    assert result.code != 0 and "would contain" in result.stderr, result.stderr
+    assert sorted(p.name for p in (root / "schema").iterdir()) == ["1.sql"]
+
+
+def test_eight_concurrent_runs_serialize_and_each_leaves_a_whole_package(tmp_path: Path) -> None:
+    root, out = project(tmp_path)
+    (out / "README.md").write_text("mine\n")
+    reference = make_project(tmp_path / "ref", SCHEMA, {"a.sql": QUERIES["a.sql"]})
+    assert run_cli(reference).code == 0
+    expected = read_tree(reference / "gen")
+    _edit(root)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CODEGEN_NO_CACHE": "1"}
+    procs = [subprocess.Popen([sys.executable, "-m", "codegen"], cwd=root, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(8)]
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs if p.stdout and p.stderr]
+    for code, stdout, stderr in results:
+        assert code == 0, stderr
+    assert sum("removed: gen/queries/b.py" in stdout for _, stdout, _ in results) == 1
+    assert {k: v for k, v in read_tree(out).items() if k != "README.md"} == expected
+    assert (out / "README.md").read_text() == "mine\n"
+    assert sorted(p.name for p in root.iterdir()) == [".codegen-cache", "gen", "pyproject.toml", "queries", "schema"] \
+        or sorted(p.name for p in root.iterdir()) == ["gen", "pyproject.toml", "queries", "schema"]
