@@ -8,8 +8,11 @@ tuple becomes the row class through tuple.__new__, with no Python code per row.
 
 import dataclasses
 import datetime
+import decimal
 import functools
 import itertools
+import json
+import re
 import typing
 
 import pydantic
@@ -31,7 +34,7 @@ class Rows(typing.Generic[RowT]):
 
     def _build(self) -> None:
         # Built on first use, not at import: importing many query modules stays cheap.
-        hints = typing.get_type_hints(self._row_type)
+        hints = typing.get_type_hints(self._row_type, include_extras=True)  # keep READ_* markers
         fields = typing.cast(typing.Any, tuple)[tuple(hints[name] for name in self._row_type._fields)]  # type: ignore[attr-defined]
         self._one = pydantic.TypeAdapter(fields)
         self._many = pydantic.TypeAdapter(list[fields])  # type: ignore[valid-type]
@@ -110,13 +113,6 @@ def exec_result(cursor: typing.Any, inserts_rows: bool) -> ExecResult:
     return ExecResult(cursor.rowcount, inserted_id(cursor) if inserts_rows else None)
 
 
-def datetime_text(value: datetime.datetime) -> str:
-    """A datetime as SQLite writes CURRENT_TIMESTAMP (UTC, 'YYYY-MM-DD HH:MM:SS'), so they compare."""
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return value.isoformat(sep=" ")
-
-
 def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, int, bool]]) -> tuple[typing.Any, ...]:
     """Regroup a flat row for sqlc.embed: (start, width, optional) per field; width 0 is a plain column.
 
@@ -130,3 +126,222 @@ def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, in
         part = tuple(row[start:start + width])
         out.append(None if optional and all(v is None for v in part) else part)
     return tuple(out)
+
+
+# Decimal fields take NaN and +-Infinity (numeric values on both engines; pydantic refuses them by default).
+READ_DECIMAL = pydantic.AllowInfNan()
+
+
+# ---------------------------------------------------------------- SQLite values in and out
+#
+# SQLite stores only INTEGER, REAL, TEXT, BLOB and NULL. Going in, a date, time, Decimal,
+# JSON value or float is turned into a value SQLite keeps as it is, or refused with a
+# ValueError when SQLite would change it. Coming out, the READ_* markers (in the
+# typing.Annotated of row fields) turn what SQLite holds back into the field's type:
+# every form SQLite's own date and time functions accept is read as the instant they
+# read it as. Date/time policy: SQLite's functions work in UTC, so does this module:
+# a DATE/DATETIME/TIMESTAMP/TIME value is naive and means UTC; aware values are
+# converted to UTC on the way in; TIMESTAMPTZ columns read back aware, in UTC.
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_UTC = datetime.timezone.utc
+_UNIX_EPOCH = datetime.datetime(1970, 1, 1)
+_UNIX_EPOCH_JD_MS = 210866760000000  # 1970-01-01 00:00:00 as SQLite's julian day times 86400000
+_MAX_JD_MS = 464269060799999  # 9999-12-31 23:59:59.999
+_SPACE = "[ \t\n\v\f\r]*"  # sqlite3Isspace
+_2 = "([0-9][0-9])"
+# parseHhMmSs and parseTimezone of SQLite's date.c: HH:MM[:SS[.F...]], then Z or +-HH:MM.
+_TIME = _2 + ":" + _2 + r"(?::" + _2 + r"(?:\.([0-9]+))?)?" + _SPACE + "(?:([Zz])|([+-])" + _2 + ":" + _2 + ")?" + _SPACE
+# parseYyyyMmDd: [-]YYYY-MM-DD, then any spaces and T's, then a time or the end.
+_DATE_TIME = re.compile(r"(-?)([0-9][0-9][0-9][0-9])-" + _2 + "-" + _2 + "[ \t\n\v\f\rT]*(?:" + _TIME + ")?")
+_TIME_ONLY = re.compile(_TIME)
+# sqlite3AtoF: a number in text is a number to the date functions too.
+_NUMBER = re.compile(_SPACE + r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?" + _SPACE)
+
+
+def real(value: float) -> float:
+    """A float for SQLite, which would store NaN as NULL: NaN is refused rather than lost."""
+    if value != value:
+        raise ValueError("float('nan') cannot be stored in SQLite: it would be read back as NULL")
+    return value
+
+
+def decimal_number(value: decimal.Decimal) -> int | float:
+    """A Decimal as the INTEGER or REAL SQLite keeps it as; refused when that would change it.
+
+    A DECIMAL/NUMERIC column has NUMERIC affinity: whatever is bound (text included), SQLite
+    keeps a 64-bit integer or a double, and a double rounds beyond ~15 significant digits.
+    """
+    if isinstance(value, (int, float)):  # mypy would refuse it; a plain number stays one
+        return real(value) if isinstance(value, float) else value
+    if value.is_nan():
+        raise ValueError(f"Decimal({str(value)!r}) cannot be stored in SQLite: it would be read back as NULL")
+    if value.is_infinite():
+        return float(value)
+    if value == value.to_integral_value() and _INT64_MIN <= value <= _INT64_MAX:
+        return int(value)
+    number = float(value)
+    if decimal.Decimal(repr(number)) == value:
+        return number
+    raise ValueError(
+        f"Decimal({str(value)!r}) cannot be stored exactly in SQLite: a DECIMAL/NUMERIC column keeps a 64-bit "
+        "integer or a double (15-17 significant digits). Round it, or keep it in a TEXT column whose type "
+        "is overridden to decimal.Decimal.")
+
+
+def _utc_naive(value: datetime.datetime) -> datetime.datetime:
+    if value.utcoffset() is not None:
+        value = value.astimezone(_UTC)
+    return value.replace(tzinfo=None)
+
+
+def datetime_text(value: datetime.date) -> str:
+    """A datetime as SQLite writes CURRENT_TIMESTAMP (UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]'), so they compare."""
+    if not isinstance(value, datetime.datetime):  # a date: its midnight
+        value = datetime.datetime(value.year, value.month, value.day)
+    return _utc_naive(value).isoformat(sep=" ")
+
+
+def date_text(value: datetime.date) -> str:
+    """A date as 'YYYY-MM-DD'; a datetime (mypy accepts one for a date) gives its UTC date."""
+    if isinstance(value, datetime.datetime):
+        value = _utc_naive(value).date()
+    return value.isoformat()
+
+
+def time_text(value: datetime.time) -> str:
+    """A time as 'HH:MM:SS[.ffffff]', an aware one converted to UTC first."""
+    offset = value.utcoffset()
+    if offset is not None:
+        value = (datetime.datetime.combine(_UNIX_EPOCH, value.replace(tzinfo=None)) - offset).time()
+    return value.replace(tzinfo=None).isoformat()
+
+
+def json_value(value: typing.Any) -> typing.Any:
+    """A JSON value for SQLite: JSON text, or a number as the number (a JSON column has NUMERIC
+    affinity, which would turn the text of a number into that number anyway). None is NULL."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else ("true" if value else "false")
+    if isinstance(value, int):
+        if _INT64_MIN <= value <= _INT64_MAX:
+            return value
+        raise ValueError(f"the JSON number {value} cannot be stored in SQLite: as a column's whole value it "
+                         "becomes a 64-bit integer or a rounded REAL (inside an object or array it is kept)")
+    if isinstance(value, float):
+        if value - value == 0:  # neither NaN nor infinite
+            return value
+        raise ValueError(f"{value!r} is not a JSON value")
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _from_number(number: float) -> datetime.datetime:
+    """A number as datetime(number, 'auto') reads it: a julian day number when it is one
+    (0 to 5373484.5: -4713-11-24 to 9999-12-31), else unix epoch seconds; milliseconds kept."""
+    if 0.0 <= number < 5373484.5:
+        jd_ms = int(number * 86400000.0 + 0.5)
+    elif -210866760000 <= number <= 253402300799:
+        jd_ms = int(number * 1000.0 + 210866760000000.0 + 0.5)
+    else:
+        raise ValueError(f"{number!r} is neither a julian day number nor a unix time SQLite can read")
+    return _from_jd_ms(jd_ms, number)
+
+
+def _from_jd_ms(jd_ms: int, shown: object) -> datetime.datetime:
+    if not 0 <= jd_ms <= _MAX_JD_MS:
+        raise ValueError(f"{shown!r} is outside the dates SQLite reads (-4713-11-24 to 9999-12-31)")
+    try:
+        return _UNIX_EPOCH + datetime.timedelta(milliseconds=jd_ms - _UNIX_EPOCH_JD_MS)
+    except OverflowError:
+        raise ValueError(f"{shown!r} is before the year 1, which Python's datetime cannot hold") from None
+
+
+def _from_text(text: str) -> datetime.datetime:
+    """A date/time text as SQLite's date functions read it, as a naive UTC datetime."""
+    match = _DATE_TIME.fullmatch(text)
+    if match:
+        negative, year, month, day = match.group(1, 2, 3, 4)
+        time = match.groups()[4:]
+    else:
+        match = _TIME_ONLY.fullmatch(text)
+        if match is None:
+            return _from_other_text(text)
+        negative, year, month, day = "", "2000", "01", "01"  # a time alone is on 2000-01-01
+        time = match.groups()
+    hour, minute, second, fraction, _zulu, sign, tz_hour, tz_minute = time
+    limits = ((month, 1, 12), (day, 1, 31), (hour, 0, 24), (minute, 0, 59), (second, 0, 59), (tz_hour, 0, 14),
+              (tz_minute, 0, 59))
+    if any(v is not None and not lo <= int(v) <= hi for v, lo, hi in limits):
+        raise ValueError(f"{text!r} is not a date/time value SQLite reads")
+    if negative or year == "0000":
+        raise ValueError(f"{text!r} is before the year 1, which Python's datetime cannot hold")
+    # SQLite adds the day, hours... to the first of the month: 2023-02-31 is 2023-03-03, 24:00 the next day.
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    offset = (int(tz_hour) * 60 + int(tz_minute)) * (1 if sign == "+" else -1) if sign else 0
+    delta = datetime.timedelta(days=int(day) - 1, hours=int(hour or 0), minutes=int(minute or 0) - offset,
+                               seconds=int(second or 0), microseconds=micro)
+    try:
+        value = datetime.datetime(int(year), int(month), 1) + delta
+    except OverflowError:
+        raise ValueError(f"{text!r} is outside the dates Python's datetime can hold") from None
+    if value.year > 9999 or (value.year == 9999 and value >= datetime.datetime(9999, 12, 31, 23, 59, 59, 999500)):
+        raise ValueError(f"{text!r} is outside the dates SQLite reads (up to 9999-12-31 23:59:59.999)")
+    return value
+
+
+def _from_other_text(text: str) -> datetime.datetime:
+    if text.lower() in ("now", "subsec", "subsecond"):
+        return datetime.datetime.now(_UTC).replace(tzinfo=None)
+    if _NUMBER.fullmatch(text):
+        return _from_number(float(text))
+    raise ValueError(f"{text!r} is not a date/time value SQLite reads")
+
+
+def sqlite_datetime(value: object) -> datetime.datetime:
+    """Any value SQLite's date functions accept (and datetime objects) as a naive UTC datetime."""
+    if isinstance(value, str):
+        return _from_text(value)
+    if isinstance(value, datetime.datetime):
+        return _utc_naive(value)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_number(float(value))
+    raise ValueError(f"a {type(value).__name__} is not a date/time value")
+
+
+def _read_date(value: object) -> datetime.date:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    return sqlite_datetime(value).date()
+
+
+def _read_time(value: object) -> datetime.time:
+    if isinstance(value, datetime.time):
+        return datetime.time.fromisoformat(time_text(value))
+    return sqlite_datetime(value).time()
+
+
+def _read_json(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError as error:
+            raise ValueError(f"the text stored is not JSON ({error})") from None
+    if isinstance(value, bytes):
+        raise ValueError("a BLOB is not JSON text (SQLite's JSONB? select json(column) instead)")
+    return value
+
+
+def _read_bool(value: object) -> object:
+    # SQLite's truth: any non-zero number is true, as in `WHERE x` (CAST(909 AS BOOLEAN) is 909).
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != 0
+    return value
+
+
+READ_DATETIME = pydantic.BeforeValidator(sqlite_datetime)
+READ_UTC_DATETIME = pydantic.BeforeValidator(lambda value: sqlite_datetime(value).replace(tzinfo=_UTC))
+READ_DATE = pydantic.BeforeValidator(_read_date)
+READ_TIME = pydantic.BeforeValidator(_read_time)
+READ_JSON = pydantic.BeforeValidator(_read_json)
+READ_BOOL = pydantic.BeforeValidator(_read_bool)

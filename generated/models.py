@@ -4,6 +4,8 @@
 import datetime
 import typing
 
+from . import _runtime
+
 
 class Session(typing.NamedTuple):
     """A row of the table sessions."""
@@ -11,8 +13,8 @@ class Session(typing.NamedTuple):
     id: int
     thread_id: int
     session_id: str
-    started_at: datetime.datetime | None
-    ended_at: datetime.datetime | None
+    started_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
+    ended_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
     status: typing.Literal['active', 'completed', 'failed', 'timeout'] | None
     model: str | None
     total_cost_usd: float | None
@@ -28,6 +30,6 @@ class Thread(typing.NamedTuple):
     id: int
     channel_id: str
     thread_ts: str
-    created_at: datetime.datetime | None
-    updated_at: datetime.datetime | None
+    created_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
+    updated_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
     working_directory: str

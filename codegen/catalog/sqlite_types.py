@@ -17,6 +17,8 @@ from .. import ir
 _MEANING = (
     (re.compile(r"^BOOL(EAN)?$"), ir.BOOL),
     (re.compile(r"^DATE$"), ir.DATE),
+    # Aware in Python, UTC in the database (README, "Types on SQLite").
+    (re.compile(r"^(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)$"), ir.DATETIME_TZ),
     (re.compile(r"^(DATETIME|TIMESTAMP)\b"), ir.DATETIME),
     (re.compile(r"^TIME$"), ir.TIME),
     (re.compile(r"^(DECIMAL|NUMERIC)$"), ir.DECIMAL),

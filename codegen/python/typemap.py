@@ -16,6 +16,17 @@ class PyType:
     annotation: str  # without "| None"
     imports: frozenset[str] = frozenset()  # modules to `import`
     to_db: str | None = None  # template for converting a value to what the driver takes: "{runtime}.datetime_text({v})"
+    # How a value the driver returns becomes this type: a marker of the generated _runtime put
+    # in typing.Annotated on row fields (pydantic applies it), e.g. "_runtime.READ_DATETIME".
+    reader: str | None = None
+    read: str | None = None  # arrays: the whole read annotation, readers on the elements
+
+    @property
+    def read_annotation(self) -> str:
+        """The annotation row fields get: pydantic runs the reader, mypy sees `annotation`."""
+        if self.read:
+            return self.read
+        return f"typing.Annotated[{self.annotation}, {self.reader}]" if self.reader else self.annotation
 
 
 _SIMPLE = {
@@ -27,14 +38,21 @@ _SIMPLE = {
     ir.ANY: PyType("typing.Any", frozenset({"typing"})),
 }
 
+# SQLite stores only INTEGER, REAL, TEXT, BLOB and NULL: the types below are converted on the
+# way in (to_db) and read back by the _runtime markers (README, "Types on SQLite").
 _SQLITE = {
-    ir.DATE: PyType("datetime.date", frozenset({"datetime"}), "{v}.isoformat()"),
-    ir.DATETIME: PyType("datetime.datetime", frozenset({"datetime"}), "_runtime.datetime_text({v})"),
-    ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"}), "_runtime.datetime_text({v})"),
-    ir.TIME: PyType("datetime.time", frozenset({"datetime"}), "{v}.isoformat()"),
+    ir.FLOAT: PyType("float", frozenset(), "_runtime.real({v})"),
+    ir.BOOL: PyType("bool", frozenset(), None, "_runtime.READ_BOOL"),
+    ir.DATE: PyType("datetime.date", frozenset({"datetime"}), "_runtime.date_text({v})", "_runtime.READ_DATE"),
+    ir.DATETIME: PyType("datetime.datetime", frozenset({"datetime"}), "_runtime.datetime_text({v})",
+                        "_runtime.READ_DATETIME"),
+    ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"}), "_runtime.datetime_text({v})",
+                           "_runtime.READ_UTC_DATETIME"),
+    ir.TIME: PyType("datetime.time", frozenset({"datetime"}), "_runtime.time_text({v})", "_runtime.READ_TIME"),
     ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"}), "{v}.total_seconds()"),
-    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), "_runtime.text({v})"),
-    ir.JSON: PyType("typing.Any", frozenset({"typing"})),
+    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), "_runtime.decimal_number({v})",
+                       "_runtime.READ_DECIMAL"),
+    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})", "_runtime.READ_JSON"),
     ir.UUID: PyType("uuid.UUID", frozenset({"uuid"}), "_runtime.text({v})"),
 }
 
@@ -44,7 +62,8 @@ _POSTGRES = {
     ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"})),
     ir.TIME: PyType("datetime.time", frozenset({"datetime"})),
     ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"})),
-    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"})),
+    # NaN and +-Infinity are numeric values; pydantic refuses them in a Decimal unless told.
+    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),
     ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.Jsonb({v})"),
     ir.UUID: PyType("uuid.UUID", frozenset({"uuid"})),
 }
@@ -64,7 +83,9 @@ def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
         # takes str(value) (pathlib.Path, a str enum), other types go to the driver as they are.
         underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
         to_db = underlying.to_db or ("_runtime.text({v})" if t.base == ir.STR else None)
-        return PyType(t.override, frozenset({module}) if module else frozenset(), to_db)
+        # Coming out, the column's own reader runs first (JSON text is decoded, SQLite's date
+        # forms parsed), then pydantic validates the result as the override.
+        return PyType(t.override, frozenset({module}) if module else frozenset(), to_db, underlying.reader)
     if t.literals and t.base == ir.STR:
         element = PyType(literal(t.literals), frozenset({"typing"}))
     else:
@@ -74,13 +95,26 @@ def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
         annotation = element.annotation
         for _ in range(t.dims):
             annotation = f"list[{annotation}]"
-        return PyType(annotation, element.imports, None)
+        read = element.read_annotation
+        for _ in range(t.dims):
+            read = f"list[{read}]"
+        return PyType(annotation, element.imports, None, None, read if element.reader else None)
     return element
 
 
 def annotation(t: ir.ValueType, nullable: bool, engine: str, model_ref: str = "models.") -> str:
     base = py_type(t, engine, model_ref).annotation
     return f"{base} | None" if nullable and base != "typing.Any" else base
+
+
+def read_annotation(t: ir.ValueType, nullable: bool, engine: str, model_ref: str = "models.") -> str:
+    """The annotation of a row field: `annotation` plus, where the engine needs it, the _runtime
+    reader that turns what the driver returns into that type (mypy sees the plain type)."""
+    pt = py_type(t, engine, model_ref)
+    if not (pt.reader or pt.read):
+        return annotation(t, nullable, engine, model_ref)
+    # `Annotated[X, R] | None`: pydantic returns None before R runs.
+    return pt.read_annotation + (" | None" if nullable and pt.annotation != "typing.Any" else "")
 
 
 def describe_type(t: ir.ValueType, engine: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .. import ir
 from . import naming
-from .typemap import annotation, py_type
+from .typemap import annotation, py_type, read_annotation
 
 
 @dataclass
@@ -167,8 +167,8 @@ def models_module(catalog: ir.Catalog, engine: str) -> ModelsModule:
         fields = []
         for col, fname in zip(table.columns, naming.field_names([c.name for c in table.columns])):
             t, nullable = col.type, col.nullable
-            imports |= py_type(t, engine).imports
-            fields.append(Field(fname, annotation(t, nullable, engine), col.name))
+            imports |= _read_imports(t, engine)
+            fields.append(Field(fname, read_annotation(t, nullable, engine), col.name))
         kind = "view" if table.is_view else "table"
         models.append(RowClass(name, docstring(f"A row of the {kind} {table.name}."), fields))
     return ModelsModule(sorted(imports), models, mapping)
@@ -290,10 +290,10 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
     if len(query.columns) == 1 and not query.columns[0].embed:
         col = query.columns[0]
         t, nullable = _column_type(col)
-        used |= py_type(t, engine).imports
-        ann = annotation(t, nullable, engine)
+        used |= _read_imports(t, engine)
+        ann, read = annotation(t, nullable, engine), read_annotation(t, nullable, engine)
         name = f"_{naming.constant(query.name)}_VALUES"
-        return None, (name, f"_runtime.Values[{ann}]({ann})"), ann, None, used
+        return None, (name, f"_runtime.Values[{ann}]({read})"), ann, None, used
     fields, layout, position = [], [], 0
     for col, fname in zip(query.columns, naming.field_names([c.name for c in query.columns])):
         if col.embed:
@@ -306,8 +306,8 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
             position += width
         else:
             t, nullable = _column_type(col)
-            used |= py_type(t, engine).imports
-            ann = annotation(t, nullable, engine)
+            used |= _read_imports(t, engine)
+            ann = read_annotation(t, nullable, engine)
             layout.append(f"({position}, 0, False)")
             position += 1
         fields.append(Field(fname, ann, col.name))
@@ -315,6 +315,12 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
     nest = "(" + ", ".join(layout) + ",)" if any(c.embed for c in query.columns) else None
     row = RowClass(class_name, docstring(f"A row returned by {query.name}."), fields)
     return row, (f"_{naming.constant(class_name)}_ROWS", f"_runtime.Rows({class_name})"), class_name, nest, used
+
+
+def _read_imports(t: ir.ValueType, engine: str) -> set[str]:
+    """What a row field of type t names: its type's modules, and _runtime for a reader."""
+    pt = py_type(t, engine)
+    return set(pt.imports) | ({"typing", "_runtime"} if pt.reader or pt.read else set())
 
 
 def _convert(to_db: str | None, nullable: bool, var: str) -> str:

@@ -32,7 +32,10 @@ def _render(template: str, **context: object) -> str:
 
 
 def render_models(models: ModelsModule, schema_source: str) -> str:
-    return _render("models.py.j2", header=header(schema_source), imports=models.imports, models=models.models)
+    # Row fields name _runtime where a reader turns stored values into their type (SQLite dates...).
+    imports = [m for m in models.imports if m not in STDLIB_LOCAL]
+    return _render("models.py.j2", header=header(schema_source), imports=imports, models=models.models,
+                   uses_runtime="_runtime" in models.imports)
 
 
 DRIVERS = {"sqlite3", "psycopg", "aiosqlite"}

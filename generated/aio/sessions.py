@@ -5,7 +5,7 @@ import typing
 import aiosqlite
 
 from ..queries import sessions as _sync
-from .. import models
+from .. import _runtime, models
 
 
 async def get_session(conn: aiosqlite.Connection, *, session_id: str) -> models.Session | None:
@@ -72,7 +72,7 @@ async def update_session_on_complete(
     """Record how a session ended. A NULL model keeps the one already stored."""
     _params = (
         status,
-        total_cost_usd,
+        None if total_cost_usd is None else _runtime.real(total_cost_usd),
         input_tokens,
         output_tokens,
         duration_ms,

@@ -7,7 +7,6 @@ tuple becomes the row class through tuple.__new__, with no Python code per row.
 """
 
 import dataclasses
-import datetime
 import functools
 import itertools
 import typing
@@ -31,7 +30,7 @@ class Rows(typing.Generic[RowT]):
 
     def _build(self) -> None:
         # Built on first use, not at import: importing many query modules stays cheap.
-        hints = typing.get_type_hints(self._row_type)
+        hints = typing.get_type_hints(self._row_type, include_extras=True)  # keep READ_* markers
         fields = typing.cast(typing.Any, tuple)[tuple(hints[name] for name in self._row_type._fields)]  # type: ignore[attr-defined]
         self._one = pydantic.TypeAdapter(fields)
         self._many = pydantic.TypeAdapter(list[fields])  # type: ignore[valid-type]
@@ -110,13 +109,6 @@ def exec_result(cursor: typing.Any, inserts_rows: bool) -> ExecResult:
     return ExecResult(cursor.rowcount, inserted_id(cursor) if inserts_rows else None)
 
 
-def datetime_text(value: datetime.datetime) -> str:
-    """A datetime as SQLite writes CURRENT_TIMESTAMP (UTC, 'YYYY-MM-DD HH:MM:SS'), so they compare."""
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return value.isoformat(sep=" ")
-
-
 def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, int, bool]]) -> tuple[typing.Any, ...]:
     """Regroup a flat row for sqlc.embed: (start, width, optional) per field; width 0 is a plain column.
 
@@ -130,6 +122,10 @@ def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, in
         part = tuple(row[start:start + width])
         out.append(None if optional and all(v is None for v in part) else part)
     return tuple(out)
+
+
+# Decimal fields take NaN and +-Infinity (numeric values on both engines; pydantic refuses them by default).
+READ_DECIMAL = pydantic.AllowInfNan()
 
 
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:

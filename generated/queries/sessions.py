@@ -121,7 +121,7 @@ def update_session_on_complete(
     """Record how a session ended. A NULL model keeps the one already stored."""
     _params = (
         status,
-        total_cost_usd,
+        None if total_cost_usd is None else _runtime.real(total_cost_usd),
         input_tokens,
         output_tokens,
         duration_ms,

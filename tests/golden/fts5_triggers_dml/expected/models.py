@@ -4,6 +4,8 @@
 import datetime
 import typing
 
+from . import _runtime
+
 
 class Article(typing.NamedTuple):
     """A row of the table articles."""
@@ -12,7 +14,7 @@ class Article(typing.NamedTuple):
     title: str
     body: str
     words: int
-    updated_at: datetime.datetime | None
+    updated_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
 
 
 class ArticlesFts(typing.NamedTuple):

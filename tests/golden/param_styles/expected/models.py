@@ -4,6 +4,8 @@
 import datetime
 import typing
 
+from . import _runtime
+
 
 class Event(typing.NamedTuple):
     """A row of the table events."""
@@ -12,4 +14,4 @@ class Event(typing.NamedTuple):
     name: str
     venue: str | None
     capacity: int
-    starts_at: datetime.datetime
+    starts_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME]

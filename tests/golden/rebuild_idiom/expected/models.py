@@ -4,6 +4,8 @@
 import datetime
 import typing
 
+from . import _runtime
+
 
 class Project(typing.NamedTuple):
     """A row of the table projects."""
@@ -11,5 +13,5 @@ class Project(typing.NamedTuple):
     id: int
     name: str
     owner: str
-    archived: bool
-    created_at: datetime.datetime
+    archived: typing.Annotated[bool, _runtime.READ_BOOL]
+    created_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME]

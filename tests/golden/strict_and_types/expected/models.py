@@ -5,21 +5,23 @@ import datetime
 import decimal
 import typing
 
+from . import _runtime
+
 
 class Sample(typing.NamedTuple):
     """A row of the table samples."""
 
     id: int
     code: str
-    flag: bool
-    maybe_flag: bool | None
-    day: datetime.date | None
-    seen_at: datetime.datetime
-    stamp: datetime.datetime | None
-    at_time: datetime.time | None
-    price: decimal.Decimal | None
-    amount: decimal.Decimal | None
-    payload: typing.Any
+    flag: typing.Annotated[bool, _runtime.READ_BOOL]
+    maybe_flag: typing.Annotated[bool, _runtime.READ_BOOL] | None
+    day: typing.Annotated[datetime.date, _runtime.READ_DATE] | None
+    seen_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME]
+    stamp: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
+    at_time: typing.Annotated[datetime.time, _runtime.READ_TIME] | None
+    price: typing.Annotated[decimal.Decimal, _runtime.READ_DECIMAL] | None
+    amount: typing.Annotated[decimal.Decimal, _runtime.READ_DECIMAL] | None
+    payload: typing.Annotated[typing.Any, _runtime.READ_JSON]
     ratio: float
     precise: float | None
     approx: float | None

@@ -4,6 +4,8 @@
 import datetime
 import typing
 
+from . import _runtime
+
 
 class Order(typing.NamedTuple):
     """A row of the table orders."""
@@ -11,7 +13,7 @@ class Order(typing.NamedTuple):
     id: int
     customer: str
     total_cents: int
-    shipped_at: datetime.datetime | None
+    shipped_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
     currency: str
 
 
@@ -29,7 +31,7 @@ class AllOrder(typing.NamedTuple):
     id: int
     customer: str
     total_cents: int
-    shipped_at: datetime.datetime | None
+    shipped_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
     currency: str
 
 

@@ -31,7 +31,7 @@ class EventStatsRow(typing.NamedTuple):
 
     n: int
     biggest: int | None
-    first_start: datetime.datetime | None
+    first_start: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
 
 
 class ListEventSummariesRow(typing.NamedTuple):

@@ -173,11 +173,11 @@ def count_down(conn: sqlite3.Connection, *, start: typing.Any) -> list[typing.An
 
 
 def add_book(conn: sqlite3.Connection, *, author_id: int, title: str, rating: float | None) -> AddBookRow:
-    return _ADD_BOOK_ROW_ROWS.one(conn.execute(ADD_BOOK, (author_id, title, rating)).fetchone())
+    return _ADD_BOOK_ROW_ROWS.one(conn.execute(ADD_BOOK, (author_id, title, None if rating is None else _runtime.real(rating))).fetchone())
 
 
 def rate_book(conn: sqlite3.Connection, *, rating: float | None, id: int) -> models.Book | None:
-    _row = conn.execute(RATE_BOOK, (rating, id)).fetchone()
+    _row = conn.execute(RATE_BOOK, (None if rating is None else _runtime.real(rating), id)).fetchone()
     return None if _row is None else _BOOK_ROWS.one(_row)
 
 

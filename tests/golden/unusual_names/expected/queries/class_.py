@@ -64,4 +64,14 @@ def import_(
     None_: str | None,
     conn_: str | None,
 ) -> int | None:
-    return _runtime.inserted_id(conn.execute(IMPORT, (class_, from_, import_, unit_price, café, count, None_, conn_)))
+    _params = (
+        class_,
+        from_,
+        import_,
+        _runtime.real(unit_price),
+        café,
+        count,
+        None_,
+        conn_,
+    )
+    return _runtime.inserted_id(conn.execute(IMPORT, _params))

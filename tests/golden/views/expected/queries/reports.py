@@ -20,7 +20,7 @@ class AllOrdersRow(typing.NamedTuple):
     id: int
     customer: str
     total_cents: int
-    shipped_at: datetime.datetime | None
+    shipped_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
     currency: str
 
 
