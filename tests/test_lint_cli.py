@@ -139,3 +139,14 @@ def test_the_repository_lints_clean() -> None:
     done = subprocess.run([sys.executable, "-m", "codegen", "lint"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == "codegen lint: 0 error(s), 0 warning(s)\n"
+
+
+def test_readme_lists_every_rule_and_the_hook_exists() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Lint"):]
+    section = section[:section.index("\n## ", 1)]
+    listed = re.findall(r"^\| `([\w-]+)` \| (\w+) \| (error|warning) \|", section, re.MULTILINE)
+    engines = {("sqlite", "postgresql"): "both", ("sqlite",): "SQLite", ("postgresql",): "PostgreSQL"}
+    assert listed == [(r.id, engines[r.engines], r.severity) for r in RULES.values()]
+    hooks = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert re.search(r"^- id: codegen-lint\n(  .+\n)*  entry: codegen lint\n", hooks, re.MULTILINE)

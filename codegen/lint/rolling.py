@@ -154,4 +154,4 @@ def previous_from_path(config: Config, path: Path) -> list[Probe]:
         except (OSError, UnicodeDecodeError) as exc:
             raise CodegenError([Diagnostic(str(p), 1, 1, f"cannot read previous queries: {exc}")]) from None
         sources.append(SourceFile.of(config.display(p), text.replace("\r\n", "\n")))
-    return probes(sources, config.engine, " (previous release)")
+    return probes(sources, config.engine)
