@@ -61,6 +61,8 @@ def run(argv: list[str], prog: str | None = None) -> int:
         if args.command == "init":
             return _init(Path.cwd(), args.engine or "sqlite", prog)
         config = load_config(args.config, Path.cwd())
+        for note in config.notes:  # what an sqlc config sets that codegen does not use
+            print(note, file=sys.stderr)
         if args.command == "describe":
             from . import pipeline
             from .describe import describe

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import sqlc_config
 from .errors import CodegenError, Diagnostic
 
 ENGINES = ("sqlite", "postgresql")
-KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "targets", "sqlite_min_version"}
+KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "strict", "targets", "sqlite_min_version"}
 TARGET_KEYS = KEYS - {"targets"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -43,6 +44,8 @@ class Config:
     nested_outs: tuple[str, ...] = field(default=())  # other targets' out folders inside this one
     # The oldest SQLite the project runs on ("3.35" -> (3, 35, 0)): lint flags newer features.
     sqlite_min_version: tuple[int, ...] | None = None
+    strict: bool = False  # warnings (typing.Any, unknown functions) are errors
+    notes: tuple[Diagnostic, ...] = field(default=())  # what an sqlc config set that is not used
 
     def diagnostic(self, key: str, message: str) -> Diagnostic:
         """A problem with one of this config's keys, located at that key in the config file."""
@@ -70,6 +73,9 @@ def find_config(start: Path) -> Path | None:
                 return candidate  # let load_config report the problem
             if "codegen" in data.get("tool", {}):
                 return candidate
+        sqlc = sqlc_config.find_in(folder)  # an sqlc project is used as it is
+        if sqlc is not None:
+            return sqlc
     return None
 
 
@@ -86,11 +92,16 @@ def load_config(path: Path | None, cwd: Path) -> Config:
         path = find_config(cwd)
         if path is None:
             raise CodegenError([Diagnostic(str(cwd / "pyproject.toml"), 1, 1,
-                                           "no pyproject.toml with a [tool.codegen] table here or above")])
+                                           "no pyproject.toml with a [tool.codegen] table, nor an sqlc.yaml, "
+                                           "here or above (`codegen init` starts a project)")])
     shown = str(path)
+    notes: list[Diagnostic] = []
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        if path.suffix.lower() in sqlc_config.SUFFIXES:
+            table, notes = sqlc_config.load(path, text)
+        else:
+            table = tomllib.loads(text).get("tool", {}).get("codegen")
     except FileNotFoundError:
         raise CodegenError([Diagnostic(shown, 1, 1, "config file not found")]) from None
     except (UnicodeDecodeError, OSError) as exc:
@@ -102,7 +113,6 @@ def load_config(path: Path | None, cwd: Path) -> Config:
             line, col = int(where.group(1)), int(where.group(2))
         raise CodegenError([Diagnostic(shown, line or 1, col or 1,
                                        f"invalid TOML: {str(exc.args[0]).split(' (at')[0]}")]) from None
-    table = data.get("tool", {}).get("codegen")
     if not isinstance(table, dict):
         raise CodegenError([Diagnostic(shown, 1, 1, "no [tool.codegen] table")])
     primary = _validate(path, text, table, KEYS)
@@ -116,7 +126,7 @@ def load_config(path: Path | None, cwd: Path) -> Config:
         raise CodegenError([Diagnostic(shown, _line_of(text, "out"), 1, "two targets write the same out folder")])
     everything = [primary, *targets]
     everything = [replace(c, nested_outs=tuple(_nested(c.out, outs))) for c in everything]
-    return replace(everything[0], targets=tuple(everything[1:]))
+    return replace(everything[0], targets=tuple(everything[1:]), notes=tuple(notes))
 
 
 def _nested(out: str, outs: list[str]) -> list[str]:
@@ -181,10 +191,13 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     if not isinstance(emit_async, bool):
         err("async", "'async' must be true or false")
     min_version = _sqlite_version(table.get("sqlite_min_version"), lambda m: err("sqlite_min_version", m))
+    strict = table.get("strict", False)
+    if not isinstance(strict, bool):
+        err("strict", "'strict' must be true or false")
     if errors:
         raise CodegenError(errors)
     return Config(path, root, str(engine), lists["schema"], lists["queries"], str(out), overrides, bool(emit_async),
-                  sqlite_min_version=min_version)
+                  sqlite_min_version=min_version, strict=bool(strict))
 
 
 def _sqlite_version(raw: object, err: Callable[[str], None]) -> tuple[int, ...] | None:

@@ -11,13 +11,14 @@ class Diagnostic:
     line: int
     col: int
     message: str
+    severity: str = "error"  # "warning" and "note" are printed and let the run go on
 
     def __str__(self) -> str:
         # One line per problem, whatever the message quoted (SQL text, a huge identifier).
         message = " ".join(self.message.split())
         if len(message) > 300:
             message = message[:297] + "..."
-        return f"{self.path}:{self.line}:{self.col}: error: {message}"
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {message}"
 
 
 class CodegenError(Exception):
