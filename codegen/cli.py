@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from . import __version__, emit
 from .cache import Cache
 from .config import Config, load_config
-from .errors import CodegenError
+from .errors import CodegenError, Diagnostic
 
 
 _EXAMPLES = """\
@@ -42,6 +43,8 @@ def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
                          "watch regenerates on every change; lint checks migrations and queries (lint --help)")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     ap.add_argument("--engine", choices=["sqlite", "postgresql"], help="init only: the database engine (default sqlite)")
+    ap.add_argument("--strict", action="store_true",
+                    help="warnings (a parameter or column typed typing.Any, an unknown function) are errors")
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if the output is stale")
     ap.add_argument("--config", type=Path, help="a pyproject.toml with [tool.codegen] (default: found upward)")
     return ap
@@ -75,6 +78,9 @@ def run(argv: list[str], prog: str | None = None) -> int:
 
             return verify(config)
         status = 0
+        if args.strict:
+            config = dataclasses.replace(config, strict=True,
+                                         targets=tuple(dataclasses.replace(t, strict=True) for t in config.targets))
         for target in (config, *config.targets):
             status = max(status, _generate(target, args.check))
         return status
@@ -145,13 +151,27 @@ def _render(config: Config) -> dict[str, str]:
     key = cache.key(config.path.read_bytes(), config.engine, *(f"{s.path}\0{s.text}" for s in schema),
                     "\0queries\0", *(f"{q.path}\0{q.text}" for q in queries))
     files = cache.load_run(key, config.out)
-    if files is None:
+    # The analysis' warnings ride in a run entry of their own, so a cached run reports them again.
+    found = cache.load_run(key, config.out + "\0warnings")
+    if files is None or found is None:
         from . import pipeline
+        from .analyze.findings import warnings_of
 
         project = pipeline.analyze(config, cache, (schema, queries))
         files = pipeline.render(project, config)
+        found = {"warnings.py": json.dumps([dataclasses.astuple(w) for w in warnings_of(project)])}
         cache.store_run(key, files, config.out)
+        cache.store_run(key, found, config.out + "\0warnings")
+    _warn([Diagnostic(*fields) for fields in json.loads(found["warnings.py"])], config.strict)
     return files
+
+
+def _warn(warnings: list[Diagnostic], strict: bool) -> None:
+    """Warnings go to stderr and the run goes on; under strict they are errors and nothing is written."""
+    if strict and warnings:
+        raise CodegenError([dataclasses.replace(w, severity="error") for w in warnings])
+    for warning in warnings:
+        print(warning, file=sys.stderr)
 
 
 def main() -> None:

@@ -136,6 +136,15 @@ class ResultColumn:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A warning about a query, located in its file: what ended up typing.Any, and why."""
+
+    line: int
+    col: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Query:
     name: str  # as annotated: GetThread
     command: str  # one, many, exec, execrows, execlastid, copyfrom
@@ -154,6 +163,7 @@ class Query:
     # Every row the statement changes is a row it inserted (an INSERT without ON CONFLICT DO UPDATE),
     # so the driver's last rowid is this statement's when it changed any row.
     inserts_rows: bool = False
+    warnings: tuple[Finding, ...] = ()  # typing.Any params/columns, unknown functions
 
 
 @dataclass(frozen=True)

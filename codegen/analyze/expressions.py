@@ -465,6 +465,9 @@ class ExpressionTyping(PgExpressions):
         if result is None:
             if isinstance(node, exp.Anonymous) and self.engine == "sqlite" and getattr(self, "strict_functions", False):
                 raise Located(f"no such function: {node.name}", self.offset_of(node))
+            unknown = getattr(self, "unknown_calls", None)
+            if unknown is not None and self.engine == "sqlite":  # reported as a warning (findings.py)
+                unknown.append((functions.call_name(node), self.offset_of(node)))
             return NULL
         return result
 

@@ -61,6 +61,11 @@ _NUMERIC = frozenset({ir.INT, ir.FLOAT, ir.BOOL, ir.DECIMAL})
 # ---------------------------------------------------------------- call shape
 
 
+def call_name(node: exp.Expr) -> str:
+    """The function's name as SQLite spells it, for messages."""
+    return (_name(node) or node.key).lower()
+
+
 def _name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Anonymous):
         name = node.name.upper()

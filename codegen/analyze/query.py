@@ -12,6 +12,7 @@ from ..parse import parse_one
 from ..placeholders import Rewritten, Scan, for_analysis, for_execution, scan
 from ..sqltext import first_significant, lex, strip_comments
 from .expressions import ParamInfo, exactly_one_row
+from .findings import with_findings
 from .inserts import inserts_rows, returns_one_row, upsert_updates
 from .pg_utility import classify
 from .statements import Analyzer, Output
@@ -88,7 +89,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
                          for spec_index in sorted(params))
     insert_schema, insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" \
         else (None, None, ())
-    return ir.Query(
+    query = ir.Query(
         name=block.name,
         command=block.command,
         file=block.statement.source.path,
@@ -104,6 +105,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         insert_schema=insert_schema,
         inserts_rows=inserts_rows(tree),
     )
+    return with_findings(query, block, found, analyzer.unknown_calls)
 
 
 def _check_semicolon(block: Block) -> None:
@@ -124,8 +126,9 @@ def _utility_query(block: Block, text: str, engine: str, found: Scan) -> ir.Quer
     executable = strip_comments(text, engine)
     sql, slots = for_execution(executable, scan(executable, engine), engine)
     params = tuple(_param(p.index, ParamInfo(p.index, p.name, p.nullable, p.slice), p.name) for p in found.params)
-    return ir.Query(name=block.name, command=block.command, file=block.statement.source.path, line=block.line,
-                    sql=sql, doc=block.doc, params=params, columns=(), slots=tuple(slots))
+    query = ir.Query(name=block.name, command=block.command, file=block.statement.source.path, line=block.line,
+                     sql=sql, doc=block.doc, params=params, columns=(), slots=tuple(slots))
+    return with_findings(query, block, found, [])
 
 
 _CLAUSE_AFTER_COMMA = {"FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "EXCEPT", "INTERSECT",

@@ -44,6 +44,7 @@ class Analyzer(ExpressionTyping):
         self.star_expansions: list[list[tuple[str | None, str]]] = []
         self.view_stack: list[str] = []
         self.text: str | None = None  # the parsed text, for names as written (PostgreSQL: ceiling, mod)
+        self.unknown_calls: list[tuple[str, int | None]] = []  # (function, offset): calls typed Any
 
     def _t_Column(self, node: exp.Column, scope: Scope) -> ir.Typed:
         try:
