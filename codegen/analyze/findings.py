@@ -45,7 +45,7 @@ def with_findings(query: ir.Query, block: Block, found: Scan, unknown_calls: lis
             add(min(spec.offsets, default=0), f"parameter {param.name!r} is typing.Any: nothing in the "
                                               "query gives it a type (a CAST or a comparison with a column would)")
     for column in query.columns:
-        if _untyped(column.type):
+        if _untyped(column.type) and column.embed is None:
             add(0, f"result column {column.name!r} is typing.Any: its type cannot be inferred (a CAST would "
                    "give it one)")
     return replace(query, warnings=tuple(ir.Finding(line, col, message) for line, col, message in sorted(findings)))
