@@ -80,7 +80,7 @@ def test_no_config_anywhere(tmp_path: Path) -> None:
     result = run_cli(tmp_path)
     assert result.code == 1
     assert result.errors == [f"{tmp_path / 'pyproject.toml'}:1:1: error: no pyproject.toml with a [tool.codegen] "
-                             "table here or above"]
+                             "table, nor an sqlc.yaml, here or above (`codegen init` starts a project)"]
 
 
 def test_pyproject_without_the_table_given_explicitly(tmp_path: Path) -> None:
