@@ -103,7 +103,7 @@ def analyze(config: Config, cache: Cache | None = None,
     catalog = catalog_of(state, config)
     problems: list[Diagnostic] = []
     files = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # python name -> (query name, path:line)
     used_keys = set()
     schema_paths = {s.path for s in schema}
     for source in query_sources:
@@ -118,12 +118,10 @@ def analyze(config: Config, cache: Cache | None = None,
         problems.extend(errors)
         queries = []
         for block in blocks:
-            where = f"{source.path}:{block.line}"
-            if block.name.lower() in seen:
-                problems.append(Diagnostic(source.path, block.line, 1,
-                                           f"duplicate query name {block.name!r} (first defined at {seen[block.name.lower()]})"))
+            clash = _name_clash(block.name, f"{source.path}:{block.line}", seen)
+            if clash is not None:
+                problems.append(Diagnostic(source.path, block.line, 1, clash))
                 continue
-            seen[block.name.lower()] = where
             try:
                 queries.append(_unique_params(analyze_block(state, block)))
             except Located as problem:
@@ -143,13 +141,34 @@ def analyze(config: Config, cache: Cache | None = None,
     return ir.Project(config.engine, catalog, tuple(files))
 
 
-def _duplicates(cached: ir.QueryFile, seen: dict[str, str], problems: list[Diagnostic]) -> bool:
+def _name_clash(name: str, where: str, seen: dict[str, tuple[str, str]]) -> str | None:
+    """Why a query name cannot be used, or None (and it is registered).
+
+    A query is known by the names generated for it: its function `get_author`, its SQL constant
+    `GET_AUTHOR`, its row reader and row class. Names that differ only in style (`GetAuthor`,
+    `Get_Author`, `get_author`) would share all of them, so they are one name, within a file and
+    across files alike (sqlc's query names are one namespace too). Names equal but for case
+    (`GetUser`, `getuser`) are one name as well, as SQL names are.
+    """
+    key = naming.snake(name)
+    if key not in seen and name.lower() not in seen:
+        seen[key] = seen[name.lower()] = (name, where)
+        return None
+    first, first_where = seen.get(name.lower()) or seen[key]
+    if first == name:
+        return f"duplicate query name {name!r} (first defined at {first_where})"
+    if first.lower() == name.lower():
+        return f"duplicate query name {name!r} (first defined as {first!r} at {first_where})"
+    return (f"query name {name!r} gives the Python name {key!r}, as does query {first!r} "
+            f"(defined at {first_where}); rename one")
+
+
+def _duplicates(cached: ir.QueryFile, seen: dict[str, tuple[str, str]], problems: list[Diagnostic]) -> bool:
     """Register a cached file's query names; True (use no cache) if one clashes with an earlier file."""
-    names = [q.name.lower() for q in cached.queries]
-    if any(n in seen for n in names):
+    if any(naming.snake(q.name) in seen or q.name.lower() in seen for q in cached.queries):
         return True
     for q in cached.queries:
-        seen[q.name.lower()] = f"{q.file}:{q.line}"
+        seen[naming.snake(q.name)] = seen[q.name.lower()] = (q.name, f"{q.file}:{q.line}")
     return False
 
 

@@ -15,6 +15,10 @@ TUPLE_METHODS = {"count", "index"}
 # Generated bodies call no builtins by name (helpers live in _runtime), so arguments may be
 # called len or str; only the connection's name is taken.
 ARGUMENT_RESERVED = {"conn"}
+# Builtins a generated module names in annotations and bodies (`-> list[int]`, `list(rows)`): a
+# function of that name, defined earlier in the module, would shadow them.
+MODULE_BUILTINS = {"list", "tuple", "dict", "set", "frozenset", "int", "float", "complex", "str", "bytes",
+                   "bytearray", "bool", "object", "type"}
 _ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
@@ -89,6 +93,12 @@ def unique(names: list[str], taken: set[str] | None = None) -> list[str]:
         seen.add(candidate.lower())
         out.append(candidate)
     return out
+
+
+def function_name(snake_name: str, module_names: set[str]) -> str:
+    """A query function's name, kept clear of what its module imports and the builtins it uses:
+    a query named List or Datetime gives `list_`, `datetime_` (as keywords give `class_`)."""
+    return snake_name + "_" if snake_name in module_names | MODULE_BUILTINS else snake_name
 
 
 def field_names(columns: list[str]) -> list[str]:

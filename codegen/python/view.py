@@ -214,6 +214,9 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
         functions.append(fn)
     if readers:
         imports.add("_runtime")
+    imported_names = {m for m in imports} | {"_sync"}
+    for fn in functions:
+        fn.name = naming.function_name(fn.name, imported_names)
     return QueryModule(naming.module_name(qfile.stem), qfile.path, sorted(imports), row_classes,
                        sorted(readers.items()), functions)
 
