@@ -47,6 +47,8 @@ def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
                     help="warnings (a parameter or column typed typing.Any, an unknown function) are errors")
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if the output is stale")
     ap.add_argument("--config", type=Path, help="a pyproject.toml with [tool.codegen] (default: found upward)")
+    ap.add_argument("--interval", type=float, default=0.5, metavar="SECONDS",
+                    help="watch only: how often the files are polled (default 0.5)")
     return ap
 
 
@@ -63,6 +65,14 @@ def run(argv: list[str], prog: str | None = None) -> int:
     try:
         if args.command == "init":
             return _init(Path.cwd(), args.engine or "sqlite", prog)
+        if args.command == "watch":
+            from .watch import watch, watched_paths
+
+            # Each change runs the plain generate command, so a run reads as it would alone.
+            once = ["generate", *(["--config", str(args.config)] if args.config else []),
+                    *(["--strict"] if args.strict else [])]
+            cwd = Path.cwd()
+            return watch(lambda: run(once, prog), lambda: watched_paths(args.config, cwd), max(args.interval, 0.05))
         config = load_config(args.config, Path.cwd())
         for note in config.notes:  # what an sqlc config sets that codegen does not use
             print(note, file=sys.stderr)

@@ -90,3 +90,8 @@ def query_files(config: Config) -> list[SourceFile]:
             if path not in paths:
                 paths.append(path)
     return [_read(config, p) for p in sorted(paths, key=lambda p: config.display(p))]
+
+
+def expand(root: Path, pattern: str, recursive: bool) -> list[Path]:
+    """The files one config entry names, unread (`codegen watch` polls them)."""
+    return _expand(root, pattern, recursive)
