@@ -157,3 +157,13 @@ def test_config_reference_lists_every_key() -> None:
     section = readme.split("\n## Configuration reference\n", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE))
     assert documented == set(KEYS)
+
+
+def test_docs_point_at_shared_files_only_from_developer_notes_and_bench() -> None:
+    """A clone has no ../shared/: only the developer notes and the bench docs may mention it."""
+    allowed = {REPO / "docs" / "development.md", REPO / "bench" / "README.md"}
+    for path in REPO.rglob("*.md"):
+        if any(part in (".venv", ".git", "node_modules") or part.startswith(".") for part in path.relative_to(REPO).parts):
+            continue
+        if path not in allowed:
+            assert "../shared/" not in path.read_text(encoding="utf-8"), path

@@ -161,3 +161,25 @@ def test_bad_sqlc_configs_are_located_errors(tmp_path: Path, config: str, error:
     assert any(line.removeprefix(str(tmp_path) + "/").startswith(error) for line in result.errors), result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "generated").exists()
+
+
+def test_legacy_gen_python_and_strict_function_checks(tmp_path: Path) -> None:
+    """Older sqlc releases generated Python themselves (`gen.python`); strict_function_checks is
+    sqlc's own switch for unknown functions, so here it turns on strict."""
+    (tmp_path / "schema.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n")
+    (tmp_path / "query.sql").write_text("-- name: ListT :many\nSELECT id, shout(name) AS loud FROM t;\n")
+    (tmp_path / "sqlc.yaml").write_text(
+        "version: '2'\nsql:\n  - engine: sqlite\n    schema: schema.sql\n    queries: query.sql\n"
+        "    strict_function_checks: true\n    gen:\n      python:\n        package: app.db\n        out: app/db\n"
+        "        emit_sync_querier: true\n        emit_async_querier: false\n        emit_str_enum: true\n")
+    result = run_cli(tmp_path, "generate")
+    assert result.code == 1
+    assert "query.sql:2:12: error: query ListT: unknown function shout()" in result.stderr
+    assert "sqlc.yaml:13:9: note: sql[0].gen.python.emit_str_enum: skipped: enum columns are typing.Literal[...] " \
+           "types" in result.stderr.replace(str(tmp_path) + "/", "")
+    (tmp_path / "query.sql").write_text("-- name: ListT :many\nSELECT id, upper(name) AS loud FROM t;\n")
+    result = run_cli(tmp_path, "generate")
+    assert result.code == 0, result.stderr
+    config = load_config(None, tmp_path)
+    assert (config.out, config.emit_async, config.strict) == ("app/db", False, True)
+    assert (tmp_path / "app" / "db" / "queries" / "query.py").is_file() and not (tmp_path / "app" / "db" / "aio").exists()
