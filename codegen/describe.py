@@ -27,7 +27,7 @@ def _array(entry: dict[str, Any], t: ir.ValueType) -> dict[str, Any]:
 
 def describe(project: ir.Project, config: Config) -> dict[str, Any]:
     engine = project.engine
-    models = naming.unique([naming.model_name(t.name) for t in project.catalog.tables])
+    models = naming.model_names([t.name for t in project.catalog.tables])
     model_of = {t.key: m for t, m in zip(project.catalog.tables, models)}
     tables = []
     for table, model in zip(project.catalog.tables, models):
@@ -51,6 +51,6 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
                     continue
                 py, nullable = _type(result.type, result.nullable, engine, config, result.table, result.name)
                 columns.append(_array({"name": result.name, "py_type": py, "nullable": nullable}, result.type))
-            queries.append({"name": q.name, "function": naming.snake(q.name), "command": q.command, "file": q.file,
+            queries.append({"name": q.name, "function": naming.function_name(naming.snake(q.name), set()), "command": q.command, "file": q.file,
                             "line": q.line, "doc": q.doc, "params": params, "columns": columns})
     return {"engine": engine, "tables": tables, "queries": queries}

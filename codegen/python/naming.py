@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 import unicodedata
@@ -12,13 +13,23 @@ import unicodedata
 # the connection's name. Generated locals start with "_", which no field or
 # argument can (identifier() strips leading underscores).
 TUPLE_METHODS = {"count", "index"}
-# Generated bodies call no builtins by name (helpers live in _runtime), so arguments may be
-# called len or str; only the connection's name is taken.
-ARGUMENT_RESERVED = {"conn"}
+# Generated bodies call one builtin by name, list() (other helpers live in _runtime), so
+# arguments may be called len or str; list and the connection's name are taken.
+ARGUMENT_RESERVED = {"conn", "list"}
 # Builtins a generated module names in annotations and bodies (`-> list[int]`, `list(rows)`): a
 # function of that name, defined earlier in the module, would shadow them.
 MODULE_BUILTINS = {"list", "tuple", "dict", "set", "frozenset", "int", "float", "complex", "str", "bytes",
                    "bytearray", "bool", "object", "type"}
+# Module-level names of a generated module that no function or class may take: the modules any
+# generated module imports (stdlib, drivers of both flavours, its own package), the names it gives
+# itself, and every builtin (a careful hand would not shadow the rest either). Compared after NFKC
+# normalisation, as Python compares identifiers.
+GENERATED_IMPORTS = frozenset({"typing", "datetime", "decimal", "uuid", "json", "sqlite3", "psycopg", "aiosqlite",
+                               "pydantic", "models", "queries", "aio", "_runtime", "_sync", "collections", "enum"})
+MODULE_LEVEL_RESERVED = GENERATED_IMPORTS | frozenset(n for n in dir(builtins) if not n.startswith("__"))
+# A row class's fields live in its body, where mypy looks up the annotations of the fields after
+# them: a field named str or typing would stand for the builtin or module in those annotations.
+FIELD_RESERVED = GENERATED_IMPORTS | {"int", "float", "str", "bytes", "bool", "list", "dict", "tuple", "object"}
 _ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
@@ -37,12 +48,15 @@ def identifier(text: str, fallback: str = "column") -> str:
 
 def snake(name: str) -> str:
     """GetThreadByID -> get_thread_by_id; HTTPServer -> http_server."""
-    s = _ACRONYM.sub(r"\1_\2", name)
+    s = unicodedata.normalize("NFKC", name)
+    s = _ACRONYM.sub(r"\1_\2", s)
     s = _CAMEL.sub(r"\1_\2", s)
     return identifier(s.lower(), "query")
 
 
 def pascal(name: str) -> str:
+    # Normalise first: "𝐬tr" has no capital, and would only become "str" (a builtin) later.
+    name = unicodedata.normalize("NFKC", name)
     parts = [p for p in re.split(r"[^0-9A-Za-z\x80-\U0010ffff]+", snake(name) if not name.islower() else name) if p]
     out = "".join(p[:1].upper() + p[1:] for p in parts) or "Row"
     if out[0].isdigit():
@@ -70,11 +84,21 @@ def singular(word: str) -> str:
 
 def model_name(table: str) -> str:
     """threads -> Thread, working_directories -> WorkingDirectory."""
+    table = unicodedata.normalize("NFKC", table)
     parts = re.split(r"[^0-9A-Za-z\x80-\U0010ffff]+", table)
     parts = [p for p in parts if p]
     if parts:
         parts[-1] = singular(parts[-1])
     return pascal("_".join(parts) if parts else table)
+
+
+def _unshadowed(name: str, reserved: frozenset[str] | set[str]) -> str:
+    return name + "_" if name in reserved else name
+
+
+def model_names(tables: list[str]) -> list[str]:
+    """Table names as models.py class names, unique, never shadowing an import or a builtin."""
+    return unique([_unshadowed(model_name(t), MODULE_LEVEL_RESERVED) for t in tables])
 
 
 def constant(name: str) -> str:
@@ -98,7 +122,7 @@ def unique(names: list[str], taken: set[str] | None = None) -> list[str]:
 def function_name(snake_name: str, module_names: set[str]) -> str:
     """A query function's name, kept clear of what its module imports and the builtins it uses:
     a query named List or Datetime gives `list_`, `datetime_` (as keywords give `class_`)."""
-    return snake_name + "_" if snake_name in module_names | MODULE_BUILTINS else snake_name
+    return _unshadowed(snake_name, module_names | MODULE_BUILTINS | MODULE_LEVEL_RESERVED)
 
 
 def field_names(columns: list[str]) -> list[str]:
@@ -106,7 +130,7 @@ def field_names(columns: list[str]) -> list[str]:
     names = []
     for col in columns:
         name = identifier(col)
-        if name in TUPLE_METHODS:
+        if name in TUPLE_METHODS or name in FIELD_RESERVED:
             name += "_"
         names.append(name)
     return unique(names)

@@ -160,7 +160,7 @@ def sql_literal(sql: str) -> str:
 def models_module(catalog: ir.Catalog, engine: str) -> ModelsModule:
     imports: set[str] = {"typing"}
     models = []
-    names = naming.unique([naming.model_name(t.name) for t in catalog.tables])
+    names = naming.model_names([t.name for t in catalog.tables])
     mapping = {}
     for table, name in zip(catalog.tables, names):
         mapping[table.key] = name

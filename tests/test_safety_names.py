@@ -1,0 +1,100 @@
+"""Names from SQL never shadow what generated code relies on (symptoms 1-2 of issue 15): a query
+named like a module the file imports, or a table whose name Python normalises (NFKC) to `str`,
+gives a package that imports, passes mypy --strict and runs its own SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from _support import generate, import_module, imported
+
+SCHEMA = """
+CREATE TABLE "𝐬tr" (id INTEGER PRIMARY KEY, "typing" TEXT NOT NULL, "datetime" TIMESTAMP, "str" TEXT,
+                    "int" INTEGER, "models" TEXT, "decimal" DECIMAL, "list" TEXT, "conn" TEXT);
+CREATE TABLE "𝐭yping" (id INTEGER PRIMARY KEY, "ｄatetime" TEXT);
+CREATE TABLE exceptions (id INTEGER PRIMARY KEY, at DATETIME);
+"""
+# One query named after each module a generated query module imports, and a few builtins.
+QUERIES = """
+-- name: Typing :one
+SELECT * FROM "𝐬tr" WHERE id = ?;
+-- name: Sqlite3 :many
+SELECT "typing", "datetime", "str" FROM "𝐬tr" WHERE "typing" = @typing AND "models" = @models
+  AND "list" = @list AND "int" = @int AND "str" = @str;
+-- name: Models :exec
+UPDATE "𝐬tr" SET "decimal" = @decimal WHERE id IN (sqlc.slice(list));
+-- name: Datetime :one
+SELECT at FROM exceptions WHERE id = ?;
+-- name: Aiosqlite :one
+SELECT count(*) FROM exceptions;
+-- name: Decimal :execlastid
+INSERT INTO "𝐬tr" ("typing", "datetime", "decimal") VALUES (@typing, @datetime, @decimal);
+-- name: List :many
+SELECT id, "list" FROM "𝐬tr" WHERE "typing" = ?;
+-- name: Str :one
+SELECT * FROM "𝐭yping" WHERE id = ?;
+-- name: Int :execrows
+DELETE FROM exceptions WHERE at < @datetime;
+"""
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("names")
+    return generate(root, {"1.sql": SCHEMA}, {"q.sql": QUERIES}, emit_async=True)
+
+
+def test_no_module_level_name_shadows_an_import_or_a_builtin(package: Path) -> None:
+    import ast
+    import builtins
+
+    for module in ("models.py", "queries/q.py", "aio/q.py"):
+        tree = ast.parse((package / module).read_text())
+        imported_names = {alias.asname or alias.name for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
+                          for alias in node.names}
+        defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        assert not defined & (imported_names | set(dir(builtins))), module
+
+
+def test_the_package_imports_type_checks_and_runs(package: Path, tmp_path: Path) -> None:
+    import datetime
+    import decimal
+
+    mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
+                           str(tmp_path / ".mypy_cache"), str(package)], capture_output=True, text=True)
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    conn.executescript(SCHEMA)
+    with imported(package) as pkg:
+        q = import_module(pkg, "queries.q")
+        models = import_module(pkg, "models")
+        assert [f for f in ("typing_", "sqlite3_", "models_", "datetime_", "aiosqlite_", "decimal_", "list_", "str_",
+                            "int_") if not callable(getattr(q, f, None))] == []
+        new_id = q.decimal_(conn, typing="t", datetime=datetime.datetime(2026, 1, 2, 3, 4, 5),
+                            decimal=decimal.Decimal("1.50"))
+        row = q.typing_(conn, id=new_id)
+        assert isinstance(row, models.Str) and row.typing_ == "t" and row.decimal_ == decimal.Decimal("1.50")
+        assert row.datetime_ == datetime.datetime(2026, 1, 2, 3, 4, 5)
+        q.models_(conn, decimal=decimal.Decimal("2"), list_=[new_id])
+        assert q.typing_(conn, id=new_id).decimal_ == decimal.Decimal("2")  # type: ignore[union-attr]
+        assert q.list_(conn, typing="t")[0].id == new_id
+        assert q.sqlite3_(conn, typing="t", models=None, list_=None, int=None, str=None) == []
+        assert q.aiosqlite_(conn) == 0 and q.datetime_(conn, id=1) is None and q.str_(conn, id=1) is None
+        assert q.int_(conn, datetime=datetime.datetime(2030, 1, 1)) == 0
+        assert models.Typing._fields == ("id", "datetime_")  # "ｄatetime" is datetime to Python
+
+
+def test_identifiers_are_compared_after_nfkc(tmp_path: Path) -> None:
+    """`𝐬tr` and `str` are one identifier to Python: two tables so named get two distinct models."""
+    from codegen.python import naming
+
+    assert naming.model_names(["𝐬tr", "str"]) == ["Str", "Str_2"]
+    assert naming.model_names(["𝐞xception", "ｔyping"]) == ["Exception_", "Typing"]
+    assert [naming.function_name(naming.snake(q), set()) for q in ("𝐓yping", "Aiosqlite", "Print")] == \
+        ["typing_", "aiosqlite_", "print_"]
+    assert naming.field_names(["𝐬tr", "ｉnt", "typing", "count"]) == ["str_", "int_", "typing_", "count_"]
