@@ -51,6 +51,7 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
                     continue
                 py, nullable = _type(result.type, result.nullable, engine, config, result.table, result.name)
                 columns.append(_array({"name": result.name, "py_type": py, "nullable": nullable}, result.type))
-            queries.append({"name": q.name, "function": naming.function_name(naming.snake(q.name), set()), "command": q.command, "file": q.file,
+            function = naming.function_name(naming.snake(q.name), set())
+            queries.append({"name": q.name, "function": function, "command": q.command, "file": q.file,
                             "line": q.line, "doc": q.doc, "params": params, "columns": columns})
     return {"engine": engine, "tables": tables, "queries": queries}
