@@ -16,10 +16,12 @@ from .. import ir
 from ..analyze.query import analyze_block
 from ..annotate import Block, split_blocks
 from ..catalog.build import SchemaState
+from ..catalog.cursor import unquote
 from ..config import Config
 from ..errors import CodegenError, Diagnostic, Located
 from ..python.typemap import annotation
 from ..source import SourceFile
+from ..sqltext import lex
 
 Signature = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]  # (params, columns): (name, type)
 
@@ -36,6 +38,12 @@ class Status:
 class Probe:
     block: Block
     label: str  # "GetThread (queries/threads.sql:2 at HEAD~1)"
+    names: frozenset[str]  # every identifier of the query: the tables and views it reads are among them
+
+
+def probe(block: Block, label: str, engine: str) -> Probe:
+    return Probe(block, label, frozenset(unquote(x).lower() for x in lex(block.statement.text, engine)
+                                         if x.kind in ("word", "ident")))
 
 
 def signature(query: ir.Query, engine: str) -> Signature:
@@ -62,7 +70,7 @@ def probes(sources: list[SourceFile], engine: str, where: str = "") -> list[Prob
     found = []
     for source in sources:
         blocks, _ = split_blocks(source, engine)
-        found += [Probe(b, f"{b.name} ({source.path}:{b.line}{where})") for b in blocks]
+        found += [probe(b, f"{b.name} ({source.path}:{b.line}{where})", engine) for b in blocks]
     return found
 
 

@@ -47,7 +47,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
     schema, queries = schema_files(config), query_files(config)
     project = pipeline.analyze(config, None, (schema, queries))  # every input problem surfaces here
     schema_paths = {s.path for s in schema}
-    current = [rolling.Probe(b, f"{b.name} ({source.path}:{b.line})") for source in queries
+    current = [rolling.probe(b, f"{b.name} ({source.path}:{b.line})", engine) for source in queries
                for b in split_blocks(source, engine, allow_unannotated=source.path in schema_paths)[0]]
     previous: list[rolling.Probe] = []
     baseline: set[str] | None = None
@@ -66,20 +66,24 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
     shared: dict[str, Any] = {}
     findings: list[Finding] = []
     min_version = getattr(config, "sqlite_min_version", None)
+    probes = current + previous
+    statuses: dict[str, rolling.Status] | None = None  # every probe's status, from the first linted file on
     for source in schema:
         version = version_of(source.path)
         linted = options.since is None or (version is not None and version > options.since)
         new = linted and (baseline is None or source.path not in baseline)
         statements = split_statements(source, engine)
         ctx = FileContext(source, engine, state, objects, statements, shared, min_version)
-        watch = (current if linted else []) + (previous if new else [])
-        start = _statuses(config, state, watch)
+        if linted and statuses is None and probes:
+            statuses = _statuses(config, state, probes)
+        start = dict(statuses or {})
         timeline: list[tuple[Statement, dict[str, rolling.Status]]] = []
         for stmt in statements:
             view = StatementView(stmt, engine)
             if linted:
                 common_rules.check(ctx, view)
                 (sqlite_rules if engine == "sqlite" else pg_rules).check(ctx, view)
+            names_before = _relation_names(state)
             try:
                 builder.apply(stmt)
             except Located as problem:  # analyze() applied the same statements: only if it changes
@@ -87,8 +91,11 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
                 raise CodegenError([Diagnostic(source.path, line, col, problem.message)]) from None
             objects.apply(view)
             ctx.after(view)
-            if watch and view.words and view.words[0] not in NO_EFFECT:
-                timeline.append((stmt, _statuses(config, state, watch)))
+            if statuses is not None and view.words and view.words[0] not in NO_EFFECT:
+                touched = _touched(view, names_before | _relation_names(state), objects)
+                affected = [p for p in probes if touched is None or not touched.isdisjoint(p.names)]
+                statuses.update(_statuses(config, state, affected))
+                timeline.append((stmt, dict(statuses)))
         if not linted:
             continue
         common_rules.finish(ctx)
@@ -100,6 +107,24 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
     findings += _query_findings(project, current, state, objects, min_version)
     sources = schema + queries
     return apply_suppressions(findings, sources, engine)
+
+
+def _relation_names(state: SchemaState) -> set[str]:
+    return {name for _, name in state.tables}
+
+
+def _touched(view: StatementView, relations: set[str], objects: Objects) -> set[str] | None:
+    """The tables and views a schema statement may change for a query: those it names, and the views
+    reading them (SQLite expands a view at each use). None (every query) when it names none, as
+    PostgreSQL's CREATE TYPE or CREATE FUNCTION do."""
+    touched = view.identifiers() & relations
+    if not touched:
+        return None
+    while True:
+        more = {v for name in touched for v in objects.views_reading(name)} - touched
+        if not more:
+            return touched
+        touched |= more
 
 
 def _statuses(config: Config, state: SchemaState, watch: list[rolling.Probe]) -> dict[str, rolling.Status]:
