@@ -97,7 +97,8 @@ def type_changes(before: Status, after: Status) -> list[str]:
                            ("column", before.signature[1], after.signature[1])):
         new_types = dict(new)
         for name, old_type in old:
-            if name in new_types and new_types[name] != old_type:
+            # typing.Any becoming a real type is inference improving (a function now declared), not a change.
+            if name in new_types and new_types[name] != old_type and not old_type.startswith("typing.Any"):
                 changes.append(f"{what} {name}: {old_type} -> {new_types[name]}")
     return changes
 
