@@ -95,3 +95,61 @@ def test_an_unknown_revision_is_unreadable_input(repo: tuple[Path, str]) -> None
     done = lint(root, "--previous", "no-such-rev")
     assert done.returncode == 2
     assert "error: git ls-tree" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- property: whatever the names and the shape, a drop or rename of what the previous release reads
+# is an error at that statement naming the query; any other change is not --------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(engine=st.sampled_from(["sqlite", "postgresql"]), table=NAMES,
+       columns=st.lists(NAMES, min_size=2, max_size=5, unique=True), read=st.integers(0, 4),
+       change=st.sampled_from(["drop-read", "rename-read", "drop-other", "add"]), comments=st.integers(0, 3))
+def test_a_change_breaks_the_previous_query_exactly_when_it_removes_what_it_reads(
+        engine: str, table: str, columns: list[str], read: int, change: str, comments: int) -> None:
+    import contextlib
+    import io
+    import json
+    import os
+    import tempfile
+
+    from codegen.lint.cli import run
+
+    table, columns = f"t_{table}", [f"c_{c}" for c in columns]
+    read_col, other = columns[read % len(columns)], columns[(read + 1) % len(columns)]
+    key = "id INTEGER PRIMARY KEY" if engine == "sqlite" else "id BIGINT PRIMARY KEY"
+    statement = {"drop-read": f"ALTER TABLE {table} DROP COLUMN {read_col};",
+                 "rename-read": f"ALTER TABLE {table} RENAME COLUMN {read_col} TO {read_col}_new;",
+                 "drop-other": f"ALTER TABLE {table} DROP COLUMN {other};",
+                 "add": f"ALTER TABLE {table} ADD COLUMN {read_col}_extra TEXT;"}[change]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        files = {
+            "pyproject.toml": f'[tool.codegen]\nengine = "{engine}"\nschema = "schema"\nqueries = "queries"\n',
+            "schema/001_init.sql": f"CREATE TABLE {table} ({key}, " + ", ".join(f"{c} TEXT" for c in columns) + ");\n",
+            "schema/002_change.sql": "-- a comment\n" * comments + statement + "\n",
+            "queries/q.sql": f"-- name: GetId :one\nSELECT id FROM {table} WHERE id = @id;\n",
+            "previous/q.sql": f"-- name: ReadIt :many\nSELECT id, {read_col} FROM {table} ORDER BY id;\n",
+        }
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        cwd = os.getcwd()
+        out = io.StringIO()
+        try:
+            os.chdir(root)
+            with contextlib.redirect_stdout(out):
+                status = run(["--format", "json", "--previous-queries", "previous"])
+        finally:
+            os.chdir(cwd)
+    breaks = [f for f in json.loads(out.getvalue()) if f["rule"] == "previous-query-breaks"]
+    if change in ("drop-read", "rename-read"):
+        assert status == 1
+        assert [(f["path"], f["line"], f["col"]) for f in breaks] == [("schema/002_change.sql", comments + 1, 1)]
+        assert "ReadIt (previous/q.sql:1)" in breaks[0]["message"] and read_col in breaks[0]["message"]
+    else:
+        assert breaks == [] and status == 0
