@@ -89,3 +89,15 @@ def test_fresh_venv_install_then_init_generate_import(source_tree: Path, tmp_pat
     assert Path(generated_file) == project / "generated" / "queries" / "__init__.py"
     assert Path(codegen_file).is_relative_to(target_site), codegen_file
     assert (venv / "bin" / "codegen").is_file()
+
+
+def test_checkout_still_runs_the_service_and_imports_its_own_generated_package() -> None:
+    """Left out of the wheel, app/ and generated/ are imported from the working tree (tests and
+    `python -m app` run from the repository root)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = _run(sys.executable, "-c", "import app, generated, codegen; print(app.__file__); "
+                  "print(generated.__file__); print(codegen.__file__)", cwd=REPO, env=env)
+    for line in result.stdout.split():
+        assert Path(line).is_relative_to(REPO), line
+    help_text = _run(sys.executable, "-m", "app", "--help", cwd=REPO, env=env).stdout
+    assert "migrate" in help_text
