@@ -64,7 +64,7 @@ _POSTGRES = {
     ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"})),
     # NaN and +-Infinity are numeric values; pydantic refuses them in a Decimal unless told.
     ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),
-    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.Jsonb({v})"),
+    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})"),
     ir.UUID: PyType("uuid.UUID", frozenset({"uuid"})),
 }
 
@@ -98,6 +98,9 @@ def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
         read = element.read_annotation
         for _ in range(t.dims):
             read = f"list[{read}]"
+        if t.enum and engine != "sqlite":  # psycopg returns an enum's array as its text form
+            return PyType(annotation, element.imports, None, None, f"typing.Annotated[{annotation}, "
+                                                                  "_runtime.READ_TEXT_ARRAY]")
         return PyType(annotation, element.imports, None, None, read if element.reader else None)
     return element
 

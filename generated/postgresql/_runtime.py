@@ -12,6 +12,7 @@ import itertools
 import typing
 
 import pydantic
+import psycopg.types.json
 
 RowT = typing.TypeVar("RowT", bound=tuple[typing.Any, ...])
 ValueT = typing.TypeVar("ValueT")
@@ -126,6 +127,64 @@ def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, in
 
 # Decimal fields take NaN and +-Infinity (numeric values on both engines; pydantic refuses them by default).
 READ_DECIMAL = pydantic.AllowInfNan()
+
+
+def json_value(value: typing.Any) -> typing.Any:
+    """A JSON value for a json/jsonb parameter: any JSON value, as on SQLite; None is SQL NULL.
+
+    psycopg adapts neither dict nor (as JSON) list by itself; Jsonb dumps them with json.dumps,
+    and the server casts jsonb to json where a json column takes it.
+    """
+    return None if value is None else psycopg.types.json.Jsonb(value)
+
+
+def text_array(value: typing.Any) -> typing.Any:
+    """An array psycopg has no loader for (an enum's, `status[]`) arrives as PostgreSQL's text
+    form, '{open,"in progress",NULL}': parsed into nested lists of str and None."""
+    if not isinstance(value, str):
+        return value
+    text = value[value.index("=") + 1:] if value.startswith("[") else value  # '[0:1]={a,b}': bounds
+    stack: list[list[typing.Any]] = []
+    result: list[typing.Any] | None = None
+    i = 0
+    try:
+        while i < len(text):
+            char = text[i]
+            if char == "{":
+                stack.append([])
+                i += 1
+            elif char == "}":
+                done = stack.pop()
+                if stack:
+                    stack[-1].append(done)
+                else:
+                    result = done
+                i += 1
+            elif char == ",":
+                i += 1
+            elif char == '"':
+                i, item = i + 1, []
+                while text[i] != '"':
+                    i += text[i] == "\\"  # a backslash escapes the next character
+                    item.append(text[i])
+                    i += 1
+                stack[-1].append("".join(item))
+                i += 1
+            else:
+                end = i
+                while text[end] not in ",}":
+                    end += 1
+                item_text = text[i:end]
+                stack[-1].append(None if item_text.upper() == "NULL" else item_text)
+                i = end
+    except (IndexError, ValueError):
+        result = None
+    if result is None or stack:
+        raise ValueError(f"{value!r} is not a PostgreSQL array")
+    return result
+
+
+READ_TEXT_ARRAY = pydantic.BeforeValidator(text_array)
 
 
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:
