@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -50,6 +51,11 @@ def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
     ap.add_argument("--interval", type=float, default=0.5, metavar="SECONDS",
                     help="watch only: how often the files are polled (default 0.5)")
     return ap
+
+
+# --check: 1 means the out folder is stale, this means the input could not be read or analysed
+# (so CI can tell "run codegen" from "fix the SQL").
+_ERRORS_IN_CHECK = 2
 
 
 def run(argv: list[str], prog: str | None = None) -> int:
@@ -98,10 +104,12 @@ def run(argv: list[str], prog: str | None = None) -> int:
         for diagnostic in error.diagnostics:
             print(diagnostic, file=sys.stderr)
         print(f"codegen: {len(error.diagnostics)} error(s); nothing written", file=sys.stderr)
-        return 1
+        return _ERRORS_IN_CHECK if args.check else 1
+    except BrokenPipeError:
+        raise  # the reader went away (`describe | head`): main() ends quietly
     except OSError as error:
         print(f"codegen: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 1
+        return _ERRORS_IN_CHECK if args.check else 1
 
 
 def _init(folder: Path, engine: str, prog: str) -> int:
@@ -189,3 +197,8 @@ def main() -> None:
         sys.exit(run(sys.argv[1:], program_name(sys.argv[0])))
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        # Whoever read our output stopped (`describe | head -1`): not an error of ours to report.
+        # Point stdout at /dev/null so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, as a shell tool killed by the signal would

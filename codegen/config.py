@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import importlib.util
 import os
 import re
 import tomllib
@@ -80,20 +83,23 @@ def find_config(start: Path) -> Path | None:
 
 
 def _line_of(text: str, key: str) -> int:
-    """The line of `key = ...` inside the [tool.codegen] tables (1 when not found)."""
+    """The line of `key = ...` inside the [tool.codegen] tables (the table's own line when the
+    key is missing, 1 when there is no table)."""
     section = re.search(r"^[ \t]*\[+[ \t]*tool\.codegen\b", text, re.MULTILINE)
     start = section.start() if section else 0
     match = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE).search(text, start)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+    found = match or section
+    return text.count("\n", 0, found.start()) + 1 if found else 1
 
 
 def load_config(path: Path | None, cwd: Path) -> Config:
     if path is None:
         path = find_config(cwd)
         if path is None:
-            raise CodegenError([Diagnostic(str(cwd / "pyproject.toml"), 1, 1,
+            raise CodegenError([Diagnostic(str(cwd), 0, 0,
                                            "no pyproject.toml with a [tool.codegen] table, nor an sqlc.yaml, "
-                                           "here or above (`codegen init` starts a project)")])
+                                           "in this folder or above (`codegen init` starts a project; "
+                                           "--config PATH names one elsewhere)")])
     shown = str(path)
     notes: list[Diagnostic] = []
     try:
@@ -162,6 +168,10 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("schema", "queries"):
         value = _strings(table.get(key))
+        if key not in table:
+            err(key, f"missing key {key!r}: the {'migrations' if key == 'schema' else 'query files'} to read "
+                     f"(a path, a glob or a list of them)")
+            continue
         if value is None:
             err(key, f"{key!r} must be a path, a glob or a list of them")
             continue
@@ -234,10 +244,77 @@ def _overrides(raw: object, err: Callable[[str], None]) -> tuple[Override, ...]:
         if column is not None and (not isinstance(column, str) or "." not in column):
             err(f"override column {column!r} must be written table.column")
             continue
-        if not re.fullmatch(r"[A-Za-z_][\w.]*(\[[\w., \[\]]*\])?", item["python_type"]):
-            err(f"override python_type {item['python_type']!r} is not a dotted Python name")
+        problem = python_type_problem(item["python_type"])
+        if problem:
+            err(f"override python_type {item['python_type']!r} {problem}")
             continue
         nullable = item.get("nullable")
         result.append(Override(column.lower() if column else None, sql_type.upper() if sql_type else None,
                                item["python_type"], nullable if isinstance(nullable, bool) else None))
     return tuple(result)
+
+
+# The generated package's own modules: a configured type cannot live there.
+_PACKAGE_NAMES = {"models", "queries", "aio", "_runtime", "_sync"}
+
+
+def python_type_problem(text: str) -> str | None:
+    """Why a configured python_type cannot be written into the package as it is, or None.
+
+    It must be a type expression: a builtin type (int, list[str]) or a dotted name from a
+    module (pathlib.Path), subscripted by more of the same or by constants (typing.Literal['a']),
+    optionally `| None`. Every dotted name must come from the one module the package imports for
+    it (the one before the first `[`), and that module must exist. Whether it exists is found
+    without importing it: a config does not get to run a module's code."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return "is not a Python type expression"
+    base = text.split("[", 1)[0].strip()
+    module = base.rsplit(".", 1)[0] if "." in base else ""
+    problem = _type_node_problem(tree, module)
+    if problem:
+        return problem
+    if module:
+        top = module.split(".")[0]
+        if top in _PACKAGE_NAMES:
+            return f"names the generated package's own module {top!r}"
+        try:
+            found = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            return f"needs module {top!r}, which is not installed here"
+    return None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return None if inner is None else f"{inner}.{node.attr}"
+    return None
+
+
+def _type_node_problem(node: ast.expr, module: str) -> str | None:
+    if isinstance(node, ast.Constant):
+        return None if isinstance(node.value, (str, int, bool, type(None))) else f"holds {ast.unparse(node)}"
+    if isinstance(node, ast.Name):
+        if isinstance(getattr(builtins, node.id, None), type) or node.id == "None":
+            return None
+        return f"names {node.id!r}, which is neither a builtin type nor module.Name"
+    if isinstance(node, ast.Attribute):
+        name = _dotted(node)
+        if name is None:
+            return "is not a Python type expression (a name, module.Name, X[...], X | None)"
+        if name.rsplit(".", 1)[0] != module:
+            return f"names {name}, but the package imports only {module or 'builtins'} for this type"
+        return None
+    if isinstance(node, ast.Subscript):
+        return _type_node_problem(node.value, module) or _type_node_problem(node.slice, module)
+    if isinstance(node, ast.Tuple):
+        return next((p for p in (_type_node_problem(e, module) for e in node.elts) if p), None)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _type_node_problem(node.left, module) or _type_node_problem(node.right, module)
+    return "is not a Python type expression (a name, module.Name, X[...], X | None)"

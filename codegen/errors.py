@@ -18,6 +18,8 @@ class Diagnostic:
         message = " ".join(self.message.split())
         if len(message) > 300:
             message = message[:297] + "..."
+        if self.line == 0:  # about a folder or a file as a whole (one that may not exist): no position
+            return f"{self.path}: {self.severity}: {message}"
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {message}"
 
 

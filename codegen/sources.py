@@ -34,6 +34,8 @@ def migration_order(path: Path) -> tuple[int, int, str]:
 
 def _read(config: Config, path: Path) -> SourceFile:
     shown = config.display(path)
+    if path.exists() and not path.is_file():  # a FIFO would block the run forever
+        raise CodegenError([Diagnostic(shown, 1, 1, "not a regular file")])
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -44,6 +46,10 @@ def _read(config: Config, path: Path) -> SourceFile:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise CodegenError([Diagnostic(shown, line, col, "file is not valid UTF-8")]) from None
+    if "\0" in text:  # it would reach generated Python source (a docstring, an SQL constant) as is
+        at = text.index("\0")
+        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        raise CodegenError([Diagnostic(shown, line, col, "file holds a NUL byte")])
     # CRLF and lone CR become LF so offsets, columns and the emitted SQL agree.
     return SourceFile.of(shown, text.replace("\r\n", "\n").replace("\r", "\n"))
 

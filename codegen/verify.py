@@ -22,9 +22,41 @@ from .sources import query_files, schema_files
 from .sqltext import split_statements
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Functions that read or write files, or load code (the CLI's fileio extension, extension loading,
+# fts3_tokenizer's pointers): none has a place in a migration or a query run here.
+_FILE_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
+_FILE_PRAGMAS = {"temp_store_directory", "data_store_directory"}
 
 
-def _apply_schema(conn: sqlite3.Connection, config: Config) -> list[Diagnostic]:
+class _Sandbox:
+    """sqlite3's authorizer keeps verify inside its in-memory database: ATTACH (and VACUUM INTO,
+    which attaches its target), DETACH and anything else that reaches a file is denied, and the
+    reason kept, so the statement's error can say why."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.refused: str | None = None
+        conn.set_authorizer(self._authorize)
+
+    def _authorize(self, action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None) -> int:
+        if action == sqlite3.SQLITE_ATTACH:
+            self.refused = f"ATTACH of {arg1!r} (verify works on an in-memory database and touches no file)"
+        elif action == sqlite3.SQLITE_DETACH:
+            self.refused = f"DETACH of {arg1!r} (verify works on an in-memory database and touches no file)"
+        elif action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _FILE_FUNCTIONS:
+            self.refused = f"{arg2}() (it reaches files or loads code)"
+        elif action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _FILE_PRAGMAS:
+            self.refused = f"PRAGMA {arg1} (it reaches files)"
+        else:
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+
+    def reason(self, error: sqlite3.Error) -> str:
+        """The refusal behind an error, if the authorizer caused it (and forget it)."""
+        refused, self.refused = self.refused, None
+        return f"verify refuses {refused}" if refused else str(error)
+
+
+def _apply_schema(conn: sqlite3.Connection, sandbox: _Sandbox, config: Config) -> list[Diagnostic]:
     problems = []
     for source in schema_files(config):
         # A schema file may also hold annotated queries (sqlc reads only its DDL): not migrations.
@@ -39,7 +71,9 @@ def _apply_schema(conn: sqlite3.Connection, config: Config) -> list[Diagnostic]:
                 if "reserved for internal use" in str(error):
                     continue  # CREATE TABLE sqlite_master (...): declares what SQLite already has
                 line, col = stmt.position()
-                problems.append(Diagnostic(source.path, line, col, f"SQLite rejects this migration statement: {error}"))
+                reason = sandbox.reason(error)
+                message = reason if sandbox_refusal(reason) else f"SQLite rejects this migration statement: {reason}"
+                problems.append(Diagnostic(source.path, line, col, message))
     return problems
 
 
@@ -49,7 +83,8 @@ def verify(config: Config) -> int:
         return 1
     project = pipeline.analyze(config)  # our own analysis must pass first
     conn = sqlite3.connect(":memory:", isolation_level=None)
-    problems = _apply_schema(conn, config)
+    sandbox = _Sandbox(conn)
+    problems = _apply_schema(conn, sandbox, config)
     positions = {}
     for source in query_files(config):
         blocks, _ = split_blocks(source, "sqlite")
@@ -67,10 +102,13 @@ def verify(config: Config) -> int:
                 # EXPLAIN compiles the statement without running it: errors here are SQLite's verdict.
                 program = conn.execute("EXPLAIN " + sql, values).fetchall()
             except sqlite3.Error as error:
-                problems.append(Diagnostic(path, line, col, f"query {query.name}: SQLite rejects it: {error}"))
+                reason = sandbox.reason(error)
+                verdict = reason if sandbox_refusal(reason) else f"SQLite rejects it: {reason}"
+                problems.append(Diagnostic(path, line, col, f"query {query.name}: {verdict}"))
                 continue
             counts = {row[3] for row in program if row[1] == "ResultRow"}  # p2: the column count
             described = _run_for_names(conn, sql, values)
+            sandbox.refused = None
             if described is None:
                 described = [""] * (max(counts) if counts else 0)
             checked += 1
@@ -90,6 +128,10 @@ def verify(config: Config) -> int:
         raise CodegenError(problems)
     print(f"verify: {checked} queries prepared and run on SQLite {sqlite3.sqlite_version}; all agree")
     return 0
+
+
+def sandbox_refusal(reason: str) -> bool:
+    return reason.startswith("verify refuses ")
 
 
 def _run_for_names(conn: sqlite3.Connection, sql: str, values: list[None]) -> list[str] | None:

@@ -79,8 +79,9 @@ def test_no_config_anywhere(tmp_path: Path) -> None:
         pytest.skip("the temporary folder lies inside a project")
     result = run_cli(tmp_path)
     assert result.code == 1
-    assert result.errors == [f"{tmp_path / 'pyproject.toml'}:1:1: error: no pyproject.toml with a [tool.codegen] "
-                             "table, nor an sqlc.yaml, here or above (`codegen init` starts a project)"]
+    assert result.errors == [f"{tmp_path}: error: no pyproject.toml with a [tool.codegen] table, nor an sqlc.yaml, "
+                             "in this folder or above (`codegen init` starts a project; --config PATH names one "
+                             "elsewhere)"]
 
 
 def test_pyproject_without_the_table_given_explicitly(tmp_path: Path) -> None:
@@ -137,10 +138,9 @@ def test_schema_must_be_paths(tmp_path: Path, value: str) -> None:
 
 def test_missing_required_keys(tmp_path: Path) -> None:
     found = config_errors(tmp_path, '[tool.codegen]\nout = "gen"\n')
-    assert [e.split(": error: ")[1] for e in found] == ["'queries' must be a path, a glob or a list of them",
-                                                         "'schema' must be a path, a glob or a list of them"] \
-        or [e.split(": error: ")[1] for e in found] == ["'schema' must be a path, a glob or a list of them",
-                                                         "'queries' must be a path, a glob or a list of them"]
+    assert sorted(e.split(": error: ")[1] for e in found) == [
+        "missing key 'queries': the query files to read (a path, a glob or a list of them)",
+        "missing key 'schema': the migrations to read (a path, a glob or a list of them)"]
 
 
 def test_invalid_overrides(tmp_path: Path) -> None:
