@@ -16,6 +16,7 @@ import re
 import typing
 
 import pydantic
+import pydantic_core
 
 RowT = typing.TypeVar("RowT", bound=tuple[typing.Any, ...])
 ValueT = typing.TypeVar("ValueT")
@@ -339,9 +340,41 @@ def _read_bool(value: object) -> object:
     return value
 
 
-READ_DATETIME = pydantic.BeforeValidator(sqlite_datetime)
-READ_UTC_DATETIME = pydantic.BeforeValidator(lambda value: sqlite_datetime(value).replace(tzinfo=_UTC))
-READ_DATE = pydantic.BeforeValidator(_read_date)
-READ_TIME = pydantic.BeforeValidator(_read_time)
+class _Read:
+    """A typing.Annotated marker for row fields: how a value SQLite returns becomes the field's type.
+
+    The common forms (CURRENT_TIMESTAMP text, 'YYYY-MM-DD', 0 and 1 for a BOOLEAN) are parsed
+    inside pydantic-core, with no Python code per value; anything else goes through `convert`,
+    SQLite's own rules above, and the field's type (an override included) validates the result.
+    """
+
+    __slots__ = ("_convert", "_common", "_lax")
+
+    def __init__(self, convert: typing.Callable[[typing.Any], typing.Any], common: str | None = None,
+                 lax: bool = False) -> None:
+        self._convert, self._common, self._lax = convert, common, lax
+
+    def __get_pydantic_core_schema__(self, source: typing.Any,
+                                     handler: pydantic.GetCoreSchemaHandler) -> pydantic_core.CoreSchema:
+        schemas = pydantic_core.core_schema
+        target = handler(source)
+        fast: pydantic_core.CoreSchema
+        slow = schemas.chain_schema([schemas.no_info_plain_validator_function(self._convert), target])
+        if self._common is not None:
+            fast = schemas.chain_schema([schemas.str_schema(pattern=self._common), target])
+        elif self._lax:
+            fast = target
+        else:
+            return slow
+        return schemas.union_schema([fast, slow], mode="left_to_right")
+
+
+# Forms pydantic-core reads exactly as SQLite does (a naive date and time, at most microseconds).
+_COMMON_DATE = "[0-9]{4}-[0-9][0-9]-[0-9][0-9]"
+_COMMON_TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?"
+READ_DATETIME = _Read(sqlite_datetime, f"^{_COMMON_DATE}[ T]{_COMMON_TIME}$")
+READ_UTC_DATETIME = _Read(lambda value: sqlite_datetime(value).replace(tzinfo=_UTC))
+READ_DATE = _Read(_read_date, f"^{_COMMON_DATE}$")
+READ_TIME = _Read(_read_time, f"^{_COMMON_TIME}$")
+READ_BOOL = _Read(_read_bool, lax=True)
 READ_JSON = pydantic.BeforeValidator(_read_json)
-READ_BOOL = pydantic.BeforeValidator(_read_bool)
