@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import uuid
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -23,7 +24,7 @@ COLUMNS = {
     "i4": "integer", "i8": "bigint", "f8": "double precision", "d": "numeric", "s": "text", "b": "bytea",
     "flag": "boolean", "day": "date", "t": "time", "ts": "timestamp", "tstz": "timestamptz", "j": "json",
     "jb": "jsonb", "jd": "jsonb", "m": "mood", "ints": "bigint[]", "texts": "text[]", "moods": "mood[]",
-    "odds": "odd[]",
+    "odds": "odd[]", "u": "uuid", "span": "interval",
 }
 # Labels array_out must quote and escape: a parser that splits on commas or keeps quotes fails.
 ODD_LABELS = ["a,b", 'say "hi"', "back\\slash", "{x}", "NULL", " sp ", "é😀"]
@@ -206,6 +207,18 @@ def test_postgres_json_and_jsonb(gen: ModuleType, conn: psycopg.Connection[Any],
 def test_postgres_jsonb_override_to_a_dict_type(gen: ModuleType, conn: psycopg.Connection[Any],
                                                 value: dict[str, int]) -> None:
     assert check(gen, conn, "jd", value)
+
+
+@FAST
+@given(st.uuids())
+def test_postgres_uuid(gen: ModuleType, conn: psycopg.Connection[Any], value: uuid.UUID) -> None:
+    assert check(gen, conn, "u", value)
+
+
+@FAST
+@given(st.timedeltas(min_value=dt.timedelta(days=-10**6), max_value=dt.timedelta(days=10**6)))
+def test_postgres_interval(gen: ModuleType, conn: psycopg.Connection[Any], value: dt.timedelta) -> None:
+    assert check(gen, conn, "span", value)
 
 
 @pytest.mark.parametrize("value", ["sad", "ok", "happy"])

@@ -10,7 +10,9 @@ truth; JSON is encoded and decoded, an override to dict[...] included.
 from __future__ import annotations
 
 import datetime as dt
+import asyncio
 import decimal
+import importlib
 import math
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -75,9 +77,15 @@ OVERRIDE = '[[tool.codegen.overrides]]\ncolumn = "vals.jd"\npython_type = "dict[
 @pytest.fixture(scope="module")
 def gen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     root = tmp_path_factory.mktemp("types_sqlite")
-    package = generate(root, {"schema.sql": SCHEMA}, {"vals.sql": QUERIES}, out="types_sqlite_gen", extra=OVERRIDE)
+    package = generate(root, {"schema.sql": SCHEMA}, {"vals.sql": QUERIES}, out="types_sqlite_gen", extra=OVERRIDE,
+                       emit_async=True)
     with imported(package) as module:
         yield import_module(module, "queries.vals")
+
+
+@pytest.fixture(scope="module")
+def aio(gen: ModuleType) -> ModuleType:
+    return importlib.import_module(gen.__name__.replace(".queries.", ".aio."))
 
 
 @pytest.fixture(scope="module")
@@ -318,19 +326,22 @@ def sqlite_instant(conn: sqlite3.Connection, value: object) -> dt.datetime | Non
     return None if text is None else dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")
 
 
-def text_forms(value: dt.datetime) -> st.SearchStrategy[str]:
-    """The ISO-8601 spellings SQLite reads: 'T' or spaces, minutes or seconds, fractions, zones, spaces."""
+def text_forms(value: dt.datetime, with_date: bool = True) -> st.SearchStrategy[str]:
+    """The ISO-8601 spellings SQLite reads: 'T' or spaces, minutes or seconds, fractions, zones, spaces;
+    without the date, a time alone (SQLite puts it on 2000-01-01)."""
     zone = st.sampled_from(["", "Z", "z", " Z", "+00:00", "-02:00", "+05:30", " +14:00", "-14:00", "+09:45  "])
     fraction = st.integers(min_value=1, max_value=9).map(lambda n: "." + (f"{value.microsecond:06d}" + "123")[:n])
-    return st.tuples(st.sampled_from([" ", "T", "  ", "TT", "T "]), st.sampled_from(["minutes", "seconds", "fraction"]),
-                     fraction, zone).map(lambda p: value.date().isoformat() + p[0] + value.strftime(
-                         "%H:%M" if p[1] == "minutes" else "%H:%M:%S") + (p[2] if p[1] == "fraction" else "") + p[3])
+    separator = st.sampled_from([" ", "T", "  ", "TT", "T "]) if with_date else st.just("")
+    day = value.date().isoformat() if with_date else ""
+    return st.tuples(separator, st.sampled_from(["minutes", "seconds", "fraction"]), fraction, zone).map(
+        lambda p: day + p[0] + value.strftime("%H:%M" if p[1] == "minutes" else "%H:%M:%S")
+        + (p[2] if p[1] == "fraction" else "") + p[3])
 
 
 SQLITE_DATETIME_FORMS = st.one_of(
     st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)).flatmap(text_forms),
+    st.times().flatmap(lambda t: text_forms(dt.datetime.combine(dt.date(2000, 1, 1), t), with_date=False)),
     st.dates().map(dt.date.isoformat),
-    st.times().map(lambda t: t.strftime("%H:%M:%S.%f")[: -3 if t.microsecond % 1000 else None]),
     st.floats(min_value=1721426.5, max_value=5373484.4),  # julian day numbers
     st.integers(min_value=1721426, max_value=5373484),  # julian days too ('auto' reads them so)
     st.integers(min_value=-62135596800, max_value=-1) | st.integers(min_value=5373485, max_value=253402300700),
@@ -383,6 +394,8 @@ def test_current_timestamp_defaults_read_in_every_column_type(gen: ModuleType, c
                                                                           "2023-11-14T23:13:20.5+01:00")]
     assert sorted(r.ts for r in rows) and sorted(r.tstz for r in rows)  # naive with naive, aware with aware
     assert all(r.tstz == r.ts.replace(tzinfo=UTC) for r in rows)
+    row_id = conn.execute("INSERT INTO vals (ts) VALUES ('now')").lastrowid  # 'now' is now, to SQLite too
+    assert before <= gen.get_ts(conn, id=row_id) <= dt.datetime.now(UTC).replace(tzinfo=None)
     # A parameter compares with CURRENT_TIMESTAMP text in SQL: written the same way, UTC.
     assert [r.id for r in gen.stamps_at(conn, ts=dt.datetime.now(UTC) - dt.timedelta(minutes=1))] == [now.id]
 
@@ -393,3 +406,25 @@ def test_cast_as_boolean_reads_as_sqlites_truth(gen: ModuleType, conn: sqlite3.C
     row_id = conn.execute("INSERT INTO stamps (n) VALUES (?)", (n,)).lastrowid
     row = gen.truth(conn, id=row_id)
     assert row.truth is truth and row.sqlite_says == int(truth)
+
+
+def test_async_functions_convert_the_same_way(aio: ModuleType, tmp_path: Path) -> None:
+    import aiosqlite
+
+    async def scenario() -> None:
+        async with aiosqlite.connect(tmp_path / "aio.sqlite") as db:
+            await db.executescript(SCHEMA)
+            aware = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+            ids = [await aio.put_ts(db, ts=aware), await aio.put_d(db, d=decimal.Decimal("12.5")),
+                   await aio.put_j(db, j={"a": [1, None]}), await aio.put_day(db, day=aware),
+                   await aio.put_flag(db, flag=True)]
+            rows = [await aio.get_row(db, id=i) for i in ids]
+            assert (rows[0].ts, rows[1].d, rows[2].j, rows[3].day, rows[4].flag) == (
+                dt.datetime(2024, 1, 1, 10), decimal.Decimal("12.5"), {"a": [1, None]}, dt.date(2024, 1, 1), True)
+            assert await aio.get_ts(db, id=ids[0]) == dt.datetime(2024, 1, 1, 10)
+            with pytest.raises(ValueError, match="NULL"):
+                await aio.put_f(db, f=float("nan"))
+            with pytest.raises(ValueError, match="exactly"):
+                await aio.put_d(db, d=decimal.Decimal("0.30000000000000000001"))
+
+    asyncio.run(scenario())
