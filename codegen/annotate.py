@@ -15,6 +15,8 @@ _HEADER = re.compile(r"^[ \t]*(?:--|/\*)[ \t]*name:[ \t]*(?P<name>\S*)[ \t]*(?P<
                      re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COMMENT_LINE = re.compile(r"^[ \t]*--[ \t]?(?P<text>.*)$")
+# `-- codegen: allow RULE reason="..."` speaks to the linter, not to the reader of the function.
+_DIRECTIVE = re.compile(r"^\s*codegen:\s*allow\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ def _doc_above(lines: list[str], header_line: int) -> list[str]:
         m = _COMMENT_LINE.match(lines[i])
         if not m or _HEADER.match(lines[i]):
             break
-        doc.insert(0, m.group("text").rstrip())
+        if not _DIRECTIVE.match(m.group("text")):
+            doc.insert(0, m.group("text").rstrip())
         i -= 1
     return doc
 
@@ -49,7 +52,8 @@ def _doc_below(text: str, start: int) -> list[str]:
             continue
         if not m:
             break
-        doc.append(m.group("text").rstrip())
+        if not _DIRECTIVE.match(m.group("text")):
+            doc.append(m.group("text").rstrip())
     return doc
 
 

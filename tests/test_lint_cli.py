@@ -150,3 +150,21 @@ def test_readme_lists_every_rule_and_the_hook_exists() -> None:
     assert listed == [(r.id, engines[r.engines], r.severity) for r in RULES.values()]
     hooks = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert re.search(r"^- id: codegen-lint\n(  .+\n)*  entry: codegen lint\n", hooks, re.MULTILINE)
+
+
+def test_a_suppression_above_a_query_silences_it_and_stays_out_of_its_docstring(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from codegen.annotate import split_blocks
+    from codegen.source import SourceFile
+
+    root = project(tmp_path, {"001_init.sql": INIT})
+    text = ("-- Every user called so.\n"
+            '-- codegen: allow one-not-unique reason="names are unique in practice: the signup form checks"\n'
+            "-- name: UserByName :one\nSELECT * FROM users WHERE name = @name;\n")
+    (root / "queries" / "users.sql").write_text(text, encoding="utf-8")
+    status, out, _ = lint(root, monkeypatch, capsys)
+    assert status == 0 and "one-not-unique" not in out
+    (root / "queries" / "users.sql").write_text(text.replace("-- codegen: allow", "-- nothing"), encoding="utf-8")
+    assert "queries/users.sql:4:1: warning: one-not-unique" in lint(root, monkeypatch, capsys)[1]
+    blocks, _ = split_blocks(SourceFile.of("q.sql", text), "sqlite")
+    assert blocks[0].doc == "Every user called so."
