@@ -88,6 +88,12 @@ def _parse(path: Path, text: str) -> _Reader:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+        reader = _Reader(path, data)
+        if node is not None:
+            for key_path, (line, col) in _positions(node, (), set()):
+                reader.where.setdefault(key_path, (line, col))
+    except RecursionError:
+        raise CodegenError([Diagnostic(str(path), 1, 1, "config nested too deeply")]) from None
     except yaml.YAMLError as exc:
         if path.suffix == ".json":
             return _parse_json(path, text)
@@ -95,34 +101,38 @@ def _parse(path: Path, text: str) -> _Reader:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = getattr(exc, "problem", None) or str(exc)
         raise CodegenError([Diagnostic(str(path), line, col, f"invalid YAML: {problem}")]) from None
-    reader = _Reader(path, data)
-    if node is not None:
-        for key_path, (line, col) in _positions(node, ()):
-            reader.where[key_path] = (line, col)
     return reader
 
 
 def _parse_json(path: Path, text: str) -> _Reader:
     try:
         return _Reader(path, json.loads(text))
+    except RecursionError:
+        raise CodegenError([Diagnostic(str(path), 1, 1, "config nested too deeply")]) from None
     except json.JSONDecodeError as exc:
         raise CodegenError([Diagnostic(str(path), exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
 
 
-def _positions(node: Any, key_path: tuple[object, ...]) -> Iterator[tuple[tuple[object, ...], tuple[int, int]]]:
+def _positions(node: Any, key_path: tuple[object, ...],
+               seen: set[int]) -> Iterator[tuple[tuple[object, ...], tuple[int, int]]]:
+    """Where each key is written. An aliased node (`*anchor`) is walked once: a config of nested
+    aliases would otherwise take exponential time."""
     import yaml
 
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 child = (*key_path, key.value)
                 yield child, (key.start_mark.line + 1, key.start_mark.column + 1)
-                yield from _positions(value, child)
+                yield from _positions(value, child, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*key_path, index)
             yield child, (item.start_mark.line + 1, item.start_mark.column + 1)
-            yield from _positions(item, child)
+            yield from _positions(item, child, seen)
 
 
 @dataclass
@@ -173,14 +183,15 @@ def _version_two(reader: _Reader, data: dict[str, Any]) -> list[_Target]:
         for key in sorted(set(entry) - {"name", "engine", "schema", "queries", "gen", "codegen",
                                          "strict_function_checks"}, key=str):
             reader.note((*where, key), _SQLC_ONLY.get(key, "not an sqlc option codegen knows"))
-        _strict(reader, where, entry, base)
+        _strict(entry, base)
         gen = entry.get("gen") or {}
         for language in sorted(gen, key=str) if isinstance(gen, dict) else ():
             if language == "python" and isinstance(gen[language], dict):
                 python_outputs.append(((*where, "gen", "python"), gen[language]))
             else:
                 _skip_block(reader, (*where, "gen", language), gen[language], language)
-        for position, item in enumerate(entry.get("codegen") or []):
+        outputs = entry.get("codegen") or []
+        for position, item in enumerate(outputs if isinstance(outputs, list) else []):
             item_path = (*where, "codegen", position)
             plugin = item.get("plugin") if isinstance(item, dict) else None
             if plugin is not None and _is_python_plugin(str(plugin), plugins.get(plugin)):
@@ -212,7 +223,7 @@ def _version_one(reader: _Reader, data: dict[str, Any]) -> list[_Target]:
         base = _entry_base(reader, where, entry)
         if base is None:
             continue
-        _strict(reader, where, entry, base)
+        _strict(entry, base)
         for key in sorted(set(entry) - {"name", "engine", "schema", "queries", "strict_function_checks"}, key=str):
             if key == "overrides":
                 for position, _ in enumerate(entry.get("overrides") or []):
@@ -247,7 +258,7 @@ def _entry_base(reader: _Reader, where: tuple[object, ...], entry: object) -> di
     return base if "schema" in base and "queries" in base else None
 
 
-def _strict(reader: _Reader, where: tuple[object, ...], entry: dict[str, Any], base: dict[str, object]) -> None:
+def _strict(entry: dict[str, Any], base: dict[str, object]) -> None:
     if "strict_function_checks" in entry:
         base["strict"] = bool(entry["strict_function_checks"])
 
@@ -266,8 +277,16 @@ def _python_options(reader: _Reader, where: tuple[object, ...], options: dict[st
 
 
 def _is_python_plugin(name: str, definition: object) -> bool:
-    text = json.dumps(definition) if definition is not None else ""
-    return name in ("py", "python") or "sqlc-gen-python" in text
+    """sqlc-gen-python, by its usual name or by where its wasm module or process comes from."""
+    if name in ("py", "python"):
+        return True
+    where = []
+    if isinstance(definition, dict):
+        for kind, key in (("wasm", "url"), ("process", "cmd")):
+            block = definition.get(kind)
+            if isinstance(block, dict) and isinstance(block.get(key), str):
+                where.append(block[key])
+    return any("sqlc-gen-python" in w for w in where)
 
 
 def _skip_block(reader: _Reader, where: tuple[object, ...], block: object, language: str) -> None:

@@ -183,3 +183,27 @@ def test_legacy_gen_python_and_strict_function_checks(tmp_path: Path) -> None:
     config = load_config(None, tmp_path)
     assert (config.out, config.emit_async, config.strict) == ("app/db", False, True)
     assert (tmp_path / "app" / "db" / "queries" / "query.py").is_file() and not (tmp_path / "app" / "db" / "aio").exists()
+
+
+def test_hostile_sqlc_configs_end_in_located_errors_quickly(tmp_path: Path) -> None:
+    import time
+
+    laughs = ["a: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    cases = {
+        "aliases.yaml": "version: '2'\n" + "\n".join(laughs).replace("a: &a0", "a0: &a0") + "\nsql: *a8\n",
+        "deep.yaml": "version: '2'\nsql: " + "[" * 5000 + "]" * 5000 + "\n",
+        "deep.json": '{"version": "2", "sql": ' + "[" * 100000 + "]" * 100000 + "}",
+        "binary.yaml": b"version: '2'\nsql: \xff\xfe\n",
+    }
+    for name, text in cases.items():
+        config = tmp_path / name
+        if isinstance(text, bytes):
+            config.write_bytes(text)
+        else:
+            config.write_text(text)
+        start = time.monotonic()
+        result = run_cli(tmp_path, "--config", str(config))
+        assert time.monotonic() - start < 20, name
+        assert result.code == 1 and result.errors, (name, result.stderr)
+        assert "Traceback" not in result.stderr
