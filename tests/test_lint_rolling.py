@@ -153,3 +153,30 @@ def test_a_change_breaks_the_previous_query_exactly_when_it_removes_what_it_read
         assert "ReadIt (previous/q.sql:1)" in breaks[0]["message"] and read_col in breaks[0]["message"]
     else:
         assert breaks == [] and status == 0
+
+
+def test_a_project_in_a_subfolder_of_the_repository(tmp_path: Path) -> None:
+    root = tmp_path / "monorepo"
+    (root / "svc").mkdir(parents=True)
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "dev")
+    config = '[tool.codegen]\nschema = "schema/*.up.sql"\nqueries = "queries"\nout = "generated"\n'
+    release(root, {"svc/pyproject.toml": config, "svc/schema/000001_init.up.sql": TABLE["sqlite"],
+                   "svc/queries/users.sql": READS_EMAIL, "queries/other.sql": "not ours\n"}, "release 1")
+    release(root, {"svc/schema/000002_drop.up.sql": "ALTER TABLE users DROP COLUMN email;\n",
+                   "svc/queries/users.sql": READS_NAME}, "release 2")
+    done = lint(root / "svc", "--previous", "HEAD~1")
+    assert done.returncode == 1, done.stderr
+    assert ("schema/000002_drop.up.sql:1:1: error: previous-query-breaks: the previous release's query "
+            "GetUserEmail (queries/users.sql:2 at HEAD~1)") in done.stdout
+
+
+def test_a_previous_query_file_that_is_not_utf8_is_unreadable_input(repo: tuple[Path, str]) -> None:
+    root, _ = repo
+    (root / "queries" / "users.sql").write_bytes(b"-- name: X :one\nSELECT '\xff';\n")
+    git(root, "commit", "-qam", "broken")
+    (root / "queries" / "users.sql").write_text(READS_NAME, encoding="utf-8")
+    done = lint(root, "--previous", "HEAD")
+    assert done.returncode == 2
+    assert "queries/users.sql:1:1: error: at HEAD: git show" in done.stderr and "Traceback" not in done.stderr

@@ -106,13 +106,16 @@ def type_changes(before: Status, after: Status) -> list[str]:
 # -- the previous release -----------------------------------------------------------------------
 def _git(root: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     except OSError as exc:
         raise CodegenError([Diagnostic(str(root), 1, 1, f"cannot run git: {exc.strerror}")]) from None
     if done.returncode != 0:
-        message = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise CodegenError([Diagnostic(str(root), 1, 1, f"git {' '.join(args[:2])}: {message}")])
-    return done.stdout
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise CodegenError([Diagnostic(str(root), 1, 1, f"git {' '.join(args[:2])}: {(lines or ['failed'])[-1]}")])
+    try:
+        return done.stdout.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CodegenError([Diagnostic(str(root), 1, 1, f"git {' '.join(args[:2])}: output is not valid UTF-8")]) from None
 
 
 def _matches(path: str, pattern: str, recursive: bool) -> bool:
@@ -142,8 +145,11 @@ class Revision:
         return sorted(p for p in self.paths if any(_matches(p, pat, recursive) for pat in patterns))
 
     def read(self, path: str) -> SourceFile:
-        text = _git(self.top, "show", f"{self.rev}:{self.paths[path]}")
-        return SourceFile.of(path, text.replace("\r\n", "\n"))
+        try:
+            text = _git(self.top, "show", f"{self.rev}:{self.paths[path]}")
+        except CodegenError as error:  # say which file, at which revision
+            raise CodegenError([Diagnostic(path, 1, 1, f"at {self.rev}: {d.message}") for d in error.diagnostics]) from None
+        return SourceFile.of(path, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def previous_from_git(config: Config, rev: str) -> tuple[list[Probe], set[str]]:
