@@ -6,22 +6,31 @@ generated twice, for SQLite (generated.queries, sqlite3) and for PostgreSQL
 (generated.postgresql.queries, psycopg); SessionManager picks the set that
 fits its connection, and its API is the same on both.
 
-The rules:
+The rules, those of the Go service (yuya-takeyama/cc-slack) this ports:
   * a Slack thread is one row, created atomically on first use (concurrent
     starts from several processes get the same row);
-  * the first session of a thread fixes the thread's working directory; later
-    sessions run there, whatever directory their caller asked for;
-  * a new session resumes the thread's most recently ended completed session.
+  * the first session of a thread fixes the thread's working directory (made
+    absolute); later sessions run there, whatever directory their caller
+    asked for;
+  * a thread has at most one active session: a start while one is active is
+    refused, naming it; the check and the insert share one transaction that
+    concurrent starts in the thread serialize on, so two cannot both succeed;
+  * a new session resumes the thread's most recently ended completed session;
+  * a session ends through the Go service's updates: UpdateSessionStatus with
+    the end time and usage figures for a result (finish), UpdateSessionEndTime
+    for a start whose process failed (fail_start) and an idle timeout
+    (time_out).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeAlias, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, get_args
 
 from app.db import Connection, is_postgres, one_line
 from generated import models
@@ -29,15 +38,24 @@ from generated.postgresql import models as pg_models
 from generated.queries import sessions as sqlite_session_queries
 from generated.queries import threads as sqlite_thread_queries
 
+if TYPE_CHECKING:  # importing it at run time would import psycopg, which SQLite users need not have
+    from generated.postgresql.queries import threads as pg_thread_queries
+
 log = logging.getLogger(__name__)
 
 Status = Literal["active", "completed", "failed", "timeout"]
 STATUSES: tuple[str, ...] = get_args(Status)
 FINAL_STATUSES = tuple(s for s in STATUSES if s != "active")
+RESULT_STATUSES = ("completed", "failed")  # how a session with a result ends (finish)
+ENDED_STATUSES = ("failed", "timeout")  # how a session without a result ends (end)
 
 # The row models of either engine: the same fields with the same types.
 Thread: TypeAlias = models.Thread | pg_models.Thread
 Session: TypeAlias = models.Session | pg_models.Session
+# A thread with the prompt of its first session (list_threads_page).
+ThreadPageRow: TypeAlias = (
+    "sqlite_thread_queries.ListThreadsPaginatedRow | pg_thread_queries.ListThreadsPaginatedRow"
+)
 
 
 class ThreadQueries(Protocol):
@@ -53,6 +71,8 @@ class ThreadQueries(Protocol):
 
     def list_threads(self, conn: Any) -> Sequence[Thread]: ...
 
+    def list_threads_paginated(self, conn: Any, *, limit: int, offset: int) -> Sequence[ThreadPageRow]: ...
+
 
 class SessionQueries(Protocol):
     """What SessionManager uses of a generated sessions module (either engine's)."""
@@ -65,9 +85,11 @@ class SessionQueries(Protocol):
 
     def create_session(self, conn: Any, *, thread_id: int, session_id: str, model: str | None) -> Session: ...
 
-    def update_session_status(self, conn: Any, *, status: Status | None, session_id: str) -> int: ...
+    def create_session_with_initial_prompt(
+        self, conn: Any, *, thread_id: int, session_id: str, model: str | None, initial_prompt: str | None
+    ) -> Session: ...
 
-    def update_session_on_complete(
+    def update_session_status(
         self,
         conn: Any,
         *,
@@ -77,9 +99,10 @@ class SessionQueries(Protocol):
         output_tokens: int | None,
         duration_ms: int | None,
         num_turns: int | None,
-        model: str | None,
         session_id: str,
     ) -> int: ...
+
+    def update_session_end_time(self, conn: Any, *, status: Status | None, session_id: str) -> int: ...
 
     def update_session_model(self, conn: Any, *, model: str | None, session_id: str) -> int: ...
 
@@ -102,6 +125,14 @@ class SessionError(Exception):
 
 class UnknownSessionError(SessionError, LookupError):
     """No session has the given session_id."""
+
+
+class ActiveSessionError(SessionError):
+    """The thread already has an active session: `active`, named in the message."""
+
+    def __init__(self, message: str, active: Session) -> None:
+        super().__init__(message)
+        self.active = active
 
 
 @dataclass(frozen=True)
@@ -154,14 +185,33 @@ class SessionManager:
         working_directory: str,
         session_id: str,
         model: str | None = None,
+        initial_prompt: str | None = None,
     ) -> StartedSession:
-        """Record a new session in a thread, creating the thread on first use."""
+        """Record a new session in a thread, creating the thread on first use.
+
+        `session_id` is usually provisional (the Go service uses temp_<ns>
+        until Claude reports the real id: rename_session). An empty prompt is
+        stored as NULL, as the Go service does. Raises ActiveSessionError while
+        the thread has an active session."""
+        # The Go service stores a new thread's directory made absolute.
+        working_directory = os.path.abspath(working_directory)
         with self._transaction():
             # One atomic INSERT ... ON CONFLICT: of several concurrent first
-            # starts exactly one creates the row, and its directory sticks.
+            # starts exactly one creates the row, and its directory sticks. It
+            # also write-locks the thread row (PostgreSQL) or the database
+            # (SQLite: BEGIN IMMEDIATE) until this transaction ends, so a
+            # concurrent start in the thread waits here and then sees this
+            # start's session in the check below: no two starts both pass it.
             thread = self._threads.get_or_create_thread(
                 self.conn, channel_id=channel_id, thread_ts=thread_ts, working_directory=working_directory
             )
+            active = self._sessions.get_active_session_by_thread(self.conn, thread_id=thread.id)
+            if active is not None:
+                raise ActiveSessionError(
+                    f"thread {channel_id}:{thread_ts} already has an active session: {active.session_id} "
+                    f"(started {_when(active.started_at)}); it must end before another starts",
+                    active,
+                )
             if thread.working_directory != working_directory:
                 log.warning(
                     "thread %s:%s works in %s; ignoring the requested working directory %s",
@@ -173,8 +223,12 @@ class SessionManager:
             # Read before inserting: the new session must not resume itself.
             previous = self._sessions.get_latest_completed_session_by_thread(self.conn, thread_id=thread.id)
             try:
-                session = self._sessions.create_session(
-                    self.conn, thread_id=thread.id, session_id=session_id, model=model
+                session = self._sessions.create_session_with_initial_prompt(
+                    self.conn,
+                    thread_id=thread.id,
+                    session_id=session_id,
+                    model=model,
+                    initial_prompt=initial_prompt or None,
                 )
             except self._integrity_errors as exc:
                 raise SessionError(f"cannot create session {session_id}: {one_line(exc)}") from exc
@@ -189,7 +243,7 @@ class SessionManager:
         self,
         *,
         session_id: str,
-        status: Status,
+        status: Status = "completed",
         total_cost_usd: float | None = None,
         input_tokens: int | None = None,
         output_tokens: int | None = None,
@@ -197,11 +251,16 @@ class SessionManager:
         num_turns: int | None = None,
         model: str | None = None,
     ) -> Session:
-        """Record how a session ended; a None model keeps the one stored."""
-        if status not in FINAL_STATUSES:
-            raise SessionError(f"a session cannot finish as {status!r}; use one of {', '.join(FINAL_STATUSES)}")
+        """Record a session's result: 'completed', or 'failed' for an error
+        result, with the end time and usage figures (the Go service's
+        UpdateSessionStatus). A None model keeps the one stored."""
+        if status not in RESULT_STATUSES:
+            raise SessionError(
+                f"a session with a result ends as {' or '.join(RESULT_STATUSES)}, not {status!r} "
+                "(fail_start and time_out end one without a result)"
+            )
         with self._transaction():
-            rows = self._sessions.update_session_on_complete(
+            rows = self._sessions.update_session_status(
                 self.conn,
                 status=status,
                 total_cost_usd=total_cost_usd,
@@ -209,20 +268,28 @@ class SessionManager:
                 output_tokens=output_tokens,
                 duration_ms=duration_ms,
                 num_turns=num_turns,
-                model=model,
                 session_id=session_id,
             )
-            session = self._require(session_id, rows)
-            # The thread saw activity: keeps list_threads ordered by recency.
-            self._threads.update_thread_timestamp(self.conn, id=session.thread_id)
-        return session
+            if rows and model is not None:
+                self._sessions.update_session_model(self.conn, model=model, session_id=session_id)
+            return self._ended(session_id, rows)
 
-    def set_status(self, session_id: str, status: Status) -> Session:
-        if status not in STATUSES:
-            raise SessionError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    def fail_start(self, session_id: str) -> Session:
+        """The session's process could not be started: 'failed', with its end time."""
+        return self.end(session_id, "failed")
+
+    def time_out(self, session_id: str) -> Session:
+        """The session sat idle too long and was closed: 'timeout', with its end time."""
+        return self.end(session_id, "timeout")
+
+    def end(self, session_id: str, status: Status) -> Session:
+        """End a session without a result (the Go service's UpdateSessionEndTime):
+        the status and the end time; the usage figures stay as they are."""
+        if status not in ENDED_STATUSES:
+            raise SessionError(f"a session without a result ends as {' or '.join(ENDED_STATUSES)}, not {status!r}")
         with self._transaction():
-            rows = self._sessions.update_session_status(self.conn, status=status, session_id=session_id)
-            return self._require(session_id, rows)
+            rows = self._sessions.update_session_end_time(self.conn, status=status, session_id=session_id)
+            return self._ended(session_id, rows)
 
     def set_model(self, session_id: str, model: str | None) -> Session:
         with self._transaction():
@@ -270,6 +337,10 @@ class SessionManager:
     def list_threads(self) -> list[Thread]:
         return list(self._threads.list_threads(self.conn))
 
+    def list_threads_page(self, *, limit: int, offset: int = 0) -> list[ThreadPageRow]:
+        """Threads by recent activity, each with its first session's prompt."""
+        return list(self._threads.list_threads_paginated(self.conn, limit=limit, offset=offset))
+
     def list_active_sessions(self) -> list[Session]:
         return list(self._sessions.list_active_sessions(self.conn))
 
@@ -287,6 +358,13 @@ class SessionManager:
         return list(self._sessions.list_sessions_by_thread_id(self.conn, thread_id=thread.id))
 
     # -- plumbing ------------------------------------------------------------
+
+    def _ended(self, session_id: str, rows: int) -> Session:
+        session = self._require(session_id, rows)
+        # The thread saw activity: keeps list_threads ordered by recency. (The
+        # one thing recorded beyond what the Go service records.)
+        self._threads.update_thread_timestamp(self.conn, id=session.thread_id)
+        return session
 
     def _require(self, session_id: str, rows: int) -> Session:
         session = self._sessions.get_session(self.conn, session_id=session_id) if rows else None
@@ -328,3 +406,7 @@ class SessionManager:
             return
         with conn.transaction():
             yield
+
+
+def _when(value: object) -> str:
+    return "at an unknown time" if value is None else str(value)

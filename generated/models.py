@@ -22,6 +22,7 @@ class Session(typing.NamedTuple):
     output_tokens: int | None
     duration_ms: int | None
     num_turns: int | None
+    initial_prompt: str | None
 
 
 class Thread(typing.NamedTuple):
@@ -30,6 +31,6 @@ class Thread(typing.NamedTuple):
     id: int
     channel_id: str
     thread_ts: str
+    working_directory: str
     created_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
     updated_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
-    working_directory: str

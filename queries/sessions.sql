@@ -4,10 +4,11 @@ WHERE session_id = @session_id
 LIMIT 1;
 
 -- The session to resume: the thread's most recently ended completed session.
+-- One without an end time is never resumed (the Go service checks the same).
 -- name: GetLatestCompletedSessionByThread :one
 SELECT * FROM sessions
-WHERE thread_id = @thread_id AND status = 'completed'
-ORDER BY ended_at DESC NULLS LAST, id DESC
+WHERE thread_id = @thread_id AND status = 'completed' AND ended_at IS NOT NULL
+ORDER BY ended_at DESC, id DESC
 LIMIT 1;
 
 -- name: GetActiveSessionByThread :one
@@ -21,9 +22,34 @@ INSERT INTO sessions (thread_id, session_id, model)
 VALUES (@thread_id, @session_id, @model)
 RETURNING *;
 
+-- A session as the Go service starts one: under a provisional id (renamed by
+-- UpdateSessionID once Claude reports the real one), with the prompt it was
+-- started with (NULL when there was none).
+-- name: CreateSessionWithInitialPrompt :one
+INSERT INTO sessions (thread_id, session_id, model, initial_prompt)
+VALUES (@thread_id, @session_id, @model, @initial_prompt)
+RETURNING *;
+
+-- How a session ended with a result (completed, or failed when the result
+-- was an error): the end time and the usage figures, as the Go service
+-- records them.
 -- name: UpdateSessionStatus :execrows
 UPDATE sessions
-SET status = @status
+SET status = @status,
+    ended_at = CURRENT_TIMESTAMP,
+    total_cost_usd = @total_cost_usd,
+    input_tokens = @input_tokens,
+    output_tokens = @output_tokens,
+    duration_ms = @duration_ms,
+    num_turns = @num_turns
+WHERE session_id = @session_id;
+
+-- How a session ended without a result: a start whose process never ran
+-- ('failed'), an idle session closed ('timeout'). Usage figures stay as they are.
+-- name: UpdateSessionEndTime :execrows
+UPDATE sessions
+SET status = @status,
+    ended_at = CURRENT_TIMESTAMP
 WHERE session_id = @session_id;
 
 -- Record how a session ended. A NULL model keeps the one already stored.

@@ -32,3 +32,17 @@ WHERE id = @id;
 -- name: ListThreads :many
 SELECT * FROM threads
 ORDER BY updated_at DESC NULLS LAST, id DESC;
+
+-- A page of threads, most recent activity first, each with the prompt its
+-- first session was started with (NULL without sessions or prompt), as the
+-- Go service's web console lists them.
+-- name: ListThreadsPaginated :many
+SELECT t.*, s.initial_prompt AS first_session_prompt
+FROM threads AS t
+LEFT JOIN (
+    SELECT thread_id, initial_prompt,
+           ROW_NUMBER() OVER (PARTITION BY thread_id ORDER BY started_at ASC, id ASC) AS rn
+    FROM sessions
+) AS s ON s.thread_id = t.id AND s.rn = 1
+ORDER BY t.updated_at DESC NULLS LAST, t.id DESC
+LIMIT @limit OFFSET @offset;

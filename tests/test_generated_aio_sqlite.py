@@ -36,7 +36,15 @@ async def _scenario(conn: aiosqlite.Connection) -> dict[str, object]:
     seen["completed"] = await aio.sessions.update_session_on_complete(
         conn, status="completed", total_cost_usd=0.25, input_tokens=10, output_tokens=20, duration_ms=300,
         num_turns=2, model=None, session_id="s1-real")
-    seen["status"] = await aio.sessions.update_session_status(conn, status="failed", session_id="s2")
+    seen["status"] = await aio.sessions.update_session_end_time(conn, status="failed", session_id="s2")
+    s3 = await aio.sessions.create_session_with_initial_prompt(
+        conn, thread_id=other.id, session_id="s3", model=None, initial_prompt="go")
+    assert s3 is not None and s3.initial_prompt == "go"
+    seen["result"] = await aio.sessions.update_session_status(
+        conn, status="completed", total_cost_usd=0.5, input_tokens=1, output_tokens=2, duration_ms=3, num_turns=4,
+        session_id="s3")
+    seen["thread_page"] = {(x.channel_id, x.first_session_prompt)
+                           for x in await aio.threads.list_threads_paginated(conn, limit=5, offset=0)}
     seen["model"] = await aio.sessions.update_session_model(conn, model="sonnet", session_id="s2")
     seen["get_session"] = await aio.sessions.get_session(conn, session_id="s1-real")
     seen["latest"] = await aio.sessions.get_latest_completed_session_by_thread(conn, thread_id=t.id)
@@ -64,7 +72,8 @@ def test_every_async_function_runs_and_agrees_with_sync(tmp_path: Path) -> None:
     assert isinstance(latest.ended_at, datetime.datetime)  # type: ignore[attr-defined]
     assert seen["count"] == 2 and seen["renamed"] == seen["completed"] == seen["status"] == seen["model"] == 1
     assert seen["active"] is None and seen["active_all"] == []
-    assert sorted(seen["all"]) == ["s1-real", "s2"] and len(seen["page"]) == 1  # type: ignore[arg-type]
+    assert sorted(seen["all"]) == ["s1-real", "s2", "s3"] and len(seen["page"]) == 1  # type: ignore[arg-type]
+    assert seen["result"] == 1 and seen["thread_page"] == {("C1", None), ("C2", "go")}
 
     sync = sqlite3.connect(db)
     assert sessions.get_session(sync, session_id="s1-real") == seen["get_session"]

@@ -83,9 +83,9 @@ async def scenario(call: Recorder, threads: types.ModuleType, sessions: types.Mo
 
     # Every Literal status, and NULL, the column's CHECK allows.
     for status in (*STATUSES, None, "active"):
-        assert await run(sessions.update_session_status, status=status, session_id="s2") == 1
+        assert await run(sessions.update_session_end_time, status=status, session_id="s2") == 1
         assert (await run(sessions.get_session, session_id="s2")).status == status
-    assert await run(sessions.update_session_status, status="failed", session_id="nope") == 0
+    assert await run(sessions.update_session_end_time, status="failed", session_id="nope") == 0
     active = await run(sessions.get_active_session_by_thread, thread_id=t1.id)
     assert active.session_id == "s2"  # newest first
     assert await run(sessions.count_active_sessions_by_thread, thread_id=t1.id) == 2
@@ -122,6 +122,17 @@ async def scenario(call: Recorder, threads: types.ModuleType, sessions: types.Mo
     page = await run(sessions.list_sessions_paginated, limit=1, offset=1)
     assert [s.session_id for s in page] == ["s2"]
     assert await run(sessions.list_sessions_paginated, limit=5, offset=3) == []
+
+    # As the Go service starts and ends sessions: a prompt, then a result with its usage figures.
+    s4 = await run(sessions.create_session_with_initial_prompt, thread_id=t2.id, session_id="s4", model=None,
+                   initial_prompt="fix the build")
+    assert (s4.initial_prompt, s4.status) == ("fix the build", "active")
+    assert await run(sessions.update_session_status, status="failed", total_cost_usd=0.5, input_tokens=1,
+                     output_tokens=2, duration_ms=3, num_turns=4, session_id="s4") == 1
+    s4 = await run(sessions.get_session, session_id="s4")
+    assert (s4.status, s4.total_cost_usd, s4.num_turns) == ("failed", 0.5, 4) and s4.ended_at is not None
+    page = await run(threads.list_threads_paginated, limit=5, offset=0)
+    assert {(t.id, t.first_session_prompt) for t in page} == {(t1.id, None), (t2.id, None)}  # s3 came first
     return out
 
 
@@ -140,7 +151,7 @@ def check_pg_rows(results: list[Any]) -> None:
     for _, result in results:
         for row in result if isinstance(result, list) else [result]:
             if isinstance(row, tuple):
-                assert type(row) in (pg_models.Thread, pg_models.Session), type(row)
+                assert type(row) in (pg_models.Thread, pg_models.Session, pg_threads.ListThreadsPaginatedRow), type(row)
                 for value in row:
                     if isinstance(value, datetime.datetime):
                         assert value.tzinfo is None and abs(value - now) < datetime.timedelta(minutes=5)
@@ -166,7 +177,7 @@ def test_postgres_every_sync_query_function_round_trips(postgres_url: str) -> No
         session = pg_sessions.get_session(raw, session_id="s2")
         assert session is not None and session.ended_at == moment
         with pytest.raises(psycopg.errors.CheckViolation):
-            pg_sessions.update_session_status(raw, status="bogus", session_id="s2")  # type: ignore[arg-type]
+            pg_sessions.update_session_end_time(raw, status="bogus", session_id="s2")  # type: ignore[arg-type]
         with raw.transaction():  # generated functions never commit: the caller's transaction decides
             pg_sessions.update_session_model(raw, model="inside", session_id="s2")
             raise psycopg.Rollback()
@@ -220,8 +231,7 @@ def test_postgres_models_and_signatures_match_sqlite() -> None:
             lite_hints.pop("conn"), pg_hints.pop("conn")
             lite_return, pg_return = lite_hints.pop("return"), pg_hints.pop("return")
             assert lite_hints == pg_hints, fn_name
-            assert str(lite_return).replace("generated.models", "M") == \
-                str(pg_return).replace("generated.postgresql.models", "M"), fn_name
+            assert str(lite_return) == str(pg_return).replace("generated.postgresql.", "generated."), fn_name
 
 
 def test_postgres_package_and_app_pass_mypy_strict(tmp_path: Path) -> None:

@@ -114,9 +114,11 @@ def test_refactoring_regenerates_the_data_layer(tmp_path: Path) -> None:
                                               model=None)
         assert session.working_directory == "/srv/repo"
 
-        # The refactoring: migrations 4-6, working_directories.sql deleted, the queries edited.
+        # The refactoring: migrations 4-6 (and the Go release's 7-8 after it), working_directories.sql
+        # deleted, the queries edited.
         for migration in ("000004_add_working_directory_to_threads", "000005_remove_working_directory_from_sessions",
-                          "000006_drop_working_directories"):
+                          "000006_drop_working_directories", "000007_add_initial_prompt_to_sessions",
+                          "000008_add_pagination_indexes"):
             for direction in ("up", "down"):
                 shutil.copy(ROOT / "schema" / f"{migration}.{direction}.sql", project / "schema")
         (project / "queries" / "working_directories.sql").unlink()

@@ -19,7 +19,8 @@ async def get_latest_completed_session_by_thread(
     *,
     thread_id: int,
 ) -> models.Session | None:
-    """The session to resume: the thread's most recently ended completed session."""
+    """The session to resume: the thread's most recently ended completed session.
+    One without an end time is never resumed (the Go service checks the same)."""
     async with conn.execute(_sync.GET_LATEST_COMPLETED_SESSION_BY_THREAD, (thread_id,)) as _cur:
         _row = await _cur.fetchone()
     return None if _row is None else _sync._SESSION_ROWS.one(_row)
@@ -47,13 +48,58 @@ async def create_session(
     return _sync._SESSION_ROWS.one(_row)
 
 
+async def create_session_with_initial_prompt(
+    conn: aiosqlite.Connection,
+    *,
+    thread_id: int,
+    session_id: str,
+    model: str | None,
+    initial_prompt: str | None,
+) -> models.Session:
+    """A session as the Go service starts one: under a provisional id (renamed by
+    UpdateSessionID once Claude reports the real one), with the prompt it was
+    started with (NULL when there was none)."""
+    async with conn.execute(_sync.CREATE_SESSION_WITH_INITIAL_PROMPT, (thread_id, session_id, model, initial_prompt)) as _cur:
+        _row = await _cur.fetchone()
+    return _sync._SESSION_ROWS.one(_row)
+
+
 async def update_session_status(
+    conn: aiosqlite.Connection,
+    *,
+    status: typing.Literal['active', 'completed', 'failed', 'timeout'] | None,
+    total_cost_usd: float | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    duration_ms: int | None,
+    num_turns: int | None,
+    session_id: str,
+) -> int:
+    """How a session ended with a result (completed, or failed when the result
+    was an error): the end time and the usage figures, as the Go service
+    records them."""
+    _params = (
+        status,
+        None if total_cost_usd is None else _runtime.real(total_cost_usd),
+        input_tokens,
+        output_tokens,
+        duration_ms,
+        num_turns,
+        session_id,
+    )
+    async with conn.execute(_sync.UPDATE_SESSION_STATUS, _params) as _cur:
+        return _cur.rowcount
+
+
+async def update_session_end_time(
     conn: aiosqlite.Connection,
     *,
     status: typing.Literal['active', 'completed', 'failed', 'timeout'] | None,
     session_id: str,
 ) -> int:
-    async with conn.execute(_sync.UPDATE_SESSION_STATUS, (status, session_id)) as _cur:
+    """How a session ended without a result: a start whose process never ran
+    ('failed'), an idle session closed ('timeout'). Usage figures stay as they are."""
+    async with conn.execute(_sync.UPDATE_SESSION_END_TIME, (status, session_id)) as _cur:
         return _cur.rowcount
 
 

@@ -57,3 +57,17 @@ async def list_threads(conn: aiosqlite.Connection) -> list[models.Thread]:
     async with conn.execute(_sync.LIST_THREADS, ()) as _cur:
         _rows = await _cur.fetchall()
     return _sync._THREAD_ROWS.many(list(_rows))
+
+
+async def list_threads_paginated(
+    conn: aiosqlite.Connection,
+    *,
+    limit: int,
+    offset: int,
+) -> list[_sync.ListThreadsPaginatedRow]:
+    """A page of threads, most recent activity first, each with the prompt its
+    first session was started with (NULL without sessions or prompt), as the
+    Go service's web console lists them."""
+    async with conn.execute(_sync.LIST_THREADS_PAGINATED, (limit, offset)) as _cur:
+        _rows = await _cur.fetchall()
+    return _sync._LIST_THREADS_PAGINATED_ROW_ROWS.many(list(_rows))

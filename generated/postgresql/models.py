@@ -11,9 +11,9 @@ class Thread(typing.NamedTuple):
     id: int
     channel_id: str
     thread_ts: str
+    working_directory: str
     created_at: datetime.datetime | None
     updated_at: datetime.datetime | None
-    working_directory: str
 
 
 class Session(typing.NamedTuple):
@@ -31,3 +31,4 @@ class Session(typing.NamedTuple):
     output_tokens: int | None
     duration_ms: int | None
     num_turns: int | None
+    initial_prompt: str | None

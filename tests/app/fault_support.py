@@ -33,7 +33,9 @@ V3 = "000003_working_directories"
 V4 = "000004_add_working_directory_to_threads"
 V5 = "000005_remove_working_directory_from_sessions"
 V6 = "000006_drop_working_directories"
-VERSIONS = ["000001_init", V3, V4, V5, V6]
+V7 = "000007_add_initial_prompt_to_sessions"
+V8 = "000008_add_pagination_indexes"
+VERSIONS = ["000001_init", V3, V4, V5, V6, V7, V8]
 
 # Columns every version has: what "no row lost" is checked on at any step.
 THREAD_COLUMNS = ("id", "channel_id", "thread_ts", "created_at", "updated_at")
@@ -215,10 +217,13 @@ FINISH_CYCLE = ("completed", "failed", "timeout", "completed", None)  # None: le
 
 
 def contend(db: Path, go: Path, worker: int, threads: int, seconds: float) -> None:
-    """Start, rename and finish sessions in `threads` shared threads until
-    `seconds` have passed; print what was done as JSON."""
+    """Start, rename and end sessions in `threads` shared threads until
+    `seconds` have passed; print what was done as JSON. A start refused
+    because the thread has an active session is counted; when that session
+    is one its worker left active ("-idle"), the refused worker times it out,
+    as the Go service's idle cleanup would."""
     from app.db import connect
-    from app.sessions import SessionManager
+    from app.sessions import ActiveSessionError, SessionManager
 
     manager = SessionManager(connect(db))
     rng = random.Random(worker)
@@ -228,22 +233,33 @@ def contend(db: Path, go: Path, worker: int, threads: int, seconds: float) -> No
             raise SystemExit("worker: the go file never appeared")
         time.sleep(0.002)
     done: dict[str, dict[str, Any]] = {}
+    timed_out: list[str] = []
+    refused = 0
     deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
         thread_ts = f"1.{rng.randrange(threads):03d}"
-        provisional, final = f"w{worker}-{n}-tmp", f"w{worker}-{n}"
-        started = manager.start(
-            channel_id="CSHARED",
-            thread_ts=thread_ts,
-            working_directory=f"/dirs/w{worker}",
-            session_id=provisional,
-            model="claude-sonnet-4",
-        )
+        status = FINISH_CYCLE[n % len(FINISH_CYCLE)]
+        provisional, final = f"w{worker}-{n}-tmp", f"w{worker}-{n}" + ("-idle" if status is None else "")
+        try:
+            started = manager.start(
+                channel_id="CSHARED",
+                thread_ts=thread_ts,
+                working_directory=f"/dirs/w{worker}",
+                session_id=provisional,
+                model="claude-sonnet-4",
+            )
+        except ActiveSessionError as exc:
+            refused += 1
+            if exc.active.session_id.endswith("-idle"):
+                manager.time_out(exc.active.session_id)
+                timed_out.append(exc.active.session_id)
+            continue
         renamed = manager.rename_session(provisional, final)
         assert renamed.id == started.session.id, (renamed, started)
-        status = FINISH_CYCLE[n % len(FINISH_CYCLE)]
-        if status is not None:
+        if status == "timeout":
+            assert manager.time_out(final).status == status
+        elif status is not None:
             finished = manager.finish(session_id=final, status=status, num_turns=n, total_cost_usd=n / 100)
             assert finished.status == status
         done[final] = {
@@ -255,7 +271,7 @@ def contend(db: Path, go: Path, worker: int, threads: int, seconds: float) -> No
         }
         n += 1
     manager.conn.close()
-    print(json.dumps(done))
+    print(json.dumps({"done": done, "timed_out": timed_out, "refused": refused}))
 
 
 if __name__ == "__main__":

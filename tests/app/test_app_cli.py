@@ -24,6 +24,8 @@ def test_status_lists_applied_and_pending(legacy_db: tuple[Path, Legacy]) -> Non
         ["pending", "000004_add_working_directory_to_threads"],
         ["pending", "000005_remove_working_directory_from_sessions"],
         ["pending", "000006_drop_working_directories"],
+        ["pending", "000007_add_initial_prompt_to_sessions"],
+        ["pending", "000008_add_pagination_indexes"],
     ]
     assert lines[-1] == "version: 000003_working_directories"
 

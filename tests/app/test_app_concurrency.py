@@ -36,25 +36,72 @@ def run_workers(tmp_path: Path, argv: list[list[str]]) -> list[subprocess.Comple
     return results
 
 
+def check_starts(
+    results: list[subprocess.CompletedProcess[str]],
+    sessions: list[tuple[int, str, str, str]],
+    threads: list[tuple[int, str, str]],
+) -> tuple[list[str], list[list[str]]]:
+    """What every concurrency run must show, on either engine. `sessions` are
+    (id, session_id, thread_ts, status) rows, `threads` (id, thread_ts,
+    working_directory) rows. Returns the sessions started and the refusals."""
+    started: list[str] = []
+    refused: list[list[str]] = []
+    for result in results:
+        assert result.returncode == 0, result.stderr
+        run = json.loads(result.stdout)
+        started += run["started"]
+        refused += run["refused"]
+    stored = {sid: (ts, status) for _, sid, ts, status in sessions}
+    # Every session started is stored, and no refused start left a row.
+    assert sorted(stored) == sorted(started)
+    for tried, ts, active, message in refused:
+        # The refusal named a session of the same thread, in its message too.
+        assert stored[active][0] == ts and f"active session: {active}" in message, (tried, ts, active, message)
+    thread_of = {ts: directory for _, ts, directory in threads}
+    assert len(thread_of) == len(threads)  # one row per thread
+    for ts, directory in thread_of.items():
+        # The thread kept the directory of whoever started its first session.
+        first = min(((i, sid) for i, sid, t, _ in sessions if t == ts), default=None)
+        if first is not None:
+            assert directory == "/dirs/" + first[1].split("-")[0]
+    return started, refused
+
+
+def sqlite_rows(path: Path) -> tuple[list[tuple[int, str, str, str]], list[tuple[int, str, str]]]:
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        sessions = conn.execute(
+            "SELECT s.id, s.session_id, t.thread_ts, s.status FROM sessions AS s JOIN threads AS t ON t.id = s.thread_id"
+        ).fetchall()
+        return sessions, conn.execute("SELECT id, thread_ts, working_directory FROM threads").fetchall()
+    finally:
+        conn.close()
+
+
 def test_concurrent_starts_share_threads_and_lose_no_session(fresh_db: Path, tmp_path: Path) -> None:
     workers, threads, rounds = 6, 8, 4
     results = run_workers(
         tmp_path, [["sessions", str(fresh_db), str(w), str(threads), str(rounds)] for w in range(workers)]
     )
-    for result in results:
-        assert result.returncode == 0, result.stderr
-
-    conn = sqlite3.connect(fresh_db)
-    thread_rows = conn.execute("SELECT id, working_directory FROM threads").fetchall()
+    sessions, thread_rows = sqlite_rows(fresh_db)
+    started, refused = check_starts(results, sessions, thread_rows)
+    assert len(started) + len(refused) == workers * threads * rounds
+    assert {status for *_, status in sessions} == {"completed"}
     assert len(thread_rows) == threads
-    session_ids = {sid for (sid,) in conn.execute("SELECT session_id FROM sessions")}
-    assert session_ids == {f"w{w}-t{t}-r{r}" for w in range(workers) for t in range(threads) for r in range(rounds)}
-    for thread_id, directory in thread_rows:
-        # The thread kept the directory of whoever started its first session.
-        (first,) = conn.execute("SELECT session_id FROM sessions WHERE thread_id = ? ORDER BY id LIMIT 1", (thread_id,))
-        assert directory == "/dirs/" + first[0].split("-")[0]
-    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    conn.close()
+
+
+def test_concurrent_starts_in_a_thread_let_exactly_one_win(fresh_db: Path, tmp_path: Path) -> None:
+    """Every worker starts a session in every thread at once and leaves it active: the check
+    and the insert of one start happen under one lock, so exactly one start per thread wins."""
+    workers, threads = 6, 8
+    results = run_workers(tmp_path, [["race", str(fresh_db), str(w), str(threads), "1"] for w in range(workers)])
+    sessions, thread_rows = sqlite_rows(fresh_db)
+    started, refused = check_starts(results, sessions, thread_rows)
+    winners = {ts: sid for _, sid, ts, _ in sessions}
+    assert len(started) == len(winners) == threads and len(refused) == (workers - 1) * threads
+    assert all(winners[ts] == active for _, ts, active, _ in refused)
+    assert {status for *_, status in sessions} == {"active"}
 
 
 def test_concurrent_migrators_apply_each_step_once(legacy_db: tuple[Path, Legacy], tmp_path: Path) -> None:

@@ -37,6 +37,8 @@ from fault_support import (
     V4,
     V5,
     V6,
+    V7,
+    V8,
     VERSIONS,
     app_argv,
     app_env,
@@ -79,7 +81,7 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = folder / "v3.db"
     build_large_legacy_db(base, threads=20, sessions=100)
     out = {V3: read(base, schema_shape)}
-    for version in (V4, V5, V6):
+    for version in (V4, V5, V6, V7, V8):
         copy = folder / f"{version}.db"
         shutil.copyfile(base, copy)
         migrate.migrate(copy, to=int(version[:6]), backup=False)
@@ -149,6 +151,7 @@ def check_consistent(
         assert (V4 in versions) == ("working_directory" in thread_columns), (context, versions, thread_columns)
         assert (V5 in versions) == ("working_directory" not in session_columns), (context, versions, session_columns)
         assert (V6 in versions) == ("working_directories" not in names), (context, versions, names)
+        assert (V7 in versions) == ("initial_prompt" in session_columns), (context, versions, session_columns)
         current = versions[-1]
         # Every table, column, index and CREATE text of that version; nothing
         # left over of a half-done step (threads_new, sessions_new, ...).
@@ -573,7 +576,7 @@ def test_faults_file_size_limit_fails_cleanly(
     if backup:
         assert "cannot back up" in line, line
     version = check_consistent(path, shapes, medium, line)
-    assert version != V6, line
+    assert version != VERSIONS[-1], line
     assert leftovers(tmp_path, path.name) == []
 
     rerun = run_cli(*args)
@@ -692,18 +695,29 @@ def test_app_contending_processes_share_threads_and_lose_nothing(fresh_db: Path,
         for ts, directory in watcher.execute("SELECT thread_ts, working_directory FROM threads"):
             assert first_seen.setdefault(ts, directory) == directory, f"thread {ts} changed its directory"
         assert len(first_seen) <= threads
+        # Never two active sessions in a thread, at any moment a reader sees.
+        twice = "SELECT thread_id FROM sessions WHERE status = 'active' GROUP BY thread_id HAVING count(*) > 1"
+        assert watcher.execute(twice).fetchall() == []
         samples += 1
         time.sleep(0.01)
     watcher.close()
 
     done: dict[str, dict[str, Any]] = {}
+    timed_out: set[str] = set()
+    refused = 0
     for w, proc in enumerate(procs):
         proc.wait(timeout=120)
         err = errs[w].read_text()
         # (stderr holds the manager's warnings about ignored directories)
         assert proc.returncode == 0 and "Traceback" not in err and "Error" not in err, f"worker {w}: {err[-3000:]}"
-        done.update(json.loads(outs[w].read_text()))
+        run = json.loads(outs[w].read_text())
+        done.update(run["done"])
+        timed_out.update(run["timed_out"])
+        refused += run["refused"]
     assert len(done) >= WORKERS, f"too little work done in {SECONDS} s"
+    for sid in timed_out:  # a session left active, then timed out by a worker its start was refused to
+        assert sid.endswith("-idle") and done[sid]["status"] == "active"
+        done[sid]["status"] = "timeout"
 
     conn = sqlite3.connect(fresh_db)
     rows = conn.execute("SELECT id, thread_ts, working_directory FROM threads").fetchall()
@@ -726,7 +740,7 @@ def test_app_contending_processes_share_threads_and_lose_nothing(fresh_db: Path,
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
-    print(f"{len(done)} sessions by {WORKERS} workers in {SECONDS} s; {samples} samples of the threads")
+    print(f"{len(done)} sessions by {WORKERS} workers in {SECONDS} s, {refused} starts refused; {samples} samples")
 
 
 # -- 5. bad input ----------------------------------------------------------------------------------

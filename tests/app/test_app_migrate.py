@@ -29,12 +29,14 @@ from legacy import (
 from app import migrate
 from app.migrate import MigrationError, split_statements
 
-FINAL = "000006_drop_working_directories"
+FINAL = "000008_add_pagination_indexes"
 ALL_VERSIONS = [
     "000001_init",
     "000003_working_directories",
     "000004_add_working_directory_to_threads",
     "000005_remove_working_directory_from_sessions",
+    "000006_drop_working_directories",
+    "000007_add_initial_prompt_to_sessions",
     FINAL,
 ]
 
@@ -66,13 +68,22 @@ def test_fresh_database_gets_the_final_shape(fresh_db: Path) -> None:
     tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"schema_migrations", "sqlite_sequence", "threads", "sessions"}
     threads = {row[1]: row for row in conn.execute("PRAGMA table_info(threads)")}
-    assert list(threads) == ["id", "channel_id", "thread_ts", "created_at", "updated_at", "working_directory"]
+    # The Go release's column order (its 000004 puts the directory after thread_ts).
+    assert list(threads) == ["id", "channel_id", "thread_ts", "working_directory", "created_at", "updated_at"]
     # NOT NULL without a lingering DEFAULT: a thread cannot be created without a directory.
     assert threads["working_directory"][3:5] == (1, None)
     sessions = [row[1] for row in conn.execute("PRAGMA table_info(sessions)")]
     assert "working_directory" not in sessions and sessions[:3] == ["id", "thread_id", "session_id"]
+    assert sessions[-1] == "initial_prompt"
     indexes = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
-    assert indexes == {"idx_sessions_thread_id", "idx_sessions_status"}
+    assert indexes == {
+        "idx_sessions_thread_id",
+        "idx_sessions_status",
+        "idx_threads_channel_thread",
+        "idx_threads_updated_at_desc",
+        "idx_sessions_started_at_desc",
+        "idx_sessions_thread_started_at",
+    }
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO threads (channel_id, thread_ts) VALUES ('C', '1')")
@@ -97,12 +108,16 @@ def test_upgrade_of_an_existing_database(legacy_db: tuple[Path, Legacy], fresh_d
     conn = sqlite3.connect(path)
     # Exactly the shape a fresh database gets.
     assert schema_shape(conn) == read(fresh_db, schema_shape)
-    # Every session row and value kept (only the directory column is gone).
+    # Every session row and value kept (only the directory column is gone; no prompt was recorded).
     columns = [c for c in SESSION_COLUMNS_V3 if c != "working_directory"]
     rows = {r[0]: dict(zip(columns, r)) for r in conn.execute(f"SELECT {', '.join(columns)} FROM sessions")}
     assert rows == {sid: {c: s[c] for c in columns} for sid, s in legacy.sessions.items()}
+    assert conn.execute("SELECT count(*) FROM sessions WHERE initial_prompt IS NOT NULL").fetchone() == (0,)
     # Each thread holds its newest session's directory, '/tmp' without sessions.
-    threads = {r[0]: r[1:] for r in conn.execute("SELECT * FROM threads")}
+    threads = {
+        r[0]: r[1:]
+        for r in conn.execute("SELECT id, channel_id, thread_ts, created_at, updated_at, working_directory FROM threads")
+    }
     assert threads == {tid: (*legacy.threads[tid], legacy.expected_dir[tid]) for tid in legacy.threads}
     assert threads[legacy.special["no_sessions"]][-1] == "/tmp"
     assert threads[legacy.special["tie"]][-1] == "/srv/tie-winner"
@@ -133,6 +148,7 @@ def test_rollback_to_3_restores_the_earlier_release_shape(legacy_db: tuple[Path,
 
     result = run_app("rollback", "--db", str(path), "--to", "3")
     assert result.returncode == 0, result.stderr
+    assert result.stdout.index("reverted 000008") < result.stdout.index("reverted 000006")
     assert result.stdout.index("reverted 000006") < result.stdout.index("reverted 000004")
     assert versions(path) == ALL_VERSIONS[:2]
     assert read(path, schema_shape) == read(untouched, schema_shape)
@@ -238,7 +254,7 @@ def test_failing_migration_names_file_and_line_and_keeps_the_previous_version(
     path, _ = legacy_db
     schema = tmp_path / "schema"
     shutil.copytree(migrate.SCHEMA_DIR, schema)
-    (schema / "000007_half_done.up.sql").write_text(
+    (schema / "000009_half_done.up.sql").write_text(
         "-- creates a table, then fails: the table must not survive\n"
         "CREATE TABLE half_done (id INTEGER);\n"
         "\n"
@@ -246,12 +262,12 @@ def test_failing_migration_names_file_and_line_and_keeps_the_previous_version(
         "UPDATE no_such_table\n"
         "   SET x = 1;\n"
     )
-    (schema / "000007_half_done.down.sql").write_text("DROP TABLE half_done;\n")
+    (schema / "000009_half_done.down.sql").write_text("DROP TABLE half_done;\n")
 
     result = run_app("migrate", "--db", str(path), "--schema", str(schema))
     line = assert_one_line_error(result)
-    assert "000007_half_done.up.sql:5:" in line and "no such table: no_such_table" in line
-    assert "applied 000006_drop_working_directories" in result.stdout  # the good steps committed
+    assert "000009_half_done.up.sql:5:" in line and "no such table: no_such_table" in line
+    assert f"applied {FINAL}" in result.stdout  # the good steps committed
     assert versions(path) == ALL_VERSIONS
     assert read(path, lambda c: c.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchall()) == []
     assert read(path, lambda c: c.execute("PRAGMA integrity_check").fetchone()) == ("ok",)
@@ -260,8 +276,8 @@ def test_failing_migration_names_file_and_line_and_keeps_the_previous_version(
 def test_foreign_key_violation_rolls_the_step_back(fresh_db: Path, tmp_path: Path) -> None:
     schema = tmp_path / "schema"
     shutil.copytree(migrate.SCHEMA_DIR, schema)
-    (schema / "000007_orphan.up.sql").write_text("INSERT INTO sessions (thread_id, session_id) VALUES (404, 'x');\n")
-    with pytest.raises(MigrationError, match="000007_orphan.up.sql: leaves foreign key violations"):
+    (schema / "000009_orphan.up.sql").write_text("INSERT INTO sessions (thread_id, session_id) VALUES (404, 'x');\n")
+    with pytest.raises(MigrationError, match="000009_orphan.up.sql: leaves foreign key violations"):
         migrate.migrate(fresh_db, schema_dir=schema)
     assert versions(fresh_db) == ALL_VERSIONS
     assert read(fresh_db, lambda c: c.execute("SELECT count(*) FROM sessions").fetchone()) == (0,)
@@ -270,8 +286,8 @@ def test_foreign_key_violation_rolls_the_step_back(fresh_db: Path, tmp_path: Pat
 def test_transaction_control_in_a_migration_is_refused(fresh_db: Path, tmp_path: Path) -> None:
     schema = tmp_path / "schema"
     shutil.copytree(migrate.SCHEMA_DIR, schema)
-    (schema / "000007_commits.up.sql").write_text("CREATE TABLE a (x);\nCOMMIT;\n")
-    with pytest.raises(MigrationError, match=r"000007_commits.up.sql:2: COMMIT is not allowed"):
+    (schema / "000009_commits.up.sql").write_text("CREATE TABLE a (x);\nCOMMIT;\n")
+    with pytest.raises(MigrationError, match=r"000009_commits.up.sql:2: COMMIT is not allowed"):
         migrate.migrate(fresh_db, schema_dir=schema)
     assert read(fresh_db, lambda c: c.execute("SELECT name FROM sqlite_master WHERE name = 'a'").fetchall()) == []
 
@@ -279,10 +295,10 @@ def test_transaction_control_in_a_migration_is_refused(fresh_db: Path, tmp_path:
 def test_rollback_needs_a_down_file(fresh_db: Path, tmp_path: Path) -> None:
     schema = tmp_path / "schema"
     shutil.copytree(migrate.SCHEMA_DIR, schema)
-    (schema / "000007_one_way.up.sql").write_text("CREATE TABLE one_way (x);\n")
+    (schema / "000009_one_way.up.sql").write_text("CREATE TABLE one_way (x);\n")
     migrate.migrate(fresh_db, schema_dir=schema)
-    with pytest.raises(MigrationError, match="000007_one_way has no .down.sql"):
-        migrate.rollback(fresh_db, to=6, schema_dir=schema)
+    with pytest.raises(MigrationError, match="000009_one_way has no .down.sql"):
+        migrate.rollback(fresh_db, to=8, schema_dir=schema)
 
 
 def test_out_of_order_migration_is_refused(fresh_db: Path, tmp_path: Path) -> None:

@@ -210,7 +210,7 @@ def test_without_a_copy_the_check_reads_the_file_itself_and_holds_the_step_off(
     monkeypatch.setattr(app.preflight, "refuse_corrupt", slow_check)
     result = run_in_thread(lambda: migrate.migrate(path, backup=False))
     peek.close()
-    assert result.backup is None and len(result.steps) == 3
+    assert result.backup is None and len(result.steps) == 5
     assert seen == {"checked": path.name, "file while the check reads it": before}
 
 
@@ -232,11 +232,11 @@ def test_steps_run_under_a_rollback_journal_and_the_file_ends_in_wal(
     peek = Peek(path)
     result = migrate.migrate(path, progress=lambda version: modes.append(peek.journal()))
     expected = {
-        "delete": ["rollback"] * 3,
-        "wal": ["wal", "rollback", "rollback"],
-        "wal-with-a-reader": ["wal"] * 3,
+        "delete": ["rollback"] * 5,
+        "wal": ["wal"] + ["rollback"] * 4,
+        "wal-with-a-reader": ["wal"] * 5,
     }[journal]
-    assert (len(result.steps), modes) == (3, expected)
+    assert (len(result.steps), modes) == (5, expected)
     if journal == "wal-with-a-reader":
         assert reader.execute("SELECT count(*) FROM threads WHERE working_directory = '/tmp'").fetchone()[0] > 0
         reader.close()

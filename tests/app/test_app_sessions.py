@@ -12,7 +12,7 @@ from legacy import Legacy
 
 from app import migrate
 from app.db import connect
-from app.sessions import SessionError, SessionManager, StartedSession, UnknownSessionError
+from app.sessions import ActiveSessionError, SessionError, SessionManager, StartedSession, UnknownSessionError
 from generated import models
 
 
@@ -61,30 +61,36 @@ def test_later_sessions_run_in_the_thread_directory_and_resume(
     assert second.resume_session_id == "s1"
 
     # Same directory asked for: no warning.
+    manager.time_out("s2")
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="app.sessions"):
         third = start(manager, "s3", "/work/a")
     assert caplog.text == ""
-    # s2 is still active, so the session to resume is still s1.
+    # s2 timed out, so the session to resume is still s1.
     assert third.resume_session_id == "s1"
 
 
 def test_resume_picks_the_latest_ended_completed_session(manager: SessionManager) -> None:
-    for sid in ("a", "b", "c", "d", "e"):
+    for sid, status in (("a", "completed"), ("b", "completed"), ("c", "completed"), ("d", "failed")):
         start(manager, sid)
-    manager.finish(session_id="a", status="completed")
-    manager.finish(session_id="b", status="completed")
-    manager.finish(session_id="c", status="completed")
-    manager.finish(session_id="d", status="failed")
+        manager.finish(session_id=sid, status=status)
+    start(manager, "e")
+    manager.time_out("e")
     set_ended_at(manager, "a", "2030-01-01 00:00:02")  # ended last, though created first
     set_ended_at(manager, "b", "2030-01-01 00:00:01")
     set_ended_at(manager, "c", "2030-01-01 00:00:01")
     set_ended_at(manager, "d", "2030-01-01 00:00:09")  # newer, but failed
+    set_ended_at(manager, "e", "2030-01-01 00:00:09")  # newer, but timed out
     assert start(manager, "f").resume_session_id == "a"
+    manager.fail_start("f")
     set_ended_at(manager, "a", "2030-01-01 00:00:01")  # a tie on ended_at: the higher id wins
     assert start(manager, "g").resume_session_id == "c"
     resumable = manager.resume_candidate("C1", "1.0")
     assert resumable is not None and resumable.session_id == "c"
+    # A completed session without an end time is never resumed (the Go service checks ended_at).
+    manager.finish(session_id="g", status="completed")
+    manager.conn.execute("UPDATE sessions SET ended_at = NULL WHERE status = 'completed'")
+    assert manager.resume_candidate("C1", "1.0") is None
 
 
 def test_finish_records_the_outcome(manager: SessionManager) -> None:
@@ -108,27 +114,70 @@ def test_finish_records_the_outcome(manager: SessionManager) -> None:
     )
     assert done.model == "claude-sonnet-4"  # no model given: the stored one stays
     start(manager, "s2")
-    assert manager.finish(session_id="s2", status="timeout", model="claude-opus-4").model == "claude-opus-4"
+    failed = manager.finish(session_id="s2", status="failed", num_turns=1, model="claude-opus-4")
+    assert (failed.status, failed.model, failed.num_turns, failed.total_cost_usd) == ("failed", "claude-opus-4", 1, None)
+    assert failed.ended_at is not None
     thread = manager.get_thread("C1", "1.0")
     assert thread is not None and thread.updated_at is not None and thread.id == started.thread.id
 
     with pytest.raises(UnknownSessionError):
         manager.finish(session_id="nope", status="completed")
-    with pytest.raises(SessionError, match="cannot finish as 'active'"):
-        manager.finish(session_id="s1", status="active")
+    for status in ("active", "timeout"):
+        with pytest.raises(SessionError, match=f"not '{status}'"):
+            manager.finish(session_id="s1", status=status)  # type: ignore[arg-type]
     assert not manager.conn.in_transaction
+
+
+def test_failed_starts_and_timeouts_record_the_status_and_end_time_only(manager: SessionManager) -> None:
+    # What the Go service's UpdateSessionEndTime records: usage figures stay as they are.
+    start(manager, "never-ran")
+    failed = manager.fail_start("never-ran")
+    assert (failed.status, failed.total_cost_usd, failed.num_turns) == ("failed", None, None)
+    assert failed.ended_at is not None
+    start(manager, "idle")
+    manager.conn.execute("UPDATE sessions SET num_turns = 7 WHERE session_id = 'idle'")
+    timed_out = manager.time_out("idle")
+    assert (timed_out.status, timed_out.num_turns) == ("timeout", 7) and timed_out.ended_at is not None
+    with pytest.raises(UnknownSessionError):
+        manager.time_out("nope")
+    with pytest.raises(SessionError, match="not 'completed'"):
+        manager.end("idle", "completed")
+    assert not manager.conn.in_transaction
+
+
+def test_a_second_active_session_in_a_thread_is_refused(manager: SessionManager) -> None:
+    first = manager.start(
+        channel_id="C1", thread_ts="1.0", working_directory="/work/a", session_id="temp_1", initial_prompt="fix it"
+    )
+    assert first.session.initial_prompt == "fix it"
+    with pytest.raises(ActiveSessionError, match="C1:1.0 already has an active session: temp_1") as refused:
+        start(manager, "temp_2")
+    assert refused.value.active.session_id == "temp_1"
+    assert manager.get_session("temp_2") is None and not manager.conn.in_transaction
+    # The refusal names the session under its current id.
+    manager.rename_session("temp_1", "real-1")
+    with pytest.raises(ActiveSessionError, match="active session: real-1"):
+        start(manager, "temp_3")
+    # Another thread is not affected, and an empty prompt is stored as NULL (as the Go service does).
+    other = manager.start(
+        channel_id="C1", thread_ts="2.0", working_directory="/work/a", session_id="temp_4", initial_prompt=""
+    )
+    assert other.session.initial_prompt is None
+    # Once the active session ended, a new one starts and resumes it if it completed.
+    manager.finish(session_id="real-1", status="completed", num_turns=1)
+    assert start(manager, "temp_5").resume_session_id == "real-1"
 
 
 def test_rename_status_and_model(manager: SessionManager) -> None:
     start(manager, "provisional")
-    start(manager, "other")
+    start(manager, "other", ts="2.0")
     renamed = manager.rename_session("provisional", "real-id")
     assert renamed.session_id == "real-id" and manager.get_session("provisional") is None
     with pytest.raises(UnknownSessionError):
         manager.rename_session("provisional", "x")
     with pytest.raises(SessionError, match="cannot rename"):
         manager.rename_session("real-id", "other")  # session ids are unique
-    assert manager.set_status("real-id", "failed").status == "failed"
+    assert manager.end("real-id", "failed").status == "failed"
     assert manager.set_model("real-id", "claude-haiku").model == "claude-haiku"
     with pytest.raises(UnknownSessionError):
         manager.set_model("gone", None)
@@ -137,21 +186,38 @@ def test_rename_status_and_model(manager: SessionManager) -> None:
 
 def test_active_session_and_listings(manager: SessionManager) -> None:
     assert manager.active_session("C1", "1.0") is None
-    start(manager, "s1")
+    start(manager, "s1", directory="/work/a")
+    manager.finish(session_id="s1", status="completed")
     start(manager, "s2")
     start(manager, "t1", ts="2.0")
     active = manager.active_session("C1", "1.0")
-    assert active is not None and active.session_id == "s2"  # newest first
+    assert active is not None and active.session_id == "s2"
     thread = manager.get_thread("C1", "1.0")
-    assert thread is not None and manager.count_active(thread.id) == 2
+    assert thread is not None and manager.count_active(thread.id) == 1
     manager.finish(session_id="s2", status="completed")
-    active = manager.active_session("C1", "1.0")
-    assert active is not None and active.session_id == "s1"
+    assert manager.active_session("C1", "1.0") is None and manager.count_active(thread.id) == 0
     assert [s.session_id for s in manager.thread_sessions("C1", "1.0")] == ["s2", "s1"]
     assert manager.thread_sessions("C1", "9.9") == []
     assert [s.session_id for s in manager.list_sessions()] == ["t1", "s2", "s1"]
     assert [s.session_id for s in manager.list_sessions(limit=2, offset=1)] == ["s2", "s1"]
-    assert {s.session_id for s in manager.list_active_sessions()} == {"s1", "t1"}
+    assert {s.session_id for s in manager.list_active_sessions()} == {"t1"}
+
+
+def test_thread_pages_carry_the_first_sessions_prompt(manager: SessionManager) -> None:
+    for ts, prompts in (("1.0", ["first", "second"]), ("2.0", [None]), ("3.0", [])):
+        for n, prompt in enumerate(prompts):
+            manager.start(
+                channel_id="C1", thread_ts=ts, working_directory="/w", session_id=f"{ts}-{n}", initial_prompt=prompt
+            )
+            manager.finish(session_id=f"{ts}-{n}", status="completed")
+        if not prompts:
+            manager.start(channel_id="C1", thread_ts=ts, working_directory="/w", session_id="x")
+            manager.conn.execute("DELETE FROM sessions WHERE session_id = 'x'")  # a thread without sessions
+    manager.conn.execute("UPDATE threads SET updated_at = '2030-01-0' || substr(thread_ts, 1, 1) || ' 00:00:00'")
+    page = manager.list_threads_page(limit=2)
+    assert [(r.thread_ts, r.first_session_prompt) for r in page] == [("3.0", None), ("2.0", None)]
+    rest = manager.list_threads_page(limit=2, offset=2)
+    assert [(r.thread_ts, r.working_directory, r.first_session_prompt) for r in rest] == [("1.0", "/w", "first")]
 
 
 def test_a_failed_start_leaves_nothing_behind(manager: SessionManager) -> None:
@@ -180,9 +246,19 @@ def test_sessions_continue_on_an_upgraded_database(legacy_db: tuple[Path, Legacy
     completed = [s for s in legacy.sessions.values() if s["thread_id"] == tie and s["status"] == "completed"]
     expected = max(completed, key=lambda s: (s["ended_at"], s["id"]))["session_id"] if completed else None
 
-    started = manager.start(
-        channel_id=channel_id, thread_ts=thread_ts, working_directory="/somewhere/else", session_id="after-upgrade"
-    )
+    # The earlier release may have left several sessions active in a thread: each start is
+    # refused naming the newest, until the idle cleanup has timed them all out.
+    left_active = {s["session_id"] for s in legacy.sessions.values() if s["thread_id"] == tie and s["status"] == "active"}
+    timed_out = set()
+    while True:
+        try:
+            started = manager.start(
+                channel_id=channel_id, thread_ts=thread_ts, working_directory="/somewhere/else", session_id="after-upgrade"
+            )
+            break
+        except ActiveSessionError as refused:
+            timed_out.add(manager.time_out(refused.active.session_id).session_id)
+    assert timed_out == left_active
     assert started.working_directory == "/srv/tie-winner"  # the directory 000004 chose
     assert started.resume_session_id == expected
     assert len(manager.list_threads()) == len(legacy.threads)

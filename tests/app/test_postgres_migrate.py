@@ -27,12 +27,14 @@ from app.migrate import MigrationError
 from generated.postgresql import models as pg_models
 
 PG_SCHEMA = migrate_postgres.SCHEMA_DIR
-FINAL = "000006_drop_working_directories"
+FINAL = "000008_add_pagination_indexes"
 ALL_VERSIONS = [
     "000001_init",
     "000003_working_directories",
     "000004_add_working_directory_to_threads",
     "000005_remove_working_directory_from_sessions",
+    "000006_drop_working_directories",
+    "000007_add_initial_prompt_to_sessions",
     FINAL,
 ]
 
@@ -60,7 +62,7 @@ def test_postgres_migrate_from_empty_gives_the_final_shape(postgres_url: str) ->
 
     threads = columns(postgres_url, "threads")
     assert [c[0] for c in threads] == list(pg_models.Thread._fields)
-    assert threads[-1] == ("working_directory", "text", "NO")
+    assert threads[3] == ("working_directory", "text", "NO")  # after thread_ts, as on SQLite
     sessions = columns(postgres_url, "sessions")
     assert [c[0] for c in sessions] == list(pg_models.Session._fields)
     assert {c[0]: c[1] for c in sessions} == {
@@ -76,9 +78,21 @@ def test_postgres_migrate_from_empty_gives_the_final_shape(postgres_url: str) ->
         "output_tokens": "bigint",
         "duration_ms": "bigint",
         "num_turns": "bigint",
+        "initial_prompt": "text",
     }
     indexes = {n for (n,) in query(postgres_url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
-    assert {"idx_sessions_thread_id", "idx_sessions_status", "threads_channel_id_thread_ts_key"} <= indexes
+    assert indexes == {
+        "schema_migrations_pkey",
+        "threads_pkey",
+        "sessions_pkey",
+        "sessions_session_id_key",
+        "threads_channel_id_thread_ts_key",
+        "idx_sessions_thread_id",
+        "idx_sessions_status",
+        "idx_threads_updated_at_desc",
+        "idx_sessions_started_at_desc",
+        "idx_sessions_thread_started_at",
+    }
 
     with raw(postgres_url) as conn:
         # NOT NULL without a lingering DEFAULT: a thread cannot be created without a directory.
@@ -128,7 +142,12 @@ def test_postgres_upgrade_of_a_database_left_by_the_earlier_version(
     rows = {r[0]: dict(zip(kept, r)) for r in query(postgres_url, f"SELECT {', '.join(kept)} FROM sessions")}
     assert rows == {sid: {c: s[c] for c in kept} for sid, s in legacy.sessions.items()}
     # Each thread holds its newest session's directory, '/tmp' without sessions.
-    threads = {r[0]: r[1:] for r in query(postgres_url, "SELECT * FROM threads")}
+    threads = {
+        r[0]: r[1:]
+        for r in query(
+            postgres_url, "SELECT id, channel_id, thread_ts, created_at, updated_at, working_directory FROM threads"
+        )
+    }
     assert threads == {tid: (*legacy.threads[tid], legacy.expected_dir[tid]) for tid in legacy.threads}
     assert threads[legacy.special["no_sessions"]][-1] == "/tmp"
     assert threads[legacy.special["tie"]][-1] == "/srv/tie-winner"
@@ -220,7 +239,7 @@ def test_postgres_failing_migration_names_file_and_line_and_keeps_the_previous_v
 ) -> None:
     schema = tmp_path / "schema"
     shutil.copytree(PG_SCHEMA, schema)
-    (schema / "000007_half_done.up.sql").write_text(
+    (schema / "000009_half_done.up.sql").write_text(
         "-- creates a table, then fails: the table must not survive\n"
         "CREATE TABLE half_done (id BIGINT);\n"
         "\n"
@@ -228,26 +247,26 @@ def test_postgres_failing_migration_names_file_and_line_and_keeps_the_previous_v
         "UPDATE no_such_table\n"
         "   SET x = 1;\n"
     )
-    (schema / "000007_half_done.down.sql").write_text("DROP TABLE half_done;\n")
+    (schema / "000009_half_done.down.sql").write_text("DROP TABLE half_done;\n")
 
     result = run_app("migrate", "--db", postgres_url, "--schema", str(schema))
     line = assert_one_line_error(result)
-    assert "000007_half_done.up.sql:5:" in line and 'relation "no_such_table" does not exist' in line
+    assert "000009_half_done.up.sql:5:" in line and 'relation "no_such_table" does not exist' in line
     assert f"stays at {FINAL}" in line
-    assert "applied 000006_drop_working_directories" in result.stdout  # the good steps committed
+    assert f"applied {FINAL}" in result.stdout  # the good steps committed
     assert versions(postgres_url) == ALL_VERSIONS
     assert "half_done" not in tables(postgres_url)
 
-    (schema / "000007_half_done.up.sql").write_text("CREATE TABLE a (x INT);\nCOMMIT;\n")
-    with pytest.raises(MigrationError, match=r"000007_half_done.up.sql:2: COMMIT is not allowed"):
+    (schema / "000009_half_done.up.sql").write_text("CREATE TABLE a (x INT);\nCOMMIT;\n")
+    with pytest.raises(MigrationError, match=r"000009_half_done.up.sql:2: COMMIT is not allowed"):
         migrate.migrate(postgres_url, schema_dir=schema)
     assert "a" not in tables(postgres_url) and versions(postgres_url) == ALL_VERSIONS
 
-    (schema / "000007_half_done.down.sql").unlink()
-    (schema / "000007_half_done.up.sql").write_text("CREATE TABLE one_way (x INT);\n")
+    (schema / "000009_half_done.down.sql").unlink()
+    (schema / "000009_half_done.up.sql").write_text("CREATE TABLE one_way (x INT);\n")
     migrate.migrate(postgres_url, schema_dir=schema)
-    with pytest.raises(MigrationError, match="000007_half_done has no .down.sql"):
-        migrate.rollback(postgres_url, to=6, schema_dir=schema)
+    with pytest.raises(MigrationError, match="000009_half_done has no .down.sql"):
+        migrate.rollback(postgres_url, to=8, schema_dir=schema)
 
 
 def test_postgres_concurrent_migrators_apply_each_step_once(postgres_url: str, tmp_path: Path) -> None:
@@ -289,3 +308,31 @@ def test_postgres_split_statements_keeps_bodies_strings_and_lines_together(postg
             conn.execute(statement.sql.encode())  # each is exactly one statement
         assert conn.execute("SELECT z FROM c").fetchall() == []
         assert conn.execute("SELECT x, \"odd;name\" FROM a").fetchall() == [("--not a comment", "$$")]
+
+
+def test_postgres_database_upgraded_before_the_column_order_fix_gets_it_in_000007(postgres_url: str) -> None:
+    """A database whose 000004 added working_directory as the last column of threads (as this
+    runner did before the column order followed the SQLite twin's) ends like a fresh one."""
+    migrate.migrate(postgres_url, to=6)
+    with raw(postgres_url) as conn, conn.transaction():
+        conn.execute("ALTER TABLE threads RENAME COLUMN working_directory TO wd")
+        conn.execute("ALTER TABLE threads ADD COLUMN working_directory TEXT")
+        conn.execute("UPDATE threads SET working_directory = wd")
+        conn.execute("ALTER TABLE threads ALTER COLUMN working_directory SET NOT NULL")
+        conn.execute("ALTER TABLE threads DROP COLUMN wd")
+        conn.execute(
+            "INSERT INTO threads (channel_id, thread_ts, working_directory, created_at, updated_at) VALUES "
+            "('C1', '1.1', '/srv/one', '2024-01-01 10:00:00', '2024-01-02 10:00:00'), ('C1', '1.2', '/srv/two', NULL, NULL)"
+        )
+        conn.execute("INSERT INTO sessions (thread_id, session_id) SELECT id, 's' || id FROM threads")
+    assert columns(postgres_url, "threads")[-1][0] == "working_directory"
+    before = query(postgres_url, "SELECT id, channel_id, thread_ts, working_directory, created_at, updated_at FROM threads ORDER BY id")
+
+    assert migrate.migrate(postgres_url).steps == tuple(ALL_VERSIONS[-2:])
+    assert [c[0] for c in columns(postgres_url, "threads")] == list(pg_models.Thread._fields)
+    assert query(postgres_url, "SELECT * FROM threads ORDER BY id") == before
+    with raw(postgres_url) as conn:  # the defaults and the identity carry on
+        row = conn.execute(
+            "INSERT INTO threads (channel_id, thread_ts, working_directory) VALUES ('C2', '2', '/w') RETURNING id, created_at"
+        ).fetchone()
+        assert row is not None and row[0] == before[-1][0] + 1 and row[1] is not None

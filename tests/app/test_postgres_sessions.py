@@ -14,12 +14,12 @@ import psycopg
 import pytest
 from legacy import ROOT, assert_one_line_error, run_app
 from pg import query, raw
-from test_app_concurrency import run_workers
+from test_app_concurrency import check_starts, run_workers
 
 from app import migrate
 from app.db import DatabaseOpenError, connect
 from app.migrate import MigrationError
-from app.sessions import SessionError, SessionManager, StartedSession, UnknownSessionError
+from app.sessions import ActiveSessionError, SessionError, SessionManager, StartedSession, UnknownSessionError
 from generated.postgresql import models as pg_models
 
 UTC = datetime.timezone.utc
@@ -109,7 +109,12 @@ def test_postgres_first_start_creates_the_thread_and_later_ones_resume(
     assert second.thread.id == first.thread.id and second.working_directory == "/work/a"
     assert "/work/elsewhere" in caplog.text
     assert second.resume_session_id == "s1"
-    assert manager.finish(session_id="s2", status="timeout", model="claude-opus-4").model == "claude-opus-4"
+    with pytest.raises(ActiveSessionError, match="C1:1.0 already has an active session: s2") as refused:
+        start(manager, "s3")
+    assert refused.value.active.session_id == "s2" and idle(manager)  # rolled back: no s3
+    assert manager.get_session("s3") is None
+    failed = manager.finish(session_id="s2", status="failed", num_turns=2, model="claude-opus-4")
+    assert (failed.status, failed.model, failed.num_turns) == ("failed", "claude-opus-4", 2)
 
     # The latest ended completed session is resumed; a tie on ended_at goes to the higher id.
     for sid in ("a", "b", "c"):
@@ -119,23 +124,26 @@ def test_postgres_first_start_creates_the_thread_and_later_ones_resume(
         for sid, ended in (("a", "2030-01-01 00:00:02"), ("b", "2030-01-01 00:00:01"), ("c", "2030-01-01 00:00:01")):
             conn.execute("UPDATE sessions SET ended_at = %s WHERE session_id = %s", (ended, sid))
     assert start(manager, "f").resume_session_id == "a"
+    timed_out = manager.time_out("f")
+    assert (timed_out.status, timed_out.num_turns) == ("timeout", None) and timed_out.ended_at is not None
     query(migrated_url, "UPDATE sessions SET ended_at = '2030-01-01 00:00:01' WHERE session_id = 'a'")
     assert start(manager, "g").resume_session_id == "c"
-    # A completed session that never got an ended_at is not "the latest" (NULLS LAST, as on SQLite).
-    manager.set_status("f", "completed")
+    assert manager.fail_start("g").status == "failed"
+    # A completed session that never got an ended_at is never resumed (as the Go service checks).
+    query(migrated_url, "UPDATE sessions SET status = 'completed', ended_at = NULL WHERE session_id = 'g'")
     candidate = manager.resume_candidate("C1", "1.0")
     assert candidate is not None and candidate.session_id == "c"
 
     with pytest.raises(UnknownSessionError):
         manager.finish(session_id="nope", status="completed")
-    with pytest.raises(SessionError, match="cannot finish as 'active'"):
+    with pytest.raises(SessionError, match="not 'active'"):
         manager.finish(session_id="s1", status="active")
     assert idle(manager)
 
 
 def test_postgres_rename_status_model_and_listings(manager: SessionManager) -> None:
     start(manager, "provisional")
-    start(manager, "other")
+    start(manager, "other", ts="3.0")
     start(manager, "t1", ts="2.0")
     renamed = manager.rename_session("provisional", "real-id")
     assert renamed.session_id == "real-id" and manager.get_session("provisional") is None
@@ -144,20 +152,23 @@ def test_postgres_rename_status_model_and_listings(manager: SessionManager) -> N
     with pytest.raises(SessionError, match="cannot rename"):
         manager.rename_session("real-id", "other")  # session ids are unique
     assert idle(manager)  # the failed statement's transaction was rolled back
-    assert manager.set_status("real-id", "failed").status == "failed"
+    assert manager.end("real-id", "failed").status == "failed"
     assert manager.set_model("real-id", None).model is None
     with pytest.raises(UnknownSessionError):
         manager.set_model("gone", None)
+    start(manager, "again", ts="1.0")
 
     active = manager.active_session("C1", "1.0")
-    assert active is not None and active.session_id == "other"
+    assert active is not None and active.session_id == "again"
     thread = manager.get_thread("C1", "1.0")
     assert thread is not None and manager.count_active(thread.id) == 1
-    assert [s.session_id for s in manager.thread_sessions("C1", "1.0")] == ["other", "real-id"]
+    assert [s.session_id for s in manager.thread_sessions("C1", "1.0")] == ["again", "real-id"]
     assert manager.thread_sessions("C1", "9.9") == [] and manager.active_session("C9", "9") is None
-    assert [s.session_id for s in manager.list_sessions()] == ["t1", "other", "real-id"]
-    assert [s.session_id for s in manager.list_sessions(limit=2, offset=1)] == ["other", "real-id"]
-    assert {s.session_id for s in manager.list_active_sessions()} == {"other", "t1"}
+    assert [s.session_id for s in manager.list_sessions()] == ["again", "t1", "other", "real-id"]
+    assert [s.session_id for s in manager.list_sessions(limit=2, offset=1)] == ["t1", "other"]
+    assert {s.session_id for s in manager.list_active_sessions()} == {"again", "other", "t1"}
+    page = manager.list_threads_page(limit=10)
+    assert {(r.thread_ts, r.first_session_prompt) for r in page} == {("1.0", None), ("2.0", None), ("3.0", None)}
 
 
 def test_postgres_failed_start_leaves_nothing_and_methods_join_the_callers_transaction(
@@ -178,38 +189,46 @@ def test_postgres_failed_start_leaves_nothing_and_methods_join_the_callers_trans
     assert manager.get_session("s1") is None and manager.get_thread("C1", "3.0") is None
 
 
+def postgres_rows(url: str) -> tuple[list[Any], list[Any]]:
+    sessions = query(
+        url, "SELECT s.id, s.session_id, t.thread_ts, s.status FROM sessions AS s JOIN threads AS t ON t.id = s.thread_id"
+    )
+    return sessions, query(url, "SELECT id, thread_ts, working_directory FROM threads")
+
+
 def test_postgres_concurrent_starts_share_threads_and_lose_no_session(migrated_url: str, tmp_path: Path) -> None:
     workers, threads, rounds = 5, 6, 4
     results = run_workers(
         tmp_path, [["sessions", migrated_url, str(w), str(threads), str(rounds)] for w in range(workers)]
     )
-    for result in results:
-        assert result.returncode == 0, result.stderr
-
-    thread_rows = query(migrated_url, "SELECT id, working_directory FROM threads")
-    assert len(thread_rows) == threads
-    session_ids = {sid for (sid,) in query(migrated_url, "SELECT session_id FROM sessions")}
-    assert session_ids == {f"w{w}-t{t}-r{r}" for w in range(workers) for t in range(threads) for r in range(rounds)}
-    for thread_id, directory in thread_rows:
-        # The thread kept the directory of whoever started its first session.
-        ((first,),) = query(migrated_url, "SELECT session_id FROM sessions WHERE thread_id = %s ORDER BY id LIMIT 1",
-                            (thread_id,))
-        assert directory == "/dirs/" + first.split("-")[0]
+    sessions, thread_rows = postgres_rows(migrated_url)
+    started, refused = check_starts(results, sessions, thread_rows)
+    assert len(started) + len(refused) == workers * threads * rounds and len(thread_rows) == threads
     finished = query(migrated_url, "SELECT count(*) FROM sessions WHERE status = 'completed' AND ended_at IS NOT NULL")
-    assert finished == [(workers * threads * (rounds // 2),)]
+    assert finished == [(len(started),)]
+
+
+def test_postgres_concurrent_starts_in_a_thread_let_exactly_one_win(migrated_url: str, tmp_path: Path) -> None:
+    workers, threads = 5, 6
+    results = run_workers(tmp_path, [["race", migrated_url, str(w), str(threads), "1"] for w in range(workers)])
+    sessions, thread_rows = postgres_rows(migrated_url)
+    started, refused = check_starts(results, sessions, thread_rows)
+    winners = {ts: sid for _, sid, ts, _ in sessions}
+    assert len(started) == len(winners) == threads and len(refused) == (workers - 1) * threads
+    assert all(winners[ts] == active for _, ts, active, _ in refused)
 
 
 def test_postgres_cli_against_a_url(postgres_url: str) -> None:
     result = run_app("status", "--db", postgres_url)
     assert result.returncode == 0, result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines()[1:-1]] == ["pending"] * 5
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:-1]] == ["pending"] * 7
     assert result.stdout.splitlines()[-1] == "version: (none)"
 
     result = run_app("migrate", "--db", postgres_url, "--to", "4")
     assert result.returncode == 0, result.stderr
     assert "applied 000004_add_working_directory_to_threads" in result.stdout and "backup" not in result.stdout
     line = assert_one_line_error(run_app("threads", "--db", postgres_url))
-    assert "2 pending" in line and "python -m app migrate" in line
+    assert "4 pending" in line and "python -m app migrate" in line
     assert run_app("migrate", "--db", postgres_url).returncode == 0
 
     status = run_app("status", "--db", postgres_url)
@@ -221,8 +240,10 @@ def test_postgres_cli_against_a_url(postgres_url: str) -> None:
         ["applied", "000004_add_working_directory_to_threads"],
         ["applied", "000005_remove_working_directory_from_sessions"],
         ["applied", "000006_drop_working_directories"],
+        ["applied", "000007_add_initial_prompt_to_sessions"],
+        ["applied", "000008_add_pagination_indexes"],
     ]
-    assert lines[-1] == "version: 000006_drop_working_directories"
+    assert lines[-1] == "version: 000008_add_pagination_indexes"
 
     conn = connect(postgres_url)
     manager = SessionManager(conn)

@@ -69,3 +69,18 @@ async def list_threads(conn: psycopg.AsyncConnection[typing.Any]) -> list[models
         await _cur.execute(_sync.LIST_THREADS, ())
         _rows = await _cur.fetchall()
     return _sync._THREAD_ROWS.many(list(_rows))
+
+
+async def list_threads_paginated(
+    conn: psycopg.AsyncConnection[typing.Any],
+    *,
+    limit: int,
+    offset: int,
+) -> list[_sync.ListThreadsPaginatedRow]:
+    """A page of threads, most recent activity first, each with the prompt its
+    first session was started with (NULL without sessions or prompt), as the
+    Go service's web console lists them."""
+    async with conn.cursor() as _cur:
+        await _cur.execute(_sync.LIST_THREADS_PAGINATED, (limit, offset))
+        _rows = await _cur.fetchall()
+    return _sync._LIST_THREADS_PAGINATED_ROW_ROWS.many(list(_rows))

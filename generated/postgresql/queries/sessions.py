@@ -4,26 +4,41 @@ import typing
 
 from .. import _runtime, models
 
-GET_SESSION = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+GET_SESSION = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt FROM sessions
 WHERE session_id = %s
 LIMIT 1"""
 
-GET_LATEST_COMPLETED_SESSION_BY_THREAD = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
-WHERE thread_id = %s AND status = 'completed'
-ORDER BY ended_at DESC NULLS LAST, id DESC
+GET_LATEST_COMPLETED_SESSION_BY_THREAD = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt FROM sessions
+WHERE thread_id = %s AND status = 'completed' AND ended_at IS NOT NULL
+ORDER BY ended_at DESC, id DESC
 LIMIT 1"""
 
-GET_ACTIVE_SESSION_BY_THREAD = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+GET_ACTIVE_SESSION_BY_THREAD = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt FROM sessions
 WHERE thread_id = %s AND status = 'active'
 ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT 1"""
 
 CREATE_SESSION = """INSERT INTO sessions (thread_id, session_id, model)
 VALUES (%s, %s, %s)
-RETURNING id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns"""
+RETURNING id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt"""
+
+CREATE_SESSION_WITH_INITIAL_PROMPT = """INSERT INTO sessions (thread_id, session_id, model, initial_prompt)
+VALUES (%s, %s, %s, %s)
+RETURNING id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt"""
 
 UPDATE_SESSION_STATUS = """UPDATE sessions
-SET status = %s
+SET status = %s,
+    ended_at = CURRENT_TIMESTAMP,
+    total_cost_usd = %s,
+    input_tokens = %s,
+    output_tokens = %s,
+    duration_ms = %s,
+    num_turns = %s
+WHERE session_id = %s"""
+
+UPDATE_SESSION_END_TIME = """UPDATE sessions
+SET status = %s,
+    ended_at = CURRENT_TIMESTAMP
 WHERE session_id = %s"""
 
 UPDATE_SESSION_ON_COMPLETE = """UPDATE sessions
@@ -45,21 +60,21 @@ UPDATE_SESSION_ID = """UPDATE sessions
 SET session_id = %s
 WHERE session_id = %s"""
 
-LIST_ACTIVE_SESSIONS = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+LIST_ACTIVE_SESSIONS = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt FROM sessions
 WHERE status = 'active'
 ORDER BY started_at DESC NULLS LAST, id DESC"""
 
 COUNT_ACTIVE_SESSIONS_BY_THREAD = """SELECT COUNT(*) AS active_sessions FROM sessions
 WHERE thread_id = %s AND status = 'active'"""
 
-LIST_SESSIONS = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+LIST_SESSIONS = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt FROM sessions
 ORDER BY started_at DESC NULLS LAST, id DESC"""
 
-LIST_SESSIONS_BY_THREAD_ID = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+LIST_SESSIONS_BY_THREAD_ID = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt FROM sessions
 WHERE thread_id = %s
 ORDER BY started_at DESC NULLS LAST, id DESC"""
 
-LIST_SESSIONS_PAGINATED = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns FROM sessions
+LIST_SESSIONS_PAGINATED = """SELECT id, thread_id, session_id, started_at, ended_at, status, model, total_cost_usd, input_tokens, output_tokens, duration_ms, num_turns, initial_prompt FROM sessions
 ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT %s OFFSET %s"""
 
@@ -77,7 +92,8 @@ def get_latest_completed_session_by_thread(
     *,
     thread_id: int,
 ) -> models.Session | None:
-    """The session to resume: the thread's most recently ended completed session."""
+    """The session to resume: the thread's most recently ended completed session.
+    One without an end time is never resumed (the Go service checks the same)."""
     _row = conn.execute(GET_LATEST_COMPLETED_SESSION_BY_THREAD, (thread_id,)).fetchone()
     return None if _row is None else _SESSION_ROWS.one(_row)
 
@@ -101,13 +117,55 @@ def create_session(
     return _SESSION_ROWS.one(conn.execute(CREATE_SESSION, (thread_id, session_id, model)).fetchone())
 
 
+def create_session_with_initial_prompt(
+    conn: psycopg.Connection[typing.Any],
+    *,
+    thread_id: int,
+    session_id: str,
+    model: str | None,
+    initial_prompt: str | None,
+) -> models.Session:
+    """A session as the Go service starts one: under a provisional id (renamed by
+    UpdateSessionID once Claude reports the real one), with the prompt it was
+    started with (NULL when there was none)."""
+    return _SESSION_ROWS.one(conn.execute(CREATE_SESSION_WITH_INITIAL_PROMPT, (thread_id, session_id, model, initial_prompt)).fetchone())
+
+
 def update_session_status(
+    conn: psycopg.Connection[typing.Any],
+    *,
+    status: typing.Literal['active', 'completed', 'failed', 'timeout'] | None,
+    total_cost_usd: float | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    duration_ms: int | None,
+    num_turns: int | None,
+    session_id: str,
+) -> int:
+    """How a session ended with a result (completed, or failed when the result
+    was an error): the end time and the usage figures, as the Go service
+    records them."""
+    _params = (
+        status,
+        total_cost_usd,
+        input_tokens,
+        output_tokens,
+        duration_ms,
+        num_turns,
+        session_id,
+    )
+    return conn.execute(UPDATE_SESSION_STATUS, _params).rowcount
+
+
+def update_session_end_time(
     conn: psycopg.Connection[typing.Any],
     *,
     status: typing.Literal['active', 'completed', 'failed', 'timeout'] | None,
     session_id: str,
 ) -> int:
-    return conn.execute(UPDATE_SESSION_STATUS, (status, session_id)).rowcount
+    """How a session ended without a result: a start whose process never ran
+    ('failed'), an idle session closed ('timeout'). Usage figures stay as they are."""
+    return conn.execute(UPDATE_SESSION_END_TIME, (status, session_id)).rowcount
 
 
 def update_session_on_complete(

@@ -1,0 +1,5 @@
+-- The Go release's indexes for its paginated lists: threads by recent
+-- activity, sessions newest first, and a thread's sessions in start order.
+CREATE INDEX idx_threads_updated_at_desc ON threads(updated_at DESC);
+CREATE INDEX idx_sessions_started_at_desc ON sessions(started_at DESC);
+CREATE INDEX idx_sessions_thread_started_at ON sessions(thread_id, started_at DESC);

@@ -1,0 +1,3 @@
+DROP INDEX idx_sessions_thread_started_at;
+DROP INDEX idx_sessions_started_at_desc;
+DROP INDEX idx_threads_updated_at_desc;
