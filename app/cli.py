@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -56,13 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("sessions", "list sessions, newest first")
     sub.add_argument("--thread", metavar="CHANNEL:TS", help="only the sessions of this thread")
-    sub.add_argument("--limit", type=int, default=100, help="at most this many rows (default 100, 0: all)")
+    sub.add_argument("--limit", type=_row_limit, default=100, help="at most this many rows (default 100, 0: all)")
     return parser
 
 
 def _version_number(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected a migration number, got {text!r}")
+    return int(text)
+
+
+def _row_limit(text: str) -> int:
+    """0 (all) up to SQLite's largest integer: -1 is not "all", and 10**20 does not fit a LIMIT."""
+    if not text.isdigit() or int(text) > 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"expected a row count from 0 to {2**63 - 1}, got {text!r}")
     return int(text)
 
 
@@ -191,8 +199,15 @@ def _when(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _printable(text: str) -> str:
+    """Stored text as one visible line: a newline would forge a row, an escape sequence would
+    reach the operator's terminal, a bidi override would reorder what they read."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+                   else ch for ch in text)
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [list(header)] + [[str(c) for c in row] for row in rows]
+    cells = [list(header)] + [[_printable(str(c)) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

@@ -172,6 +172,8 @@ def enable_wal(conn: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_S) -> Non
 def _uri(path: Path, *, create: bool, readonly: bool) -> str:
     if path.is_dir():
         raise DatabaseOpenError(f"cannot open database {path}: it is a directory")
+    if path.exists() and not path.is_file():  # a FIFO, socket or device: opening it would block or worse
+        raise DatabaseOpenError(f"cannot open database {path}: not a regular file")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise DatabaseOpenError(f"cannot open database {path}: directory {parent} does not exist")

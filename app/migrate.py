@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from app import fkcheck
 from app.db import Connection, connect_sqlite, enable_wal, is_postgres, is_postgres_url
 from app.errors import MigrationError as MigrationError  # re-exported: app.migrate.MigrationError
+from app.errors import foreign_table_message
 from app.preflight import Preflight
 
 if TYPE_CHECKING:
@@ -500,7 +501,11 @@ def _applied(conn: sqlite3.Connection) -> dict[str, str | None]:
     ).fetchone()
     if not exists:
         return {}
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(schema_migrations)")]
+    if not {"version", "applied_at"} <= set(columns):
+        raise MigrationError(foreign_table_message(columns))
     return {str(v): at for v, at in conn.execute("SELECT version, applied_at FROM schema_migrations")}
+
 
 
 def _has_tables(conn: sqlite3.Connection) -> bool:

@@ -29,7 +29,7 @@ import psycopg
 from psycopg import pq
 
 from app.db import BUSY_TIMEOUT_S, connect_postgres, one_line
-from app.errors import MigrationError
+from app.errors import MigrationError, foreign_table_message
 from app.migrate import (
     Migration,
     Progress,
@@ -160,6 +160,15 @@ def _applied(conn: PgConnection) -> dict[str, str | None]:
     row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
     if not row or not row[0]:
         return {}
+    columns = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'schema_migrations'::regclass "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+        ).fetchall()
+    ]
+    if not {"version", "applied_at"} <= set(columns):
+        raise MigrationError(foreign_table_message(columns))
     rows = conn.execute(
         "SELECT version, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') FROM schema_migrations"
     ).fetchall()
