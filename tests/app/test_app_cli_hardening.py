@@ -54,7 +54,7 @@ def test_limits_that_are_in_range_work(fresh_db: Path) -> None:
     conn = connect(fresh_db)
     manager = SessionManager(conn)
     for n in range(3):
-        manager.start(channel_id="C", thread_ts="1.5", working_directory="/w", session_id=f"s{n}")
+        manager.start(channel_id="C", thread_ts=f"{n}.5", working_directory="/w", session_id=f"s{n}")
     conn.close()
     for limit, rows in (("0", 3), ("2", 2), (str(2**63 - 1), 3)):
         result = run_app("sessions", "--db", str(fresh_db), "--limit", limit)
