@@ -30,7 +30,8 @@ examples:
 def program_name(argv0: str) -> str:
     """The name the user typed: `codegen` for the console script, `python -m codegen` for the module."""
     name = Path(argv0).name
-    return "python -m codegen" if name in ("__main__.py", "-m", "") else name
+    # The console script (codegen, codegen.exe); anything else (the module, an embedding program).
+    return name if name.split(".")[0] == "codegen" else "python -m codegen"
 
 
 def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
@@ -98,7 +99,7 @@ def run(argv: list[str], prog: str | None = None) -> int:
             config = dataclasses.replace(config, strict=True,
                                          targets=tuple(dataclasses.replace(t, strict=True) for t in config.targets))
         for target in (config, *config.targets):
-            status = max(status, _generate(target, args.check))
+            status = max(status, _generate(target, args.check, prog))
         return status
     except CodegenError as error:
         for diagnostic in error.diagnostics:
@@ -128,12 +129,12 @@ next steps:
     return 0
 
 
-def _generate(config: Config, check: bool) -> int:
+def _generate(config: Config, check: bool, prog: str = "python -m codegen") -> int:
     with emit.project_lock(config.root, exclusive=not check):
-        return _generate_locked(config, check)
+        return _generate_locked(config, check, prog)
 
 
-def _generate_locked(config: Config, check: bool) -> int:
+def _generate_locked(config: Config, check: bool, prog: str) -> int:
     out = config.root / config.out
     if not check:
         emit.recover(out)
@@ -143,7 +144,7 @@ def _generate_locked(config: Config, check: bool) -> int:
         if added or changed or removed:
             sys.stdout.write(emit.unified_diff(out, files, config.out, config.nested_outs))
             print(f"codegen: {config.out}/ is stale ({len(added) + len(changed) + len(removed)} file(s) differ); "
-                  "run python -m codegen", file=sys.stderr)
+                  f"run {prog}", file=sys.stderr)
             return 1
         return 0
     if added or changed or removed:

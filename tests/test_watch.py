@@ -108,3 +108,12 @@ def test_pre_commit_hooks_file_is_valid_and_its_entry_runs(tmp_path: Path) -> No
     (tmp_path / "gen" / "queries" / "t.py").write_text("# edited by hand\n")
     edited = subprocess.run(entry, cwd=tmp_path, env=_env(), capture_output=True, text=True)
     assert edited.returncode == 1 and "gen/ is stale" in edited.stderr
+
+
+def test_stale_message_names_the_command_as_invoked(tmp_path: Path) -> None:
+    make_project(tmp_path, SCHEMA, QUERIES)
+    script = subprocess.run(["codegen", "--check"], cwd=tmp_path, env=_env(), capture_output=True, text=True)
+    assert script.returncode == 1 and script.stderr.rstrip().endswith("; run codegen")
+    module = subprocess.run([sys.executable, "-m", "codegen", "--check"], cwd=tmp_path, env=_env(),
+                            capture_output=True, text=True)
+    assert module.returncode == 1 and module.stderr.rstrip().endswith("; run python -m codegen")
