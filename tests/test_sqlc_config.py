@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _support import imported, run_cli
 
 from codegen.config import Config, load_config
+from codegen.errors import CodegenError
 from codegen.sources import schema_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sqlc"
@@ -207,3 +211,76 @@ def test_hostile_sqlc_configs_end_in_located_errors_quickly(tmp_path: Path) -> N
         assert time.monotonic() - start < 20, name
         assert result.code == 1 and result.errors, (name, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+_GO_KEYS = ["emit_json_tags", "sql_package", "emit_interface", "build_tags", "emit_prepared_queries"]
+_ENGINES = st.sampled_from(["sqlite", "postgresql", "mysql", None])
+
+
+@st.composite
+def _sqlc_configs(draw: st.DrawFn) -> tuple[int, list[dict[str, Any]]]:
+    """A version and its entries: engines, Go options, and (version 2) Python plugin outputs."""
+    version = draw(st.sampled_from([1, 2]))
+    entries = []
+    for _ in range(draw(st.integers(1, 4))):
+        entry: dict[str, Any] = {"schema": "schema.sql", "queries": "query.sql"}
+        engine = draw(_ENGINES)
+        if engine is not None:
+            entry["engine"] = engine
+        go = draw(st.lists(st.sampled_from(_GO_KEYS), unique=True, max_size=3))
+        if version == 1:
+            entry.update({key: True for key in go})
+        else:
+            if go:
+                entry["gen"] = {"go": {key: True for key in go}}
+            outputs = []
+            for _ in range(draw(st.integers(0, 2))):
+                options = draw(st.fixed_dictionaries({}, optional={
+                    "emit_async_querier": st.booleans(), "query_parameter_limit": st.integers(0, 9),
+                    "emit_str_enum": st.booleans(), "package": st.just("pkg")}))
+                outputs.append({"plugin": "py", "out": f"out{len(entries)}_{len(outputs)}", "options": options})
+            if outputs:
+                entry["codegen"] = outputs
+        entries.append(entry)
+    return version, entries
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=_sqlc_configs(), as_json=st.booleans())
+def test_drawn_sqlc_configs_give_one_target_per_entry_and_one_note_per_skipped_thing(
+        tmp_path_factory: pytest.TempPathFactory, drawn: tuple[int, list[dict[str, Any]]], as_json: bool) -> None:
+    version, entries = drawn
+    root = tmp_path_factory.mktemp("drawn")
+    (root / "schema.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    (root / "query.sql").write_text("-- name: One :one\nSELECT id FROM t;\n")
+    document: dict[str, Any] = {"version": str(version), "sql" if version == 2 else "packages": entries}
+    if version == 2:
+        document["plugins"] = [{"name": "py", "wasm": {"url": "https://example.invalid/sqlc-gen-python.wasm"}}]
+    path = root / ("sqlc.json" if as_json else "sqlc.yaml")
+    path.write_text(json.dumps(document, indent=2) if as_json else yaml.safe_dump(document, sort_keys=False))
+    lines = path.read_text().splitlines()
+    generated = [e for e in entries if e.get("engine", "postgresql") != "mysql"]
+    try:
+        config = load_config(None, root)
+    except CodegenError as error:
+        assert not generated and [d.message for d in error.diagnostics] == [
+            "no entry with engine sqlite or postgresql: nothing to generate"]
+        return
+    expected = []
+    for entry in generated:
+        outputs = entry.get("codegen", [])
+        expected += [(entry.get("engine", "postgresql"), bool(o["options"].get("emit_async_querier", False)))
+                     for o in outputs] or [(entry.get("engine", "postgresql"), True)]
+    assert [(t.engine, t.emit_async) for t in _targets(config)] == expected
+    notes = [note.message for note in config.notes]
+    assert len(notes) == len(set(notes))
+    for note in config.notes:  # each note sits on the line of what it names
+        named = note.message.split(":", 1)[0].rsplit(".", 1)[-1].split("[")[0]
+        assert named in lines[note.line - 1], (note, lines[note.line - 1])
+    skipped = [e for e in entries if e.get("engine") == "mysql"]
+    assert sum("engine 'mysql' skipped" in n for n in notes) == len(skipped)
+    go_options = sum(len([k for k in _GO_KEYS if k in e or k in e.get("gen", {}).get("go", {})]) for e in generated)
+    assert sum("Go option" in n for n in notes) == go_options
+    unused = sum(len({"query_parameter_limit", "emit_str_enum"} & set(o["options"]))
+                 for e in generated for o in e.get("codegen", []))
+    assert sum(".options." in n for n in notes) == unused
