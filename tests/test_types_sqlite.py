@@ -104,7 +104,7 @@ def round_trip(gen: ModuleType, conn: sqlite3.Connection, column: str, value: ob
     return read
 
 
-REFUSED = (ValueError, OverflowError)
+REFUSED = (ValueError, OverflowError)  # OverflowError: sqlite3's own, for an int beyond 64 bits
 
 
 def check(gen: ModuleType, conn: sqlite3.Connection, column: str, value: object,
@@ -148,6 +148,13 @@ def test_int_bounds(gen: ModuleType, conn: sqlite3.Connection, value: int) -> No
 def test_float(gen: ModuleType, conn: sqlite3.Connection, value: float) -> None:
     read = check(gen, conn, "f", value)
     assert (read is None) == math.isnan(value)  # SQLite stores NaN as NULL: refused, infinities kept
+
+
+def test_an_aware_datetime_beyond_utc_years_is_refused(gen: ModuleType, conn: sqlite3.Connection) -> None:
+    late = dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(-dt.timedelta(hours=5)))
+    for column in ("ts", "tstz", "day"):
+        with pytest.raises(ValueError, match="outside the years"):
+            getattr(gen, f"put_{column}")(conn, **{column: late})
 
 
 def test_nan_is_refused_not_read_as_none(gen: ModuleType, conn: sqlite3.Connection) -> None:

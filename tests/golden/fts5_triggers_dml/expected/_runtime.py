@@ -192,7 +192,10 @@ def decimal_number(value: decimal.Decimal) -> int | float:
 
 def _utc_naive(value: datetime.datetime) -> datetime.datetime:
     if value.utcoffset() is not None:
-        value = value.astimezone(_UTC)
+        try:
+            value = value.astimezone(_UTC)
+        except OverflowError:
+            raise ValueError(f"{value!r} in UTC is outside the years 1 to 9999") from None
     return value.replace(tzinfo=None)
 
 
