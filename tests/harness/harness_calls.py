@@ -1,0 +1,249 @@
+"""Call every generated function of a package, sync and async, with arguments drawn from its own
+annotations, and judge what comes back.
+
+Each call runs inside a savepoint (SQLite) or a transaction (PostgreSQL) that is rolled back, so
+DML runs for real, leaves nothing behind, and one failure does not poison the next call. The
+outcome of a call is one of:
+  ok        it returned, and the value fits the declared return type (typecheck.mismatches)
+  mismatch  it returned a value contradicting its declared return type
+  refused   the database refused the arguments for a reason that depends on the data:
+            a constraint (IntegrityError on both engines: UNIQUE, NOT NULL, CHECK, FOREIGN KEY,
+            a trigger's RAISE), a value out of the column's range or not representable there
+            (PostgreSQL's class 22 data exceptions, psycopg's DataError for a NUL in text),
+            SQLite's integer overflow in arithmetic, an fts5 MATCH text that is not a valid full-text
+            query, a text that is not JSON given to a JSON function, or a JSON path that is not
+            one (the text is the caller's own language, as a regex is), or a statement stopped by the time limit
+            (a drawn LIMIT or a recursive CTE can make a query run long)
+  crash     anything else: NameError, AttributeError, TypeError, pydantic's ValidationError, a
+            syntax or datatype error from the driver, an unknown table...
+Crashes and mismatches fail the test; refusals are counted, by reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import sqlite3
+import time
+import traceback
+import typing
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from harness_strategies import Pool, for_annotation
+from harness_typecheck import mismatches
+
+ROUNDS = 3  # hypothesis examples per case: each calls every function once, sync and async
+TIME_LIMIT = 3.0  # seconds one call may run before the database is told to stop it
+CALL_SETTINGS = settings(max_examples=ROUNDS, database=None, deadline=None, derandomize=True,
+                         phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+@dataclass
+class Tally:
+    calls: int = 0
+    ok: int = 0
+    functions: int = 0
+    refused: Counter[str] = field(default_factory=Counter)
+    crashes: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        self.calls += other.calls
+        self.ok += other.ok
+        self.functions += other.functions
+        self.refused.update(other.refused)
+        self.crashes += other.crashes
+        self.mismatches += other.mismatches
+
+
+@dataclass
+class Function:
+    label: str  # pkg.queries.books.get_book
+    fn: Callable[..., Any]
+    is_async: bool
+    params: list[str]  # the keyword arguments after the connection
+    returns: Any
+
+
+def functions(package: str, package_dir: Path, skip: Callable[[str, str], str | None],
+              skipped: list[str]) -> list[Function]:
+    """Every function the package's query modules define, sync (queries/) and async (aio/);
+    skip(module, function) says why one is not called (its reason goes to skipped)."""
+    out = []
+    for sub in ("queries", "aio"):
+        for path in sorted((package_dir / sub).glob("*.py")):
+            if path.stem == "__init__":
+                continue
+            module = importlib.import_module(f"{package}.{sub}.{path.stem}")
+            for name, fn in vars(module).items():
+                if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_"):
+                    why = skip(path.stem, name)
+                    if why is None:
+                        out.append(_function(module, name, fn))
+                    else:
+                        skipped.append(f"{module.__name__}.{name}: {why}")
+    return out
+
+
+def _function(module: ModuleType, name: str, fn: Callable[..., Any]) -> Function:
+    hints = typing.get_type_hints(fn)
+    params = list(inspect.signature(fn).parameters.values())[1:]  # the first is the connection
+    return Function(f"{module.__name__}.{name}", fn, inspect.iscoroutinefunction(fn), [p.name for p in params],
+                    hints.get("return"))
+
+
+def refusal(error: BaseException) -> str | None:
+    """Why the database refused the call, when that depends on the data; None for a crash."""
+    if isinstance(error, sqlite3.IntegrityError) and "datatype mismatch" not in str(error):
+        return "sqlite: " + str(error).split(":")[0]
+    if isinstance(error, sqlite3.OperationalError) and str(error) in ("integer overflow", "interrupted"):
+        return f"sqlite: {error}"
+    if isinstance(error, sqlite3.OperationalError) and str(error).startswith("fts5: syntax error"):
+        return "sqlite: fts5: syntax error in the MATCH text"
+    if isinstance(error, sqlite3.OperationalError) and str(error).startswith(("malformed JSON", "JSON path error")):
+        return f"sqlite: {str(error).split(' near ')[0]}"
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return "postgresql: stopped by the time limit"
+    if isinstance(error, (psycopg.errors.IntegrityError, psycopg.errors.DataError)):
+        sqlstate = getattr(error, "sqlstate", None)
+        return f"postgresql: {type(error).__name__}" + (f" ({sqlstate})" if sqlstate else "")
+    return None
+
+
+class Runner:
+    """Calls functions on one engine's pair of connections (sync, async) and tallies outcomes."""
+
+    def __init__(self, engine: str, sync_conn: Any, async_conn: Any, loop: asyncio.Runner, pool: Pool) -> None:
+        self.engine, self.sync_conn, self.async_conn, self.loop = engine, sync_conn, async_conn, loop
+        self.pool = pool
+        self.tally = Tally()
+        self._pooled: dict[tuple[str, str], st.SearchStrategy[Any]] = {}
+
+    def strategy(self, function: Function, name: str) -> st.SearchStrategy[Any]:
+        """The parameter's strategy, offering the stored values of a same-named column."""
+        key = (function.label, name)
+        if key not in self._pooled:
+            hints = typing.get_type_hints(function.fn)
+            self._pooled[key] = for_annotation(hints[name], self.pool, name)
+        return self._pooled[key]
+
+    def run(self, funcs: list[Function], case: str) -> Tally:
+        self.tally.functions += len(funcs)
+
+        @CALL_SETTINGS
+        @given(st.data())
+        def one_round(data: st.DataObject) -> None:
+            for function in funcs:
+                kwargs = {name: data.draw(self.strategy(function, name), label=name) for name in function.params}
+                self.call(function, kwargs, case)
+
+        one_round()
+        return self.tally
+
+    def call(self, function: Function, kwargs: dict[str, Any], case: str) -> None:
+        self.tally.calls += 1
+        try:
+            if function.is_async:
+                result = self.loop.run(self._async_call(function, kwargs))
+            else:
+                result = self._sync_call(function, kwargs)
+        except Exception as error:  # noqa: BLE001 - every failure is judged below
+            reason = refusal(error) or self._out_of_range(function, kwargs, error)
+            if reason is not None:
+                self.tally.refused[reason] += 1
+                return
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            self.tally.crashes.append(f"{case}: {function.label}({_args(kwargs)}): {type(error).__name__}: "
+                                      f"{str(error).strip()[:300]} [at {Path(where.filename).name}:{where.lineno}]")
+            return
+        found = mismatches(result, function.returns)
+        if found:
+            self.tally.mismatches.append(f"{case}: {function.label}({_args(kwargs)}): declared "
+                                         f"{function.returns}: " + "; ".join(found[:3]))
+        else:
+            self.tally.ok += 1
+
+    def _out_of_range(self, function: Function, kwargs: dict[str, Any], error: Exception) -> str | None:
+        """psycopg sends an int as the smallest PostgreSQL type that holds it, so an int beyond
+        the 32-bit range reaches an `integer` function argument or operator as bigint, and
+        PostgreSQL answers "function ... does not exist" rather than "out of range". It is a
+        refusal of the value when the same call with every int inside the 32-bit range does not
+        fail that way."""
+        if not isinstance(error, psycopg.errors.UndefinedFunction) or not _has_big_int(list(kwargs.values())):
+            return None
+        small = {k: _small_ints(v) for k, v in kwargs.items()}
+        try:
+            if function.is_async:
+                self.loop.run(self._async_call(function, small))
+            else:
+                self._sync_call(function, small)
+        except psycopg.errors.UndefinedFunction:
+            return None
+        except Exception:  # noqa: BLE001 - any other outcome shows the big int was the cause
+            pass
+        return "postgresql: an int beyond 32 bits for an integer argument (sent as bigint)"
+
+    def _sync_call(self, function: Function, kwargs: dict[str, Any]) -> Any:
+        conn = self.sync_conn
+        started = time.monotonic()
+        if self.engine == "sqlite":
+            conn.set_progress_handler(lambda: time.monotonic() - started > TIME_LIMIT, 10_000)
+            conn.execute("SAVEPOINT harness")
+            try:
+                return function.fn(conn, **kwargs)
+            finally:
+                conn.execute("ROLLBACK TO harness")
+                conn.execute("RELEASE harness")
+        with conn.transaction(force_rollback=True):
+            return function.fn(conn, **kwargs)
+
+    async def _async_call(self, function: Function, kwargs: dict[str, Any]) -> Any:
+        conn = self.async_conn
+        started = time.monotonic()
+        if self.engine == "sqlite":
+            await conn.set_progress_handler(lambda: time.monotonic() - started > TIME_LIMIT, 10_000)
+            await conn.execute("SAVEPOINT harness")
+            try:
+                return await function.fn(conn, **kwargs)
+            finally:
+                await conn.execute("ROLLBACK TO harness")
+                await conn.execute("RELEASE harness")
+        async with conn.transaction(force_rollback=True):
+            return await function.fn(conn, **kwargs)
+
+
+def _has_big_int(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**31) <= value < 2**31
+    if isinstance(value, (list, tuple)):
+        return any(_has_big_int(v) for v in value)
+    return False
+
+
+def _small_ints(value: Any) -> Any:
+    """The value with every int beyond 32 bits replaced by 1 (NamedTuple rows rebuilt)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if -(2**31) <= value < 2**31 else 1
+    if isinstance(value, list):
+        return [_small_ints(v) for v in value]
+    if isinstance(value, tuple):
+        items = [_small_ints(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
+
+
+def _args(kwargs: dict[str, Any]) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    return text if len(text) < 200 else text[:200] + "..."

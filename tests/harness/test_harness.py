@@ -1,0 +1,136 @@
+"""The execution harness: every function codegen generates for every project it can reach, called
+for real, sync and async, on a SQLite file and on a real PostgreSQL server, with arguments drawn
+from the function's own annotations; every returned value checked against the declared return
+type. 0 crashes and 0 type mismatches, or the test fails with the list.
+
+Projects and how they are found: harness_projects.py. Databases and how tables are filled:
+harness_databases.py. Drawing arguments: harness_strategies.py. Calls, what counts as a crash
+and what as a refusal by the database: harness_calls.py. Judging values: harness_typecheck.py.
+The totals are printed at the end of the run (conftest.py, `pytest_terminal_summary`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import psycopg
+import pytest
+
+from harness_calls import Runner, Tally, TIME_LIMIT, functions
+from harness_databases import SchemaRefused, postgres_database, sqlite_async_connector, sqlite_database
+from harness_projects import Generated
+from harness_state import NOT_RUN, SKIPPED, TOTAL, Packages
+from harness_validity import not_called, postgresql_refuses
+
+GROUPS = ["repo", "golden", "fixtures", "projects", "synth", "conformance/sqlite", "conformance/postgresql"]
+SHOWN = 40  # failures listed in a failing test's message
+
+
+def _in_group(case_name: str, group: str) -> bool:
+    return case_name == group or case_name.startswith(group + "/")
+
+
+def run_sqlite(gen: Generated, db_path: Path, skipped: list[str]) -> Tally:
+    conn, pool = sqlite_database(gen, db_path)
+    loop = asyncio.Runner()
+    aconn = None
+    try:
+        aconn = loop.run(_aiosqlite(sqlite_async_connector(gen, db_path)))
+        runner = Runner("sqlite", conn, aconn, loop, pool)
+        funcs = functions(gen.case.package, gen.package_dir, lambda m, f: not_called(gen.case.name, {}, m, f), skipped)
+        return runner.run(funcs, gen.case.id)
+    finally:
+        if aconn is not None:
+            loop.run(aconn.close())
+        loop.close()
+        conn.close()
+
+
+async def _aiosqlite(connector: Callable[[], sqlite3.Connection]) -> aiosqlite.Connection:
+    conn = await aiosqlite.Connection(connector, 64)
+    await conn.execute("PRAGMA synchronous = OFF")
+    return conn
+
+
+def run_postgresql(gen: Generated, url: str, skipped: list[str]) -> Tally:
+    pool = postgres_database(gen, url)
+    refused = postgresql_refuses(url, gen.project)
+    timeout = f"SET statement_timeout = {int(TIME_LIMIT * 1000)}"
+    loop = asyncio.Runner()
+    conn = psycopg.connect(url)
+    aconn = None
+    try:
+        conn.execute(timeout)
+        conn.commit()
+        aconn = loop.run(_async_postgres(url, timeout))
+        runner = Runner("postgresql", conn, aconn, loop, pool)
+        funcs = functions(gen.case.package, gen.package_dir, lambda m, f: not_called(gen.case.name, refused, m, f),
+                          skipped)
+        return runner.run(funcs, gen.case.id)
+    finally:
+        if aconn is not None:
+            loop.run(aconn.close())
+        loop.close()
+        conn.close()
+
+
+async def _async_postgres(url: str, timeout: str) -> psycopg.AsyncConnection[Any]:
+    conn = await psycopg.AsyncConnection.connect(url)
+    await conn.execute(timeout)
+    await conn.commit()
+    return conn
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_generated_function_runs(group: str, packages: Packages, request: pytest.FixtureRequest,
+                                       tmp_path: Path) -> None:
+    cases = [c for c in packages.cases if _in_group(c.name, group)]
+    if not cases:
+        reason = "; ".join(n for n in packages.notes if group.split("/")[0] in n) or f"no {group} cases"
+        pytest.skip(reason)
+    tally = Tally()
+    problems: list[str] = []
+    ran = 0
+    for case in cases:
+        if case.id in packages.refused:
+            if case.must_generate:
+                problems.append(f"{case.id}: codegen refuses it: {packages.refused[case.id]}")
+            else:
+                NOT_RUN.append(f"{case.id} (codegen refuses it)")
+            continue
+        gen = packages.generated[case.id]
+        try:
+            if case.engine == "sqlite":
+                found = run_sqlite(gen, tmp_path / f"{case.package}.sqlite3", SKIPPED)
+            else:
+                found = run_postgresql(gen, request.getfixturevalue("harness_database"), SKIPPED)
+        except SchemaRefused as error:
+            if case.must_generate:
+                problems.append(f"{case.id}: {error}")
+            else:
+                NOT_RUN.append(f"{case.id} ({str(error).splitlines()[0][:120]})")
+            continue
+        ran += 1
+        tally.add(found)
+        TOTAL.setdefault(case.engine, Tally()).add(found)
+    print(f"\n{group}: {ran} cases, {tally.calls} calls of {tally.functions} functions, {len(tally.crashes)} crashes, "
+          f"{len(tally.mismatches)} mismatches, refused: {dict(tally.refused)}")
+    failures = problems + tally.crashes + tally.mismatches
+    if failures and os.environ.get("HARNESS_FAILURES"):  # a file to get every failure, not the first few
+        with open(os.environ["HARNESS_FAILURES"], "a", encoding="utf-8") as out:
+            out.write("\n".join(failures) + "\n")
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:SHOWN])
+    assert tally.calls >= tally.functions > 0 or not ran, "no function was called"
+
+
+def test_every_generated_package_passes_mypy_strict(packages: Packages) -> None:
+    """One mypy --strict run over every generated package (started when they were written)."""
+    assert packages.mypy is not None
+    output, _ = packages.mypy.communicate(timeout=900)
+    assert packages.mypy.returncode == 0, output[-6000:]
