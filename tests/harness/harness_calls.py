@@ -6,7 +6,9 @@ DML runs for real, leaves nothing behind, and one failure does not poison the ne
 outcome of a call is one of:
   ok        it returned, and the value fits the declared return type (typecheck.mismatches)
   mismatch  it returned a value contradicting its declared return type
-  refused   the database refused the arguments for a reason that depends on the data:
+  refused   the generated code refused a value it cannot store faithfully, with a ValueError
+            raised by its own _runtime (nan on SQLite), or
+            the database refused the arguments for a reason that depends on the data:
             a constraint (IntegrityError on both engines: UNIQUE, NOT NULL, CHECK, FOREIGN KEY,
             a trigger's RAISE), a value out of the column's range or not representable there
             (PostgreSQL's class 22 data exceptions, psycopg's DataError for a NUL in text),
@@ -43,7 +45,7 @@ from harness_strategies import Pool, for_annotation
 from harness_typecheck import mismatches
 
 ROUNDS = 3  # hypothesis examples per case: each calls every function once, sync and async
-TIME_LIMIT = 3.0  # seconds one call may run before the database is told to stop it
+TIME_LIMIT = 1.0  # seconds one call may run before the database is told to stop it
 CALL_SETTINGS = settings(max_examples=ROUNDS, database=None, deadline=None, derandomize=True,
                          phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 
@@ -104,6 +106,10 @@ def _function(module: ModuleType, name: str, fn: Callable[..., Any]) -> Function
 
 def refusal(error: BaseException) -> str | None:
     """Why the database refused the call, when that depends on the data; None for a crash."""
+    if isinstance(error, ValueError) and _raised_in_runtime(error):
+        # The generated package refuses a value it cannot store faithfully (nan on SQLite, a
+        # str for sqlc.slice...): a clear error before the database sees it, as issue 14 asks.
+        return f"generated code: {str(error).split(':')[0]}"
     if isinstance(error, sqlite3.IntegrityError) and "datatype mismatch" not in str(error):
         return "sqlite: " + str(error).split(":")[0]
     if isinstance(error, sqlite3.OperationalError) and str(error) in ("integer overflow", "interrupted"):
@@ -220,6 +226,11 @@ class Runner:
                 await conn.execute("RELEASE harness")
         async with conn.transaction(force_rollback=True):
             return await function.fn(conn, **kwargs)
+
+
+def _raised_in_runtime(error: BaseException) -> bool:
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and Path(frames[-1].filename).name == "_runtime.py"
 
 
 def _has_big_int(value: Any) -> bool:

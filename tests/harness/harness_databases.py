@@ -109,6 +109,7 @@ CREATE SCHEMA public;
 def reset(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET client_min_messages = warning")
+        conn.execute("SET synchronous_commit = off")  # a throwaway database: no wait for the disk
         conn.execute(_RESET)
 
 

@@ -34,6 +34,22 @@ NEEDS_WHAT_THE_CASE_LACKS = {
         "ON CONFLICT (name), and the schema has no unique constraint on name",
 }
 
+# Bugs the harness found that are not fixed yet (issue 14's symptom list does not name them): the
+# function is left out of the main run and test_known_bugs_still_crash, xfail(strict=True),
+# calls it alone, so the day the bug is fixed that test passes, fails as strict, and the entry goes.
+KNOWN_BUGS = {
+    ("conformance/postgresql/join_inner__postgresql", "select_all_joined"):
+        "PostgreSQL catalog keeps an unquoted column's case (ID): `events.*` is emitted as events.\"ID\", "
+        "a column that does not exist (PostgreSQL folds ID to id)",
+    ("conformance/postgresql/join_inner__postgresql", "select_all_joined_alias"):
+        "PostgreSQL catalog keeps an unquoted column's case (ID): `e.*` is emitted as e.\"ID\"",
+    ("conformance/postgresql/copyfrom_named_params__postgresql__pgx", "stage_user_data"):
+        ":copyfrom emits COPY user_data (id, user): the reserved word user is not quoted",
+    ("conformance/postgresql/update_array_index__postgresql__pgx", "update_author"):
+        "a text[] column is typed list[str], but PostgreSQL arrays hold NULL elements "
+        "(names[4332] = 'x' fills the gap with NULLs): the read fails validation",
+}
+
 _PREPARABLE = re.compile(r"^\s*(\(\s*)*(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|MERGE|TABLE)\b", re.IGNORECASE)
 
 
@@ -74,4 +90,6 @@ def postgresql_refuses(url: str, project: ir.Project) -> dict[tuple[str, str], s
 
 def not_called(case: str, refused: dict[tuple[str, str], str], module: str, function: str) -> str | None:
     """Why the harness leaves this function uncalled, or None."""
-    return NEEDS_WHAT_THE_CASE_LACKS.get((case, function)) or refused.get((module, function))
+    known = KNOWN_BUGS.get((case, function))
+    return (f"known bug: {known}" if known else None) or NEEDS_WHAT_THE_CASE_LACKS.get((case, function)) \
+        or refused.get((module, function))
