@@ -38,6 +38,14 @@ def check(ctx: FileContext, v: StatementView) -> None:
                 renamed = ctx.state.find(None, table)
                 ctx.dropped[new].rebuilt_by = v.stmt
                 ctx.dropped[new].new_columns = [c.name.lower() for c in renamed.columns] if renamed else []
+            elif ctx.existed_before(table) and table in ctx.created_later:
+                # Moved aside to be rebuilt under its own name: not a rename running code sees.
+                ctx.moved_aside[new] = table
+                referencing = ctx.objects.referenced_by(table)
+                if referencing:
+                    ctx.report(v, "rebuild-renames-referenced-table",
+                               f"renames {table} aside while {', '.join(referencing)} reference(s) it: their foreign "
+                               f"keys follow it to {new}, not to the new {table}", j)
             elif ctx.existed_before(table):
                 ctx.report(v, "rename", f"renames table {table} to {new}; running code still uses {table}", j)
         elif w[j:j + 1] == ["RENAME"] and w[j + 1:j + 2] != ["CONSTRAINT"] and ctx.existed_before(table):
@@ -56,7 +64,8 @@ def finish(ctx: FileContext) -> None:
         if name in ctx.created and dropped.rebuilt_by is None:
             continue  # a table this file created and dropped again (a scratch table)
         if dropped.rebuilt_by is None:
-            ctx.findings.append(at(dropped.stmt, "drop-table", f"drops table {name} and its data"))
+            if ctx.moved_aside.get(name) not in ctx.created:  # not the old copy of a rebuilt table
+                ctx.findings.append(at(dropped.stmt, "drop-table", f"drops table {name} and its data"))
             continue
         lost = [c for c in dropped.columns if c not in dropped.new_columns]
         if lost:

@@ -53,6 +53,10 @@ class FileContext:
         self.foreign_key_check = any(v.starts("PRAGMA") and v.name_at(1) == "foreign_key_check" for v in views)
         self.dropped_later = {v.name_at(a) for v in views if v.starts("DROP", "TABLE")
                               for a, _ in v.split_top(v.skip_if_exists(2), len(v.words))}
+        self.created_later = {v.name_at(v.skip_if_exists(v.words.index("TABLE") + 1)) for v in views
+                              if v.starts("CREATE") and "TABLE" in v.words[1:4]
+                              and v.words.index("TABLE") + 1 < len(v.words)}
+        self.moved_aside: dict[str, str] = {}  # old table renamed away to rebuild it: new name -> old name
         text = self.source.text
         dbmate = _DBMATE.search(text)
         # goose and dbmate wrap each file in a transaction unless told not to; a PostgreSQL file of
