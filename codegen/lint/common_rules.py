@@ -48,7 +48,8 @@ def check(ctx: FileContext, v: StatementView) -> None:
                                f"keys follow it to {new}, not to the new {table}", j)
             elif ctx.existed_before(table):
                 ctx.report(v, "rename", f"renames table {table} to {new}; running code still uses {table}", j)
-        elif w[j:j + 1] == ["RENAME"] and w[j + 1:j + 2] != ["CONSTRAINT"] and ctx.existed_before(table):
+        elif w[j:j + 1] == ["RENAME"] and w[j + 1:j + 2] != ["CONSTRAINT"] and ctx.existed_before(table) \
+                and (table, v.name_at(j + 1 + (w[j + 1] == "COLUMN"))) not in ctx.columns_added:
             k = j + 1 + (w[j + 1] == "COLUMN")
             ctx.report(v, "rename", f"renames column {table}.{v.name_at(k)} to {v.name_at(k + 2)}; "
                                     f"running code still uses {v.name_at(k)}", j)

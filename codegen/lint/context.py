@@ -57,6 +57,13 @@ class FileContext:
                               if v.starts("CREATE") and "TABLE" in v.words[1:4]
                               and v.words.index("TABLE") + 1 < len(v.words)}
         self.moved_aside: dict[str, str] = {}  # old table renamed away to rebuild it: new name -> old name
+        # (table, column) of every ADD COLUMN: a column renamed away and added again under its name
+        # before the file commits is still there for running code.
+        self.columns_added = {(v.name_at(2), v.name_at(v.skip_if_exists(a + 1 + (v.words[a + 1] == "COLUMN"))))
+                              for v in views if v.starts("ALTER", "TABLE") and len(v.words) > 3
+                              for a, b in v.split_top(v.name_end(2), len(v.words))
+                              if v.words[a] == "ADD" and a + 1 < b
+                              and v.words[a + 1] not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE")}
         text = self.source.text
         dbmate = _DBMATE.search(text)
         # goose and dbmate wrap each file in a transaction unless told not to; a PostgreSQL file of

@@ -18,3 +18,8 @@ CREATE TABLE users (
 
 CREATE TABLE drafts (id INTEGER PRIMARY KEY, body TEXT);
 ALTER TABLE drafts RENAME COLUMN body TO text;
+-- file: schema/003_move_aside.sql
+-- The old column moves aside and a new one takes its name before the file commits.
+ALTER TABLE users RENAME COLUMN name TO name_before_003;
+ALTER TABLE users ADD COLUMN name TEXT;
+UPDATE users SET name = name_before_003;
