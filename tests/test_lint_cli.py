@@ -168,3 +168,20 @@ def test_a_suppression_above_a_query_silences_it_and_stays_out_of_its_docstring(
     assert "queries/users.sql:4:1: warning: one-not-unique" in lint(root, monkeypatch, capsys)[1]
     blocks, _ = split_blocks(SourceFile.of("q.sql", text), "sqlite")
     assert blocks[0].doc == "Every user called so."
+
+
+@pytest.mark.parametrize("header, refused", [
+    ("-- +goose Up\n", True),                              # goose wraps each file in a transaction...
+    ("-- +goose NO TRANSACTION\n-- +goose Up\n", False),    # ...unless told not to
+    ("-- migrate:up\n", True),                              # dbmate too
+    ("-- migrate:up transaction:false\n", False),
+    ("", False),                                            # golang-migrate: one statement, no transaction
+])
+def test_concurrently_knows_which_migration_tools_wrap_a_file(header: str, refused: bool, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    root = project(tmp_path, {"001_init.sql": "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT);\n",
+                              "002_index.sql": header + "CREATE INDEX CONCURRENTLY users_email ON users (email);\n"},
+                   'engine = "postgresql"\n')
+    _, out, _ = lint(root, monkeypatch, capsys)
+    assert ("pg-concurrently-in-transaction" in out) == refused, out
