@@ -82,9 +82,27 @@ def _dotted(key_path: tuple[object, ...]) -> str:
     return text
 
 
+_MAX_DEPTH = 100  # far beyond any real sqlc config; the YAML parser recurses per level
+
+
+def _too_deep(text: str) -> bool:
+    """Flow brackets or indentation nested past _MAX_DEPTH (quotes ignored: a bound, not a parse)."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    indents = (len(line) - len(line.lstrip(" ")) for line in text.splitlines())
+    return deepest > _MAX_DEPTH or max(indents, default=0) > 2 * _MAX_DEPTH
+
+
 def _parse(path: Path, text: str) -> _Reader:
     import yaml
 
+    if _too_deep(text):
+        raise CodegenError([Diagnostic(str(path), 1, 1, "config nested too deeply")])
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

@@ -196,8 +196,8 @@ def test_hostile_sqlc_configs_end_in_located_errors_quickly(tmp_path: Path) -> N
     laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     cases = {
         "aliases.yaml": "version: '2'\n" + "\n".join(laughs).replace("a: &a0", "a0: &a0") + "\nsql: *a8\n",
-        "deep.yaml": "version: '2'\nsql: " + "[" * 5000 + "]" * 5000 + "\n",
-        "deep.json": '{"version": "2", "sql": ' + "[" * 100000 + "]" * 100000 + "}",
+        "deep.yaml": "version: '2'\nsql: " + "[" * 1500 + "]" * 1500 + "\n",
+        "deep.json": '{"version": "2", "sql": ' + "[" * 1500 + "]" * 1500 + "}",
         "binary.yaml": b"version: '2'\nsql: \xff\xfe\n",
     }
     for name, text in cases.items():
