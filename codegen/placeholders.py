@@ -109,6 +109,25 @@ def scan(text: str, engine: str) -> Scan:
     return Scan(params, occurrences, embeds)
 
 
+def _operand_expected(lx: list[Lexeme], i: int) -> bool:
+    """Whether lx[i] stands where an operand goes: at the start, or after an operator, a comma,
+    an opening bracket or a keyword (not after a name, a literal or a closing bracket)."""
+    for prev in reversed(lx[:i]):
+        if prev.kind in ("ws", "line_comment", "block_comment"):
+            continue
+        if prev.kind in ("ident", "string", "dollar", "number"):
+            return False
+        if prev.kind == "word":
+            return prev.text.lower() in _KEYWORDS_BEFORE_OPERAND
+        return prev.text not in (")", "]")
+    return True
+
+
+_KEYWORDS_BEFORE_OPERAND = {"select", "where", "and", "or", "not", "set", "values", "limit", "offset", "then",
+                            "else", "when", "in", "by", "like", "ilike", "is", "between", "case", "on", "having",
+                            "returning", "distinct", "any", "all", "some", "array", "return", "using", "as"}
+
+
 def _after_in(lx: list[Lexeme], i: int) -> bool:
     """Whether the lexeme before lx[i] (comments and spaces aside) is the keyword IN."""
     for prev in reversed(lx[:i]):
@@ -135,6 +154,10 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: str) -> tuple[str, objec
         if adjacent and nxt is not None and nxt.kind == "number" and nxt.text.isdigit():
             return "num", int(nxt.text), nxt.end, 2
         return "anon", None, cur.end, 1
+    if cur.text == "?" and _operand_expected(lx, i):
+        # PostgreSQL's `?` is jsonb's key-exists operator; where an operand is expected it can
+        # only be meant as a parameter, which PostgreSQL does not have.
+        raise Located("`?` is not a PostgreSQL parameter: write $1, @name or sqlc.arg(name)", cur.start)
     if cur.text == "$" and adjacent and nxt is not None:
         if nxt.kind == "number" and nxt.text.isdigit():
             return "num", int(nxt.text), nxt.end, 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from .config import Config
 from .errors import CodegenError, Diagnostic
 from .source import SourceFile
+from .sqltext import normalise_line_breaks
 
 _VERSION = re.compile(r"^(\d+)")
 _GOOSE = re.compile(r"^\s*--\s*\+goose\s+(up|down)\b", re.IGNORECASE | re.MULTILINE)
@@ -50,8 +51,9 @@ def _read(config: Config, path: Path) -> SourceFile:
         at = text.index("\0")
         line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
         raise CodegenError([Diagnostic(shown, line, col, "file holds a NUL byte")])
-    # CRLF and lone CR become LF so offsets, columns and the emitted SQL agree.
-    return SourceFile.of(shown, text.replace("\r\n", "\n").replace("\r", "\n"))
+    # CRLF and lone CR become LF so offsets, columns and the emitted SQL agree; string literals
+    # keep theirs (the value a query compares with must not change).
+    return SourceFile.of(shown, normalise_line_breaks(text, config.engine))
 
 
 def _blank(text: str, start: int, end: int) -> str:

@@ -15,8 +15,9 @@ from .source import SourceFile, Statement
 
 _COMMON = r"""
       (?P<ws>\s+)
-    | (?P<line_comment>--[^\n]*)
+    | (?P<line_comment>--[^\n\r]*)
     | (?P<block_comment>/\*.*?(?:\*/|\Z))
+    {escape}
     | (?P<string>[xXbBeE]?'(?:[^']|'')*(?:'|\Z))
     {dollar}
     | (?P<ident>"(?:[^"]|"")*(?:"|\Z)|`(?:[^`]|``)*(?:`|\Z){bracket})
@@ -25,15 +26,18 @@ _COMMON = r"""
     | (?P<punct>::|.)
     """
 # SQLite: `$name` is a parameter and [name] a quoted identifier. PostgreSQL:
-# $tag$...$tag$ is a string and [ ] index arrays; a line starting with a backslash is a
-# psql meta-command (pg_dump writes \connect, \restrict...), which the server never sees,
+# $tag$...$tag$ is a string and [ ] index arrays; E'...' is an escape string, in which a
+# backslash escapes the next character (E'\'' holds one quote); a line starting with a backslash
+# is a psql meta-command (pg_dump writes \connect, \restrict...), which the server never sees,
 # so it lexes as a comment.
 _LEXERS = {
-    "sqlite": re.compile(_COMMON.format(dollar="", bracket=r"|\[[^\]]*(?:\]|\Z)"), re.VERBOSE | re.DOTALL),
-    "postgresql": re.compile(_COMMON.format(dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
+    "sqlite": re.compile(_COMMON.format(escape="", dollar="", bracket=r"|\[[^\]]*(?:\]|\Z)"),
+                         re.VERBOSE | re.DOTALL),
+    "postgresql": re.compile(_COMMON.format(escape=r"| (?P<escaped>[eE]'(?:[^'\\]|''|\\.)*(?:'|\Z))",
+                                            dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
                                             r"| (?P<meta>(?m:^)\\[^\n]*)", bracket=""), re.VERBOSE | re.DOTALL),
 }
-_KINDS = {"tag": "dollar", "meta": "line_comment"}
+_KINDS = {"tag": "dollar", "meta": "line_comment", "escaped": "string"}
 
 
 @dataclass(slots=True)
@@ -47,6 +51,15 @@ class Lexeme:
 def lex(text: str, engine: str = "sqlite") -> list[Lexeme]:
     return [Lexeme(_KINDS.get(m.lastgroup, m.lastgroup), m.start(), m.end(), m.group())  # type: ignore[arg-type]
             for m in _LEXERS[engine].finditer(text)]
+
+
+def normalise_line_breaks(text: str, engine: str = "sqlite") -> str:
+    """CRLF and lone CR become LF, so offsets and columns agree; not inside a string literal or
+    a quoted name, whose every byte is part of a value."""
+    if "\r" not in text:
+        return text
+    return "".join(lx.text if lx.kind in ("string", "ident", "dollar")
+                   else lx.text.replace("\r\n", "\n").replace("\r", "\n") for lx in lex(text, engine))
 
 
 def first_significant(text: str, engine: str = "sqlite") -> Lexeme | None:
@@ -113,17 +126,35 @@ def _add(statements: list[Statement], source: SourceFile, base: int, text: str, 
 
 
 def strip_comments(text: str, engine: str = "sqlite") -> str:
-    """The statement as it will be sent: comments removed, blank lines dropped."""
-    parts = []
+    """The statement as it will be sent: comments removed, blank lines and trailing spaces
+    dropped, and nothing else changed. Only the blanks between tokens are tidied: a string
+    literal or quoted name keeps every byte (its trailing spaces, blank lines and lone CRs
+    are part of the value the query compares with)."""
+    parts: list[str] = []
+    blank = ""  # the blanks (and comments, as blanks) since the last token
     for lx in lex(text, engine):
-        if lx.kind == "line_comment":
-            continue
-        if lx.kind == "block_comment":
-            parts.append(" ")
-            continue
-        parts.append(lx.text)
-    lines = [line.rstrip() for line in "".join(parts).split("\n")]
-    return "\n".join(line for line in lines if line.strip()).strip().rstrip(";").rstrip()
+        if lx.kind == "ws":
+            blank += lx.text
+        elif lx.kind == "line_comment":
+            continue  # its newline is the next blank
+        elif lx.kind == "block_comment":
+            blank += " "
+        else:
+            if parts and blank:
+                parts.append(_tidy_blank(blank))
+            blank = ""
+            parts.append(lx.text)
+    while parts and parts[-1] == ";":
+        parts.pop()
+        if parts and parts[-1].isspace():
+            parts.pop()
+    return "".join(parts)
+
+
+def _tidy_blank(blank: str) -> str:
+    """Blanks between two tokens: one line break and the next line's indentation, or as written."""
+    last_break = max(blank.rfind("\n"), blank.rfind("\r"))
+    return blank if last_break < 0 else "\n" + blank[last_break + 1:]
 
 
 def leading_words(text: str, count: int = 4) -> list[str]:

@@ -9,7 +9,7 @@ from ..annotate import Block
 from ..catalog.build import SchemaState
 from ..errors import Located
 from ..parse import parse_one
-from ..placeholders import Rewritten, Scan, for_analysis, for_execution, scan
+from ..placeholders import PLACEHOLDER, Rewritten, Scan, for_analysis, for_execution, scan
 from ..sqltext import first_significant, lex, strip_comments
 from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
@@ -53,6 +53,9 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         tree = parse_one(rewritten.text, engine)
     except Located as problem:
         raise Located(problem.message, rewritten.original_offset(problem.offset or 0)) from None
+    if engine == "postgresql" and any(not str(p.name).startswith(PLACEHOLDER) for p in tree.find_all(exp.Placeholder)):
+        # A `?` the lexical check took for jsonb's operator, that sqlglot read as a parameter.
+        raise Located("`?` is not a PostgreSQL parameter: write $1, @name or sqlc.arg(name)", 0)
     params = {p.index: ParamInfo(p.index, p.name, p.nullable, p.slice) for p in found.params}
     embed_offsets = {o.start for o in found.occurrences if o.embed is not None}
     offset_of = _offsets(rewritten)

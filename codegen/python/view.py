@@ -152,7 +152,13 @@ def _string_literal(text: str) -> str:
 
 
 def sql_literal(sql: str) -> str:
-    if '"""' not in sql and "\\" not in sql and not sql.endswith('"'):
+    """The SQL as a Python literal that holds it byte for byte: a readable triple-quoted string
+    when its text survives as source (Python reads a CR in source as a line break, and the
+    rendered files lose trailing spaces), else repr."""
+    lines = sql.split("\n")
+    readable = all(line.isprintable() or line.replace("\t", " ").isprintable() for line in lines) and \
+        all(line == line.rstrip() for line in lines)
+    if readable and '"""' not in sql and "\\" not in sql and not sql.endswith('"'):
         return '"""' + sql + '"""'
     return repr(sql)
 
