@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ir
-from .emit import OUTPUT_NAME  # what a run record may name: files codegen writes, no ".."
+from .emit import output_name  # what a run record may name: files codegen writes, no ".."
 
 FOLDER = ".codegen-cache"
 _PACKAGE = Path(__file__).resolve().parent
@@ -170,7 +170,7 @@ class Cache:
         if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("files"), dict):
             return None
         files = data["files"]
-        if not all(isinstance(k, str) and OUTPUT_NAME.fullmatch(k) and isinstance(v, str) for k, v in files.items()):
+        if not all(isinstance(k, str) and output_name(k) and isinstance(v, str) for k, v in files.items()):
             return None
         return dict(files)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -37,8 +36,17 @@ class OutFolderError(Exception):
 
 MANIFEST = ".codegen-manifest"
 _MANIFEST_HEAD = "# The files codegen wrote in this folder: it replaces or removes only these. DO NOT EDIT.\n"
-# What codegen writes in an out folder: modules, py.typed, its manifest. Never "..", never absolute.
-OUTPUT_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_.]*/)*(?:[A-Za-z_][A-Za-z0-9_]*\.py|py\.typed)|" + re.escape(MANIFEST))
+
+
+def output_name(name: str) -> bool:
+    """Whether name is one codegen writes in an out folder: modules (Python identifiers, any
+    script), py.typed, its manifest. Never "..", never absolute, never a control character."""
+    if name == MANIFEST:
+        return True
+    *folders, last = name.split("/")
+    if not all(part and part.replace(".", "_").isidentifier() for part in folders):
+        return False
+    return last == "py.typed" or (last.endswith(".py") and last[:-3].isidentifier())
 _SQLITE_HEADER = b"SQLite format 3\0"
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -81,7 +89,7 @@ def read_manifest(out: Path) -> set[str] | None:
     text = _regular_text(out / MANIFEST)
     if text is None:
         return None
-    return {line for line in text.splitlines() if OUTPUT_NAME.fullmatch(line) and line != MANIFEST}
+    return {line for line in text.splitlines() if output_name(line) and line != MANIFEST}
 
 
 def _walk(root: Path, nested: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
@@ -238,7 +246,7 @@ def unified_diff(out: Path, files: dict[str, str], shown: str, nested: tuple[str
 
 
 def write_tree(out: Path, files: dict[str, str], nested: tuple[str, ...] = ()) -> None:
-    outside = sorted(name for name in files if not OUTPUT_NAME.fullmatch(name))
+    outside = sorted(name for name in files if not output_name(name))
     if outside:  # whatever produced these names, they are not files of the package
         raise OutFolderError(f"refusing to write {', '.join(map(repr, outside))}: not a file codegen writes")
     out.parent.mkdir(parents=True, exist_ok=True)
