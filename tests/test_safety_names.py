@@ -98,3 +98,11 @@ def test_identifiers_are_compared_after_nfkc(tmp_path: Path) -> None:
     assert [naming.function_name(naming.snake(q), set()) for q in ("𝐓yping", "Aiosqlite", "Print")] == \
         ["typing_", "aiosqlite_", "print_"]
     assert naming.field_names(["𝐬tr", "ｉnt", "typing", "count"]) == ["str_", "int_", "typing_", "count_"]
+
+
+def test_a_query_file_named_in_another_script_gives_its_module(tmp_path: Path) -> None:
+    """µ.sql gives queries/μ.py (NFKC): a module name in any script is a file codegen writes."""
+    out = generate(tmp_path, {"1.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"},
+                   {"µ.sql": "-- name: CountT :one\nSELECT count(*) FROM t;\n", "表.sql": "-- name: GetT :one\n"
+                    "SELECT id FROM t WHERE id = ?;\n"})
+    assert sorted(p.name for p in (out / "queries").glob("*.py")) == ["__init__.py", "μ.py", "表.py"]
