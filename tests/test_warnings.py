@@ -21,15 +21,15 @@ SELECT id, name, doc, upper(name) AS shout FROM t WHERE id = ?;
 -- name: Loose :one
 SELECT frobnicate(name) AS f, ? AS what, path FROM t WHERE name = ?;
 """}
-EXPECTED = [  # in file order
-    "queries/t.sql:5:1: warning: query Loose: result column 'f' is typing.Any: its type cannot be inferred "
-    "(a CAST would give it one)",
-    "queries/t.sql:5:1: warning: query Loose: result column 'what' is typing.Any: its type cannot be inferred "
-    "(a CAST would give it one)",
+EXPECTED = [  # in file order, each where the thing it names is written
     "queries/t.sql:5:8: warning: query Loose: unknown function frobnicate(): its result is typing.Any "
     "(add a CAST, or it is misspelt)",
+    "queries/t.sql:5:28: warning: query Loose: result column 'f' is typing.Any: its type cannot be inferred "
+    "(a CAST would give it one)",
     "queries/t.sql:5:31: warning: query Loose: parameter 'arg1' is typing.Any: nothing in the query gives it a "
     "type (a CAST or a comparison with a column would)",
+    "queries/t.sql:5:36: warning: query Loose: result column 'what' is typing.Any: its type cannot be inferred "
+    "(a CAST would give it one)",
 ]
 # An override is a type, and JSON is typing.Any by choice: neither warns.
 OVERRIDE = '[[tool.codegen.overrides]]\ncolumn = "t.path"\npython_type = "pathlib.Path"'
@@ -80,7 +80,7 @@ def test_an_override_silences_the_column_warning(tmp_path: Path) -> None:
                  {"t.sql": "-- name: Get :many\nSELECT blob_of_anything FROM t;\n"})
     untyped = run_cli(tmp_path)
     assert untyped.stderr.splitlines() == [
-        "queries/t.sql:2:1: warning: query Get: result column 'blob_of_anything' is typing.Any: its type cannot "
+        "queries/t.sql:2:8: warning: query Get: result column 'blob_of_anything' is typing.Any: its type cannot "
         "be inferred (a CAST would give it one)"]
     (tmp_path / "pyproject.toml").write_text((tmp_path / "pyproject.toml").read_text()
                                              + '[[tool.codegen.overrides]]\ncolumn = "t.blob_of_anything"\n'
@@ -95,10 +95,10 @@ def test_postgres_untyped_parameter_and_column_warn(tmp_path: Path) -> None:
     result = run_cli(tmp_path)
     assert result.code == 0
     assert result.stderr.splitlines() == [
-        "queries/t.sql:2:1: warning: query Echo: result column 'echoed' is typing.Any: its type cannot be "
-        "inferred (a CAST would give it one)",
         "queries/t.sql:2:8: warning: query Echo: parameter 'arg1' is typing.Any: nothing in the query gives it "
-        "a type (a CAST or a comparison with a column would)"]
+        "a type (a CAST or a comparison with a column would)",
+        "queries/t.sql:2:14: warning: query Echo: result column 'echoed' is typing.Any: its type cannot be "
+        "inferred (a CAST would give it one)"]
 
 
 def test_this_repository_generates_without_warnings() -> None:

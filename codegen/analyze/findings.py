@@ -29,7 +29,8 @@ def _call_start(text: str, name: str, inside: int | None) -> int | None:
     return before[-1] if before else starts[0]
 
 
-def with_findings(query: ir.Query, block: Block, found: Scan, unknown_calls: list[tuple[str, int | None]]) -> ir.Query:
+def with_findings(query: ir.Query, block: Block, found: Scan, unknown_calls: list[tuple[str, int | None]],
+                  column_offsets: dict[str, int]) -> ir.Query:
     statement = block.statement
     findings: dict[tuple[int, int, str], None] = {}  # ordered, without repeats
 
@@ -46,7 +47,7 @@ def with_findings(query: ir.Query, block: Block, found: Scan, unknown_calls: lis
                                               "query gives it a type (a CAST or a comparison with a column would)")
     for column in query.columns:
         if _untyped(column.type) and column.embed is None:
-            add(0, f"result column {column.name!r} is typing.Any: its type cannot be inferred (a CAST would "
+            add(column_offsets.get(column.name, 0), f"result column {column.name!r} is typing.Any: its type cannot be inferred (a CAST would "
                    "give it one)")
     return replace(query, warnings=tuple(ir.Finding(line, col, message) for line, col, message in sorted(findings)))
 

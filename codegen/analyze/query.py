@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlglot import exp
 
 from .. import ir
@@ -108,7 +110,24 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         insert_schema=insert_schema,
         inserts_rows=inserts_rows(tree),
     )
-    return with_findings(query, block, found, analyzer.unknown_calls)
+    return with_findings(query, block, found, analyzer.unknown_calls, _projection_offsets(tree, offset_of))
+
+
+def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | None]) -> dict[str, int]:
+    """Where each named result column is written (its alias, or the column it names), so a warning
+    about it points there; `*` expansions have no place of their own."""
+    node = tree
+    while isinstance(node, exp.SetOperation):
+        node = node.this  # a compound SELECT's columns are named by its first arm
+    returning = node.args.get("returning") if isinstance(node, (exp.Insert, exp.Update, exp.Delete)) else None
+    items = node.expressions if isinstance(node, exp.Select) else (returning.expressions if returning else [])
+    offsets: dict[str, int] = {}
+    for item in items:
+        offset = None if isinstance(item, exp.Star) or isinstance(getattr(item, "this", None), exp.Star) \
+            else offset_of(item)
+        if offset is not None and item.alias_or_name:
+            offsets.setdefault(item.alias_or_name, offset)
+    return offsets
 
 
 def _check_semicolon(block: Block) -> None:
@@ -131,7 +150,7 @@ def _utility_query(block: Block, text: str, engine: str, found: Scan) -> ir.Quer
     params = tuple(_param(p.index, ParamInfo(p.index, p.name, p.nullable, p.slice), p.name) for p in found.params)
     query = ir.Query(name=block.name, command=block.command, file=block.statement.source.path, line=block.line,
                      sql=sql, doc=block.doc, params=params, columns=(), slots=tuple(slots))
-    return with_findings(query, block, found, [])
+    return with_findings(query, block, found, [], {})
 
 
 _CLAUSE_AFTER_COMMA = {"FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "EXCEPT", "INTERSECT",
