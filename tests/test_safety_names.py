@@ -106,3 +106,16 @@ def test_a_query_file_named_in_another_script_gives_its_module(tmp_path: Path) -
                    {"µ.sql": "-- name: CountT :one\nSELECT count(*) FROM t;\n", "表.sql": "-- name: GetT :one\n"
                     "SELECT id FROM t WHERE id = ?;\n"})
     assert sorted(p.name for p in (out / "queries").glob("*.py")) == ["__init__.py", "μ.py", "表.py"]
+
+
+def test_a_file_name_cannot_write_a_line_of_code_into_the_package(tmp_path: Path) -> None:
+    """A query file named `a<newline>import os; os.system(...)<newline>#.sql` once put that line
+    into the generated modules, right below their header comment: importing them ran it."""
+    name = "a\nimport os; os.system('touch PWNED')\n#.sql"
+    out = generate(tmp_path, {"1.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"},
+                   {name: "-- name: CountT :one\nSELECT count(*) FROM t;\n"}, emit_async=True)
+    modules = sorted(out.rglob("*.py"))
+    assert all("\nimport os" not in p.read_text() for p in modules)
+    result = subprocess.run([sys.executable, "-c", "import gen.queries, gen.aio"], cwd=tmp_path, capture_output=True,
+                            text=True)
+    assert result.returncode == 0 and not (tmp_path / "PWNED").exists(), result.stderr
