@@ -16,7 +16,9 @@ from . import sqlc_config
 from .errors import CodegenError, Diagnostic
 
 ENGINES = ("sqlite", "postgresql")
-KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "strict", "targets", "sqlite_min_version"}
+KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "rows", "strict", "targets", "sqlite_min_version"}
+# Row classes: frozen pydantic models (the default), or NamedTuples for the fastest reads.
+ROW_STYLES = ("model", "tuple")
 TARGET_KEYS = KEYS - {"targets"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -41,6 +43,7 @@ class Config:
     out: str
     overrides: tuple[Override, ...] = field(default=())
     emit_async: bool = True
+    rows: str = "model"  # one of ROW_STYLES
     # More outputs from the same file ([[tool.codegen.targets]]), e.g. the same queries for
     # PostgreSQL; each inherits the keys it does not set.
     targets: tuple["Config", ...] = field(default=())
@@ -204,10 +207,13 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         err("strict", "'strict' must be true or false")
+    rows = table.get("rows", "model")
+    if rows not in ROW_STYLES:
+        err("rows", f"'rows' must be one of {', '.join(repr(r) for r in ROW_STYLES)}, not {rows!r}")
     if errors:
         raise CodegenError(errors)
     return Config(path, root, str(engine), lists["schema"], lists["queries"], str(out), overrides, bool(emit_async),
-                  sqlite_min_version=min_version, strict=bool(strict))
+                  sqlite_min_version=min_version, strict=bool(strict), rows=str(rows))
 
 
 def _sqlite_version(raw: object, err: Callable[[str], None]) -> tuple[int, ...] | None:

@@ -207,7 +207,7 @@ def _module_stems(files: list[ir.QueryFile]) -> list[ir.QueryFile]:
 
 def render(project: ir.Project, config: Config) -> dict[str, str]:
     schema_source = ", ".join(config.schema)
-    models = models_module(project.catalog, project.engine)
+    models = models_module(project.catalog, project.engine, config.rows)
     files = render_package([naming.module_name(f.stem) for f in project.files], schema_source, config.emit_async,
                            project.engine)
     files["models.py"] = render_models(models, schema_source)

@@ -2,13 +2,16 @@
 """Row models: one per table and view of the schema, validated by pydantic on the way out."""
 
 import datetime
+import pydantic
 import typing
 
 from . import _runtime
 
 
-class Session(typing.NamedTuple):
+class Session(pydantic.BaseModel):
     """A row of the table sessions."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     thread_id: int
@@ -25,8 +28,10 @@ class Session(typing.NamedTuple):
     initial_prompt: str | None
 
 
-class Thread(typing.NamedTuple):
+class Thread(pydantic.BaseModel):
     """A row of the table threads."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     channel_id: str

@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 import psycopg
+import pydantic
 import pytest
 
 from _support import generate, import_module, imported, run_cli, write_files
@@ -86,6 +87,8 @@ def plain(value: Any) -> Any:
         return [plain(v) for v in value]
     if isinstance(value, tuple):
         return tuple(plain(v) for v in value)
+    if isinstance(value, pydantic.BaseModel):  # model rows (the default row style)
+        return tuple(plain(v) for v in value.__dict__.values())
     return value
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pydantic
 import pytest
 
 from app import migrate
@@ -140,6 +141,8 @@ def normalized(value: Any) -> Any:
     """Results with datetimes reduced to their type, row classes to plain tuples."""
     if isinstance(value, datetime.datetime):
         return "<datetime>"
+    if isinstance(value, pydantic.BaseModel):
+        return tuple(normalized(v) for v in value.__dict__.values())
     if isinstance(value, (list, tuple)):
         return tuple(normalized(v) for v in value)
     return value
@@ -150,9 +153,9 @@ def check_pg_rows(results: list[Any]) -> None:
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     for _, result in results:
         for row in result if isinstance(result, list) else [result]:
-            if isinstance(row, tuple):
+            if isinstance(row, (tuple, pydantic.BaseModel)):
                 assert type(row) in (pg_models.Thread, pg_models.Session, pg_threads.ListThreadsPaginatedRow), type(row)
-                for value in row:
+                for value in (row.__dict__.values() if isinstance(row, pydantic.BaseModel) else row):
                     if isinstance(value, datetime.datetime):
                         assert value.tzinfo is None and abs(value - now) < datetime.timedelta(minutes=5)
 
@@ -220,7 +223,7 @@ def test_postgres_models_and_signatures_match_sqlite() -> None:
     for name in ("Thread", "Session"):
         lite, pg = getattr(sqlite_models, name), getattr(pg_models, name)
         assert typing.get_type_hints(lite) == typing.get_type_hints(pg), name
-        assert lite._fields == pg._fields
+        assert list(lite.model_fields) == list(pg.model_fields)
     assert set(vars(pg_models)) - set(vars(sqlite_models)) <= {"__file__", "__cached__", "__spec__", "__loader__"}
     for lite_module, pg_module in ((sqlite_threads, pg_threads), (sqlite_sessions, pg_sessions)):
         lite_functions, pg_functions = functions(lite_module), functions(pg_module)

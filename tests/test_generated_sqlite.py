@@ -128,7 +128,9 @@ ORDER BY id;
 @pytest.fixture(scope="module")
 def pkg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, ModuleType]]:
     root = tmp_path_factory.mktemp("generated_sqlite")
-    out = generate(root, {"1_init.sql": MIGRATION}, {"users.sql": USERS, "posts.sql": POSTS}, out="appdb")
+    # NamedTuple rows here (tuple(row), row._fields); tests/test_rows.py runs the same project with model rows.
+    out = generate(root, {"1_init.sql": MIGRATION}, {"users.sql": USERS, "posts.sql": POSTS}, out="appdb",
+                   extra='rows = "tuple"')
     with imported(out) as package:
         yield import_module(package, "queries.users"), import_module(package, "queries.posts")
 

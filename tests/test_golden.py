@@ -245,13 +245,13 @@ def _smoke_unusual_names(pkg: object, conn: sqlite3.Connection, work: Path) -> N
     assert row is not None
     assert (row.class_, row.from_, row.import_, row.unit_price, row.café, row.count_, row.None_, row.conn) == \
         ("a", "x", 3, 2.5, "crème", None, "n", "c")
-    assert [tuple(r) for r in cls.items_from(conn, from_="x", class_="a")] == [(1, "a", "x")]
+    assert [tuple(r.model_dump().values()) for r in cls.items_from(conn, from_="x", class_="a")] == [(1, "a", "x")]
     pairs = cls.self_join(conn)
-    assert [tuple(p) for p in pairs] == [(1, 2, "a", "x", "crème")]
-    assert pairs[0]._fields == ("id", "id_2", "class_", "class__2", "café")
+    assert [tuple(p.model_dump().values()) for p in pairs] == [(1, 2, "a", "x", "crème")]
+    assert tuple(type(pairs[0]).model_fields) == ("id", "id_2", "class_", "class__2", "café")
     size_id = imp.add_size(conn, naïve_wert="groß")
     assert imp.from_(conn, id=size_id) == "groß"
-    assert [tuple(r) for r in imp.sizes(conn)] == [(size_id, "groß")]
+    assert [tuple(r.model_dump().values()) for r in imp.sizes(conn)] == [(size_id, "groß")]
 
 
 def _smoke_commands_async(pkg: object, conn: sqlite3.Connection, work: Path) -> None:

@@ -96,9 +96,9 @@ def test_refactoring_regenerates_the_data_layer(tmp_path: Path) -> None:
         assert (out / "queries" / "working_directories.py").is_file()
         assert (out / "aio" / "working_directories.py").is_file()
         models = _load(project, "generated.models")
-        assert models.WorkingDirectory._fields == ("id", "channel_id", "name", "path", "created_at", "updated_at")
+        assert tuple(models.WorkingDirectory.model_fields) == ("id", "channel_id", "name", "path", "created_at", "updated_at")
         assert models.Session.__annotations__["working_directory"] is str
-        assert "working_directory" not in models.Thread._fields
+        assert "working_directory" not in models.Thread.model_fields
 
         # The earlier version's data layer works against a database at version 3.
         db = sqlite3.connect(tmp_path / "old.db")
@@ -130,7 +130,7 @@ def test_refactoring_regenerates_the_data_layer(tmp_path: Path) -> None:
         models = _load(project, "generated.models")
         assert not hasattr(models, "WorkingDirectory")
         assert models.Thread.__annotations__["working_directory"] is str
-        assert "working_directory" not in models.Session._fields
+        assert "working_directory" not in models.Session.model_fields
         assert _tree(out) == _tree(ROOT / "generated"), "the regenerated package differs from the committed one"
     finally:
         for name in [n for n in sys.modules if n == "generated" or n.startswith("generated.")]:

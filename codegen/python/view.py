@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import ir
-from . import naming
+from . import naming, rowstyle
 from .typemap import annotation, py_type, read_annotation
 
 
@@ -19,6 +19,7 @@ class Field:
     name: str
     annotation: str
     column: str
+    default: str = ""  # printed after the annotation (a renamed model field's alias)
 
 
 @dataclass
@@ -26,6 +27,9 @@ class RowClass:
     name: str
     doc: str
     fields: list[Field]
+    base: str = "typing.NamedTuple"
+    body: tuple[str, ...] = ()  # lines before the fields (model_config)
+    after: tuple[str, ...] = ()  # lines after the fields (a tuple row's schema hook)
 
 
 @dataclass
@@ -135,6 +139,7 @@ class ModelsModule:
     imports: list[str]
     models: list[RowClass]
     model_of_table: dict[str, str] = field(default_factory=dict)
+    rows: str = rowstyle.MODEL  # the row style: rowstyle.MODEL or rowstyle.TUPLE
 
 
 def docstring(text: str) -> str:
@@ -163,7 +168,19 @@ def sql_literal(sql: str) -> str:
     return repr(sql)
 
 
-def models_module(catalog: ir.Catalog, engine: str) -> ModelsModule:
+def _row_class(name: str, doc: str, fields: list[Field], rows: str, imports: set[str]) -> RowClass:
+    """A row class in the configured style; adds what its class line and body name to imports."""
+    shape = rowstyle.class_shape(rows, [f.name for f in fields], any(f.default for f in fields))
+    imports |= shape.imports
+    return RowClass(name, doc, fields, shape.base, shape.body, shape.after)
+
+
+def _style_fields(columns: list[str], rows: str) -> list[tuple[str, str]]:
+    """(field name, what follows its annotation) per column."""
+    return [(name, rowstyle.field_default(alias)) for name, alias in rowstyle.field_names(columns, rows)]
+
+
+def models_module(catalog: ir.Catalog, engine: str, rows: str = rowstyle.MODEL) -> ModelsModule:
     imports: set[str] = {"typing"}
     models = []
     names = naming.model_names([t.name for t in catalog.tables])
@@ -171,13 +188,13 @@ def models_module(catalog: ir.Catalog, engine: str) -> ModelsModule:
     for table, name in zip(catalog.tables, names):
         mapping[table.key] = name
         fields = []
-        for col, fname in zip(table.columns, naming.field_names([c.name for c in table.columns])):
+        for col, (fname, default) in zip(table.columns, _style_fields([c.name for c in table.columns], rows)):
             t, nullable = col.type, col.nullable
             imports |= _read_imports(t, engine)
-            fields.append(Field(fname, read_annotation(t, nullable, engine), col.name))
+            fields.append(Field(fname, read_annotation(t, nullable, engine), col.name, default))
         kind = "view" if table.is_view else "table"
-        models.append(RowClass(name, docstring(f"A row of the {kind} {table.name}."), fields))
-    return ModelsModule(sorted(imports), models, mapping)
+        models.append(_row_class(name, docstring(f"A row of the {kind} {table.name}."), fields, rows, imports))
+    return ModelsModule(sorted(imports), models, mapping, rows)
 
 
 def _column_type(col: ir.ResultColumn) -> tuple[ir.ValueType, bool]:
@@ -295,7 +312,8 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
     model = table_model(query, catalog, models)
     if model is not None:
         used.add("models")
-        return None, (f"_{naming.constant(model)}_ROWS", f"_runtime.Rows(models.{model})"), f"models.{model}", None, used
+        reader = rowstyle.reader(f"models.{model}", models.rows)
+        return None, (f"_{naming.constant(model)}_ROWS", reader), f"models.{model}", None, used
     if len(query.columns) == 1 and not query.columns[0].embed:
         col = query.columns[0]
         t, nullable = _column_type(col)
@@ -304,7 +322,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
         name = f"_{naming.constant(query.name)}_VALUES"
         return None, (name, f"_runtime.Values[{ann}]({read})"), ann, None, used
     fields, layout, position = [], [], 0
-    for col, fname in zip(query.columns, naming.field_names([c.name for c in query.columns])):
+    for col, (fname, default) in zip(query.columns, _style_fields([c.name for c in query.columns], models.rows)):
         if col.embed:
             model_name = models.model_of_table[col.embed.lower()]
             table = next(t for t in catalog.tables if t.key == col.embed.lower())
@@ -319,11 +337,11 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
             ann = read_annotation(t, nullable, engine)
             layout.append(f"({position}, 0, False)")
             position += 1
-        fields.append(Field(fname, ann, col.name))
+        fields.append(Field(fname, ann, col.name, default))
     used.add("typing")
     nest = "(" + ", ".join(layout) + ",)" if any(c.embed for c in query.columns) else None
-    row = RowClass(class_name, docstring(f"A row returned by {query.name}."), fields)
-    return row, (f"_{naming.constant(class_name)}_ROWS", f"_runtime.Rows({class_name})"), class_name, nest, used
+    row = _row_class(class_name, docstring(f"A row returned by {query.name}."), fields, models.rows, used)
+    return row, (f"_{naming.constant(class_name)}_ROWS", rowstyle.reader(class_name, models.rows)), class_name, nest, used
 
 
 def _read_imports(t: ir.ValueType, engine: str) -> set[str]:

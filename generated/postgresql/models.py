@@ -2,11 +2,14 @@
 """Row models: one per table and view of the schema, validated by pydantic on the way out."""
 
 import datetime
+import pydantic
 import typing
 
 
-class Thread(typing.NamedTuple):
+class Thread(pydantic.BaseModel):
     """A row of the table threads."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     channel_id: str
@@ -16,8 +19,10 @@ class Thread(typing.NamedTuple):
     updated_at: datetime.datetime | None
 
 
-class Session(typing.NamedTuple):
+class Session(pydantic.BaseModel):
     """A row of the table sessions."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     thread_id: int

@@ -61,10 +61,10 @@ def test_postgres_migrate_from_empty_gives_the_final_shape(postgres_url: str) ->
     assert tables(postgres_url) == {"schema_migrations", "threads", "sessions"}
 
     threads = columns(postgres_url, "threads")
-    assert [c[0] for c in threads] == list(pg_models.Thread._fields)
+    assert [c[0] for c in threads] == list(pg_models.Thread.model_fields)
     assert threads[3] == ("working_directory", "text", "NO")  # after thread_ts, as on SQLite
     sessions = columns(postgres_url, "sessions")
-    assert [c[0] for c in sessions] == list(pg_models.Session._fields)
+    assert [c[0] for c in sessions] == list(pg_models.Session.model_fields)
     assert {c[0]: c[1] for c in sessions} == {
         "id": "bigint",
         "thread_id": "bigint",
@@ -329,7 +329,7 @@ def test_postgres_database_upgraded_before_the_column_order_fix_gets_it_in_00000
     before = query(postgres_url, "SELECT id, channel_id, thread_ts, working_directory, created_at, updated_at FROM threads ORDER BY id")
 
     assert migrate.migrate(postgres_url).steps == tuple(ALL_VERSIONS[-2:])
-    assert [c[0] for c in columns(postgres_url, "threads")] == list(pg_models.Thread._fields)
+    assert [c[0] for c in columns(postgres_url, "threads")] == list(pg_models.Thread.model_fields)
     assert query(postgres_url, "SELECT * FROM threads ORDER BY id") == before
     with raw(postgres_url) as conn:  # the defaults and the identity carry on
         row = conn.execute(

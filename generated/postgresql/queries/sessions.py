@@ -79,7 +79,7 @@ ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT %s OFFSET %s"""
 
 _COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES = _runtime.Values[int](int)
-_SESSION_ROWS = _runtime.Rows(models.Session)
+_SESSION_ROWS = _runtime.ModelRows(models.Session)
 
 
 def get_session(conn: psycopg.Connection[typing.Any], *, session_id: str) -> models.Session | None:

@@ -2,13 +2,16 @@
 """Row models: one per table and view of the schema, validated by pydantic on the way out."""
 
 import datetime
+import pydantic
 import typing
 
 from . import _runtime
 
 
-class Event(typing.NamedTuple):
+class Event(pydantic.BaseModel):
     """A row of the table events."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     name: str

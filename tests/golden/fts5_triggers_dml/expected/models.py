@@ -2,13 +2,16 @@
 """Row models: one per table and view of the schema, validated by pydantic on the way out."""
 
 import datetime
+import pydantic
 import typing
 
 from . import _runtime
 
 
-class Article(typing.NamedTuple):
+class Article(pydantic.BaseModel):
     """A row of the table articles."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     title: str
@@ -17,8 +20,10 @@ class Article(typing.NamedTuple):
     updated_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
 
 
-class ArticlesFts(typing.NamedTuple):
+class ArticlesFts(pydantic.BaseModel):
     """A row of the table articles_fts."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     title: str | None
     body: str | None

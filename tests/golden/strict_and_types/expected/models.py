@@ -3,13 +3,16 @@
 
 import datetime
 import decimal
+import pydantic
 import typing
 
 from . import _runtime
 
 
-class Sample(typing.NamedTuple):
+class Sample(pydantic.BaseModel):
     """A row of the table samples."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     code: str
@@ -35,23 +38,29 @@ class Sample(typing.NamedTuple):
     level: typing.Literal['low', 'high']
 
 
-class Kv(typing.NamedTuple):
+class Kv(pydantic.BaseModel):
     """A row of the table kv."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     k: str
     v: bytes
     n: int | None
 
 
-class Counter(typing.NamedTuple):
+class Counter(pydantic.BaseModel):
     """A row of the table counters."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     name: str
     value: int
 
 
-class StrictOnly(typing.NamedTuple):
+class StrictOnly(pydantic.BaseModel):
     """A row of the table strict_only."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     data: typing.Any

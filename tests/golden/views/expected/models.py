@@ -2,13 +2,16 @@
 """Row models: one per table and view of the schema, validated by pydantic on the way out."""
 
 import datetime
+import pydantic
 import typing
 
 from . import _runtime
 
 
-class Order(typing.NamedTuple):
+class Order(pydantic.BaseModel):
     """A row of the table orders."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     customer: str
@@ -17,16 +20,20 @@ class Order(typing.NamedTuple):
     currency: str
 
 
-class Note(typing.NamedTuple):
+class Note(pydantic.BaseModel):
     """A row of the table notes."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     order_id: int
     body: str
 
 
-class AllOrder(typing.NamedTuple):
+class AllOrder(pydantic.BaseModel):
     """A row of the view all_orders."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     customer: str
@@ -35,22 +42,28 @@ class AllOrder(typing.NamedTuple):
     currency: str
 
 
-class BigOrder(typing.NamedTuple):
+class BigOrder(pydantic.BaseModel):
     """A row of the view big_orders."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     id: int
     customer: str
     total: float
 
 
-class BigCustomer(typing.NamedTuple):
+class BigCustomer(pydantic.BaseModel):
     """A row of the view big_customers."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     customer: str
 
 
-class OrderNote(typing.NamedTuple):
+class OrderNote(pydantic.BaseModel):
     """A row of the view order_notes."""
+
+    model_config = pydantic.ConfigDict(frozen=True)
 
     order_id: int
     customer: str

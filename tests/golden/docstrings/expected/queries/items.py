@@ -17,7 +17,7 @@ NO_DOC = """DELETE FROM items"""
 
 _BLOCK_HEADER_VALUES = _runtime.Values[int](int)
 _COUNT_ITEMS_VALUES = _runtime.Values[int](int)
-_ITEM_ROWS = _runtime.Rows(models.Item)
+_ITEM_ROWS = _runtime.ModelRows(models.Item)
 
 
 def get_item(conn: sqlite3.Connection, *, id: int) -> models.Item | None:

@@ -7,7 +7,7 @@ LIST_WIDGETS = """SELECT id, name, colour FROM widgets ORDER BY id"""
 
 SET_COLOUR = """UPDATE widgets SET colour = ? WHERE id = ?"""
 
-_WIDGET_ROWS = _runtime.Rows(models.Widget)
+_WIDGET_ROWS = _runtime.ModelRows(models.Widget)
 
 
 def list_widgets(conn: sqlite3.Connection) -> list[models.Widget]:

@@ -9,7 +9,7 @@ ARCHIVE_PROJECT = """UPDATE projects SET archived = TRUE WHERE id = ?"""
 
 CREATE_PROJECT = """INSERT INTO projects (name, owner) VALUES (?, ?)"""
 
-_PROJECT_ROWS = _runtime.Rows(models.Project)
+_PROJECT_ROWS = _runtime.ModelRows(models.Project)
 
 
 def get_project(conn: sqlite3.Connection, *, id: int) -> models.Project | None:

@@ -10,7 +10,7 @@ FROM = """SELECT "naïve wert" FROM "Größe" WHERE id = ?"""
 ADD_SIZE = """INSERT INTO "Größe" ("naïve wert") VALUES (?)"""
 
 _FROM_VALUES = _runtime.Values[str](str)
-_GRÖSSE_ROWS = _runtime.Rows(models.Größe)
+_GRÖSSE_ROWS = _runtime.ModelRows(models.Größe)
 
 
 def sizes(conn: sqlite3.Connection) -> list[models.Größe]:
