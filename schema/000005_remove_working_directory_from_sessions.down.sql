@@ -4,10 +4,11 @@
 -- ran in since 000004.
 --
 -- A rebuild rather than ADD COLUMN: the column must sit right after
--- session_id again and be NOT NULL without a DEFAULT, exactly the 000001 shape.
+-- session_id again and be NOT NULL without a DEFAULT, exactly the 000001 shape
+-- (the Go release's text, foreign key clause at the end).
 CREATE TABLE sessions_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    thread_id INTEGER NOT NULL REFERENCES threads(id),
+    thread_id INTEGER NOT NULL,
     session_id TEXT NOT NULL UNIQUE,
     working_directory TEXT NOT NULL,
     started_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
@@ -18,7 +19,8 @@ CREATE TABLE sessions_new (
     input_tokens INTEGER,
     output_tokens INTEGER,
     duration_ms INTEGER,
-    num_turns INTEGER
+    num_turns INTEGER,
+    FOREIGN KEY (thread_id) REFERENCES threads(id)
 );
 
 -- '/tmp' only for a session whose thread is missing; foreign_key_check

@@ -3,7 +3,9 @@ ways to compare database shapes and contents.
 
 The earlier release applied 000001 and 000003 itself and recorded them in
 schema_migrations; its SQL is frozen here (not read from schema/) because
-deployed databases hold what that release ran, whatever schema/ says today.
+deployed databases hold what that release ran, whatever schema/ says today:
+the Go release's own text (go_release.py), whose CREATE statements SQLite
+stores as they were written.
 """
 
 from __future__ import annotations
@@ -18,51 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from go_release import MIGRATIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 
-OLD_INIT_SQL = """
-CREATE TABLE threads (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel_id TEXT NOT NULL,
-    thread_ts TEXT NOT NULL,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    UNIQUE(channel_id, thread_ts)
-);
-
-CREATE TABLE sessions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    thread_id INTEGER NOT NULL REFERENCES threads(id),
-    session_id TEXT NOT NULL UNIQUE,
-    working_directory TEXT NOT NULL,
-    started_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    ended_at TIMESTAMP,
-    status TEXT CHECK(status IN ('active', 'completed', 'failed', 'timeout')) DEFAULT 'active',
-    model TEXT,
-    total_cost_usd REAL,
-    input_tokens INTEGER,
-    output_tokens INTEGER,
-    duration_ms INTEGER,
-    num_turns INTEGER
-);
-
-CREATE INDEX idx_sessions_thread_id ON sessions(thread_id);
-CREATE INDEX idx_sessions_status ON sessions(status);
-"""
-
-OLD_WORKING_DIRECTORIES_SQL = """
-CREATE TABLE working_directories (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    path TEXT NOT NULL,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
-    UNIQUE(channel_id, name)
-);
-
-CREATE INDEX idx_working_directories_channel_id ON working_directories(channel_id);
-"""
+# The Go release's own text (go_release.py), foreign key and all: the CREATE
+# text SQLite stores is what that release ran.
+OLD_INIT_SQL = MIGRATIONS["000001_init"] + ";\n"
+OLD_WORKING_DIRECTORIES_SQL = MIGRATIONS["000003_working_directories"] + ";\n"
 
 OLD_VERSIONS_SQL = """
 CREATE TABLE schema_migrations (

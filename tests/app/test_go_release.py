@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from go_release import GoDatabase, build_go_database, go_schema, open_like_go, run_go_migration
-from legacy import read, run_app
+from legacy import read, run_app, schema_shape
 
 from app import migrate
 from app.db import connect
@@ -76,6 +76,8 @@ def assert_same_tables(path: Path, reference: Path) -> None:
     assert sorted(mine) == sorted(theirs)
     for table in theirs:  # one table at a time, so a difference names its table
         assert (table, mine[table]) == (table, theirs[table])
+    # And the CREATE text SQLite stores for each table and index, modulo quoting and layout.
+    assert read(path, schema_shape) == read(reference, schema_shape)
 
 
 # -- version 000003: the release before the refactoring --------------------------------------
