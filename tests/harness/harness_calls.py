@@ -77,23 +77,25 @@ class Function:
     returns: Any
 
 
-def functions(package: str, package_dir: Path, skip: Callable[[str, str], str | None],
+def functions(package: str, package_dir: Path, skip: Callable[[str, str, int], str | None],
               skipped: list[str]) -> list[Function]:
     """Every function the package's query modules define, sync (queries/) and async (aio/);
-    skip(module, function) says why one is not called (its reason goes to skipped)."""
+    skip(module, function, index) says why one is not called (its reason goes to skipped);
+    index: the function's place in its module, which is its query's place in the query file."""
     out = []
     for sub in ("queries", "aio"):
         for path in sorted((package_dir / sub).glob("*.py")):
             if path.stem == "__init__":
                 continue
             module = importlib.import_module(f"{package}.{sub}.{path.stem}")
-            for name, fn in vars(module).items():
-                if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_"):
-                    why = skip(path.stem, name)
-                    if why is None:
-                        out.append(_function(module, name, fn))
-                    else:
-                        skipped.append(f"{module.__name__}.{name}: {why}")
+            public = [(name, fn) for name, fn in vars(module).items()
+                      if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_")]
+            for index, (name, fn) in enumerate(public):
+                why = skip(path.stem, name, index)
+                if why is None:
+                    out.append(_function(module, name, fn))
+                else:
+                    skipped.append(f"{module.__name__}.{name}: {why}")
     return out
 
 

@@ -6,11 +6,13 @@ nullable column).
 
 PostgreSQL: one database for the whole harness (tests/conftest.py's embedded server), emptied
 between cases (every non-system schema dropped, `public` recreated), because a CREATE DATABASE
-per case would cost more than the case itself. Tables are filled here: ROWS rows a table, each
+per case would cost more than the case itself. Tables are filled here, with foreign keys and
+triggers off (session_replication_role = replica, as SQLite is filled with foreign_keys OFF):
+ROWS rows a table, each
 value drawn by hypothesis from the column's own annotation (the one the generated models carry),
 cast to the column's exact type (format_type), row 0 NULL in every nullable column, integer
-primary keys numbered 1..ROWS. Each row goes in inside its own savepoint, so a constraint only
-drops that row. Generated columns are left to PostgreSQL; identity ALWAYS columns get
+primary keys numbered 1..ROWS. A table's rows go in at once; when one is refused, row by row,
+each in its own savepoint, so a constraint only drops that row. Generated columns are left to PostgreSQL; identity ALWAYS columns get
 OVERRIDING SYSTEM VALUE.
 """
 
@@ -38,6 +40,7 @@ from codegen.python.typemap import annotation
 from codegen.sources import schema_files
 from harness_projects import Generated
 from harness_strategies import Pool, for_annotation
+from harness_validity import postgresql_refuses
 
 ROWS = 20
 _NAMESPACE = {"datetime": datetime, "decimal": decimal, "typing": typing, "uuid": uuid}
@@ -106,48 +109,54 @@ CREATE SCHEMA public;
 """
 
 
-def reset(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SET client_min_messages = warning")
-        conn.execute("SET synchronous_commit = off")  # a throwaway database: no wait for the disk
-        conn.execute(_RESET)
-
-
 def _relation(table: ir.Table) -> sql.Composable:
     return sql.Identifier(table.schema, table.name) if table.schema else sql.Identifier(table.name)
 
 
-def postgres_database(gen: Generated, url: str) -> Pool:
-    """The harness database emptied, the case's migrations applied and every table filled."""
-    reset(url)
+def postgres_database(gen: Generated, url: str) -> tuple[Pool, dict[tuple[str, str], str]]:
+    """The harness database emptied, the case's migrations applied and every table filled; the
+    stored values, and the statements PostgreSQL itself refuses (harness_validity)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("SET synchronous_commit = off")
+        conn.execute("SET client_min_messages = warning")
+        conn.execute("SET synchronous_commit = off")  # a throwaway database: no wait for the disk
+        conn.execute(_RESET)
         for source in schema_files(gen.config):
             try:
                 conn.execute(source.text.encode())
             except psycopg.Error as error:
                 raise SchemaRefused(f"PostgreSQL refuses {source.path}: {error}") from error
+        conn.execute("RESET ALL")  # a migration may SET search_path and the like
+        conn.execute("SET synchronous_commit = off")
+        # Foreign keys and triggers off while filling, as the SQLite side fills with foreign_keys
+        # OFF: a row only ever drops for its own constraints (the calls run with them on).
+        conn.execute("SET session_replication_role = replica")
         conn.autocommit = False
-        pool: Pool = {}
         tables = [t for t in gen.project.catalog.tables if not t.is_view]
         plans = [plan for plan in (_plan(conn, t) for t in tables) if plan is not None]
-        conn.commit()
+        rows: list[list[list[object]]] = [[] for _ in plans]
         counter = iter(range(10**9))
 
         @FILL_SETTINGS
         @given(st.data())
-        def fill_row(data: st.DataObject) -> None:
+        def draw_row(data: st.DataObject) -> None:
             row = next(counter)
-            for statement, columns in plans:
-                values = [_value(data, row, c) for c in columns]
-                try:
-                    with conn.transaction():
-                        conn.execute(statement, values)
-                except psycopg.Error:
-                    pass  # a constraint or a type refused the row: it is dropped
+            for (_, columns), drawn in zip(plans, rows):
+                drawn.append([_value(data, row, c) for c in columns])
 
-        with conn.transaction():
-            fill_row()
+        draw_row()
+        for (statement, _), drawn in zip(plans, rows):
+            try:  # all rows at once (pipelined); row by row when one of them is refused
+                with conn.transaction(), conn.cursor() as cursor:
+                    cursor.executemany(statement, drawn)
+            except psycopg.Error:
+                for values in drawn:
+                    try:
+                        with conn.transaction():
+                            conn.execute(statement, values)
+                    except psycopg.Error:
+                        pass  # a constraint or a type refused the row: it is dropped
+        conn.commit()
+        pool: Pool = {}
         for table in tables:
             try:
                 with conn.transaction():
@@ -156,7 +165,11 @@ def postgres_database(gen: Generated, url: str) -> Pool:
             except psycopg.Error:
                 pass
         conn.commit()
-    return pool
+        conn.execute("RESET session_replication_role")
+        conn.commit()
+        refused = postgresql_refuses(conn, gen.project)
+        conn.rollback()
+    return pool, refused
 
 
 class _Column(typing.NamedTuple):

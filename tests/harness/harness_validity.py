@@ -17,6 +17,7 @@ table the schema never creates.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import psycopg
 
@@ -53,43 +54,38 @@ KNOWN_BUGS = {
 _PREPARABLE = re.compile(r"^\s*(\(\s*)*(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|MERGE|TABLE)\b", re.IGNORECASE)
 
 
-def function_names(qfile: ir.QueryFile) -> list[str]:
-    """The function each query of a file becomes (as codegen.python.view names them)."""
-    return naming.unique([naming.snake(q.name) for q in qfile.queries])
-
-
 def _numbered(query: ir.Query) -> str:
     """The statement with psycopg's %s placeholders as $n (n: the parameter, as PREPARE wants)."""
     slots = iter(query.slots)
     return re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(slots) + 1}", query.sql)
 
 
-def postgresql_refuses(url: str, project: ir.Project) -> dict[tuple[str, str], str]:
-    """(module, function) -> PostgreSQL's reason, for every statement the server cannot prepare."""
+def postgresql_refuses(conn: psycopg.Connection[Any], project: ir.Project) -> dict[tuple[str, int], str]:
+    """(module, query's place in its file) -> PostgreSQL's reason, for every statement the server
+    cannot prepare. A module defines one function per query, in the file's order."""
     refused = {}
-    with psycopg.connect(url) as conn:
-        for qfile in project.files:
-            module = naming.module_name(qfile.stem)
-            for query, name in zip(qfile.queries, function_names(qfile)):
-                if any(p.slice for p in query.params) or not _PREPARABLE.match(query.sql):
-                    continue
-                try:
-                    with conn.transaction(force_rollback=True):
-                        conn.execute(f"PREPARE harness_check AS {_numbered(query)}".encode())
-                        conn.execute("DEALLOCATE harness_check")
-                except psycopg.Error as error:
-                    # Only what PostgreSQL's own type inference decides: an unknown function or
-                    # operator, a type it cannot reconcile. A column, table or syntax error could
-                    # come from the SQL codegen emitted, so those queries are called (and fail).
-                    if error.sqlstate in ("42883", "42804"):
-                        refused[(module, name)] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
-                except StopIteration:
-                    continue  # the placeholder count differs from the slots: let the call tell
+    for qfile in project.files:
+        module = naming.module_name(qfile.stem)
+        for index, query in enumerate(qfile.queries):
+            if any(p.slice for p in query.params) or not _PREPARABLE.match(query.sql):
+                continue
+            try:
+                with conn.transaction(force_rollback=True):
+                    conn.execute(f"PREPARE harness_check AS {_numbered(query)}".encode())
+                    conn.execute("DEALLOCATE harness_check")
+            except psycopg.Error as error:
+                # Only what PostgreSQL's own type inference decides: an unknown function or
+                # operator, a type it cannot reconcile. A column, table or syntax error could
+                # come from the SQL codegen emitted, so those queries are called (and fail).
+                if error.sqlstate in ("42883", "42804"):
+                    refused[(module, index)] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            except StopIteration:
+                continue  # the placeholder count differs from the slots: let the call tell
     return refused
 
 
-def not_called(case: str, refused: dict[tuple[str, str], str], module: str, function: str) -> str | None:
-    """Why the harness leaves this function uncalled, or None."""
+def not_called(case: str, refused: dict[tuple[str, int], str], module: str, function: str, index: int) -> str | None:
+    """Why the harness leaves this function (the index-th of its module) uncalled, or None."""
     known = KNOWN_BUGS.get((case, function))
     return (f"known bug: {known}" if known else None) or NEEDS_WHAT_THE_CASE_LACKS.get((case, function)) \
-        or refused.get((module, function))
+        or refused.get((module, index))

@@ -26,7 +26,7 @@ from harness_calls import Runner, Tally, TIME_LIMIT, functions
 from harness_databases import SchemaRefused, postgres_database, sqlite_async_connector, sqlite_database
 from harness_projects import Generated
 from harness_state import NOT_RUN, SKIPPED, TOTAL, Packages
-from harness_validity import KNOWN_BUGS, not_called, postgresql_refuses
+from harness_validity import KNOWN_BUGS, not_called
 
 GROUPS = ["repo", "golden", "fixtures", "projects", "synth", "conformance/sqlite", "conformance/postgresql"]
 SHOWN = 40  # failures listed in a failing test's message
@@ -36,7 +36,7 @@ def _in_group(case_name: str, group: str) -> bool:
     return case_name == group or case_name.startswith(group + "/")
 
 
-Skip = Callable[[str, str], "str | None"]
+Skip = Callable[[str, str, int], "str | None"]
 
 
 def run_sqlite(gen: Generated, db_path: Path, skipped: list[str], skip: Skip | None = None) -> Tally:
@@ -46,7 +46,7 @@ def run_sqlite(gen: Generated, db_path: Path, skipped: list[str], skip: Skip | N
     try:
         aconn = loop.run(_aiosqlite(sqlite_async_connector(gen, db_path)))
         runner = Runner("sqlite", conn, aconn, loop, pool)
-        funcs = functions(gen.case.package, gen.package_dir, skip or (lambda m, f: not_called(gen.case.name, {}, m, f)),
+        funcs = functions(gen.case.package, gen.package_dir, skip or (lambda m, f, i: not_called(gen.case.name, {}, m, f, i)),
                           skipped)
         return runner.run(funcs, gen.case.id)
     finally:
@@ -63,8 +63,7 @@ async def _aiosqlite(connector: Callable[[], sqlite3.Connection]) -> aiosqlite.C
 
 
 def run_postgresql(gen: Generated, url: str, skipped: list[str], skip: Skip | None = None) -> Tally:
-    pool = postgres_database(gen, url)
-    refused = postgresql_refuses(url, gen.project)
+    pool, refused = postgres_database(gen, url)
     timeout = f"SET statement_timeout = {int(TIME_LIMIT * 1000)}"
     loop = asyncio.Runner()
     conn = psycopg.connect(url)
@@ -75,7 +74,7 @@ def run_postgresql(gen: Generated, url: str, skipped: list[str], skip: Skip | No
         aconn = loop.run(_async_postgres(url, timeout))
         runner = Runner("postgresql", conn, aconn, loop, pool)
         funcs = functions(gen.case.package, gen.package_dir,
-                          skip or (lambda m, f: not_called(gen.case.name, refused, m, f)), skipped)
+                          skip or (lambda m, f, i: not_called(gen.case.name, refused, m, f, i)), skipped)
         return runner.run(funcs, gen.case.id)
     finally:
         if aconn is not None:
@@ -142,7 +141,7 @@ def test_known_bugs_still_crash(case_name: str, function: str, packages: Package
     if not found:
         pytest.skip(f"{case_name} is absent")
     gen = found[0]
-    only: Skip = lambda m, f: None if f == function else "not this test's function"  # noqa: E731
+    only: Skip = lambda m, f, i: None if f == function else "not this test's function"  # noqa: E731
     if gen.case.engine == "sqlite":
         tally = run_sqlite(gen, tmp_path / "known.sqlite3", [], only)
     else:
