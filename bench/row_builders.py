@@ -4,7 +4,9 @@
 The 20,000 sessions rows of bench/runtime.py (SQLite, datetimes as text) are fetched fresh for
 each timing; each candidate turns them into rows of the Session model (or, for comparison, the
 NamedTuple rows of rows = "tuple" and a pydantic dataclass). Every candidate's output is checked
-against the others. Times exclude the fetch; the fetch is shown for scale. Candidates:
+against the others. Times exclude the fetch; the fetch is shown for scale. Times are this
+process's CPU time (time.process_time): on a shared machine wall time mostly measures the
+neighbours. Candidates:
   tuple: TypeAdapter(list[tuple[...]]) + tuple.__new__ map (rows = "tuple", NamedTuple rows)
   dicts + TypeAdapter(list[Model]): one dict per row built in C (map(dict, map(zip, ...)))
   from_attributes: each row a NamedTuple (C map), TypeAdapter(list[Model]) reads attributes
@@ -109,12 +111,12 @@ def main() -> None:
                 fn = candidates.get(name, lambda r: conn.execute(LIST).fetchall())
                 gc.collect()
                 gc.disable()
-                start = time.perf_counter()
+                start = time.process_time()
                 fn(rows)
-                samples[name].append(time.perf_counter() - start)
+                samples[name].append(time.process_time() - start)
                 gc.enable()
         base = samples["fetchall() (for scale)"]
-        print(f"{a.rows:,} sessions rows, median of {a.reps}; x = paired ratio to the fetch; pydantic {pydantic.VERSION}")
+        print(f"{a.rows:,} sessions rows, median of {a.reps} (CPU time); x = paired ratio to the fetch; pydantic {pydantic.VERSION}")
         for name, s in samples.items():
             ratio = statistics.median(x / b for x, b in zip(s, base))
             print(f"  {name:<58} {statistics.median(s) * 1e3:>8.2f}ms  {ratio:>5.2f}x of fetch"
