@@ -57,6 +57,9 @@ SELECT * FROM vals WHERE id = ?;
 -- name: PutRows :copyfrom
 INSERT INTO vals (d, ts, j) VALUES (?, ?, ?);
 
+-- name: AllTimes :many
+SELECT id, ts, tstz FROM vals WHERE ts IS NOT NULL ORDER BY id;
+
 -- name: TimesInOrder :many
 SELECT ts FROM vals WHERE ts IS NOT NULL ORDER BY ts, id;
 
@@ -371,6 +374,25 @@ def test_every_sqlite_date_form_reads_as_sqlite_reads_it(gen: ModuleType, conn: 
     assert row.day == row.ts.date()
     assert row.t == row.ts.time()
     assert gen.get_ts(conn, id=row_id) == row.ts
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(SQLITE_DATETIME_FORMS, min_size=2, max_size=8))
+def test_one_column_of_mixed_forms_reads_as_one_comparable_kind(gen: ModuleType, conn: sqlite3.Connection,
+                                                                values: list[object]) -> None:
+    """Epoch numbers, julian days and ISO texts with and without zones in one column: all naive (or,
+    TIMESTAMPTZ, all aware), so they sort, in the order SQLite's julianday(x, 'auto') puts them."""
+    conn.execute("DELETE FROM vals")
+    conn.executemany("INSERT INTO vals (ts, tstz) VALUES (?, ?)", [(v, v) for v in values])
+    rows = gen.all_times(conn)
+    assert all(r.ts.tzinfo is None and r.tstz.tzinfo is UTC for r in rows)
+    theirs = [row[0] for row in conn.execute("SELECT julianday(ts, 'auto') FROM vals ORDER BY id")]
+    ours = [r.ts for r in rows]
+    for a in range(len(rows)):
+        for b in range(len(rows)):
+            if abs(theirs[a] - theirs[b]) * 86400000 > 2:  # apart by more than SQLite's millisecond rounding
+                assert (ours[a] < ours[b]) == (theirs[a] < theirs[b]) and \
+                    (rows[a].tstz < rows[b].tstz) == (theirs[a] < theirs[b])
 
 
 @pytest.mark.parametrize("value", ["2024-13-01", "2024-01-01Z", "24:60", "yesterday", "2024-1-1", "", b"\x00",
