@@ -227,7 +227,8 @@ def test_postgres_enum(gen: ModuleType, conn: psycopg.Connection[Any], value: st
 
 
 @FAST
-@given(st.lists(INT64, max_size=5), st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\x00")), max_size=5),
+@given(st.lists(INT64, max_size=5),
+       st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\x00")), max_size=5),
        st.lists(st.sampled_from(["sad", "ok", "happy"]), max_size=5))
 def test_postgres_arrays(gen: ModuleType, conn: psycopg.Connection[Any], ints: list[int], texts: list[str],
                          moods: list[str]) -> None:

@@ -280,8 +280,8 @@ def test_datetimes_sort_in_sql_as_in_python(gen: ModuleType, conn: sqlite3.Conne
 
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
-JSON = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner,
-                                                                                              max_size=4), max_leaves=10)
+JSON = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(), inner, max_size=4), max_leaves=10)
 
 
 @FAST

@@ -283,7 +283,8 @@ _MAX_JD_MS = 464269060799999  # 9999-12-31 23:59:59.999
 _SPACE = "[ \t\n\v\f\r]*"  # sqlite3Isspace
 _2 = "([0-9][0-9])"
 # parseHhMmSs and parseTimezone of SQLite's date.c: HH:MM[:SS[.F...]], then Z or +-HH:MM.
-_TIME = _2 + ":" + _2 + r"(?::" + _2 + r"(?:\.([0-9]+))?)?" + _SPACE + "(?:([Zz])|([+-])" + _2 + ":" + _2 + ")?" + _SPACE
+_TIME = (_2 + ":" + _2 + r"(?::" + _2 + r"(?:\.([0-9]+))?)?"
+         + _SPACE + "(?:([Zz])|([+-])" + _2 + ":" + _2 + ")?" + _SPACE)
 # parseYyyyMmDd: [-]YYYY-MM-DD, then any spaces and T's, then a time or the end.
 _DATE_TIME = re.compile(r"(-?)([0-9][0-9][0-9][0-9])-" + _2 + "-" + _2 + "[ \t\n\v\f\rT]*(?:" + _TIME + ")?")
 _TIME_ONLY = re.compile(_TIME)
