@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from app.db import Connection, is_postgres, one_line
 from generated import models
@@ -44,8 +44,6 @@ if TYPE_CHECKING:  # importing it at run time would import psycopg, which SQLite
 log = logging.getLogger(__name__)
 
 Status = Literal["active", "completed", "failed", "timeout"]
-STATUSES: tuple[str, ...] = get_args(Status)
-FINAL_STATUSES = tuple(s for s in STATUSES if s != "active")
 RESULT_STATUSES = ("completed", "failed")  # how a session with a result ends (finish)
 ENDED_STATUSES = ("failed", "timeout")  # how a session without a result ends (end)
 
