@@ -187,6 +187,10 @@ def check_out_folder(out: Path, nested: tuple[str, ...] = (), files: dict[str, s
             problems.append(f"{rel} (a database: a copy of a live one is not that database)")
         elif info.st_nlink > 1:
             problems.append(f"{rel} (a hard link: a copy would break it)")
+    for rel in nested:  # copied whole into the new folder: a FIFO there would block the copy forever
+        if (out / rel).is_dir() and not (out / rel).is_symlink():
+            problems += [f"{rel}/{inner} ({_kind(info)})" for inner, info in _walk(out / rel, ())
+                         if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode))]
     if problems:
         raise OutFolderError(f"out folder {out} holds {', '.join(problems)}, which codegen did not write; "
                              "refusing to replace or remove it (move it out, or point `out` at a folder of its own)")

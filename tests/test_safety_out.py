@@ -212,3 +212,16 @@ def test_eight_concurrent_runs_serialize_and_each_leaves_a_whole_package(tmp_pat
     assert (out / "README.md").read_text() == "mine\n"
     assert sorted(p.name for p in root.iterdir()) == [".codegen-cache", "gen", "pyproject.toml", "queries", "schema"] \
         or sorted(p.name for p in root.iterdir()) == ["gen", "pyproject.toml", "queries", "schema"]
+
+
+def test_a_fifo_in_a_nested_targets_folder_does_not_block_the_outer_target(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", SCHEMA, QUERIES)
+    _config(root, '[tool.codegen]\nschema = "schema"\nqueries = "queries"\nout = "gen"\n\n'
+                  '[[tool.codegen.targets]]\nout = "gen/inner"\n')
+    assert run_cli(root).code == 0
+    os.mkfifo(root / "gen" / "inner" / "pipe")
+    _edit(root)
+    result = subprocess.run([sys.executable, "-m", "codegen"], cwd=root, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 1 and "inner/pipe (a FIFO)" in result.stderr, result.stderr
+    assert (root / "gen" / "inner" / "pipe").is_fifo()
