@@ -72,7 +72,8 @@ def sqlite_rows(path: Path) -> tuple[list[tuple[int, str, str, str]], list[tuple
     try:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         sessions = conn.execute(
-            "SELECT s.id, s.session_id, t.thread_ts, s.status FROM sessions AS s JOIN threads AS t ON t.id = s.thread_id"
+            "SELECT s.id, s.session_id, t.thread_ts, s.status "
+            "FROM sessions AS s JOIN threads AS t ON t.id = s.thread_id"
         ).fetchall()
         return sessions, conn.execute("SELECT id, thread_ts, working_directory FROM threads").fetchall()
     finally:

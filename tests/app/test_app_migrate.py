@@ -116,7 +116,9 @@ def test_upgrade_of_an_existing_database(legacy_db: tuple[Path, Legacy], fresh_d
     # Each thread holds its newest session's directory, '/tmp' without sessions.
     threads = {
         r[0]: r[1:]
-        for r in conn.execute("SELECT id, channel_id, thread_ts, created_at, updated_at, working_directory FROM threads")
+        for r in conn.execute(
+            "SELECT id, channel_id, thread_ts, created_at, updated_at, working_directory FROM threads"
+        )
     }
     assert threads == {tid: (*legacy.threads[tid], legacy.expected_dir[tid]) for tid in legacy.threads}
     assert threads[legacy.special["no_sessions"]][-1] == "/tmp"

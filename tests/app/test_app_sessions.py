@@ -115,7 +115,8 @@ def test_finish_records_the_outcome(manager: SessionManager) -> None:
     assert done.model == "claude-sonnet-4"  # no model given: the stored one stays
     start(manager, "s2")
     failed = manager.finish(session_id="s2", status="failed", num_turns=1, model="claude-opus-4")
-    assert (failed.status, failed.model, failed.num_turns, failed.total_cost_usd) == ("failed", "claude-opus-4", 1, None)
+    outcome = (failed.status, failed.model, failed.num_turns, failed.total_cost_usd)
+    assert outcome == ("failed", "claude-opus-4", 1, None)
     assert failed.ended_at is not None
     thread = manager.get_thread("C1", "1.0")
     assert thread is not None and thread.updated_at is not None and thread.id == started.thread.id
@@ -248,12 +249,16 @@ def test_sessions_continue_on_an_upgraded_database(legacy_db: tuple[Path, Legacy
 
     # The earlier release may have left several sessions active in a thread: each start is
     # refused naming the newest, until the idle cleanup has timed them all out.
-    left_active = {s["session_id"] for s in legacy.sessions.values() if s["thread_id"] == tie and s["status"] == "active"}
+    mine = [s for s in legacy.sessions.values() if s["thread_id"] == tie]
+    left_active = {s["session_id"] for s in mine if s["status"] == "active"}
     timed_out = set()
     while True:
         try:
             started = manager.start(
-                channel_id=channel_id, thread_ts=thread_ts, working_directory="/somewhere/else", session_id="after-upgrade"
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                working_directory="/somewhere/else",
+                session_id="after-upgrade",
             )
             break
         except ActiveSessionError as refused:

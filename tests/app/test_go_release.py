@@ -83,7 +83,9 @@ def assert_same_tables(path: Path, reference: Path) -> None:
 # -- version 000003: the release before the refactoring --------------------------------------
 
 
-def test_the_go_000004_fails_on_a_database_holding_a_session(go_databases: dict[str, GoDatabase], tmp_path: Path) -> None:
+def test_the_go_000004_fails_on_a_database_holding_a_session(
+    go_databases: dict[str, GoDatabase], tmp_path: Path
+) -> None:
     """What an operator of the Go release meets: its runner keeps foreign keys
     ON, and its 000004 drops `threads` while sessions reference it."""
     path = copy_of(go_databases[V3], tmp_path)
@@ -94,7 +96,9 @@ def test_the_go_000004_fails_on_a_database_holding_a_session(go_databases: dict[
     assert versions(path) == ["000001_init", V3]  # rolled back: the Go service stays stuck at 000003
 
 
-def test_a_go_version_3_database_upgrades_with_nothing_lost(go_databases: dict[str, GoDatabase], tmp_path: Path) -> None:
+def test_a_go_version_3_database_upgrades_with_nothing_lost(
+    go_databases: dict[str, GoDatabase], tmp_path: Path
+) -> None:
     go = go_databases[V3]
     path = copy_of(go, tmp_path)
     threads_before = rows(path, "threads", THREAD_COLUMNS)

@@ -322,17 +322,20 @@ def test_postgres_database_upgraded_before_the_column_order_fix_gets_it_in_00000
         conn.execute("ALTER TABLE threads DROP COLUMN wd")
         conn.execute(
             "INSERT INTO threads (channel_id, thread_ts, working_directory, created_at, updated_at) VALUES "
-            "('C1', '1.1', '/srv/one', '2024-01-01 10:00:00', '2024-01-02 10:00:00'), ('C1', '1.2', '/srv/two', NULL, NULL)"
+            "('C1', '1.1', '/srv/one', '2024-01-01 10:00:00', '2024-01-02 10:00:00'), "
+            "('C1', '1.2', '/srv/two', NULL, NULL)"
         )
         conn.execute("INSERT INTO sessions (thread_id, session_id) SELECT id, 's' || id FROM threads")
     assert columns(postgres_url, "threads")[-1][0] == "working_directory"
-    before = query(postgres_url, "SELECT id, channel_id, thread_ts, working_directory, created_at, updated_at FROM threads ORDER BY id")
+    in_order = "SELECT id, channel_id, thread_ts, working_directory, created_at, updated_at FROM threads ORDER BY id"
+    before = query(postgres_url, in_order)
 
     assert migrate.migrate(postgres_url).steps == tuple(ALL_VERSIONS[-2:])
     assert [c[0] for c in columns(postgres_url, "threads")] == list(pg_models.Thread.model_fields)
     assert query(postgres_url, "SELECT * FROM threads ORDER BY id") == before
     with raw(postgres_url) as conn:  # the defaults and the identity carry on
         row = conn.execute(
-            "INSERT INTO threads (channel_id, thread_ts, working_directory) VALUES ('C2', '2', '/w') RETURNING id, created_at"
+            "INSERT INTO threads (channel_id, thread_ts, working_directory) VALUES ('C2', '2', '/w') "
+            "RETURNING id, created_at"
         ).fetchone()
         assert row is not None and row[0] == before[-1][0] + 1 and row[1] is not None

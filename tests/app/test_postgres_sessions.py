@@ -191,7 +191,8 @@ def test_postgres_failed_start_leaves_nothing_and_methods_join_the_callers_trans
 
 def postgres_rows(url: str) -> tuple[list[Any], list[Any]]:
     sessions = query(
-        url, "SELECT s.id, s.session_id, t.thread_ts, s.status FROM sessions AS s JOIN threads AS t ON t.id = s.thread_id"
+        url,
+        "SELECT s.id, s.session_id, t.thread_ts, s.status FROM sessions AS s JOIN threads AS t ON t.id = s.thread_id",
     )
     return sessions, query(url, "SELECT id, thread_ts, working_directory FROM threads")
 

@@ -27,7 +27,9 @@ operation = st.one_of(
         st.sampled_from(["/srv/a", "/srv/b", "relative/dir"]),
         st.one_of(st.none(), st.just(""), st.text(max_size=20)),
     ),
-    st.tuples(st.sampled_from(["rename", "completed", "failed", "fail_start", "time_out"]), st.integers(0, THREADS - 1)),
+    st.tuples(
+        st.sampled_from(["rename", "completed", "failed", "fail_start", "time_out"]), st.integers(0, THREADS - 1)
+    ),
 )
 
 

@@ -41,7 +41,10 @@ def sessions(db: str, worker: int, threads: int, rounds: int, *, finish: bool = 
             thread_ts = f"1.{t:03d}"
             try:
                 manager.start(
-                    channel_id="CSHARED", thread_ts=thread_ts, working_directory=f"/dirs/w{worker}", session_id=session_id
+                    channel_id="CSHARED",
+                    thread_ts=thread_ts,
+                    working_directory=f"/dirs/w{worker}",
+                    session_id=session_id,
                 )
             except ActiveSessionError as exc:
                 refused.append([session_id, thread_ts, exc.active.session_id, str(exc)])
