@@ -86,7 +86,8 @@ def test_the_package_imports_type_checks_and_runs(package: Path, tmp_path: Path)
         assert q.sqlite3_(conn, typing="t", models=None, list_=None, int=None, str=None) == []
         assert q.aiosqlite_(conn) == 0 and q.datetime_(conn, id=1) is None and q.str_(conn, id=1) is None
         assert q.int_(conn, datetime=datetime.datetime(2030, 1, 1)) == 0
-        assert models.Typing._fields == ("id", "datetime_")  # "ｄatetime" is datetime to Python
+        fields = getattr(models.Typing, "model_fields", None) or models.Typing._fields  # model or tuple rows
+        assert tuple(fields) == ("id", "datetime_")  # "ｄatetime" is datetime to Python
 
 
 def test_identifiers_are_compared_after_nfkc(tmp_path: Path) -> None:
