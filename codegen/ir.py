@@ -124,6 +124,7 @@ class Param:
     nullable: bool
     slice: bool = False  # sqlc.slice: a list expanded into IN (...)
     positions: tuple[int, ...] = ()  # the bind slots (0-based) this param fills
+    optional: int = -1  # sqlc.optional: its bit in the variant mask (None leaves its predicates out)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,27 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Conjunct:
+    """One ANDed predicate of a dynamic clause: kept when every optional param in `requires` is set."""
+
+    text: str
+    requires: int  # bitmask of Param.optional bits
+    slots: tuple[int, ...]  # the param index of each bind slot in text
+
+
+@dataclass(frozen=True)
+class DynamicPiece:
+    """Fixed text with its bind slots (keyword == ""), or a WHERE / HAVING / ON clause whose
+    conjuncts come and go: `keyword` + the kept ones joined by AND, or `fallback` when none is."""
+
+    text: str = ""
+    slots: tuple[int, ...] = ()
+    keyword: str = ""
+    fallback: str = ""
+    conjuncts: tuple[Conjunct, ...] = ()
+
+
+@dataclass(frozen=True)
 class Query:
     name: str  # as annotated: GetThread
     command: str  # one, many, exec, execrows, execlastid, copyfrom
@@ -163,6 +185,9 @@ class Query:
     # Every row the statement changes is a row it inserted (an INSERT without ON CONFLICT DO UPDATE),
     # so the driver's last rowid is this statement's when it changed any row.
     inserts_rows: bool = False
+    # sqlc.optional: the statement as fixed pieces and clauses of droppable conjuncts (see
+    # codegen.dynamic); empty for a query with one fixed text.
+    dynamic: tuple[DynamicPiece, ...] = ()
     warnings: tuple[Finding, ...] = ()  # typing.Any params/columns, unknown functions
 
 

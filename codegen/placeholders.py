@@ -18,7 +18,7 @@ from .sqltext import Lexeme, lex
 
 PLACEHOLDER = "__p"
 SLICE_MARK = "/*SLICE:{name}*/"
-_SQLC = re.compile(r"sqlc\s*\.\s*(arg|narg|slice|embed)\s*\(\s*(?:'([^']*)'|\"([^\"]*)\"|([A-Za-z_]\w*))\s*\)",
+_SQLC = re.compile(r"sqlc\s*\.\s*(arg|narg|slice|embed|optional)\s*\(\s*(?:'([^']*)'|\"([^\"]*)\"|([A-Za-z_]\w*))\s*\)",
                    re.IGNORECASE)
 
 
@@ -31,6 +31,7 @@ class ParamSpec:
     number: int | None  # explicit or implied SQLite parameter number
     nullable: bool = False  # sqlc.narg
     slice: bool = False  # sqlc.slice
+    optional: bool = False  # sqlc.optional: its predicate is left out when the argument is None
     offsets: list[int] = field(default_factory=list)  # in the original statement text
 
 
@@ -94,8 +95,9 @@ def scan(text: str, engine: str) -> Scan:
                 number = highest
             spec = ParamSpec(len(by_key), None if key[0] == "num" else str(value), int(number))  # type: ignore[call-overload]
             by_key[key] = spec
-        if kind in ("narg", "slice"):
-            spec.nullable |= kind == "narg"
+        if kind in ("narg", "slice", "optional"):
+            spec.nullable |= kind in ("narg", "optional")
+            spec.optional |= kind == "optional"
             spec.slice |= kind == "slice"
         spec.offsets.append(start)
         occurrences.append(Occurrence(start, end, spec.index, wrap=kind == "slice" and _after_in(lexemes, i)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -13,6 +14,7 @@ from ..errors import Located
 from ..parse import parse_one
 from ..placeholders import PLACEHOLDER, Rewritten, Scan, for_analysis, for_execution, scan
 from ..sqltext import first_significant, lex, strip_comments
+from .dynamic import check_placement, pieces
 from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
 from .inserts import inserts_rows, returns_one_row, upsert_updates
@@ -92,6 +94,9 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
     query_params = tuple(_param(spec_index, params[spec_index], found.params[spec_index].name)
                          for spec_index in sorted(params))
+    dynamic_pieces: tuple[ir.DynamicPiece, ...] = ()
+    if any(p.optional for p in found.params):
+        dynamic_pieces, query_params = _dynamic(block, tree, found, executable, engine, analyzer, query_params)
     insert_schema, insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" \
         else (None, None, ())
     query = ir.Query(
@@ -109,8 +114,23 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         insert_columns=insert_columns,
         insert_schema=insert_schema,
         inserts_rows=inserts_rows(tree),
+        dynamic=dynamic_pieces,
     )
     return with_findings(query, block, found, analyzer.unknown_calls, _projection_offsets(tree, offset_of))
+
+
+def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: str, analyzer: Analyzer,
+             query_params: tuple[ir.Param, ...]) -> tuple[tuple[ir.DynamicPiece, ...], tuple[ir.Param, ...]]:
+    """sqlc.optional: where it may stand, and the statement cut into droppable conjuncts."""
+    first = next(p for p in found.params if p.optional).offsets[0]
+    if block.command == "copyfrom" or block.command.startswith("batch"):
+        raise Located(f"sqlc.optional cannot be used in a :{block.command} query", first)
+    if any(p.slice for p in found.params):
+        raise Located("sqlc.optional cannot be combined with sqlc.slice in one query", first)
+    check_placement(tree, found)
+    bits = {p.index: n for n, p in enumerate(p for p in found.params if p.optional)}
+    params = tuple(dataclasses.replace(p, optional=bits[i]) if i in bits else p for i, p in enumerate(query_params))
+    return pieces(executable, engine, analyzer.star_expansions), params
 
 
 def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | None]) -> dict[str, int]:

@@ -37,6 +37,7 @@ class Arg:
     name: str
     annotation: str
     value: str  # the expression bound for it
+    default: str = ""  # " = None" for a sqlc.optional argument
 
 
 @dataclass
@@ -59,6 +60,18 @@ class Function:
     # :batch* on SQLite, one execute() per item: results to read, or rows executemany() refuses
     batch_loop: bool = False
     inserts_rows: bool = False  # :execlastid / :execresult: the last rowid is this statement's (ir.Query)
+    pieces: str = ""  # sqlc.optional: literal of the statement's pieces (_runtime.Pieces)
+    mask: str = ""  # sqlc.optional: the expression of the variant's bitmask (a bit per argument set)
+
+    def prelude(self, module: str = "") -> list[str]:
+        """Lines choosing a dynamic query's variant (`module` names the sync module from the async one)."""
+        if not self.pieces:
+            return []
+        values = ", ".join(a.value for a in self.args) + ("," if len(self.args) == 1 else "")
+        return [f"_mask = {self.mask}",
+                f"_sql, _slots = _runtime.variant({module}{self.const}_PIECES, {module}{self.const}_VARIANTS, _mask)",
+                f"_values = ({values})",
+                "_params = [_values[_i] for _i in _slots]"]
 
     @property
     def doc_literal(self) -> str:
@@ -95,7 +108,7 @@ class Function:
 
         bulk = self.command == "copyfrom" or self.command.startswith("batch")  # one positional iterable
         keyword_only = ["*"] if self.args and not bulk else []
-        parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {q(a.annotation)}" for a in self.args]
+        parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {q(a.annotation)}{a.default}" for a in self.args]
         returns = q(self.returns)
         line = f"{prefix}def {self.name}({', '.join(parts)}) -> {returns}:"
         if len(line) <= 110:
@@ -295,6 +308,9 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
                   args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout,
                   inserts_rows=query.inserts_rows and engine == "sqlite")
     classes = [row_class] if row_class is not None else []
+    if query.dynamic:
+        _dynamic(fn, query)
+        used.add("_runtime")
     if query.command.startswith("batch"):
         params = _params_class(query, class_name, args)
         fn.args = [Arg("params", f"typing.Iterable[{params.name}]", "params")]
@@ -304,6 +320,33 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         used |= {"typing", "_runtime"} if engine != "sqlite" and query.command != "batchexec" else {"typing"}
         classes.insert(0, params)
     return fn, classes, reader, used
+
+
+def _dynamic(fn: Function, query: ir.Query) -> None:
+    """sqlc.optional: the pieces constant, the mask of set arguments, arguments defaulting to None."""
+    fn.pieces = pieces_literal(query.dynamic)
+    fn.mask = "(" + " | ".join(f"(0 if {fn.args[i].name} is None else {1 << p.optional})"
+                         for i, p in enumerate(query.params) if p.optional >= 0) + ")"
+    for arg, param in zip(fn.args, query.params):
+        if param.optional >= 0:
+            arg.default = " = None"
+    fn.bind = "_params"
+
+
+def pieces_literal(pieces: tuple[ir.DynamicPiece, ...]) -> str:
+    """The pieces as a Python literal, one piece (and one conjunct) a line."""
+    def slots(s: tuple[int, ...]) -> str:
+        return "(" + ", ".join(map(str, s)) + ("," if len(s) == 1 else "") + ")"
+
+    lines = ["("]
+    for p in pieces:
+        if not p.keyword:
+            lines.append(f"    ({sql_literal(p.text)}, {slots(p.slots)}, \"\", \"\", ()),")
+            continue
+        lines.append(f"    (\"\", (), {sql_literal(p.keyword)}, {sql_literal(p.fallback)}, (")
+        lines += [f"        ({sql_literal(c.text)}, {c.requires}, {slots(c.slots)})," for c in p.conjuncts]
+        lines.append("    )),")
+    return "\n".join(lines + [")"])
 
 
 def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, models: ModelsModule

@@ -67,7 +67,7 @@ def render_async_module(module: QueryModule, engine: str) -> str:
     stdlib, _, local = _imports(module)
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
-        (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or _reads_result_sets(f)
+        (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or f.pieces or _reads_result_sets(f)
                                                    or f.command in ("execlastid", "execresult")
                                                    for f in module.functions) else [])
     stdlib = [m for m in stdlib if _needed(m, module)]

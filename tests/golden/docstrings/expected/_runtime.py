@@ -20,6 +20,34 @@ import pydantic
 import pydantic_core
 from pydantic_core import core_schema
 
+# A dynamic query (sqlc.optional), cut at generation time: per piece its fixed text and bind
+# slots, or a clause keyword, the text standing for it when no conjunct is kept, and its
+# conjuncts (text, bits of the arguments it needs, bind slots).
+Pieces = tuple[tuple[str, tuple[int, ...], str, str, tuple[tuple[str, int, tuple[int, ...]], ...]], ...]
+
+
+def variant(pieces: Pieces, cache: dict[int, tuple[str, tuple[int, ...]]], mask: int
+            ) -> tuple[str, tuple[int, ...]]:
+    """The SQL and bind slots (the argument index of each) of the variant with the arguments of
+    `mask` set: the predicates of the others left out. Joined once per combination, then cached."""
+    found = cache.get(mask)
+    if found is None:
+        sql: list[str] = []
+        slots: list[int] = []
+        for text, text_slots, keyword, fallback, conjuncts in pieces:
+            sql.append(text)
+            slots.extend(text_slots)
+            kept = [c for c in conjuncts if c[1] & mask == c[1]]
+            if keyword and not kept:
+                sql.append(fallback)
+            elif keyword:
+                sql.append(keyword + " " + " AND ".join(c[0] for c in kept))
+                for c in kept:
+                    slots.extend(c[2])
+        found = cache[mask] = ("".join(sql), tuple(slots))
+    return found
+
+
 RowT = typing.TypeVar("RowT", bound=tuple[typing.Any, ...])
 ModelT = typing.TypeVar("ModelT", bound=pydantic.BaseModel)
 ValueT = typing.TypeVar("ValueT")

@@ -1,0 +1,192 @@
+"""sqlc.optional: a statement whose ANDed predicates come and go with their arguments.
+
+A predicate holding `sqlc.optional(x)` is left out of the statement when x is None, so the
+engine plans each variant on its own (an index on the column serves the one-filter variant,
+which `(x IS NULL OR col = x)` would defeat). The statement is cut at generation time into
+fixed text and clauses (WHERE, HAVING, JOIN ... ON) of conjuncts; the generated code only
+joins the kept pieces, nothing is parsed at run time.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .. import ir
+from ..errors import Located
+from ..placeholders import PLACEHOLDER, Scan, for_execution, scan
+from ..sqltext import Lexeme, lex
+
+_CLAUSES = {"WHERE", "HAVING", "ON"}
+# Words that end a WHERE / HAVING / ON clause at its own nesting level.
+_ENDS = {"GROUP", "ORDER", "LIMIT", "OFFSET", "WINDOW", "RETURNING", "UNION", "EXCEPT", "INTERSECT", "HAVING",
+         "WHERE", "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "CROSS", "NATURAL", "FETCH", "FOR", "ON", "USING",
+         "QUALIFY", "DO"}
+_OPEN, _CLOSE = {"(", "CASE"}, {")", "END"}
+_SENTINEL = "\x00"
+_MISPLACED = ("sqlc.optional must be in a predicate ANDed into a WHERE, HAVING or JOIN ... ON clause "
+              "(not under OR, not in {where})")
+
+
+def check_placement(tree: exp.Expr, found: Scan) -> None:
+    """Every use of an optional parameter sits in one top-level conjunct of a WHERE, HAVING or ON."""
+    optional = {p.index for p in found.params if p.optional}
+    for placeholder in tree.find_all(exp.Placeholder):
+        name = str(placeholder.name)
+        index = int(name[len(PLACEHOLDER):]) if name.startswith(PLACEHOLDER) and name[len(PLACEHOLDER):].isdigit() \
+            else None
+        if index not in optional:
+            continue
+        problem = _misplaced(placeholder)
+        if problem is not None:
+            raise Located(_MISPLACED.format(where=problem), found.params[index].offsets[0])
+
+
+def _misplaced(node: exp.Expr) -> str | None:
+    while True:
+        parent = node.parent
+        if parent is None:
+            return "this place"
+        if isinstance(parent, (exp.Where, exp.Having)) or (isinstance(parent, exp.Join) and node.arg_key == "on"):
+            return None
+        if isinstance(parent, exp.Or):
+            return "an OR"
+        if isinstance(parent, exp.And) and not _top_level_and(parent):
+            return "a nested AND"
+        if isinstance(parent, (exp.Query, exp.Insert, exp.Update, exp.Delete, exp.Values, exp.Join)):
+            return f"a {node.arg_key or 'place'} of {parent.key.upper()}"
+        node = parent
+
+
+def _top_level_and(node: exp.Expr) -> bool:
+    while isinstance(node.parent, exp.And):
+        node = node.parent
+    parent = node.parent
+    return isinstance(parent, (exp.Where, exp.Having)) or (isinstance(parent, exp.Join) and node.arg_key == "on")
+
+
+def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]]]
+           ) -> tuple[ir.DynamicPiece, ...]:
+    """The statement to send, cut into fixed pieces and clauses of droppable conjuncts."""
+    found = scan(executable, engine)
+    bits = {p.index: n for n, p in enumerate(p for p in found.params if p.optional)}
+    sig = [x for x in lex(executable, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
+    depths = _depths(sig)
+    clauses: dict[int, list[tuple[int, int, int]]] = {}  # keyword lexeme -> conjuncts (first, last, requires)
+    for occ in found.occurrences:
+        if occ.param is None or occ.param not in bits:
+            continue
+        at = next(i for i, x in enumerate(sig) if x.start == occ.start)
+        keyword = _clause_keyword(sig, depths, at)
+        if keyword not in clauses:
+            clauses[keyword] = _conjuncts(sig, depths, keyword)
+        conjuncts = clauses[keyword]
+        for n, (first, last, requires) in enumerate(conjuncts):
+            if first <= at <= last:
+                conjuncts[n] = (first, last, requires | 1 << bits[occ.param])
+    # Segments of the executable text, in order: (start, end, label).
+    segments: list[tuple[int, int, tuple[object, ...]]] = []
+    pos = 0
+    for keyword in sorted(clauses):
+        before = sig[keyword - 1].end if keyword else sig[keyword].start
+        segments.append((pos, before, ("fixed",)))
+        segments.append((before, sig[keyword].end, ("keyword", sig[keyword].text)))
+        pos = sig[keyword].end
+        for first, last, requires in clauses[keyword]:
+            segments.append((pos, sig[first].start, ("separator",)))
+            segments.append((sig[first].start, sig[last].end, ("conjunct", requires)))
+            pos = sig[last].end
+    segments.append((pos, len(executable), ("fixed",)))
+    marked = _SENTINEL.join(executable[start:end] for start, end, _ in segments)
+    sql, slots = for_execution(marked, scan(marked, engine), engine, stars)
+    texts = sql.split(_SENTINEL)
+    # Which segment each bind slot falls in: count parameter occurrences per segment of `marked`.
+    slot_iter = iter(slots)
+    per_segment: list[tuple[int, ...]] = []
+    marked_found = scan(marked, engine)
+    bounds, offset = [], 0
+    for start, end, _ in segments:
+        bounds.append((offset, offset + end - start))
+        offset += end - start + 1
+    for lo, hi in bounds:
+        count = sum(1 for o in marked_found.occurrences if o.param is not None and lo <= o.start < hi)
+        per_segment.append(tuple(next(slot_iter) for _ in range(count)))
+    out: list[ir.DynamicPiece] = []
+    fixed_text, fixed_slots = "", ()  # type: tuple[str, tuple[int, ...]]
+    conjuncts: list[ir.Conjunct] = []
+    keyword_text = ""
+    for (_, _, label), text, seg_slots in zip(segments, texts, per_segment):
+        kind = label[0]
+        if kind == "fixed":
+            if keyword_text:
+                out.append(_clause(keyword_text, conjuncts, engine))
+                keyword_text, conjuncts = "", []
+            fixed_text, fixed_slots = fixed_text + text, fixed_slots + seg_slots
+        elif kind == "keyword":
+            if keyword_text:
+                out.append(_clause(keyword_text, conjuncts, engine))
+                conjuncts = []
+            out.append(ir.DynamicPiece(fixed_text, fixed_slots))
+            fixed_text, fixed_slots = "", ()
+            keyword_text = text
+        elif kind == "conjunct":
+            requires = label[1]
+            assert isinstance(requires, int)
+            conjuncts.append(ir.Conjunct(text, requires, seg_slots))
+    if keyword_text:
+        out.append(_clause(keyword_text, conjuncts, engine))
+    out.append(ir.DynamicPiece(fixed_text, fixed_slots))
+    return tuple(p for p in out if p.text or p.keyword)
+
+
+def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: str) -> ir.DynamicPiece:
+    word = keyword_text.strip().upper()
+    # A JOIN keeps its ON (a join without a condition is another kind of join): always true.
+    fallback = keyword_text + (" 1" if engine == "sqlite" else " TRUE") if word == "ON" else ""
+    return ir.DynamicPiece(keyword=keyword_text, fallback=fallback, conjuncts=tuple(conjuncts))
+
+
+def _depths(sig: list[Lexeme]) -> list[int]:
+    """The nesting level each lexeme sits at (brackets and CASE ... END at the outer one)."""
+    depths, depth = [], 0
+    for x in sig:
+        word = x.text.upper() if x.kind in ("word", "punct") else ""
+        if word in _CLOSE:
+            depth -= 1
+        depths.append(depth)
+        if word in _OPEN:
+            depth += 1
+    return depths
+
+
+def _clause_keyword(sig: list[Lexeme], depths: list[int], at: int) -> int:
+    level = depths[at]
+    for j in range(at - 1, -1, -1):
+        if depths[j] < level:
+            break
+        if depths[j] == level and sig[j].kind == "word" and sig[j].text.upper() in _CLAUSES:
+            return j
+    raise Located(_MISPLACED.format(where="this place"), sig[at].start)
+
+
+def _conjuncts(sig: list[Lexeme], depths: list[int], keyword: int) -> list[tuple[int, int, int]]:
+    """(first, last lexeme, 0) of each top-level conjunct of the clause after `keyword`."""
+    level = depths[keyword]
+    out: list[tuple[int, int, int]] = []
+    first, between = keyword + 1, False
+    j = keyword + 1
+    while j < len(sig):
+        x, upper = sig[j], sig[j].text.upper()
+        if depths[j] < level or (depths[j] == level and (
+                (x.kind == "word" and upper in _ENDS) or x.text == ";")):
+            break
+        if depths[j] == level and x.kind == "word":
+            if upper == "BETWEEN":
+                between = True
+            elif upper == "AND" and between:
+                between = False
+            elif upper == "AND":
+                out.append((first, j - 1, 0))
+                first = j + 1
+        j += 1
+    out.append((first, j - 1, 0))
+    return out

@@ -1,0 +1,246 @@
+"""sqlc.optional: predicates left out of the statement when their argument is None.
+
+Every variant is run on a real SQLite database and a real PostgreSQL server, sync and async,
+and its rows compared with filtering the whole table in Python; the query plans show why the
+predicate is dropped rather than written `(x IS NULL OR col = x)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests._support import generate, import_module, imported, make_project, run_cli
+
+SCHEMA = """
+CREATE TABLE shops (id INTEGER PRIMARY KEY, city TEXT NOT NULL);
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  price INTEGER NOT NULL,
+  category TEXT,
+  shop_id INTEGER NOT NULL
+);
+CREATE INDEX items_category ON items (category);
+"""
+
+QUERIES = """
+-- name: SearchItems :many
+SELECT id, name, price, category FROM items
+WHERE price >= 0
+  AND category = sqlc.optional(category)
+  AND price BETWEEN sqlc.optional(around) - 10 AND sqlc.optional(around) + 10
+  AND name LIKE sqlc.optional(name_like)
+ORDER BY id;
+
+-- name: FilterOnly :many
+SELECT id FROM items
+WHERE category = sqlc.optional(category) AND shop_id = sqlc.optional(shop_id) AND price <= @max_price
+ORDER BY id;
+
+-- name: CountPerShop :many
+SELECT shop_id, count(*) AS n FROM items
+GROUP BY shop_id
+HAVING count(*) >= sqlc.optional(at_least)
+ORDER BY shop_id;
+
+-- name: ItemsWithCity :many
+SELECT i.id, s.city FROM items i
+LEFT JOIN shops s ON s.id = i.shop_id AND s.city = sqlc.optional(city)
+ORDER BY i.id;
+"""
+
+CATEGORIES = ["toys", "food", "tools"]
+CITIES = ["Oslo", "Lima"]
+items_strategy = st.lists(st.tuples(st.sampled_from(["ab", "ba", "abc", "x"]), st.integers(0, 60),
+                                    st.sampled_from([*CATEGORIES, None]), st.integers(1, 2)), max_size=12)
+optional = st.none() | st.just(...)  # ... draws a value below
+
+
+def _packages(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[tuple[ModuleType, ModuleType]]:
+    root = tmp_path_factory.mktemp(f"dynamic_{engine}")
+    out = generate(root, {"1.sql": SCHEMA}, {"q.sql": QUERIES}, out=f"gen_dynamic_{engine}", engine=engine,
+                   emit_async=True)
+    with imported(out) as package:
+        yield import_module(package, "queries.q"), import_module(package, "aio.q")
+
+
+@pytest.fixture(scope="module")
+def sqlite_gen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, ModuleType]]:
+    yield from _packages(tmp_path_factory, "sqlite")
+
+
+@pytest.fixture(scope="module")
+def pg_gen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ModuleType, ModuleType]]:
+    yield from _packages(tmp_path_factory, "postgresql")
+
+
+def _expected(rows: list[tuple[int, str, int, str | None, int]], args: dict[str, Any]) -> dict[str, Any]:
+    """What each query returns, computed from the whole table in Python."""
+    cat, around, like, shop, cap, least, city = (args[k] for k in ("category", "around", "name_like", "shop_id",
+                                                                  "max_price", "at_least", "city"))
+    search = [(i, n, p, c) for i, n, p, c, _ in rows if (cat is None or c == cat)
+              and (around is None or around - 10 <= p <= around + 10) and (like is None or n.startswith(like[:-1]))]
+    only = [i for i, _, p, c, s in rows if (cat is None or c == cat) and (shop is None or s == shop) and p <= cap]
+    counts: dict[int, int] = {}
+    for *_, s in rows:
+        counts[s] = counts.get(s, 0) + 1
+    per_shop = [(s, n) for s, n in sorted(counts.items()) if least is None or n >= least]
+    cities = {1: "Oslo", 2: "Lima"}
+    with_city = [(i, cities[s] if city is None or cities[s] == city else None) for i, *_, s in rows]
+    return {"search": search, "only": only, "per_shop": per_shop, "with_city": with_city}
+
+
+def _calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "search": module.search_items(conn, category=args["category"], around=args["around"],
+                                      name_like=args["name_like"]),
+        "only": module.filter_only(conn, category=args["category"], shop_id=args["shop_id"],
+                                   max_price=args["max_price"]),
+        "per_shop": module.count_per_shop(conn, at_least=args["at_least"]),
+        "with_city": module.items_with_city(conn, city=args["city"]),
+    }
+
+
+async def _async_calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "search": await module.search_items(conn, category=args["category"], around=args["around"],
+                                            name_like=args["name_like"]),
+        "only": await module.filter_only(conn, category=args["category"], shop_id=args["shop_id"],
+                                         max_price=args["max_price"]),
+        "per_shop": await module.count_per_shop(conn, at_least=args["at_least"]),
+        "with_city": await module.items_with_city(conn, city=args["city"]),
+    }
+
+
+def _plain(results: dict[str, Any]) -> dict[str, Any]:
+    return {k: [r if isinstance(r, int) else tuple(r) if isinstance(r, tuple) else tuple(r.model_dump().values())
+                for r in v]
+            for k, v in results.items()}
+
+
+args_strategy = st.fixed_dictionaries({
+    "category": st.none() | st.sampled_from(CATEGORIES),
+    "around": st.none() | st.integers(0, 60),
+    "name_like": st.none() | st.sampled_from(["a%", "b%", "x%"]),
+    "shop_id": st.none() | st.integers(1, 2),
+    "max_price": st.integers(0, 60),
+    "at_least": st.none() | st.integers(0, 6),
+    "city": st.none() | st.sampled_from(CITIES),
+})
+
+
+def _fill(conn: Any, rows: list[tuple[int, str, int, str | None, int]], marker: str) -> None:
+    conn.execute("DELETE FROM items")
+    for row in rows:
+        conn.execute(f"INSERT INTO items VALUES ({', '.join([marker] * 5)})", row)
+
+
+def _numbered(drawn: list[tuple[str, int, str | None, int]]) -> list[tuple[int, str, int, str | None, int]]:
+    return [(n + 1, *row) for n, row in enumerate(drawn)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=items_strategy, args=args_strategy)
+def test_sqlite_variants_match_filtering_in_python(sqlite_gen: tuple[ModuleType, ModuleType], tmp_path: Path,
+                                                   drawn: list[tuple[str, int, str | None, int]],
+                                                   args: dict[str, Any]) -> None:
+    sync, aio = sqlite_gen
+    rows = _numbered(drawn)
+    path = tmp_path / "dynamic.db"
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(SCHEMA + "INSERT INTO shops VALUES (1, 'Oslo'), (2, 'Lima');")
+    _fill(conn, rows, "?")
+    conn.commit()
+    expected = _expected(rows, args)
+    assert _plain(_calls(sync, conn, args)) == expected
+    conn.close()
+
+    async def run() -> dict[str, Any]:
+        import aiosqlite
+
+        async with aiosqlite.connect(path) as aconn:
+            return await _async_calls(aio, aconn, args)
+
+    assert _plain(asyncio.run(run())) == expected
+
+
+@pytest.fixture(scope="module")
+def pg_url(postgres_server: Any) -> Iterator[str]:
+    admin = postgres_server.get_uri()
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS dynamic_test WITH (FORCE)")
+        c.execute("CREATE DATABASE dynamic_test")
+    url = str(postgres_server.get_uri(database="dynamic_test"))
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute(SCHEMA.encode())
+        c.execute("INSERT INTO shops VALUES (1, 'Oslo'), (2, 'Lima')")
+    yield url
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS dynamic_test WITH (FORCE)")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=items_strategy, args=args_strategy)
+def test_postgres_variants_match_filtering_in_python(pg_gen: tuple[ModuleType, ModuleType], pg_url: str,
+                                                     drawn: list[tuple[str, int, str | None, int]],
+                                                     args: dict[str, Any]) -> None:
+    sync, aio = pg_gen
+    rows = _numbered(drawn)
+    expected = _expected(rows, args)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        _fill(conn, rows, "%s")
+        assert _plain(_calls(sync, conn, args)) == expected
+
+    async def run() -> dict[str, Any]:
+        async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as aconn:
+            return await _async_calls(aio, aconn, args)
+
+    assert _plain(asyncio.run(run())) == expected
+
+
+@pytest.mark.parametrize(("query", "where"), [
+    ("SELECT id FROM items WHERE price > 0 OR category = sqlc.optional(category)", "OR"),
+    ("SELECT id FROM items WHERE price > 0 AND (shop_id = 1 AND category = sqlc.optional(category))",
+     "nested AND"),
+    ("SELECT sqlc.optional(category) AS c FROM items", "SELECT"),
+    ("INSERT INTO items (id, name, price, category, shop_id) VALUES (1, 'a', 2, sqlc.optional(category), 1)",
+     "VALUES"),
+    ("UPDATE items SET category = sqlc.optional(category) WHERE id = 1", "UPDATE"),
+])
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_optional_outside_a_top_level_conjunct_is_a_located_error(tmp_path: Path, query: str, where: str,
+                                                                   engine: str) -> None:
+    text = f"-- name: Bad :exec\n{query};\n"
+    make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": text}, engine=engine)
+    result = run_cli(tmp_path)
+    assert result.code != 0
+    assert "Traceback" not in result.stderr
+    column = query.index("sqlc.optional") + 1
+    assert re.search(rf"queries/q\.sql:2:\d+: error: query Bad: sqlc\.optional must be in a predicate", result.stderr), \
+        result.stderr
+    assert f"q.sql:2:{column}:" in result.stderr, result.stderr
+    assert where in result.stderr, result.stderr
+    assert not (tmp_path / "gen").exists()
+
+
+def test_generated_dynamic_package_passes_mypy_strict(sqlite_gen: tuple[ModuleType, ModuleType],
+                                                      pg_gen: tuple[ModuleType, ModuleType]) -> None:
+    import subprocess
+    import sys
+
+    folders = [str(Path(m[0].__file__).parent.parent) for m in (sqlite_gen, pg_gen)]  # type: ignore[arg-type]
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *folders],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
