@@ -25,6 +25,7 @@ CREATE TABLE weird_rows (id SERIAL PRIMARY KEY, labels weird[][] NOT NULL);
 CREATE SCHEMA archive;
 CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE archive.users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE user_data (id INTEGER NOT NULL, "user" TEXT NOT NULL, "Mixed" TEXT);
 CREATE TABLE tickets (
   id SERIAL PRIMARY KEY,
   statuses status[] NOT NULL,
@@ -50,6 +51,9 @@ SELECT id FROM tickets WHERE docb @> sqlc.arg(fragment) ORDER BY id;
 
 -- name: ArchiveUsers :copyfrom
 INSERT INTO archive.users (id, name) VALUES ($1, $2);
+
+-- name: StageUserData :copyfrom
+INSERT INTO user_data (id, "user", "Mixed") VALUES (sqlc.arg(id), sqlc.arg(user_name), sqlc.arg(mixed));
 
 -- name: ListArchived :many
 SELECT id, name FROM archive.users ORDER BY id;
@@ -124,6 +128,10 @@ def test_postgres_copyfrom_into_another_schema(gen: tuple[ModuleType, Path], con
 
     assert asyncio.run(run()) == 1
     assert [r.id for r in q.list_archived(conn)] == [1, 2, 3] and q.list_users(conn) == []
+    # Reserved and mixed-case column names are quoted in the COPY statement.
+    assert q.stage_user_data(conn, [q.StageUserDataParams(1, "ada", None), q.StageUserDataParams(2, "b", "m")]) == 2
+    assert conn.execute('SELECT id, "user", "Mixed" FROM user_data ORDER BY id').fetchall() == [(1, "ada", None),
+                                                                                                  (2, "b", "m")]
 
 
 def test_postgres_package_passes_mypy_strict(gen: tuple[ModuleType, Path]) -> None:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import ir
+from ..placeholders import quote_identifier
 from . import naming, rowstyle
 from .typemap import annotation, py_type, read_annotation
 
@@ -453,4 +454,6 @@ def _empty_slice(t: ir.ValueType, engine: str, catalog: ir.Catalog) -> str:
 
 
 def _ident(name: str) -> str:
-    return name if name.isidentifier() and name.islower() else '"' + name.replace('"', '""') + '"'
+    """A name as PostgreSQL reads it back: quoted unless plain lower case and not a reserved word
+    (COPY t (id, user) is a syntax error; COPY t (id, "user") is not)."""
+    return quote_identifier(name)

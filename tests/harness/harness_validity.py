@@ -44,8 +44,6 @@ KNOWN_BUGS = {
         "a column that does not exist (PostgreSQL folds ID to id)",
     ("conformance/postgresql/join_inner__postgresql", "select_all_joined_alias"):
         "PostgreSQL catalog keeps an unquoted column's case (ID): `e.*` is emitted as e.\"ID\"",
-    ("conformance/postgresql/copyfrom_named_params__postgresql__pgx", "stage_user_data"):
-        ":copyfrom emits COPY user_data (id, user): the reserved word user is not quoted",
     ("conformance/postgresql/update_array_index__postgresql__pgx", "update_author"):
         "a text[] column is typed list[str], but PostgreSQL arrays hold NULL elements "
         "(names[4332] = 'x' fills the gap with NULLs): the read fails validation",
