@@ -127,7 +127,7 @@ def _batch_then_list(package: ModuleType, conn: Any) -> None:
     q = package.queries.q
     q.add_entries(conn, [q.AddEntriesParams(*e) for e in ENTRIES])
     rows = q.list_entries(conn)
-    assert [tuple(r) for r in rows] == ENTRIES
+    assert [(r.account_name, r.amount_in_cents, r.booked_on_date, r.free_text_note_for_humans) for r in rows] == ENTRIES
 
 
 def test_batchexec_binds_converted_values_sqlite(sqlite_gen: ModuleType, sqlite_conn: sqlite3.Connection) -> None:

@@ -120,7 +120,7 @@ def test_postgres_copyfrom_into_another_schema(gen: tuple[ModuleType, Path], con
                                                postgres_url: str) -> None:
     q = gen[0].queries.q
     assert q.archive_users(conn, [q.ArchiveUsersParams(1, "ada"), q.ArchiveUsersParams(2, "bob")]) == 2
-    assert q.list_archived(conn) == [(1, "ada"), (2, "bob")] and q.list_users(conn) == []
+    assert [(r.id, r.name) for r in q.list_archived(conn)] == [(1, "ada"), (2, "bob")] and q.list_users(conn) == []
 
     async def run() -> int:
         async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as aconn:
