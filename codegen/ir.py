@@ -188,6 +188,10 @@ class Query:
     # sqlc.optional: the statement as fixed pieces and clauses of droppable conjuncts (see
     # codegen.dynamic); empty for a query with one fixed text.
     dynamic: tuple[DynamicPiece, ...] = ()
+    # ORDER BY sqlc.sort(name, ...): the argument's name, and (value, SQL text) per choice, the
+    # first the default; the text goes where the pieces hold "\x01".
+    sort_param: str = ""
+    sort_choices: tuple[tuple[str, str], ...] = ()
     warnings: tuple[Finding, ...] = ()  # typing.Any params/columns, unknown functions
 
 

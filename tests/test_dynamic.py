@@ -41,7 +41,7 @@ WHERE price >= 0
   AND category = sqlc.optional(category)
   AND price BETWEEN sqlc.optional(around) - 10 AND sqlc.optional(around) + 10
   AND name LIKE sqlc.optional(name_like)
-ORDER BY id;
+ORDER BY sqlc.sort(order_by, price, name, items.category), id;
 
 -- name: FilterOnly :many
 SELECT id FROM items
@@ -91,6 +91,14 @@ def _expected(rows: list[tuple[int, str, int, str | None, int]], args: dict[str,
                                                                   "max_price", "at_least", "city"))
     search = [(i, n, p, c) for i, n, p, c, _ in rows if (cat is None or c == cat)
               and (around is None or around - 10 <= p <= around + 10) and (like is None or n.startswith(like[:-1]))]
+    order = args["order_by"]
+    column = {"price": 2, "name": 1, "category": 3}[order.lstrip("-")]
+    # NULL is the smallest value on SQLite, the largest on PostgreSQL; ties keep id order
+    # (the fixed tie-breaker), which Python's sort keeps even reversed.
+    null_rank = 0 if args["engine"] == "sqlite" else 2
+    filler = 0 if column == 2 else ""
+    search.sort(key=lambda r: (null_rank if r[column] is None else 1, filler if r[column] is None else r[column]),
+                reverse=order.startswith("-"))
     only = [i for i, _, p, c, s in rows if (cat is None or c == cat) and (shop is None or s == shop) and p <= cap]
     counts: dict[int, int] = {}
     for *_, s in rows:
@@ -104,7 +112,7 @@ def _expected(rows: list[tuple[int, str, int, str | None, int]], args: dict[str,
 def _calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "search": module.search_items(conn, category=args["category"], around=args["around"],
-                                      name_like=args["name_like"]),
+                                      name_like=args["name_like"], order_by=args["order_by"]),
         "only": module.filter_only(conn, category=args["category"], shop_id=args["shop_id"],
                                    max_price=args["max_price"]),
         "per_shop": module.count_per_shop(conn, at_least=args["at_least"]),
@@ -115,7 +123,7 @@ def _calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> dict[str, Any
 async def _async_calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> dict[str, Any]:
     return {
         "search": await module.search_items(conn, category=args["category"], around=args["around"],
-                                            name_like=args["name_like"]),
+                                            name_like=args["name_like"], order_by=args["order_by"]),
         "only": await module.filter_only(conn, category=args["category"], shop_id=args["shop_id"],
                                          max_price=args["max_price"]),
         "per_shop": await module.count_per_shop(conn, at_least=args["at_least"]),
@@ -137,6 +145,7 @@ args_strategy = st.fixed_dictionaries({
     "max_price": st.integers(0, 60),
     "at_least": st.none() | st.integers(0, 6),
     "city": st.none() | st.sampled_from(CITIES),
+    "order_by": st.sampled_from(["price", "-price", "name", "-name", "category", "-category"]),
 })
 
 
@@ -156,6 +165,7 @@ def test_sqlite_variants_match_filtering_in_python(sqlite_gen: tuple[ModuleType,
                                                    drawn: list[tuple[str, int, str | None, int]],
                                                    args: dict[str, Any]) -> None:
     sync, aio = sqlite_gen
+    args = {**args, "engine": "sqlite"}
     rows = _numbered(drawn)
     path = tmp_path / "dynamic.db"
     path.unlink(missing_ok=True)
@@ -197,6 +207,7 @@ def test_postgres_variants_match_filtering_in_python(pg_gen: tuple[ModuleType, M
                                                      drawn: list[tuple[str, int, str | None, int]],
                                                      args: dict[str, Any]) -> None:
     sync, aio = pg_gen
+    args = {**args, "engine": "postgresql"}
     rows = _numbered(drawn)
     expected = _expected(rows, args)
     with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -233,6 +244,30 @@ def test_optional_outside_a_top_level_conjunct_is_a_located_error(tmp_path: Path
     assert f"q.sql:2:{column}:" in result.stderr, result.stderr
     assert where in result.stderr, result.stderr
     assert not (tmp_path / "gen").exists()
+
+
+@pytest.mark.parametrize(("query", "message", "at"), [
+    ("SELECT id FROM items ORDER BY sqlc.sort(s, price, nosuch)", "sqlc.sort: no such column: nosuch", "nosuch"),
+    ("SELECT id FROM items ORDER BY id, sqlc.sort(s, price)", "must be the first item of ORDER BY", "sqlc.sort"),
+    ("SELECT id FROM items WHERE id = sqlc.sort(s, price)", "must be the first item of ORDER BY", "sqlc.sort"),
+    ("SELECT id FROM items ORDER BY sqlc.sort(s, price, items.price)", "'price' is listed twice", "items.price"),
+])
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_sort_misuse_is_a_located_error(tmp_path: Path, query: str, message: str, at: str, engine: str) -> None:
+    make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": f"-- name: Bad :many\n{query};\n"}, engine=engine)
+    result = run_cli(tmp_path)
+    assert result.code != 0 and "Traceback" not in result.stderr
+    assert f"queries/q.sql:2:{query.index(at) + 1}: error: query Bad: " in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
+    assert not (tmp_path / "gen").exists()
+
+
+def test_sort_value_outside_the_choices_is_refused_before_sending(sqlite_gen: tuple[ModuleType, ModuleType]) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA)
+    with pytest.raises(ValueError, match="order_by must be one of"):
+        sqlite_gen[0].search_items(conn, order_by="price; DROP TABLE items")
+    assert conn.execute("SELECT count(*) FROM items").fetchone() == (0,)
 
 
 def test_generated_dynamic_package_passes_mypy_strict(sqlite_gen: tuple[ModuleType, ModuleType],

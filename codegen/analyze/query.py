@@ -14,6 +14,7 @@ from ..errors import Located
 from ..parse import parse_one
 from ..placeholders import PLACEHOLDER, Rewritten, Scan, for_analysis, for_execution, scan
 from ..sqltext import first_significant, lex, strip_comments
+from . import sort
 from .dynamic import check_placement, pieces
 from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
@@ -41,7 +42,12 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     engine = state.engine
     text = block.statement.text
     found = scan(text, engine)
-    rewritten = for_analysis(text, found, _sqlite_spellings(text, engine))
+    extra = _sqlite_spellings(text, engine)
+    sort_call = sort.find(text, engine)
+    if sort_call is not None:
+        _check_sort_columns(state, text, engine, found, extra, sort_call)
+        extra += ((sort_call.start, sort_call.end, sort_call.columns[0][0]),)
+    rewritten = for_analysis(text, found, extra)
     utility = None
     if engine == "postgresql":
         _check_semicolon(block)
@@ -90,6 +96,9 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         # (PostgreSQL allows SELECT FROM t: rows without columns)
         raise Located(f":{block.command} needs a result, but the statement returns no columns", 0)
     executable = strip_comments(text, engine)
+    exec_sort = sort.find(executable, engine) if sort_call is not None else None
+    if exec_sort is not None:
+        executable = executable[:exec_sort.start] + sort.MARK + executable[exec_sort.end:]
     exec_found = scan(executable, engine)
     sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
     query_params = tuple(_param(spec_index, params[spec_index], found.params[spec_index].name)
@@ -97,6 +106,16 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     dynamic_pieces: tuple[ir.DynamicPiece, ...] = ()
     if any(p.optional for p in found.params):
         dynamic_pieces, query_params = _dynamic(block, tree, found, executable, engine, analyzer, query_params)
+    sort_choices: tuple[tuple[str, str], ...] = ()
+    if sort_call is not None and exec_sort is not None:
+        if block.command == "copyfrom" or block.command.startswith("batch"):
+            raise Located(f"sqlc.sort cannot be used in a :{block.command} query", sort_call.start)
+        if any(p.name == sort_call.name for p in query_params):
+            raise Located(f"sqlc.sort's parameter {sort_call.name!r} has the name of another parameter",
+                          sort_call.start)
+        sort_choices = exec_sort.choices()
+        dynamic_pieces = dynamic_pieces or (ir.DynamicPiece(sql, tuple(slots)),)
+        sql = sql.replace(sort.MARK, sort_choices[0][1])
     insert_schema, insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" \
         else (None, None, ())
     query = ir.Query(
@@ -115,8 +134,27 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         insert_schema=insert_schema,
         inserts_rows=inserts_rows(tree),
         dynamic=dynamic_pieces,
+        sort_param=sort_call.name if sort_call is not None else "",
+        sort_choices=sort_choices,
     )
     return with_findings(query, block, found, analyzer.unknown_calls, _projection_offsets(tree, offset_of))
+
+
+def _check_sort_columns(state: SchemaState, text: str, engine: str, found: Scan,
+                        extra: tuple[tuple[int, int, str], ...], call: sort.SortCall) -> None:
+    """Each sqlc.sort column, put in the call's place, names a column the statement can order by."""
+    for column, offset in call.columns:
+        rewritten = for_analysis(text, found, extra + ((call.start, call.end, column),))
+        try:
+            tree = parse_one(rewritten.text, engine)
+            params = {p.index: ParamInfo(p.index, p.name, p.nullable, p.slice) for p in found.params}
+            analyzer = Analyzer(state, params, _offsets(rewritten),
+                                embeds={o.start for o in found.occurrences if o.embed is not None})
+            analyzer.text = rewritten.text
+            analyzer.root = tree
+            analyzer.outputs(tree, None)
+        except Located as problem:
+            raise Located(f"sqlc.sort: {problem.message}", offset) from None
 
 
 def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: str, analyzer: Analyzer,

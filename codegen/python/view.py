@@ -63,14 +63,20 @@ class Function:
     inserts_rows: bool = False  # :execlastid / :execresult: the last rowid is this statement's (ir.Query)
     pieces: str = ""  # sqlc.optional: literal of the statement's pieces (_runtime.Pieces)
     mask: str = ""  # sqlc.optional: the expression of the variant's bitmask (a bit per argument set)
+    sort_arg: Arg | None = None  # sqlc.sort: the argument choosing the order
+    sorts: str = ""  # sqlc.sort: literal of the {value: ORDER BY text} dict
 
     def prelude(self, module: str = "") -> list[str]:
         """Lines choosing a dynamic query's variant (`module` names the sync module from the async one)."""
         if not self.pieces:
             return []
         values = ", ".join(a.value for a in self.args) + ("," if len(self.args) == 1 else "")
-        return [f"_mask = {self.mask}",
-                f"_sql, _slots = _runtime.variant({module}{self.const}_PIECES, {module}{self.const}_VARIANTS, _mask)",
+        order = f'_runtime.sort_text({module}{self.const}_SORTS, {self.sort_arg.name}, "{self.sort_arg.name}")' \
+            if self.sort_arg else '""'
+        return [f"_mask = {self.mask or 0}",
+                f"_order = {order}",
+                f"_sql, _slots = _runtime.variant({module}{self.const}_PIECES, {module}{self.const}_VARIANTS, "
+                "_mask, _order)",
                 f"_values = ({values})",
                 "_params = [_values[_i] for _i in _slots]"]
 
@@ -109,7 +115,8 @@ class Function:
 
         bulk = self.command == "copyfrom" or self.command.startswith("batch")  # one positional iterable
         keyword_only = ["*"] if self.args and not bulk else []
-        parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {q(a.annotation)}{a.default}" for a in self.args]
+        parts = [f"conn: {conn_type}"] + keyword_only + [f"{a.name}: {q(a.annotation)}{a.default}" for a in self.args] + \
+            ([f"{self.sort_arg.name}: {self.sort_arg.annotation}{self.sort_arg.default}"] if self.sort_arg else [])
         returns = q(self.returns)
         line = f"{prefix}def {self.name}({', '.join(parts)}) -> {returns}:"
         if len(line) <= 110:
@@ -311,7 +318,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
         _dynamic(fn, query)
-        used.add("_runtime")
+        used |= {"_runtime", "typing"} if query.sort_choices else {"_runtime"}
     if query.command.startswith("batch"):
         params = _params_class(query, class_name, args)
         fn.args = [Arg("params", f"typing.Iterable[{params.name}]", "params")]
@@ -326,6 +333,15 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
 def _dynamic(fn: Function, query: ir.Query) -> None:
     """sqlc.optional: the pieces constant, the mask of set arguments, arguments defaulting to None."""
     fn.pieces = pieces_literal(query.dynamic)
+    if query.sort_choices:
+        values = ", ".join(_string_literal(v) for v, _ in query.sort_choices)
+        name = naming.argument_names([p.name for p in query.params] + [query.sort_param])[-1]
+        fn.sort_arg = Arg(name, f"typing.Literal[{values}]", name, f" = {_string_literal(query.sort_choices[0][0])}")
+        fn.sorts = "{\n" + "".join(f"    {_string_literal(v)}: {_string_literal(t)},\n"
+                                   for v, t in query.sort_choices) + "}"
+    if not any(p.optional >= 0 for p in query.params):
+        fn.bind = "_params"
+        return
     fn.mask = "(" + " | ".join(f"(0 if {fn.args[i].name} is None else {1 << p.optional})"
                          for i, p in enumerate(query.params) if p.optional >= 0) + ")"
     for arg, param in zip(fn.args, query.params):

@@ -90,7 +90,8 @@ def _reads_result_sets(fn: Function) -> bool:
 
 def _signatures(module: QueryModule) -> str:
     return " ".join(f"{a.annotation} {f.returns}" for f in module.functions for a in f.args) + " " + \
-        " ".join(f.returns for f in module.functions)
+        " ".join(f.returns for f in module.functions) + " " + \
+        " ".join(f.sort_arg.annotation for f in module.functions if f.sort_arg)
 
 
 def _uses_models(module: QueryModule) -> bool:

@@ -26,11 +26,12 @@ from pydantic_core import core_schema
 Pieces = tuple[tuple[str, tuple[int, ...], str, str, tuple[tuple[str, int, tuple[int, ...]], ...]], ...]
 
 
-def variant(pieces: Pieces, cache: dict[int, tuple[str, tuple[int, ...]]], mask: int
+def variant(pieces: Pieces, cache: dict[tuple[int, str], tuple[str, tuple[int, ...]]], mask: int, order: str
             ) -> tuple[str, tuple[int, ...]]:
     """The SQL and bind slots (the argument index of each) of the variant with the arguments of
-    `mask` set: the predicates of the others left out. Joined once per combination, then cached."""
-    found = cache.get(mask)
+    `mask` set, the predicates of the others left out, ordered by `order` (sqlc.sort's fixed
+    text for the chosen value). Joined once per combination, then cached."""
+    found = cache.get((mask, order))
     if found is None:
         sql: list[str] = []
         slots: list[int] = []
@@ -44,8 +45,16 @@ def variant(pieces: Pieces, cache: dict[int, tuple[str, tuple[int, ...]]], mask:
                 sql.append(keyword + " " + " AND ".join(c[0] for c in kept))
                 for c in kept:
                     slots.extend(c[2])
-        found = cache[mask] = ("".join(sql), tuple(slots))
+        found = cache[(mask, order)] = ("".join(sql).replace("\x01", order), tuple(slots))
     return found
+
+
+def sort_text(choices: dict[str, str], value: str, name: str) -> str:
+    """The ORDER BY text of a sqlc.sort value; anything else is refused, never sent."""
+    text = choices.get(value)
+    if text is None:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, not {value!r}")
+    return text
 
 
 RowT = typing.TypeVar("RowT", bound=tuple[typing.Any, ...])
