@@ -66,7 +66,7 @@ def main() -> None:
         build_db(path, a.rows)
         conn = sqlite3.connect(path)
         LIST = q.LIST_SESSIONS
-        tuples = pydantic.TypeAdapter(list[tuple[tuple(FIELDS.values())]])  # type: ignore[misc]
+        tuples: Any = pydantic.TypeAdapter(list[tuple[tuple(FIELDS.values())]])  # type: ignore[misc,arg-type]
         models_ = pydantic.TypeAdapter(list[M])
         from_attrs = pydantic.TypeAdapter(list[FromAttributes])
         dataclasses_ = pydantic.TypeAdapter(list[DC])  # type: ignore[valid-type]
