@@ -8,6 +8,7 @@ predicate is dropped rather than written `(x IS NULL OR col = x)`.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -279,3 +280,49 @@ def test_generated_dynamic_package_passes_mypy_strict(sqlite_gen: tuple[ModuleTy
     result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *folders],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+OR_FORM = "SELECT id FROM items WHERE (? IS NULL OR category = ?) AND price <= ? ORDER BY id"
+
+
+def test_sqlite_one_filter_variant_uses_the_index_the_is_null_or_form_does_not(
+        sqlite_gen: tuple[ModuleType, ModuleType]) -> None:
+    module = sqlite_gen[0]
+    runtime = importlib.import_module(module.__name__.rsplit(".", 2)[0] + "._runtime")
+    sql, slots = runtime.variant(module.FILTER_ONLY_PIECES, {}, 1, "")  # category on, shop_id off
+    assert "shop_id" not in sql and slots == (0, 2)
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA)
+
+    def plan(text: str, params: tuple[Any, ...]) -> str:
+        return " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + text, params))
+
+    dropped, or_form = plan(sql, ("toys", 10)), plan(OR_FORM, ("toys", "toys", 10))
+    assert "USING INDEX items_category" in dropped, dropped
+    assert "items_category" not in or_form and "SCAN items" in or_form, or_form
+
+
+def test_postgres_one_filter_variant_uses_the_index_the_is_null_or_form_does_not(
+        pg_gen: tuple[ModuleType, ModuleType], pg_url: str) -> None:
+    module = pg_gen[0]
+    runtime = importlib.import_module(module.__name__.rsplit(".", 2)[0] + "._runtime")
+    sql, _ = runtime.variant(module.FILTER_ONLY_PIECES, {}, 1, "")
+
+    def numbered(text: str) -> str:
+        count = iter(range(1, 100))
+        return re.sub(r"%s|\?", lambda _: f"${next(count)}", text)
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM items")
+        conn.execute("INSERT INTO items SELECT i, 'n', i % 100, 'c' || (i % 500), 1 + i % 2 "
+                     "FROM generate_series(1, 20000) AS i")
+        conn.execute("ANALYZE items")
+        # The plan a prepared statement gets once reused: made for any argument, as a driver's is.
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        conn.execute(f"PREPARE dropped (text, integer) AS {numbered(sql)}")
+        conn.execute(f"PREPARE or_form (text, text, integer) AS {numbered(OR_FORM)}")
+        dropped = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE dropped ('c7', 50)"))
+        or_form = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE or_form ('c7', 'c7', 50)"))
+        conn.execute("DELETE FROM items")
+    assert "items_category" in dropped, dropped
+    assert "items_category" not in or_form and "Seq Scan on items" in or_form, or_form
