@@ -145,10 +145,10 @@ class Runner:
             self._pooled[key] = for_annotation(hints[name], self.pool, name)
         return self._pooled[key]
 
-    def run(self, funcs: list[Function], case: str) -> Tally:
+    def run(self, funcs: list[Function], case: str, rounds: int = ROUNDS) -> Tally:
         self.tally.functions += len(funcs)
 
-        @CALL_SETTINGS
+        @settings(CALL_SETTINGS, max_examples=rounds)
         @given(st.data())
         def one_round(data: st.DataObject) -> None:
             for function in funcs:
