@@ -112,9 +112,10 @@ def _base(annotation: Any, pool: Pool | None) -> st.SearchStrategy[Any]:
         for kind, make in _SCALARS.items():
             if annotation is kind:
                 return make()
-        if issubclass(annotation, tuple) and hasattr(annotation, "_fields"):
+        fields_of = getattr(annotation, "_fields", None) or list(getattr(annotation, "model_fields", None) or ())
+        if fields_of:  # XParams: a NamedTuple or a pydantic model, built field by field
             hints = typing.get_type_hints(annotation)
-            fields = typing.cast(tuple[str, ...], getattr(annotation, "_fields"))
+            fields = typing.cast(tuple[str, ...], tuple(fields_of))
             return st.fixed_dictionaries({f: for_annotation(hints[f], pool, f) for f in fields}).map(
                 lambda kw: annotation(**kw))
         return st.from_type(annotation)  # an override type (pathlib.Path, ...)

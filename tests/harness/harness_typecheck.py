@@ -15,7 +15,8 @@ turning 1 into True or "1" into 1).
   list[X], Sequence[X]  a list, each item checked
   tuple[X, ...]   a tuple, each item checked
   dict[K, V]      a dict, keys and values checked
-  a NamedTuple row  an instance of that class, every field checked against the class's hints
+  a row (NamedTuple or pydantic model)  an instance of that class, every field checked against
+                  the class's hints
   any other class (a result object, an override type)  an instance of it; a dataclass or
                   NamedTuple also has its fields checked
   Any             anything
@@ -114,6 +115,10 @@ def _instance(value: object, cls: type, path: str) -> list[str]:
         hints = _hints(cls)
         fields = typing.cast(tuple[str, ...], getattr(cls, "_fields"))
         return [m for f in fields for m in mismatches(getattr(value, f), hints.get(f, Any), f"{path}.{f}")]
+    model_fields = getattr(cls, "model_fields", None)
+    if isinstance(model_fields, dict):  # a pydantic row model: every field too
+        hints = _hints(cls)
+        return [m for f in model_fields for m in mismatches(getattr(value, f), hints.get(f, Any), f"{path}.{f}")]
     if dataclasses.is_dataclass(value):
         hints = _hints(cls)
         return [m for f in dataclasses.fields(value) for m in
