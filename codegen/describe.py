@@ -43,6 +43,8 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
             for p in q.params:
                 py, nullable = _type(p.type, p.nullable, engine, config)
                 params.append(_array({"name": p.name, "py_type": py, "nullable": nullable, "slice": p.slice}, p.type))
+                if p.optional >= 0:
+                    params[-1]["optional"] = True  # sqlc.optional: None leaves its predicates out
             columns = []
             for result in q.columns:
                 if result.embed:
@@ -54,4 +56,7 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
             function = naming.function_name(naming.snake(q.name), set())
             queries.append({"name": q.name, "function": function, "command": q.command, "file": q.file,
                             "line": q.line, "doc": q.doc, "params": params, "columns": columns})
+            if q.sort_choices:
+                queries[-1]["sort"] = {"param": q.sort_param, "choices": [v for v, _ in q.sort_choices],
+                                       "default": q.sort_choices[0][0]}
     return {"engine": engine, "tables": tables, "queries": queries}

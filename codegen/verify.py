@@ -13,13 +13,14 @@ import re
 import sqlite3
 import sys
 
-from . import pipeline
+from . import ir, pipeline
 from .annotate import split_blocks
 from .config import Config
 from .errors import CodegenError, Diagnostic
 from .placeholders import SLICE_MARK
 from .sources import query_files, schema_files
 from .sqltext import split_statements
+from .variants import checked_variants
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Functions that read or write files, or load code (the CLI's fileio extension, extension loading,
@@ -90,44 +91,56 @@ def verify(config: Config) -> int:
         blocks, _ = split_blocks(source, "sqlite")
         for block in blocks:
             positions[block.name] = (source.path, *block.statement.position())
-    checked = 0
+    checked = statements = 0
     for qfile in project.files:
         for query in qfile.queries:
             path, line, col = positions.get(query.name, (query.file, query.line, 1))
-            sql = query.sql
-            for index, param in enumerate(query.params):
-                sql = sql.replace(SLICE_MARK.format(name=index) + "?", "?") if param.slice else sql
-            values = [None] * len(query.slots)
-            try:
-                # EXPLAIN compiles the statement without running it: errors here are SQLite's verdict.
-                program = conn.execute("EXPLAIN " + sql, values).fetchall()
-            except sqlite3.Error as error:
-                reason = sandbox.reason(error)
-                verdict = reason if sandbox_refusal(reason) else f"SQLite rejects it: {reason}"
-                problems.append(Diagnostic(path, line, col, f"query {query.name}: {verdict}"))
-                continue
-            counts = {row[3] for row in program if row[1] == "ResultRow"}  # p2: the column count
-            described = _run_for_names(conn, sql, values)
-            sandbox.refused = None
-            if described is None:
-                described = [""] * (max(counts) if counts else 0)
-            checked += 1
-            ours = [c.name for c in query.columns]
-            expanded = sum(_width(c, project) for c in query.columns)
-            if expanded != len(described):
-                problems.append(Diagnostic(path, line, col, f"query {query.name}: SQLite returns {len(described)} "
-                                           f"columns, the analysis says {expanded}"))
-                continue
-            if any(c.embed for c in query.columns):
-                continue
-            for ours_name, theirs in zip(ours, described):
-                if _PLAIN.match(theirs) and ours_name and ours_name.lower() != theirs.lower():
-                    problems.append(Diagnostic(path, line, col, f"query {query.name}: SQLite names a column "
-                                               f"{theirs!r}, the analysis says {ours_name!r}"))
+            done = [_check(conn, sandbox, project, query, f"{query.name} ({label})" if label else query.name,
+                           variant_sql, len(variant_slots), (path, line, col), problems)
+                    for label, variant_sql, variant_slots in checked_variants(query)]
+            checked += 1 if any(done) else 0
+            statements += sum(done)
     if problems:
         raise CodegenError(problems)
-    print(f"verify: {checked} queries prepared and run on SQLite {sqlite3.sqlite_version}; all agree")
+    variants = f" ({statements} statements: each optional filter alone, all, none, every sort)" \
+        if statements != checked else ""
+    print(f"verify: {checked} queries{variants} prepared and run on SQLite {sqlite3.sqlite_version}; all agree")
     return 0
+
+
+def _check(conn: sqlite3.Connection, sandbox: _Sandbox, project: object, query: ir.Query, name: str, sql: str,
+           slot_count: int, where: tuple[str, int, int], problems: list[Diagnostic]) -> int:
+    """Prepare one statement a query sends and compare its columns with the analysis; 1 if checked."""
+    path, line, col = where
+    for index, param in enumerate(query.params):
+        sql = sql.replace(SLICE_MARK.format(name=index) + "?", "?") if param.slice else sql
+    values: list[None] = [None] * slot_count
+    try:
+        # EXPLAIN compiles the statement without running it: errors here are SQLite's verdict.
+        program = conn.execute("EXPLAIN " + sql, values).fetchall()
+    except sqlite3.Error as error:
+        reason = sandbox.reason(error)
+        verdict = reason if sandbox_refusal(reason) else f"SQLite rejects it: {reason}"
+        problems.append(Diagnostic(path, line, col, f"query {name}: {verdict}"))
+        return 0
+    counts = {row[3] for row in program if row[1] == "ResultRow"}  # p2: the column count
+    described = _run_for_names(conn, sql, values)
+    sandbox.refused = None
+    if described is None:
+        described = [""] * (max(counts) if counts else 0)
+    ours = [c.name for c in query.columns]
+    expanded = sum(_width(c, project) for c in query.columns)
+    if expanded != len(described):
+        problems.append(Diagnostic(path, line, col, f"query {name}: SQLite returns {len(described)} "
+                                   f"columns, the analysis says {expanded}"))
+        return 1
+    if any(c.embed for c in query.columns):
+        return 1
+    for ours_name, theirs in zip(ours, described):
+        if _PLAIN.match(theirs) and ours_name and ours_name.lower() != theirs.lower():
+            problems.append(Diagnostic(path, line, col, f"query {name}: SQLite names a column "
+                                       f"{theirs!r}, the analysis says {ours_name!r}"))
+    return 1
 
 
 def sandbox_refusal(reason: str) -> bool:

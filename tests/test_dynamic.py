@@ -326,3 +326,35 @@ def test_postgres_one_filter_variant_uses_the_index_the_is_null_or_form_does_not
         conn.execute("DELETE FROM items")
     assert "items_category" in dropped, dropped
     assert "items_category" not in or_form and "Seq Scan on items" in or_form, or_form
+
+
+VERIFIED = """
+-- name: SearchItems :many
+SELECT id, name AS title, price FROM items
+WHERE category = sqlc.optional(category) AND price <= @max_price AND name LIKE sqlc.optional(name_like)
+ORDER BY sqlc.sort(order_by, price, title, items.id), id;
+
+-- name: Fixed :many
+SELECT id FROM items ORDER BY id;
+"""
+
+
+def test_verify_prepares_every_optional_filter_alone_all_none_and_every_sort(tmp_path: Path) -> None:
+    make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": VERIFIED})
+    result = run_cli(tmp_path, "verify")
+    assert result.code == 0, result.stderr
+    # SearchItems: all on, all off, category alone, name_like alone, 5 more sort values; Fixed: 1
+    assert "2 queries (10 statements" in result.stdout, result.stdout
+
+
+def test_describe_lists_optional_params_and_sort_choices(tmp_path: Path) -> None:
+    import json
+
+    make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": VERIFIED})
+    result = run_cli(tmp_path, "describe")
+    assert result.code == 0, result.stderr
+    search = json.loads(result.stdout)["queries"][0]
+    assert [(p["name"], p.get("optional", False)) for p in search["params"]] == [
+        ("category", True), ("max_price", False), ("name_like", True)]
+    assert search["sort"] == {"param": "order_by", "default": "price",
+                              "choices": ["price", "-price", "title", "-title", "id", "-id"]}
