@@ -112,28 +112,28 @@ def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]
         per_segment.append(tuple(next(slot_iter) for _ in range(count)))
     out: list[ir.DynamicPiece] = []
     fixed_text, fixed_slots = "", ()  # type: tuple[str, tuple[int, ...]]
-    conjuncts: list[ir.Conjunct] = []
+    clause_conjuncts: list[ir.Conjunct] = []
     keyword_text = ""
     for (_, _, label), text, seg_slots in zip(segments, texts, per_segment):
         kind = label[0]
         if kind == "fixed":
             if keyword_text:
-                out.append(_clause(keyword_text, conjuncts, engine))
-                keyword_text, conjuncts = "", []
+                out.append(_clause(keyword_text, clause_conjuncts, engine))
+                keyword_text, clause_conjuncts = "", []
             fixed_text, fixed_slots = fixed_text + text, fixed_slots + seg_slots
         elif kind == "keyword":
             if keyword_text:
-                out.append(_clause(keyword_text, conjuncts, engine))
-                conjuncts = []
+                out.append(_clause(keyword_text, clause_conjuncts, engine))
+                clause_conjuncts = []
             out.append(ir.DynamicPiece(fixed_text, fixed_slots))
             fixed_text, fixed_slots = "", ()
             keyword_text = text
         elif kind == "conjunct":
-            requires = label[1]
-            assert isinstance(requires, int)
-            conjuncts.append(ir.Conjunct(text, requires, seg_slots))
+            needs = label[1]
+            assert isinstance(needs, int)
+            clause_conjuncts.append(ir.Conjunct(text, needs, seg_slots))
     if keyword_text:
-        out.append(_clause(keyword_text, conjuncts, engine))
+        out.append(_clause(keyword_text, clause_conjuncts, engine))
     out.append(ir.DynamicPiece(fixed_text, fixed_slots))
     return tuple(p for p in out if p.text or p.keyword)
 
