@@ -46,6 +46,10 @@ class Analyzer(ExpressionTyping):
         self.text: str | None = None  # the parsed text, for names as written (PostgreSQL: ceiling, mod)
         self.unknown_calls: list[tuple[str, int | None]] = []  # (function, offset): calls typed Any
 
+    def folded(self, name: str, written: exp.Expr | None) -> str:
+        """A name as PostgreSQL sees it, so an alias `E` is emitted as e, not "E" (no FROM item's name)."""
+        return _as_written(name, written, self.engine)
+
     def _t_Column(self, node: exp.Column, scope: Scope) -> ir.Typed:
         try:
             return super()._t_Column(node, scope)
@@ -85,6 +89,8 @@ class Analyzer(ExpressionTyping):
     def relation(self, node: exp.Expr, scope: Scope) -> Source:
         alias = node.alias if isinstance(node, (exp.Table, exp.Subquery, exp.Values, exp.Unnest)) else ""
         if self.engine == "postgresql":
+            alias_node = node.args.get("alias")
+            alias = self.folded(alias, alias_node.this if alias_node is not None else None)
             if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
                 return pg_relations.table_function(self, node.this, alias, _alias_columns(node), scope)
             if isinstance(node, exp.Unnest):
@@ -95,7 +101,7 @@ class Analyzer(ExpressionTyping):
             return self.table_function(node.this, alias or node.this.name if isinstance(node.this, exp.Anonymous)
                                        else alias or "", scope)
         if isinstance(node, exp.Table):
-            name, schema = node.name, node.db or None
+            name, schema = self.folded(node.name, node.this), node.db or None
             cte = scope.cte(name) if schema is None else None
             if cte is not None:
                 return Source(alias or name, list(cte))
@@ -303,7 +309,8 @@ class Analyzer(ExpressionTyping):
                                embed=ir.table_key(owner.table, owner.schema))]
             visible = [c for c in owner.columns if not c.hidden]
             if top:
-                self.star_expansions.append([(item.table, c.name) for c in visible])
+                qualifier = self.folded(item.table, item.args.get("table"))
+                self.star_expansions.append([(qualifier, c.name) for c in visible])
             return [Output(c.name, owner.typed(c), _origin(owner, c)) for c in visible]
         typed = self.type_of(item, scope)
         inner = item.this if isinstance(item, exp.Alias) else item
@@ -354,10 +361,17 @@ def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
     return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
 
 
+def _as_written(name: str, written: exp.Expr | None, engine: str) -> str:
+    """PostgreSQL names a result column in lower case unless its name was written quoted."""
+    if engine != "postgresql" or (isinstance(written, exp.Identifier) and written.quoted):
+        return name
+    return name.lower()
+
+
 def result_name(item: exp.Expr, engine: str = "sqlite", text: str | None = None) -> str:
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):
-        return item.alias
+        return _as_written(item.alias, item.args.get("alias"), engine)
     node = item
     while isinstance(node, (exp.Paren,)) or (engine == "postgresql" and isinstance(node, exp.Cast)):
         if engine == "postgresql" and (written := _written_call_name(node, text)):
@@ -366,7 +380,7 @@ def result_name(item: exp.Expr, engine: str = "sqlite", text: str | None = None)
     if engine == "postgresql" and (written := _written_call_name(node, text)):
         return written
     if isinstance(node, exp.Column):
-        return node.name
+        return _as_written(node.name, node.this, engine)
     if isinstance(node, exp.Dot) and isinstance(node.expression, (exp.Func, exp.Anonymous)):
         node = node.expression  # schema.function(...)
     if isinstance(node, exp.Window):

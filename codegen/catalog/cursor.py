@@ -91,6 +91,10 @@ class Cursor:
         if lx is None or lx.kind not in ("word", "ident", "string"):
             raise Located(f"expected {what}, found {lx.text if lx else 'end of statement'!r}", self.offset())
         self.pos += 1
+        if self.engine == "postgresql" and lx.kind == "word":
+            # PostgreSQL folds an unquoted identifier to lower case (`ID` names the column id);
+            # only a quoted one keeps its case.
+            return lx.text.lower(), lx.start
         return unquote(lx), lx.start
 
     def qualified_name(self, what: str = "name") -> tuple[str | None, str, int]:

@@ -39,11 +39,6 @@ NEEDS_WHAT_THE_CASE_LACKS = {
 # function is left out of the main run and test_known_bugs_still_crash, xfail(strict=True),
 # calls it alone, so the day the bug is fixed that test passes, fails as strict, and the entry goes.
 KNOWN_BUGS = {
-    ("conformance/postgresql/join_inner__postgresql", "select_all_joined"):
-        "PostgreSQL catalog keeps an unquoted column's case (ID): `events.*` is emitted as events.\"ID\", "
-        "a column that does not exist (PostgreSQL folds ID to id)",
-    ("conformance/postgresql/join_inner__postgresql", "select_all_joined_alias"):
-        "PostgreSQL catalog keeps an unquoted column's case (ID): `e.*` is emitted as e.\"ID\"",
     ("conformance/postgresql/update_array_index__postgresql__pgx", "update_author"):
         "a text[] column is typed list[str], but PostgreSQL arrays hold NULL elements "
         "(names[4332] = 'x' fills the gap with NULLs): the read fails validation",
