@@ -120,3 +120,19 @@ def test_a_file_name_cannot_write_a_line_of_code_into_the_package(tmp_path: Path
     result = subprocess.run([sys.executable, "-c", "import gen.queries, gen.aio"], cwd=tmp_path, capture_output=True,
                             text=True)
     assert result.returncode == 0 and not (tmp_path / "PWNED").exists(), result.stderr
+
+
+def test_an_argument_never_shadows_the_sql_constant_its_function_sends(tmp_path: Path) -> None:
+    """A query named False sends FALSE; an argument named after a column "FALSE" must not hide it
+    (found by the property suite: `conn.execute(FALSE, (FALSE,))` sent the argument as the SQL)."""
+    schema = 'CREATE TABLE t (id INTEGER PRIMARY KEY, "FALSE" INTEGER, "GET_T_SORTS" INTEGER);\n'
+    queries = ('-- name: False :exec\nINSERT INTO t ("FALSE") VALUES (?);\n'
+               '-- name: GetT :one\nSELECT * FROM t WHERE "GET_T_SORTS" = ? OR "FALSE" = ?;\n')
+    package = generate(tmp_path, {"1.sql": schema}, {"q.sql": queries}, emit_async=False)
+    conn = sqlite3.connect(tmp_path / "db.sqlite")
+    conn.executescript(schema)
+    with imported(package) as pkg:
+        module = import_module(pkg, "queries.q")
+        module.false(conn, FALSE_=7)
+        assert conn.execute('SELECT "FALSE" FROM t').fetchall() == [(7,)]
+        assert module.get_t(conn, GET_T_SORTS_=None, FALSE_=7) is not None

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import types
 import typing
+import zlib
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,9 @@ def test_any_names_give_located_errors_or_a_sound_package(workspace: Path, proje
     package = root / f"pkg{n}"
     for module in package.rglob("*.py"):
         _no_shadowing(module)
-    if n % RUN_EVERY == 0:
+    # Which examples run is decided by the example itself, not by a counter: hypothesis replays a
+    # failing example, and a counter would skip the run on the replay (a FlakyFailure, not the bug).
+    if zlib.crc32(repr(project).encode()) % RUN_EVERY == 0:
         _run_every_function(package, schema, root / "db.sqlite")
         _checked.append((package, schema))
 

@@ -140,9 +140,12 @@ def module_name(stem: str) -> str:
     return identifier(stem.lower(), "queries")
 
 
-def argument_names(names: list[str]) -> list[str]:
+def argument_names(names: list[str], module_names: frozenset[str] = frozenset()) -> list[str]:
+    """A function's argument names. `module_names` are the module-level names its body reads (the
+    SQL constants): an argument of that name would shadow one (a column "FALSE" beside
+    a query named False made `conn.execute(FALSE, (FALSE,))` send the argument as the SQL)."""
     out = []
     for name in names:
         arg = identifier(name, "arg")
-        out.append(arg + "_" if arg in ARGUMENT_RESERVED else arg)
-    return unique(out)
+        out.append(arg + "_" if arg in ARGUMENT_RESERVED or arg in module_names else arg)
+    return unique(out, set(module_names))

@@ -249,8 +249,12 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
     func_names = naming.unique([naming.snake(q.name) for q in qfile.queries])
     class_names = naming.unique([naming.pascal(q.name) + "Row" for q in qfile.queries],
                                 {m.name.lower() for m in models.models})
+    # The module's SQL constants, which function bodies read by name: no argument may shadow one
+    # (other module-level names a body reads start with "_", which no argument does).
+    body_names = frozenset(naming.constant(q.name) + suffix for q in qfile.queries
+                           for suffix in ("", "_SORTS", "_PIECES", "_VARIANTS"))
     for query, func_name, class_name in zip(qfile.queries, func_names, class_names):
-        fn, classes, reader, used = _function(query, func_name, class_name, catalog, engine, models)
+        fn, classes, reader, used = _function(query, func_name, class_name, catalog, engine, models, body_names)
         imports |= used
         row_classes += classes
         if reader is not None:
@@ -266,9 +270,9 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
 
 
 def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: str,
-              models: ModelsModule) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
+              models: ModelsModule, body_names: frozenset[str]) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     used: set[str] = set()
-    arg_names = naming.argument_names([p.name for p in query.params])
+    arg_names = naming.argument_names([p.name for p in query.params], body_names)
     args, values = [], []
     slices = []
     converters = []  # per param: how to convert a variable holding it
@@ -317,7 +321,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
                   inserts_rows=query.inserts_rows and engine == "sqlite")
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
-        _dynamic(fn, query)
+        _dynamic(fn, query, body_names)
         used |= {"_runtime", "typing"} if query.sort_choices else {"_runtime"}
     if query.command.startswith("batch"):
         params = _params_class(query, class_name, args)
@@ -330,12 +334,12 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
     return fn, classes, reader, used
 
 
-def _dynamic(fn: Function, query: ir.Query) -> None:
+def _dynamic(fn: Function, query: ir.Query, body_names: frozenset[str]) -> None:
     """sqlc.optional: the pieces constant, the mask of set arguments, arguments defaulting to None."""
     fn.pieces = pieces_literal(query.dynamic)
     if query.sort_choices:
         values = ", ".join(_string_literal(v) for v, _ in query.sort_choices)
-        name = naming.argument_names([p.name for p in query.params] + [query.sort_param])[-1]
+        name = naming.argument_names([p.name for p in query.params] + [query.sort_param], body_names)[-1]
         fn.sort_arg = Arg(name, f"typing.Literal[{values}]", name, f" = {_string_literal(query.sort_choices[0][0])}")
         fn.sorts = "{\n" + "".join(f"    {_string_literal(v)}: {_string_literal(t)},\n"
                                    for v, t in query.sort_choices) + "}"
