@@ -155,14 +155,3 @@ def _tidy_blank(blank: str) -> str:
     """Blanks between two tokens: one line break and the next line's indentation, or as written."""
     last_break = max(blank.rfind("\n"), blank.rfind("\r"))
     return blank if last_break < 0 else "\n" + blank[last_break + 1:]
-
-
-def leading_words(text: str, count: int = 4) -> list[str]:
-    words = []
-    for lx in _significant(lex(text)):
-        if lx.kind != "word":
-            break
-        words.append(lx.text.upper())
-        if len(words) == count:
-            break
-    return words

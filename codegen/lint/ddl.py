@@ -41,9 +41,6 @@ class StatementView:
                 depth -= 1
         return -1
 
-    def has_anywhere(self, *words: str) -> bool:
-        return any(tuple(self.words[i:i + len(words)]) == words for i in range(len(self.words)))
-
     def name_at(self, i: int) -> str:
         """The (unquoted, lower-cased) name at index i, skipping a schema qualifier."""
         if i + 2 < len(self.items) and self.words[i + 1] == "." and self.items[i + 2].kind in ("word", "ident"):

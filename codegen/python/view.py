@@ -237,10 +237,6 @@ def table_model(query: ir.Query, catalog: ir.Catalog, models: ModelsModule) -> s
     return models.model_of_table.get(name)
 
 
-def _reader_ctor(kind: str, target: str) -> str:
-    return f"_runtime.Rows({target})" if kind == "rows" else f"_runtime.Values[{target}]({target})"
-
-
 def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: ModelsModule) -> QueryModule:
     imports: set[str] = {"sqlite3" if engine == "sqlite" else "psycopg"}
     row_classes: list[RowClass] = []
