@@ -1,0 +1,1 @@
+"""The PostgreSQL engine: dialect, catalog rules, typing, runtime and introspection."""

@@ -1,0 +1,1 @@
+"""The SQLite engine: dialect, catalog rules, typing, runtime and introspection."""
