@@ -49,6 +49,9 @@ def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
                     help="warnings (a parameter or column typed typing.Any, an unknown function) are errors")
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if the output is stale")
     ap.add_argument("--config", type=Path, help="a pyproject.toml with [tool.codegen] (default: found upward)")
+    ap.add_argument("--db", metavar="PATH_OR_URL",
+                    help="verify only: compare this live database (an SQLite file or a postgresql:// URL) with the "
+                         "migrations and prepare every query against it (nothing is written)")
     ap.add_argument("--interval", type=float, default=0.5, metavar="SECONDS",
                     help="watch only: how often the files are polled (default 0.5)")
     return ap
@@ -90,6 +93,10 @@ def run(argv: list[str], prog: str | None = None) -> int:
             project = pipeline.analyze(config, Cache(config.root))
             print(json.dumps(describe(project, config), indent=1, ensure_ascii=False))
             return 0
+        if args.command == "verify" and args.db is not None:
+            from .drift import verify_live
+
+            return verify_live(config, args.db)
         if args.command == "verify":
             from .verify import verify
 

@@ -1,0 +1,250 @@
+"""PostgreSQL introspection for the drift check (`codegen verify --db postgresql://...`).
+
+The live database is read in one READ ONLY transaction that is rolled back, with lock and
+statement timeouts, so the check never writes it nor waits behind a migration for long. The
+reference is a scratch database created on the same server (CREATEDB is needed), where the
+migrations run inside one transaction that is rolled back before the database is dropped:
+nothing the project's SQL does there is ever committed, and statements that cannot run in a
+transaction (CREATE DATABASE, VACUUM, ALTER SYSTEM ...) fail there. Both are described by the same
+pg_catalog queries; PostgreSQL prints types (format_type), defaults (pg_get_expr), constraints,
+indexes and views in its own canonical form, so only names need care.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ...liveschema import Description, LiveDatabaseError, MigrationRefused, QueryRefused
+from ...sqltext import lex
+
+_USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+# Objects an extension created belong to the extension, not to the migrations that installed it.
+_NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
+_RELATIONS = f"""
+SELECT c.oid, n.nspname, c.relname, c.relkind,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
+       c.relpersistence
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(oid='c.oid')}
+"""
+_COLUMNS = """
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END
+  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+  LEFT JOIN pg_collation co ON co.oid = a.attcollation
+ WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+ ORDER BY a.attrelid, a.attnum
+"""
+_CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype, pg_get_constraintdef(con.oid, true)
+  FROM pg_constraint con
+ WHERE con.conrelid = ANY(%s) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+"""
+_INDEXES = """
+SELECT x.indrelid, i.relname, pg_get_indexdef(i.oid)
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+ WHERE x.indrelid = ANY(%s)
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                    WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
+"""
+_TRIGGERS = """
+SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, true)
+  FROM pg_trigger t WHERE t.tgrelid = ANY(%s) AND NOT t.tgisinternal
+"""
+_TYPES = f"""
+SELECT n.nspname, t.typname, t.typtype,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+       format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
+       ARRAY(SELECT pg_get_constraintdef(c.oid, true) FROM pg_constraint c WHERE c.contypid = t.oid
+              ORDER BY 1)
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE t.typtype IN ('e', 'd') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(oid='t.oid')}
+"""
+_KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
+# Statements that delimit or tune transactions: the reference runs everything in one transaction.
+_SKIPPED = {"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release", "vacuum",
+            "checkpoint"}
+
+
+def accepts(db: str) -> bool:
+    return re.match(r"(?i)postgres(ql)?://", db) is not None
+
+
+def _name(schema: str, name: str) -> str:
+    """Objects of the public schema by their name alone; others qualified."""
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+def describe(conn: Any) -> Description:
+    """The user schemas of the connected database as a drift Description (see codegen.liveschema)."""
+    # pg_get_* print names relative to the search path: the same one on both sides.
+    conn.execute("SELECT set_config('search_path', 'public', true)")
+    found: Description = {}
+    tables: dict[int, str] = {}
+    columns: dict[int, list[str]] = {}
+    views: dict[int, dict[str, object]] = {}
+    view_columns: dict[int, list[str]] = {}
+    for oid, schema, name, kind, definition, persistence in conn.execute(_RELATIONS).fetchall():
+        shown = _name(schema, name)
+        if kind in ("v", "m"):
+            views[oid] = found[("view" if kind == "v" else "materialized_view", shown)] = {"definition": definition}
+        else:
+            tables[oid] = shown
+            found[("table", shown)] = {"partitioned": kind == "p", "foreign": kind == "f",
+                                      "unlogged": persistence == "u"}
+    oids = list(tables) + list(views)
+    for relid, name, type_, not_null, default, identity, generated, collation in conn.execute(_COLUMNS, (oids,)):
+        columns.setdefault(relid, []).append(name)
+        if relid in views:
+            view_columns.setdefault(relid, []).append(f"{name} {type_}")
+            continue
+        found[("column", tables[relid], name)] = {
+            "type": type_, "not_null": not_null, "default": default,
+            "identity": {"a": "ALWAYS", "d": "BY DEFAULT"}.get(identity), "generated": generated or None,
+            "collation": collation}
+    for relid, view in views.items():
+        view["columns"] = view_columns.get(relid, [])
+    for relid, table in tables.items():
+        found[("column_order", table)] = {"columns": columns.get(relid, [])}
+    for relid, name, kind, definition in conn.execute(_CONSTRAINTS, (list(tables),)):
+        found[(_KINDS[kind], tables[relid], name)] = {"definition": definition}
+    for relid, name, definition in conn.execute(_INDEXES, (list(tables),)):
+        found[("index", tables[relid], name)] = {"definition": definition}
+    for relid, name, definition in conn.execute(_TRIGGERS, (list(tables),)):
+        found[("trigger", tables[relid], name)] = {"definition": definition}
+    for schema, name, kind, labels, base, not_null, default, checks in conn.execute(_TYPES):
+        if kind == "e":
+            found[("enum", _name(schema, name))] = {"values": list(labels)}
+        else:
+            found[("domain", _name(schema, name))] = {"type": base, "not_null": not_null, "default": default,
+                                                     "checks": list(checks)}
+    return found
+
+
+def _connect(url: str, **options: Any) -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise LiveDatabaseError("psycopg is not installed (pip install 'codegen-sql[postgresql]')") from None
+    try:
+        return psycopg.connect(url, connect_timeout=10, **options)
+    except (psycopg.Error, ValueError) as error:
+        raise LiveDatabaseError(f"cannot connect: {' '.join(str(error).split())}") from None
+
+
+class LiveServer:
+    """The database under check: one READ ONLY transaction, rolled back at the end."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.display = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+        self.conn = _connect(url)
+        self.conn.execute("SET TRANSACTION READ ONLY")  # psycopg opened the transaction
+        self.conn.execute("SELECT set_config('lock_timeout', '5s', true), "
+                          "set_config('statement_timeout', '60s', true)")
+        self.conn.execute("SAVEPOINT codegen_prepare")
+
+    def describe(self) -> Description:
+        return describe(self.conn)
+
+    def prepare(self, sql: str, parameters: int) -> list[str]:
+        import psycopg
+
+        numbers = iter(range(1, parameters + 2))
+        text = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+        name = b"codegen_verify"
+        result = self.conn.pgconn.prepare(name, text.encode())
+        if result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+            reason = (result.error_message or b"").decode(errors="replace").strip().removeprefix("ERROR:").strip()
+            self.conn.execute("ROLLBACK TO SAVEPOINT codegen_prepare")
+            raise QueryRefused(f"PostgreSQL rejects it: {' '.join(reason.split())}")
+        described = self.conn.pgconn.describe_prepared(name)
+        names = [described.fname(i).decode() for i in range(described.nfields)]
+        self.conn.execute("DEALLOCATE codegen_verify")
+        return names
+
+    def close(self) -> None:
+        self.conn.rollback()
+        self.conn.close()
+
+
+def _without_concurrently(sql: str) -> str:
+    """CREATE/DROP INDEX CONCURRENTLY cannot run in a transaction; the reference builds it plainly."""
+    for lexeme in lex(sql, "postgresql"):
+        if lexeme.kind == "word" and lexeme.text.lower() == "concurrently":
+            return sql[:lexeme.start] + sql[lexeme.end:]
+    return sql
+
+
+class ScratchDatabase:
+    """The migrations applied in a scratch database on the live server, in one transaction."""
+
+    def __init__(self, live: LiveServer) -> None:
+        import psycopg
+
+        self.admin = _connect(live.url, autocommit=True)
+        self.name = f"codegen_drift_{secrets.token_hex(6)}"
+        try:
+            self.admin.execute(f'CREATE DATABASE "{self.name}"'.encode())
+        except psycopg.Error as error:
+            self.admin.close()
+            raise LiveDatabaseError(f"cannot create a scratch database for the migrations (CREATEDB is needed): "
+                                    f"{' '.join(str(error).split())}") from None
+        try:
+            self.conn = _connect(psycopg.conninfo.make_conninfo(live.url, dbname=self.name))
+        except LiveDatabaseError:
+            self._drop()
+            raise
+
+    def apply(self, sql: str) -> None:
+        import psycopg
+
+        first = next((x for x in lex(sql, "postgresql") if x.kind not in ("ws", "line_comment", "block_comment")),
+                     None)
+        if first is None or first.text.lower() in _SKIPPED:
+            return
+        try:
+            self.conn.execute(_without_concurrently(sql).encode())
+        except psycopg.Error as error:
+            reason = " ".join(str(error).split())
+            raise MigrationRefused(f"PostgreSQL rejects this migration statement: {reason}") from None
+
+    def describe(self) -> Description:
+        return describe(self.conn)
+
+    def _drop(self) -> None:
+        try:
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'.encode())
+        finally:
+            self.admin.close()
+
+    def close(self) -> None:
+        try:
+            self.conn.rollback()
+            self.conn.close()
+        finally:
+            self._drop()
+
+
+@contextmanager
+def open_live(db: str) -> Iterator[LiveServer]:
+    live = LiveServer(db)
+    try:
+        yield live
+    finally:
+        live.close()
+
+
+@contextmanager
+def reference(live: LiveServer) -> Iterator[ScratchDatabase]:
+    scratch = ScratchDatabase(live)
+    try:
+        yield scratch
+    finally:
+        scratch.close()

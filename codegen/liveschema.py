@@ -1,0 +1,76 @@
+"""What an engine's introspection hands the drift check (`codegen verify --db`), engine-agnostic.
+
+A schema is described as a flat mapping from keys to attributes, so that a reference database
+built from the migrations and a live one are compared key by key, attribute by attribute:
+
+    ("table", "sessions")                      {"autoincrement": True, ...options}
+    ("column_order", "sessions")               {"columns": ["id", "thread_id", ...]}
+    ("column", "sessions", "status")           {"type": "TEXT", "not_null": False, "default": "'active'"}
+    ("primary_key", "sessions")                {"columns": ["id"]}
+    ("foreign_key", "sessions", name)          {"definition": ..., "on_delete": ...}
+    ("unique", "threads", name)                {...}
+    ("check", "sessions", name)                {...}
+    ("index", "sessions", "idx_sessions_status") {"definition": ...}
+    ("view", "recent")                         {"definition": ..., "columns": [...]}
+    ("trigger", "sessions", name), ("enum", name), ("domain", name)
+
+Key[1] names the table (or the object itself, for kinds without a table): a table missing on
+one side hides the differences of everything keyed under it. Each engine writes values in one
+normal form (identifier case, whitespace, quoting, type aliases), so a database migrated by the
+same migrations describes exactly as the reference does.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+Key = tuple[str, ...]
+Description = dict[Key, dict[str, object]]
+
+# Kinds whose key[1] is the table they belong to (a missing table explains them all).
+TABLE_PARTS = frozenset({"column", "column_order", "primary_key", "foreign_key", "unique", "check", "index", "trigger", "exclusion"})
+
+
+class LiveDatabaseError(Exception):
+    """The database argument cannot be used (missing file, bad URL, refused connection, no rights):
+    a clean error about the argument, exit 2."""
+
+
+class MigrationRefused(Exception):
+    """A migration statement failed (or was refused) in the sandbox the reference is built in."""
+
+
+class QueryRefused(Exception):
+    """The live database refused to prepare a query."""
+
+
+class Reference(Protocol):
+    """A scratch database the migrations are applied to, one statement at a time."""
+
+    def apply(self, sql: str) -> None:
+        """Run one migration statement; MigrationRefused with the engine's reason if it fails."""
+
+    def describe(self) -> Description: ...
+
+
+class Live(Protocol):
+    """The database under check, opened so that nothing can be written or committed."""
+
+    display: str  # the argument as shown in messages (a URL's password hidden)
+
+    def describe(self) -> Description: ...
+
+    def prepare(self, sql: str, parameters: int) -> list[str]:
+        """Prepare one query (with that many placeholders) without running it: its result column names (none for a statement
+        without rows); QueryRefused with the engine's reason."""
+
+
+class Introspection(Protocol):
+    """What an engine's `introspect` module offers the drift check."""
+
+    def accepts(self, db: str) -> bool: ...
+
+    def open_live(self, db: str) -> AbstractContextManager[Live]: ...
+
+    def reference(self, live: Live) -> AbstractContextManager[Reference]: ...
