@@ -22,6 +22,7 @@ examples:
   {prog}                           write the out folder (the generated package)
   {prog} --check                   write nothing; exit 1 with a diff when the package is stale
   {prog} watch                     regenerate whenever a schema, query or config file changes
+  {prog} migrate --db app.db       apply the pending migrations (also: rollback --to N, status)
   {prog} lint --previous HEAD~1    check migrations and queries (and last release's queries) before deploying
   {prog} --config sqlc.yaml        read an sqlc config (found by itself when there is no [tool.codegen])
 """
@@ -68,6 +69,10 @@ def run(argv: list[str], prog: str | None = None) -> int:
         from .lint.cli import run as lint
 
         return lint(argv[1:], f"{prog} lint")
+    if argv[:1] in (["migrate"], ["rollback"], ["status"]):  # the generated runner, on a live database
+        from .migrate_cli import run as run_migrations
+
+        return run_migrations(argv[0], argv[1:], prog)
     ap = _parser(prog)
     args = ap.parse_args(argv)
     if args.engine and args.command != "init":
@@ -170,12 +175,14 @@ def _generate_locked(config: Config, check: bool, prog: str) -> int:
 
 def _render(config: Config) -> dict[str, str]:
     """The output files, from the run cache when no input changed (sqlglot is not even imported then)."""
+    from .migrations import migration_key
     from .sources import query_files, schema_files
 
     cache = Cache(config.root)
     schema, queries = schema_files(config), query_files(config)
     key = cache.key(config.path.read_bytes(), config.engine, *(f"{s.path}\0{s.text}" for s in schema),
-                    "\0queries\0", *(f"{q.path}\0{q.text}" for q in queries))
+                    "\0queries\0", *(f"{q.path}\0{q.text}" for q in queries),
+                    "\0migrations\0", *migration_key(config))
     files = cache.load_run(key, config.out)
     # The analysis' warnings ride in a run entry of their own, so a cached run reports them again.
     found = cache.load_run(key, config.out + "\0warnings")

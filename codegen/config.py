@@ -16,7 +16,7 @@ from . import sqlc_config
 from .errors import CodegenError, Diagnostic
 
 ENGINES = ("sqlite", "postgresql")
-KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "rows", "strict", "targets", "sqlite_min_version"}
+KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "rows", "strict", "targets", "sqlite_min_version", "migrations"}
 # Row classes: frozen pydantic models (the default), or NamedTuples for the fastest reads.
 ROW_STYLES = ("model", "tuple")
 TARGET_KEYS = KEYS - {"targets"}
@@ -51,6 +51,8 @@ class Config:
     # The oldest SQLite the project runs on ("3.35" -> (3, 35, 0)): lint flags newer features.
     sqlite_min_version: tuple[int, ...] | None = None
     strict: bool = False  # warnings (typing.Any, unknown functions) are errors
+    # The package carries the migrations and migrate()/rollback()/status() (migrations.py).
+    emit_migrations: bool = True
     notes: tuple[Diagnostic, ...] = field(default=())  # what an sqlc config set that is not used
 
     def diagnostic(self, key: str, message: str) -> Diagnostic:
@@ -207,13 +209,17 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         err("strict", "'strict' must be true or false")
+    emit_migrations = table.get("migrations", True)
+    if not isinstance(emit_migrations, bool):
+        err("migrations", "'migrations' must be true or false")
     rows = table.get("rows", "model")
     if rows not in ROW_STYLES:
         err("rows", f"'rows' must be one of {', '.join(repr(r) for r in ROW_STYLES)}, not {rows!r}")
     if errors:
         raise CodegenError(errors)
     return Config(path, root, str(engine), lists["schema"], lists["queries"], str(out), overrides, bool(emit_async),
-                  sqlite_min_version=min_version, strict=bool(strict), rows=str(rows))
+                  sqlite_min_version=min_version, strict=bool(strict), rows=str(rows),
+                  emit_migrations=bool(emit_migrations))
 
 
 def _sqlite_version(raw: object, err: Callable[[str], None]) -> tuple[int, ...] | None:

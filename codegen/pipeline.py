@@ -18,6 +18,7 @@ from .catalog.tables import to_ir
 from .cache import Cache
 from .config import Config
 from .errors import CodegenError, Diagnostic, Located
+from .migrations import render_migrations
 from .python import naming
 from .python.view import models_module, query_module
 from .render.env import check_syntax, render_async_module, render_models, render_package, render_query_module
@@ -211,6 +212,7 @@ def render(project: ir.Project, config: Config) -> dict[str, str]:
     files = render_package([naming.module_name(f.stem) for f in project.files], schema_source, config.emit_async,
                            project.engine)
     files["models.py"] = render_models(models, schema_source)
+    files.update(render_migrations(config, project.engine))
     for qfile in project.files:
         module = query_module(qfile, project.catalog, project.engine, models)
         files[f"queries/{module.module}.py"] = render_query_module(module, project.engine)

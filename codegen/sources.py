@@ -63,29 +63,52 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def keep_up_sections(text: str) -> str:
     """goose and dbmate files hold both directions; only the up part builds the schema."""
+    return _keep_sections(text, "down")
+
+
+def keep_down_sections(text: str) -> str | None:
+    """The down part of a goose or dbmate file, everything else blanked (lines stay where they
+    are); None when the file has no down section."""
+    if not any(m.group(1).lower() == "down" for marker in (_GOOSE, _DBMATE) for m in marker.finditer(text)):
+        return None
+    kept = _keep_sections(text, "up")
+    return kept if kept.strip() else None
+
+
+def _keep_sections(text: str, blanked: str) -> str:
     for marker in (_GOOSE, _DBMATE):
         marks = list(marker.finditer(text))
         if not marks:
             continue
-        spans = []  # (start, end) of each down section
+        spans = [(0, marks[0].start())] if blanked == "up" else []  # (start, end) of each blanked section
         for i, mark in enumerate(marks):
             end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-            if mark.group(1).lower() == "down":
+            if mark.group(1).lower() == blanked:
                 spans.append((mark.start(), end))
         for start, end in reversed(spans):
             text = _blank(text, start, end)
     return text
 
 
-def schema_files(config: Config) -> list[SourceFile]:
+def schema_paths(config: Config) -> list[Path]:
+    """The schema (migration) files in version order, down files left out."""
     paths: list[Path] = []
     for pattern in config.schema:
         for path in _expand(config.root, pattern, recursive=False):
             if path.name.endswith(".down.sql") or path in paths:
                 continue
             paths.append(path)
+    return paths
+
+
+def read_source(config: Config, path: Path) -> SourceFile:
+    """A schema or query file's text, line breaks normalised; bad bytes are located errors."""
+    return _read(config, path)
+
+
+def schema_files(config: Config) -> list[SourceFile]:
     files = []
-    for path in paths:
+    for path in schema_paths(config):
         source = _read(config, path)
         files.append(SourceFile.of(source.path, keep_up_sections(source.text)))
     return files

@@ -34,6 +34,11 @@ def _render(template: str, **context: object) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().split("\n")) + "\n"
 
 
+def render_template(template: str, **context: object) -> str:
+    """A template of codegen/render/templates/ with values computed by the caller."""
+    return _render(template, **context)
+
+
 def render_models(models: ModelsModule, schema_source: str) -> str:
     # Row fields name _runtime where a reader turns stored values into their type (SQLite dates...).
     imports = [m for m in models.imports if m not in STDLIB_LOCAL]
