@@ -1,8 +1,9 @@
 """sqlc.optional: predicates left out of the statement when their argument is None.
 
 Every variant is run on a real SQLite database and a real PostgreSQL server, sync and async,
-and its rows compared with filtering the whole table in Python; the query plans show why the
-predicate is dropped rather than written `(x IS NULL OR col = x)`.
+and its rows compared with filtering the whole table in Python (a sqlc.sort page, LIMIT/OFFSET,
+with slicing the sorted table); the query plans show why the predicate is dropped rather than
+written `(x IS NULL OR col = x)`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ GROUP BY shop_id
 HAVING count(*) >= sqlc.optional(at_least)
 ORDER BY shop_id;
 
+-- name: PageItems :many
+SELECT id, price, category FROM items
+WHERE category = sqlc.optional(category)
+ORDER BY sqlc.sort(order_by, price, category, name), id
+LIMIT sqlc.arg(page_size) OFFSET sqlc.arg(skip);
+
 -- name: ItemsWithCity :many
 SELECT i.id, s.city FROM items i
 LEFT JOIN shops s ON s.id = i.shop_id AND s.city = sqlc.optional(city)
@@ -100,6 +107,16 @@ def _expected(rows: list[tuple[int, str, int, str | None, int]], args: dict[str,
     filler = 0 if column == 2 else ""
     search.sort(key=lambda r: (null_rank if r[column] is None else 1, filler if r[column] is None else r[column]),
                 reverse=order.startswith("-"))
+    # A page of the same order: the whole table sorted here (id breaks ties, so the order is total),
+    # then sliced, against LIMIT/OFFSET run by the engine.
+    page_column = {"price": 2, "category": 3, "name": 1}[args["page_order"].lstrip("-")]
+    paged = [r for r in rows if cat is None or r[3] == cat]
+    paged.sort(key=lambda r: r[0])
+    page_filler = 0 if page_column == 2 else ""
+    paged.sort(key=lambda r: (null_rank if r[page_column] is None else 1,
+                              page_filler if r[page_column] is None else r[page_column]),
+               reverse=args["page_order"].startswith("-"))
+    page = [(i, p, c) for i, _, p, c, _ in paged[args["skip"]:args["skip"] + args["page_size"]]]
     only = [i for i, _, p, c, s in rows if (cat is None or c == cat) and (shop is None or s == shop) and p <= cap]
     counts: dict[int, int] = {}
     for *_, s in rows:
@@ -107,7 +124,7 @@ def _expected(rows: list[tuple[int, str, int, str | None, int]], args: dict[str,
     per_shop = [(s, n) for s, n in sorted(counts.items()) if least is None or n >= least]
     cities = {1: "Oslo", 2: "Lima"}
     with_city = [(i, cities[s] if city is None or cities[s] == city else None) for i, *_, s in rows]
-    return {"search": search, "only": only, "per_shop": per_shop, "with_city": with_city}
+    return {"search": search, "only": only, "per_shop": per_shop, "with_city": with_city, "page": page}
 
 
 def _calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +135,8 @@ def _calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> dict[str, Any
                                    max_price=args["max_price"]),
         "per_shop": module.count_per_shop(conn, at_least=args["at_least"]),
         "with_city": module.items_with_city(conn, city=args["city"]),
+        "page": module.page_items(conn, category=args["category"], order_by=args["page_order"],
+                                   page_size=args["page_size"], skip=args["skip"]),
     }
 
 
@@ -129,6 +148,8 @@ async def _async_calls(module: ModuleType, conn: Any, args: dict[str, Any]) -> d
                                          max_price=args["max_price"]),
         "per_shop": await module.count_per_shop(conn, at_least=args["at_least"]),
         "with_city": await module.items_with_city(conn, city=args["city"]),
+        "page": await module.page_items(conn, category=args["category"], order_by=args["page_order"],
+                                   page_size=args["page_size"], skip=args["skip"]),
     }
 
 
@@ -147,6 +168,9 @@ args_strategy = st.fixed_dictionaries({
     "at_least": st.none() | st.integers(0, 6),
     "city": st.none() | st.sampled_from(CITIES),
     "order_by": st.sampled_from(["price", "-price", "name", "-name", "category", "-category"]),
+    "page_order": st.sampled_from(["price", "-price", "category", "-category", "name", "-name"]),
+    "page_size": st.integers(0, 5),
+    "skip": st.integers(0, 8),
 })
 
 
