@@ -24,6 +24,7 @@ from .python.view import models_module, query_module
 from .render.env import check_syntax, render_async_module, render_models, render_package, render_query_module
 from .source import SourceFile
 from .sources import query_files, schema_files
+from .variants import VariantCheck, variant_check, variant_problems
 
 
 def _infer_columns(state: SchemaState, tree: exp.Expr, to_statement: Callable[[int], int]
@@ -107,6 +108,7 @@ def analyze(config: Config, cache: Cache | None = None,
     seen: dict[str, tuple[str, str]] = {}  # python name -> (query name, path:line)
     used_keys = set()
     schema_paths = {s.path for s in schema}
+    check: VariantCheck | None = None  # made at the first dynamic query: no cost for projects without
     for source in query_sources:
         file_key = cache.key(schema_key, source.path, source.text, str(source.path in schema_paths))
         used_keys.add(file_key)
@@ -124,7 +126,16 @@ def analyze(config: Config, cache: Cache | None = None,
                 problems.append(Diagnostic(source.path, block.line, 1, clash))
                 continue
             try:
-                queries.append(_unique_params(analyze_block(state, block)))
+                query = _unique_params(analyze_block(state, block))
+                if query.dynamic:
+                    check = check or variant_check(config.engine, schema, state)
+                    bad = variant_problems(query, check)
+                    if bad:
+                        line, col = block.statement.position(0)
+                        problems.extend(Diagnostic(source.path, line, col, f"query {block.name} ({label}): {reason}")
+                                        for label, reason in bad)
+                        continue
+                queries.append(query)
             except Located as problem:
                 line, col = block.statement.position(problem.offset)
                 problems.append(Diagnostic(source.path, line, col, f"query {block.name}: {problem.message}"))

@@ -2,11 +2,19 @@
 
 The generated `_runtime.variant` joins pieces the same way at run time; here the variants worth
 preparing are listed: every optional predicate alone, all on, all off, and every sort value.
+Generation prepares them through the engine's `VariantCheck`, `verify` on the database.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Protocol
+
 from . import ir
+
+if TYPE_CHECKING:
+    from .catalog.build import SchemaState
+    from .source import SourceFile
 
 SORT_MARK = "\x01"
 
@@ -45,3 +53,39 @@ def checked_variants(query: ir.Query) -> list[tuple[str, str, tuple[int, ...]]]:
     out = [(label, *compose(query, mask, first_order)) for label, mask in masks]
     out += [(f"{query.sort_param}={value!r}", *compose(query, every, text)) for value, text in query.sort_choices[1:]]
     return out  # type: ignore[return-value]
+
+
+class VariantCheck(Protocol):
+    """An engine's judgement of one statement a dynamic query can send."""
+
+    def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
+        """Why the engine (or the analysis standing in for it) rejects the statement; None if it is fine."""
+
+
+def variant_check(engine: str, schema: list[SourceFile], state: SchemaState) -> VariantCheck:
+    """The check of `codegen/engines/<engine>/variant_check.py`, made once per run when a query needs it."""
+    module = importlib.import_module(f"{__package__}.engines.{engine}.variant_check")
+    check: VariantCheck = module.VariantCheck(schema, state)
+    return check
+
+
+def variant_problems(query: ir.Query, check: VariantCheck) -> list[tuple[str, str]]:
+    """(label, reason) for each variant of a dynamic query that does not prepare, at generation.
+
+    The statement with every filter on (and the first sort value) is the query as analysed; when
+    even it does not prepare here (a function the application registers, an extension's table),
+    this check cannot judge the query and leaves it to `verify` against the real database. Otherwise
+    each other variant must prepare too: one that does not would fail only at run time, for the
+    arguments that choose it.
+    """
+    if not query.dynamic:
+        return []
+    first, *others = checked_variants(query)
+    if check.problem(query, first[1], first[2]) is not None:
+        return []
+    out = []
+    for label, sql, slots in others:
+        problem = check.problem(query, sql, slots)
+        if problem is not None:
+            out.append((label, problem))
+    return out

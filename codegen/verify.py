@@ -16,66 +16,13 @@ import sys
 from . import ir, pipeline
 from .annotate import split_blocks
 from .config import Config
+from .engines.sqlite.sandbox import Sandbox, sandbox_refusal, schema_database
 from .errors import CodegenError, Diagnostic
 from .placeholders import SLICE_MARK
 from .sources import query_files, schema_files
-from .sqltext import split_statements
 from .variants import checked_variants
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Functions that read or write files, or load code (the CLI's fileio extension, extension loading,
-# fts3_tokenizer's pointers): none has a place in a migration or a query run here.
-_FILE_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
-_FILE_PRAGMAS = {"temp_store_directory", "data_store_directory"}
-
-
-class _Sandbox:
-    """sqlite3's authorizer keeps verify inside its in-memory database: ATTACH (and VACUUM INTO,
-    which attaches its target), DETACH and anything else that reaches a file is denied, and the
-    reason kept, so the statement's error can say why."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.refused: str | None = None
-        conn.set_authorizer(self._authorize)
-
-    def _authorize(self, action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None) -> int:
-        if action == sqlite3.SQLITE_ATTACH:
-            self.refused = f"ATTACH of {arg1!r} (verify works on an in-memory database and touches no file)"
-        elif action == sqlite3.SQLITE_DETACH:
-            self.refused = f"DETACH of {arg1!r} (verify works on an in-memory database and touches no file)"
-        elif action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _FILE_FUNCTIONS:
-            self.refused = f"{arg2}() (it reaches files or loads code)"
-        elif action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _FILE_PRAGMAS:
-            self.refused = f"PRAGMA {arg1} (it reaches files)"
-        else:
-            return sqlite3.SQLITE_OK
-        return sqlite3.SQLITE_DENY
-
-    def reason(self, error: sqlite3.Error) -> str:
-        """The refusal behind an error, if the authorizer caused it (and forget it)."""
-        refused, self.refused = self.refused, None
-        return f"verify refuses {refused}" if refused else str(error)
-
-
-def _apply_schema(conn: sqlite3.Connection, sandbox: _Sandbox, config: Config) -> list[Diagnostic]:
-    problems = []
-    for source in schema_files(config):
-        # A schema file may also hold annotated queries (sqlc reads only its DDL): not migrations.
-        blocks, _ = split_blocks(source, "sqlite", allow_unannotated=True)
-        queries = {block.statement.start for block in blocks}
-        for stmt in split_statements(source, "sqlite"):
-            if stmt.start in queries:
-                continue
-            try:
-                conn.execute(stmt.text)
-            except sqlite3.Error as error:
-                if "reserved for internal use" in str(error):
-                    continue  # CREATE TABLE sqlite_master (...): declares what SQLite already has
-                line, col = stmt.position()
-                reason = sandbox.reason(error)
-                message = reason if sandbox_refusal(reason) else f"SQLite rejects this migration statement: {reason}"
-                problems.append(Diagnostic(source.path, line, col, message))
-    return problems
 
 
 def verify(config: Config) -> int:
@@ -83,9 +30,7 @@ def verify(config: Config) -> int:
         print("codegen: error: verify runs against SQLite only", file=sys.stderr)
         return 1
     project = pipeline.analyze(config)  # our own analysis must pass first
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    sandbox = _Sandbox(conn)
-    problems = _apply_schema(conn, sandbox, config)
+    conn, sandbox, problems = schema_database(schema_files(config))
     positions = {}
     for source in query_files(config):
         blocks, _ = split_blocks(source, "sqlite")
@@ -108,7 +53,7 @@ def verify(config: Config) -> int:
     return 0
 
 
-def _check(conn: sqlite3.Connection, sandbox: _Sandbox, project: object, query: ir.Query, name: str, sql: str,
+def _check(conn: sqlite3.Connection, sandbox: Sandbox, project: object, query: ir.Query, name: str, sql: str,
            slot_count: int, where: tuple[str, int, int], problems: list[Diagnostic]) -> int:
     """Prepare one statement a query sends and compare its columns with the analysis; 1 if checked."""
     path, line, col = where
@@ -141,10 +86,6 @@ def _check(conn: sqlite3.Connection, sandbox: _Sandbox, project: object, query: 
             problems.append(Diagnostic(path, line, col, f"query {name}: SQLite names a column "
                                        f"{theirs!r}, the analysis says {ours_name!r}"))
     return 1
-
-
-def sandbox_refusal(reason: str) -> bool:
-    return reason.startswith("verify refuses ")
 
 
 def _run_for_names(conn: sqlite3.Connection, sql: str, values: list[None]) -> list[str] | None:

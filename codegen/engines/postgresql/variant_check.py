@@ -1,0 +1,40 @@
+"""Generation re-analyses each variant of a dynamic query against the catalog (PostgreSQL).
+
+No server is at hand when generating, so each statement a query can send is turned back into
+query text (`%s` into `sqlc.arg(name)`) and analysed like any query; an error there, or result
+columns other than the query's, is the variant's problem. The server's own verdict on every
+variant comes from `verify` against a database.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ... import ir
+from ...analyze.query import analyze_block
+from ...annotate import Block
+from ...catalog.build import SchemaState
+from ...errors import Located
+from ...source import SourceFile, Statement
+
+_MARKER = re.compile(r"%%|%s")  # psycopg's placeholder, and its escaped percent sign
+
+
+class VariantCheck:
+    def __init__(self, schema: list[SourceFile], state: SchemaState) -> None:
+        self.state = state
+
+    def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
+        names = iter(query.params[i].name for i in slots)
+        text = _MARKER.sub(lambda m: "%" if m.group() == "%%" else f"sqlc.arg({next(names)})", sql)
+        source = SourceFile.of(query.file, text + ";")  # the `;` PostgreSQL queries end with
+        block = Block(query.name, query.command, "", Statement(source, 0, text), query.line)
+        try:
+            variant = analyze_block(self.state, block)
+        except Located as problem:
+            return f"the analysis rejects it: {problem.message}"
+        ours = [c.name for c in query.columns]
+        theirs = [c.name for c in variant.columns]
+        if ours != theirs:
+            return f"it returns the columns {theirs}, the query {ours}"
+        return None
