@@ -131,3 +131,23 @@ ORDER BY sqlc.sort(order_by, price, name), id;
         # A combination seen before comes back as the very object built the first time.
         assert runtime.variant(module.SEARCH_PIECES, cache, 1, "price") is built
         assert module.search(conn, category="toys", order_by="price") and len(cache) == 4
+
+
+def test_a_function_named_like_a_join_word_does_not_end_the_where_clause(tmp_path: Path, postgres_url: str) -> None:
+    """`left(name, 1)` once ended the WHERE clause (LEFT as in LEFT JOIN), so the optional predicate
+    after it was kept as fixed text and sent `category = NULL` when its argument was None."""
+    import psycopg
+
+    query = """-- name: ByInitial :many
+SELECT id FROM items WHERE left(name, 1) = sqlc.arg(initial) AND category = sqlc.optional(category)
+  AND right(name, 1) <> 'z'
+ORDER BY id;
+"""
+    out = generate(tmp_path, {"1.sql": SCHEMA}, {"q.sql": query}, engine="postgresql", out="gen_initial")
+    with imported(out) as package, psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(SCHEMA.encode())
+        conn.execute("INSERT INTO items VALUES (1, 'ab', 1, 'toys'), (2, 'ac', 2, NULL), (3, 'b', 3, 'toys'), "
+                     "(4, 'az', 4, NULL)")
+        module = import_module(package, "queries.q")
+        assert module.by_initial(conn, initial="a") == [1, 2]
+        assert module.by_initial(conn, initial="a", category="toys") == [1]

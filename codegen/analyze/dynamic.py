@@ -80,9 +80,11 @@ def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]
         if keyword not in clauses:
             clauses[keyword] = _conjuncts(sig, depths, keyword)
         conjuncts = clauses[keyword]
-        for n, (first, last, requires) in enumerate(conjuncts):
-            if first <= at <= last:
-                conjuncts[n] = (first, last, requires | 1 << bits[occ.param])
+        holder = next((n for n, (first, last, _) in enumerate(conjuncts) if first <= at <= last), None)
+        if holder is None:  # a predicate kept in the fixed text would send NULL for a None argument
+            raise Located(_MISPLACED.format(where="this place"), occ.start)
+        first, last, requires = conjuncts[holder]
+        conjuncts[holder] = (first, last, requires | 1 << bits[occ.param])
     # Segments of the executable text, in order: (start, end, label).
     segments: list[tuple[int, int, tuple[object, ...]]] = []
     pos = 0
@@ -168,6 +170,11 @@ def _clause_keyword(sig: list[Lexeme], depths: list[int], at: int) -> int:
     raise Located(_MISPLACED.format(where="this place"), sig[at].start)
 
 
+def _call(sig: list[Lexeme], at: int) -> bool:
+    """`left(name, 1)`, `right(...)`: a function named like a join word, not the end of a clause."""
+    return sig[at].text.upper() in ("LEFT", "RIGHT") and at + 1 < len(sig) and sig[at + 1].text == "("
+
+
 def _conjuncts(sig: list[Lexeme], depths: list[int], keyword: int) -> list[tuple[int, int, int]]:
     """(first, last lexeme, 0) of each top-level conjunct of the clause after `keyword`."""
     level = depths[keyword]
@@ -177,7 +184,7 @@ def _conjuncts(sig: list[Lexeme], depths: list[int], keyword: int) -> list[tuple
     while j < len(sig):
         x, upper = sig[j], sig[j].text.upper()
         if depths[j] < level or (depths[j] == level and (
-                (x.kind == "word" and upper in _ENDS) or x.text == ";")):
+                (x.kind == "word" and upper in _ENDS and not _call(sig, j)) or x.text == ";")):
             break
         if depths[j] == level and x.kind == "word":
             if upper == "BETWEEN":
