@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ...liveschema import Description, LiveDatabaseError, MigrationRefused, QueryRefused
 from ...sqltext import lex
-from ...verify import _Sandbox, sandbox_refusal
+from .sandbox import Sandbox, sandbox_refusal
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
@@ -139,7 +139,7 @@ class LiveFile:
             self.conn.execute("SELECT count(*) FROM main.sqlite_schema").fetchone()
         except sqlite3.Error as error:
             raise LiveDatabaseError(f"cannot read the database: {error}") from None
-        self.sandbox = _Sandbox(self.conn)
+        self.sandbox = Sandbox(self.conn)
 
     def describe(self) -> Description:
         return describe(self.conn)
@@ -160,7 +160,7 @@ class MemoryReference:
 
     def __init__(self) -> None:
         self.conn = sqlite3.connect(":memory:", isolation_level=None)
-        self.sandbox = _Sandbox(self.conn)
+        self.sandbox = Sandbox(self.conn)
 
     def apply(self, sql: str) -> None:
         try:
