@@ -13,9 +13,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests import drift_projects
 from tests._support import REPO, database, make_project, run_cli
 
 SCHEMA = {
@@ -228,3 +229,50 @@ def test_drawn_changes_are_each_reported_and_nothing_else(project: Path, tmp_pat
     for file, text, message in expected.values():
         assert [line for line in lines if message in line and line.startswith(at(project, file, text) + ":")], \
             (message, lines)
+
+
+def test_a_migration_the_sandbox_refuses_is_located_and_touches_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "attached.db"
+    project = make_project(tmp_path / "p", {"0001.sql": f"CREATE TABLE t (id INTEGER);\nATTACH DATABASE '{target}' AS x;\n"},
+                           {"q.sql": "-- name: One :one\nSELECT id FROM t;\n"})
+    db = tmp_path / "live.db"
+    database(db, ["CREATE TABLE t (id INTEGER);"]).close()
+    result = run_cli(project, "verify", "--db", str(db))
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("schema/0001.sql:2:1: error: verify refuses ATTACH"), result.stderr
+    assert not target.exists()
+
+
+def test_a_postgresql_url_needs_a_postgresql_target(project: Path) -> None:
+    result = run_cli(project, "verify", "--db", "postgresql://someone:pw@/x")
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("postgresql://someone:***@/x: error: no target of pyproject.toml is for an engine"), \
+        result.stderr
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=drift_projects.projects("sqlite"), data=st.data())
+def test_a_drawn_change_to_a_drawn_column_is_located_at_its_declaring_migration(tmp_path_factory: pytest.TempPathFactory,
+                                                                                drawn: tuple, data: st.DataObject) -> None:
+    """Drawn tables and columns over drawn migrations (CREATE TABLE or a later ADD COLUMN): the
+    database migrated from them reports nothing; with one drawn column's type, nullability or
+    default changed (or the column left out), every drift line is at the statement that declared
+    that column, and names it."""
+    tables, count = drawn
+    table = data.draw(st.sampled_from([t for t in tables if t.columns]))
+    column = data.draw(st.sampled_from(table.columns))
+    change = data.draw(st.sampled_from(drift_projects.CHANGES))
+    assume(not (change == "default" and column.not_null and column.migration > table.migration))
+    root = tmp_path_factory.mktemp("drawn")
+    files = drift_projects.render(tables, count)
+    project = make_project(root / "p", files, {"q.sql": "-- name: One :one\nSELECT 1;\n"})
+    clean = root / "clean.db"
+    database(clean, list(files.values())).close()
+    assert drift_lines(project, clean) == (0, [])
+    live_tables, message = drift_projects.changed(tables, table, column, change, "sqlite")
+    live = root / "live.db"
+    database(live, list(drift_projects.render(live_tables, count).values())).close()
+    code, lines = drift_lines(project, live)
+    where = drift_projects.declaring_line(files, table, column)
+    assert code == 1 and lines and any(message in line for line in lines), (message, lines)
+    assert all(line.startswith(where + ":") for line in lines), (where, lines)

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests import drift_projects
 from tests._support import REPO, make_project, run_cli
 
 SCHEMA = {
@@ -222,7 +223,7 @@ MUTATIONS = {
 }
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=st.sets(st.sampled_from(sorted(MUTATIONS)), min_size=1),
        column=st.from_regex(r"\A[a-z][a-z0-9_]{0,10}\Z"))
 def test_postgres_drawn_changes_are_each_reported_and_nothing_else(project: Path,
@@ -239,3 +240,67 @@ def test_postgres_drawn_changes_are_each_reported_and_nothing_else(project: Path
     for file, text, message in expected.values():
         assert [line for line in lines if message in line and line.startswith(at(project, file, text) + ":")], \
             (message, lines)
+
+
+def test_postgres_a_failing_migration_is_located_and_nothing_is_left(tmp_path: Path, postgres_url: str,
+                                                                   postgres_server: object) -> None:
+    import psycopg
+
+    project = make_project(tmp_path / "p", {"0001.sql": "CREATE TABLE t (id int);\n\nCREATE INDEX i ON nope (id);\n"},
+                           {"q.sql": "-- name: One :one\nSELECT id FROM t;\n"}, engine="postgresql")
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith('schema/0001.sql:3:1: error: PostgreSQL rejects this migration statement: '
+                                    'relation "nope" does not exist'), result.stderr
+    with psycopg.connect(postgres_server.get_uri()) as admin:  # type: ignore[attr-defined]
+        assert admin.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'codegen_drift_%'").fetchone() == (0,)
+
+
+def test_postgres_a_user_without_createdb_gets_a_clean_error(project: Path, postgres_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS drift_nocreatedb")
+        conn.execute("CREATE ROLE drift_nocreatedb LOGIN NOCREATEDB")
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(psycopg.conninfo.make_conninfo(postgres_url))
+        limited = f"postgresql://drift_nocreatedb@/{info['dbname']}?host={info['host']}&port={info.get('port', 5432)}"
+        result = run_cli(project, "verify", "--db", limited)
+        assert result.code == 2 and "Traceback" not in result.stderr
+        assert "error: cannot create a scratch database for the migrations (CREATEDB is needed)" in result.stderr
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("DROP ROLE drift_nocreatedb")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=drift_projects.projects("postgresql"), data=st.data())
+def test_postgres_a_drawn_change_to_a_drawn_column_is_located_at_its_declaring_migration(
+        tmp_path_factory: pytest.TempPathFactory, postgres_databases: Callable[[str], str], drawn: tuple,
+        data: st.DataObject) -> None:
+    """test_drift.py's property on PostgreSQL: a database migrated from drawn migrations reports
+    nothing; one drawn column changed is reported at the statement that declared it, only there."""
+    import psycopg
+
+    tables, count = drawn
+    table = data.draw(st.sampled_from([t for t in tables if t.columns]))
+    column = data.draw(st.sampled_from(table.columns))
+    change = data.draw(st.sampled_from(drift_projects.CHANGES))
+    assume(not (change == "default" and column.not_null and column.migration > table.migration))
+    root = tmp_path_factory.mktemp("pgdrawn")
+    files = drift_projects.render(tables, count)
+    project = make_project(root / "p", files, {"q.sql": "-- name: One :one\nSELECT 1;\n"}, engine="postgresql")
+    live_tables, message = drift_projects.changed(tables, table, column, change, "postgresql")
+    for label, rendered, expect_clean in (("clean", files, True),
+                                          ("live", drift_projects.render(live_tables, count), False)):
+        url = postgres_databases(label)
+        with psycopg.connect(url, autocommit=True) as conn:
+            for text in rendered.values():
+                conn.execute(text.encode())
+        code, lines = drift_lines(project, url)
+        if expect_clean:
+            assert (code, lines) == (0, [])
+            continue
+        where = drift_projects.declaring_line(files, table, column)
+        assert code == 1 and lines and any(message in line for line in lines), (message, lines)
+        assert all(line.startswith(where + ":") for line in lines), (where, lines)
