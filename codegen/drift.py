@@ -28,9 +28,11 @@ from .sources import query_files, schema_files
 from .sqltext import split_statements
 from .variants import checked_variants
 
-# Version tables of migration runners (codegen's own and the ones it adopts): a live database
-# holds them, no migration declares them.
-BOOKKEEPING_TABLES = frozenset({"schema_migrations", "goose_db_version", "codegen_migrations"})
+# Version tables of migration runners: codegen's own (and golang-migrate's, dbmate's)
+# schema_migrations, the copy of another tool's table it keeps when it adopts one
+# (schema_migrations_<tool>), goose's goose_db_version. A live database holds them, no migration
+# declares them.
+_BOOKKEEPING_TABLE = re.compile(r"^(schema_migrations(_\w+)?|goose_db_version)$")
 _SLICE = re.compile(re.escape(SLICE_MARK).replace(r"\{name\}", r"\d+"))
 # Usable without a server's help: the exit status when the database argument cannot be used.
 UNUSABLE_DATABASE = 2
@@ -135,7 +137,7 @@ def differences(reference: Description, live: Description) -> list[tuple[Key, st
     out: list[tuple[Key, str]] = []
     missing = {k[1] for k in reference if k[0] == "table" and k not in live}
     extra = {k[1] for k in live if k[0] == "table" and k not in reference}
-    ignored = {name for name in extra if name.rsplit(".", 1)[-1] in BOOKKEEPING_TABLES}
+    ignored = {name for name in extra if _BOOKKEEPING_TABLE.match(name.rsplit(".", 1)[-1])}
     for key in sorted(reference.keys() | live.keys()):
         if key[0] in TABLE_PARTS and key[1] in missing | extra:
             continue

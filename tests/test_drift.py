@@ -276,3 +276,12 @@ def test_a_drawn_change_to_a_drawn_column_is_located_at_its_declaring_migration(
     where = drift_projects.declaring_line(files, table, column)
     assert code == 1 and lines and any(message in line for line in lines), (message, lines)
     assert all(line.startswith(where + ":") for line in lines), (where, lines)
+
+
+def test_a_database_migrated_by_codegen_migrate_verifies_clean(project: Path, tmp_path: Path) -> None:
+    """The runner's schema_migrations is bookkeeping, not drift; what it applied is what verify expects."""
+    db = tmp_path / "migrated.db"
+    migrate = run_cli(project, "migrate", "--db", str(db))
+    assert migrate.code == 0, migrate.stderr
+    result = run_cli(project, "verify", "--db", str(db))
+    assert (result.code, result.stderr) == (0, ""), result.stderr

@@ -304,3 +304,13 @@ def test_postgres_a_drawn_change_to_a_drawn_column_is_located_at_its_declaring_m
         where = drift_projects.declaring_line(files, table, column)
         assert code == 1 and lines and any(message in line for line in lines), (message, lines)
         assert all(line.startswith(where + ":") for line in lines), (where, lines)
+
+
+def test_postgres_a_database_migrated_by_codegen_migrate_verifies_clean(tmp_path: Path, postgres_url: str) -> None:
+    # codegen migrate runs each file in a transaction, where CONCURRENTLY is refused
+    schema = {name: text.replace("CONCURRENTLY ", "") for name, text in SCHEMA.items()}
+    project = make_project(tmp_path / "p", schema, QUERIES, engine="postgresql")
+    migrate = run_cli(project, "migrate", "--db", postgres_url)
+    assert migrate.code == 0, migrate.stderr
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert (result.code, result.stderr) == (0, ""), result.stderr
