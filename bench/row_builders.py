@@ -14,7 +14,11 @@ neighbours. Candidates:
   tuples validated, then per row object.__new__ + dict(zip()) as __dict__ + the three pydantic slots
   tuples validated, then Model.model_construct(**dict(zip()))
   dataclass-args schema over ArgsKwargs (field dicts built in Rust), then __dict__ + slots per row
-    (what _runtime.ModelRows.many does; timed through the generated ModelRows itself)
+    in a Python loop (what _runtime.ModelRows.many did before)
+  model schema of the class over that dataclass-args schema, a new fields set per row
+    (default_factory): instances built in Rust
+  the same, all rows sharing one fields set (what _runtime.ModelRows.many does; timed through
+    the generated ModelRows itself)
 
 usage: python bench/row_builders.py [--rows 20000] [--reps 9]
 """
@@ -37,9 +41,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import pydantic  # noqa: E402
-from pydantic_core import ArgsKwargs  # noqa: E402
+from pydantic_core import ArgsKwargs, SchemaValidator, core_schema  # noqa: E402
 
-from generated import models  # noqa: E402
+from generated import _runtime, models  # noqa: E402
 from generated.queries import sessions as q  # noqa: E402
 from runtime import build_db  # noqa: E402
 
@@ -83,6 +87,27 @@ def main() -> None:
                 out.append(row)
             return out
 
+        # The dataclass-args schema ModelRows builds on: (field dict, None) per row.
+        model_schema: Any = _runtime._positional_model_schema(M, [])[0]
+        field_dicts = SchemaValidator(core_schema.list_schema(model_schema["schema"]["steps"][0]))
+
+        def dicts_then_loop(r: list[Any]) -> list[Any]:
+            out = []
+            for fields, _ in field_dicts.validate_python(list(map(ArgsKwargs, r))):
+                row = new(M)
+                put(row, "__dict__", fields)
+                put(row, "__pydantic_fields_set__", set(fields_set))
+                put(row, "__pydantic_extra__", None)
+                put(row, "__pydantic_private__", None)
+                out.append(row)
+            return out
+
+        per_row_set = core_schema.model_schema(M, core_schema.chain_schema([
+            model_schema["schema"]["steps"][0],
+            core_schema.tuple_schema([core_schema.any_schema(), core_schema.any_schema(), core_schema.with_default_schema(
+                core_schema.any_schema(), default_factory=fields_set.copy, default_factory_takes_data=False)])]))
+        per_row_sets = _runtime._own_validator(core_schema.list_schema(per_row_set), [M])
+
         candidates: dict[str, Callable[[list[Any]], Any]] = {
             "tuple rows: list[tuple] + tuple.__new__ map": lambda r: list(map(tuple.__new__, repeat(NT),
                                                                               tuples.validate_python(r))),
@@ -95,7 +120,10 @@ def main() -> None:
             "list[tuple] + object.__new__/dict(zip)/slots": lambda r: construct(tuples.validate_python(r)),
             "list[tuple] + model_construct": lambda r: [M.model_construct(**dict(zip(NAMES, t)))
                                                         for t in tuples.validate_python(r)],
-            "dataclass-args (Rust dicts) + __dict__/slots [ModelRows]": q._SESSION_ROWS.many,
+            "dataclass-args (Rust dicts) + __dict__/slots loop": dicts_then_loop,
+            "model schema over dataclass-args, a set per row": lambda r: per_row_sets.validate_python(
+                list(map(ArgsKwargs, r))),
+            "model schema, one shared fields set [ModelRows]": q._SESSION_ROWS.many,
         }
         reference = [m.model_dump() for m in q.list_sessions(conn)]
         for name, fn in candidates.items():  # same values from every candidate

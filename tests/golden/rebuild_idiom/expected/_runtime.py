@@ -14,9 +14,11 @@ import functools
 import itertools
 import json
 import re
+import threading
 import typing
 
 import pydantic
+import pydantic.main
 import pydantic_core
 from pydantic_core import core_schema
 
@@ -118,35 +120,35 @@ class ModelRows(typing.Generic[ModelT]):
     """Validates database rows into a frozen pydantic model class, in bulk inside pydantic-core.
 
     One validator call checks every value of every row against the model's own field schemas
-    and builds each row's field dict in Rust (a dataclass-args schema over the row as positional
-    arguments); each dict then becomes a model's __dict__, as model_construct would set it but
-    with no Python per field. The fastest of the ways measured that validate every value
-    (bench/README.md).
+    and builds the model instances in Rust, with no Python code per row: each row goes in as
+    positional arguments (a dataclass-args schema over the model's field schemas builds its
+    field dict) and a model schema of the class makes the instance from that dict, as
+    pydantic-core does for the model's own validator. The fastest of the ways measured that
+    validate every value (bench/README.md).
     """
 
-    __slots__ = ("_model", "_fields_set", "_one", "_many")
+    __slots__ = ("_model", "_one", "_many")
 
     def __init__(self, model: type[ModelT]) -> None:
         self._model = model
-        self._fields_set = set(model.model_fields)
         self._one: pydantic_core.SchemaValidator | None = None
         self._many: pydantic_core.SchemaValidator | None = None
 
     def _build(self) -> None:
         # Built on first use, not at import: importing many query modules stays cheap.
-        schema, definitions = _arguments_schema(self._model)
+        models: list[type[pydantic.BaseModel]] = []
+        schema, definitions = _positional_model_schema(self._model, models)
         many = core_schema.list_schema(schema)
-        self._one = pydantic_core.SchemaValidator(core_schema.definitions_schema(schema, definitions)
-                                                  if definitions else schema)
-        self._many = pydantic_core.SchemaValidator(core_schema.definitions_schema(many, definitions)
-                                                   if definitions else many)
+        self._one = _own_validator(core_schema.definitions_schema(schema, definitions) if definitions else schema,
+                                   models)
+        self._many = _own_validator(core_schema.definitions_schema(many, definitions) if definitions else many,
+                                    models)
 
     def one(self, row: typing.Any) -> ModelT:
         if self._one is None:
             self._build()
         assert self._one is not None
-        fields, _ = self._one.validate_python(pydantic_core.ArgsKwargs(tuple(row)))
-        return _instance(self._model, fields, set(self._fields_set))
+        return typing.cast(ModelT, self._one.validate_python(pydantic_core.ArgsKwargs(tuple(row))))
 
     def many(self, rows: list[typing.Any]) -> list[ModelT]:
         if self._many is None:
@@ -156,36 +158,53 @@ class ModelRows(typing.Generic[ModelT]):
             arguments = list(map(pydantic_core.ArgsKwargs, rows))
         except TypeError:  # rows that are not tuples (a row_factory): positional arguments need tuples
             arguments = [pydantic_core.ArgsKwargs(tuple(row)) for row in rows]
-        model, copy_fields_set = self._model, self._fields_set.copy
-        new, put = object.__new__, object.__setattr__
-        out: list[ModelT] = []
-        append = out.append
-        for fields, _ in self._many.validate_python(arguments):
-            # What pydantic-core sets on a model it validated (model_construct does the same).
-            instance = new(model)
-            put(instance, "__dict__", fields)
-            put(instance, "__pydantic_fields_set__", copy_fields_set())
-            put(instance, "__pydantic_extra__", None)
-            put(instance, "__pydantic_private__", None)
-            append(instance)
-        return out
+        return typing.cast(list[ModelT], self._many.validate_python(arguments))
 
 
-def _instance(model: type[ModelT], fields: dict[str, typing.Any], fields_set: set[str]) -> ModelT:
-    instance = object.__new__(model)
-    object.__setattr__(instance, "__dict__", fields)
-    object.__setattr__(instance, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
+class _FieldNames(set[str]):
+    """The names of every field of a row model: the `model_fields_set` all its rows share.
+
+    Every field of a database row is set, so one set per class serves all of its rows (as
+    model_construct(_fields_set=...) allows) instead of a new set per row (~0.5 us each, a
+    quarter of the model's cost over a plain tuple). Shared, so it refuses changes; copies
+    (model_copy, copy.copy, pickle) are plain sets. Hashable by identity, so pydantic-core
+    uses it as a default without copying it.
+    """
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # type: ignore[override]  # set's is None
+        return id(self)
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, memo: object) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[typing.Any, ...]:
+        return (set, (list(self),))
+
+    def _refuse(self, *args: object, **kwargs: object) -> typing.NoReturn:
+        raise TypeError("all rows of a row model share one model_fields_set: copy it (set(row.model_fields_set)) "
+                        "or the row (row.model_copy()) to change it")
+
+    add = discard = remove = pop = clear = update = _refuse
+    difference_update = intersection_update = symmetric_difference_update = _refuse
+    __ior__ = __iand__ = __isub__ = __ixor__ = _refuse
 
 
-def _arguments_schema(model: type[pydantic.BaseModel]) -> tuple[core_schema.CoreSchema, list[core_schema.CoreSchema]]:
-    """The model's fields as a dataclass-args schema over positional arguments, and its definitions.
+def _positional_model_schema(model: type[pydantic.BaseModel], models: list[type[pydantic.BaseModel]]
+                             ) -> tuple[core_schema.CoreSchema, list[core_schema.CoreSchema]]:
+    """A schema building `model` from its row as positional arguments, and its definitions.
 
     Each field keeps the schema pydantic built for it on the model; a field holding another row
-    model (sqlc.embed) takes that row as a tuple (or None) and validates it the same way.
+    model (sqlc.embed) takes that row as a tuple (or None) and builds it the same way. The
+    dataclass-args schema gives (field dict, None); the tuple step appends the shared field
+    names, making the (__dict__, __pydantic_extra__, __pydantic_fields_set__) a model schema
+    takes. `models` collects every model class used (see _own_validator).
     """
+    models.append(model)
     schema: typing.Any = model.__pydantic_core_schema__
     definitions: list[core_schema.CoreSchema] = []
     if schema["type"] == "definitions":
@@ -197,15 +216,42 @@ def _arguments_schema(model: type[pydantic.BaseModel]) -> tuple[core_schema.Core
         if embedded is None:
             field_schema = field_schemas[name]["schema"]
         else:
-            inner, more = _arguments_schema(embedded)
+            inner, more = _positional_model_schema(embedded, models)
             definitions += more
-            field_schema = core_schema.no_info_after_validator_function(
-                functools.partial(_embedded_instance, embedded, set(embedded.model_fields)),
-                core_schema.no_info_before_validator_function(_positional, inner))
+            field_schema = core_schema.no_info_before_validator_function(_positional, inner)
             if optional:
                 field_schema = core_schema.nullable_schema(field_schema)
         fields.append(core_schema.dataclass_field(name, field_schema, kw_only=False))
-    return core_schema.dataclass_args_schema(model.__name__, fields), definitions
+    model_attributes = core_schema.chain_schema([
+        core_schema.dataclass_args_schema(model.__name__, fields),
+        core_schema.tuple_schema([core_schema.any_schema(), core_schema.any_schema(),
+                                  core_schema.with_default_schema(core_schema.any_schema(),
+                                                                  default=_FieldNames(model.model_fields))])])
+    return core_schema.model_schema(model, model_attributes), definitions
+
+
+def _own_validator(schema: core_schema.CoreSchema, models: list[type[pydantic.BaseModel]]
+                   ) -> pydantic_core.SchemaValidator:
+    """A validator of `schema`, whose model schemas build their classes from positional rows.
+
+    pydantic-core swaps a model schema of a complete class for the class's own validator
+    (which takes dicts, attributes or instances, not rows); a class marked incomplete while
+    the validator is built keeps the schema given. The mark is pydantic's own (model_rebuild
+    sets it), changed under pydantic's rebuild lock and put back before anything else runs.
+    """
+    lock: typing.Any = getattr(pydantic.main, "_rebuild_lock", None) or threading.RLock()
+    with lock:
+        complete = [model.__dict__.get("__pydantic_complete__") for model in models]
+        try:
+            for model in models:
+                model.__pydantic_complete__ = False
+            return pydantic_core.SchemaValidator(schema)
+        finally:
+            for model, was in zip(models, complete):
+                if was is None:
+                    del model.__pydantic_complete__
+                else:
+                    model.__pydantic_complete__ = was
 
 
 def _embedded(annotation: typing.Any) -> tuple[type[pydantic.BaseModel] | None, bool]:
@@ -217,11 +263,6 @@ def _embedded(annotation: typing.Any) -> tuple[type[pydantic.BaseModel] | None, 
 
 def _positional(row: typing.Any) -> pydantic_core.ArgsKwargs:
     return pydantic_core.ArgsKwargs(tuple(row))
-
-
-def _embedded_instance(model: type[ModelT], fields_set: set[str], validated: tuple[dict[str, typing.Any], None]
-                       ) -> ModelT:
-    return _instance(model, validated[0], set(fields_set))
 
 
 class Values(typing.Generic[ValueT]):
