@@ -142,6 +142,9 @@ CASES = [
     ("column-order", {"0001_init.sql": ("    name TEXT NOT NULL,\n    email TEXT UNIQUE,\n",
                                         "    email TEXT UNIQUE,\n    name TEXT NOT NULL,\n")}, "",
      ("0001_init.sql", "CREATE TABLE authors"), "table authors: column order"),
+    ("collation", {"0002_more.sql": ("name TEXT PRIMARY KEY", "name TEXT COLLATE NOCASE PRIMARY KEY")}, "",
+     ("0002_more.sql", "CREATE TABLE tags"), "column tags.name: collation: the migrations declare none, "
+                                             "the database has nocase"),
     ("autoincrement", {"0001_init.sql": ("PRIMARY KEY AUTOINCREMENT", "PRIMARY KEY")}, "",
      ("0001_init.sql", "CREATE TABLE books"), "table books: autoincrement: the migrations declare yes"),
 ]

@@ -314,3 +314,23 @@ def test_postgres_a_database_migrated_by_codegen_migrate_verifies_clean(tmp_path
     assert migrate.code == 0, migrate.stderr
     result = run_cli(project, "verify", "--db", postgres_url)
     assert (result.code, result.stderr) == (0, ""), result.stderr
+
+
+@pytest.mark.parametrize("statement, refused", [
+    ("COPY (SELECT 1) TO PROGRAM 'touch {marker}'", "COPY (SELECT 1) TO PROGRAM"),
+    ("COPY (SELECT 1) TO '{marker}'", "COPY (SELECT 1) TO '"),
+    ("DO $$ BEGIN PERFORM lo_export(lo_from_bytea(0, 'x'), '{marker}'); END $$", "lo_export"),
+    ("CREATE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$ open('{marker}', 'w') $$", "LANGUAGE plpython3u"),
+])
+def test_postgres_a_migration_reaching_outside_the_scratch_database_is_refused(
+        tmp_path: Path, postgres_url: str, statement: str, refused: str) -> None:
+    """Each statement would reach the server's files or run code as its OS user (without the
+    refusal PostgreSQL runs it: `touch` is started, for one); it is refused before it runs."""
+    marker = tmp_path / "reached"
+    project = make_project(tmp_path / "p", {"0001.sql": "CREATE TABLE t (id int);\n"
+                                            + statement.format(marker=marker) + ";\n"},
+                           {"q.sql": "-- name: One :one\nSELECT id FROM t;\n"}, engine="postgresql")
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"schema/0001.sql:2:1: error: verify refuses {refused!r}"), result.stderr
+    assert not marker.exists()

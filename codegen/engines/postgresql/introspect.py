@@ -66,6 +66,20 @@ SELECT n.nspname, t.typname, t.typtype,
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
  WHERE t.typtype IN ('e', 'd') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(oid='t.oid')}
 """
+# What reaches outside the scratch database and its rolled-back transaction: the server's files
+# and programs (COPY ... PROGRAM or a file, server-side large objects, pg_read_file and friends,
+# adminpack), other connections that commit on their own (dblink), other sessions (terminating
+# them), the server's configuration, code run by the server's OS user (untrusted languages, C).
+# Read in the whole statement, function bodies included; dynamic SQL built from pieces can hide
+# from it, which the README says: run verify as a role without superuser.
+_OUTSIDE = re.compile(r"""
+    \b(?P<function>pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|dblink\w*
+       |pg_file_\w+|pg_logdir_ls|pg_terminate_backend|pg_cancel_backend|pg_signal_backend|pg_reload_conf
+       |pg_rotate_logfile|pg_promote)\s*\(
+  | \b(?P<copy>copy)\b[^;]*?\b(?:program|(?:to|from)\s+(?!stdin\b|stdout\b)(?:e?')) 
+  | \b(?P<language>language)\s+'?(?:plpython3?u|plperlu|pltclu|c)'?(?:\s|;|$)
+  | \b(?P<extension>create\s+extension)\b[^;]*?\b(?:dblink|file_fdw|adminpack|plpython3?u|plperlu|pltclu)\b
+    """, re.IGNORECASE | re.VERBOSE)
 _KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
 # Statements that delimit or tune transactions: the reference runs everything in one transaction.
 _SKIPPED = {"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release", "vacuum",
@@ -209,6 +223,12 @@ class ScratchDatabase:
                      None)
         if first is None or first.text.lower() in _SKIPPED:
             return
+        code = "".join(" " if x.kind in ("line_comment", "block_comment") else x.text for x in lex(sql, "postgresql"))
+        outside = _OUTSIDE.search(code)
+        if outside:
+            what = " ".join(outside.group().split()).rstrip("(").strip()
+            raise MigrationRefused(f"verify refuses {what!r}: it reaches outside the scratch database the "
+                                   f"migrations are checked in")
         try:
             self.conn.execute(_without_concurrently(sql).encode())
         except psycopg.Error as error:

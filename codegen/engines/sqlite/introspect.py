@@ -68,6 +68,46 @@ def _checks(create_sql: str) -> list[str]:
     return found
 
 
+_TABLE_CONSTRAINTS = {"constraint", "primary", "unique", "check", "foreign"}
+
+
+def _column_clauses(create_sql: str) -> dict[str, dict[str, object]]:
+    """What no PRAGMA tells of each column of a CREATE TABLE: its COLLATE and its generated
+    expression, read from the column's definition (a top-level item of the column list)."""
+    lexemes = [x for x in lex(create_sql, "sqlite") if x.kind not in ("ws", "line_comment", "block_comment")]
+    items: list[list[str]] = []
+    depth = 0
+    for lexeme in lexemes:
+        token = lexeme.text
+        if token == "(":
+            depth += 1
+            if depth == 1:
+                items.append([])
+                continue
+        elif token == ")":
+            depth -= 1
+        elif token == "," and depth == 1:
+            items.append([])
+            continue
+        if depth >= 1 and items:
+            items[-1].append(normal_sql(token) or "")
+    clauses: dict[str, dict[str, object]] = {}
+    for item in items:
+        if not item or item[0] in _TABLE_CONSTRAINTS:
+            continue
+        collation = next((item[i + 1] for i in range(len(item) - 1) if item[i] == "collate"), None)
+        generated = next((" ".join(item[i + 1:]) for i in range(len(item) - 1) if item[i] == "as"
+                          and item[i + 1] == "("), None)
+        generated = generated[:generated.rfind(")") + 1] if generated else None  # without STORED / VIRTUAL
+        clauses[item[0]] = {"collation": collation, "expression": generated}
+    return clauses
+
+
+def _type(declared: str) -> str:
+    """A declared type in one spelling: upper case, single spaces, none around ( , )."""
+    return re.sub(r"\s*([(),])\s*", r"\1", " ".join(declared.upper().split())).replace(",", ", ")
+
+
 def _table_options(create_sql: str) -> dict[str, object]:
     tail = normal_sql(create_sql[create_sql.rfind(")") + 1:]) or ""
     return {"autoincrement": bool(re.search(r"\bAUTOINCREMENT\b", create_sql, re.IGNORECASE)),
@@ -101,10 +141,14 @@ def _describe_table(conn: sqlite3.Connection, name: str, sql: str, found: Descri
     primary = sorted((c[5], c[1].lower()) for c in columns if c[5])
     if primary:
         found[("primary_key", table)] = {"columns": [name for _, name in primary]}
+    clauses = _column_clauses(sql)
     for _, column, declared, not_null, default, _, hidden in columns:
+        clause = clauses.get(column.lower(), {})
         found[("column", table, column.lower())] = {
-            "type": " ".join(declared.upper().split()), "not_null": bool(not_null),
-            "default": normal_sql(default), "generated": {0: None, 2: "virtual", 3: "stored"}.get(hidden, hidden)}
+            "type": _type(declared), "not_null": bool(not_null), "default": normal_sql(default),
+            "collation": clause.get("collation"),
+            "generated": {0: None, 2: "virtual", 3: "stored"}.get(hidden, hidden),
+            "expression": clause.get("expression") if hidden in (2, 3) else None}
     for _, index, unique, origin, _ in conn.execute(f"PRAGMA main.index_list({_quote(name)})").fetchall():
         if origin == "u":
             names = [r[2].lower() for r in conn.execute(f"PRAGMA main.index_info({_quote(index)})")]
