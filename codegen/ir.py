@@ -157,13 +157,16 @@ class Conjunct:
 @dataclass(frozen=True)
 class DynamicPiece:
     """Fixed text with its bind slots (keyword == ""), or a WHERE / HAVING / ON clause whose
-    conjuncts come and go: `keyword` + the kept ones joined by AND, or `fallback` when none is."""
+    conjuncts come and go: `keyword` + the kept ones joined by AND, or `fallback` when none is.
+    Either may belong to a LEFT JOIN only some variants need (`needed`)."""
 
     text: str = ""
     slots: tuple[int, ...] = ()
     keyword: str = ""
     fallback: str = ""
     conjuncts: tuple[Conjunct, ...] = ()
+    # A LEFT JOIN's text left out unless one of these masks of optional params is all set; () always kept.
+    needed: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ def compose(query: ir.Query, mask: int, order: str) -> tuple[str, tuple[int, ...
     sql: list[str] = []
     slots: list[int] = []
     for piece in query.dynamic:
+        if piece.needed and not any(need & mask == need for need in piece.needed):
+            continue  # a LEFT JOIN read only by predicates this variant leaves out
         sql.append(piece.text)
         slots.extend(piece.slots)
         kept = [c for c in piece.conjuncts if c.requires & mask == c.requires]

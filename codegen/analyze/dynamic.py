@@ -9,12 +9,15 @@ joins the kept pieces, nothing is parsed at run time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlglot import exp
 
 from .. import ir
 from ..errors import Located
 from ..placeholders import PLACEHOLDER, Scan, for_execution, scan
 from ..sqltext import Lexeme, lex
+from .joins import DroppableJoin, join_lexemes, reads
 
 _CLAUSES = {"WHERE", "HAVING", "ON"}
 # Words that end a WHERE / HAVING / ON clause at its own nesting level.
@@ -64,9 +67,12 @@ def _top_level_and(node: exp.Expr) -> bool:
     return isinstance(parent, (exp.Where, exp.Having)) or (isinstance(parent, exp.Join) and node.arg_key == "on")
 
 
-def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]]]
+def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]]],
+           joins: Sequence[DroppableJoin] = (), written: str = "", sort_texts: Sequence[str] = ()
            ) -> tuple[ir.DynamicPiece, ...]:
-    """The statement to send, cut into fixed pieces and clauses of droppable conjuncts."""
+    """The statement to send, cut into fixed pieces and clauses of droppable conjuncts, and the
+    LEFT JOINs among `joins` (found in `written`, the statement as written) that only optional
+    predicates read, each kept in the variants where one of those is."""
     found = scan(executable, engine)
     bits = {p.index: n for n, p in enumerate(p for p in found.params if p.optional)}
     sig = [x for x in lex(executable, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
@@ -98,6 +104,9 @@ def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]
             segments.append((sig[first].start, sig[last].end, ("conjunct", requires)))
             pos = sig[last].end
     segments.append((pos, len(executable), ("fixed",)))
+    spans = [span for join in joins
+             if (span := _join_span(join, sig, depths, segments, found, written, sort_texts, engine)) is not None]
+    segments, needs = _split(segments, spans)
     marked = _SENTINEL.join(executable[start:end] for start, end, _ in segments)
     sql, slots = for_execution(marked, scan(marked, engine), engine, stars)
     texts = sql.split(_SENTINEL)
@@ -113,38 +122,91 @@ def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]
         count = sum(1 for o in marked_found.occurrences if o.param is not None and lo <= o.start < hi)
         per_segment.append(tuple(next(slot_iter) for _ in range(count)))
     out: list[ir.DynamicPiece] = []
-    fixed_text, fixed_slots = "", ()  # type: tuple[str, tuple[int, ...]]
+    fixed_text, fixed_slots, fixed_need = "", (), ()  # type: tuple[str, tuple[int, ...], tuple[int, ...]]
     clause_conjuncts: list[ir.Conjunct] = []
-    keyword_text = ""
-    for (_, _, label), text, seg_slots in zip(segments, texts, per_segment):
+    keyword_text, clause_need = "", ()  # type: tuple[str, tuple[int, ...]]
+    for (_, _, label), text, seg_slots, need in zip(segments, texts, per_segment, needs):
         kind = label[0]
         if kind == "fixed":
             if keyword_text:
-                out.append(_clause(keyword_text, clause_conjuncts, engine))
+                out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need))
                 keyword_text, clause_conjuncts = "", []
+            if need != fixed_need:  # a dropped join's text starts or ends here
+                out.append(ir.DynamicPiece(fixed_text, fixed_slots, needed=fixed_need))
+                fixed_text, fixed_slots, fixed_need = "", (), need
             fixed_text, fixed_slots = fixed_text + text, fixed_slots + seg_slots
         elif kind == "keyword":
             if keyword_text:
-                out.append(_clause(keyword_text, clause_conjuncts, engine))
+                out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need))
                 clause_conjuncts = []
-            out.append(ir.DynamicPiece(fixed_text, fixed_slots))
-            fixed_text, fixed_slots = "", ()
-            keyword_text = text
+            out.append(ir.DynamicPiece(fixed_text, fixed_slots, needed=fixed_need))
+            fixed_text, fixed_slots, fixed_need = "", (), need
+            keyword_text, clause_need = text, need
         elif kind == "conjunct":
-            needs = label[1]
-            assert isinstance(needs, int)
-            clause_conjuncts.append(ir.Conjunct(text, needs, seg_slots))
+            bits_needed = label[1]
+            assert isinstance(bits_needed, int)
+            clause_conjuncts.append(ir.Conjunct(text, bits_needed, seg_slots))
     if keyword_text:
-        out.append(_clause(keyword_text, clause_conjuncts, engine))
-    out.append(ir.DynamicPiece(fixed_text, fixed_slots))
+        out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need))
+    out.append(ir.DynamicPiece(fixed_text, fixed_slots, needed=fixed_need))
     return tuple(p for p in out if p.text or p.keyword)
 
 
-def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: str) -> ir.DynamicPiece:
+def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: str, needed: tuple[int, ...]
+            ) -> ir.DynamicPiece:
     word = keyword_text.strip().upper()
     # A JOIN keeps its ON (a join without a condition is another kind of join): always true.
     fallback = keyword_text + (" 1" if engine == "sqlite" else " TRUE") if word == "ON" else ""
-    return ir.DynamicPiece(keyword=keyword_text, fallback=fallback, conjuncts=tuple(conjuncts))
+    return ir.DynamicPiece(keyword=keyword_text, fallback=fallback, conjuncts=tuple(conjuncts), needed=needed)
+
+
+Segment = tuple[int, int, tuple[object, ...]]
+
+
+def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segments: list[Segment], found: Scan,
+               written: str, sort_texts: Sequence[str], engine: str) -> tuple[int, int, tuple[int, ...]] | None:
+    """(start, end, needed) of a droppable join's text in the statement sent: kept when one of the
+    `needed` masks of optional arguments is all set; None when the join must always stay."""
+    written_sig = [x for x in lex(written, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
+    at = next((i for i, x in enumerate(written_sig) if x.start == join.table_at), None)
+    if at is None or at >= len(sig) or sig[at].text != written_sig[at].text:
+        return None  # the sent text does not line up with the written one here (a sqlc.sort before it)
+    bounds = join_lexemes(sig, depths, at, lambda j: sig[j].text.upper() in _ENDS and not _call(sig, j))
+    if bounds is None:
+        return None
+    first, last = bounds
+    start, end = sig[first].start, sig[last].end
+    if any(label[0] != "fixed" and not (start <= a and b <= end) and not (b <= start or a >= end)
+           for a, b, label in segments if a < b):
+        return None  # a clause that starts in the join and goes on after it
+    in_params = [(o.start, o.end) for o in found.occurrences]
+    needed: set[int] = set()
+    for i, x in enumerate(sig):
+        if first <= i <= last or any(a <= x.start < b for a, b in in_params) or not reads(sig, i, join):
+            continue
+        label = next(lab for a, b, lab in segments if a <= x.start < b)
+        requires = label[1] if label[0] == "conjunct" else 0
+        if not isinstance(requires, int) or not requires:
+            return None  # read by the select list, a fixed predicate, GROUP BY, another join...
+        needed.add(requires)
+    for text in sort_texts:  # a sort value that orders by the joined table's columns
+        chosen = [x for x in lex(text, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
+        if any(reads(chosen, i, join) for i in range(len(chosen))):
+            return None
+    return (start, end, tuple(sorted(needed))) if needed else None
+
+
+def _split(segments: list[Segment], spans: list[tuple[int, int, tuple[int, ...]]]
+           ) -> tuple[list[Segment], list[tuple[int, ...]]]:
+    """Fixed segments cut at the spans' ends; with each segment, the masks that keep it (() always)."""
+    cuts = sorted({p for start, end, _ in spans for p in (start, end)})
+    out: list[Segment] = []
+    for a, b, label in segments:
+        inner = [c for c in cuts if a < c < b] if label[0] == "fixed" else []
+        for lo, hi in zip([a, *inner], [*inner, b]):
+            out.append((lo, hi, label))
+    needs = [next((need for start, end, need in spans if start <= a and b <= end and a < b), ()) for a, b, _ in out]
+    return out, needs
 
 
 def _depths(sig: list[Lexeme]) -> list[int]:

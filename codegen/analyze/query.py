@@ -18,6 +18,7 @@ from . import sort
 from .dynamic import check_placement, pieces
 from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
+from .joins import droppable_joins
 from .inserts import inserts_rows, returns_one_row, upsert_updates
 from .pg_utility import classify
 from .statements import Analyzer, Output
@@ -105,7 +106,9 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
                          for spec_index in sorted(params))
     dynamic_pieces: tuple[ir.DynamicPiece, ...] = ()
     if any(p.optional for p in found.params):
-        dynamic_pieces, query_params = _dynamic(block, tree, found, executable, engine, analyzer, query_params)
+        sort_texts = [t for _, t in exec_sort.choices()] if exec_sort is not None else []
+        dynamic_pieces, query_params = _dynamic(block, tree, found, executable, engine, analyzer, query_params,
+                                                sort_texts)
     sort_choices: tuple[tuple[str, str], ...] = ()
     if sort_call is not None and exec_sort is not None:
         if block.command == "copyfrom" or block.command.startswith("batch"):
@@ -158,8 +161,10 @@ def _check_sort_columns(state: SchemaState, text: str, engine: str, found: Scan,
 
 
 def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: str, analyzer: Analyzer,
-             query_params: tuple[ir.Param, ...]) -> tuple[tuple[ir.DynamicPiece, ...], tuple[ir.Param, ...]]:
-    """sqlc.optional: where it may stand, and the statement cut into droppable conjuncts."""
+             query_params: tuple[ir.Param, ...], sort_texts: list[str]
+             ) -> tuple[tuple[ir.DynamicPiece, ...], tuple[ir.Param, ...]]:
+    """sqlc.optional: where it may stand, and the statement cut into droppable conjuncts (and the
+    LEFT JOINs only they read)."""
     first = next(p for p in found.params if p.optional).offsets[0]
     if block.command == "copyfrom" or block.command.startswith("batch"):
         raise Located(f"sqlc.optional cannot be used in a :{block.command} query", first)
@@ -168,7 +173,8 @@ def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine:
     check_placement(tree, found)
     bits = {p.index: n for n, p in enumerate(p for p in found.params if p.optional)}
     params = tuple(dataclasses.replace(p, optional=bits[i]) if i in bits else p for i, p in enumerate(query_params))
-    return pieces(executable, engine, analyzer.star_expansions), params
+    joins = droppable_joins(tree, analyzer.state, set(bits), analyzer.offset_of)
+    return pieces(executable, engine, analyzer.star_expansions, joins, block.statement.text, sort_texts), params
 
 
 def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | None]) -> dict[str, int]:

@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from ..errors import Located
 from .cursor import Cursor
+from . import keys
 from .tables import TableDef, parse_column, parse_table_constraint, parse_type_name
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         if table.column(new_name) is not None and new_name.lower() != table.columns[index].name.lower():
             raise Located(f"duplicate column name: {new_name!r}", offset)
         _rewrite_views(state, table.name, old_column=table.columns[index].name, new_column=new_name)
+        keys.rename_column(table, table.columns[index].name, new_name)
         table.columns[index].name = new_name
     elif cur.accept("ADD"):
         if cur.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"):
@@ -79,7 +81,7 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
     elif cur.accept("DROP"):
         if cur.accept("CONSTRAINT"):
             cur.accept("IF", "EXISTS")
-            cur.name("constraint name")
+            keys.drop_constraint(table, cur.name("constraint name")[0])
             cur.accept("CASCADE") or cur.accept("RESTRICT")
             return
         cur.accept("COLUMN")
@@ -92,12 +94,13 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             raise Located(f"no such column: {name!r} in table {table.name!r}", offset)
         if state.engine == "sqlite" and table.columns[found].primary_key:
             raise Located(f"cannot drop PRIMARY KEY column {name!r}", offset)
+        keys.drop_column(table, table.columns[found].name)
         del table.columns[found]
         cur.accept("CASCADE") or cur.accept("RESTRICT")
     elif state.engine == "postgresql" and cur.accept("RENAME", "CONSTRAINT"):
-        cur.name("constraint name")
+        old, _ = cur.name("constraint name")
         cur.expect("TO")
-        cur.name("constraint name")
+        keys.rename_constraint(table, old, cur.name("constraint name")[0])
     elif cur.accept("ALTER") and state.engine == "postgresql":
         _alter_column(state, cur, table)
     elif state.engine == "postgresql" and cur.is_word("SET", "OWNER", "ENABLE", "DISABLE", "FORCE", "NO",
@@ -147,6 +150,8 @@ def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
         declared = parse_type_name(cur)
         col.sql_type, col.type = declared, state.type_of(declared)
         col.identity = col.identity or state.is_identity(declared)
+        if cur.accept("COLLATE"):
+            col.collation = cur.name("collation")[0]
         cur.skip_until_top_level(",")
     elif cur.accept("SET", "DEFAULT") or cur.accept("DROP", "DEFAULT"):
         col.has_default = cur.items[cur.pos - 1].text.upper() == "DEFAULT" and cur.items[cur.pos - 2].text.upper() == "SET"

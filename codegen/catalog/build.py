@@ -13,7 +13,7 @@ from ..errors import Diagnostic, Located
 from ..parse import DIALECTS, parse_one
 from ..source import SourceFile, Statement
 from ..sqltext import split_statements
-from . import sqlite_types
+from . import keys, sqlite_types
 from .cursor import Cursor
 from .tables import (TABLE_CONSTRAINTS, ColumnDef, TableDef, finish_nullability, parse_column,
                      parse_table_constraint)
@@ -135,7 +135,9 @@ class CatalogBuilder:
             self._create_virtual(cur)
         elif cur.accept("VIEW") or cur.accept("MATERIALIZED", "VIEW") or cur.accept("RECURSIVE", "VIEW"):
             self._create_view(cur, stmt, replace_view)
-        elif cur.accept("UNIQUE", "INDEX") or cur.is_word(*NO_EFFECT_CREATE) or cur.is_word("CONSTRAINT"):
+        elif cur.accept("UNIQUE", "INDEX"):
+            keys.create_unique_index(self.state, cur)
+        elif cur.is_word(*NO_EFFECT_CREATE) or cur.is_word("CONSTRAINT"):
             return
         else:
             lx = cur.peek()
@@ -189,7 +191,7 @@ class CatalogBuilder:
                 cur.next()
                 src_schema, src_name, src_offset = cur.qualified_name("table name")
                 source = self._existing(src_schema, src_name, src_offset)
-                table.columns.extend(replace(c) for c in source.columns)
+                table.columns.extend(replace(c, unique=False) for c in source.columns)  # LIKE copies no keys
                 cur.skip_until_top_level(",")
             else:
                 col, offset = parse_column(cur, self.state.type_of, self.dialect, self.state.is_identity)
@@ -230,10 +232,12 @@ class CatalogBuilder:
         inherited: list[ColumnDef] = []
         while True:
             src_schema, src_name, src_offset = cur.qualified_name("table name")
-            for col in self._existing(src_schema, src_name, src_offset).columns:
+            parent = self._existing(src_schema, src_name, src_offset)
+            parent.inherited = True  # its rows now include the child's: no key of its holds over them
+            for col in parent.columns:
                 same = next((c for c in inherited if c.name.lower() == col.name.lower()), None)
                 if same is None:
-                    inherited.append(replace(col, primary_key=False))
+                    inherited.append(replace(col, primary_key=False, unique=False))
                 elif same.type.base != col.type.base or same.type.dims != col.type.dims:
                     raise Located(f"column {col.name!r} has a type conflict", src_offset)
             if not cur.accept_punct(","):
@@ -319,8 +323,11 @@ class CatalogBuilder:
 
     def _alter(self, cur: Cursor) -> None:
         cur.expect("ALTER")
+        if cur.accept("INDEX"):
+            keys.rename_index(self.state, cur)
+            return
         if not cur.accept("TABLE"):
-            if cur.is_word("INDEX", "SEQUENCE", "FUNCTION", "SCHEMA", "EXTENSION", "ROLE", "USER", "DATABASE",
+            if cur.is_word("SEQUENCE", "FUNCTION", "SCHEMA", "EXTENSION", "ROLE", "USER", "DATABASE",
                            "DEFAULT", "POLICY", "TRIGGER", "PUBLICATION", "STATISTICS"):
                 return
             raise Located("unsupported ALTER statement", cur.offset())
@@ -337,8 +344,11 @@ class CatalogBuilder:
     def _drop(self, cur: Cursor) -> None:
         cur.expect("DROP")
         view = cur.accept("VIEW") or cur.accept("MATERIALIZED", "VIEW")
+        if not view and cur.accept("INDEX"):
+            keys.drop_index(self.state, cur)
+            return
         if not view and not cur.accept("TABLE"):
-            return  # DROP INDEX / TRIGGER / TYPE ...: handled by extensions or no effect
+            return  # DROP TRIGGER / TYPE ...: handled by extensions or no effect
         if_exists = cur.accept("IF", "EXISTS")
         while True:
             schema, name, offset = cur.qualified_name("table name")

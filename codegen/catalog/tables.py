@@ -12,6 +12,7 @@ from .. import ir
 from ..errors import Located
 from ..source import Statement
 from .cursor import Cursor
+from .keys import note_key
 
 # Words that end a column's type name and start its constraints.
 CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
@@ -28,6 +29,8 @@ class ColumnDef:
     primary_key: bool = False
     has_default: bool = False
     identity: bool = False  # serial / identity / rowid alias: never NULL
+    unique: bool = False  # PRIMARY KEY or UNIQUE on the column itself (not deferrable): a key alone
+    collation: str | None = None  # COLLATE on the column
 
 
 @dataclass
@@ -44,6 +47,16 @@ class TableDef:
     without_rowid: bool = False
     virtual: str | None = None  # module name for CREATE VIRTUAL TABLE
     hidden: list[ColumnDef] = field(default_factory=list)  # rowid, fts5's rank and table-named column
+    # Table-level PRIMARY KEY / UNIQUE constraints and unique indexes over plain columns: (constraint
+    # or index name, columns). See catalog/keys.py for what counts.
+    unique_keys: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
+    inherited: bool = False  # PostgreSQL INHERITS from it: its rows include the children's, keys do not hold
+
+    def keys(self) -> list[tuple[str, ...]]:
+        """Column sets no two rows share (each may be NULL in some rows, which equals nothing)."""
+        if self.is_view or self.virtual is not None or self.inherited:
+            return []
+        return [(c.name,) for c in self.columns if c.unique] + [cols for _, cols in self.unique_keys]
 
     def column(self, name: str) -> ColumnDef | None:
         lowered = name.lower()
@@ -116,7 +129,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
         if cur.accept("CONSTRAINT"):
             cur.name("constraint name")
         elif cur.accept("PRIMARY", "KEY"):
-            col.primary_key = True
+            col.primary_key = col.unique = True
             _skip_words(cur, "ASC", "DESC")
             _skip_conflict(cur)
             if cur.accept("AUTOINCREMENT"):
@@ -127,6 +140,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
         elif cur.accept("NULL"):
             col.not_null = False
         elif cur.accept("UNIQUE"):
+            col.unique = True
             cur.accept("NULLS", "NOT", "DISTINCT") or cur.accept("NULLS", "DISTINCT")
             _skip_conflict(cur)
         elif cur.accept("CHECK"):
@@ -144,7 +158,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
                 while cur.accept_punct("::"):  # PostgreSQL: DEFAULT 'x'::text
                     parse_type_name(cur)
         elif cur.accept("COLLATE"):
-            cur.name("collation")
+            col.collation = cur.name("collation")[0]
         elif cur.accept("REFERENCES"):
             skip_references(cur)
         elif cur.accept("GENERATED"):
@@ -164,6 +178,8 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
             _skip_words(cur, "STORED", "VIRTUAL")
         elif cur.engine == "postgresql" and (cur.accept("DEFERRABLE") or cur.accept("NOT", "DEFERRABLE")
                                               or cur.accept("NO", "INHERIT")):
+            if cur.items[cur.pos - 1].text.upper() == "DEFERRABLE" and cur.items[cur.pos - 2].text.upper() != "NOT":
+                col.unique = False  # checked at commit: duplicates may stand inside a transaction
             cur.accept("INITIALLY", "DEFERRED") or cur.accept("INITIALLY", "IMMEDIATE")
         else:
             bad = cur.next()
@@ -222,17 +238,20 @@ def _skip_words(cur: Cursor, *words: str) -> None:
 def parse_table_constraint(cur: Cursor, table: TableDef, dialect: str) -> list[tuple[str, int]]:
     """Apply one table constraint; returns (column, offset) pairs it names, for validation."""
     named: list[tuple[str, int]] = []
-    if cur.accept("CONSTRAINT"):
-        cur.name("constraint name")
+    constraint = cur.name("constraint name")[0] if cur.accept("CONSTRAINT") else None
     if cur.accept("PRIMARY", "KEY"):
+        start = cur.pos
         for name, offset in _column_list(cur):
             named.append((name, offset))
             col = table.column(name)
             if col is not None:
                 col.primary_key = True
+        note_key(cur, table, constraint, start)
         _skip_conflict(cur)
     elif cur.accept("UNIQUE"):
+        start = cur.pos
         named.extend(_column_list(cur))
+        note_key(cur, table, constraint, start)
         _skip_conflict(cur)
     elif cur.accept("CHECK"):
         start, end = cur.balanced()

@@ -358,11 +358,11 @@ def pieces_literal(pieces: tuple[ir.DynamicPiece, ...]) -> str:
     lines = ["("]
     for p in pieces:
         if not p.keyword:
-            lines.append(f"    ({sql_literal(p.text)}, {slots(p.slots)}, \"\", \"\", ()),")
+            lines.append(f"    ({sql_literal(p.text)}, {slots(p.slots)}, \"\", \"\", (), {slots(p.needed)}),")
             continue
         lines.append(f"    (\"\", (), {sql_literal(p.keyword)}, {sql_literal(p.fallback)}, (")
         lines += [f"        ({sql_literal(c.text)}, {c.requires}, {slots(c.slots)})," for c in p.conjuncts]
-        lines.append("    )),")
+        lines.append(f"    ), {slots(p.needed)}),")
     return "\n".join(lines + [")"])
 
 

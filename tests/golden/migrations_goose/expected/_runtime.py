@@ -23,20 +23,25 @@ from pydantic_core import core_schema
 
 # A dynamic query (sqlc.optional), cut at generation time: per piece its fixed text and bind
 # slots, or a clause keyword, the text standing for it when no conjunct is kept, and its
-# conjuncts (text, bits of the arguments it needs, bind slots).
-Pieces = tuple[tuple[str, tuple[int, ...], str, str, tuple[tuple[str, int, tuple[int, ...]], ...]], ...]
+# conjuncts (text, bits of the arguments it needs, bind slots); last, for a piece of a LEFT JOIN
+# only optional predicates read, the bits of which one must be all set to keep it (() always).
+Pieces = tuple[tuple[str, tuple[int, ...], str, str, tuple[tuple[str, int, tuple[int, ...]], ...], tuple[int, ...]],
+               ...]
 
 
 def variant(pieces: Pieces, cache: dict[tuple[int, str], tuple[str, tuple[int, ...]]], mask: int, order: str
             ) -> tuple[str, tuple[int, ...]]:
     """The SQL and bind slots (the argument index of each) of the variant with the arguments of
-    `mask` set, the predicates of the others left out, ordered by `order` (sqlc.sort's fixed
-    text for the chosen value). Joined once per combination, then cached."""
+    `mask` set, the predicates of the others left out (and the LEFT JOINs only they read), ordered
+    by `order` (sqlc.sort's fixed text for the chosen value). Joined once per combination, then
+    cached."""
     found = cache.get((mask, order))
     if found is None:
         sql: list[str] = []
         slots: list[int] = []
-        for text, text_slots, keyword, fallback, conjuncts in pieces:
+        for text, text_slots, keyword, fallback, conjuncts, needed in pieces:
+            if needed and not any(need & mask == need for need in needed):
+                continue
             sql.append(text)
             slots.extend(text_slots)
             kept = [c for c in conjuncts if c[1] & mask == c[1]]
