@@ -201,6 +201,10 @@ CASES = [
      "WHERE s.city = sqlc.optional(city)", KEPT),
     ("sqlite", "", "SELECT i.id FROM items i LEFT JOIN shops s ON s.id = i.shop_id "
      "WHERE s.city = sqlc.optional(city) ORDER BY s.city", KEPT),
+    ("sqlite", "", "SELECT i.id, sqlc.embed(s) FROM items i LEFT JOIN shops s ON s.id = i.shop_id "
+     "WHERE s.city = sqlc.optional(city)", KEPT),
+    ("postgresql", "", "SELECT i.id, sqlc.embed(s) FROM items i LEFT JOIN shops s ON s.id = i.shop_id "
+     "WHERE s.city = sqlc.optional(city)", KEPT),
     ("sqlite", "", "SELECT i.id FROM items i LEFT JOIN shops s ON s.id = i.shop_id "
      "WHERE s.city = sqlc.optional(city) AND s.id > 0", KEPT),  # a fixed predicate reads it
     ("sqlite", "", "SELECT i.id FROM items i LEFT JOIN shops s ON s.id = i.shop_id "
@@ -267,3 +271,24 @@ def test_verify_prepares_the_variants_without_the_join(tmp_path: Path) -> None:
     assert result.code == 0, result.stderr
     # each query: all on, all off, city alone, max_price alone
     assert "2 queries (8 statements" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_join_left_out_while_still_read_is_a_located_generation_error(tmp_path: Path, engine: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The safety net under the rules above: were a use of the join missed (here: made blind to the
+    select list), the variant without it would not prepare (SQLite) or analyse (PostgreSQL), and
+    generation says so at the query instead of writing it."""
+    from codegen.analyze import dynamic
+
+    real = dynamic.reads
+    monkeypatch.setattr(dynamic, "reads", lambda sig, i, join: real(sig, i, join) and any(
+        x.text.upper() == "WHERE" for x in sig[:i]))
+    query = ("-- name: Listed :many\nSELECT i.id, s.city FROM items i LEFT JOIN shops s ON s.id = i.shop_id\n"
+             "WHERE s.city = sqlc.optional(city);\n")
+    make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": query}, engine=engine)
+    result = run_cli(tmp_path)
+    assert result.code != 0 and "Traceback" not in result.stderr, result.stderr
+    assert result.errors and all(e.startswith("queries/q.sql:2:1: error: query Listed (all optional filters off): ")
+                                 for e in result.errors), result.stderr
+    assert not (tmp_path / "gen").exists()

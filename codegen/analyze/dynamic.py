@@ -179,7 +179,7 @@ def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segmen
     if any(label[0] != "fixed" and not (start <= a and b <= end) and not (b <= start or a >= end)
            for a, b, label in segments if a < b):
         return None  # a clause that starts in the join and goes on after it
-    in_params = [(o.start, o.end) for o in found.occurrences]
+    in_params = [(o.start, o.end) for o in found.occurrences if o.param is not None]  # not sqlc.embed(t)
     needed: set[int] = set()
     for i, x in enumerate(sig):
         if first <= i <= last or any(a <= x.start < b for a, b in in_params) or not reads(sig, i, join):

@@ -33,8 +33,16 @@ class VariantCheck:
             variant = analyze_block(self.state, block)
         except Located as problem:
             return f"the analysis rejects it: {problem.message}"
-        ours = [c.name for c in query.columns]
-        theirs = [c.name for c in variant.columns]
+        ours = self._names(query.columns)
+        theirs = self._names(variant.columns)
         if ours != theirs:
             return f"it returns the columns {theirs}, the query {ours}"
         return None
+
+    def _names(self, columns: tuple[ir.ResultColumn, ...]) -> list[str]:
+        """Result column names, a sqlc.embed(t) as t's columns (the statement sent lists them)."""
+        out = []
+        for column in columns:
+            table = self.state.find(None, column.embed) if column.embed else None
+            out += [c.name for c in table.columns] if table is not None else [column.name]
+        return out
