@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Migration speed and memory: the service's runner vs the bare SQL, on 1,000,000 sessions.
+"""Migration speed and memory: the generated runner (generated/migrations.py, which the service
+migrates through) vs the bare SQL, on 1,000,000 sessions.
 
 A database at version 3 (the earlier service: schema/000001_*.up.sql and 000003_*.up.sql, a
 schema_migrations table recording '000001_init' and '000003_working_directories') is built with
 set-based INSERT ... SELECT over recursive CTEs: ~1 thread per 20 sessions, 15 working directories
 per channel, sessions with working_directory, datetimes, NULLs. It is copied once per contender;
 each contender runs in its own subprocess, timed by wall clock, peak RSS from os.wait4's rusage:
-  runner            `python -m app migrate --to 6 --db A` (takes a backup copy first);
+  runner            `python -m app migrate --to 6 --db A` (takes a backup copy first): the service's
+                    CLI, through app.migrate into generated.migrations.migrate (checksums off);
   runner no backup  the same without the backup (the CLI's flag if it has one, else app.migrate.migrate(backup=False));
+  generated         generated.migrations.migrate(A, 6) called directly: checksums stored, backup taken;
   plain             sqlite3 executescript() of 000004..000006 .up.sql on B, nothing else;
   plain WAL         the same after PRAGMA journal_mode=WAL (the runner switches files to WAL).
 The version-3 file is measured as the earlier release left it (rollback journal; the runner checks
@@ -60,9 +63,9 @@ class Rows(list):
     def fetchone(self): return self[0] if self else None
     def fetchmany(self, n=1): return self[:n]
     def fetchall(self): return list(self)
-import app.preflight as p
-connect, backup, check = m.connect_sqlite, p.backup, p.refuse_corrupt
-m.connect_sqlite = lambda *a, **k: connect(*a, **k) if k.get("readonly") else Conn(connect(*a, **k))
+import generated._migrate_checks as p  # the generated runner opens the file through p.connect
+connect, backup, check = p.connect, p.backup, p.refuse_corrupt
+p.connect = lambda *a, **k: connect(*a, **k) if k.get("readonly") else Conn(connect(*a, **k))
 def timed(name, fn):
     def run(*a, **k):
         t = time.perf_counter(); r = fn(*a, **k); spans.append((name, time.perf_counter() - t)); return r
@@ -77,6 +80,7 @@ print(f"{total:8.3f}s  runner total, in-process")
 """
 # The runner stops at 000006, as plain does: 000007 and 000008 (the Go release's) are not measured here.
 API_RUNNER = "import sys; from app.migrate import migrate; migrate(sys.argv[1], to=6, backup=sys.argv[2] == 'backup')"
+GENERATED = "import sys; from generated import migrations; migrations.migrate(sys.argv[1], 6)"
 
 BUILD = """
 WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < :threads)
@@ -205,6 +209,7 @@ def main() -> None:
     journals = a.journals.split(",")
     RESULTS.mkdir(parents=True, exist_ok=True)
     commands, mode = runner_commands()
+    commands["generated"] = ([sys.executable, "-c", GENERATED, "{db}"], "generated.migrations.migrate(DB, 6)")
     commands["plain"] = ([sys.executable, "-c", PLAIN, "{db}", "delete", *UPS], "executescript 000004..000006")
     commands["plain WAL"] = ([sys.executable, "-c", PLAIN, "{db}", "wal", *UPS], "journal_mode=WAL, then the same")
     results = []

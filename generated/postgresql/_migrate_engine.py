@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     checksum TEXT
 )"""
+# checksums=False: the table as the runner kept it before checksums (a caller whose version table
+# must keep that shape, e.g. for an earlier release that reads it).
+CREATE_VERSIONS_WITHOUT_CHECKSUMS = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version TEXT PRIMARY KEY,
+    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+)"""
 
 
 def connect(url: str, *, readonly: bool = False, timeout: float = BUSY_TIMEOUT_S) -> psycopg.Connection[Any]:
@@ -121,14 +128,15 @@ def run(
     accept_edited: Iterable[str] = (),
     adopt: bool = True,
     progress: Progress | None = None,
+    checksums: bool = True,
 ) -> RunResult:
     """Migrate ("up") or roll back ("down") `db`, a postgresql:// URL or a connection in autocommit
     mode outside a transaction, to `target`. `backup` is SQLite's (there is no file to copy)."""
     if not isinstance(db, str):
-        return _run(db, migrations, direction, target, tuple(accept_edited), adopt, progress)
+        return _run(db, migrations, direction, target, tuple(accept_edited), adopt, progress, checksums)
     conn = connect(db)
     try:
-        return _run(conn, migrations, direction, target, tuple(accept_edited), adopt, progress)
+        return _run(conn, migrations, direction, target, tuple(accept_edited), adopt, progress, checksums)
     finally:
         conn.close()
 
@@ -141,6 +149,7 @@ def _run(
     accept_edited: tuple[str, ...],
     adopt: bool,
     progress: Progress | None,
+    checksums: bool,
 ) -> RunResult:
     if conn.info.transaction_status != pq.TransactionStatus.IDLE:
         raise MigrationError("cannot migrate inside an open transaction")
@@ -161,14 +170,15 @@ def _run(
             if not todo and not accepted:
                 break  # leaving the block commits the (empty) transaction and frees the lock
             if foreign is not None:
-                _take_over(conn, foreign, migrations)
+                _take_over(conn, foreign, migrations, checksums)
                 adopted_from = foreign.tool
-            _record_checksums(conn, rewrite if todo else accepted)
+            if checksums:
+                _record_checksums(conn, rewrite if todo else accepted)
             accept_edited = ()
             if not todo:
                 break
             step = todo[0]
-            _apply(conn, step, direction, version)
+            _apply(conn, step, direction, version, checksums)
         steps.append(step.version)
         if progress is not None:
             progress(step.version)
@@ -182,7 +192,8 @@ def _lock(conn: psycopg.Connection[Any]) -> None:
         raise MigrationError(f"cannot lock the database for migrating: {one_line(exc)}") from exc
 
 
-def _apply(conn: psycopg.Connection[Any], step: Migration, direction: str, version: str | None) -> None:
+def _apply(conn: psycopg.Connection[Any], step: Migration, direction: str, version: str | None, checksums: bool
+           ) -> None:
     path, text = (step.path, step.up) if direction == "up" else (step.down_path or step.path, step.down or "")
     kept = kept_message(version)
     for statement in split_statements(text):
@@ -194,9 +205,12 @@ def _apply(conn: psycopg.Connection[Any], step: Migration, direction: str, versi
             raise MigrationError(f"{path}:{statement.line}: {_message(exc)} (rolled back; {kept})") from exc
         if conn.info.transaction_status != pq.TransactionStatus.INTRANS:
             raise MigrationError(f"{path}:{statement.line}: the statement ended the migration's transaction")
-    if direction == "up":
+    if direction == "up" and checksums:
         conn.execute(CREATE_VERSIONS)
         conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)", (step.version, step.checksum))
+    elif direction == "up":
+        conn.execute(CREATE_VERSIONS_WITHOUT_CHECKSUMS)
+        conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (step.version,))
     else:
         conn.execute("DELETE FROM schema_migrations WHERE version = %s", (step.version,))
 
@@ -256,7 +270,8 @@ def read_versions(conn: psycopg.Connection[Any], migrations: Sequence[Migration]
     return {v: Record(None, by_version[v].checksum) for v in foreign.versions}, foreign
 
 
-def _take_over(conn: psycopg.Connection[Any], foreign: Foreign, migrations: Sequence[Migration]) -> None:
+def _take_over(conn: psycopg.Connection[Any], foreign: Foreign, migrations: Sequence[Migration],
+               checksums: bool) -> None:
     """Inside the step's transaction: the other tool's versions become rows of ours. Its table is
     kept beside ours (schema_migrations_<tool> when it was named schema_migrations); copied, not
     renamed, so that its constraint and index names do not clash with our table's."""
@@ -264,10 +279,13 @@ def _take_over(conn: psycopg.Connection[Any], foreign: Foreign, migrations: Sequ
         kept = "schema_migrations_" + foreign.tool.replace("-", "_")
         conn.execute(f"CREATE TABLE {kept} AS TABLE schema_migrations")
         conn.execute("DROP TABLE schema_migrations")
-    conn.execute(CREATE_VERSIONS)
+    conn.execute(CREATE_VERSIONS if checksums else CREATE_VERSIONS_WITHOUT_CHECKSUMS)
     by_version = {m.version: m for m in migrations}
     for v in foreign.versions:
-        conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)", (v, by_version[v].checksum))
+        if checksums:
+            conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)", (v, by_version[v].checksum))
+        else:
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (v,))
 
 
 def _record_checksums(conn: psycopg.Connection[Any], migrations: Sequence[Migration]) -> None:

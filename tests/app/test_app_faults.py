@@ -263,7 +263,7 @@ def test_app_kill_9_during_migrate_never_loses_or_mixes_versions(
     large: Reference, shapes: dict[str, Any], tmp_path: Path, journal: str
 ) -> None:
     """The earlier release's file (rollback journal: checked, then switched to WAL) and one in
-    WAL mode (checked and copied beside the first step, app.preflight), killed at random."""
+    WAL mode (checked and copied beside the first step, generated/_migrate_checks.py), killed at random."""
     seed = int(os.environ.get("FAULT_SEED", str(random.SystemRandom().randrange(10**9))))
     rng = random.Random(seed)
     outcomes: dict[str, int] = {}
@@ -489,7 +489,7 @@ def to_wal(path: Path) -> None:
 def test_faults_backup_written_beside_the_first_step_is_the_file_as_it_was(
     medium: Reference, shapes: dict[str, Any], tmp_path: Path, journal: str
 ) -> None:
-    """The copy is written while the first step already runs (app.preflight), from the earlier
+    """The copy is written while the first step already runs (generated/_migrate_checks.py), from the earlier
     release's file (rollback journal, switched to WAL first) and from one in WAL mode: it must
     hold exactly what the file held before, nothing the step wrote."""
     path = tmp_path / "app.db"
@@ -833,7 +833,7 @@ def sha256_bytes(data: bytes) -> str:
 def test_faults_corrupt_page_is_refused_before_migrating(sources: dict[str, bytes], tmp_path: Path, journal: str) -> None:
     """A valid header and schema, garbage in a page of sessions: the listing
     commands may read around it, but nothing rewrites tables on top of it. A
-    file in WAL mode is checked beside the first step (app.preflight), which
+    file in WAL mode is checked beside the first step (generated/_migrate_checks.py), which
     then rolls back: the file stays byte for byte as it was all the same."""
     data = bytearray(sources["legacy" if journal == "delete" else "legacy-wal"])
     page = 4096

@@ -1,4 +1,4 @@
-"""The corruption check and the backup copy run beside the first step (app.preflight), also on a
+"""The corruption check and the backup copy run beside the first step (preflight), also on a
 file the earlier release left in a rollback journal. There the writer may not write a page to
 the database file while the helper copies it: these tests slow the helper down on a file big
 enough for the first step to spill its cache, and look at the file while the helper is slow."""
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from legacy import Legacy, build_legacy_db, dump
 
-import app.preflight
+import generated._migrate_checks as preflight  # the generated runner's checks
 from app import migrate
 from app.migrate import MigrationError
 
@@ -110,7 +110,7 @@ def test_rollback_journal_file_is_checked_and_copied_beside_its_first_step(
     before_bytes, before_rows = sha256(path), dump(reader)
     reader.close()
     seen: dict[str, Any] = {}
-    copy_file, check = app.preflight.copy_file, app.preflight.refuse_corrupt
+    copy_file, check = preflight.copy_file, preflight.refuse_corrupt
 
     peek = Peek(path)
 
@@ -124,8 +124,8 @@ def test_rollback_journal_file_is_checked_and_copied_beside_its_first_step(
         seen["checked"] = Path(ro.execute("PRAGMA database_list").fetchone()[2]).name
         check(ro, file)
 
-    monkeypatch.setattr(app.preflight, "copy_file", slow_copy)
-    monkeypatch.setattr(app.preflight, "refuse_corrupt", recorded_check)
+    monkeypatch.setattr(preflight, "copy_file", slow_copy)
+    monkeypatch.setattr(preflight, "refuse_corrupt", recorded_check)
     result = run_in_thread(lambda: migrate.migrate(path))
     peek.close()
 
@@ -165,7 +165,7 @@ def test_failing_helper_interrupts_the_step_and_leaves_the_file_as_it_was(
         time.sleep(0.2)
         raise MigrationError(f"database {file} is corrupt (made up by the test)")
 
-    monkeypatch.setattr(app.preflight, "refuse_corrupt", failing_check)
+    monkeypatch.setattr(preflight, "refuse_corrupt", failing_check)
     with pytest.raises(MigrationError, match="made up by the test"):
         run_in_thread(lambda: migrate.migrate(path))
     assert sha256(path) == before
@@ -186,7 +186,7 @@ def test_helper_that_cannot_start_reading_fails_before_the_step(
     def unopenable(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         raise sqlite3.OperationalError("unable to open database file (made up by the test)")
 
-    monkeypatch.setattr(app.preflight, "connect_sqlite", unopenable)
+    monkeypatch.setattr(preflight, "open_reader", unopenable)
     with pytest.raises(MigrationError, match=r"cannot read database .* to check it: unable to open .*made up"):
         run_in_thread(lambda: migrate.migrate(path))
     assert sha256(path) == before
@@ -198,7 +198,7 @@ def test_without_a_copy_the_check_reads_the_file_itself_and_holds_the_step_off(
     path, _ = big_legacy
     before = sha256(path)
     seen: dict[str, Any] = {}
-    check = app.preflight.refuse_corrupt
+    check = preflight.refuse_corrupt
     peek = Peek(path)
 
     def slow_check(ro: sqlite3.Connection, file: Path) -> None:
@@ -207,7 +207,7 @@ def test_without_a_copy_the_check_reads_the_file_itself_and_holds_the_step_off(
         time.sleep(SLOW_S)
         seen["file while the check reads it"] = peek.sha256()
 
-    monkeypatch.setattr(app.preflight, "refuse_corrupt", slow_check)
+    monkeypatch.setattr(preflight, "refuse_corrupt", slow_check)
     result = run_in_thread(lambda: migrate.migrate(path, backup=False))
     peek.close()
     assert result.backup is None and len(result.steps) == 5
@@ -249,14 +249,14 @@ def test_the_copy_keeps_the_migrations_write_lock(legacy_db: tuple[Path, Legacy]
     SQLite holds on it here, and a second migrator would get in: the copy must not do that.
     (A small file: the step never spills its cache, so its write lock is all it holds.)"""
     path, _ = legacy_db
-    copy_file = app.preflight.copy_file
+    copy_file = preflight.copy_file
     seen: list[bool] = []
 
     def probed_copy(db_path: Path, partial: Path) -> None:
         copy_file(db_path, partial)
         seen.append(other_process_can_write(db_path))
 
-    monkeypatch.setattr(app.preflight, "copy_file", probed_copy)
+    monkeypatch.setattr(preflight, "copy_file", probed_copy)
     result = run_in_thread(lambda: migrate.migrate(path))
     assert result.backup is not None and seen == [False]
 
@@ -275,9 +275,9 @@ def test_wal_file_copy_holds_what_the_wal_holds(
         assert path.with_name(path.name + "-wal").stat().st_size > 0
     else:
         writer.close()
-    copy_file = app.preflight.copy_file
+    copy_file = preflight.copy_file
     copied: list[Path] = []
-    monkeypatch.setattr(app.preflight, "copy_file", lambda db, partial: (copied.append(db), copy_file(db, partial)))
+    monkeypatch.setattr(preflight, "copy_file", lambda db, partial: (copied.append(db), copy_file(db, partial)))
     result = run_in_thread(lambda: migrate.migrate(path))
     if wal_frames:
         writer.close()

@@ -1,4 +1,4 @@
-"""app.fkcheck's set-based foreign key check must find exactly the rows SQLite's own
+"""The generated runner's (generated/_migrate_checks.py) set-based foreign key check must find exactly the rows SQLite's own
 PRAGMA foreign_key_check finds: single-column keys to a rowid, to a UNIQUE text column and to an
 implied primary key, a composite key (left to the pragma), NULLs on both sides, and values whose
 type differs from the parent column's (affinity decides whether they match)."""
@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import fkcheck
+from generated import _migrate_checks as fkcheck  # the generated runner's foreign key check
 
 SCHEMA = """
 CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT UNIQUE, a INT, b INT, UNIQUE (a, b));

@@ -22,11 +22,12 @@ from pg import (
 )
 from test_app_concurrency import run_workers
 
-from app import migrate, migrate_postgres
+from app import migrate
+from generated.postgresql import _migrate_engine as migrate_postgres  # the generated runner
 from app.migrate import MigrationError
 from generated.postgresql import models as pg_models
 
-PG_SCHEMA = migrate_postgres.SCHEMA_DIR
+PG_SCHEMA = migrate.SCHEMA_DIR / "postgresql"
 FINAL = "000008_add_pagination_indexes"
 ALL_VERSIONS = [
     "000001_init",

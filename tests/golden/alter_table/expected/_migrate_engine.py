@@ -64,6 +64,13 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     checksum TEXT
 )"""
+# checksums=False: the table as the runner kept it before checksums (a caller whose version table
+# must keep that shape, e.g. for an earlier release that reads it).
+CREATE_VERSIONS_WITHOUT_CHECKSUMS = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version TEXT PRIMARY KEY,
+    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+)"""
 
 
 def status(db: Database, migrations: Sequence[Migration], *, adopt: bool = True) -> Status:
@@ -89,10 +96,11 @@ def run(
     accept_edited: Iterable[str] = (),
     adopt: bool = True,
     progress: Progress | None = None,
+    checksums: bool = True,
 ) -> RunResult:
     """Migrate ("up") or roll back ("down") `db`, a SQLite file or a connection in autocommit mode
     (isolation_level=None) outside a transaction, to `target`."""
-    options = _Options(tuple(accept_edited), adopt, progress)
+    options = _Options(tuple(accept_edited), adopt, progress, checksums)
     if isinstance(db, sqlite3.Connection):
         return _run(db, migrations, direction, target, options)
     path = Path(db)
@@ -130,10 +138,12 @@ def run(
 
 
 class _Options:
-    def __init__(self, accept_edited: tuple[str, ...], adopt: bool, progress: Progress | None) -> None:
+    def __init__(self, accept_edited: tuple[str, ...], adopt: bool, progress: Progress | None,
+                 checksums: bool) -> None:
         self.accept_edited = accept_edited
         self.adopt = adopt
         self.progress = progress
+        self.checksums = checksums
 
 
 def _run(
@@ -181,9 +191,10 @@ def _run(
                     conn.execute("COMMIT")
                     break
                 if foreign is not None:
-                    _take_over(conn, foreign, migrations)
+                    _take_over(conn, foreign, migrations, options.checksums)
                     adopted_from = foreign.tool
-                _record_checksums(conn, rewrite if todo else accepted)
+                if options.checksums:
+                    _record_checksums(conn, rewrite if todo else accepted)
                 options.accept_edited = ()
                 if not todo:
                     conn.execute("COMMIT")
@@ -197,7 +208,7 @@ def _run(
                         preflight = checks.Preflight(file, check=check, backup_as=backup_as,
                                                      interrupt=conn.interrupt).start()
                 try:
-                    _apply(conn, step, direction, version)
+                    _apply(conn, step, direction, version, options.checksums)
                 except BaseException:
                     cause = preflight.abandon() if preflight is not None else None
                     if cause is not None:  # a corrupt page or a full disk, which the step ran into
@@ -247,7 +258,8 @@ def _begin(conn: sqlite3.Connection) -> None:
         raise MigrationError(f"cannot lock the database for migrating: {exc}") from exc
 
 
-def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: str | None) -> None:
+def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: str | None, checksums: bool
+           ) -> None:
     path, text = (step.path, step.up) if direction == "up" else (step.down_path or step.path, step.down or "")
     kept = kept_message(version)
     statements = split_statements(text)
@@ -259,9 +271,12 @@ def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: s
             raise MigrationError(f"{path}:{statement.line}: {exc} (rolled back; {kept})") from exc
         if not conn.in_transaction:  # a statement ended the transaction behind our back
             raise MigrationError(f"{path}:{statement.line}: the statement ended the migration's transaction")
-    if direction == "up":
+    if direction == "up" and checksums:
         conn.execute(CREATE_VERSIONS)
         conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (?, ?)", (step.version, step.checksum))
+    elif direction == "up":
+        conn.execute(CREATE_VERSIONS_WITHOUT_CHECKSUMS)
+        conn.execute("INSERT INTO schema_migrations (version) VALUES (?)", (step.version,))
     else:
         conn.execute("DELETE FROM schema_migrations WHERE version = ?", (step.version,))
     # Only the keys of tables this step touches can break; checked set-based (see _migrate_checks).
@@ -347,14 +362,18 @@ def read_versions(conn: sqlite3.Connection, migrations: Sequence[Migration], ado
     return {v: Record(None, by_version[v].checksum) for v in foreign.versions}, foreign
 
 
-def _take_over(conn: sqlite3.Connection, foreign: Foreign, migrations: Sequence[Migration]) -> None:
+def _take_over(conn: sqlite3.Connection, foreign: Foreign, migrations: Sequence[Migration], checksums: bool
+               ) -> None:
     """Inside the step's transaction: the other tool's versions become rows of ours. Its table is
     kept beside ours (schema_migrations_<tool> when it was named schema_migrations)."""
     if foreign.table == "schema_migrations":
         kept = "schema_migrations_" + foreign.tool.replace("-", "_")
         conn.execute(f"ALTER TABLE schema_migrations RENAME TO {kept}")
-    conn.execute(CREATE_VERSIONS)
+    conn.execute(CREATE_VERSIONS if checksums else CREATE_VERSIONS_WITHOUT_CHECKSUMS)
     by_version = {m.version: m for m in migrations}
+    if not checksums:
+        conn.executemany("INSERT INTO schema_migrations (version) VALUES (?)", [(v,) for v in foreign.versions])
+        return
     conn.executemany("INSERT INTO schema_migrations (version, checksum) VALUES (?, ?)",
                      [(v, by_version[v].checksum) for v in foreign.versions])
 

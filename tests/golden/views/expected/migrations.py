@@ -8,7 +8,8 @@ Each step commits together with its schema_migrations row and checksum or not at
 concurrent migrators queue; a database recording a version not listed here is refused, as is one
 whose applied migration was edited since (accept a deliberate edit with accept_edited=[version]).
 A database another tool migrated (golang-migrate, goose, dbmate) is taken over (adopt=False
-refuses it instead). See _migrate.py and _migrate_engine.py for every guarantee.
+refuses it instead). checksums=False keeps schema_migrations(version, applied_at) as it was before
+checksums (applied migrations are then not checked). See _migrate.py and _migrate_engine.py for every guarantee.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ def migrate(
     adopt: bool = True,
     progress: Progress | None = None,
     migrations: Sequence[Migration] = MIGRATIONS,
+    checksums: bool = True,
 ) -> RunResult:
     """Apply the pending migrations, up to and including `target` (a number or a version)."""
     return _migrate_engine.run(db, migrations, "up", target, backup=backup, accept_edited=accept_edited,
-                               adopt=adopt, progress=progress)
+                               adopt=adopt, progress=progress, checksums=checksums)
 
 
 def rollback(
@@ -98,10 +100,11 @@ def rollback(
     adopt: bool = True,
     progress: Progress | None = None,
     migrations: Sequence[Migration] = MIGRATIONS,
+    checksums: bool = True,
 ) -> RunResult:
     """Run down migrations, newest first, until `to` (a number, a version; 0: none) is the newest applied."""
     return _migrate_engine.run(db, migrations, "down", to, backup=backup, accept_edited=accept_edited,
-                               adopt=adopt, progress=progress)
+                               adopt=adopt, progress=progress, checksums=checksums)
 
 
 def status(db: _migrate_engine.Database, *, adopt: bool = True,
