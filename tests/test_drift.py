@@ -288,3 +288,36 @@ def test_a_database_migrated_by_codegen_migrate_verifies_clean(project: Path, tm
     assert migrate.code == 0, migrate.stderr
     result = run_cli(project, "verify", "--db", str(db))
     assert (result.code, result.stderr) == (0, ""), result.stderr
+
+
+def test_a_copy_made_by_dump_and_restore_verifies_clean(project: Path, tmp_path: Path) -> None:
+    """sqlite3's iterdump (as the CLI's .dump) rewrites the schema as SQLite stores it, indexes and
+    triggers after the data: the same schema, so nothing differs."""
+    source = sqlite3.connect(migrated(project, tmp_path / "source.db"))
+    dump = "\n".join(source.iterdump())
+    source.close()
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    copy.executescript(dump)
+    copy.close()
+    result = run_cli(project, "verify", "--db", str(tmp_path / "copy.db"))
+    assert (result.code, result.stderr) == (0, ""), result.stderr
+
+
+def test_the_same_schema_written_another_way_verifies_clean(project: Path, tmp_path: Path) -> None:
+    """Another tool's DDL for the same schema: lower case, quoted names, other spacing, a
+    parenthesised default, the later column declared in CREATE TABLE: nothing differs."""
+    db = tmp_path / "other.db"
+    database(db, ["""
+        create table "authors"("id" integer primary key, "name" text not null, "email" text unique,
+                               "rating" integer default (3) check(rating between 1 and 5));
+        create table books(id integer primary key autoincrement,
+            author_id integer not null references "authors"("id") on delete cascade, title text not null,
+            status text not null default ('draft') check (status in ('draft','published')), pages integer,
+            unique(author_id,title));
+        create index idx_books_status on books(status) where status='draft';
+        create table tags(name text primary key, book_id integer references books(id));
+        create view published as select id,title from books where status='published';
+        create trigger books_touch after update on books begin update tags set name=name where book_id=new.id; end;
+        """]).close()
+    result = run_cli(project, "verify", "--db", str(db))
+    assert (result.code, result.stderr) == (0, ""), result.stderr

