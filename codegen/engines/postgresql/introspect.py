@@ -23,13 +23,15 @@ from ...sqltext import lex
 
 _USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
 # Objects an extension created belong to the extension, not to the migrations that installed it.
-_NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
+# (classid first: pg_depend's index starts with it)
+_NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{catalog}'::regclass "
+                  "AND d.objid = {oid} AND d.deptype = 'e')")
 _RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
        c.relpersistence
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(oid='c.oid')}
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(catalog='pg_class', oid='c.oid')}
 """
 _COLUMNS = """
 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -64,7 +66,7 @@ SELECT n.nspname, t.typname, t.typtype,
        ARRAY(SELECT pg_get_constraintdef(c.oid, true) FROM pg_constraint c WHERE c.contypid = t.oid
               ORDER BY 1)
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE t.typtype IN ('e', 'd') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(oid='t.oid')}
+ WHERE t.typtype IN ('e', 'd') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(catalog='pg_type', oid='t.oid')}
 """
 # What reaches outside the scratch database and its rolled-back transaction: the server's files
 # and programs (COPY ... PROGRAM or a file, server-side large objects, pg_read_file and friends,

@@ -10,6 +10,7 @@ AUTOINCREMENT, view and trigger bodies), the stored CREATE text, normalised toke
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import urllib.parse
@@ -30,6 +31,7 @@ def accepts(db: str) -> bool:
     return scheme is None or scheme.group(1).lower() == "file" or len(scheme.group(1)) == 1  # C:\\x.db
 
 
+@functools.lru_cache(maxsize=4096)
 def normal_sql(text: str | None) -> str | None:
     """SQL text in one spelling: comments and spacing dropped, words and simple quoted names in
     lower case (SQLite compares names without case), string literals as written."""
@@ -114,15 +116,31 @@ def _table_options(create_sql: str) -> dict[str, object]:
             "without_rowid": "without rowid" in tail, "strict": "strict" in tail}
 
 
-def describe(conn: sqlite3.Connection) -> Description:
-    """The schema of the main database as a drift Description (see codegen.liveschema)."""
+TableCache = dict[tuple[str, str], Description]
+
+
+def describe(conn: sqlite3.Connection, tables: TableCache | None = None) -> Description:
+    """The schema of the main database as a drift Description (see codegen.liveschema).
+
+    What a table describes to follows from its stored CREATE text (SQLite rewrites it on every
+    ALTER TABLE, the renames of tables it references included), so `tables` may keep each table's
+    part by (name, text): the reference is described after every migration statement, and only
+    the tables a statement changed are read again."""
     found: Description = {}
     rows = conn.execute("SELECT type, name, tbl_name, sql FROM main.sqlite_schema "
                         "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name").fetchall()
     for kind, name, table, sql in rows:
         key_name, key_table = name.lower(), table.lower()
         if kind == "table":
-            _describe_table(conn, name, sql or "", found)
+            cache_key = (name, sql or "")
+            if tables is None or cache_key not in tables:
+                part: Description = {}
+                _describe_table(conn, name, sql or "", part)
+                if tables is None:
+                    found.update(part)
+                    continue
+                tables[cache_key] = part
+            found.update(tables[cache_key])
         elif kind == "view":
             columns = [f"{c[1]} {c[2]}".strip() for c in conn.execute(f"PRAGMA main.table_info({_quote(name)})")]
             found[("view", key_name)] = {"definition": normal_sql(sql), "columns": columns}
@@ -204,6 +222,7 @@ class MemoryReference:
 
     def __init__(self) -> None:
         self.conn = sqlite3.connect(":memory:", isolation_level=None)
+        self.tables: TableCache = {}
         self.sandbox = Sandbox(self.conn)
 
     def apply(self, sql: str) -> None:
@@ -217,7 +236,7 @@ class MemoryReference:
                                    else f"SQLite rejects this migration statement: {reason}") from None
 
     def describe(self) -> Description:
-        return describe(self.conn)
+        return describe(self.conn, self.tables)
 
 
 @contextmanager
