@@ -51,6 +51,8 @@ SCHEMA = {
         CREATE VIEW published AS SELECT id, title FROM books WHERE status = 'published';
 
         ALTER TYPE book_status ADD VALUE 'retired';
+
+        CREATE FUNCTION book_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM books';
         """,
     "0003_legacy.sql": """\
         CREATE TABLE legacy (id INTEGER);
@@ -138,6 +140,11 @@ CASES = [
      ("0001_init.sql", "CREATE INDEX idx_books_status"), "index idx_books_status on books: definition"),
     ("view", "CREATE OR REPLACE VIEW published AS SELECT id, title FROM books WHERE status = 'draft'",
      ("0002_more.sql", "CREATE VIEW published"), "view published: definition"),
+    ("sequence", "ALTER SEQUENCE books_id_seq INCREMENT BY 5", ("0001_init.sql", "CREATE TABLE books"),
+     "sequence books_id_seq: increment: the migrations declare 1, the database has 5"),
+    ("function", "CREATE OR REPLACE FUNCTION book_count() RETURNS bigint LANGUAGE sql AS "
+                 "'SELECT count(*) + 1 FROM books'", ("0002_more.sql", "CREATE FUNCTION book_count"),
+     "function book_count(): definition"),
     ("column-order", "ALTER TABLE tags RENAME COLUMN name TO n; ALTER TABLE tags ADD COLUMN name TEXT; "
                      "ALTER TABLE tags DROP COLUMN n CASCADE; ALTER TABLE tags ADD PRIMARY KEY (name)",
      ("0002_more.sql", "CREATE TABLE tags"), "table tags: column order: the migrations declare (name, book_id), "

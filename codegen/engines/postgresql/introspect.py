@@ -82,6 +82,17 @@ _OUTSIDE = re.compile(r"""
   | \b(?P<language>language)\s+'?(?:plpython3?u|plperlu|pltclu|c)'?(?:\s|;|$)
   | \b(?P<extension>create\s+extension)\b[^;]*?\b(?:dblink|file_fdw|adminpack|plpython3?u|plperlu|pltclu)\b
     """, re.IGNORECASE | re.VERBOSE)
+_SEQUENCES = f"""
+SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
+       s.seqcycle
+  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(catalog='pg_class', oid='c.oid')}
+"""
+_FUNCTIONS = f"""
+SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid)
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE p.prokind IN ('f', 'p') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(catalog='pg_proc', oid='p.oid')}
+"""
 _KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
 # Statements that delimit or tune transactions: the reference runs everything in one transaction.
 _SKIPPED = {"begin", "start", "commit", "end", "rollback", "abort", "savepoint", "release", "vacuum",
@@ -134,6 +145,11 @@ def describe(conn: Any) -> Description:
         found[("index", tables[relid], name)] = {"definition": definition}
     for relid, name, definition in conn.execute(_TRIGGERS, (list(tables),)):
         found[("trigger", tables[relid], name)] = {"definition": definition}
+    for schema, name, type_, start, increment, low, high, cycle in conn.execute(_SEQUENCES):
+        found[("sequence", _name(schema, name))] = {"type": type_, "start": start, "increment": increment,
+                                                   "minimum": low, "maximum": high, "cycle": cycle}
+    for schema, name, arguments, definition in conn.execute(_FUNCTIONS):
+        found[("function", f"{_name(schema, name)}({arguments})")] = {"definition": definition}
     for schema, name, kind, labels, base, not_null, default, checks in conn.execute(_TYPES):
         if kind == "e":
             found[("enum", _name(schema, name))] = {"values": list(labels)}
