@@ -208,14 +208,18 @@ def test_postgres_a_password_is_never_printed(project: Path, postgres_server: ob
     assert result.code == 2 and "s3cret" not in result.stderr and "someone:***@" in result.stderr
 
 
-def test_postgres_the_repository_schema_migrated_verifies_clean(postgres_url: str) -> None:
+def test_postgres_the_repository_schema_migrated_verifies_clean(postgres_databases: Callable[[str], str]) -> None:
+    """This repository's own PostgreSQL schema, applied file by file and by codegen migrate."""
     import psycopg
 
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
+    by_script, by_migrate = postgres_databases("repo_script"), postgres_databases("repo_migrate")
+    with psycopg.connect(by_script, autocommit=True) as conn:
         for path in sorted((REPO / "schema" / "postgresql").glob("*.up.sql")):
             conn.execute(path.read_bytes())
-    result = run_cli(REPO, "verify", "--db", postgres_url)
-    assert (result.code, result.stderr) == (0, ""), result.stderr
+    assert run_cli(REPO, "migrate", "--db", by_migrate).code == 0
+    for url in (by_script, by_migrate):
+        result = run_cli(REPO, "verify", "--db", url)
+        assert (result.code, result.stderr) == (0, ""), result.stderr
 
 
 MUTATIONS = {
