@@ -65,7 +65,8 @@ def collect(config: Config) -> list[MigrationSource]:
         number = int(digits.group()) if digits else None
         if number is not None and number in by_number:
             problems.append(Diagnostic(source.path, 1, 1, f"migration number {number} is also used by "
-                                                          f"{by_number[number]}; each migration needs its own"))
+                                                          f"{by_number[number]}; each migration needs its own "
+                                                          "(or set migrations = false)"))
             continue
         if number is not None:
             by_number[number] = source.path

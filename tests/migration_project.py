@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 from _support import make_project, run_cli, write_files
 
 LAYOUTS = ("golang-migrate", "goose", "dbmate", "plain")
@@ -86,3 +88,29 @@ def edit(root: Path, layout: str, number: int, step: Step) -> Path:
 
 def versions(layout: str, steps: tuple[Step, ...] = STEPS) -> list[str]:
     return [version(layout, n, s.name) for n, s in enumerate(steps, 1)]
+
+
+# -- drawn migration sequences (hypothesis), valid SQL on SQLite and PostgreSQL ------------------------
+
+_NAMES = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]), min_size=1, max_size=5,
+                  unique=True)
+
+
+@st.composite
+def sequences(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """(up, down) pairs: tables created (some referencing the one before), columns added, indexes."""
+    steps: list[tuple[str, str]] = []
+    tables: list[str] = []
+    for name in draw(_NAMES):
+        kind = draw(st.sampled_from(["table", "column", "index"]) if tables else st.just("table"))
+        if kind == "table":
+            ref = f", parent INTEGER REFERENCES {tables[-1]} (id)" if tables and draw(st.booleans()) else ""
+            steps.append((f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, label TEXT NOT NULL{ref});",
+                          f"DROP TABLE {name};"))
+            tables.append(name)
+        elif kind == "column":
+            steps.append((f"ALTER TABLE {tables[-1]} ADD COLUMN {name} TEXT;",
+                          f"ALTER TABLE {tables[-1]} DROP COLUMN {name};"))
+        else:
+            steps.append((f"CREATE INDEX idx_{name} ON {tables[0]} (label);", f"DROP INDEX idx_{name};"))
+    return steps

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _support import REPO, import_module, imported, run_cli, run_subprocess
-from migration_project import LAYOUTS, STEPS, Step, edit, project, regenerate, version, versions
+from migration_project import LAYOUTS, STEPS, Step, edit, project, regenerate, sequences, versions
 
 
 def schema_of(path: Path) -> list[tuple[str, str, str]]:
@@ -283,30 +283,6 @@ def test_a_corrupt_file_is_refused_untouched(tmp_path: Path) -> None:
 
 # -- drawn migration sequences ---------------------------------------------------------------------
 
-_NAMES = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]), min_size=1, max_size=5,
-                  unique=True)
-
-
-@st.composite
-def sequences(draw: st.DrawFn) -> list[tuple[str, str]]:
-    """(up, down) pairs: tables created (some referencing the one before), columns added, indexes."""
-    steps: list[tuple[str, str]] = []
-    tables: list[str] = []
-    for name in draw(_NAMES):
-        kind = draw(st.sampled_from(["table", "column", "index"]) if tables else st.just("table"))
-        if kind == "table":
-            ref = f", parent INTEGER REFERENCES {tables[-1]} (id)" if tables and draw(st.booleans()) else ""
-            steps.append((f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, label TEXT NOT NULL{ref});",
-                          f"DROP TABLE {name};"))
-            tables.append(name)
-        elif kind == "column":
-            steps.append((f"ALTER TABLE {tables[-1]} ADD COLUMN {name} TEXT;",
-                          f"ALTER TABLE {tables[-1]} DROP COLUMN {name};"))
-        else:
-            steps.append((f"CREATE INDEX idx_{name} ON {tables[0]} (label);", f"DROP INDEX idx_{name};"))
-    return steps
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=sequences(), data=st.data())
 def test_drawn_sequences_migrate_to_a_target_and_roll_back_to_the_same_schema(
@@ -328,3 +304,24 @@ def test_drawn_sequences_migrate_to_a_target_and_roll_back_to_the_same_schema(
     _migrate_engine.run(str(expected), migrations, "up", low)
     assert schema_of(db) == schema_of(expected)
     assert _migrate_engine.run(str(db), migrations, "up", None).steps == tuple(m.version for m in migrations[low:])
+
+
+def test_bad_input_to_the_commands_is_one_located_line(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    project(root, "golang-migrate")
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 200)
+    cases = {
+        ("migrate", "--db", str(tmp_path / "missing" / "x.db")): "directory",
+        ("status", "--db", str(tmp_path / "nope.db")): "no such file",
+        ("migrate", "--db", str(tmp_path / "junk.db")): "file is not a database",
+        ("migrate", "--db", str(tmp_path / "ok.db"), "--to", "000009_nothing"): "no migration '000009_nothing'",
+    }
+    for args, expected in cases.items():
+        done = run_cli(root, *args)
+        assert done.code == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and expected in done.stderr, done.stderr
+    assert not (tmp_path / "ok.db").exists() and not (tmp_path / "missing").exists()
+    (root / "schema" / "000002_again.up.sql").write_text("CREATE TABLE again (x INTEGER);\n")
+    clash = run_cli(root)
+    assert clash.code == 1 and ("schema/000002_create_books.up.sql:1:1: error: migration number 2 is also used by "
+                                "schema/000002_again.up.sql") in clash.stderr

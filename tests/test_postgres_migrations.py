@@ -15,9 +15,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _support import import_module, imported, run_cli, run_subprocess
-from migration_project import LAYOUTS, STEPS, Step, edit, project, regenerate, versions
+from migration_project import LAYOUTS, STEPS, Step, edit, project, regenerate, sequences, versions
 
 
 def schema_of(url: str) -> list[tuple[Any, ...]]:
@@ -180,3 +182,46 @@ def test_postgres_kill_9_in_the_middle_of_a_step_leaves_the_previous_version(
         with psycopg.connect(postgres_url) as conn:
             assert conn.execute("SELECT to_regclass('filler')").fetchone() == (None,)
         assert runner.migrate(postgres_url).steps == tuple(versions("dbmate", slow)[1:])
+
+
+@pytest.fixture(scope="module")
+def drawn_url(postgres_server: Any) -> Any:
+    """One database for every drawn sequence: each example ends by rolling everything back."""
+    name = "drawn_migrations"
+    admin = postgres_server.get_uri()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
+        conn.execute(f'CREATE DATABASE "{name}"'.encode())
+    yield postgres_server.get_uri(database=name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=sequences(), data=st.data())
+def test_postgres_drawn_sequences_migrate_to_a_target_and_roll_back_to_the_same_schema(
+        drawn_url: str, steps: list[tuple[str, str]], data: st.DataObject) -> None:
+    from generated.postgresql import _migrate, _migrate_engine  # the runtime every PostgreSQL package carries
+
+    migrations = tuple(
+        _migrate.Migration(f"{n:03d}_m", n, f"schema/{n:03d}_m.up.sql", up, _migrate.checksum(up),
+                           f"schema/{n:03d}_m.down.sql", down)
+        for n, (up, down) in enumerate(steps, 1))
+    high = data.draw(st.integers(0, len(steps)), label="migrate to")
+    low = data.draw(st.integers(0, high), label="roll back to")
+    try:
+        _migrate_engine.run(drawn_url, migrations, "up", high)
+        assert [v for v, _ in _migrate_engine.status(drawn_url, migrations).applied] == [
+            m.version for m in migrations[:high]]
+        _migrate_engine.run(drawn_url, migrations, "down", low)
+        rolled_back = schema_of(drawn_url)
+        _migrate_engine.run(drawn_url, migrations, "down", 0)
+        assert schema_of(drawn_url) == []
+        _migrate_engine.run(drawn_url, migrations, "up", low)
+        assert schema_of(drawn_url) == rolled_back
+    finally:
+        _migrate_engine.run(drawn_url, migrations, "down", 0)
+        with psycopg.connect(drawn_url, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS schema_migrations")

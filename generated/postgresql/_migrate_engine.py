@@ -40,6 +40,7 @@ from ._migrate import (
     Status,
     Target,
     adopted,
+    check_target,
     adoption_refused_message,
     check_checksums,
     foreign_table_message,
@@ -132,6 +133,7 @@ def run(
 ) -> RunResult:
     """Migrate ("up") or roll back ("down") `db`, a postgresql:// URL or a connection in autocommit
     mode outside a transaction, to `target`. `backup` is SQLite's (there is no file to copy)."""
+    check_target(migrations, target)
     if not isinstance(db, str):
         return _run(db, migrations, direction, target, tuple(accept_edited), adopt, progress, checksums)
     conn = connect(db)

@@ -44,6 +44,7 @@ from ._migrate import (
     Status,
     Target,
     adopted,
+    check_target,
     adoption_refused_message,
     check_checksums,
     foreign_table_message,
@@ -100,6 +101,7 @@ def run(
 ) -> RunResult:
     """Migrate ("up") or roll back ("down") `db`, a SQLite file or a connection in autocommit mode
     (isolation_level=None) outside a transaction, to `target`."""
+    check_target(migrations, target)
     options = _Options(tuple(accept_edited), adopt, progress, checksums)
     if isinstance(db, sqlite3.Connection):
         return _run(db, migrations, direction, target, options)

@@ -204,6 +204,11 @@ def _position(migrations: Sequence[Migration], target: Target) -> int:
     raise MigrationError(f"no migration {target!r}; nothing was changed")
 
 
+def check_target(migrations: Sequence[Migration], target: Target) -> None:
+    """Refuse a target no migration answers to before anything is opened or created."""
+    _position(migrations, target)
+
+
 def plan(migrations: Sequence[Migration], applied: Mapping[str, Record], direction: str, target: Target
          ) -> list[Migration]:
     """The steps still to run, in running order; refuses what it must not touch."""
