@@ -7,7 +7,8 @@ NamedTuple rows of rows = "tuple" and a pydantic dataclass). Every candidate's o
 against the others. Times exclude the fetch; the fetch is shown for scale. Times are this
 process's CPU time (time.process_time): on a shared machine wall time mostly measures the
 neighbours. Candidates:
-  tuple: TypeAdapter(list[tuple[...]]) + tuple.__new__ map (rows = "tuple", NamedTuple rows)
+  tuple: TypeAdapter(list[tuple[...]]) + tuple.__new__ map (rows = "tuple", NamedTuple rows, before)
+  tuple: _runtime.Rows (tuple.__new__ through a C partial inside the validator call: rows = "tuple")
   dicts + TypeAdapter(list[Model]): one dict per row built in C (map(dict, map(zip, ...)))
   from_attributes: each row a NamedTuple (C map), TypeAdapter(list[Model]) reads attributes
   pydantic dataclass via ArgsKwargs: map(ArgsKwargs, rows), TypeAdapter(list[dataclass]) (not a BaseModel)
@@ -111,6 +112,7 @@ def main() -> None:
         candidates: dict[str, Callable[[list[Any]], Any]] = {
             "tuple rows: list[tuple] + tuple.__new__ map": lambda r: list(map(tuple.__new__, repeat(NT),
                                                                               tuples.validate_python(r))),
+            "tuple rows: after-validator partial [Rows]": _runtime.Rows(NT).many,
             "dicts (C map) + TypeAdapter(list[Model])": lambda r: models_.validate_python(
                 list(map(dict, map(zip, repeat(NAMES), r)))),
             "NamedTuple (C map) + from_attributes": lambda r: from_attrs.validate_python(
