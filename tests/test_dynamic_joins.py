@@ -229,6 +229,15 @@ CASES = [
      DROPPED),
     ("sqlite", "CREATE TABLE tagged (tag TEXT NOT NULL, city TEXT); CREATE UNIQUE INDEX tagged_tag ON tagged (tag);",
      "SELECT i.id FROM items i LEFT JOIN tagged s ON s.tag = i.label WHERE s.city = sqlc.optional(city)", DROPPED),
+    ("sqlite", "CREATE TABLE tagged (tag TEXT NOT NULL, city TEXT); CREATE UNIQUE INDEX tagged_tag ON tagged (tag);"
+     "DROP INDEX tagged_tag;",
+     "SELECT i.id FROM items i LEFT JOIN tagged s ON s.tag = i.label WHERE s.city = sqlc.optional(city)", KEPT),
+    ("sqlite", "CREATE TABLE tagged (tg TEXT NOT NULL, city TEXT); CREATE UNIQUE INDEX tagged_tag ON tagged (tg);"
+     "ALTER TABLE tagged RENAME COLUMN tg TO tag;",
+     "SELECT i.id FROM items i LEFT JOIN tagged s ON s.tag = i.label WHERE s.city = sqlc.optional(city)", DROPPED),
+    ("postgresql", "CREATE TABLE tagged (tag text NOT NULL, city text); CREATE UNIQUE INDEX tagged_tag ON tagged (tag);"
+     "ALTER INDEX tagged_tag RENAME TO renamed; DROP INDEX renamed;",
+     "SELECT i.id FROM items i LEFT JOIN tagged s ON s.tag = i.label WHERE s.city = sqlc.optional(city)", KEPT),
     ("sqlite", "", "SELECT i.id FROM items i LEFT OUTER JOIN shops AS s ON (s.id = i.shop_id) "
      "WHERE i.price > 0 AND s.city = sqlc.optional(city)", DROPPED),
     ("postgresql", "", "SELECT i.id FROM items i LEFT JOIN shops s ON s.id = i.shop_id "
