@@ -213,7 +213,10 @@ def drift_diagnostics(reference: Description, locator: Locator, live: Descriptio
 def _query_diagnostics(config: Config, live: Live) -> tuple[list[Diagnostic], int]:
     from . import pipeline
 
-    project = pipeline.analyze(config)
+    try:
+        project = pipeline.analyze(config)
+    except CodegenError as error:  # reported beside the drift found, not instead of it
+        return list(error.diagnostics), 0
     positions = {}
     for source in query_files(config):
         blocks, _ = split_blocks(source, config.engine)

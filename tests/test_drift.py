@@ -324,3 +324,15 @@ def test_the_same_schema_written_another_way_verifies_clean(project: Path, tmp_p
         """]).close()
     result = run_cli(project, "verify", "--db", str(db))
     assert (result.code, result.stderr) == (0, ""), result.stderr
+
+
+def test_a_query_the_analysis_refuses_is_reported_beside_the_drift(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", {"0001.sql": "CREATE TABLE t (id INTEGER, name TEXT);\n"},
+                           {"q.sql": "-- name: Bad :one\nSELECT nope FROM t;\n"})
+    db = tmp_path / "live.db"
+    database(db, ["CREATE TABLE t (id INTEGER);"]).close()
+    result = run_cli(project, "verify", "--db", str(db))
+    assert result.code == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("queries/q.sql:2:") and "nope" in line for line in lines), lines
+    assert "schema/0001.sql:1:1: error: drift: column t.name is missing from the database" in lines, lines
