@@ -137,3 +137,17 @@ def test_an_argument_never_shadows_the_sql_constant_its_function_sends(tmp_path:
         module.false(conn, FALSE_=7)
         assert conn.execute('SELECT "FALSE" FROM t').fetchall() == [(7,)]
         assert module.get_t(conn, GET_T_SORTS_=None, FALSE_=7) is not None
+
+
+def test_a_migration_file_name_is_data_in_the_migrations_module(tmp_path: Path) -> None:
+    """The generated package carries the migrations (name, text, checksum): a migration file whose
+    name holds a newline and a line of code is a string there, never a line that runs on import."""
+    payload = "\nimport os; os.system('touch PWNED')\n#"
+    out = generate(tmp_path, {"1_a.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+                              f"2_b{payload}.sql": "CREATE TABLE u (id INTEGER PRIMARY KEY);\n"},
+                   {"q.sql": "-- name: CountT :one\nSELECT count(*) FROM t;\n"})
+    lines = [line for p in sorted(out.rglob("*.py")) for line in p.read_text().splitlines()]
+    assert not any(line.startswith("import os;") for line in lines)
+    result = subprocess.run([sys.executable, "-c", "import gen.migrations, gen.queries"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and not (tmp_path / "PWNED").exists(), result.stderr
