@@ -11,6 +11,7 @@ is the one migrated. Every failure is one `error: ...` line and exit 1.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import importlib.util
 import sys
@@ -61,6 +62,9 @@ def run(command: str, argv: list[str], prog: str) -> int:
                 return _run(package, command, args)
             except package._migrate.MigrationError as error:
                 return _fail(str(error))
+            finally:
+                for name in [m for m in sys.modules if m == package.__name__ or m.startswith(package.__name__ + ".")]:
+                    del sys.modules[name]
     except CodegenError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic, file=sys.stderr)
@@ -87,8 +91,8 @@ def _load(config: Config, folder: Path) -> ModuleType:
     root = folder / name
     root.mkdir()
     (root / "__init__.py").write_text("", encoding="utf-8")
-    files = render_migrations(config, config.engine) or render_migrations(
-        _with_migrations(config), config.engine)
+    # `migrations = false` only keeps them out of the package; the command still runs them.
+    files = render_migrations(dataclasses.replace(config, emit_migrations=True), config.engine)
     for file, text in files.items():
         (root / file).write_text(text, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(name, root / "__init__.py", submodule_search_locations=[str(root)])
@@ -96,16 +100,8 @@ def _load(config: Config, folder: Path) -> ModuleType:
     package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package
     spec.loader.exec_module(package)
-    package.migrations = importlib.import_module(f"{name}.migrations")  # type: ignore[attr-defined]
-    package._migrate = importlib.import_module(f"{name}._migrate")  # type: ignore[attr-defined]
+    importlib.import_module(f"{name}.migrations")  # also sets package.migrations and package._migrate
     return package
-
-
-def _with_migrations(config: Config) -> Config:
-    """`migrations = false` only keeps them out of the package; the command still runs them."""
-    import dataclasses
-
-    return dataclasses.replace(config, emit_migrations=True)
 
 
 def _run(package: Any, command: str, args: argparse.Namespace) -> int:
