@@ -382,3 +382,30 @@ def test_describe_lists_optional_params_and_sort_choices(tmp_path: Path) -> None
         ("category", True), ("max_price", False), ("name_like", True)]
     assert search["sort"] == {"param": "order_by", "default": "price",
                               "choices": ["price", "-price", "title", "-title", "id", "-id"]}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_an_update_or_delete_that_could_lose_its_whole_where_is_a_located_error(tmp_path: Path, engine: str) -> None:
+    """With every WHERE predicate optional, calling with all arguments None would change (or delete)
+    every row of the table: refused at the first optional, located; a fixed predicate beside the
+    optional ones keeps every variant bounded and is accepted, as is an optional filter inside a
+    subquery (the outer predicate stays)."""
+    refused = {
+        "DELETE FROM items WHERE category = sqlc.optional(category) AND price > sqlc.optional(low)": "delete",
+        "UPDATE items SET price = 0 WHERE shop_id = sqlc.optional(shop)": "change",
+    }
+    for query, verb in refused.items():
+        make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": f"-- name: Bad :exec\n{query};\n"}, engine=engine)
+        result = run_cli(tmp_path)
+        assert result.code != 0 and "Traceback" not in result.stderr, result.stderr
+        column = query.index("sqlc.optional") + 1
+        assert f"queries/q.sql:2:{column}: error: query Bad: every WHERE predicate of this" in result.stderr, \
+            result.stderr
+        assert f"would {verb} every row" in result.stderr
+        assert not (tmp_path / "gen").exists()
+    accepted = ("DELETE FROM items WHERE shop_id = sqlc.arg(shop) AND category = sqlc.optional(category)",
+                "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE category = sqlc.optional(category))")
+    make_project(tmp_path, {"1.sql": SCHEMA},
+                 {"q.sql": "".join(f"-- name: Ok{n} :execrows\n{q};\n" for n, q in enumerate(accepted))}, engine=engine)
+    result = run_cli(tmp_path)
+    assert result.code == 0, result.stderr

@@ -44,6 +44,43 @@ def check_placement(tree: exp.Expr, found: Scan) -> None:
             raise Located(_MISPLACED.format(where=problem), found.params[index].offsets[0])
 
 
+def check_writes_stay_filtered(tree: exp.Expr, found: Scan) -> None:
+    """An UPDATE or DELETE whose every WHERE conjunct is optional is refused.
+
+    With all of its optional arguments None, such a statement loses its WHERE and changes every
+    row of its table: a call that forgot its filters would wipe the table. A fixed conjunct (a
+    required argument, a constant) keeps every variant bounded, so optional filters beside one
+    are allowed.
+    """
+    optional = {p.index for p in found.params if p.optional}
+    for statement in tree.find_all(exp.Update, exp.Delete):
+        where = statement.args.get("where")
+        if where is None:
+            continue
+        conjuncts = list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
+        held = [_optional_uses(conjunct, optional, statement) for conjunct in conjuncts]
+        if all(held):
+            kind = "UPDATE" if isinstance(statement, exp.Update) else "DELETE"
+            raise Located(f"every WHERE predicate of this {kind} is sqlc.optional: with all of them None it "
+                          f"would {'change' if kind == 'UPDATE' else 'delete'} every row; keep one fixed "
+                          "predicate (a required argument) or use sqlc.narg with an explicit IS NULL test",
+                          found.params[held[0][0]].offsets[0])
+
+
+def _optional_uses(node: exp.Expr, optional: set[int], statement: exp.Expr) -> list[int]:
+    """The optional parameters (by index) that make the conjunct `node` of `statement` optional
+    (one inside a subquery makes the subquery's own conjunct optional, not this one)."""
+    uses = []
+    for placeholder in node.find_all(exp.Placeholder):
+        if placeholder.find_ancestor(exp.Query, exp.Update, exp.Delete) is not statement:
+            continue
+        name = str(placeholder.name)
+        suffix = name[len(PLACEHOLDER):] if name.startswith(PLACEHOLDER) else ""
+        if suffix.isdigit() and int(suffix) in optional:
+            uses.append(int(suffix))
+    return uses
+
+
 def _misplaced(node: exp.Expr) -> str | None:
     while True:
         parent = node.parent

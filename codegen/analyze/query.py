@@ -15,7 +15,7 @@ from ..parse import parse_one
 from ..placeholders import PLACEHOLDER, Rewritten, Scan, for_analysis, for_execution, scan
 from ..sqltext import first_significant, lex, strip_comments
 from . import sort
-from .dynamic import check_placement, pieces
+from .dynamic import check_placement, check_writes_stay_filtered, pieces
 from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
 from .joins import droppable_joins
@@ -171,6 +171,7 @@ def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine:
     if any(p.slice for p in found.params):
         raise Located("sqlc.optional cannot be combined with sqlc.slice in one query", first)
     check_placement(tree, found)
+    check_writes_stay_filtered(tree, found)
     bits = {p.index: n for n, p in enumerate(p for p in found.params if p.optional)}
     params = tuple(dataclasses.replace(p, optional=bits[i]) if i in bits else p for i, p in enumerate(query_params))
     joins = droppable_joins(tree, analyzer.state, set(bits), analyzer.offset_of)
