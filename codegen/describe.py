@@ -7,11 +7,13 @@ from typing import Any
 
 from . import ir
 from .config import Config
+from .engines import Engine
+from .engines.registry import engine_named
 from .python import naming
 from .python.typemap import describe_type
 
 
-def _type(t: ir.ValueType, nullable: bool, engine: str, config: Config, table: str | None = None,
+def _type(t: ir.ValueType, nullable: bool, engine: Engine, config: Config, table: str | None = None,
           column: str | None = None) -> tuple[str, bool]:
     # Arrays are described like sqlc describes them: the element type, plus an "array" field
     # giving the dimensions (the generated annotation itself stays list[...]).
@@ -26,7 +28,7 @@ def _array(entry: dict[str, Any], t: ir.ValueType) -> dict[str, Any]:
 
 
 def describe(project: ir.Project, config: Config) -> dict[str, Any]:
-    engine = project.engine
+    engine = engine_named(project.engine)
     models = naming.model_names([t.name for t in project.catalog.tables])
     model_of = {t.key: m for t, m in zip(project.catalog.tables, models)}
     tables = []
@@ -59,4 +61,4 @@ def describe(project: ir.Project, config: Config) -> dict[str, Any]:
             if q.sort_choices:
                 queries[-1]["sort"] = {"param": q.sort_param, "choices": [v for v, _ in q.sort_choices],
                                        "default": q.sort_choices[0][0]}
-    return {"engine": engine, "tables": tables, "queries": queries}
+    return {"engine": engine.name, "tables": tables, "queries": queries}

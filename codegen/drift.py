@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from .annotate import split_blocks
 from .config import Config
+from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic
 from .liveschema import (TABLE_PARTS, Description, Introspection, Key, Live, LiveDatabaseError, MigrationRefused,
                          QueryRefused, Reference)
@@ -174,9 +175,9 @@ def _migration_statements(config: Config) -> list[tuple[Place, str]]:
     statements = []
     for source in schema_files(config):
         # A schema file may also hold annotated queries (sqlc reads only its DDL): not migrations.
-        blocks, _ = split_blocks(source, config.engine, allow_unannotated=True)
+        blocks, _ = split_blocks(source, engine_named(config.engine), allow_unannotated=True)
         queries = {block.statement.start for block in blocks}
-        for stmt in split_statements(source, config.engine):
+        for stmt in split_statements(source, engine_named(config.engine)):
             if stmt.start not in queries:
                 statements.append((Place(source.path, *stmt.position()), stmt.text))
     return statements
@@ -219,7 +220,7 @@ def _query_diagnostics(config: Config, live: Live) -> tuple[list[Diagnostic], in
         return list(error.diagnostics), 0
     positions = {}
     for source in query_files(config):
-        blocks, _ = split_blocks(source, config.engine)
+        blocks, _ = split_blocks(source, engine_named(config.engine))
         for block in blocks:
             positions[block.name] = (source.path, *block.statement.position())
     problems, prepared = [], 0

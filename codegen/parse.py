@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import ParseError, TokenError
 
 from .errors import Located
 
-class CodegenSQLite(SQLite):
-    """sqlglot's SQLite dialect, except mod(): sqlglot reads it as the % operator, but SQLite's
-    mod() is a math function returning a real (mod(5, 2) is 1.0) while % is integer arithmetic."""
-
-    class Parser(SQLite.Parser):  # type: ignore[misc,valid-type]  # sqlglot declares Parser as a class attribute
-        FUNCTIONS = {**SQLite.Parser.FUNCTIONS,
-                     "MOD": lambda args: exp.Anonymous(this="MOD", expressions=args)}
-
-
-DIALECTS = {"sqlite": "codegensqlite", "postgresql": "postgres"}
+if TYPE_CHECKING:
+    from .engines import Engine
 
 
 def _offset_of(text: str, line: int, col: int) -> int:
@@ -37,10 +29,10 @@ def _clean(message: str) -> str:
     return _TOKEN.sub(lambda m: repr(m.group(1)), message)
 
 
-def parse_one(text: str, engine: str) -> exp.Expr:
+def parse_one(text: str, engine: "Engine") -> exp.Expr:
     """Parse exactly one statement or raise Located at the offending token."""
     try:
-        trees = sqlglot.parse(text, read=DIALECTS[engine])
+        trees = sqlglot.parse(text, read=engine.dialect)
     except ParseError as error:
         detail = error.errors[0] if error.errors else {}
         line, col = detail.get("line") or 1, detail.get("col") or 1

@@ -17,6 +17,7 @@ from .catalog.build import CatalogBuilder, SchemaState
 from .catalog.tables import to_ir
 from .cache import Cache
 from .config import Config
+from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic, Located
 from .migrations import render_migrations
 from .python import naming
@@ -46,11 +47,7 @@ def _infer_columns(state: SchemaState, tree: exp.Expr, to_statement: Callable[[i
 
 
 def build_schema(config: Config, sources: list[SourceFile] | None = None) -> SchemaState:
-    state = SchemaState(config.engine)
-    if config.engine == "postgresql":
-        from .catalog import postgres
-
-        postgres.install(state)
+    state = SchemaState(engine_named(config.engine))
     builder = CatalogBuilder(state, _infer_columns)
     for source in schema_files(config) if sources is None else sources:
         builder.apply_file(source)
@@ -117,7 +114,7 @@ def analyze(config: Config, cache: Cache | None = None,
             files.append(cached)
             continue
         # A file listed as schema and as queries (sqlc allows it) keeps its DDL unannotated.
-        blocks, errors = split_blocks(source, config.engine, allow_unannotated=source.path in schema_paths)
+        blocks, errors = split_blocks(source, state.engine, allow_unannotated=source.path in schema_paths)
         problems.extend(errors)
         queries = []
         for block in blocks:
@@ -219,15 +216,16 @@ def _module_stems(files: list[ir.QueryFile]) -> list[ir.QueryFile]:
 
 def render(project: ir.Project, config: Config) -> dict[str, str]:
     schema_source = ", ".join(config.schema)
-    models = models_module(project.catalog, project.engine, config.rows)
+    engine = engine_named(project.engine)
+    models = models_module(project.catalog, engine, config.rows)
     files = render_package([naming.module_name(f.stem) for f in project.files], schema_source, config.emit_async,
-                           project.engine)
+                           engine)
     files["models.py"] = render_models(models, schema_source)
     files.update(render_migrations(config, project.engine))
     for qfile in project.files:
-        module = query_module(qfile, project.catalog, project.engine, models)
-        files[f"queries/{module.module}.py"] = render_query_module(module, project.engine)
+        module = query_module(qfile, project.catalog, engine, models)
+        files[f"queries/{module.module}.py"] = render_query_module(module, engine)
         if config.emit_async:
-            files[f"aio/{module.module}.py"] = render_async_module(module, project.engine)
+            files[f"aio/{module.module}.py"] = render_async_module(module, engine)
     check_syntax(files)
     return files

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import Located
 from .sqltext import Lexeme, lex
+
+if TYPE_CHECKING:
+    from .engines import Engine
 
 PLACEHOLDER = "__p"
 SLICE_MARK = "/*SLICE:{name}*/"
@@ -51,7 +55,7 @@ class Scan:
     embeds: list[str]
 
 
-def scan(text: str, engine: str) -> Scan:
+def scan(text: str, engine: "Engine") -> Scan:
     lexemes = lex(text, engine)
     by_key: dict[tuple[str, object], ParamSpec] = {}
     occurrences: list[Occurrence] = []
@@ -59,7 +63,7 @@ def scan(text: str, engine: str) -> Scan:
     highest = 0
     # PostgreSQL (like sqlc): named parameters are numbered after every $N, in order of appearance.
     named_next = 1 + max((int(lexemes[i + 1].text) for i, lx in enumerate(lexemes[:-1])
-                          if engine == "postgresql" and lx.text == "$" and lexemes[i + 1].kind == "number"
+                          if engine.names_numbered_last and lx.text == "$" and lexemes[i + 1].kind == "number"
                           and lexemes[i + 1].start == lx.end and lexemes[i + 1].text.isdigit()), default=0)
     i = 0
     while i < len(lexemes):
@@ -88,7 +92,7 @@ def scan(text: str, engine: str) -> Scan:
         spec = by_key.get(key)
         if spec is None:
             number = key[1] if key[0] == "num" else None
-            if number is None and engine == "postgresql":
+            if number is None and engine.names_numbered_last:
                 number, named_next = named_next, named_next + 1
             elif number is None:
                 highest += 1
@@ -138,7 +142,7 @@ def _after_in(lx: list[Lexeme], i: int) -> bool:
     return False
 
 
-def _match(text: str, lx: list[Lexeme], i: int, engine: str) -> tuple[str, object, int, int] | None:
+def _match(text: str, lx: list[Lexeme], i: int, engine: "Engine") -> tuple[str, object, int, int] | None:
     """(kind, name or number, end offset, lexemes consumed) when a parameter starts at lx[i]."""
     cur = lx[i]
     nxt = lx[i + 1] if i + 1 < len(lx) else None
@@ -152,7 +156,7 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: str) -> tuple[str, objec
         return None
     if cur.kind != "punct":
         return None
-    if cur.text == "?" and engine == "sqlite":
+    if cur.text == "?" and engine.question_mark_parameters:
         if adjacent and nxt is not None and nxt.kind == "number" and nxt.text.isdigit():
             return "num", int(nxt.text), nxt.end, 2
         return "anon", None, cur.end, 1
@@ -163,7 +167,7 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: str) -> tuple[str, objec
     if cur.text == "$" and adjacent and nxt is not None:
         if nxt.kind == "number" and nxt.text.isdigit():
             return "num", int(nxt.text), nxt.end, 2
-        if nxt.kind == "word" and engine == "sqlite":
+        if nxt.kind == "word" and engine.dollar_names:
             return "named", nxt.text, nxt.end, 2
     if cur.text in (":", "@") and adjacent and nxt is not None and nxt.kind == "word":
         prev = lx[i - 1] if i else None
@@ -260,7 +264,7 @@ def _star_positions(lexemes: list[Lexeme]) -> list[Lexeme]:
     return stars
 
 
-def _expand_stars(text: str, engine: str, expansions: list[list[tuple[str | None, str]]]) -> str:
+def _expand_stars(text: str, engine: "Engine", expansions: list[list[tuple[str | None, str]]]) -> str:
     """Name the columns a top-level `*` stands for, as sqlc does: the query then reads exactly the
     columns its row model expects, even from a database whose table has gained columns since."""
     stars = _star_positions(lex(text, engine))
@@ -281,20 +285,20 @@ def _expand_stars(text: str, engine: str, expansions: list[list[tuple[str | None
     return "".join(out)
 
 
-def for_execution(text: str, found: Scan, engine: str,
+def for_execution(text: str, found: Scan, engine: "Engine",
                   stars: list[list[tuple[str | None, str]]] | None = None) -> tuple[str, list[int]]:
     """The SQL to send: every occurrence a positional marker; returns the slot -> param list.
 
     A slice occurrence is marked so the generated function can expand it into
     as many markers as the list has items.
     """
-    marker = "?" if engine == "sqlite" else "%s"
+    marker = engine.parameter_marker
     out: list[str] = []
     slots: list[int] = []
     pos = 0
     for occ in found.occurrences:
         chunk = text[pos:occ.start]
-        out.append(_escape_percent(chunk) if engine != "sqlite" else chunk)
+        out.append(_escape_percent(chunk) if engine.percent_escaped else chunk)
         if occ.embed is not None:
             out.append(f"{_quote(occ.embed)}.*")
         else:
@@ -305,7 +309,7 @@ def for_execution(text: str, found: Scan, engine: str,
             slots.append(occ.param)
         pos = occ.end
     tail = text[pos:]
-    out.append(_escape_percent(tail) if engine != "sqlite" else tail)
+    out.append(_escape_percent(tail) if engine.percent_escaped else tail)
     return _expand_stars("".join(out), engine, stars or []), slots
 
 

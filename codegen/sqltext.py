@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .source import SourceFile, Statement
+
+if TYPE_CHECKING:
+    from .engines import Engine
 
 _COMMON = r"""
       (?P<ws>\s+)
@@ -25,18 +29,14 @@ _COMMON = r"""
     | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)
     | (?P<punct>::|.)
     """
-# SQLite: `$name` is a parameter and [name] a quoted identifier. PostgreSQL:
-# $tag$...$tag$ is a string and [ ] index arrays; E'...' is an escape string, in which a
-# backslash escapes the next character (E'\'' holds one quote); a line starting with a backslash
-# is a psql meta-command (pg_dump writes \connect, \restrict...), which the server never sees,
-# so it lexes as a comment.
-_LEXERS = {
-    "sqlite": re.compile(_COMMON.format(escape="", dollar="", bracket=r"|\[[^\]]*(?:\]|\Z)"),
-                         re.VERBOSE | re.DOTALL),
-    "postgresql": re.compile(_COMMON.format(escape=r"| (?P<escaped>[eE]'(?:[^'\\]|''|\\.)*(?:'|\Z))",
-                                            dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
-                                            r"| (?P<meta>(?m:^)\\[^\n]*)", bracket=""), re.VERBOSE | re.DOTALL),
-}
+
+
+def lexer_pattern(escape: str = "", dollar: str = "", bracket: str = "") -> re.Pattern[str]:
+    """The lexer for an engine: the common lexemes plus its own string and name forms (each an
+    alternative starting with `|`), which the engine package (codegen.engines) supplies."""
+    return re.compile(_COMMON.format(escape=escape, dollar=dollar, bracket=bracket), re.VERBOSE | re.DOTALL)
+
+
 _KINDS = {"tag": "dollar", "meta": "line_comment", "escaped": "string"}
 
 
@@ -48,12 +48,12 @@ class Lexeme:
     text: str
 
 
-def lex(text: str, engine: str = "sqlite") -> list[Lexeme]:
+def lex(text: str, engine: "Engine") -> list[Lexeme]:
     return [Lexeme(_KINDS.get(m.lastgroup, m.lastgroup), m.start(), m.end(), m.group())  # type: ignore[arg-type]
-            for m in _LEXERS[engine].finditer(text)]
+            for m in engine.lexer.finditer(text)]
 
 
-def normalise_line_breaks(text: str, engine: str = "sqlite") -> str:
+def normalise_line_breaks(text: str, engine: "Engine") -> str:
     """CRLF and lone CR become LF, so offsets and columns agree; not inside a string literal or
     a quoted name, whose every byte is part of a value."""
     if "\r" not in text:
@@ -62,9 +62,9 @@ def normalise_line_breaks(text: str, engine: str = "sqlite") -> str:
                    else lx.text.replace("\r\n", "\n").replace("\r", "\n") for lx in lex(text, engine))
 
 
-def first_significant(text: str, engine: str = "sqlite") -> Lexeme | None:
+def first_significant(text: str, engine: "Engine") -> Lexeme | None:
     """The first lexeme that is not blank or a comment, lexing no further than it."""
-    for m in _LEXERS[engine].finditer(text):
+    for m in engine.lexer.finditer(text):
         kind = _KINDS.get(m.lastgroup, m.lastgroup)  # type: ignore[arg-type]
         if kind not in ("ws", "line_comment", "block_comment"):
             return Lexeme(kind, m.start(), m.end(), m.group())  # type: ignore[arg-type]
@@ -75,7 +75,7 @@ def _significant(lexemes: list[Lexeme]) -> list[Lexeme]:
     return [x for x in lexemes if x.kind not in ("ws", "line_comment", "block_comment")]
 
 
-def split_statements(source: SourceFile, engine: str = "sqlite", start: int = 0, end: int | None = None
+def split_statements(source: SourceFile, engine: "Engine", start: int = 0, end: int | None = None
                      ) -> list[Statement]:
     """Cut text into statements at top-level semicolons.
 
@@ -125,7 +125,7 @@ def _add(statements: list[Statement], source: SourceFile, base: int, text: str, 
     statements.append(Statement(source, base + first, text[first:end].rstrip()))
 
 
-def strip_comments(text: str, engine: str = "sqlite") -> str:
+def strip_comments(text: str, engine: "Engine") -> str:
     """The statement as it will be sent: comments removed, blank lines and trailing spaces
     dropped, and nothing else changed. Only the blanks between tokens are tidied: a string
     literal or quoted name keeps every byte (its trailing spaces, blank lines and lone CRs

@@ -16,6 +16,7 @@ import sys
 from . import ir, pipeline
 from .annotate import split_blocks
 from .config import Config
+from .engines.registry import engine_named
 from .engines.sqlite.sandbox import Sandbox, sandbox_refusal, schema_database
 from .errors import CodegenError, Diagnostic
 from .placeholders import SLICE_MARK
@@ -33,7 +34,7 @@ def verify(config: Config) -> int:
     conn, sandbox, problems = schema_database(schema_files(config))
     positions = {}
     for source in query_files(config):
-        blocks, _ = split_blocks(source, "sqlite")
+        blocks, _ = split_blocks(source, engine_named(config.engine))
         for block in blocks:
             positions[block.name] = (source.path, *block.statement.position())
     checked = statements = 0

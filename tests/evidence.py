@@ -75,7 +75,10 @@ import pydantic
 
 from codegen import ir, pipeline
 from codegen.config import Config, load_config
+from codegen.engines.registry import engine_named
 from codegen.python.typemap import annotation
+
+SQLITE = engine_named("sqlite")
 from codegen.sources import schema_files
 
 ROWS_PER_TABLE = 30
@@ -224,7 +227,7 @@ def _adapter(ann: str) -> pydantic.TypeAdapter[typing.Any] | None:
 
 def judge(value: object, t: ir.ValueType, nullable: bool) -> str | None:
     """Why value contradicts the declared type, or None when it fits."""
-    ann = annotation(t, nullable, "sqlite")
+    ann = annotation(t, nullable, SQLITE)
     if value is None:
         return None if nullable else "NULL where the column is declared NOT NULL"
     base, kind = t.base, type(value)
@@ -455,7 +458,7 @@ def _execute(conn: sqlite3.Connection, sql: str, bound: list[object]) -> tuple[l
 
 
 def _declared_params(query: ir.Query) -> str:
-    return ", ".join(f"{p.name}: " + ("list[" if p.slice else "") + annotation(p.type, p.nullable, "sqlite")
+    return ", ".join(f"{p.name}: " + ("list[" if p.slice else "") + annotation(p.type, p.nullable, SQLITE)
                      + ("]" if p.slice else "") for p in query.params)
 
 
@@ -518,7 +521,7 @@ def run_queries(conn: sqlite3.Connection, project: ir.Project, evidence: Evidenc
                         if why is not None:
                             contradiction(query, f"column {i + 1} {name!r}", why,
                                           f"{why}: got {value!r} ({type(value).__name__}), declared "
-                                          f"{annotation(t, nullable, 'sqlite')} ({_param_text(bound)})")
+                                          f"{annotation(t, nullable, SQLITE)} ({_param_text(bound)})")
                         elif t.base == ir.FLOAT and type(value) is int:
                             evidence.int_for_float[f"{query.name}.{name}"] += 1
 
@@ -555,7 +558,7 @@ def check_relations(conn: sqlite3.Connection, project: ir.Project, evidence: Evi
                     bad.add((col.name, why))
                     evidence.contradictions.append(
                         f"{evidence.project}: {kind} {table.name}: column {col.name!r}: {why}: got {value!r} "
-                        f"({type(value).__name__}), declared {annotation(col.type, col.nullable, 'sqlite')}")
+                        f"({type(value).__name__}), declared {annotation(col.type, col.nullable, SQLITE)}")
         if table.is_view:
             width = len(conn.execute(f"SELECT * FROM {_quote(table.name)} LIMIT 0").description or ())
             if width != len(table.columns):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from codegen.engines.sqlite.engine import SQLITE
 from codegen.annotate import COMMANDS, split_blocks
 from codegen.source import SourceFile
 from codegen.sqltext import split_statements
 
 
 def blocks_of(text: str, allow_unannotated: bool = False):  # type: ignore[no-untyped-def]
-    return split_blocks(SourceFile.of("q.sql", text), "sqlite", allow_unannotated)
+    return split_blocks(SourceFile.of("q.sql", text), SQLITE, allow_unannotated)
 
 
 def errors_of(text: str) -> list[str]:
@@ -138,12 +139,12 @@ def test_header_text_inside_a_string_is_not_a_header() -> None:
 def test_trigger_body_is_one_statement() -> None:
     text = ("CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO b VALUES (1);\n"
             "  UPDATE c SET x = CASE WHEN y THEN 1 ELSE 2 END;\nEND;\nSELECT 1;\n")
-    statements = split_statements(SourceFile.of("s.sql", text))
+    statements = split_statements(SourceFile.of("s.sql", text), SQLITE)
     assert len(statements) == 2
     assert statements[0].text.endswith("END")
     assert statements[1].position() == (5, 1)
 
 
 def test_begin_transaction_is_not_a_trigger_body() -> None:
-    statements = split_statements(SourceFile.of("s.sql", "BEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\n"))
+    statements = split_statements(SourceFile.of("s.sql", "BEGIN;\nCREATE TABLE a (x INT);\nCOMMIT;\n"), SQLITE)
     assert [s.text for s in statements] == ["BEGIN", "CREATE TABLE a (x INT)", "COMMIT"]

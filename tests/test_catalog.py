@@ -14,7 +14,7 @@ import pytest
 
 from _support import write_files
 from codegen import ir, pipeline
-from codegen.catalog import sqlite_types
+from codegen.engines.sqlite import types as sqlite_types
 from codegen.config import load_config
 from codegen.errors import CodegenError
 

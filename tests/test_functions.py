@@ -1,4 +1,4 @@
-"""codegen.analyze.functions: SQLite call typing, checked against real SQLite.
+"""codegen.engines.sqlite.functions: SQLite call typing, checked against real SQLite.
 
 Each case is "call | type[?] | flags": `?` means nullable.  Flags:
   g      the SELECT has GROUP BY (we run it with GROUP BY i: one row per group)
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from codegen import ir
-from codegen.analyze.functions import AGGREGATES, JSON_TEXT, WINDOW_FUNCTIONS, infer_call, is_aggregate
+from codegen.engines.sqlite.functions import AGGREGATES, JSON_TEXT, WINDOW_FUNCTIONS, infer_call, is_aggregate
 from codegen.ir import Typed, ValueType
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from codegen.engines.sqlite.engine import SQLITE
 from codegen.lint.cli import run
 from codegen.lint.rules import RULES
 
@@ -166,7 +167,7 @@ def test_a_suppression_above_a_query_silences_it_and_stays_out_of_its_docstring(
     assert status == 0 and "one-not-unique" not in out
     (root / "queries" / "users.sql").write_text(text.replace("-- codegen: allow", "-- nothing"), encoding="utf-8")
     assert "queries/users.sql:4:1: warning: one-not-unique" in lint(root, monkeypatch, capsys)[1]
-    blocks, _ = split_blocks(SourceFile.of("q.sql", text), "sqlite")
+    blocks, _ = split_blocks(SourceFile.of("q.sql", text), SQLITE)
     assert blocks[0].doc == "Every user called so."
 
 

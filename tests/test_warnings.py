@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from _support import REPO, make_project, read_tree, run_cli, run_subprocess
 
-from codegen.analyze.functions import RULES
+from codegen.engines.sqlite.functions import RULES
 
 SCHEMA = {"1.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, doc JSON, path TEXT);\n"}
 QUERIES = {"t.sql": """\

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from sqlglot import exp
 
 from .. import ir
 from ..errors import Located
-from .scope import Scope, Source
+from .scope import Scope, Source, SourceColumn
+from .types import Output
 
 if TYPE_CHECKING:
-    from .statements import Analyzer, Output
+    from ..catalog.tables import TableDef
+
+
+class Analyzer(Protocol):
+    """What DML analysis asks of the statement analyzer (statements.Analyzer), which calls it."""
+
+    root: exp.Expr | None
+
+    def offset_of(self, node: exp.Expr) -> int | None: ...
+    def bind(self, node: exp.Expr, typed: ir.Typed, name: str | None) -> bool: ...
+    def type_of(self, node: exp.Expr, scope: Scope) -> ir.Typed: ...
+    def from_clause(self, node: exp.Expr, scope: Scope) -> None: ...
+    def limits(self, node: exp.Expr, scope: Scope) -> None: ...
+    def outputs(self, node: exp.Expr, outer: Scope | None) -> list[Output]: ...
+    def projection(self, item: exp.Expr, scope: Scope, top: bool = False) -> list[Output]: ...
+    def table_columns(self, table: "TableDef") -> list[SourceColumn]: ...
+    def target(self, node: exp.Expr) -> "tuple[TableDef, str]": ...
 
 
 def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":

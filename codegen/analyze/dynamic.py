@@ -10,6 +10,7 @@ joins the kept pieces, nothing is parsed at run time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -18,6 +19,9 @@ from ..errors import Located
 from ..placeholders import PLACEHOLDER, Scan, for_execution, scan
 from ..sqltext import Lexeme, lex
 from .joins import DroppableJoin, join_lexemes, reads
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 _CLAUSES = {"WHERE", "HAVING", "ON"}
 # Words that end a WHERE / HAVING / ON clause at its own nesting level.
@@ -104,7 +108,7 @@ def _top_level_and(node: exp.Expr) -> bool:
     return isinstance(parent, (exp.Where, exp.Having)) or (isinstance(parent, exp.Join) and node.arg_key == "on")
 
 
-def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]]],
+def pieces(executable: str, engine: "Engine", stars: list[list[tuple[str | None, str]]],
            joins: Sequence[DroppableJoin] = (), written: str = "", sort_texts: Sequence[str] = ()
            ) -> tuple[ir.DynamicPiece, ...]:
     """The statement to send, cut into fixed pieces and clauses of droppable conjuncts, and the
@@ -189,11 +193,11 @@ def pieces(executable: str, engine: str, stars: list[list[tuple[str | None, str]
     return tuple(p for p in out if p.text or p.keyword)
 
 
-def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: str, needed: tuple[int, ...]
+def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: "Engine", needed: tuple[int, ...]
             ) -> ir.DynamicPiece:
     word = keyword_text.strip().upper()
     # A JOIN keeps its ON (a join without a condition is another kind of join): always true.
-    fallback = keyword_text + (" 1" if engine == "sqlite" else " TRUE") if word == "ON" else ""
+    fallback = keyword_text + (" " + engine.true_literal) if word == "ON" else ""
     return ir.DynamicPiece(keyword=keyword_text, fallback=fallback, conjuncts=tuple(conjuncts), needed=needed)
 
 
@@ -201,7 +205,7 @@ Segment = tuple[int, int, tuple[object, ...]]
 
 
 def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segments: list[Segment], found: Scan,
-               written: str, sort_texts: Sequence[str], engine: str) -> tuple[int, int, tuple[int, ...]] | None:
+               written: str, sort_texts: Sequence[str], engine: "Engine") -> tuple[int, int, tuple[int, ...]] | None:
     """(start, end, needed) of a droppable join's text in the statement sent: kept when one of the
     `needed` masks of optional arguments is all set; None when the join must always stay."""
     written_sig = [x for x in lex(written, engine) if x.kind not in ("ws", "line_comment", "block_comment")]

@@ -10,109 +10,23 @@ compared with, assigned to or inserted into.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from sqlglot import exp
 
 from .. import ir
-from ..catalog import sqlite_types
 from ..errors import Located
-from ..placeholders import PLACEHOLDER
-from . import functions, pg_functions
-from .pg_expressions import PgExpressions, temporal_arithmetic
 from .scope import Scope, identifier_offset
+from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, numeric_type,
+                    array_of, element, merge, merge_types, placeholder_index)
 
 if TYPE_CHECKING:
-    pass
+    from ..engines import Engine
 
-INT = ir.Typed(ir.ValueType(ir.INT), False)
-BOOL = ir.Typed(ir.ValueType(ir.BOOL), False)
-STR = ir.Typed(ir.ValueType(ir.STR), False)
-FLOAT = ir.Typed(ir.ValueType(ir.FLOAT), False)
-NULL = ir.Typed(ir.ValueType(ir.ANY), True)
-ANY = ir.Typed(ir.ValueType(ir.ANY), False)
-
-COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Like,
-               exp.ILike, exp.Glob, exp.RegexpLike, exp.Is)
-SIBLING_TYPED = (exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least)
-ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.BitwiseAnd, exp.BitwiseOr,
-              exp.BitwiseXor, exp.BitwiseLeftShift, exp.BitwiseRightShift)
-
-
-@dataclass
-class ParamInfo:
-    index: int
-    explicit_name: str | None
-    forced_nullable: bool = False
-    slice: bool = False
-    hints: list[tuple[ir.Typed, str | None]] = field(default_factory=list)
-    seen: bool = False
-
-    def typed(self) -> ir.Typed:
-        known = [t for t, _ in self.hints if t.type.base != ir.ANY or t.type.model]
-        chosen = known[0] if known else (self.hints[0][0] if self.hints else ANY)
-        nullable = self.forced_nullable or any(t.nullable for t, _ in self.hints)
-        return ir.Typed(chosen.type, nullable)
-
-    def name_hint(self) -> str | None:
-        if self.explicit_name:
-            return self.explicit_name
-        return next((n for _, n in self.hints if n), None)
-
-
-def merge(a: ir.Typed, b: ir.Typed) -> ir.Typed:
-    """The type of a value that is either a or b (CASE branches, UNION columns)."""
-    return ir.Typed(merge_types(a.type, b.type, a.nullable and a.type.base == ir.ANY,
-                                b.nullable and b.type.base == ir.ANY), a.nullable or b.nullable)
-
-
-def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_null: bool = False) -> ir.ValueType:
-    if a_is_null and not b_is_null:
-        return b
-    if b_is_null and not a_is_null:
-        return a
-    if a == b:
-        return a
-    if a.base == b.base and a.base != ir.ANY and not a.model and not b.model:
-        if a.literals and b.literals:
-            return ir.ValueType(a.base, tuple(dict.fromkeys(a.literals + b.literals)))
-        return ir.ValueType(a.base, dims=a.dims) if a.dims == b.dims else ir.ValueType(ir.ANY)
-    numeric = {ir.INT, ir.FLOAT, ir.BOOL}
-    if a.base in numeric and b.base in numeric and not a.dims and not b.dims:
-        return ir.ValueType(ir.FLOAT if ir.FLOAT in (a.base, b.base) else ir.INT)
-    return ir.ValueType(ir.ANY)
-
-
-def _numeric(a: ir.Typed, b: ir.Typed) -> ir.ValueType:
-    bases = {a.type.base, b.type.base}
-    if ir.FLOAT in bases:
-        return ir.ValueType(ir.FLOAT)
-    if ir.DECIMAL in bases and bases <= {ir.DECIMAL, ir.INT, ir.BOOL}:
-        return ir.ValueType(ir.DECIMAL)
-    if bases <= {ir.INT, ir.BOOL}:
-        return ir.ValueType(ir.INT)
-    if ir.INTERVAL in bases or ir.DATETIME in bases or ir.DATETIME_TZ in bases or ir.DATE in bases:
-        return ir.ValueType(ir.ANY)
-    return ir.ValueType(ir.ANY)
-
-
-def placeholder_index(node: exp.Expr) -> int | None:
-    node = node.unnest() if isinstance(node, exp.Paren) else node
-    while isinstance(node, exp.Collate):  # `? COLLATE NOCASE` is still that parameter
-        node = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
-    if isinstance(node, exp.Placeholder) and str(node.name).startswith(PLACEHOLDER):
-        try:
-            return int(str(node.name)[len(PLACEHOLDER):])
-        except ValueError:
-            return None
-    return None
-
-
-class ExpressionTyping(PgExpressions):
+class ExpressionTyping:
     """Mixin: needs self.params, self.engine, self.offset_of(node), self.query_columns(...)."""
 
-    engine: str
+    engine: "Engine"
     params: dict[int, ParamInfo]
     offset_of: Callable[[exp.Expr], int | None]
 
@@ -158,6 +72,22 @@ class ExpressionTyping(PgExpressions):
                 pass
         return self.type_of(node, scope)
 
+    def bind_quantified(self, left: exp.Expr, right: exp.Expr, scope: Scope) -> bool:
+        """x = ANY($1) / ALL($1) / SOME($1): the parameter is an array of x's type (and a
+        parameter on the left is of the array's element type). True when one side is such."""
+        for side, other in ((right, left), (left, right)):
+            if not (isinstance(side, exp.Any) or (isinstance(side, exp.Anonymous) and len(side.expressions) == 1
+                                                  and str(side.name).upper() in ("ALL", "SOME"))):
+                continue
+            inner = side.this if isinstance(side, exp.Any) else side.expressions[0]
+            inner = inner.unnest() if isinstance(inner, exp.Paren) else inner
+            context = self.context_type(other, scope)
+            self.bind(inner, ir.Typed(array_of(context.type), False), self.context_name(other))
+            if placeholder_index(other) is not None:
+                self.bind(other, ir.Typed(element(self.type_of(inner, scope).type), False), None)
+            return True
+        return False
+
     # -- expressions -----------------------------------------------------------
     def type_of(self, node: exp.Expr, scope: Scope) -> ir.Typed:
         index = placeholder_index(node)
@@ -165,7 +95,11 @@ class ExpressionTyping(PgExpressions):
             info = self.params[index]
             info.seen = True
             return info.typed() if info.hints else ir.Typed(ANY.type, info.forced_nullable)
-        handler = getattr(self, "_t_" + type(node).__name__, None)
+        kind = type(node).__name__
+        special = self.engine.expression_handlers.get(kind)
+        if special is not None:
+            return special(self, node, scope)  # type: ignore[arg-type]  # self is the Analyzer
+        handler = getattr(self, "_t_" + kind, None)
         if handler is not None:
             return handler(node, scope)  # type: ignore[no-any-return]
         if isinstance(node, COMPARISONS):
@@ -192,7 +126,7 @@ class ExpressionTyping(PgExpressions):
         except Located:
             if not node.table and node.name.lower() in _all_aliases(scope):
                 return _all_aliases(scope)[node.name.lower()]
-            if self.engine == "sqlite" and node.this.args.get("quoted") and not node.table \
+            if self.engine.double_quoted_strings and node.this.args.get("quoted") and not node.table \
                     and isinstance(node.this, exp.Identifier) and getattr(self, "dq_fallback", False):
                 return STR  # SQLite reads an unknown "name" as the string 'name'
             raise
@@ -255,14 +189,6 @@ class ExpressionTyping(PgExpressions):
 
     def _t_DPipe(self, node: exp.DPipe, scope: Scope) -> ir.Typed:
         parts = [self.type_of(part, scope) for part in (node.left, node.right)]
-        if self.engine == "postgresql":
-            if any(p.type.dims for p in parts):  # array || element, array || array
-                for side, other in ((node.left, parts[1]), (node.right, parts[0])):
-                    self.bind(side, ir.Typed(other.type, False), None)
-                array = next(p.type for p in parts if p.type.dims)
-                return ir.Typed(array, all(p.nullable for p in parts))
-            for side in (node.left, node.right):  # $1 || 'x': text
-                self.bind(side, STR, None)
         return ir.Typed(STR.type, any(p.nullable for p in parts))
 
     def _comparison(self, node: exp.Binary, scope: Scope) -> ir.Typed:
@@ -289,12 +215,11 @@ class ExpressionTyping(PgExpressions):
     def _arithmetic(self, node: exp.Binary, scope: Scope) -> ir.Typed:
         self.bind_pair(node.left, node.right, scope)
         a, b = self.type_of(node.left, scope), self.type_of(node.right, scope)
-        result = _numeric(a, b)
-        if self.engine == "postgresql" and result.base == ir.ANY:
-            result = temporal_arithmetic(node, a.type, b.type) or result
+        result = numeric_type(a, b)
+        if result.base == ir.ANY:
+            result = self.engine.arithmetic_type(node, a.type, b.type) or result
         nullable = a.nullable or b.nullable
-        if isinstance(node, (exp.Div, exp.Mod, exp.IntDiv)) and self.engine == "sqlite":
-            # SQLite yields NULL for a division by zero instead of failing.
+        if isinstance(node, (exp.Div, exp.Mod, exp.IntDiv)) and self.engine.division_by_zero_is_null:
             divisor = node.right.unnest() if isinstance(node.right, exp.Paren) else node.right
             if not (isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.this or 0) != 0):
                 nullable = True
@@ -338,7 +263,7 @@ class ExpressionTyping(PgExpressions):
         if len(cols) != 1:
             raise Located(f"sub-select returns {len(cols)} columns - expected 1", self.offset_of(node))
         # A scalar subquery that finds no row is NULL, unless it always yields exactly one.
-        return cols[0][1].nullable_if(not exactly_one_row(node.this))
+        return cols[0][1].nullable_if(not exactly_one_row(node.this, self.engine))
 
     def _t_Match(self, node: exp.Match, scope: Scope) -> ir.Typed:
         self.bind(node.expression, STR, self.context_name(node.this))
@@ -356,8 +281,8 @@ class ExpressionTyping(PgExpressions):
         if subject is not None and ifs and placeholder_index(subject) is not None:
             # CASE $1 WHEN 'a' ...: SQLite compares the parameter with the WHEN values; PostgreSQL
             # resolves it as text before comparing (WHEN true then fails), and NULL picks ELSE.
-            pg = self.engine == "postgresql"
-            self.bind(subject, ir.Typed(STR.type, True) if pg else self.type_of(ifs[0].this, scope), None)
+            as_text = self.engine.case_parameter_is_text
+            self.bind(subject, ir.Typed(STR.type, True) if as_text else self.type_of(ifs[0].this, scope), None)
         subject_type = self.type_of(subject, scope) if subject is not None else None
         # THEN $1 ELSE col: a parameter as a result takes the type of a sibling result
         values = [b.args["true"] for b in ifs] + ([node.args["default"]] if node.args.get("default") else [])
@@ -394,11 +319,7 @@ class ExpressionTyping(PgExpressions):
     _t_TryCast = _t_Cast
 
     def cast_type(self, to: exp.DataType) -> ir.ValueType:
-        if self.engine == "postgresql":
-            return self.state.type_of(to.sql(dialect="postgres"))  # type: ignore[attr-defined,no-any-return]
-        if to.this == exp.DataType.Type.BOOLEAN:
-            return ir.ValueType(ir.BOOL)  # sqlglot's SQLite dialect would spell it INTEGER
-        return sqlite_types.value_type(to.sql(dialect="sqlite"))
+        return self.engine.cast_type(self.state, to)  # type: ignore[attr-defined]
 
     def _t_Window(self, node: exp.Window, scope: Scope) -> ir.Typed:
         for part in ("partition_by",):
@@ -455,24 +376,22 @@ class ExpressionTyping(PgExpressions):
                                   self.context_name(known[0]))
 
         grouped = scope.grouped if grouped is None else grouped
-        if self.engine == "postgresql":
-            result = self.pg_call(node, arg_type, grouped, filtered)
-        else:
-            result = functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered)
+        result = self.engine.call_type(self, node, arg_type, grouped, filtered)  # type: ignore[arg-type]
         # Type every argument so parameters and names inside are still checked.
         for child in node.iter_expressions():
             self.type_of(child, scope)
         if result is None:
-            if isinstance(node, exp.Anonymous) and self.engine == "sqlite" and getattr(self, "strict_functions", False):
+            reports = self.engine.reports_unknown_functions
+            if isinstance(node, exp.Anonymous) and reports and getattr(self, "strict_functions", False):
                 raise Located(f"no such function: {node.name}", self.offset_of(node))
             unknown = getattr(self, "unknown_calls", None)
-            if unknown is not None and self.engine == "sqlite":  # reported as a warning (findings.py)
-                unknown.append((functions.call_name(node), self.offset_of(node)))
+            if unknown is not None and reports:  # reported as a warning (findings.py)
+                unknown.append((self.engine.call_name(node), self.offset_of(node)))
             return NULL
         return result
 
 
-def exactly_one_row(node: exp.Expr) -> bool:
+def exactly_one_row(node: exp.Expr, engine: "Engine") -> bool:
     """A SELECT that always yields one row: an aggregate without GROUP BY or HAVING, or no FROM
     and no WHERE; either way with no LIMIT or OFFSET that could drop it."""
     if not isinstance(node, exp.Select) or node.args.get("limit") or node.args.get("offset"):
@@ -481,16 +400,16 @@ def exactly_one_row(node: exp.Expr) -> bool:
         return False
     if node.args.get("from_") is None:
         return node.args.get("where") is None
-    return any(_has_aggregate(e) for e in node.expressions)
+    return any(_has_aggregate(e, engine) for e in node.expressions)
 
 
-def _has_aggregate(node: exp.Expr) -> bool:
+def _has_aggregate(node: exp.Expr, engine: "Engine") -> bool:
     """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
     if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
         return False
-    if functions.is_aggregate(node) or pg_functions.is_aggregate(node):
+    if engine.is_aggregate(node):
         return True
-    return any(_has_aggregate(child) for child in node.iter_expressions())
+    return any(_has_aggregate(child, engine) for child in node.iter_expressions())
 
 
 def _in_scope(scope: Scope, name: str) -> bool:
@@ -501,4 +420,5 @@ def _all_aliases(scope: Scope) -> dict[str, ir.Typed]:
     return scope.aliases
 
 
-__all__ = ["ExpressionTyping", "ParamInfo", "merge", "placeholder_index", "identifier_offset"]
+__all__ = ["ANY", "BOOL", "FLOAT", "INT", "NULL", "STR", "ExpressionTyping", "ParamInfo", "exactly_one_row", "identifier_offset",
+           "merge", "merge_types", "placeholder_index"]

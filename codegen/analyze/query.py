@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -20,9 +21,11 @@ from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
 from .joins import droppable_joins
 from .inserts import inserts_rows, returns_one_row, upsert_updates
-from .pg_utility import classify
 from .statements import Analyzer, Output
 from .scope import identifier_offset
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 RETURNING_ROWS = ("one", "many", "batchone", "batchmany")
 
@@ -43,28 +46,27 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     engine = state.engine
     text = block.statement.text
     found = scan(text, engine)
-    extra = _sqlite_spellings(text, engine)
+    extra = _spellings(text, engine)
     sort_call = sort.find(text, engine)
     if sort_call is not None:
         _check_sort_columns(state, text, engine, found, extra, sort_call)
         extra += ((sort_call.start, sort_call.end, sort_call.columns[0][0]),)
     rewritten = for_analysis(text, found, extra)
-    utility = None
-    if engine == "postgresql":
-        _check_semicolon(block)
-        utility = classify(state, rewritten.text)
-        if utility is not None and utility.select is not None:
-            # CALL p(...) is analysed as SELECT p(...): shift the offsets past the longer word.
-            shift = len(utility.select) - len(rewritten.text)
-            rewritten = Rewritten(utility.select, ((0, 6, 0, 4),) + tuple(
-                (new + shift, length, old, old_length) for new, length, old, old_length in rewritten.edits))
+    if engine.query_semicolons:
+        _check_semicolon(block, engine)
+    utility = engine.utility(state, rewritten.text)
+    if utility is not None and utility.select is not None:
+        # CALL p(...) is analysed as SELECT p(...): shift the offsets past the longer word.
+        shift = len(utility.select) - len(rewritten.text)
+        rewritten = Rewritten(utility.select, ((0, 6, 0, 4),) + tuple(
+            (new + shift, length, old, old_length) for new, length, old, old_length in rewritten.edits))
     if utility is not None and utility.select is None:
         return _utility_query(block, text, engine, found)
     try:
         tree = parse_one(rewritten.text, engine)
     except Located as problem:
         raise Located(problem.message, rewritten.original_offset(problem.offset or 0)) from None
-    if engine == "postgresql" and any(not str(p.name).startswith(PLACEHOLDER) for p in tree.find_all(exp.Placeholder)):
+    if not engine.question_mark_parameters and any(not str(p.name).startswith(PLACEHOLDER) for p in tree.find_all(exp.Placeholder)):
         # A `?` the lexical check took for jsonb's operator, that sqlglot read as a parameter.
         raise Located("`?` is not a PostgreSQL parameter: write $1, @name or sqlc.arg(name)", 0)
     params = {p.index: ParamInfo(p.index, p.name, p.nullable, p.slice) for p in found.params}
@@ -81,7 +83,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     outputs = analyzer.outputs(tree, None)
     if utility is not None:
         outputs = []  # CALL: analysed as SELECT for its parameters, but it returns no rows
-    if block.command == "execlastid" and engine == "postgresql":
+    if block.command == "execlastid" and not engine.last_insert_id:
         raise Located(":execlastid needs SQLite's rowid; on PostgreSQL use "
                       "RETURNING id with :one", 0)
     if block.command == "execlastid" and upsert_updates(tree):
@@ -93,7 +95,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     if block.command.startswith("batch") and any(p.slice for p in params.values()):
         raise Located(f"sqlc.slice cannot be used in a :{block.command} query "
                       "(each call of a batch runs the same statement)", 0)
-    if block.command in RETURNING_ROWS and not outputs and not (engine == "postgresql" and isinstance(tree, exp.Select)):
+    if block.command in RETURNING_ROWS and not outputs and not (engine.rows_without_columns and isinstance(tree, exp.Select)):
         # (PostgreSQL allows SELECT FROM t: rows without columns)
         raise Located(f":{block.command} needs a result, but the statement returns no columns", 0)
     executable = strip_comments(text, engine)
@@ -131,7 +133,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
         params=query_params,
         columns=tuple(_column(o) for o in outputs),
         slots=tuple(slots),
-        always_one_row=exactly_one_row(tree) or returns_one_row(tree, state),
+        always_one_row=exactly_one_row(tree, engine) or returns_one_row(tree, state),
         insert_table=insert_table,
         insert_columns=insert_columns,
         insert_schema=insert_schema,
@@ -143,7 +145,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     return with_findings(query, block, found, analyzer.unknown_calls, _projection_offsets(tree, offset_of))
 
 
-def _check_sort_columns(state: SchemaState, text: str, engine: str, found: Scan,
+def _check_sort_columns(state: SchemaState, text: str, engine: "Engine", found: Scan,
                         extra: tuple[tuple[int, int, str], ...], call: sort.SortCall) -> None:
     """Each sqlc.sort column, put in the call's place, names a column the statement can order by."""
     for column, offset in call.columns:
@@ -160,7 +162,7 @@ def _check_sort_columns(state: SchemaState, text: str, engine: str, found: Scan,
             raise Located(f"sqlc.sort: {problem.message}", offset) from None
 
 
-def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: str, analyzer: Analyzer,
+def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: "Engine", analyzer: Analyzer,
              query_params: tuple[ir.Param, ...], sort_texts: list[str]
              ) -> tuple[tuple[ir.DynamicPiece, ...], tuple[ir.Param, ...]]:
     """sqlc.optional: where it may stand, and the statement cut into droppable conjuncts (and the
@@ -195,18 +197,18 @@ def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | No
     return offsets
 
 
-def _check_semicolon(block: Block) -> None:
+def _check_semicolon(block: Block, engine: "Engine") -> None:
     """sqlc rejects a PostgreSQL query not ended by `;` (at the end of a file, or before the next
     query, where the parser would run the two together)."""
     stmt = block.statement
     after = stmt.source.text[stmt.start + len(stmt.text):]
-    following = first_significant(after, "postgresql")
+    following = first_significant(after, engine)
     if following is None or following.text != ";":
         where = "at end of file" if following is None else "before the next statement"
         raise Located(f"missing semicolon {where}", len(stmt.text))
 
 
-def _utility_query(block: Block, text: str, engine: str, found: Scan) -> ir.Query:
+def _utility_query(block: Block, text: str, engine: "Engine", found: Scan) -> ir.Query:
     """A statement that returns no rows (NOTIFY, TRUNCATE, DO...): no columns, untyped parameters."""
     if block.command in RETURNING_ROWS:
         raise Located(f":{block.command} needs a result, but the statement returns no rows", 0)
@@ -222,7 +224,7 @@ _CLAUSE_AFTER_COMMA = {"FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UN
                       "RETURNING", "WINDOW", "VALUES", "SET"}
 
 
-def _sqlite_spellings(text: str, engine: str) -> tuple[tuple[int, int, str], ...]:
+def _spellings(text: str, engine: "Engine") -> tuple[tuple[int, int, str], ...]:
     """Edits that let sqlglot parse what SQLite accepts, and checks for what sqlglot lets slip.
 
     `REPLACE INTO` (SQLite's short form of INSERT OR REPLACE) is read as a Command by sqlglot.
@@ -234,7 +236,7 @@ def _sqlite_spellings(text: str, engine: str) -> tuple[tuple[int, int, str], ...
         if prev.text == "," and ((cur.kind == "word" and cur.text.upper() in _CLAUSE_AFTER_COMMA)
                                  or cur.text == ")"):
             raise Located(f"syntax error near {cur.text!r}", cur.start)
-    if engine == "sqlite" and words and words[0].kind == "word" and words[0].text.upper() == "REPLACE":
+    if engine.replace_into and words and words[0].kind == "word" and words[0].text.upper() == "REPLACE":
         return ((words[0].start, words[0].end, "INSERT OR REPLACE"),)
     return ()
 

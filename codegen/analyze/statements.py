@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable, cast
+from typing import TYPE_CHECKING, Callable, cast
 
 from sqlglot import exp
 
@@ -12,22 +11,17 @@ from .. import ir
 from ..catalog.build import SchemaState
 from ..catalog.tables import TableDef
 from ..errors import Located
-from . import pg_functions, pg_relations
+from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionTyping, ParamInfo, merge
 from .scope import Scope, Source, SourceColumn, identifier_offset
+from .types import Output
 
-ROWID_NAMES = ("rowid", "oid", "_rowid_")
+if TYPE_CHECKING:
+    from ..engines import Engine
+
 JSON_TABLE_COLUMNS = (("key", ir.ANY, True), ("value", ir.ANY, True), ("type", ir.STR, True), ("atom", ir.ANY, True),
                       ("id", ir.INT, False), ("parent", ir.INT, True), ("fullkey", ir.STR, False),
                       ("path", ir.STR, False))
-
-
-@dataclass(frozen=True)
-class Output:
-    name: str
-    typed: ir.Typed
-    table: str | None = None
-    embed: str | None = None
 
 
 class Analyzer(ExpressionTyping):
@@ -48,14 +42,14 @@ class Analyzer(ExpressionTyping):
 
     def folded(self, name: str, written: exp.Expr | None) -> str:
         """A name as PostgreSQL sees it, so an alias `E` is emitted as e, not "E" (no FROM item's name)."""
-        return _as_written(name, written, self.engine)
+        return as_written(name, written, self.engine.folds_identifiers)
 
     def _t_Column(self, node: exp.Column, scope: Scope) -> ir.Typed:
         try:
             return super()._t_Column(node, scope)
         except Located:
             # PostgreSQL: a FROM item's name where no column has it is its whole row (row_to_json(t))
-            src = scope.source(node.name) if self.engine == "postgresql" and not node.table else None
+            src = scope.source(node.name) if self.engine.whole_row_references and not node.table else None
             if src is None or isinstance(node.this, exp.Star):
                 raise
             return ir.Typed(ir.ValueType(ir.ANY), src.optional)
@@ -67,8 +61,7 @@ class Analyzer(ExpressionTyping):
         key = ir.table_key(table.name, table.schema)
         cols = [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), key) for c in table.columns]
         cols += [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), None, hidden=True) for c in table.hidden]
-        if self.engine == "sqlite" and not table.without_rowid and not table.is_view:
-            cols += [SourceColumn(n, INT, None, hidden=True) for n in ROWID_NAMES]
+        cols += [SourceColumn(n, INT, None, hidden=True) for n in self.engine.hidden_columns(table)]
         return cols
 
     def view_columns(self, view: TableDef) -> list[SourceColumn]:
@@ -88,15 +81,12 @@ class Analyzer(ExpressionTyping):
 
     def relation(self, node: exp.Expr, scope: Scope) -> Source:
         alias = node.alias if isinstance(node, (exp.Table, exp.Subquery, exp.Values, exp.Unnest)) else ""
-        if self.engine == "postgresql":
+        if self.engine.folds_identifiers:
             alias_node = node.args.get("alias")
             alias = self.folded(alias, alias_node.this if alias_node is not None else None)
-            if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
-                return pg_relations.table_function(self, node.this, alias, _alias_columns(node), scope)
-            if isinstance(node, exp.Unnest):
-                return pg_relations.unnest(self, node, alias, scope)
-            if isinstance(node, exp.Lateral):
-                return pg_relations.lateral(self, node, scope)
+        special = self.engine.from_item(self, node, alias, scope)
+        if special is not None:
+            return special
         if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
             return self.table_function(node.this, alias or node.this.name if isinstance(node.this, exp.Anonymous)
                                        else alias or "", scope)
@@ -106,8 +96,8 @@ class Analyzer(ExpressionTyping):
             if cte is not None:
                 return Source(alias or name, list(cte))
             table = self.state.find(schema, name)
-            if table is None and self.engine == "postgresql":
-                value = pg_relations.value_function(node, alias)
+            if table is None:
+                value = self.engine.missing_table(node, alias)
                 if value is not None:
                     return value
             if table is None:
@@ -333,8 +323,6 @@ class Analyzer(ExpressionTyping):
         return table, table_node.alias or table.name
 
     def dml(self, node: exp.Expr, scope: Scope) -> list[Output]:
-        from .dml import analyze_dml
-
         return analyze_dml(self, node, scope)
 
 
@@ -361,26 +349,26 @@ def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
     return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
 
 
-def _as_written(name: str, written: exp.Expr | None, engine: str) -> str:
-    """PostgreSQL names a result column in lower case unless its name was written quoted."""
-    if engine != "postgresql" or (isinstance(written, exp.Identifier) and written.quoted):
+def as_written(name: str, written: exp.Expr | None, folds: bool) -> str:
+    """A name as the engine sees it: one that folds unquoted identifiers (PostgreSQL) names a
+    result column in lower case unless it was written quoted."""
+    if not folds or (isinstance(written, exp.Identifier) and written.quoted):
         return name
     return name.lower()
 
 
-def result_name(item: exp.Expr, engine: str = "sqlite", text: str | None = None) -> str:
+def result_name(item: exp.Expr, engine: "Engine", text: str | None = None) -> str:
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):
-        return _as_written(item.alias, item.args.get("alias"), engine)
+        return as_written(item.alias, item.args.get("alias"), engine.folds_identifiers)
+    own = engine.result_name(item, text)
+    if own is not None:
+        return own
     node = item
-    while isinstance(node, (exp.Paren,)) or (engine == "postgresql" and isinstance(node, exp.Cast)):
-        if engine == "postgresql" and (written := _written_call_name(node, text)):
-            return written  # div(a, b) parses as a cast of a / b
-        node = node.this  # PostgreSQL names x::int after x
-    if engine == "postgresql" and (written := _written_call_name(node, text)):
-        return written
+    while isinstance(node, exp.Paren):
+        node = node.this
     if isinstance(node, exp.Column):
-        return _as_written(node.name, node.this, engine)
+        return as_written(node.name, node.this, engine.folds_identifiers)
     if isinstance(node, exp.Dot) and isinstance(node.expression, (exp.Func, exp.Anonymous)):
         node = node.expression  # schema.function(...)
     if isinstance(node, exp.Window):
@@ -389,17 +377,12 @@ def result_name(item: exp.Expr, engine: str = "sqlite", text: str | None = None)
         node = node.this
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
-    if isinstance(node, exp.Not) and isinstance(node.this, exp.Exists) and engine == "postgresql":
-        return "not_exists"  # as sqlc names it (PostgreSQL says ?column?)
-    if isinstance(node, exp.Func) and engine == "postgresql":
-        name = (pg_functions.pg_name(node) or "").lower()
-        return name if name.replace("_", "").isalnum() else ""
     if isinstance(node, exp.Func):
         return _function_name(node)
     return ""
 
 
-def _written_call_name(node: exp.Expr, text: str | None) -> str:
+def written_call_name(node: exp.Expr, text: str | None) -> str:
     """PostgreSQL names a call's column after the function as written (ceiling, not ceil; mod(a, b),
     which sqlglot turns into a % b); sqlglot keeps where that name was in the parsed text."""
     start, end = node.meta.get("start"), node.meta.get("end")
@@ -416,4 +399,4 @@ def _function_name(node: exp.Func) -> str:
     return head.lower() if head.replace("_", "").isalnum() else ""
 
 
-__all__ = ["Analyzer", "Output", "identifier_offset", "result_name"]
+__all__ = ["Analyzer", "Output", "as_written", "identifier_offset", "result_name", "written_call_name"]

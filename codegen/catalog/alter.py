@@ -13,13 +13,13 @@ from . import keys
 from .tables import TableDef, parse_column, parse_table_constraint, parse_type_name
 
 if TYPE_CHECKING:
-    from .build import SchemaState
+    from .state import SchemaState
 
 
 def apply_alter(state: "SchemaState", cur: Cursor, table: TableDef, schema: str | None) -> None:
     while True:
         _one_action(state, cur, table, schema)
-        if not (state.engine == "postgresql" and cur.accept_punct(",")):
+        if not (state.engine.ddl.alter_lists and cur.accept_punct(",")):
             break
     if not cur.at_end():
         bad = cur.next()
@@ -35,7 +35,8 @@ def _column(cur: Cursor, table: TableDef) -> tuple[int, str, int]:
 
 
 def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str | None) -> None:
-    dialect = "postgres" if state.engine == "postgresql" else "sqlite"
+    dialect = state.engine.dialect
+    ddl = state.engine.ddl
     if cur.accept("RENAME", "TO"):
         new_schema, new_name, offset = cur.qualified_name("table name")
         if state.find(schema, new_name) is not None and new_name.lower() != table.name.lower():
@@ -57,7 +58,7 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         table.columns[index].name = new_name
     elif cur.accept("ADD"):
         if cur.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"):
-            if state.engine == "postgresql":
+            if ddl.open_options:
                 if not any(cur.is_word("USING", ahead=i) and cur.is_word("INDEX", ahead=i + 1) for i in range(5)):
                     parse_table_constraint(cur, table, dialect)
                 cur.skip_until_top_level(",")  # INCLUDE (...), NOT VALID, DEFERRABLE, USING INDEX...
@@ -73,7 +74,7 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             if if_not_exists:
                 return
             raise Located(f"duplicate column name: {col.name!r}", offset)
-        if col.primary_key and state.engine == "sqlite":
+        if col.primary_key and ddl.rowid_tables:
             raise Located("cannot add a PRIMARY KEY column", offset)
         if col.primary_key or col.identity:
             col.not_null = True
@@ -92,18 +93,18 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             if if_exists:
                 return
             raise Located(f"no such column: {name!r} in table {table.name!r}", offset)
-        if state.engine == "sqlite" and table.columns[found].primary_key:
+        if ddl.rowid_tables and table.columns[found].primary_key:
             raise Located(f"cannot drop PRIMARY KEY column {name!r}", offset)
         keys.drop_column(table, table.columns[found].name)
         del table.columns[found]
         cur.accept("CASCADE") or cur.accept("RESTRICT")
-    elif state.engine == "postgresql" and cur.accept("RENAME", "CONSTRAINT"):
+    elif ddl.alter_lists and cur.accept("RENAME", "CONSTRAINT"):
         old, _ = cur.name("constraint name")
         cur.expect("TO")
         keys.rename_constraint(table, old, cur.name("constraint name")[0])
-    elif cur.accept("ALTER") and state.engine == "postgresql":
+    elif cur.accept("ALTER") and ddl.alter_lists:
         _alter_column(state, cur, table)
-    elif state.engine == "postgresql" and cur.is_word("SET", "OWNER", "ENABLE", "DISABLE", "FORCE", "NO",
+    elif ddl.alter_lists and cur.is_word("SET", "OWNER", "ENABLE", "DISABLE", "FORCE", "NO",
                                                       "CLUSTER", "REPLICA", "INHERIT", "VALIDATE", "ATTACH",
                                                       "DETACH", "RESET", "OF", "NOT"):
         _set_table(state, cur, table, schema)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Callable
 
 from sqlglot import exp
 
 from .. import ir
 from ..errors import Diagnostic, Located
-from ..parse import DIALECTS, parse_one
+from ..parse import parse_one
 from ..source import SourceFile, Statement
 from ..sqltext import split_statements
-from . import keys, sqlite_types
+from . import keys
+from .alter import apply_alter
 from .cursor import Cursor
+from .state import SchemaState
 from .tables import (TABLE_CONSTRAINTS, ColumnDef, TableDef, finish_nullability, parse_column,
                      parse_table_constraint)
 
@@ -28,39 +30,7 @@ NO_EFFECT_CREATE = {"INDEX", "TRIGGER", "FUNCTION", "PROCEDURE", "SEQUENCE", "EX
                     "SUBSCRIPTION", "SERVER", "STATISTICS", "EVENT", "LANGUAGE", "TABLESPACE", "CONVERSION",
                     "TEXT", "ACCESS", "DATABASE", "FOREIGN"}
 
-InferColumns = Callable[["SchemaState", exp.Expr, Callable[[int], int]], list[tuple[str, ir.Typed]]]
-
-
-class SchemaState:
-    """Tables and views by (schema, lower-cased name), in creation order."""
-
-    def __init__(self, engine: str) -> None:
-        self.engine = engine
-        self.tables: dict[tuple[str | None, str], TableDef] = {}
-        self.enums: dict[tuple[str | None, str], ir.Enum] = {}
-        self.extensions: "dict[str, Callable[[SchemaState, Cursor, Statement], bool]]" = {}
-        # PostgreSQL CREATE FUNCTION / PROCEDURE signatures by lower-cased name (overloads in a list)
-        self.functions: dict[str, list[Any]] = {}
-        # Lower-cased names of tables and views with a BEFORE or INSTEAD OF INSERT trigger: such a
-        # trigger may skip the row (RAISE(IGNORE), RETURN NULL), so an INSERT there may return none.
-        self.insert_triggers: set[str] = set()
-
-    def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
-        if self.engine == "postgresql" and schema is not None and schema.lower() in ("public", "pg_catalog"):
-            schema = None
-        return (schema.lower() if schema else None, name.lower())
-
-    def find(self, schema: str | None, name: str) -> TableDef | None:
-        return self.tables.get(self.key(schema, name))
-
-    def type_of(self, declared: str) -> ir.ValueType:
-        return sqlite_types.value_type(declared)
-
-    def is_identity(self, declared: str) -> bool:
-        return False
-
-    def is_rowid_alias(self, declared: str) -> bool:
-        return self.engine == "sqlite" and sqlite_types.is_rowid_alias(declared)
+InferColumns = Callable[[SchemaState, exp.Expr, Callable[[int], int]], list[tuple[str, ir.Typed]]]
 
 
 def _note_insert_trigger(state: SchemaState, cur: Cursor) -> None:
@@ -85,7 +55,7 @@ class CatalogBuilder:
     def __init__(self, state: SchemaState, infer: InferColumns) -> None:
         self.state = state
         self.infer = infer
-        self.dialect = DIALECTS[state.engine]
+        self.dialect = state.engine.dialect
         self.diagnostics: list[Diagnostic] = []
 
     def apply_file(self, source: SourceFile) -> None:
@@ -150,8 +120,7 @@ class CatalogBuilder:
         """Name of a table or view being created; False when IF NOT EXISTS skips it."""
         if_not_exists = self._if_not_exists(cur)
         schema, name, offset = cur.qualified_name(f"{what} name")
-        if schema is not None and self.state.engine == "sqlite" and schema.lower() in ("temp", "main"):
-            schema = None
+        schema = self.state.engine.created_schema(schema)
         existing = self.state.find(schema, name)
         if existing is not None:
             if replace_view and existing.is_view:
@@ -166,8 +135,8 @@ class CatalogBuilder:
         if not create:
             return
         table = TableDef(name, [], schema=schema)
-        pg = self.state.engine == "postgresql"
-        if pg and cur.accept("PARTITION", "OF"):
+        ddl = self.state.engine.ddl
+        if ddl.table_inheritance and cur.accept("PARTITION", "OF"):
             # A partition has its parent's columns; FOR VALUES ... only routes rows.
             src_schema, src_name, src_offset = cur.qualified_name("table name")
             table.columns = [replace(c) for c in self._existing(src_schema, src_name, src_offset).columns]
@@ -175,19 +144,19 @@ class CatalogBuilder:
             return
         if cur.accept("AS"):
             text, offset = cur.rest_text()
-            tree = parse_one(_without_data_clause(text) if pg else text, self.state.engine)
+            tree = parse_one(_without_data_clause(text) if ddl.data_clause else text, self.state.engine)
             columns = self.infer(self.state, tree, lambda o: o + offset)
             table.columns = [ColumnDef(n, "", t.type, not_null=False) for n, t in columns]
             self.state.tables[self.state.key(schema, name)] = table
             return
         cur.expect_punct("(")
         pending: list[tuple[str, int]] = []
-        while not (pg and cur.is_punct(")")):  # PostgreSQL allows a table without columns
+        while not (ddl.empty_tables and cur.is_punct(")")):
             if cur.is_word(*TABLE_CONSTRAINTS) and not cur.is_punct(",", ahead=1):
                 pending.extend(parse_table_constraint(cur, table, self.dialect))
-                if pg:
+                if ddl.open_options:
                     cur.skip_until_top_level(",")  # INCLUDE (...), WITH (...), DEFERRABLE...
-            elif cur.is_word("LIKE") and self.state.engine == "postgresql":
+            elif cur.is_word("LIKE") and ddl.table_inheritance:
                 cur.next()
                 src_schema, src_name, src_offset = cur.qualified_name("table name")
                 source = self._existing(src_schema, src_name, src_offset)
@@ -209,9 +178,9 @@ class CatalogBuilder:
                 table.strict = True
             elif cur.accept("WITHOUT", "ROWID"):
                 table.without_rowid = True
-            elif pg and cur.accept("INHERITS"):
+            elif ddl.table_inheritance and cur.accept("INHERITS"):
                 self._inherit(cur, table)
-            elif pg:
+            elif ddl.open_options:
                 # PARTITION BY, WITH (...), TABLESPACE, ON COMMIT...: no effect on the columns
                 if cur.is_punct("("):
                     cur.balanced()
@@ -288,13 +257,13 @@ class CatalogBuilder:
                 if not cur.accept_punct(","):
                     break
             cur.expect_punct(")")
-        pg = self.state.engine == "postgresql"
-        if pg:
+        ddl = self.state.engine.ddl
+        if ddl.open_options:
             while cur.accept("WITH") and cur.is_punct("("):  # WITH (check_option = local)
                 cur.balanced()
         cur.expect("AS")
         text, offset = cur.rest_text()
-        tree = parse_one(_without_data_clause(text) if pg else text, self.state.engine)
+        tree = parse_one(_without_data_clause(text) if ddl.data_clause else text, self.state.engine)
         if not create:
             return
         view = TableDef(name, [], schema=schema, is_view=True, view_select=tree, view_statement=stmt,
@@ -302,7 +271,7 @@ class CatalogBuilder:
         # SQLite checks a view when it is used (it may name a table created later; `.schema`
         # dumps list views that way): it is checked once the whole schema is applied and
         # expanded afresh wherever it is used.
-        if pg:
+        if ddl.views_fixed_at_creation:
             # PostgreSQL checks it now and fixes its columns (`*` is expanded then), so the
             # view keeps them, instead of its query, to be re-expanded at each use.
             columns = self.infer(self.state, tree, lambda o: o + offset)
@@ -337,8 +306,6 @@ class CatalogBuilder:
         if if_exists and self.state.find(schema, name) is None:
             return
         table = self._existing(schema, name, offset)
-        from .alter import apply_alter  # local: alter.py imports this module's types
-
         apply_alter(self.state, cur, table, schema)
 
     def _drop(self, cur: Cursor) -> None:
@@ -378,3 +345,6 @@ def _split_args(text: str) -> list[str]:
 def _without_data_clause(text: str) -> str:
     """CREATE TABLE/MATERIALIZED VIEW ... AS query [WITH [NO] DATA]: the query alone."""
     return re.sub(r"\s+WITH\s+(?:NO\s+)?DATA\s*;?\s*$", "", text, flags=re.IGNORECASE)
+
+
+__all__ = ["NO_EFFECT", "CatalogBuilder", "SchemaState"]

@@ -8,8 +8,13 @@ Expressions inside them (CHECK, DEFAULT) are still handed to sqlglot.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import Located
 from ..sqltext import Lexeme, lex
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 
 def unquote(lx: Lexeme) -> str:
@@ -25,7 +30,7 @@ def unquote(lx: Lexeme) -> str:
 
 
 class Cursor:
-    def __init__(self, text: str, engine: str) -> None:
+    def __init__(self, text: str, engine: "Engine") -> None:
         self.text = text
         self.engine = engine
         self.items = [x for x in lex(text, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
@@ -91,7 +96,7 @@ class Cursor:
         if lx is None or lx.kind not in ("word", "ident", "string"):
             raise Located(f"expected {what}, found {lx.text if lx else 'end of statement'!r}", self.offset())
         self.pos += 1
-        if self.engine == "postgresql" and lx.kind == "word":
+        if self.engine.folds_identifiers and lx.kind == "word":
             # PostgreSQL folds an unquoted identifier to lower case (`ID` names the column id);
             # only a quoted one keeps its case.
             return lx.text.lower(), lx.start

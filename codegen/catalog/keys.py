@@ -9,13 +9,33 @@ we never saw (all the table's keys go), a table others INHERIT from.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Mapping, Protocol, Sequence
 
 from .cursor import Cursor
 
-if TYPE_CHECKING:
-    from .build import SchemaState
-    from .tables import TableDef
+
+class _Column(Protocol):
+    unique: bool
+
+
+class TableDef(Protocol):
+    """What keys need of a table (tables.TableDef, whose parser calls note_key: no import back)."""
+
+    unique_keys: list[tuple[str | None, tuple[str, ...]]]
+
+    @property
+    def columns(self) -> Sequence[_Column]: ...
+
+    def column(self, name: str) -> object | None: ...
+
+
+class SchemaState(Protocol):
+    """What keys need of the schema (state.SchemaState, which holds tables.TableDef)."""
+
+    @property
+    def tables(self) -> Mapping[tuple[str | None, str], TableDef]: ...
+
+    def find(self, schema: str | None, name: str) -> TableDef | None: ...
 
 
 def _plain_columns(cur: Cursor, start: int) -> tuple[str, ...] | None:

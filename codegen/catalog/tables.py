@@ -91,19 +91,19 @@ def parse_type_name(cur: Cursor) -> str:
     PostgreSQL type names may also be quoted or schema-qualified (`foo."Mood"`), and words
     may follow the size (`time(3) with time zone`)."""
     words: list[str] = []
-    pg = cur.engine == "postgresql"
+    qualified = cur.engine.ddl.qualified_types
     while (lx := cur.peek()) is not None:
-        if lx.kind == "word" and lx.text.upper() not in CONSTRAINT_WORDS or (pg and lx.kind == "ident" and not words):
+        if lx.kind == "word" and lx.text.upper() not in CONSTRAINT_WORDS or (qualified and lx.kind == "ident" and not words):
             text = lx.text
             cur.pos += 1
-            while pg and cur.is_punct(".") and (part := cur.peek(1)) is not None and part.kind in ("word", "ident"):
+            while qualified and cur.is_punct(".") and (part := cur.peek(1)) is not None and part.kind in ("word", "ident"):
                 text += "." + part.text
                 cur.pos += 2
             words.append(text)
         elif words and cur.is_punct("(") and not words[-1].endswith(")"):
             start, end = cur.balanced()
             words[-1] += "(" + cur.text[start:end].strip() + ")"
-            if not pg:
+            if not qualified:
                 break
         else:
             break
@@ -148,7 +148,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
             literals = check_literals(cur.text[start:end], name, dialect).get(name.lower(), literals)
         elif cur.accept("DEFAULT"):
             col.has_default = True
-            if cur.engine == "postgresql":
+            if cur.engine.ddl.expression_defaults:
                 skip_expression(cur)  # nextval('s'::regclass), now() + interval '1 day'...
             elif cur.is_punct("("):
                 cur.balanced()
@@ -176,7 +176,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
         elif cur.accept("AS"):
             cur.balanced()
             _skip_words(cur, "STORED", "VIRTUAL")
-        elif cur.engine == "postgresql" and (cur.accept("DEFERRABLE") or cur.accept("NOT", "DEFERRABLE")
+        elif cur.engine.ddl.open_options and (cur.accept("DEFERRABLE") or cur.accept("NOT", "DEFERRABLE")
                                               or cur.accept("NO", "INHERIT")):
             if cur.items[cur.pos - 1].text.upper() == "DEFERRABLE" and cur.items[cur.pos - 2].text.upper() != "NOT":
                 col.unique = False  # checked at commit: duplicates may stand inside a transaction

@@ -1,5 +1,179 @@
 """Everything that differs between database engines lives under this package.
 
-One sub-package per engine (`sqlite/`, `postgresql/`); the rest of codegen is engine-agnostic and
-asks the engine object it gets from the registry here (issue [3 of 9] fills this in).
+`Engine` below is what the engine-agnostic stages ask: the sqlglot dialect, the lexer, the DDL
+forms the catalog builder accepts, the engine-only expression and FROM-item typing, the Python
+types of values and what the generated code needs. `sqlite/` and `postgresql/` implement it;
+`registry.py` maps the configuration's `engine` name to the implementation. No module outside
+this package asks an engine's name (tests/test_architecture.py checks it): a stage that behaves
+differently on some engine asks the engine a question named after the difference.
+
+This module imports no stage at run time: the stage modules import it (for the type), and the
+engine packages import the stages.
 """
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from sqlglot import exp
+
+from .. import ir
+
+if TYPE_CHECKING:  # annotations only: these stage modules import this one
+    from ..lint.context import FileContext
+    from ..lint.ddl import StatementView
+    from ..lint.findings import Finding
+    from ..python.typemap import PyType
+    from ..analyze.scope import Scope, Source
+    from ..analyze.statements import Analyzer
+    from ..annotate import Block
+    from ..catalog.build import SchemaState
+    from ..catalog.tables import TableDef
+
+ArgType = Callable[[exp.Expr], ir.Typed]
+Handler = Callable[["Analyzer", exp.Expr, "Scope"], ir.Typed]
+
+
+@dataclass(frozen=True)
+class DDLForms:
+    """The schema-language forms an engine has beyond the common core the catalog builder reads."""
+
+    rowid_tables: bool = False  # tables have a rowid (STRICT, WITHOUT ROWID; primary key columns stay)
+    table_inheritance: bool = False  # CREATE TABLE ... PARTITION OF / (LIKE t) / INHERITS (t)
+    empty_tables: bool = False  # CREATE TABLE t ()
+    data_clause: bool = False  # CREATE TABLE / MATERIALIZED VIEW ... AS query WITH [NO] DATA
+    open_options: bool = False  # storage and constraint options (WITH (...), INCLUDE, DEFERRABLE...) skipped
+    views_fixed_at_creation: bool = False  # a view's columns (and `*`) are fixed when it is created
+    alter_lists: bool = False  # ALTER TABLE with several actions, ALTER COLUMN, RENAME CONSTRAINT, SET ...
+    expression_defaults: bool = False  # DEFAULT takes an unparenthesised expression
+    qualified_types: bool = False  # type names may be quoted, schema-qualified, or go on after their size
+
+
+@dataclass(frozen=True)
+class Utility:
+    """A statement without result rows; `select` is text to analyse instead (CALL p() as SELECT p())."""
+
+    select: str | None = None
+
+
+class Engine(ABC):
+    """One database engine, as the engine-agnostic stages see it."""
+
+    name: str  # the configuration's `engine` value
+    dialect: str  # sqlglot's name for the dialect queries and schema are parsed with
+    lexer: re.Pattern[str]  # codegen.sqltext's lexer pattern for this engine's strings, names, comments
+    ddl: DDLForms
+    folds_identifiers: bool  # an unquoted name is lower-cased (ID names the column id)
+    rowid_columns: tuple[str, ...]  # hidden columns every rowid table has
+    whole_row_references: bool  # a FROM item's bare name is its whole row (row_to_json(t))
+    double_quoted_strings: bool  # an unknown "name" may be the string 'name'
+    division_by_zero_is_null: bool  # x / 0 is NULL instead of an error
+    case_parameter_is_text: bool  # CASE $1 WHEN ...: the parameter is resolved as text
+    reports_unknown_functions: bool  # a call the function table does not know is a warning
+    last_insert_id: bool  # :execlastid works (the rowid of the inserted row)
+    rows_without_columns: bool  # SELECT FROM t returns rows without columns
+    replace_into: bool  # REPLACE INTO t ... means INSERT OR REPLACE
+    query_semicolons: bool  # every query in a file ends with `;` (sqlc's rule on PostgreSQL)
+    question_mark_parameters: bool  # `?` is a parameter (else an operator: jsonb's key test)
+    implicit_transactions: bool  # several statements sent as one query run in one transaction
+    dollar_names: bool  # $name is a named parameter (else $ only numbers them: $1)
+    names_numbered_last: bool  # named parameters are numbered after every $N, in order of appearance
+    parameter_marker: str  # the driver's positional marker in the SQL sent
+    percent_escaped: bool  # the driver reads % as a marker's start, so a literal % is written %%
+    true_literal: str  # a condition that always holds (ON 1, ON TRUE)
+    python_types: "Mapping[str, PyType]"  # value types the driver does not hand over as they are
+    enum_arrays_as_text: bool  # the driver returns an enum's array in its text form ({a,b})
+    expression_handlers: Mapping[str, Handler] = {}  # engine-only typing by sqlglot class name
+
+    # -- catalog ---------------------------------------------------------------
+    @abstractmethod
+    def install_catalog(self, state: "SchemaState") -> None:
+        """Give a new schema state this engine's type names and engine-only statements."""
+
+    @abstractmethod
+    def is_rowid_alias(self, declared: str) -> bool:
+        """A PRIMARY KEY column of this declared type is the rowid (never NULL)."""
+
+    def lookup_schema(self, schema: str | None) -> str | None:
+        """The schema a qualified name is looked up in (None: the default one)."""
+        return schema
+
+    def created_schema(self, schema: str | None) -> str | None:
+        """The schema a new table or view of this qualified name goes into (None: the default one)."""
+        return schema
+
+    # -- analysis --------------------------------------------------------------
+    @abstractmethod
+    def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
+        """The value type of CAST(x AS to)."""
+
+    @abstractmethod
+    def call_type(self, an: "Analyzer", node: exp.Expr, arg_type: ArgType, grouped: bool,
+                  filtered: bool) -> ir.Typed | None:
+        """A function call's result (None: unknown function), its parameters typed on the way."""
+
+    @abstractmethod
+    def call_name(self, node: exp.Expr) -> str:
+        """A call's function name, for messages."""
+
+    @abstractmethod
+    def is_aggregate(self, node: exp.Expr) -> bool:
+        """The call aggregates rows (count, sum, array_agg...)."""
+
+    def arithmetic_type(self, node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
+        """Engine-only arithmetic results (timestamp - timestamp), None when the common rules apply."""
+        return None
+
+    def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> "Source | None":
+        """Engine-only FROM items (functions returning rows, unnest, LATERAL); None when common."""
+        return None
+
+    def missing_table(self, node: exp.Table, alias: str) -> "Source | None":
+        """A FROM name that is no table but still a source (CURRENT_DATE as a FROM item)."""
+        return None
+
+    def result_name(self, item: exp.Expr, text: str | None) -> str | None:
+        """The engine's own name for an unaliased result column; None when the common rules apply."""
+        return None
+
+    def utility(self, state: "SchemaState", text: str) -> Utility | None:
+        """A statement the SQL analyser does not parse (NOTIFY, CALL), or None."""
+        return None
+
+    def hidden_columns(self, table: "TableDef") -> tuple[str, ...]:
+        """Columns a query may name that the table's definition does not list."""
+        if self.rowid_columns and self.ddl.rowid_tables and not table.without_rowid and not table.is_view:
+            return self.rowid_columns
+        return ()
+
+    # -- lint --------------------------------------------------------------------
+    def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:
+        """This engine's migration rules on one statement (ctx collects the findings)."""
+
+    def lint_file_end(self, ctx: "FileContext") -> None:
+        """This engine's migration rules once a whole file is read."""
+
+    def lint_query(self, view: "StatementView", min_version: tuple[int, ...] | None) -> "list[Finding]":
+        """Findings on a query's text alone (features newer than the oldest supported version)."""
+        return []
+
+    # Transitional: engines compare equal to their configuration name while the stages move over.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return other == self.name
+        return self is other
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<engine {self.name}>"
+
+
+__all__ = ["ArgType", "DDLForms", "Engine", "Handler", "Utility"]

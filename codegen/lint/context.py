@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..catalog.build import SchemaState
 from ..source import SourceFile, Statement
 from .ddl import Objects, StatementView
 from .findings import Finding, at
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 _GOOSE_NO_TX = re.compile(r"^\s*--\s*\+goose\s+NO\s+TRANSACTION\b", re.IGNORECASE | re.MULTILINE)
 _GOOSE = re.compile(r"^\s*--\s*\+goose\s+up\b", re.IGNORECASE | re.MULTILINE)
@@ -34,7 +37,7 @@ class Dropped:
 @dataclass
 class FileContext:
     source: SourceFile
-    engine: str
+    engine: "Engine"
     state: SchemaState  # the schema before the statement being checked
     objects: Objects
     statements: list[Statement]
@@ -70,7 +73,7 @@ class FileContext:
         # several statements sent as one query (golang-migrate) runs in an implicit one.
         self.wrapped = bool((_GOOSE.search(text) and not _GOOSE_NO_TX.search(text))
                             or (dbmate and "transaction:false" not in dbmate.group("opts").replace(" ", "").lower())
-                            or (self.engine == "postgresql" and len(self.statements) > 1))
+                            or (self.engine.implicit_transactions and len(self.statements) > 1))
 
     def report(self, v: StatementView, rule: str, message: str, index: int = 0) -> None:
         self.findings.append(at(v.stmt, rule, message, v.offset(index)))

@@ -8,16 +8,20 @@ small: it only needs to find names and keywords, never to reject anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..catalog.cursor import unquote
 from ..source import Statement
 from ..sqltext import Lexeme, lex
 
+if TYPE_CHECKING:
+    from ..engines import Engine
+
 
 class StatementView:
     """The significant lexemes of a statement, with upper-cased keywords."""
 
-    def __init__(self, stmt: Statement, engine: str) -> None:
+    def __init__(self, stmt: Statement, engine: "Engine") -> None:
         self.stmt = stmt
         self.engine = engine
         self.items: list[Lexeme] = [x for x in lex(stmt.text, engine)

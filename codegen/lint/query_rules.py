@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlglot import exp
 
 from .. import ir
@@ -12,10 +14,12 @@ from ..parse import parse_one
 from ..placeholders import for_analysis, scan
 from .ddl import Objects, StatementView
 from .findings import Finding, at
-from .sqlite_rules import feature_findings
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 
-def parse_block(block: Block, engine: str) -> exp.Expr | None:
+def parse_block(block: Block, engine: "Engine") -> exp.Expr | None:
     text = block.statement.text
     try:
         return parse_one(for_analysis(text, scan(text, engine), ()).text, engine)
@@ -31,9 +35,8 @@ def check(block: Block, query: ir.Query, state: SchemaState, objects: Objects,
     def report(rule: str, message: str) -> None:
         findings.append(at(stmt, rule, f"query {block.name}: {message}"))
 
-    if state.engine == "sqlite":
-        findings += [Finding(f.path, f.line, f.col, f.rule, f"query {block.name}: {f.message}", f.first_line,
-                             f.last_line) for f in feature_findings(StatementView(stmt, "sqlite"), sqlite_min_version)]
+    findings += [Finding(f.path, f.line, f.col, f.rule, f"query {block.name}: {f.message}", f.first_line,
+                         f.last_line) for f in state.engine.lint_query(StatementView(stmt, state.engine), sqlite_min_version)]
     untyped = [f"parameter {p.name}" for p in query.params if p.type.base == ir.ANY and p.type.override is None]
     untyped += [f"column {c.name}" for c in query.columns if c.type.base == ir.ANY and c.type.override is None
                 and c.embed is None]
@@ -97,7 +100,7 @@ def _keys(table: str, state: SchemaState, objects: Objects) -> list[set[str]]:
         pk = {c.name.lower() for c in found.columns if c.primary_key}
         if pk:
             keys.append(pk)
-        if state.engine == "sqlite" and not found.without_rowid:
+        if state.engine.ddl.rowid_tables and not found.without_rowid:
             keys.append({"rowid"})
     return keys
 

@@ -11,6 +11,7 @@ import fnmatch
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import ir
 from ..analyze.query import analyze_block
@@ -18,10 +19,14 @@ from ..annotate import Block, split_blocks
 from ..catalog.build import SchemaState
 from ..catalog.cursor import unquote
 from ..config import Config
+from ..engines.registry import engine_named
 from ..errors import CodegenError, Diagnostic, Located
 from ..python.typemap import annotation
 from ..source import SourceFile
 from ..sqltext import lex
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 Signature = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]  # (params, columns): (name, type)
 
@@ -41,12 +46,12 @@ class Probe:
     names: frozenset[str]  # every identifier of the query: the tables and views it reads are among them
 
 
-def probe(block: Block, label: str, engine: str) -> Probe:
+def probe(block: Block, label: str, engine: "Engine") -> Probe:
     return Probe(block, label, frozenset(unquote(x).lower() for x in lex(block.statement.text, engine)
                                          if x.kind in ("word", "ident")))
 
 
-def signature(query: ir.Query, engine: str) -> Signature:
+def signature(query: ir.Query, engine: "Engine") -> Signature:
     def shown(t: ir.ValueType, nullable: bool) -> str:
         try:
             return annotation(t, nullable, engine)
@@ -66,7 +71,7 @@ def status(state: SchemaState, block: Block) -> Status:
         return Status(None, "nested too deeply")
 
 
-def probes(sources: list[SourceFile], engine: str, where: str = "") -> list[Probe]:
+def probes(sources: list[SourceFile], engine: "Engine", where: str = "") -> list[Probe]:
     found = []
     for source in sources:
         blocks, _ = split_blocks(source, engine)
@@ -157,7 +162,7 @@ def previous_from_git(config: Config, rev: str) -> tuple[list[Probe], set[str]]:
     revision = Revision(config.root, rev)
     queries = [revision.read(p) for p in revision.files(config.queries, recursive=True)]
     migrations = {p for p in revision.files(config.schema, recursive=False) if not p.endswith(".down.sql")}
-    return probes(queries, config.engine, f" at {rev}"), migrations
+    return probes(queries, engine_named(config.engine), f" at {rev}"), migrations
 
 
 def previous_from_path(config: Config, path: Path) -> list[Probe]:
@@ -169,4 +174,4 @@ def previous_from_path(config: Config, path: Path) -> list[Probe]:
         except (OSError, UnicodeDecodeError) as exc:
             raise CodegenError([Diagnostic(str(p), 1, 1, f"cannot read previous queries: {exc}")]) from None
         sources.append(SourceFile.of(config.display(p), text.replace("\r\n", "\n")))
-    return probes(sources, config.engine)
+    return probes(sources, engine_named(config.engine))

@@ -15,7 +15,8 @@ from ..errors import CodegenError, Diagnostic, Located
 from ..source import SourceFile, Statement
 from ..sources import query_files, schema_files
 from ..sqltext import split_statements
-from . import common_rules, pg_rules, query_rules, rolling, sqlite_rules
+from ..engines.registry import engine_named
+from . import common_rules, query_rules, rolling
 from .context import FileContext
 from .ddl import Objects, StatementView
 from .findings import Finding, apply_suppressions, at
@@ -43,7 +44,7 @@ def lint(config: Config, options: Options) -> list[Finding]:
 
 
 def _lint_target(config: Config, options: Options) -> list[Finding]:
-    engine = config.engine
+    engine = engine_named(config.engine)
     schema, queries = schema_files(config), query_files(config)
     project = pipeline.analyze(config, None, (schema, queries))  # every input problem surfaces here
     schema_paths = {s.path for s in schema}
@@ -57,10 +58,6 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         previous = rolling.previous_from_path(config, options.previous_queries)
 
     state = SchemaState(engine)
-    if engine == "postgresql":
-        from ..catalog import postgres
-
-        postgres.install(state)
     builder = CatalogBuilder(state, pipeline._infer_columns)
     objects = Objects()
     shared: dict[str, Any] = {}
@@ -82,7 +79,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
             view = StatementView(stmt, engine)
             if linted:
                 common_rules.check(ctx, view)
-                (sqlite_rules if engine == "sqlite" else pg_rules).check(ctx, view)
+                engine.lint_statement(ctx, view)
             names_before = _relation_names(state)
             try:
                 builder.apply(stmt)
@@ -99,8 +96,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         if not linted:
             continue
         common_rules.finish(ctx)
-        if engine == "sqlite":
-            sqlite_rules.finish(ctx)
+        engine.lint_file_end(ctx)
         findings += ctx.findings
         if timeline:
             findings += _query_changes(timeline, start, current, previous if new else [])

@@ -7,8 +7,12 @@ field named like a module can never shadow the type of another field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import ir
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 
 @dataclass(frozen=True)
@@ -38,42 +42,11 @@ _SIMPLE = {
     ir.ANY: PyType("typing.Any", frozenset({"typing"})),
 }
 
-# SQLite stores only INTEGER, REAL, TEXT, BLOB and NULL: the types below are converted on the
-# way in (to_db) and read back by the _runtime markers (README, "Types on SQLite").
-_SQLITE = {
-    ir.FLOAT: PyType("float", frozenset(), "_runtime.real({v})"),
-    ir.BOOL: PyType("bool", frozenset(), None, "_runtime.READ_BOOL"),
-    ir.DATE: PyType("datetime.date", frozenset({"datetime"}), "_runtime.date_text({v})", "_runtime.READ_DATE"),
-    ir.DATETIME: PyType("datetime.datetime", frozenset({"datetime"}), "_runtime.datetime_text({v})",
-                        "_runtime.READ_DATETIME"),
-    ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"}), "_runtime.datetime_text({v})",
-                           "_runtime.READ_UTC_DATETIME"),
-    ir.TIME: PyType("datetime.time", frozenset({"datetime"}), "_runtime.time_text({v})", "_runtime.READ_TIME"),
-    ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"}), "{v}.total_seconds()"),
-    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), "_runtime.decimal_number({v})",
-                       "_runtime.READ_DECIMAL"),
-    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})", "_runtime.READ_JSON"),
-    ir.UUID: PyType("uuid.UUID", frozenset({"uuid"}), "_runtime.text({v})"),
-}
-
-_POSTGRES = {
-    ir.DATE: PyType("datetime.date", frozenset({"datetime"})),
-    ir.DATETIME: PyType("datetime.datetime", frozenset({"datetime"})),
-    ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"})),
-    ir.TIME: PyType("datetime.time", frozenset({"datetime"})),
-    ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"})),
-    # NaN and +-Infinity are numeric values; pydantic refuses them in a Decimal unless told.
-    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),
-    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})"),
-    ir.UUID: PyType("uuid.UUID", frozenset({"uuid"})),
-}
-
-
 def literal(values: tuple[str, ...]) -> str:
     return "typing.Literal[" + ", ".join(repr(v) for v in values) + "]"
 
 
-def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
+def py_type(t: ir.ValueType, engine: "Engine", model_ref: str = "models.") -> PyType:
     if t.model:
         return PyType(model_ref + t.model)
     if t.override:
@@ -89,8 +62,7 @@ def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
     if t.literals and t.base == ir.STR:
         element = PyType(literal(t.literals), frozenset({"typing"}))
     else:
-        table = _SQLITE if engine == "sqlite" else _POSTGRES
-        element = table.get(t.base) or _SIMPLE.get(t.base) or _SIMPLE[ir.ANY]
+        element = engine.python_types.get(t.base) or _SIMPLE.get(t.base) or _SIMPLE[ir.ANY]
     if t.dims:
         annotation = element.annotation
         for _ in range(t.dims):
@@ -98,19 +70,19 @@ def py_type(t: ir.ValueType, engine: str, model_ref: str = "models.") -> PyType:
         read = element.read_annotation
         for _ in range(t.dims):
             read = f"list[{read}]"
-        if t.enum and engine != "sqlite":  # psycopg returns an enum's array as its text form
+        if t.enum and engine.enum_arrays_as_text:
             return PyType(annotation, element.imports, None, None, f"typing.Annotated[{annotation}, "
                                                                   "_runtime.READ_TEXT_ARRAY]")
         return PyType(annotation, element.imports, None, None, read if element.reader else None)
     return element
 
 
-def annotation(t: ir.ValueType, nullable: bool, engine: str, model_ref: str = "models.") -> str:
+def annotation(t: ir.ValueType, nullable: bool, engine: "Engine", model_ref: str = "models.") -> str:
     base = py_type(t, engine, model_ref).annotation
     return f"{base} | None" if nullable and base != "typing.Any" else base
 
 
-def read_annotation(t: ir.ValueType, nullable: bool, engine: str, model_ref: str = "models.") -> str:
+def read_annotation(t: ir.ValueType, nullable: bool, engine: "Engine", model_ref: str = "models.") -> str:
     """The annotation of a row field: `annotation` plus, where the engine needs it, the _runtime
     reader that turns what the driver returns into that type (mypy sees the plain type)."""
     pt = py_type(t, engine, model_ref)
@@ -120,6 +92,6 @@ def read_annotation(t: ir.ValueType, nullable: bool, engine: str, model_ref: str
     return pt.read_annotation + (" | None" if nullable and pt.annotation != "typing.Any" else "")
 
 
-def describe_type(t: ir.ValueType, engine: str) -> str:
+def describe_type(t: ir.ValueType, engine: "Engine") -> str:
     """py_type as `describe` prints it: the annotation without `| None`, models by bare name."""
     return py_type(t, engine, "").annotation

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import ir
 from ..placeholders import quote_identifier
 from . import naming, rowstyle
 from .typemap import annotation, py_type, read_annotation
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 
 @dataclass
@@ -201,7 +205,7 @@ def _style_fields(columns: list[str], rows: str) -> list[tuple[str, str]]:
     return [(name, rowstyle.field_default(alias)) for name, alias in rowstyle.field_names(columns, rows)]
 
 
-def models_module(catalog: ir.Catalog, engine: str, rows: str = rowstyle.MODEL) -> ModelsModule:
+def models_module(catalog: ir.Catalog, engine: "Engine", rows: str = rowstyle.MODEL) -> ModelsModule:
     imports: set[str] = {"typing"}
     models = []
     names = naming.model_names([t.name for t in catalog.tables])
@@ -237,7 +241,7 @@ def table_model(query: ir.Query, catalog: ir.Catalog, models: ModelsModule) -> s
     return models.model_of_table.get(name)
 
 
-def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: ModelsModule) -> QueryModule:
+def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: "Engine", models: ModelsModule) -> QueryModule:
     imports: set[str] = {"sqlite3" if engine == "sqlite" else "psycopg"}
     row_classes: list[RowClass] = []
     readers: dict[str, str] = {}
@@ -265,7 +269,7 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: str, models: 
                        sorted(readers.items()), functions)
 
 
-def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: str,
+def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: "Engine",
               models: ModelsModule, body_names: frozenset[str]) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     used: set[str] = set()
     arg_names = naming.argument_names([p.name for p in query.params], body_names)
@@ -366,7 +370,7 @@ def pieces_literal(pieces: tuple[ir.DynamicPiece, ...]) -> str:
     return "\n".join(lines + [")"])
 
 
-def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, models: ModelsModule
+def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engine", models: ModelsModule
             ) -> tuple[RowClass | None, tuple[str, str], str, str | None, set[str]]:
     used: set[str] = set()
     model = table_model(query, catalog, models)
@@ -404,7 +408,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: str, 
     return row, (f"_{naming.constant(class_name)}_ROWS", rowstyle.reader(class_name, models.rows)), class_name, nest, used
 
 
-def _read_imports(t: ir.ValueType, engine: str) -> set[str]:
+def _read_imports(t: ir.ValueType, engine: "Engine") -> set[str]:
     """What a row field of type t names: its type's modules, and _runtime for a reader."""
     pt = py_type(t, engine)
     return set(pt.imports) | ({"typing", "_runtime"} if pt.reader or pt.read else set())
@@ -419,7 +423,7 @@ def _convert(to_db: str | None, nullable: bool, var: str) -> str:
 
 
 def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
-              converters: list[tuple[str | None, bool]], used: set[str], engine: str
+              converters: list[tuple[str | None, bool]], used: set[str], engine: "Engine"
               ) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     """Bulk insert: one argument, an iterable of parameter rows; COPY on PostgreSQL, executemany on SQLite."""
     row = _params_class(query, class_name, args)
@@ -454,7 +458,7 @@ _PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.
              ir.TIME: "time", ir.INTERVAL: "interval", ir.DECIMAL: "numeric", ir.JSON: "jsonb", ir.UUID: "uuid"}
 
 
-def _empty_slice(t: ir.ValueType, engine: str, catalog: ir.Catalog) -> str:
+def _empty_slice(t: ir.ValueType, engine: "Engine", catalog: ir.Catalog) -> str:
     """What `IN (sqlc.slice(x))` holds for an empty list, so `IN` matches no row and `NOT IN` every
     row on both engines. SQLite accepts `IN ()`; PostgreSQL needs an empty subquery whose column
     has a type the left side compares with (an untyped NULL column would be text)."""

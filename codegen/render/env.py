@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from ..errors import CodegenError, Diagnostic
 from ..python.view import Function, ModelsModule, QueryModule
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -56,7 +60,7 @@ def _imports(module: QueryModule) -> tuple[list[str], list[str], list[str]]:
     return stdlib, drivers, local
 
 
-def render_query_module(module: QueryModule, engine: str) -> str:
+def render_query_module(module: QueryModule, engine: "Engine") -> str:
     stdlib, drivers, local = _imports(module)
     if engine == "sqlite":
         conn_type = "sqlite3.Connection"
@@ -68,7 +72,7 @@ def render_query_module(module: QueryModule, engine: str) -> str:
                    engine=engine)
 
 
-def render_async_module(module: QueryModule, engine: str) -> str:
+def render_async_module(module: QueryModule, engine: "Engine") -> str:
     stdlib, _, local = _imports(module)
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
@@ -110,7 +114,7 @@ def _needed(stdlib_module: str, module: QueryModule) -> bool:
     return f"{stdlib_module}." in text
 
 
-def render_package(modules: list[str], schema_source: str, emit_async: bool, engine: str) -> dict[str, str]:
+def render_package(modules: list[str], schema_source: str, emit_async: bool, engine: "Engine") -> dict[str, str]:
     files = {
         "__init__.py": _render("package_init.py.j2", header=header(schema_source)),
         "py.typed": "",

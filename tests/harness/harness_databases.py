@@ -36,6 +36,7 @@ from psycopg.types.json import Jsonb
 
 import evidence
 from codegen import ir
+from codegen.engines.registry import engine_named
 from codegen.python.typemap import annotation
 from codegen.sources import schema_files
 from harness_projects import Generated
@@ -200,7 +201,7 @@ def _plan(conn: psycopg.Connection[Any], table: ir.Table) -> tuple[sql.Composed,
             continue
         overriding |= identity == "a"
         col = declared.get(name)
-        ann = eval(annotation(col.type, False, "postgresql"), dict(_NAMESPACE)) if col else Any  # noqa: S307
+        ann = eval(annotation(col.type, False, engine_named("postgresql")), dict(_NAMESPACE)) if col else Any  # noqa: S307
         columns.append(_Column(name, pg_type, ann, not notnull, single_pk and pg_type in ("integer", "bigint", "smallint")))
     if not columns:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ...catalog.postgres import normalise
+from .catalog import normalise
 from ...catalog.tables import ColumnDef
 
 _SAME = {"int": "integer", "int4": "integer", "serial": "integer", "serial4": "integer", "int8": "bigint",

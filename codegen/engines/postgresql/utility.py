@@ -7,11 +7,10 @@ of the same call, so its parameters take the procedure's argument types and name
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..catalog.build import SchemaState
-from ..catalog.cursor import Cursor
-from ..errors import Located
+from ...catalog.build import SchemaState
+from ...catalog.cursor import Cursor
+from ...errors import Located
+from .. import Utility
 
 # Statements that return no rows and take no parameters worth typing.
 _NO_ROWS = {"NOTIFY", "LISTEN", "UNLISTEN", "DO", "CREATE", "ALTER", "DROP", "SET", "RESET", "LOCK", "VACUUM",
@@ -20,16 +19,9 @@ _NO_ROWS = {"NOTIFY", "LISTEN", "UNLISTEN", "DO", "CREATE", "ALTER", "DROP", "SE
             "TRUNCATE", "SECURITY", "IMPORT"}
 
 
-@dataclass(frozen=True)
-class Utility:
-    """A statement without result rows; `select` is text to analyse instead (for CALL)."""
-
-    select: str | None = None
-
-
 def classify(state: SchemaState, text: str) -> Utility | None:
     """None for statements the SQL analyser handles (SELECT, INSERT, ...)."""
-    cur = Cursor(text, "postgresql")
+    cur = Cursor(text, state.engine)
     first = cur.peek()
     if first is None or first.kind != "word":
         return None

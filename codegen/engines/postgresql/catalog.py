@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import ir
-from ..errors import Located
-from ..source import Statement
-from .build import SchemaState
-from .cursor import Cursor, unquote
-from .tables import parse_type_name
+from ... import ir
+from ...errors import Located
+from ...source import Statement
+from ...catalog.build import SchemaState
+from ...catalog.cursor import Cursor, unquote
+from ...catalog.tables import parse_type_name
 
 _TYPES: dict[str, str] = {
     "smallint": ir.INT, "int2": ir.INT, "integer": ir.INT, "int": ir.INT, "int4": ir.INT, "bigint": ir.INT,
@@ -148,11 +148,11 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         schema, name, offset = cur.qualified_name("type name")
         if cur.accept("AS", "ENUM"):
             start, end = cur.balanced()
-            values = tuple(unquote(x) for x in Cursor(cur.text[start:end], "postgresql").items if x.kind == "string")
+            values = tuple(unquote(x) for x in Cursor(cur.text[start:end], cur.engine).items if x.kind == "string")
             state.enums[state.key(schema, name)] = ir.Enum(name, values, schema)
         elif cur.accept("AS") and cur.is_punct("("):  # a composite type: its fields, for functions' rows
             start, end = cur.balanced()
-            fields = [Cursor(part, "postgresql") for part in _split_top_level(cur.text[start:end])]
+            fields = [Cursor(part, cur.engine) for part in _split_top_level(cur, cur.text[start:end])]
             types.composites[state.key(schema, name)] = [(f.name("field name")[0], types.value_type(_read_type(f, set())))
                                                          for f in fields]
         return True  # composite, range and base types: values of type Any
@@ -192,14 +192,14 @@ def _function(types: PostgresTypes, cur: Cursor, procedure: bool) -> FuncDef:
     """name(args) [RETURNS type | SETOF type | TABLE (cols)] options... AS body."""
     schema, name, _ = cur.qualified_name("function name")
     start, end = cur.balanced()
-    args = [_argument(types, part) for part in _split_top_level(cur.text[start:end])]
+    args = [_argument(types, part) for part in _split_top_level(cur, cur.text[start:end])]
     func = FuncDef(name, None if schema is None or schema.lower() == "public" else schema.lower(), args, None,
                    procedure=procedure)
     if cur.accept("RETURNS"):
         if cur.accept("TABLE"):
             start, end = cur.balanced()
-            for part in _split_top_level(cur.text[start:end]):
-                col_cur = Cursor(part, "postgresql")
+            for part in _split_top_level(cur, cur.text[start:end]):
+                col_cur = Cursor(part, cur.engine)
                 col_name, _ = col_cur.name("column name")
                 func.columns.append((col_name, types.value_type(_read_type(col_cur, set()))))
             func.setof = True
@@ -238,7 +238,7 @@ def _row_type(types: PostgresTypes, declared: str) -> tuple[list[tuple[str, ir.V
 
 def _argument(types: PostgresTypes, text: str) -> FuncArg:
     """[mode] [name] type [DEFAULT expr | = expr]; the name is left out when the whole is a type."""
-    cur = Cursor(text, "postgresql")
+    cur = Cursor(text, types.state.engine)
     mode = "IN"
     if cur.is_word(*_ARG_MODES) and len(cur.items) > 1:
         mode = cur.next().text.upper()
@@ -274,9 +274,10 @@ def _read_type(cur: Cursor, stops: set[str]) -> str:
     return cur.text[first.start:last.end]
 
 
-def _split_top_level(text: str) -> list[str]:
+def _split_top_level(outer: Cursor, text: str) -> list[str]:
+    """Comma-separated parts of text (a span of outer's statement) outside parentheses."""
     parts, depth, start = [], 0, 0
-    for lx in Cursor(text, "postgresql").items:
+    for lx in Cursor(text, outer.engine).items:
         if lx.kind != "punct":
             continue
         if lx.text in "([":
@@ -348,7 +349,7 @@ def _alter_relation(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bo
         raise Located(f"no such view: {name}", offset)
     if cur.is_word("ALTER", "OWNER", "RESET") or (cur.is_word("SET") and not cur.is_word("SCHEMA", ahead=1)):
         return True  # column defaults, owner, options: the columns stay as they are
-    from .alter import apply_alter
+    from ...catalog.alter import apply_alter
 
     apply_alter(state, cur, view, schema)
     return True
@@ -386,7 +387,7 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         cur.accept("IF", "EXISTS")
         while True:
             schema, name, _ = cur.qualified_name("function name")
-            arity = len(_split_top_level(cur.text[slice(*cur.balanced())])) if cur.is_punct("(") else None
+            arity = len(_split_top_level(cur, cur.text[slice(*cur.balanced())])) if cur.is_punct("(") else None
             overloads = state.functions.get(name.lower(), [])
             state.functions[name.lower()] = [f for f in overloads if arity is not None and len(f.inputs) != arity]
             if not cur.accept_punct(","):

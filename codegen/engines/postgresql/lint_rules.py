@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from .context import FileContext
-from .ddl import StatementView
+from ...lint.context import FileContext
+from ...lint.ddl import StatementView
 
 VOLATILE = {"RANDOM", "CLOCK_TIMESTAMP", "TIMEOFDAY", "GEN_RANDOM_UUID", "UUID_GENERATE_V1", "UUID_GENERATE_V1MC",
             "UUID_GENERATE_V4", "NEXTVAL", "SETSEED", "UUIDV4", "UUIDV7", "TXID_CURRENT"}

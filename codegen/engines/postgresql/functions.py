@@ -31,9 +31,9 @@ from sqlglot import exp
 from codegen import ir
 from codegen.ir import Typed, ValueType
 
-from . import calls
-from . import pg_signatures as sigs
-from .pg_signatures import SIGNATURES, Call, Sig
+from ...analyze import calls
+from . import signatures as sigs
+from .signatures import SIGNATURES, Call, Sig
 
 ArgType = Callable[[exp.Expr], Typed]
 

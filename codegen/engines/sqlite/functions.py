@@ -27,7 +27,7 @@ from sqlglot import exp
 from codegen import ir
 from codegen.ir import Typed, ValueType
 
-from . import calls
+from ...analyze import calls
 
 ArgType = Callable[[exp.Expr], Typed]
 

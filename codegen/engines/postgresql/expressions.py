@@ -1,8 +1,9 @@
 """Expression typing for syntax only PostgreSQL has: arrays, containment and JSON key operators,
-intervals, AT TIME ZONE, date/time arithmetic.
+intervals, AT TIME ZONE, date/time arithmetic, `||` on arrays.
 
-A mixin of ExpressionTyping: its `_t_<sqlglot class>` handlers are found by name like the others
-(SQLite never produces these node kinds).
+The `_t_<sqlglot class>` functions of PgExpressions take the analyzer as `self`; HANDLERS maps
+the class names to them, and the analyzer consults it before its own handlers (SQLite never
+produces these node kinds).
 """
 
 from __future__ import annotations
@@ -11,24 +12,20 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from .. import ir
-from ..errors import Located
-from . import pg_functions
+from ... import ir
+from ...errors import Located
+from ...analyze.types import placeholder_index
+
+from ...analyze.types import array_of, element
 
 if TYPE_CHECKING:
-    from .scope import Scope
+    from ...analyze.scope import Scope
+
+    from .. import Handler
 
 BOOL = ir.Typed(ir.ValueType(ir.BOOL), False)
 TEXT = ir.ValueType(ir.STR)
 _TEMPORAL = {ir.DATE, ir.DATETIME, ir.DATETIME_TZ, ir.TIME}
-
-
-def element(t: ir.ValueType) -> ir.ValueType:
-    return ir.ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0))
-
-
-def array_of(t: ir.ValueType) -> ir.ValueType:
-    return ir.ValueType(t.base, t.literals, t.enum, t.dims + 1)
 
 
 def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
@@ -53,35 +50,7 @@ def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.
 
 
 class PgExpressions:
-    """Needs what ExpressionTyping has: type_of, bind, bind_pair, context_name, query_columns."""
-
-    def pg_call(self, node: exp.Expr, arg_type: "pg_functions.ArgType", grouped: bool,
-                filtered: bool) -> ir.Typed | None:
-        """A function call: checked against the known functions, its parameters typed by the
-        function's argument types, then its result."""
-        functions = self.state.functions  # type: ignore[attr-defined]
-        problem = pg_functions.check(node, functions)
-        if problem is not None:
-            raise Located(problem, self.offset_of(node))  # type: ignore[attr-defined]
-        for arg, typed, name in pg_functions.arg_hints(node, functions):
-            self.bind(arg, typed, name)  # type: ignore[attr-defined]
-        return pg_functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=functions)
-
-    def bind_quantified(self, left: exp.Expr, right: exp.Expr, scope: "Scope") -> bool:
-        """x = ANY($1) / ALL($1) / SOME($1): the parameter is an array of x's type (and a
-        parameter on the left is of the array's element type). True when one side is such."""
-        for side, other in ((right, left), (left, right)):
-            if not (isinstance(side, exp.Any) or (isinstance(side, exp.Anonymous) and len(side.expressions) == 1
-                                                  and str(side.name).upper() in ("ALL", "SOME"))):
-                continue
-            inner = side.this if isinstance(side, exp.Any) else side.expressions[0]
-            inner = inner.unnest() if isinstance(inner, exp.Paren) else inner
-            context = self.context_type(other, scope)  # type: ignore[attr-defined]
-            self.bind(inner, ir.Typed(array_of(context.type), False), self.context_name(other))  # type: ignore[attr-defined]
-            if _is_param(other):
-                self.bind(other, ir.Typed(element(self.type_of(inner, scope).type), False), None)  # type: ignore[attr-defined]
-            return True
-        return False
+    """Handlers called with the analyzer (ExpressionTyping) as self."""
 
     def _t_Array(self, node: exp.Array, scope: "Scope") -> ir.Typed:
         items = node.expressions
@@ -168,10 +137,23 @@ class PgExpressions:
         return ir.Typed(ir.ValueType(base), value.nullable or zone.nullable)
 
 
-def _is_param(node: exp.Expr) -> bool:
-    from .expressions import placeholder_index
+    def _t_DPipe(self, node: exp.DPipe, scope: "Scope") -> ir.Typed:
+        parts = [self.type_of(part, scope) for part in (node.left, node.right)]  # type: ignore[attr-defined]
+        if any(p.type.dims for p in parts):  # array || element, array || array
+            for side, other in ((node.left, parts[1]), (node.right, parts[0])):
+                self.bind(side, ir.Typed(other.type, False), None)  # type: ignore[attr-defined]
+            array = next(p.type for p in parts if p.type.dims)
+            return ir.Typed(array, all(p.nullable for p in parts))
+        for side in (node.left, node.right):  # $1 || 'x': text
+            self.bind(side, ir.Typed(TEXT, False), None)  # type: ignore[attr-defined]
+        return ir.Typed(TEXT, any(p.nullable for p in parts))
 
+
+def _is_param(node: exp.Expr) -> bool:
     return placeholder_index(node) is not None
 
 
-__all__ = ["PgExpressions", "array_of", "element", "temporal_arithmetic"]
+HANDLERS: "dict[str, Handler]" = {name[len("_t_"):]: handler for name, handler in vars(PgExpressions).items()
+                                  if name.startswith("_t_")}
+
+__all__ = ["HANDLERS", "temporal_arithmetic"]

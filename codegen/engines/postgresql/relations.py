@@ -6,18 +6,18 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from .. import ir
-from ..errors import Located
-from . import pg_functions
-from .scope import Scope, Source, SourceColumn
+from ... import ir
+from ...errors import Located
+from . import functions as pg_functions
+from ...analyze.scope import Scope, Source, SourceColumn
 
 if TYPE_CHECKING:
-    from .statements import Analyzer
+    from ...analyze.statements import Analyzer
 
 NULL = ir.Typed(ir.ValueType(ir.ANY), True)
 
 
-def _alias_columns(node: exp.Expr) -> list[str]:
+def alias_columns(node: exp.Expr) -> list[str]:
     alias = node.args.get("alias")
     return [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
 
@@ -65,7 +65,7 @@ def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source
     elements of list[T] parameters and columns are never NULL in the generated code."""
     types = [an.type_of(e, scope) for e in node.expressions]
     defaults = [alias] if alias and len(types) == 1 else ["unnest"] * len(types)
-    given = _alias_columns(node)
+    given = alias_columns(node)
     ordinality = node.args.get("offset")  # WITH ORDINALITY; sqlglot keeps the last alias column here
     if ordinality:
         defaults.append("ordinality")
@@ -89,7 +89,7 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
     alias = node.alias
     if isinstance(inner, exp.Subquery):
         outputs = an.outputs(inner.this, Scope(parent=scope, ctes=scope.ctes))
-        names = _alias_columns(node)
+        names = alias_columns(node)
         return Source(alias or "", [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None)
                                     for i, o in enumerate(outputs)])
     if isinstance(inner, exp.Unnest):
@@ -97,7 +97,7 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
         inner.set("alias", node.args.get("alias"))
         return unnest(an, inner, alias, scope)
     if isinstance(inner, (exp.Anonymous, exp.Func)):
-        return table_function(an, inner, alias, _alias_columns(node), scope)
+        return table_function(an, inner, alias, alias_columns(node), scope)
     raise Located(f"unsupported LATERAL item {type(inner).__name__}", an.offset_of(node))
 
 

@@ -3,9 +3,9 @@ the project's minimum SQLite version."""
 
 from __future__ import annotations
 
-from .context import FileContext
-from .ddl import StatementView
-from .findings import Finding, at
+from ...lint.context import FileContext
+from ...lint.ddl import StatementView
+from ...lint.findings import Finding, at
 
 _CURRENT = {"CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .. import ir
+from ... import ir
 
 _MEANING = (
     (re.compile(r"^BOOL(EAN)?$"), ir.BOOL),

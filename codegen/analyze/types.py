@@ -1,0 +1,112 @@
+"""Values the analyzer works with: parameter evidence, typed constants, merging the types of
+alternatives, and the placeholder a node stands for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from .. import ir
+from ..placeholders import PLACEHOLDER
+
+INT = ir.Typed(ir.ValueType(ir.INT), False)
+BOOL = ir.Typed(ir.ValueType(ir.BOOL), False)
+STR = ir.Typed(ir.ValueType(ir.STR), False)
+FLOAT = ir.Typed(ir.ValueType(ir.FLOAT), False)
+NULL = ir.Typed(ir.ValueType(ir.ANY), True)
+ANY = ir.Typed(ir.ValueType(ir.ANY), False)
+
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Like,
+               exp.ILike, exp.Glob, exp.RegexpLike, exp.Is)
+SIBLING_TYPED = (exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least)
+ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.BitwiseAnd, exp.BitwiseOr,
+              exp.BitwiseXor, exp.BitwiseLeftShift, exp.BitwiseRightShift)
+
+
+@dataclass
+class ParamInfo:
+    index: int
+    explicit_name: str | None
+    forced_nullable: bool = False
+    slice: bool = False
+    hints: list[tuple[ir.Typed, str | None]] = field(default_factory=list)
+    seen: bool = False
+
+    def typed(self) -> ir.Typed:
+        known = [t for t, _ in self.hints if t.type.base != ir.ANY or t.type.model]
+        chosen = known[0] if known else (self.hints[0][0] if self.hints else ANY)
+        nullable = self.forced_nullable or any(t.nullable for t, _ in self.hints)
+        return ir.Typed(chosen.type, nullable)
+
+    def name_hint(self) -> str | None:
+        if self.explicit_name:
+            return self.explicit_name
+        return next((n for _, n in self.hints if n), None)
+
+
+def merge(a: ir.Typed, b: ir.Typed) -> ir.Typed:
+    """The type of a value that is either a or b (CASE branches, UNION columns)."""
+    return ir.Typed(merge_types(a.type, b.type, a.nullable and a.type.base == ir.ANY,
+                                b.nullable and b.type.base == ir.ANY), a.nullable or b.nullable)
+
+
+def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_null: bool = False) -> ir.ValueType:
+    if a_is_null and not b_is_null:
+        return b
+    if b_is_null and not a_is_null:
+        return a
+    if a == b:
+        return a
+    if a.base == b.base and a.base != ir.ANY and not a.model and not b.model:
+        if a.literals and b.literals:
+            return ir.ValueType(a.base, tuple(dict.fromkeys(a.literals + b.literals)))
+        return ir.ValueType(a.base, dims=a.dims) if a.dims == b.dims else ir.ValueType(ir.ANY)
+    numeric = {ir.INT, ir.FLOAT, ir.BOOL}
+    if a.base in numeric and b.base in numeric and not a.dims and not b.dims:
+        return ir.ValueType(ir.FLOAT if ir.FLOAT in (a.base, b.base) else ir.INT)
+    return ir.ValueType(ir.ANY)
+
+
+def numeric_type(a: ir.Typed, b: ir.Typed) -> ir.ValueType:
+    bases = {a.type.base, b.type.base}
+    if ir.FLOAT in bases:
+        return ir.ValueType(ir.FLOAT)
+    if ir.DECIMAL in bases and bases <= {ir.DECIMAL, ir.INT, ir.BOOL}:
+        return ir.ValueType(ir.DECIMAL)
+    if bases <= {ir.INT, ir.BOOL}:
+        return ir.ValueType(ir.INT)
+    if ir.INTERVAL in bases or ir.DATETIME in bases or ir.DATETIME_TZ in bases or ir.DATE in bases:
+        return ir.ValueType(ir.ANY)
+    return ir.ValueType(ir.ANY)
+
+
+def placeholder_index(node: exp.Expr) -> int | None:
+    node = node.unnest() if isinstance(node, exp.Paren) else node
+    while isinstance(node, exp.Collate):  # `? COLLATE NOCASE` is still that parameter
+        node = node.this.unnest() if isinstance(node.this, exp.Paren) else node.this
+    if isinstance(node, exp.Placeholder) and str(node.name).startswith(PLACEHOLDER):
+        try:
+            return int(str(node.name)[len(PLACEHOLDER):])
+        except ValueError:
+            return None
+    return None
+
+
+def element(t: ir.ValueType) -> ir.ValueType:
+    """The element type of an array type."""
+    return ir.ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0))
+
+
+def array_of(t: ir.ValueType) -> ir.ValueType:
+    return ir.ValueType(t.base, t.literals, t.enum, t.dims + 1)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A result column: its name, type, the table it reads (for row models) and an embedded table."""
+
+    name: str
+    typed: ir.Typed
+    table: str | None = None
+    embed: str | None = None

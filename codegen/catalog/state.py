@@ -1,0 +1,46 @@
+"""The schema as migrations leave it: tables, views, enums and functions, for one engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from .. import ir
+from ..source import Statement
+from .cursor import Cursor
+from .tables import TableDef
+
+if TYPE_CHECKING:
+    from ..engines import Engine
+
+
+class SchemaState:
+    """Tables and views by (schema, lower-cased name), in creation order."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self.engine = engine
+        self.tables: dict[tuple[str | None, str], TableDef] = {}
+        self.enums: dict[tuple[str | None, str], ir.Enum] = {}
+        self.extensions: "dict[str, Callable[[SchemaState, Cursor, Statement], bool]]" = {}
+        # PostgreSQL CREATE FUNCTION / PROCEDURE signatures by lower-cased name (overloads in a list)
+        self.functions: dict[str, list[Any]] = {}
+        # Lower-cased names of tables and views with a BEFORE or INSTEAD OF INSERT trigger: such a
+        # trigger may skip the row (RAISE(IGNORE), RETURN NULL), so an INSERT there may return none.
+        self.insert_triggers: set[str] = set()
+        engine.install_catalog(self)  # its type names, and the statements only it has
+
+    def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
+        schema = self.engine.lookup_schema(schema)
+        return (schema.lower() if schema else None, name.lower())
+
+    def find(self, schema: str | None, name: str) -> TableDef | None:
+        return self.tables.get(self.key(schema, name))
+
+    def type_of(self, declared: str) -> ir.ValueType:
+        """The value type of a declared type name (the engine installs its own)."""
+        return ir.ValueType(ir.ANY)
+
+    def is_identity(self, declared: str) -> bool:
+        return False
+
+    def is_rowid_alias(self, declared: str) -> bool:
+        return self.engine.is_rowid_alias(declared)

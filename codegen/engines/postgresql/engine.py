@@ -1,0 +1,114 @@
+"""The PostgreSQL engine (psycopg 3): what the engine-agnostic stages ask of it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ... import ir
+from ...analyze.scope import Source
+from ...errors import Located
+from ...sqltext import lexer_pattern
+from .. import ArgType, DDLForms, Engine, Utility
+from . import catalog, expressions, functions, lint_rules, naming, pytypes, relations, utility
+
+if TYPE_CHECKING:
+    from ...lint.context import FileContext
+    from ...lint.ddl import StatementView
+    from ...analyze.scope import Scope
+    from ...analyze.statements import Analyzer
+    from ...catalog.build import SchemaState
+
+
+class PostgreSQLEngine(Engine):
+    name = "postgresql"
+    dialect = "postgres"
+    # $tag$...$tag$ is a string and [ ] index arrays; E'...' is an escape string, in which a
+    # backslash escapes the next character (E'\'' holds one quote); a line starting with a backslash
+    # is a psql meta-command (pg_dump writes \connect, \restrict...), which the server never sees,
+    # so it lexes as a comment.
+    lexer = lexer_pattern(escape=r"| (?P<escaped>[eE]'(?:[^'\\]|''|\\.)*(?:'|\Z))",
+                          dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
+                          r"| (?P<meta>(?m:^)\\[^\n]*)")
+    ddl = DDLForms(table_inheritance=True, empty_tables=True, data_clause=True, open_options=True,
+                   views_fixed_at_creation=True, alter_lists=True, expression_defaults=True, qualified_types=True)
+    folds_identifiers = True
+    rowid_columns = ()
+    whole_row_references = True
+    double_quoted_strings = False
+    division_by_zero_is_null = False
+    case_parameter_is_text = True
+    reports_unknown_functions = False
+    last_insert_id = False
+    rows_without_columns = True
+    replace_into = False
+    query_semicolons = True
+    question_mark_parameters = False
+    implicit_transactions = True
+    dollar_names = False
+    names_numbered_last = True
+    parameter_marker = "%s"
+    percent_escaped = True
+    true_literal = "TRUE"
+    python_types = pytypes.PYTHON_TYPES
+    enum_arrays_as_text = True  # psycopg returns an enum's array as its text form
+    expression_handlers = expressions.HANDLERS
+
+    def install_catalog(self, state: "SchemaState") -> None:
+        catalog.install(state)
+
+    def is_rowid_alias(self, declared: str) -> bool:
+        return False
+
+    def lookup_schema(self, schema: str | None) -> str | None:
+        return None if schema is not None and schema.lower() in ("public", "pg_catalog") else schema
+
+    def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
+        return state.type_of(to.sql(dialect="postgres"))
+
+    def call_type(self, an: "Analyzer", node: exp.Expr, arg_type: ArgType, grouped: bool,
+                  filtered: bool) -> ir.Typed | None:
+        """Checked against the known functions, its parameters typed by the function's argument
+        types, then its result."""
+        known = an.state.functions
+        problem = functions.check(node, known)
+        if problem is not None:
+            raise Located(problem, an.offset_of(node))
+        for arg, typed, name in functions.arg_hints(node, known):
+            an.bind(arg, typed, name)
+        return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)
+
+    def call_name(self, node: exp.Expr) -> str:
+        return str(functions.pg_name(node) or node.name)
+
+    def is_aggregate(self, node: exp.Expr) -> bool:
+        return functions.is_aggregate(node)
+
+    def arithmetic_type(self, node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
+        return expressions.temporal_arithmetic(node, a, b)
+
+    def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> Source | None:
+        if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
+            return relations.table_function(an, node.this, alias, relations.alias_columns(node), scope)
+        if isinstance(node, exp.Unnest):
+            return relations.unnest(an, node, alias, scope)
+        if isinstance(node, exp.Lateral):
+            return relations.lateral(an, node, scope)
+        return None
+
+    def missing_table(self, node: exp.Table, alias: str) -> Source | None:
+        return relations.value_function(node, alias)
+
+    def result_name(self, item: exp.Expr, text: str | None) -> str | None:
+        return naming.result_name(item, text)
+
+    def utility(self, state: "SchemaState", text: str) -> Utility | None:
+        return utility.classify(state, text)
+
+
+    def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:
+        lint_rules.check(ctx, view)
+
+
+POSTGRESQL = PostgreSQLEngine()

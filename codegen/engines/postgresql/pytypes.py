@@ -1,0 +1,18 @@
+"""PostgreSQL values as Python types (psycopg 3 adapts most of them itself)."""
+
+from __future__ import annotations
+
+from ... import ir
+from ...python.typemap import PyType
+
+PYTHON_TYPES = {
+    ir.DATE: PyType("datetime.date", frozenset({"datetime"})),
+    ir.DATETIME: PyType("datetime.datetime", frozenset({"datetime"})),
+    ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"})),
+    ir.TIME: PyType("datetime.time", frozenset({"datetime"})),
+    ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"})),
+    # NaN and +-Infinity are numeric values; pydantic refuses them in a Decimal unless told.
+    ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),
+    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})"),
+    ir.UUID: PyType("uuid.UUID", frozenset({"uuid"})),
+}

@@ -1,0 +1,84 @@
+"""The SQLite engine (the default): what the engine-agnostic stages ask of it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ... import ir
+from ...sqltext import lexer_pattern
+from .. import ArgType, DDLForms, Engine
+from . import dialect, functions, lint_rules, pytypes, types
+
+if TYPE_CHECKING:
+    from ...analyze.statements import Analyzer
+    from ...catalog.build import SchemaState
+    from ...lint.context import FileContext
+    from ...lint.ddl import StatementView
+    from ...lint.findings import Finding
+
+
+class SQLiteEngine(Engine):
+    name = "sqlite"
+    dialect = dialect.NAME
+    # `$name` is a parameter and [name] a quoted identifier.
+    lexer = lexer_pattern(bracket=r"|\[[^\]]*(?:\]|\Z)")
+    ddl = DDLForms(rowid_tables=True)
+    folds_identifiers = False
+    rowid_columns = ("rowid", "oid", "_rowid_")
+    whole_row_references = False
+    double_quoted_strings = True
+    division_by_zero_is_null = True
+    case_parameter_is_text = False
+    reports_unknown_functions = True
+    last_insert_id = True
+    rows_without_columns = False
+    replace_into = True
+    query_semicolons = False
+    question_mark_parameters = True
+    implicit_transactions = False
+    dollar_names = True
+    names_numbered_last = False
+    parameter_marker = "?"
+    percent_escaped = False
+    true_literal = "1"
+    python_types = pytypes.PYTHON_TYPES
+    enum_arrays_as_text = False
+
+    def install_catalog(self, state: "SchemaState") -> None:
+        state.type_of = types.value_type  # type: ignore[method-assign]
+
+    def is_rowid_alias(self, declared: str) -> bool:
+        return types.is_rowid_alias(declared)
+
+    def created_schema(self, schema: str | None) -> str | None:
+        return None if schema is not None and schema.lower() in ("temp", "main") else schema
+
+    def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
+        if to.this == exp.DataType.Type.BOOLEAN:
+            return ir.ValueType(ir.BOOL)  # sqlglot's SQLite dialect would spell it INTEGER
+        return types.value_type(to.sql(dialect="sqlite"))
+
+    def call_type(self, an: "Analyzer", node: exp.Expr, arg_type: ArgType, grouped: bool,
+                  filtered: bool) -> ir.Typed | None:
+        return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered)
+
+    def call_name(self, node: exp.Expr) -> str:
+        return functions.call_name(node)
+
+    def is_aggregate(self, node: exp.Expr) -> bool:
+        return functions.is_aggregate(node)
+
+
+    def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:
+        lint_rules.check(ctx, view)
+
+    def lint_file_end(self, ctx: "FileContext") -> None:
+        lint_rules.finish(ctx)
+
+    def lint_query(self, view: "StatementView", min_version: tuple[int, ...] | None) -> "list[Finding]":
+        return lint_rules.feature_findings(view, min_version)
+
+
+SQLITE = SQLiteEngine()
