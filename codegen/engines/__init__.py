@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from sqlglot import exp
@@ -86,6 +87,19 @@ class Engine(ABC):
     true_literal: str  # a condition that always holds (ON 1, ON TRUE)
     python_types: "Mapping[str, PyType]"  # value types the driver does not hand over as they are
     enum_arrays_as_text: bool  # the driver returns an enum's array in its text form ({a,b})
+    # What the generated code needs:
+    template_folder: Path  # searched before codegen/render/templates: _runtime_engine.py.j2
+    runtime_stdlib: frozenset[str]  # standard modules its part of _runtime.py imports
+    runtime_imports: tuple[str, ...]  # driver modules its part of _runtime.py imports
+    driver_module: str  # imported by the query modules
+    connection_type: str  # the `conn` annotation of the query functions
+    async_driver_module: str
+    async_connection_type: str
+    connection_imports: frozenset[str]  # modules the connection annotations name besides the driver
+    direct_execute: bool  # conn.execute(sql, args) runs a statement (else through conn.cursor())
+    batches_in_python: bool  # :batch* queries loop in Python (else executemany, result sets per item)
+    counts_inserted_rows: bool  # an INSERT's rowcount tells whether a trigger skipped the row
+    copy_from_stdin: bool  # :copyfrom streams COPY ... FROM STDIN (else executemany of the INSERT)
     expression_handlers: Mapping[str, Handler] = {}  # engine-only typing by sqlglot class name
 
     # -- catalog ---------------------------------------------------------------
@@ -148,6 +162,11 @@ class Engine(ABC):
         if self.rowid_columns and self.ddl.rowid_tables and not table.without_rowid and not table.is_view:
             return self.rowid_columns
         return ()
+
+    # -- generated code --------------------------------------------------------------
+    def empty_slice(self, t: ir.ValueType, catalog: ir.Catalog) -> str:
+        """What `IN (sqlc.slice(x))` holds for an empty list, so IN matches no row and NOT IN every row."""
+        return ""
 
     # -- lint --------------------------------------------------------------------
     def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:

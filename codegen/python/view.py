@@ -242,7 +242,7 @@ def table_model(query: ir.Query, catalog: ir.Catalog, models: ModelsModule) -> s
 
 
 def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: "Engine", models: ModelsModule) -> QueryModule:
-    imports: set[str] = {"sqlite3" if engine == "sqlite" else "psycopg"}
+    imports: set[str] = {engine.driver_module}
     row_classes: list[RowClass] = []
     readers: dict[str, str] = {}
     functions = []
@@ -286,7 +286,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
             used.add("typing")
             conv = _convert(pt.to_db, nullable, "_v") if pt.to_db else None
             values.append(f"*({conv} for _v in {arg})" if conv else f"*{arg}")
-            slices.append((f"/*SLICE:{query.params.index(param)}*/", arg, _string_literal(_empty_slice(t, engine, catalog))))
+            slices.append((f"/*SLICE:{query.params.index(param)}*/", arg, _string_literal(engine.empty_slice(t, catalog))))
             used.add("_runtime")
         else:
             values.append(_convert(pt.to_db, nullable, arg))
@@ -318,7 +318,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         used.add("_runtime")
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, query.command,
                   args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout,
-                  inserts_rows=query.inserts_rows and engine == "sqlite")
+                  inserts_rows=query.inserts_rows and engine.counts_inserted_rows)
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
         _dynamic(fn, query, body_names)
@@ -328,8 +328,10 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         fn.args = [Arg("params", f"typing.Iterable[{params.name}]", "params")]
         fn.copy_row = _item_bind(query, args, converters)
         fn.returns = "None" if query.command == "batchexec" else f"list[{returns}]"
-        fn.batch_loop = engine == "sqlite" and (query.command != "batchexec" or bool(query.columns))
-        used |= {"typing", "_runtime"} if engine != "sqlite" and query.command != "batchexec" else {"typing"}
+        fn.batch_loop = engine.batches_in_python and (query.command != "batchexec" or bool(query.columns))
+        # Result sets per item (PostgreSQL) are read through _runtime.
+        reads_sets = not engine.batches_in_python and query.command != "batchexec"
+        used |= {"typing", "_runtime"} if reads_sets else {"typing"}
         classes.insert(0, params)
     return fn, classes, reader, used
 
@@ -434,7 +436,7 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
     used |= {"typing"}
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, "copyfrom",
                   [Arg("rows", f"typing.Iterable[{row.name}]", "rows")], "()", [], [], "int", False, None, None,
-                  _item_bind(query, args, converters), sql_literal(copy_sql) if engine != "sqlite" else "")
+                  _item_bind(query, args, converters), sql_literal(copy_sql) if engine.copy_from_stdin else "")
     return fn, [row], None, used
 
 
@@ -450,27 +452,6 @@ def _item_bind(query: ir.Query, args: list[Arg], converters: list[tuple[str | No
     plain = all(v == f"_r.{args[i].name}" for v, i in zip(converted, query.slots)) and \
         list(query.slots) == list(range(len(args)))
     return "_r" if plain else (f"({converted[0]},)" if len(converted) == 1 else "(" + ", ".join(converted) + ")")
-
-
-# PostgreSQL's name for each value type, to type the NULL of an empty sqlc.slice list.
-_PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.BYTES: "bytea",
-             ir.BOOL: "boolean", ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamptz",
-             ir.TIME: "time", ir.INTERVAL: "interval", ir.DECIMAL: "numeric", ir.JSON: "jsonb", ir.UUID: "uuid"}
-
-
-def _empty_slice(t: ir.ValueType, engine: "Engine", catalog: ir.Catalog) -> str:
-    """What `IN (sqlc.slice(x))` holds for an empty list, so `IN` matches no row and `NOT IN` every
-    row on both engines. SQLite accepts `IN ()`; PostgreSQL needs an empty subquery whose column
-    has a type the left side compares with (an untyped NULL column would be text)."""
-    if engine == "sqlite":
-        return ""
-    name = _PG_TYPES.get(t.base)
-    if t.enum:
-        schema = next((e.schema for e in catalog.enums if e.name == t.enum), None)
-        name = (f"{_ident(schema)}." if schema else "") + _ident(t.enum)
-    if name is None:
-        return "SELECT NULL WHERE FALSE"
-    return f"SELECT NULL::{name}{'[]' * t.dims} WHERE FALSE"
 
 
 def _ident(name: str) -> str:

@@ -14,14 +14,16 @@ from ..python.view import Function, ModelsModule, QueryModule
 if TYPE_CHECKING:
     from ..engines import Engine
 
+TEMPLATES = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENGINE_ENVS: dict[Path, jinja2.Environment] = {}
 STDLIB_LOCAL = {"_runtime", "models"}
 
 
@@ -33,7 +35,19 @@ def header(source: str) -> str:
 
 
 def _render(template: str, **context: object) -> str:
-    text = _ENV.get_template(template).render(**context)
+    return _tidy(_ENV.get_template(template).render(**context))
+
+
+def _render_for(engine: "Engine", template: str, **context: object) -> str:
+    """A template that includes the engine's own (its folder is searched first)."""
+    env = _ENGINE_ENVS.get(engine.template_folder)
+    if env is None:
+        env = _ENGINE_ENVS[engine.template_folder] = _ENV.overlay(
+            loader=jinja2.FileSystemLoader([str(engine.template_folder), str(TEMPLATES)]))
+    return _tidy(env.get_template(template).render(**context))
+
+
+def _tidy(text: str) -> str:
     # One trailing newline, no trailing spaces: stable, diff-friendly output.
     return "\n".join(line.rstrip() for line in text.rstrip().split("\n")) + "\n"
 
@@ -62,14 +76,10 @@ def _imports(module: QueryModule) -> tuple[list[str], list[str], list[str]]:
 
 def render_query_module(module: QueryModule, engine: "Engine") -> str:
     stdlib, drivers, local = _imports(module)
-    if engine == "sqlite":
-        conn_type = "sqlite3.Connection"
-    else:
-        conn_type = "psycopg.Connection[typing.Any]"
-        stdlib = sorted(set(stdlib) | {"typing"})
+    stdlib = sorted(set(stdlib) | engine.connection_imports)
     return _render("query.py.j2", header=header(module.source), module=module, stdlib_imports=sorted(stdlib + drivers),
-                   local_imports=local, conn_type=conn_type, marker_text="?" if engine == "sqlite" else "%s",
-                   engine=engine)
+                   local_imports=local, conn_type=engine.connection_type, marker_text=engine.parameter_marker,
+                   direct_execute=engine.direct_execute)
 
 
 def render_async_module(module: QueryModule, engine: "Engine") -> str:
@@ -80,16 +90,12 @@ def render_async_module(module: QueryModule, engine: "Engine") -> str:
                                                    or f.command in ("execlastid", "execresult")
                                                    for f in module.functions) else [])
     stdlib = [m for m in stdlib if _needed(m, module)]
-    if engine == "sqlite":
-        conn_type, drivers = "aiosqlite.Connection", ["aiosqlite"]
-    else:
-        # The connection annotation names typing.Any, whatever the signatures need.
-        conn_type, drivers = "psycopg.AsyncConnection[typing.Any]", ["psycopg"]
-        stdlib = sorted(set(stdlib) | {"typing"})
+    if engine.connection_imports:
+        stdlib = sorted(set(stdlib) | engine.connection_imports)
     return _render("query_async.py.j2", header=header(module.source), module=module, stdlib_imports=stdlib,
-                   driver_imports=drivers, local_imports=sorted(local), conn_type=conn_type,
-                   marker_text="?" if engine == "sqlite" else "%s", engine=engine,
-                   sync_classes=tuple(r.name for r in module.row_classes))
+                   driver_imports=[engine.async_driver_module], local_imports=sorted(local),
+                   conn_type=engine.async_connection_type, marker_text=engine.parameter_marker,
+                   direct_execute=engine.direct_execute, sync_classes=tuple(r.name for r in module.row_classes))
 
 
 def _reads_result_sets(fn: Function) -> bool:
@@ -118,7 +124,10 @@ def render_package(modules: list[str], schema_source: str, emit_async: bool, eng
     files = {
         "__init__.py": _render("package_init.py.j2", header=header(schema_source)),
         "py.typed": "",
-        "_runtime.py": _render("_runtime.py.j2", header=header("codegen"), engine=engine),
+        "_runtime.py": _render_for(engine, "_runtime.py.j2", header=header("codegen"),
+                                   stdlib_imports=sorted({"dataclasses", "functools", "threading", "typing"}
+                                                         | engine.runtime_stdlib),
+                                   driver_imports=engine.runtime_imports),
         "queries/__init__.py": _render("queries_init.py.j2", header=header("the query files"), modules=modules),
     }
     if emit_async:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -11,7 +12,7 @@ from ...analyze.scope import Source
 from ...errors import Located
 from ...sqltext import lexer_pattern
 from .. import ArgType, DDLForms, Engine, Utility
-from . import catalog, expressions, functions, lint_rules, naming, pytypes, relations, utility
+from . import catalog, expressions, functions, generated, lint_rules, naming, pytypes, relations, utility
 
 if TYPE_CHECKING:
     from ...lint.context import FileContext
@@ -53,6 +54,19 @@ class PostgreSQLEngine(Engine):
     true_literal = "TRUE"
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = True  # psycopg returns an enum's array as its text form
+    template_folder = Path(__file__).parent / "templates"
+    runtime_stdlib = frozenset()
+    runtime_imports = ("psycopg.types.json",)
+    driver_module = "psycopg"
+    connection_type = "psycopg.Connection[typing.Any]"
+    async_driver_module = "psycopg"
+    # The connection annotation names typing.Any, whatever the signatures need.
+    async_connection_type = "psycopg.AsyncConnection[typing.Any]"
+    connection_imports = frozenset({"typing"})
+    direct_execute = False
+    batches_in_python = False
+    counts_inserted_rows = False
+    copy_from_stdin = True
     expression_handlers = expressions.HANDLERS
 
     def install_catalog(self, state: "SchemaState") -> None:
@@ -105,6 +119,9 @@ class PostgreSQLEngine(Engine):
 
     def utility(self, state: "SchemaState", text: str) -> Utility | None:
         return utility.classify(state, text)
+
+    def empty_slice(self, t: ir.ValueType, catalog: ir.Catalog) -> str:
+        return generated.empty_slice(t, catalog)
 
 
     def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -45,6 +46,18 @@ class SQLiteEngine(Engine):
     true_literal = "1"
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = False
+    template_folder = Path(__file__).parent / "templates"
+    runtime_stdlib = frozenset({"datetime", "decimal", "json", "re"})
+    runtime_imports = ()
+    driver_module = "sqlite3"
+    connection_type = "sqlite3.Connection"
+    async_driver_module = "aiosqlite"
+    async_connection_type = "aiosqlite.Connection"
+    connection_imports = frozenset()
+    direct_execute = True
+    batches_in_python = True
+    counts_inserted_rows = True
+    copy_from_stdin = False
 
     def install_catalog(self, state: "SchemaState") -> None:
         state.type_of = types.value_type  # type: ignore[method-assign]

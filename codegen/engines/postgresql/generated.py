@@ -1,0 +1,24 @@
+"""What the generated code needs on PostgreSQL beyond the engine's flags."""
+
+from __future__ import annotations
+
+from ... import ir
+from ...placeholders import quote_identifier
+
+# PostgreSQL's name for each value type, to type the NULL of an empty sqlc.slice list.
+_PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.BYTES: "bytea",
+             ir.BOOL: "boolean", ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamptz",
+             ir.TIME: "time", ir.INTERVAL: "interval", ir.DECIMAL: "numeric", ir.JSON: "jsonb", ir.UUID: "uuid"}
+
+
+def empty_slice(t: ir.ValueType, catalog: ir.Catalog) -> str:
+    """What `IN (sqlc.slice(x))` holds for an empty list, so `IN` matches no row and `NOT IN` every
+    row. SQLite accepts `IN ()`; PostgreSQL needs an empty subquery whose column has a type the
+    left side compares with (an untyped NULL column would be text)."""
+    name = _PG_TYPES.get(t.base)
+    if t.enum:
+        schema = next((e.schema for e in catalog.enums if e.name == t.enum), None)
+        name = (f"{quote_identifier(schema)}." if schema else "") + quote_identifier(t.enum)
+    if name is None:
+        return "SELECT NULL WHERE FALSE"
+    return f"SELECT NULL::{name}{'[]' * t.dims} WHERE FALSE"
