@@ -365,3 +365,18 @@ def test_postgres_a_copy_made_by_pg_dump_verifies_clean(project: Path, postgres_
         conn.execute("SELECT set_config('search_path', 'public', false)")
     result = run_cli(project, "verify", "--db", copy)
     assert (result.code, result.stderr) == (0, ""), result.stderr
+
+
+def test_postgres_a_search_path_the_migrations_set_holds_for_their_later_statements(tmp_path: Path,
+                                                                                  postgres_url: str) -> None:
+    """Describing the reference between statements must not change where the next one creates."""
+    import psycopg
+
+    schema = "CREATE SCHEMA app;\n\nSET search_path TO app, public;\n\nCREATE TABLE items (id int);\n"
+    project = make_project(tmp_path / "p", {"0001.sql": schema}, {"q.sql": "-- name: One :one\nSELECT 1 AS one;\n"},
+                           engine="postgresql")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(schema.encode())
+        assert conn.execute("SELECT to_regclass('app.items') IS NOT NULL").fetchone() == (True,)
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert (result.code, result.stderr) == (0, ""), result.stderr

@@ -111,8 +111,18 @@ def _name(schema: str, name: str) -> str:
 
 def describe(conn: Any) -> Description:
     """The user schemas of the connected database as a drift Description (see codegen.liveschema)."""
-    # pg_get_* print names relative to the search path: the same one on both sides.
+    # pg_get_* print names relative to the search path: the same one on both sides, while
+    # describing; then the connection's own again (the next migration statement, the queries
+    # prepared against the live database resolve names with it).
+    (search_path,) = conn.execute("SELECT current_setting('search_path')").fetchone()
     conn.execute("SELECT set_config('search_path', 'public', true)")
+    try:
+        return _describe(conn)
+    finally:
+        conn.execute("SELECT set_config('search_path', %s, true)", (search_path,))
+
+
+def _describe(conn: Any) -> Description:
     found: Description = {}
     tables: dict[int, str] = {}
     columns: dict[int, list[str]] = {}
