@@ -35,7 +35,7 @@ from .variants import checked_variants
 # declares them.
 _BOOKKEEPING_TABLE = re.compile(r"^(schema_migrations(_\w+)?|goose_db_version)$")
 _SLICE = re.compile(re.escape(SLICE_MARK).replace(r"\{name\}", r"\d+"))
-# Usable without a server's help: the exit status when the database argument cannot be used.
+# The exit status when the database argument cannot be used (1 is kept for drift found).
 UNUSABLE_DATABASE = 2
 
 

@@ -3,21 +3,21 @@
 A schema is described as a flat mapping from keys to attributes, so that a reference database
 built from the migrations and a live one are compared key by key, attribute by attribute:
 
-    ("table", "sessions")                      {"autoincrement": True, ...options}
-    ("column_order", "sessions")               {"columns": ["id", "thread_id", ...]}
-    ("column", "sessions", "status")           {"type": "TEXT", "not_null": False, "default": "'active'"}
-    ("primary_key", "sessions")                {"columns": ["id"]}
-    ("foreign_key", "sessions", name)          {"definition": ..., "on_delete": ...}
-    ("unique", "threads", name)                {...}
-    ("check", "sessions", name)                {...}
-    ("index", "sessions", "idx_sessions_status") {"definition": ...}
-    ("view", "recent")                         {"definition": ..., "columns": [...]}
-    ("trigger", "sessions", name), ("enum", name), ("domain", name)
+    ("table", "sessions")                       {"autoincrement": True, ...options}
+    ("column_order", "sessions")                {"columns": ["id", "thread_id", ...]}
+    ("column", "sessions", "status")            {"type": "TEXT", "not_null": False, "default": "'active'"}
+    ("primary_key", "sessions"[, name])         {"columns": ["id"]} / {"definition": ...}
+    ("foreign_key", "sessions", name)           {"on_delete": ...} / {"definition": ...}
+    ("unique" | "check" | "exclusion", "threads", name)
+    ("index" | "trigger", "sessions", name)     {"definition": ...}
+    ("view" | "materialized_view", "recent")    {"definition": ..., "columns": [...]}
+    ("enum" | "domain" | "sequence" | "function", name)
 
-Key[1] names the table (or the object itself, for kinds without a table): a table missing on
-one side hides the differences of everything keyed under it. Each engine writes values in one
-normal form (identifier case, whitespace, quoting, type aliases), so a database migrated by the
-same migrations describes exactly as the reference does.
+A constraint's name is its definition on SQLite (its constraints have no name to read back) and
+its name on PostgreSQL. Key[1] names the table (or the object itself, for kinds without a
+table): a table missing on one side hides the differences of everything keyed under it. Each
+engine writes values in one normal form (identifier case, whitespace, quoting, type aliases), so
+a database migrated by the same migrations describes exactly as the reference does.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ Key = tuple[str, ...]
 Description = dict[Key, dict[str, object]]
 
 # Kinds whose key[1] is the table they belong to (a missing table explains them all).
-TABLE_PARTS = frozenset({"column", "column_order", "primary_key", "foreign_key", "unique", "check", "index", "trigger", "exclusion"})
+TABLE_PARTS = frozenset({"column", "column_order", "primary_key", "foreign_key", "unique", "check", "index",
+                         "trigger", "exclusion"})
 
 
 class LiveDatabaseError(Exception):
