@@ -37,7 +37,11 @@ def watched_paths(config_path: Path | None, cwd: Path) -> list[Path]:
 def _inputs(target: Config, expand: Callable[[Path, str, bool], list[Path]]) -> list[Path]:
     paths = []
     for pattern in target.schema:
-        paths += expand(target.root, pattern, False)
+        found = expand(target.root, pattern, False)
+        # A .down.sql twin is part of the generated migrations even when the pattern names only
+        # the .up.sql files ("schema/*.up.sql"); watched whether it exists yet or not.
+        paths += found + [p.with_name(p.name.removesuffix(".up.sql") + ".down.sql")
+                          for p in found if p.name.endswith(".up.sql")]
     for pattern in target.queries:
         paths += expand(target.root, pattern, True)
     return paths

@@ -325,3 +325,23 @@ def test_bad_input_to_the_commands_is_one_located_line(tmp_path: Path) -> None:
     clash = run_cli(root)
     assert clash.code == 1 and ("schema/000002_create_books.up.sql:1:1: error: migration number 2 is also used by "
                                 "schema/000002_again.up.sql") in clash.stderr
+
+
+def test_an_edited_down_file_regenerates_and_is_watched(tmp_path: Path) -> None:
+    """The down SQL is part of the package: the run cache and `watch` must see a .down.sql edit
+    even when the schema pattern names only the .up.sql files."""
+    from codegen.watch import watched_paths
+    from migration_project import schema_files
+
+    from _support import config_text, write_files
+
+    root = tmp_path / "proj"
+    write_files(root, {"pyproject.toml": config_text(schema="schema/*.up.sql"),
+                       **{f"schema/{n}": t for n, t in schema_files("golang-migrate").items()},
+                       "queries/books.sql": "-- name: CountBooks :one\nSELECT count(*) AS n FROM books;\n"})
+    regenerate(root)
+    down = root / "schema" / "000003_add_isbn.down.sql"
+    assert down in watched_paths(None, root)
+    down.write_text("ALTER TABLE books DROP COLUMN isbn; -- edited\n")
+    regenerate(root)  # the run cache must not hand back the package of the old down SQL
+    assert "-- edited" in (root / "gen" / "migrations.py").read_text()
