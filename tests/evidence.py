@@ -73,7 +73,7 @@ from pathlib import Path
 
 import pydantic
 
-from codegen import ir, pipeline
+from codegen import ir, pipeline, variants
 from codegen.config import Config, load_config
 from codegen.engines.registry import engine_named
 from codegen.python.typemap import annotation
@@ -422,21 +422,29 @@ def choose_params(query: ir.Query, rng: random.Random, tables: Stored | None) ->
     for p in query.params:
         if p.slice:
             values.append([draw_param(rng, p, stored if i == 0 else {}) for i in range(rng.randint(0, 3))])
-        elif p.nullable and rng.random() < 0.25:
-            values.append(None)
+        elif (p.optional >= 0 and rng.random() < 0.5) or (p.nullable and rng.random() < 0.25):
+            values.append(None)  # an optional filter (sqlc.optional) is off half the time
         else:
             values.append(draw_param(rng, p, stored))
     return values
 
 
 def bind(query: ir.Query, values: list[object]) -> tuple[str, list[object]]:
-    """The SQL with each slice marker expanded to one ? per item, and the values in slot order."""
-    sql = query.sql
+    """The SQL with each slice marker expanded to one ? per item, and the values in slot order.
+
+    A dynamic query sends the variant its values choose, as the generated code does: optional
+    filters whose value is None left out, the sort value's ORDER BY text."""
+    sql, slots = query.sql, query.slots
+    if query.dynamic:
+        mask = sum(1 << p.optional for p, v in zip(query.params, values) if p.optional >= 0 and v is not None)
+        chosen = next((v for p, v in zip(query.params, values) if p.name == query.sort_param), None)
+        choices = dict(query.sort_choices)
+        sql, slots = variants.compose(query, mask, choices.get(str(chosen), next(iter(choices.values()), "")))
     for index, p in enumerate(query.params):
         if p.slice:
             sql = sql.replace(_SLICE.format(index), ",".join("?" * len(typing.cast(list, values[index]))))
     bound: list[object] = []
-    for index in query.slots:
+    for index in slots:
         value = values[index]
         bound.extend(value if query.params[index].slice else [value])  # type: ignore[arg-type]
     return sql, bound
