@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .errors import Diagnostic
 from .source import SourceFile, Statement
-from .sqltext import lex, split_statements
-
-if TYPE_CHECKING:
-    from .engines import Engine
+from .sqltext import Lexical, lex, split_statements
 
 COMMANDS = ("one", "many", "exec", "execrows", "execlastid", "execresult", "copyfrom", "batchexec", "batchone",
             "batchmany")
@@ -61,7 +57,7 @@ def _doc_below(text: str, start: int) -> list[str]:
     return doc
 
 
-def split_blocks(source: SourceFile, engine: "Engine", allow_unannotated: bool = False
+def split_blocks(source: SourceFile, engine: Lexical, allow_unannotated: bool = False
                  ) -> tuple[list[Block], list[Diagnostic]]:
     blocks: list[Block] = []
     errors: list[Diagnostic] = []

@@ -12,6 +12,8 @@ from pathlib import Path
 from . import __version__, emit
 from .cache import Cache
 from .config import Config, load_config
+from .engines import Engine
+from .engines.registry import DEFAULT, NAMES, engine_named
 from .errors import CodegenError, Diagnostic
 
 
@@ -45,7 +47,7 @@ def _parser(prog: str = "python -m codegen") -> argparse.ArgumentParser:
                          "verify checks every query against a real SQLite database; init starts a project; "
                          "watch regenerates on every change; lint checks migrations and queries (lint --help)")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    ap.add_argument("--engine", choices=["sqlite", "postgresql"], help="init only: the database engine (default sqlite)")
+    ap.add_argument("--engine", choices=NAMES, help=f"init only: the database engine (default {DEFAULT})")
     ap.add_argument("--strict", action="store_true",
                     help="warnings (a parameter or column typed typing.Any, an unknown function) are errors")
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff if the output is stale")
@@ -79,7 +81,7 @@ def run(argv: list[str], prog: str | None = None) -> int:
         ap.error("--engine goes with init")
     try:
         if args.command == "init":
-            return _init(Path.cwd(), args.engine or "sqlite", prog)
+            return _init(Path.cwd(), engine_named(args.engine or DEFAULT), prog)
         if args.command == "watch":
             from .watch import watch, watched_paths
 
@@ -125,12 +127,12 @@ def run(argv: list[str], prog: str | None = None) -> int:
         return _ERRORS_IN_CHECK if args.check else 1
 
 
-def _init(folder: Path, engine: str, prog: str) -> int:
+def _init(folder: Path, engine: Engine, prog: str) -> int:
     from .scaffold import init
 
     for line in init(folder, engine):
         print(line)
-    extra = "postgresql" if engine == "postgresql" else "async"
+    extra = engine.install_extra
     print(f"""
 next steps:
   {prog}              generate the package into generated/

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import sqlc_config
+from .engines.registry import DEFAULT, NAMES
 from .errors import CodegenError, Diagnostic
 
-ENGINES = ("sqlite", "postgresql")
+ENGINES = NAMES  # the registry's: a name it does not hold is refused here, located
 KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "rows", "strict", "targets", "sqlite_min_version", "migrations"}
 # Row classes: frozen pydantic models (the default), or NamedTuples for the fastest reads.
 ROW_STYLES = ("model", "tuple")
@@ -167,7 +168,7 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
 
     for key in sorted(set(table) - known):
         err(key, f"unknown key {key!r} in [tool.codegen] (known: {', '.join(sorted(known))})")
-    engine = table.get("engine", "sqlite")
+    engine = table.get("engine", DEFAULT)
     if engine not in ENGINES:
         err("engine", f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     lists: dict[str, tuple[str, ...]] = {}

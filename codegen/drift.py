@@ -13,10 +13,10 @@ argument is unusable.
 
 from __future__ import annotations
 
-import importlib
 import re
 import sys
 from dataclasses import dataclass
+from typing import cast
 
 from .annotate import split_blocks
 from .config import Config
@@ -48,8 +48,7 @@ class Place:
 
 def introspection(engine: str) -> Introspection:
     """The engine's introspection module (codegen/engines/<engine>/introspect.py)."""
-    module: Introspection = importlib.import_module(f"codegen.engines.{engine}.introspect")
-    return module
+    return cast(Introspection, engine_named(engine).introspection)
 
 
 def pick_target(config: Config, db: str) -> Config:

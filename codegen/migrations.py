@@ -15,13 +15,13 @@ codegen/engines/<engine>/templates/.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from .config import Config
+from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic
 from .render.env import header, render_template
 from .sources import keep_down_sections, keep_up_sections, read_source, schema_paths
@@ -91,7 +91,7 @@ def migration_key(config: Config) -> list[str]:
 
 def engine_runner(engine: str) -> ModuleType:
     """codegen/engines/<engine>/migrator.py: the engine's runtime modules and how it names `db`."""
-    return importlib.import_module(f"codegen.engines.{engine}.migrator")
+    return engine_named(engine).migrator
 
 
 def runtime_files(engine: str) -> dict[str, str]:

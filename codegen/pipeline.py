@@ -125,7 +125,7 @@ def analyze(config: Config, cache: Cache | None = None,
             try:
                 query = _unique_params(analyze_block(state, block))
                 if query.dynamic:
-                    check = check or variant_check(config.engine, schema, state)
+                    check = check or variant_check(schema, state)
                     bad = variant_problems(query, check)
                     if bad:
                         line, col = block.statement.position(0)

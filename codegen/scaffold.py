@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from .engines import Engine
 from .errors import CodegenError, Diagnostic
 
 _CONFIG = """\
@@ -15,56 +16,18 @@ queries = "queries"     # annotated query files
 out = "generated"       # the package written by `codegen`
 """
 
-_MIGRATION = {
-    "sqlite": """\
-CREATE TABLE authors (
-    id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    bio  TEXT
-);
-""",
-    "postgresql": """\
-CREATE TABLE authors (
-    id   bigserial PRIMARY KEY,
-    name text NOT NULL,
-    bio  text
-);
-""",
-}
 
-_QUERIES = {
-    "sqlite": """\
--- name: GetAuthor :one
-SELECT * FROM authors WHERE id = ?;
-
--- name: ListAuthors :many
-SELECT * FROM authors ORDER BY name;
-
--- name: CreateAuthor :one
-INSERT INTO authors (name, bio) VALUES (?, ?) RETURNING *;
-""",
-    "postgresql": """\
--- name: GetAuthor :one
-SELECT * FROM authors WHERE id = $1;
-
--- name: ListAuthors :many
-SELECT * FROM authors ORDER BY name;
-
--- name: CreateAuthor :one
-INSERT INTO authors (name, bio) VALUES ($1, $2) RETURNING *;
-""",
-}
 
 MIGRATION_PATH = "schema/0001_create_authors.up.sql"
 QUERIES_PATH = "queries/authors.sql"
 
 
-def files_for(engine: str) -> dict[str, str]:
+def files_for(engine: Engine) -> dict[str, str]:
     """The example files `init` writes for an engine, by path relative to the project folder."""
-    return {MIGRATION_PATH: _MIGRATION[engine], QUERIES_PATH: _QUERIES[engine]}
+    return {MIGRATION_PATH: engine.example_migration, QUERIES_PATH: engine.example_queries}
 
 
-def init(folder: Path, engine: str) -> list[str]:
+def init(folder: Path, engine: Engine) -> list[str]:
     """Write the config table and the example files; return the lines to print.
 
     Every check runs before the first write, so a refused init leaves the folder as it was."""
@@ -97,7 +60,7 @@ def init(folder: Path, engine: str) -> list[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         lines.append(f"created: {relative}")
-    table = _CONFIG.format(engine=engine)
+    table = _CONFIG.format(engine=engine.name)
     if existing:
         separator = "" if existing.endswith("\n\n") else ("\n" if existing.endswith("\n") else "\n\n")
         pyproject.write_text(existing + separator + table, encoding="utf-8")

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engines import registry
 from .errors import CodegenError, Diagnostic
 
 NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")
 SUFFIXES = (".yaml", ".yml", ".json")
-ENGINES = ("sqlite", "postgresql")
+ENGINES = registry.NAMES  # of the engines sqlc knows (mysql too), those codegen's registry holds
 
 # sqlc-gen-python options that need nothing here: generated modules import each other
 # relatively (`package`), rows are always validated by pydantic (`emit_pydantic_models`), and

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .source import SourceFile, Statement
 
-if TYPE_CHECKING:
-    from .engines import Engine
+
+class Lexical(Protocol):
+    """What lexing asks of an engine (codegen.engines.Engine, or its lexing module): its pattern."""
+
+    @property
+    def lexer(self) -> re.Pattern[str]: ...
 
 _COMMON = r"""
       (?P<ws>\s+)
@@ -48,12 +52,12 @@ class Lexeme:
     text: str
 
 
-def lex(text: str, engine: "Engine") -> list[Lexeme]:
+def lex(text: str, engine: Lexical) -> list[Lexeme]:
     return [Lexeme(_KINDS.get(m.lastgroup, m.lastgroup), m.start(), m.end(), m.group())  # type: ignore[arg-type]
             for m in engine.lexer.finditer(text)]
 
 
-def normalise_line_breaks(text: str, engine: "Engine") -> str:
+def normalise_line_breaks(text: str, engine: Lexical) -> str:
     """CRLF and lone CR become LF, so offsets and columns agree; not inside a string literal or
     a quoted name, whose every byte is part of a value."""
     if "\r" not in text:
@@ -62,7 +66,7 @@ def normalise_line_breaks(text: str, engine: "Engine") -> str:
                    else lx.text.replace("\r\n", "\n").replace("\r", "\n") for lx in lex(text, engine))
 
 
-def first_significant(text: str, engine: "Engine") -> Lexeme | None:
+def first_significant(text: str, engine: Lexical) -> Lexeme | None:
     """The first lexeme that is not blank or a comment, lexing no further than it."""
     for m in engine.lexer.finditer(text):
         kind = _KINDS.get(m.lastgroup, m.lastgroup)  # type: ignore[arg-type]
@@ -75,7 +79,7 @@ def _significant(lexemes: list[Lexeme]) -> list[Lexeme]:
     return [x for x in lexemes if x.kind not in ("ws", "line_comment", "block_comment")]
 
 
-def split_statements(source: SourceFile, engine: "Engine", start: int = 0, end: int | None = None
+def split_statements(source: SourceFile, engine: Lexical, start: int = 0, end: int | None = None
                      ) -> list[Statement]:
     """Cut text into statements at top-level semicolons.
 
@@ -125,7 +129,7 @@ def _add(statements: list[Statement], source: SourceFile, base: int, text: str, 
     statements.append(Statement(source, base + first, text[first:end].rstrip()))
 
 
-def strip_comments(text: str, engine: "Engine") -> str:
+def strip_comments(text: str, engine: Lexical) -> str:
     """The statement as it will be sent: comments removed, blank lines and trailing spaces
     dropped, and nothing else changed. Only the blanks between tokens are tidied: a string
     literal or quoted name keeps every byte (its trailing spaces, blank lines and lone CRs

@@ -7,7 +7,6 @@ Generation prepares them through the engine's `VariantCheck`, `verify` on the da
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Protocol
 
 from . import ir
@@ -64,11 +63,9 @@ class VariantCheck(Protocol):
         """Why the engine (or the analysis standing in for it) rejects the statement; None if it is fine."""
 
 
-def variant_check(engine: str, schema: list[SourceFile], state: SchemaState) -> VariantCheck:
-    """The check of `codegen/engines/<engine>/variant_check.py`, made once per run when a query needs it."""
-    module = importlib.import_module(f"{__package__}.engines.{engine}.variant_check")
-    check: VariantCheck = module.VariantCheck(schema, state)
-    return check
+def variant_check(schema: list[SourceFile], state: SchemaState) -> VariantCheck:
+    """The engine's check (codegen/engines/<engine>/variant_check.py), made once per run when a query needs it."""
+    return state.engine.variant_check(schema, state)
 
 
 def variant_problems(query: ir.Query, check: VariantCheck) -> list[tuple[str, str]]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import sqlite3
 import sys
+from typing import Any, Callable
 
 from . import ir, pipeline
 from .annotate import split_blocks
 from .config import Config
 from .engines.registry import engine_named
-from .engines.sqlite.sandbox import Sandbox, sandbox_refusal, schema_database
 from .errors import CodegenError, Diagnostic
 from .placeholders import SLICE_MARK
 from .sources import query_files, schema_files
@@ -27,21 +27,23 @@ _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def verify(config: Config) -> int:
-    if config.engine != "sqlite":
+    engine = engine_named(config.engine)
+    if engine.sandbox is None:  # an in-memory database to run the queries in: SQLite's
         print("codegen: error: verify runs against SQLite only", file=sys.stderr)
         return 1
     project = pipeline.analyze(config)  # our own analysis must pass first
-    conn, sandbox, problems = schema_database(schema_files(config))
+    conn, sandbox, problems = engine.sandbox.schema_database(schema_files(config))
+    refusal = engine.sandbox.sandbox_refusal
     positions = {}
     for source in query_files(config):
-        blocks, _ = split_blocks(source, engine_named(config.engine))
+        blocks, _ = split_blocks(source, engine)
         for block in blocks:
             positions[block.name] = (source.path, *block.statement.position())
     checked = statements = 0
     for qfile in project.files:
         for query in qfile.queries:
             path, line, col = positions.get(query.name, (query.file, query.line, 1))
-            done = [_check(conn, sandbox, project, query, f"{query.name} ({label})" if label else query.name,
+            done = [_check(conn, sandbox, refusal, project, query, f"{query.name} ({label})" if label else query.name,
                            variant_sql, len(variant_slots), (path, line, col), problems)
                     for label, variant_sql, variant_slots in checked_variants(query)]
             checked += 1 if any(done) else 0
@@ -54,7 +56,7 @@ def verify(config: Config) -> int:
     return 0
 
 
-def _check(conn: sqlite3.Connection, sandbox: Sandbox, project: object, query: ir.Query, name: str, sql: str,
+def _check(conn: sqlite3.Connection, sandbox: Any, refusal: Callable[[str], bool], project: object, query: ir.Query, name: str, sql: str,
            slot_count: int, where: tuple[str, int, int], problems: list[Diagnostic]) -> int:
     """Prepare one statement a query sends and compare its columns with the analysis; 1 if checked."""
     path, line, col = where
@@ -66,7 +68,7 @@ def _check(conn: sqlite3.Connection, sandbox: Sandbox, project: object, query: i
         program = conn.execute("EXPLAIN " + sql, values).fetchall()
     except sqlite3.Error as error:
         reason = sandbox.reason(error)
-        verdict = reason if sandbox_refusal(reason) else f"SQLite rejects it: {reason}"
+        verdict = reason if refusal(reason) else f"SQLite rejects it: {reason}"
         problems.append(Diagnostic(path, line, col, f"query {name}: {verdict}"))
         return 0
     counts = {row[3] for row in program if row[1] == "ResultRow"}  # p2: the column count

@@ -135,3 +135,75 @@ def test_no_import_cycles_in_codegen() -> None:
 def test_no_import_cycles_in_app() -> None:
     cycles = _cycles_in("app")
     assert not cycles, _report(cycles)
+
+
+# -- engine names ------------------------------------------------------------------------------
+# Engine-specific behaviour lives in codegen/engines/<engine>/ and is asked of the Engine object;
+# a stage that compared the configuration's name would grow a branch per engine.
+ENGINE_NAMES = {"sqlite", "postgresql", "postgres", "codegensqlite"}
+ENGINE_PACKAGES = ("codegen.engines.sqlite", "codegen.engines.postgresql")
+# Configuration parsing reads the names users write ([tool.codegen] engine = "...", sqlc's
+# `engine:`, whose default is postgresql) and checks them against the registry's names.
+NAME_EXEMPT = {"codegen.config", "codegen.sqlc_config"}
+
+
+def _is_name(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lower() in ENGINE_NAMES
+
+
+def _names_in(node: ast.AST) -> bool:
+    return _is_name(node) or (isinstance(node, (ast.Tuple, ast.List, ast.Set)) and any(_is_name(e) for e in node.elts))
+
+
+def engine_name_uses(name: str, path: Path, modules: dict[str, Path]) -> list[str]:
+    """Where a module outside codegen/engines/ asks an engine's name or imports an engine's package."""
+    tree = ast.parse(path.read_text(), str(path))
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Compare) and any(_names_in(n) for n in [node.left, *node.comparators]):
+            found.append(f"{shown}:{line}: compares an engine name")
+        elif isinstance(node, ast.Dict) and any(_is_name(k) for k in node.keys):
+            found.append(f"{shown}:{line}: an engine name as a key")
+        elif isinstance(node, ast.Subscript) and _is_name(node.slice):
+            found.append(f"{shown}:{line}: looks up an engine name")
+        elif isinstance(node, ast.keyword) and node.arg == "dialect" and isinstance(node.value, ast.Constant):
+            found.append(f"{shown}:{line}: a dialect named in place of the engine's")
+        elif isinstance(node, ast.Call) and ast.unparse(node.func).endswith("import_module") \
+                and "engines" in ast.unparse(node):
+            found.append(f"{shown}:{line}: imports an engine's module by computed name")
+    for target in _imports(name, path, modules):
+        if target.startswith(ENGINE_PACKAGES):
+            found.append(f"{shown}: imports {target}")
+    return found
+
+
+def test_no_engine_names_outside_the_engines() -> None:
+    modules = _modules()
+    found = [use for name, path in modules.items()
+             if name.startswith("codegen.") and not name.startswith("codegen.engines") and name not in NAME_EXEMPT
+             for use in engine_name_uses(name, path, modules)]
+    assert not found, "ask the engine (codegen/engines/__init__.py) instead:\n" + "\n".join(found)
+
+
+def test_the_engine_name_check_sees_what_it_must(tmp_path: Path) -> None:
+    """Each form the check forbids is found in a module written for the purpose."""
+    source = tmp_path / "m.py"
+    source.write_text('if engine == "sqlite": pass\nx = {"postgresql": 1}\ny = t["sqlite"]\n'
+                      'n.sql(dialect="sqlite")\nz = engine in ("sqlite", "mysql")\n'
+                      'importlib.import_module(f"codegen.engines.{engine}.x")\nfrom codegen.engines.sqlite import types\n')
+    modules = {"codegen.m": source, "codegen.engines.sqlite": source}
+    uses = engine_name_uses("codegen.m", source, modules)
+    assert len(uses) == 7, uses
+
+
+def test_templates_get_ready_values() -> None:
+    """Templates never test the engine: the engine's values reach them ready (marker, connection
+    type, direct_execute), its own runtime code is its template folder's."""
+    import re
+
+    found = [f"{path.relative_to(ROOT)}:{i}" for path in sorted((ROOT / "codegen").rglob("*.j2"))
+             for i, line in enumerate(path.read_text().splitlines(), 1)
+             if re.search(r"\{[%{][^%}]*\bengine\b", line)]
+    assert not found, "templates that test the engine:\n" + "\n".join(found)

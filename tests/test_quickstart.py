@@ -18,6 +18,7 @@ import pytest
 from _support import REPO, imported, run_cli, run_subprocess
 
 import codegen
+from codegen.engines.registry import engine_named
 from codegen.scaffold import files_for
 
 BIN = Path(sys.executable).parent
@@ -95,7 +96,7 @@ def test_init_adds_a_table_to_an_existing_pyproject_and_touches_nothing_else(tmp
     data = tomllib.loads(text)
     assert data["project"] == {"name": "mine"} and data["tool"]["black"] == {"line-length": 99}
     assert data["tool"]["codegen"] == {"engine": "sqlite", "schema": "schema", "queries": "queries", "out": "generated"}
-    for path, body in files_for("sqlite").items():
+    for path, body in files_for(engine_named("sqlite")).items():
         assert (tmp_path / path).read_text() == body
     assert "next steps" in result.stdout
 
@@ -129,7 +130,7 @@ def test_init_postgresql_generates_code_that_runs_on_a_real_server(tmp_path: Pat
 
         authors: Any = import_module(f"{package.__name__}.queries.authors")
         with psycopg.connect(postgres_url) as conn:
-            conn.execute(files_for("postgresql")["schema/0001_create_authors.up.sql"].encode())
+            conn.execute(files_for(engine_named("postgresql"))["schema/0001_create_authors.up.sql"].encode())
             ada = authors.create_author(conn, name="Ada", bio=None)
             assert ada is not None and isinstance(ada.id, int) and ada.bio is None
             assert [a.name for a in authors.list_authors(conn)] == ["Ada"]

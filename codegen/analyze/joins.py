@@ -16,7 +16,6 @@ that could make two keys equal (asked of the engine), a locking clause, NATURAL 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -52,7 +51,6 @@ def droppable_joins(tree: exp.Expr, state: SchemaState, optional: set[int],
     with_ = tree.args.get("with")
     ctes = {c.alias_or_name.lower() for c in with_.expressions} if with_ else set()
     sources = _sources(tree, state, ctes)
-    compares = importlib.import_module(f"{__package__.rsplit('.', 1)[0]}.engines.{state.engine}.join_keys")
     out = []
     for join in joins:
         table = join.this
@@ -65,7 +63,7 @@ def droppable_joins(tree: exp.Expr, state: SchemaState, optional: set[int],
                                 for n in join.args["on"].find_all(exp.Expr)):
             continue
         others = {a: t for a, t in sources.items() if a != alias}
-        equated = _equated_columns(join.args["on"], alias, found, others, optional, compares.compares_exactly)
+        equated = _equated_columns(join.args["on"], alias, found, others, optional, state.engine.compares_exactly)
         keyed = any(all(c.lower() in equated for c in key) for key in found.keys())
         offset = offset_of(table.this)
         if keyed and offset is not None:

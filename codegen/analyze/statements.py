@@ -101,7 +101,7 @@ class Analyzer(ExpressionTyping):
                 if value is not None:
                     return value
             if table is None:
-                raise Located(f"no such table: {node.sql(dialect='sqlite') if schema else name}", self.offset_of(node))
+                raise Located(f"no such table: {node.sql(dialect=self.engine.dialect) if schema else name}", self.offset_of(node))
             return Source(alias or table.name, self.table_columns(table), table=None if table.is_view else table.name,
                           schema=table.schema)
         if isinstance(node, exp.Subquery):
@@ -378,7 +378,7 @@ def result_name(item: exp.Expr, engine: "Engine", text: str | None = None) -> st
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
     if isinstance(node, exp.Func):
-        return _function_name(node)
+        return _function_name(node, engine)
     return ""
 
 
@@ -393,8 +393,8 @@ def written_call_name(node: exp.Expr, text: str | None) -> str:
     return name.lower() if re.fullmatch(r"[A-Za-z_]\w*", name) and rest.startswith("(") else ""
 
 
-def _function_name(node: exp.Func) -> str:
-    sql = node.sql(dialect="sqlite")
+def _function_name(node: exp.Func, engine: "Engine") -> str:
+    sql = node.sql(dialect=engine.dialect)
     head = sql.split("(", 1)[0].strip()
     return head.lower() if head.replace("_", "").isalnum() else ""
 

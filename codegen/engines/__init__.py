@@ -17,6 +17,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from sqlglot import exp
@@ -32,7 +33,9 @@ if TYPE_CHECKING:  # annotations only: these stage modules import this one
     from ..analyze.statements import Analyzer
     from ..annotate import Block
     from ..catalog.build import SchemaState
-    from ..catalog.tables import TableDef
+    from ..catalog.tables import ColumnDef, TableDef
+    from ..source import SourceFile
+    from ..variants import VariantCheck
 
 ArgType = Callable[[exp.Expr], ir.Typed]
 Handler = Callable[["Analyzer", exp.Expr, "Scope"], ir.Typed]
@@ -100,6 +103,15 @@ class Engine(ABC):
     batches_in_python: bool  # :batch* queries loop in Python (else executemany, result sets per item)
     counts_inserted_rows: bool  # an INSERT's rowcount tells whether a trigger skipped the row
     copy_from_stdin: bool  # :copyfrom streams COPY ... FROM STDIN (else executemany of the INSERT)
+    install_extra: str  # the extra of codegen-sql that installs the generated code's driver
+    example_migration: str  # what `codegen init` writes: a first migration
+    example_queries: str  # and a query file for it
+    # The generated migration runner: RUNTIME_MODULES, runtime_module(name), accepts(db), DATABASE_DOC
+    migrator: ModuleType
+    introspection: ModuleType  # reads a live database for `verify --db` (drift: codegen.liveschema.Introspection)
+    # The in-memory sandbox `verify` runs queries in (schema_database, Sandbox, sandbox_refusal);
+    # None when the engine has none (verify then runs against SQLite only).
+    sandbox: ModuleType | None
     expression_handlers: Mapping[str, Handler] = {}  # engine-only typing by sqlglot class name
 
     # -- catalog ---------------------------------------------------------------
@@ -163,6 +175,14 @@ class Engine(ABC):
             return self.rowid_columns
         return ()
 
+    @abstractmethod
+    def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":
+        """Prepares each variant of a dynamic query at generation time (codegen.variants)."""
+
+    @abstractmethod
+    def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
+        """`key = value` matches at most the rows equal to value (no collation or cast widening it)."""
+
     # -- generated code --------------------------------------------------------------
     def empty_slice(self, t: ir.ValueType, catalog: ir.Catalog) -> str:
         """What `IN (sqlc.slice(x))` holds for an empty list, so IN matches no row and NOT IN every row."""
@@ -178,15 +198,6 @@ class Engine(ABC):
     def lint_query(self, view: "StatementView", min_version: tuple[int, ...] | None) -> "list[Finding]":
         """Findings on a query's text alone (features newer than the oldest supported version)."""
         return []
-
-    # Transitional: engines compare equal to their configuration name while the stages move over.
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            return other == self.name
-        return self is other
-
-    def __hash__(self) -> int:
-        return hash(self.name)
 
     def __str__(self) -> str:
         return self.name

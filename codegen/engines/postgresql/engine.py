@@ -10,11 +10,14 @@ from sqlglot import exp
 from ... import ir
 from ...analyze.scope import Source
 from ...errors import Located
-from ...sqltext import lexer_pattern
 from .. import ArgType, DDLForms, Engine, Utility
-from . import catalog, expressions, functions, generated, lint_rules, naming, pytypes, relations, utility
+from . import (catalog, expressions, functions, generated, introspect, join_keys, lexing, lint_rules, migrator, naming,
+               pytypes, relations, scaffold, utility, variant_check)
 
 if TYPE_CHECKING:
+    from ...catalog.tables import ColumnDef
+    from ...source import SourceFile
+    from ...variants import VariantCheck
     from ...lint.context import FileContext
     from ...lint.ddl import StatementView
     from ...analyze.scope import Scope
@@ -25,13 +28,7 @@ if TYPE_CHECKING:
 class PostgreSQLEngine(Engine):
     name = "postgresql"
     dialect = "postgres"
-    # $tag$...$tag$ is a string and [ ] index arrays; E'...' is an escape string, in which a
-    # backslash escapes the next character (E'\'' holds one quote); a line starting with a backslash
-    # is a psql meta-command (pg_dump writes \connect, \restrict...), which the server never sees,
-    # so it lexes as a comment.
-    lexer = lexer_pattern(escape=r"| (?P<escaped>[eE]'(?:[^'\\]|''|\\.)*(?:'|\Z))",
-                          dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
-                          r"| (?P<meta>(?m:^)\\[^\n]*)")
+    lexer = lexing.lexer
     ddl = DDLForms(table_inheritance=True, empty_tables=True, data_clause=True, open_options=True,
                    views_fixed_at_creation=True, alter_lists=True, expression_defaults=True, qualified_types=True)
     folds_identifiers = True
@@ -67,6 +64,12 @@ class PostgreSQLEngine(Engine):
     batches_in_python = False
     counts_inserted_rows = False
     copy_from_stdin = True
+    install_extra = "postgresql"
+    example_migration = scaffold.MIGRATION
+    example_queries = scaffold.QUERIES
+    migrator = migrator
+    introspection = introspect
+    sandbox = None
     expression_handlers = expressions.HANDLERS
 
     def install_catalog(self, state: "SchemaState") -> None:
@@ -92,6 +95,12 @@ class PostgreSQLEngine(Engine):
         for arg, typed, name in functions.arg_hints(node, known):
             an.bind(arg, typed, name)
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)
+
+    def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":
+        return variant_check.VariantCheck(schema, state)
+
+    def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
+        return join_keys.compares_exactly(key, value, value_column)
 
     def call_name(self, node: exp.Expr) -> str:
         return str(functions.pg_name(node) or node.name)

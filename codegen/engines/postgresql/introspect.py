@@ -20,7 +20,7 @@ from typing import Any
 
 from ...liveschema import Description, LiveDatabaseError, MigrationRefused, QueryRefused
 from ...sqltext import lex
-from .engine import POSTGRESQL
+from . import lexing
 
 _USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
 # Objects an extension created belong to the extension, not to the migrations that installed it.
@@ -219,7 +219,7 @@ class LiveServer:
 
 def _without_concurrently(sql: str) -> str:
     """CREATE/DROP INDEX CONCURRENTLY cannot run in a transaction; the reference builds it plainly."""
-    for lexeme in lex(sql, POSTGRESQL):
+    for lexeme in lex(sql, lexing):
         if lexeme.kind == "word" and lexeme.text.lower() == "concurrently":
             return sql[:lexeme.start] + sql[lexeme.end:]
     return sql
@@ -248,11 +248,11 @@ class ScratchDatabase:
     def apply(self, sql: str) -> None:
         import psycopg
 
-        first = next((x for x in lex(sql, POSTGRESQL) if x.kind not in ("ws", "line_comment", "block_comment")),
+        first = next((x for x in lex(sql, lexing) if x.kind not in ("ws", "line_comment", "block_comment")),
                      None)
         if first is None or first.text.lower() in _SKIPPED:
             return
-        code = "".join(" " if x.kind in ("line_comment", "block_comment") else x.text for x in lex(sql, POSTGRESQL))
+        code = "".join(" " if x.kind in ("line_comment", "block_comment") else x.text for x in lex(sql, lexing))
         outside = _OUTSIDE.search(code)
         if outside:
             what = " ".join(outside.group().split()).rstrip("(").strip()

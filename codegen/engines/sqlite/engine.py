@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from ... import ir
-from ...sqltext import lexer_pattern
 from .. import ArgType, DDLForms, Engine
-from . import dialect, functions, lint_rules, pytypes, types
+from . import (call_shape, dialect, functions, introspect, join_keys, lexing, lint_rules, migrator, pytypes, sandbox,
+               scaffold, types, variant_check)
 
 if TYPE_CHECKING:
+    from ...catalog.tables import ColumnDef
+    from ...source import SourceFile
+    from ...variants import VariantCheck
     from ...analyze.statements import Analyzer
     from ...catalog.build import SchemaState
     from ...lint.context import FileContext
@@ -23,8 +26,7 @@ if TYPE_CHECKING:
 class SQLiteEngine(Engine):
     name = "sqlite"
     dialect = dialect.NAME
-    # `$name` is a parameter and [name] a quoted identifier.
-    lexer = lexer_pattern(bracket=r"|\[[^\]]*(?:\]|\Z)")
+    lexer = lexing.lexer
     ddl = DDLForms(rowid_tables=True)
     folds_identifiers = False
     rowid_columns = ("rowid", "oid", "_rowid_")
@@ -58,6 +60,12 @@ class SQLiteEngine(Engine):
     batches_in_python = True
     counts_inserted_rows = True
     copy_from_stdin = False
+    install_extra = "async"  # aiosqlite; sqlite3 is in the standard library
+    example_migration = scaffold.MIGRATION
+    example_queries = scaffold.QUERIES
+    migrator = migrator
+    introspection = introspect
+    sandbox = sandbox
 
     def install_catalog(self, state: "SchemaState") -> None:
         state.type_of = types.value_type  # type: ignore[method-assign]
@@ -77,8 +85,14 @@ class SQLiteEngine(Engine):
                   filtered: bool) -> ir.Typed | None:
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered)
 
+    def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":
+        return variant_check.VariantCheck(schema, state)
+
+    def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
+        return join_keys.compares_exactly(key, value, value_column)
+
     def call_name(self, node: exp.Expr) -> str:
-        return functions.call_name(node)
+        return call_shape.call_name(node)
 
     def is_aggregate(self, node: exp.Expr) -> bool:
         return functions.is_aggregate(node)

@@ -17,10 +17,7 @@ Operators the analyzer types itself (CAST, CASE, COLLATE, arithmetic, `||`,
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -28,8 +25,8 @@ from codegen import ir
 from codegen.ir import Typed, ValueType
 
 from ...analyze import calls
-
-ArgType = Callable[[exp.Expr], Typed]
+from . import dates
+from .call_shape import ArgType, Call, arguments, name_of
 
 # Base for functions that return JSON *text* (json(), json_object(), ->, ...).
 # SQLite hands these back as str; flip to ir.JSON if the Python stage decodes.
@@ -44,67 +41,7 @@ WINDOW_FUNCTIONS = frozenset(
      "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"}
 )
 
-# sqlglot names (Func.sql_name() or an Anonymous name) -> the SQLite function.
-_ALIASES = {
-    "GREATEST": "MAX", "LEAST": "MIN", "STR_POSITION": "INSTR", "RAND": "RANDOM",
-    "CHR": "CHAR", "SUBSTRING": "SUBSTR", "POWER": "POW", "CEILING": "CEIL",
-    "IF": "IIF", "IFNULL": "COALESCE", "FORMAT": "PRINTF", "STRING_AGG": "GROUP_CONCAT",
-    "LOG10": "LOG", "LOG2": "LOG", "CURRENT_VERSION": "SQLITE_VERSION",
-    "TIME_TO_STR": "STRFTIME", "J_S_O_N_OBJECT": "JSON_OBJECT",
-    "JSON_EXTRACT_SCALAR": "JSON_EXTRACT",  # json_extract(x, one_path) and x ->> p
-    "J_S_O_N_ARRAY_AGG": "JSON_GROUP_ARRAY", "J_S_O_N_OBJECT_AGG": "JSON_GROUP_OBJECT",
-}
-
 _NUMERIC = frozenset({ir.INT, ir.FLOAT, ir.BOOL, ir.DECIMAL})
-
-
-# ---------------------------------------------------------------- call shape
-
-
-def call_name(node: exp.Expr) -> str:
-    """The function's name as SQLite spells it, for messages."""
-    return (_name(node) or node.key).lower()
-
-
-def _name(node: exp.Expr) -> str | None:
-    if isinstance(node, exp.Anonymous):
-        name = node.name.upper()
-    elif isinstance(node, exp.Escape) and isinstance(node.this, (exp.Like, exp.Glob)):
-        return _name(node.this)  # like(p, s, esc)
-    elif isinstance(node, exp.Like):  # like()/glob() calls parse like the operators
-        return "LIKE"
-    elif isinstance(node, exp.Glob):
-        return "GLOB"
-    elif type(node) is exp.JSONExtract:
-        # one path: the -> operator; several: json_extract(x, p1, p2, ...)
-        return "JSON_EXTRACT" if node.expressions else "->"
-    elif isinstance(node, exp.If) and isinstance(node.parent, exp.Case):
-        return None  # a WHEN branch of CASE, not iif()
-    elif isinstance(node, exp.Func):
-        name = node.sql_name()
-    else:
-        return None
-    return _ALIASES.get(name, name)
-
-
-def _sqlite_unwrap(arg: exp.Expr) -> list[exp.Expr] | None:
-    """SQLite's arguments inside sqlglot's wrappers."""
-    if isinstance(arg, exp.JSONKeyValue):  # json_object(k, v, ...)
-        return [arg.this, arg.expression]
-    if isinstance(arg, exp.TsOrDsToTimestamp):  # strftime(f, x): x is wrapped
-        return [arg.this]
-    return None
-
-
-def _args(node: exp.Expr) -> list[exp.Expr]:
-    if isinstance(node, exp.Escape):
-        return [*_args(node.this), node.expression]
-    if isinstance(node, exp.TimeToStr):
-        # strftime(f, x) -> TimeToStr(this=TsOrDsToTimestamp(x), format=f); with
-        # no time-value sqlglot puts in CURRENT_TIMESTAMP, which means 'now' too.
-        return [node.args["format"], *calls.flat(node.this, _sqlite_unwrap)]
-    return calls.arguments(node, _sqlite_unwrap)
-
 
 
 def _frame_has_current_row(window: exp.Window) -> bool:
@@ -134,31 +71,6 @@ def _frame_has_current_row(window: exp.Window) -> bool:
         and (not end or end == "CURRENT ROW" or end_side == "FOLLOWING")
         and (exclude is None or exclude.name.upper() in ("NO OTHERS", "TIES"))
     )
-
-
-@dataclass
-class _Call:
-    name: str
-    args: list[exp.Expr]
-    arg_type: ArgType
-    rows: bool  # the aggregate / window frame sees at least one row
-    filtered: bool
-    _types: dict[int, Typed] = field(default_factory=dict)
-
-    def t(self, i: int) -> Typed:
-        """The i-th argument's Typed, asking the analyzer at most once."""
-        if i not in self._types:
-            arg = self.args[i]
-            # A JSONPath was a path string literal in the SQL: never NULL.
-            literal = isinstance(arg, exp.JSONPath)
-            self._types[i] = Typed(ValueType(ir.STR), False) if literal else self.arg_type(arg)
-        return self._types[i]
-
-    def base(self, i: int) -> str:
-        return self.t(i).type.base
-
-    def any_null(self, start: int = 0) -> bool:
-        return any(self.t(i).nullable for i in range(start, len(self.args)))
 
 
 def _merge(types: list[Typed]) -> ValueType:
@@ -192,109 +104,6 @@ def _numeric(base: str) -> str:
     return base if base in (ir.FLOAT, ir.DECIMAL) else ir.FLOAT
 
 
-# ---------------------------------------------------------------- date & time
-#
-# Every date/time function returns NULL for a NULL argument AND for a time-value
-# or modifier it cannot parse, or a result outside years 0000..9999, so a NOT
-# NULL text column is no guarantee.  We call the result non-null only when every
-# argument is a literal we can prove valid: 'now', an ISO date/time string, a
-# number, CURRENT_TIMESTAMP and friends, or a non-null nested date()/time()/
-# datetime()/julianday(); and modifiers from the long-standing set.  To stay
-# clear of the year limits, literal years must lie in 1000..8999 and the +/-N
-# unit modifiers may add up to 900 years at most.  Newer modifiers ('subsec',
-# 'auto', 'julianday', 'ceiling', ...) and strftime specifiers (%e %F %I %k %l
-# %p %P %R %T %u %G %g %U %V) give NULL on older SQLite (3.40 here), so they
-# count as nullable.
-
-_HMS = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:[Zz]|[+-](?:0\d|1[0-4]):[0-5]\d)?"
-# 'now' in any case, but only an upper-case T separates date and time
-_TIME_VALUE = re.compile(rf"(?i:now)|\d{{4}}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[ T]{_HMS})?|{_HMS}")
-_SHIFT = re.compile(r"[+-]?(\d+(?:\.\d+)?) +(day|hour|minute|second|month|year)s?", re.I)
-_MODIFIER = re.compile(r"start of (?:month|year|day)|weekday [0-6]|localtime|utc", re.I)
-_PER_YEAR = {"day": 365.25, "hour": 8766, "minute": 525960, "second": 31557600, "month": 12, "year": 1}
-_MAX_SHIFT = 900
-_STRFTIME_FORMAT = re.compile(r"(?:[^%]|%[dfHjJmMsSwWY%])*")
-_JULIAN_RANGE = (2086302.5, 5008242.5)  # 1000-01-01 .. 9000-01-01
-_UNIX_RANGE = (-30610224000, 221845392000)
-_DATE_RESULTS = frozenset({"DATE", "TIME", "DATETIME", "JULIANDAY", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"})
-
-
-def _literal(arg: exp.Expr) -> str | float | None:
-    if isinstance(arg, exp.Neg):
-        inner = _literal(arg.this)
-        return -inner if isinstance(inner, float) else None
-    if isinstance(arg, exp.Literal):
-        if arg.is_string:
-            return arg.this
-        try:
-            return float(arg.this)
-        except ValueError:
-            return None
-    return None
-
-
-def _valid_text(text: str) -> bool:
-    if _TIME_VALUE.fullmatch(text) is None:
-        return False
-    if text[4:5] != "-":  # 'now' or a bare time
-        return True
-    # SQLite passes '2024-02-30' through unchanged (no calendar check), which
-    # is then no date for Python: only accept days that exist.
-    try:
-        return 1000 <= dt.date(int(text[:4]), int(text[5:7]), int(text[8:10])).year <= 8999
-    except ValueError:
-        return False
-
-
-def _valid_time(c: _Call, i: int, unixepoch: bool = False, shifted: bool = False) -> bool:
-    arg = c.args[i]
-    value = _literal(arg)
-    if isinstance(value, str):
-        return not unixepoch and _valid_text(value)
-    if isinstance(value, float):
-        low, high = _UNIX_RANGE if unixepoch else _JULIAN_RANGE
-        return low <= value <= high
-    # a nested date(...) may already sit near a year limit: no shifting it
-    return not (unixepoch or shifted) and _name(arg) in _DATE_RESULTS and not c.t(i).nullable
-
-
-def _valid_date_args(c: _Call, start: int) -> bool:
-    """args[start] is the time-value (absent: 'now'), the rest modifiers."""
-    if len(c.args) <= start:
-        return True
-    mods = [_literal(a) for a in c.args[start + 1 :]]
-    unixepoch = bool(mods) and isinstance(mods[0], str) and mods[0].lower() == "unixepoch"
-    shift = 0.0
-    for mod in mods[1 if unixepoch else 0 :]:
-        if not isinstance(mod, str):
-            return False
-        if m := _SHIFT.fullmatch(mod):
-            shift += float(m[1]) / _PER_YEAR[m[2].lower()]
-        elif not _MODIFIER.fullmatch(mod):
-            return False
-    return shift <= _MAX_SHIFT and _valid_time(c, start, unixepoch, shift > 0)
-
-
-def _date_rule(base: str) -> Callable[[_Call], Typed]:
-    return lambda c: Typed(ValueType(base), not _valid_date_args(c, 0))
-
-
-def _unixepoch(c: _Call) -> Typed:
-    subsec = any(str(_literal(a)).lower() == "subsec" for a in c.args[1:])
-    return Typed(ValueType(ir.FLOAT if subsec else ir.INT), not _valid_date_args(c, 0))
-
-
-def _strftime(c: _Call) -> Typed:
-    fmt = _literal(c.args[0]) if c.args else None
-    ok = isinstance(fmt, str) and _STRFTIME_FORMAT.fullmatch(fmt) is not None
-    return Typed(ValueType(ir.STR), not (ok and _valid_date_args(c, 1)))
-
-
-def _timediff(c: _Call) -> Typed:
-    ok = len(c.args) == 2 and _valid_time(c, 0) and _valid_time(c, 1)
-    return Typed(ValueType(ir.STR), not ok)
-
-
 # ---------------------------------------------------------------- rules
 
 # A rule is (result type, nullability): each either a constant or a function of
@@ -303,79 +112,79 @@ NEVER = False
 ALWAYS = True
 
 
-def STRICT(c: _Call) -> bool:  # NULL in any argument -> NULL out
+def STRICT(c: Call) -> bool:  # NULL in any argument -> NULL out
     return c.any_null()
 
 
-def FIRST(c: _Call) -> bool:  # only the first argument's NULL propagates
+def FIRST(c: Call) -> bool:  # only the first argument's NULL propagates
     return not c.args or c.t(0).nullable
 
 
-def NUMERIC(c: _Call) -> bool:
+def NUMERIC(c: Call) -> bool:
     # math functions (and sign/ceil/floor/trunc) return NULL for text or blobs
     # that do not look like numbers, not only for NULL.
     return c.any_null() or any(c.base(i) not in _NUMERIC for i in range(len(c.args)))
 
 
-def AGG(c: _Call) -> bool:
+def AGG(c: Call) -> bool:
     # NULL over no rows (no GROUP BY / empty window frame), over a FILTER that
     # may reject every row, or when every input is NULL.
     return not c.rows or c.filtered or FIRST(c)
 
 
-def DIVISOR(c: _Call) -> bool:  # mod(x, 0) is NULL: safe only with a non-zero literal divisor
-    divisor = _literal(c.args[1]) if len(c.args) == 2 else None
+def DIVISOR(c: Call) -> bool:  # mod(x, 0) is NULL: safe only with a non-zero literal divisor
+    divisor = dates.literal(c.args[1]) if len(c.args) == 2 else None
     return NUMERIC(c) or not (isinstance(divisor, (int, float)) and divisor != 0)
 
 
-def FORMAT(c: _Call) -> bool:  # printf('') is NULL: only a non-empty literal format is safe
-    fmt = _literal(c.args[0]) if c.args else None
+def FORMAT(c: Call) -> bool:  # printf('') is NULL: only a non-empty literal format is safe
+    fmt = dates.literal(c.args[0]) if c.args else None
     return not (isinstance(fmt, str) and fmt != "")
 
 
-def PATH(c: _Call) -> bool:  # f(json) vs f(json, path): a missing path gives NULL
+def PATH(c: Call) -> bool:  # f(json) vs f(json, path): a missing path gives NULL
     return len(c.args) > 1 or FIRST(c)
 
 
-def REMOVE(c: _Call) -> bool:  # json_remove(x, '$') removes everything -> NULL
-    paths = [_literal(a) for a in c.args[1:]]
+def REMOVE(c: Call) -> bool:  # json_remove(x, '$') removes everything -> NULL
+    paths = [dates.literal(a) for a in c.args[1:]]
     return FIRST(c) or any(not isinstance(p, str) or p.strip() == "$" for p in paths)
 
 
-def ARG0(c: _Call) -> ValueType:
+def ARG0(c: Call) -> ValueType:
     return c.t(0).type
 
 
-def NUM0(c: _Call) -> ValueType:
+def NUM0(c: Call) -> ValueType:
     return ValueType(_numeric(c.base(0)))
 
 
-def _rule(type_: str | Callable[[_Call], ValueType], null: bool | Callable[[_Call], bool]) -> Callable[[_Call], Typed]:
-    def apply(c: _Call) -> Typed:
+def _rule(type_: str | Callable[[Call], ValueType], null: bool | Callable[[Call], bool]) -> Callable[[Call], Typed]:
+    def apply(c: Call) -> Typed:
         vt = ValueType(type_) if isinstance(type_, str) else type_(c)
         return Typed(vt, null if isinstance(null, bool) else null(c))
 
     return apply
 
 
-def _coalesce(c: _Call) -> Typed:  # non-null as soon as one argument is
+def _coalesce(c: Call) -> Typed:  # non-null as soon as one argument is
     types = [c.t(i) for i in range(len(c.args))]
     return Typed(_merge(types), all(t.nullable for t in types))
 
 
-def _iif(c: _Call) -> Typed:  # iif(cond, then[, else]); a missing else is NULL
+def _iif(c: Call) -> Typed:  # iif(cond, then[, else]); a missing else is NULL
     branches = [c.t(i) for i in range(1, len(c.args))]
     return Typed(_merge(branches), len(c.args) < 3 or any(t.nullable for t in branches))
 
 
-def _min_max(c: _Call) -> Typed:
+def _min_max(c: Call) -> Typed:
     if len(c.args) > 1:  # scalar max(a, b, ...): NULL if any argument is NULL
         types = [c.t(i) for i in range(len(c.args))]
         return Typed(_merge(types), any(t.nullable for t in types))
     return Typed(c.t(0).type, AGG(c))  # the aggregate
 
 
-def _substr(c: _Call) -> Typed:
+def _substr(c: Call) -> Typed:
     # substr() of a blob is a blob -- and NULL for an empty blob (x''), so any
     # argument that may be a blob makes it nullable (and, untyped, str or bytes).
     base = c.base(0)
@@ -383,10 +192,10 @@ def _substr(c: _Call) -> Typed:
     return Typed(ValueType(result), base in (ir.BYTES, ir.ANY) or STRICT(c))
 
 
-def _json_extract(blob: bool) -> Callable[[_Call], Typed]:
+def _json_extract(blob: bool) -> Callable[[Call], Typed]:
     # One path: the SQL value found there (any type), NULL when it is missing.
     # Several paths: a JSON array of the results, NULL only for NULL input.
-    def rule(c: _Call) -> Typed:
+    def rule(c: Call) -> Typed:
         if len(c.args) <= 2:
             return Typed(ValueType(ir.ANY), True)
         return Typed(ValueType(ir.BYTES if blob else JSON_TEXT), STRICT(c))
@@ -394,7 +203,7 @@ def _json_extract(blob: bool) -> Callable[[_Call], Typed]:
     return rule
 
 
-def _lag_lead(c: _Call) -> Typed:
+def _lag_lead(c: Call) -> Typed:
     # NULL past the partition edge unless a default is given: lag(x, n, d).
     # A NULL offset n also yields the default, so only x and d matter.
     if len(c.args) < 3:
@@ -405,7 +214,7 @@ def _lag_lead(c: _Call) -> Typed:
 
 _I, _F, _S, _B = ir.INT, ir.FLOAT, ir.STR, ir.BYTES
 
-RULES: dict[str, Callable[[_Call], Typed]] = {
+RULES: dict[str, Callable[[Call], Typed]] = {
     # core scalar functions (lang_corefunc)
     "ABS": _rule(NUM0, FIRST),  # abs('x') is 0.0, not NULL
     **dict.fromkeys(["CHANGES", "TOTAL_CHANGES", "LAST_INSERT_ROWID", "RANDOM"], _rule(_I, NEVER)),
@@ -433,13 +242,13 @@ RULES: dict[str, Callable[[_Call], Typed]] = {
     "SQLITE_COMPILEOPTION_GET": _rule(_S, ALWAYS),
     "SQLITE_OFFSET": _rule(_I, ALWAYS),
     # date and time (lang_datefunc), see the comment above _HMS
-    "DATE": _date_rule(ir.DATE),
-    "TIME": _date_rule(ir.TIME),
-    "DATETIME": _date_rule(ir.DATETIME),
-    "JULIANDAY": _date_rule(_F),
-    "UNIXEPOCH": _unixepoch,
-    "STRFTIME": _strftime,
-    "TIMEDIFF": _timediff,
+    "DATE": dates.date_rule(ir.DATE),
+    "TIME": dates.date_rule(ir.TIME),
+    "DATETIME": dates.date_rule(ir.DATETIME),
+    "JULIANDAY": dates.date_rule(_F),
+    "UNIXEPOCH": dates.unixepoch,
+    "STRFTIME": dates.strftime,
+    "TIMEDIFF": dates.timediff,
     "CURRENT_DATE": _rule(ir.DATE, NEVER),
     "CURRENT_TIME": _rule(ir.TIME, NEVER),
     "CURRENT_TIMESTAMP": _rule(ir.DATETIME, NEVER),
@@ -508,10 +317,10 @@ def is_aggregate(node: exp.Expr) -> bool:
     """
     if isinstance(node, exp.Filter):
         node = node.this
-    name = _name(node)
+    name = name_of(node)
     if name not in AGGREGATES or calls.window_of(node) is not None:
         return False
-    return not (name in ("MAX", "MIN") and len(_args(node)) > 1)
+    return not (name in ("MAX", "MIN") and len(arguments(node)) > 1)
 
 
 def infer_call(
@@ -528,10 +337,10 @@ def infer_call(
         node = node.this
     if isinstance(node, exp.Filter):
         node, filtered = node.this, True
-    name = _name(node)
+    name = name_of(node)
     if name is None or (rule := RULES.get(name)) is None:
         return None
     filtered = filtered or isinstance(node.parent, exp.Filter)
     window = calls.window_of(node)
     rows = grouped if window is None else _frame_has_current_row(window)
-    return rule(_Call(name, _args(node), arg_type, rows, filtered))
+    return rule(Call(name, arguments(node), arg_type, rows, filtered))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ...liveschema import Description, LiveDatabaseError, MigrationRefused, QueryRefused
 from ...sqltext import lex
-from .engine import SQLITE
+from . import lexing
 from .sandbox import Sandbox, sandbox_refusal
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
@@ -39,7 +39,7 @@ def normal_sql(text: str | None) -> str | None:
     if text is None:
         return None
     out = []
-    for lexeme in lex(text, SQLITE):
+    for lexeme in lex(text, lexing):
         if lexeme.kind in ("ws", "line_comment", "block_comment"):
             continue
         token = lexeme.text
@@ -55,7 +55,7 @@ def _quote(name: str) -> str:
 
 def _checks(create_sql: str) -> list[str]:
     """The CHECK constraints of a CREATE TABLE, each as its normalised expression."""
-    lexemes = [x for x in lex(create_sql, SQLITE) if x.kind not in ("ws", "line_comment", "block_comment")]
+    lexemes = [x for x in lex(create_sql, lexing) if x.kind not in ("ws", "line_comment", "block_comment")]
     found = []
     for i, lexeme in enumerate(lexemes):
         if lexeme.kind != "word" or lexeme.text.upper() != "CHECK" or i + 1 >= len(lexemes) \
@@ -77,7 +77,7 @@ _TABLE_CONSTRAINTS = {"constraint", "primary", "unique", "check", "foreign"}
 def _column_clauses(create_sql: str) -> dict[str, dict[str, object]]:
     """What no PRAGMA tells of each column of a CREATE TABLE: its COLLATE and its generated
     expression, read from the column's definition (a top-level item of the column list)."""
-    lexemes = [x for x in lex(create_sql, SQLITE) if x.kind not in ("ws", "line_comment", "block_comment")]
+    lexemes = [x for x in lex(create_sql, lexing) if x.kind not in ("ws", "line_comment", "block_comment")]
     items: list[list[str]] = []
     depth = 0
     for lexeme in lexemes:

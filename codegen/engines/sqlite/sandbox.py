@@ -11,7 +11,7 @@ from ...annotate import split_blocks
 from ...errors import Diagnostic
 from ...source import SourceFile
 from ...sqltext import split_statements
-from .engine import SQLITE
+from . import lexing
 
 # Functions that read or write files, or load code (the CLI's fileio extension, extension loading,
 # fts3_tokenizer's pointers): none has a place in a migration or a query run here.
@@ -52,9 +52,9 @@ def apply_schema(conn: sqlite3.Connection, sandbox: Sandbox, sources: list[Sourc
     problems = []
     for source in sources:
         # A schema file may also hold annotated queries (sqlc reads only its DDL): not migrations.
-        blocks, _ = split_blocks(source, SQLITE, allow_unannotated=True)
+        blocks, _ = split_blocks(source, lexing, allow_unannotated=True)
         queries = {block.statement.start for block in blocks}
-        for stmt in split_statements(source, SQLITE):
+        for stmt in split_statements(source, lexing):
             if stmt.start in queries:
                 continue
             try:
