@@ -5,6 +5,11 @@ Each folder under tests/golden/ is one case:
   expected/              the whole expected out folder (compared in both directions), or
   expected_errors.txt    the exact stderr of a failing run (exit 1, no traceback, nothing written)
   expected_warnings.txt  the exact stderr of a successful run that warned (typing.Any), when it did
+  expected_shared.txt    out files whose expected bytes are those of tests/golden/_shared/<file name>
+
+The runtime and migration-runner modules come out the same for every project of an engine; one
+copy of each lives in _shared/ instead of one per case, and each case lists where it expects one.
+A case whose copy differs keeps it in its own expected/.
 
 The run happens in a temporary copy of input/, so the cases never change.
 CODEGEN_UPDATE_GOLDEN=1 rewrites expected/ or expected_errors.txt from what the run produced
@@ -41,6 +46,10 @@ from codegen.sources import schema_files
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "input").is_dir())
 UPDATE = os.environ.get("CODEGEN_UPDATE_GOLDEN") == "1"
+SHARED = GOLDEN / "_shared"
+# Modules rendered from fixed templates: the same text in every project of one engine.
+SHARED_NAMES = ("_runtime.py", "_migrate.py", "_migrate_checks.py", "_migrate_engine.py")
+_SHARED_WRITTEN: set[str] = set()  # shared copies this update run has written
 ERROR_CASES = [c for c in CASES if c.startswith("error_")]
 OK_CASES = [c for c in CASES if not c.startswith("error_")]
 
@@ -121,14 +130,41 @@ def _tree_diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> str:
     return "\n".join(lines)
 
 
+def _expected_tree(case: str) -> dict[str, bytes]:
+    """expected/ plus, for each file listed in expected_shared.txt, its _shared/ copy."""
+    tree = read_tree(GOLDEN / case / "expected")
+    listed = GOLDEN / case / "expected_shared.txt"
+    for name in listed.read_text(encoding="utf-8").splitlines() if listed.exists() else []:
+        tree[name] = (SHARED / name.rsplit("/", 1)[-1]).read_bytes()
+    return tree
+
+
 def _write_expected(case: str, tree: dict[str, bytes]) -> None:
+    """expected/ and expected_shared.txt from a run's output. The first case of an update run to
+    produce a shared module writes its _shared/ copy (so a template change replaces it); a case
+    whose copy differs keeps its own."""
     target = GOLDEN / case / "expected"
     shutil.rmtree(target, ignore_errors=True)
     (GOLDEN / case / "expected_errors.txt").unlink(missing_ok=True)
+    shared: list[str] = []
     for name, data in tree.items():
+        base = name.rsplit("/", 1)[-1]
+        if base in SHARED_NAMES:
+            copy = SHARED / base
+            if base not in _SHARED_WRITTEN:
+                _SHARED_WRITTEN.add(base)
+                SHARED.mkdir(exist_ok=True)
+                copy.write_bytes(data)
+            if copy.read_bytes() == data:
+                shared.append(name)
+                continue
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    listed = GOLDEN / case / "expected_shared.txt"
+    listed.unlink(missing_ok=True)
+    if shared:
+        listed.write_text("".join(f"{name}\n" for name in sorted(shared)), encoding="utf-8")
 
 
 def _error_lines(run: Run) -> list[str]:
@@ -151,7 +187,7 @@ def test_golden_output(case: str, runner: _Runner, request: pytest.FixtureReques
         return
     assert _error_lines(run) == (warned.read_text(encoding="utf-8").splitlines() if warned.exists() else [])
     assert (GOLDEN / case / "expected").is_dir(), f"{case}: no expected/ (run with CODEGEN_UPDATE_GOLDEN=1)"
-    expected = read_tree(GOLDEN / case / "expected")
+    expected = _expected_tree(case)
     diff = _tree_diff(expected, actual)
     assert not diff, diff
     # What the run printed lists exactly the files it added.
@@ -187,6 +223,13 @@ def test_cases_are_well_formed() -> None:
         has_tree = (GOLDEN / case / "expected").is_dir()
         has_errors = (GOLDEN / case / "expected_errors.txt").is_file()
         assert (has_tree, has_errors) == ((False, True) if case.startswith("error_") else (True, False)), case
+        listed = GOLDEN / case / "expected_shared.txt"
+        for name in listed.read_text(encoding="utf-8").splitlines() if listed.exists() else []:
+            assert name.rsplit("/", 1)[-1] in SHARED_NAMES and not (GOLDEN / case / "expected" / name).exists(), name
+    # Every shared copy is expected by some case (none left behind by a renamed module).
+    used = {name.rsplit("/", 1)[-1] for case in CASES if (GOLDEN / case / "expected_shared.txt").exists()
+            for name in (GOLDEN / case / "expected_shared.txt").read_text(encoding="utf-8").splitlines()}
+    assert sorted(p.name for p in SHARED.iterdir()) == sorted(used)
     # The CRLF case must really be CRLF (tests/golden/.gitattributes keeps git from normalising it).
     assert b"\r\n" in (GOLDEN / "unusual_names" / "input" / "queries" / "class.sql").read_bytes()
 
