@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from .config import Config
-from .engines.registry import engine_named
+from .engines.registry import lexing_named
 from .errors import CodegenError, Diagnostic
 from .source import SourceFile
 from .sqltext import normalise_line_breaks
@@ -54,7 +54,7 @@ def _read(config: Config, path: Path) -> SourceFile:
         raise CodegenError([Diagnostic(shown, line, col, "file holds a NUL byte")])
     # CRLF and lone CR become LF so offsets, columns and the emitted SQL agree; string literals
     # keep theirs (the value a query compares with must not change).
-    return SourceFile.of(shown, normalise_line_breaks(text, engine_named(config.engine)))
+    return SourceFile.of(shown, normalise_line_breaks(text, lexing_named(config.engine)))
 
 
 def _blank(text: str, start: int, end: int) -> str:

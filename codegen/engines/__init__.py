@@ -20,11 +20,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from sqlglot import exp
-
 from .. import ir
 
-if TYPE_CHECKING:  # annotations only: these stage modules import this one
+if TYPE_CHECKING:  # annotations only: these stage modules import this one (and sqlglot loads slowly)
+    from sqlglot import exp
+
     from ..lint.context import FileContext
     from ..lint.ddl import StatementView
     from ..lint.findings import Finding
@@ -37,8 +37,8 @@ if TYPE_CHECKING:  # annotations only: these stage modules import this one
     from ..source import SourceFile
     from ..variants import VariantCheck
 
-ArgType = Callable[[exp.Expr], ir.Typed]
-Handler = Callable[["Analyzer", exp.Expr, "Scope"], ir.Typed]
+ArgType = Callable[["exp.Expr"], ir.Typed]
+Handler = Callable[["Analyzer", "exp.Expr", "Scope"], ir.Typed]
 
 
 @dataclass(frozen=True)
@@ -106,12 +106,6 @@ class Engine(ABC):
     install_extra: str  # the extra of codegen-sql that installs the generated code's driver
     example_migration: str  # what `codegen init` writes: a first migration
     example_queries: str  # and a query file for it
-    # The generated migration runner: RUNTIME_MODULES, runtime_module(name), accepts(db), DATABASE_DOC
-    migrator: ModuleType
-    introspection: ModuleType  # reads a live database for `verify --db` (drift: codegen.liveschema.Introspection)
-    # The in-memory sandbox `verify` runs queries in (schema_database, Sandbox, sandbox_refusal);
-    # None when the engine has none (verify then runs against SQLite only).
-    sandbox: ModuleType | None
     expression_handlers: Mapping[str, Handler] = {}  # engine-only typing by sqlglot class name
 
     # -- catalog ---------------------------------------------------------------
@@ -174,6 +168,23 @@ class Engine(ABC):
         if self.rowid_columns and self.ddl.rowid_tables and not table.without_rowid and not table.is_view:
             return self.rowid_columns
         return ()
+
+    # The modules below are imported when first asked for: a generation run needs none of them.
+    @property
+    @abstractmethod
+    def migrator(self) -> ModuleType:
+        """The generated migration runner: RUNTIME_MODULES, runtime_module(name), accepts(db), DATABASE_DOC."""
+
+    @property
+    @abstractmethod
+    def introspection(self) -> ModuleType:
+        """Reads a live database for `verify --db` (drift: codegen.liveschema.Introspection)."""
+
+    @property
+    def sandbox(self) -> ModuleType | None:
+        """The in-memory database `verify` runs queries in (schema_database, Sandbox, sandbox_refusal);
+        None when the engine has none."""
+        return None
 
     @abstractmethod
     def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":

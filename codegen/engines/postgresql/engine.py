@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -11,8 +12,8 @@ from ... import ir
 from ...analyze.scope import Source
 from ...errors import Located
 from .. import ArgType, DDLForms, Engine, Utility
-from . import (catalog, expressions, functions, generated, introspect, join_keys, lexing, lint_rules, migrator, naming,
-               pytypes, relations, scaffold, utility, variant_check)
+from . import (catalog, expressions, functions, generated, join_keys, lexing, naming, pytypes, relations, scaffold,
+               utility)
 
 if TYPE_CHECKING:
     from ...catalog.tables import ColumnDef
@@ -67,9 +68,6 @@ class PostgreSQLEngine(Engine):
     install_extra = "postgresql"
     example_migration = scaffold.MIGRATION
     example_queries = scaffold.QUERIES
-    migrator = migrator
-    introspection = introspect
-    sandbox = None
     expression_handlers = expressions.HANDLERS
 
     def install_catalog(self, state: "SchemaState") -> None:
@@ -96,8 +94,22 @@ class PostgreSQLEngine(Engine):
             an.bind(arg, typed, name)
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)
 
+    @property
+    def migrator(self) -> ModuleType:
+        from . import migrator
+
+        return migrator
+
+    @property
+    def introspection(self) -> ModuleType:
+        from . import introspect
+
+        return introspect
+
     def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":
-        return variant_check.VariantCheck(schema, state)
+        from .variant_check import VariantCheck
+
+        return VariantCheck(schema, state)
 
     def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
         return join_keys.compares_exactly(key, value, value_column)
@@ -134,6 +146,8 @@ class PostgreSQLEngine(Engine):
 
 
     def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:
+        from . import lint_rules
+
         lint_rules.check(ctx, view)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from ... import ir
 from .. import ArgType, DDLForms, Engine
-from . import (call_shape, dialect, functions, introspect, join_keys, lexing, lint_rules, migrator, pytypes, sandbox,
-               scaffold, types, variant_check)
+from . import call_shape, dialect, functions, join_keys, lexing, pytypes, scaffold, types
 
 if TYPE_CHECKING:
     from ...catalog.tables import ColumnDef
@@ -63,9 +63,6 @@ class SQLiteEngine(Engine):
     install_extra = "async"  # aiosqlite; sqlite3 is in the standard library
     example_migration = scaffold.MIGRATION
     example_queries = scaffold.QUERIES
-    migrator = migrator
-    introspection = introspect
-    sandbox = sandbox
 
     def install_catalog(self, state: "SchemaState") -> None:
         state.type_of = types.value_type  # type: ignore[method-assign]
@@ -85,8 +82,28 @@ class SQLiteEngine(Engine):
                   filtered: bool) -> ir.Typed | None:
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered)
 
+    @property
+    def migrator(self) -> ModuleType:
+        from . import migrator
+
+        return migrator
+
+    @property
+    def introspection(self) -> ModuleType:
+        from . import introspect
+
+        return introspect
+
+    @property
+    def sandbox(self) -> ModuleType | None:
+        from . import sandbox
+
+        return sandbox
+
     def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":
-        return variant_check.VariantCheck(schema, state)
+        from .variant_check import VariantCheck
+
+        return VariantCheck(schema, state)
 
     def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
         return join_keys.compares_exactly(key, value, value_column)
@@ -99,12 +116,18 @@ class SQLiteEngine(Engine):
 
 
     def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:
+        from . import lint_rules
+
         lint_rules.check(ctx, view)
 
     def lint_file_end(self, ctx: "FileContext") -> None:
+        from . import lint_rules
+
         lint_rules.finish(ctx)
 
     def lint_query(self, view: "StatementView", min_version: tuple[int, ...] | None) -> "list[Finding]":
+        from . import lint_rules
+
         return lint_rules.feature_findings(view, min_version)
 
 
