@@ -361,10 +361,9 @@ def result_name(item: exp.Expr, engine: "Engine", text: str | None = None) -> st
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):
         return as_written(item.alias, item.args.get("alias"), engine.folds_identifiers)
-    own = engine.result_name(item, text)
-    if own is not None:
-        return own
-    node = item
+    node = engine.result_node(item, text)
+    if isinstance(node, str):
+        return node
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.Column):
@@ -378,7 +377,7 @@ def result_name(item: exp.Expr, engine: "Engine", text: str | None = None) -> st
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
     if isinstance(node, exp.Func):
-        return _function_name(node, engine)
+        return engine.function_result_name(node)
     return ""
 
 
@@ -391,12 +390,6 @@ def written_call_name(node: exp.Expr, text: str | None) -> str:
     name = text[start:end + 1]
     rest = text[end + 1:].lstrip()
     return name.lower() if re.fullmatch(r"[A-Za-z_]\w*", name) and rest.startswith("(") else ""
-
-
-def _function_name(node: exp.Func, engine: "Engine") -> str:
-    sql = node.sql(dialect=engine.dialect)
-    head = sql.split("(", 1)[0].strip()
-    return head.lower() if head.replace("_", "").isalnum() else ""
 
 
 __all__ = ["Analyzer", "Output", "as_written", "identifier_offset", "result_name", "written_call_name"]

@@ -155,9 +155,15 @@ class Engine(ABC):
         """A FROM name that is no table but still a source (CURRENT_DATE as a FROM item)."""
         return None
 
-    def result_name(self, item: exp.Expr, text: str | None) -> str | None:
-        """The engine's own name for an unaliased result column; None when the common rules apply."""
-        return None
+    def result_node(self, item: exp.Expr, text: str | None) -> "exp.Expr | str":
+        """What an unaliased result column is named after: the item itself, the part of it the
+        engine names it after (PostgreSQL names x::int after x), or a name the engine gives it."""
+        return item
+
+    def function_result_name(self, node: exp.Func) -> str:
+        """The name of a result column that is a call: the function as the engine prints it."""
+        head = node.sql(dialect=self.dialect).split("(", 1)[0].strip()
+        return head.lower() if head.replace("_", "").isalnum() else ""
 
     def utility(self, state: "SchemaState", text: str) -> Utility | None:
         """A statement the SQL analyser does not parse (NOTIFY, CALL), or None."""

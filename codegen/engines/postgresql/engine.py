@@ -135,8 +135,12 @@ class PostgreSQLEngine(Engine):
     def missing_table(self, node: exp.Table, alias: str) -> Source | None:
         return relations.value_function(node, alias)
 
-    def result_name(self, item: exp.Expr, text: str | None) -> str | None:
-        return naming.result_name(item, text)
+    def result_node(self, item: exp.Expr, text: str | None) -> exp.Expr | str:
+        return naming.result_node(item, text)
+
+    def function_result_name(self, node: exp.Func) -> str:
+        name = (functions.pg_name(node) or "").lower()
+        return name if name.replace("_", "").isalnum() else ""
 
     def utility(self, state: "SchemaState", text: str) -> Utility | None:
         return utility.classify(state, text)
