@@ -70,6 +70,14 @@ def class_shape(style: str, field_names: list[str], aliased: bool) -> ClassShape
     return ClassShape("typing.NamedTuple", (), frozenset({"typing", "_runtime"}), TUPLE_HOOK)
 
 
-def reader(target: str, style: str) -> str:
-    """The module-level object that validates rows into row class `target`."""
-    return f"_runtime.ModelRows({target})" if style == MODEL else f"_runtime.Rows({target})"
+def reader(target: str, style: str, typed_results: bool) -> str:
+    """The module-level object that validates rows into row class `target`; typed_results: the
+    engine's driver loads a column's values by its type (_runtime.TypedRows proves types from it)."""
+    if style == MODEL:
+        return f"_runtime.ModelRows({target})"
+    return f"_runtime.TypedRows({target})" if typed_results else f"_runtime.Rows({target})"
+
+
+def row_factory(style: str, typed_results: bool) -> bool:
+    """Whether a :many query's cursor makes its rows with the reader's row factory (TypedRows)."""
+    return style == TUPLE and typed_results

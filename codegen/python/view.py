@@ -65,6 +65,7 @@ class Function:
     # :batch* on SQLite, one execute() per item: results to read, or rows executemany() refuses
     batch_loop: bool = False
     inserts_rows: bool = False  # :execlastid / :execresult: the last rowid is this statement's (ir.Query)
+    row_factory: bool = False  # :many: the cursor makes rows with the reader's row factory (TypedRows)
     pieces: str = ""  # sqlc.optional: literal of the statement's pieces (_runtime.Pieces)
     mask: str = ""  # sqlc.optional: the expression of the variant's bitmask (a bit per argument set)
     sort_arg: Arg | None = None  # sqlc.sort: the argument choosing the order
@@ -318,7 +319,9 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         used.add("_runtime")
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, query.command,
                   args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout,
-                  inserts_rows=query.inserts_rows and engine.counts_inserted_rows)
+                  inserts_rows=query.inserts_rows and engine.counts_inserted_rows,
+                  row_factory=query.command == "many" and not layout and rowstyle.row_factory(models.rows,
+                                                                                          engine.typed_results))
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
         _dynamic(fn, query, body_names)
@@ -378,7 +381,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engi
     model = table_model(query, catalog, models)
     if model is not None:
         used.add("models")
-        reader = rowstyle.reader(f"models.{model}", models.rows)
+        reader = rowstyle.reader(f"models.{model}", models.rows, engine.typed_results)
         return None, (f"_{naming.constant(model)}_ROWS", reader), f"models.{model}", None, used
     if len(query.columns) == 1 and not query.columns[0].embed:
         col = query.columns[0]
@@ -407,7 +410,8 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engi
     used.add("typing")
     nest = "(" + ", ".join(layout) + ",)" if any(c.embed for c in query.columns) else None
     row = _row_class(class_name, docstring(f"A row returned by {query.name}."), fields, models.rows, used)
-    return row, (f"_{naming.constant(class_name)}_ROWS", rowstyle.reader(class_name, models.rows)), class_name, nest, used
+    return row, (f"_{naming.constant(class_name)}_ROWS", rowstyle.reader(class_name, models.rows, engine.typed_results)), class_name, nest,\
+        used
 
 
 def _read_imports(t: ir.ValueType, engine: "Engine") -> set[str]:

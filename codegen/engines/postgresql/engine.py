@@ -53,8 +53,8 @@ class PostgreSQLEngine(Engine):
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = True  # psycopg returns an enum's array as its text form
     template_folder = Path(__file__).parent / "templates"
-    runtime_stdlib = frozenset()
-    runtime_imports = ("psycopg.types.json",)
+    runtime_stdlib = frozenset({"datetime", "operator", "types"})
+    runtime_imports = ("psycopg.adapt", "psycopg.postgres", "psycopg.pq", "psycopg.types.json")
     driver_module = "psycopg"
     connection_type = "psycopg.Connection[typing.Any]"
     async_driver_module = "psycopg"
@@ -64,6 +64,7 @@ class PostgreSQLEngine(Engine):
     direct_execute = False
     batches_in_python = False
     counts_inserted_rows = False
+    typed_results = True
     copy_from_stdin = True
     install_extra = "postgresql"
     example_migration = scaffold.MIGRATION
