@@ -487,7 +487,9 @@ class TypedRows(Rows[RowT]):
         return self._plan.make if self._plan.proven(cursor) else tuple
 
     def many(self, rows: list[typing.Any]) -> list[RowT]:
-        if rows and type(rows[0]) is self._row_type and self._plan is not None and self._plan.checked(rows):
+        if not rows:
+            return rows
+        if type(rows[0]) is self._row_type and self._plan is not None and self._plan.checked(rows):
             return rows  # the proven row factory made them all
         return super().many(rows)
 
@@ -513,17 +515,18 @@ class _Plan:
             nullable = type(None) in options
             kinds = [option for option in options if option is not type(None)]
             kind = kinds[0] if len(kinds) == 1 else None
+            if kind is typing.Any:
+                accepted.append(None)  # anything, None included
+                continue
             if not nullable:
                 not_null.append(index)
-            if kind is typing.Any:
-                accepted.append(None)
-                continue
             if typing.get_origin(kind) is typing.Literal and all(type(v) is str for v in typing.get_args(kind)):
                 allowed = typing.get_args(kind) + ((None,) if nullable else ())
                 self._literals.append((operator.itemgetter(index), frozenset(allowed)))
                 kind = str
-            proves = proves and kind in _LOADED_AS  # Annotated (a marker), Decimal, lists...: not proven
-            if kind in _LOADED_AS:
+            known = isinstance(kind, type) and kind in _LOADED_AS  # not Annotated (a marker), Decimal, a list...
+            proves = proves and known
+            if known:
                 self._text = self._text or kind is str
                 accepted.append(frozenset(own.get_loader(psycopg.postgres.types[type_name].oid, fmt)
                                           for type_name in _LOADED_AS[kind] for fmt in _FORMATS))
