@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__, emit
 from .cache import Cache
 from .config import Config, load_config
-from .engines import Engine
+from .engines import EngineTraits
 from .engines.registry import DEFAULT, NAMES, engine_named
 from .errors import CodegenError, Diagnostic
 
@@ -127,7 +127,7 @@ def run(argv: list[str], prog: str | None = None) -> int:
         return _ERRORS_IN_CHECK if args.check else 1
 
 
-def _init(folder: Path, engine: Engine, prog: str) -> int:
+def _init(folder: Path, engine: EngineTraits, prog: str) -> int:
     from .scaffold import init
 
     for line in init(folder, engine):

@@ -7,13 +7,13 @@ from typing import Any
 
 from . import ir
 from .config import Config
-from .engines import Engine
+from .engines import EngineTraits
 from .engines.registry import engine_named
 from .python import naming
 from .python.typemap import describe_type
 
 
-def _type(t: ir.ValueType, nullable: bool, engine: Engine, config: Config, table: str | None = None,
+def _type(t: ir.ValueType, nullable: bool, engine: EngineTraits, config: Config, table: str | None = None,
           column: str | None = None) -> tuple[str, bool]:
     # Arrays are described like sqlc describes them: the element type, plus an "array" field
     # giving the dimensions (the generated annotation itself stays list[...]).

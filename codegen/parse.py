@@ -12,7 +12,7 @@ from sqlglot.errors import ParseError, TokenError
 from .errors import Located
 
 if TYPE_CHECKING:
-    from .engines import Engine
+    from .engines import EngineTraits
 
 
 def _offset_of(text: str, line: int, col: int) -> int:
@@ -29,7 +29,7 @@ def _clean(message: str) -> str:
     return _TOKEN.sub(lambda m: repr(m.group(1)), message)
 
 
-def parse_one(text: str, engine: "Engine") -> exp.Expr:
+def parse_one(text: str, engine: "EngineTraits") -> exp.Expr:
     """Parse exactly one statement or raise Located at the offending token."""
     try:
         trees = sqlglot.parse(text, read=engine.dialect)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import PurePosixPath
 from typing import Callable
 
@@ -11,7 +12,7 @@ from sqlglot import exp
 from . import ir
 from .analyze.expressions import ParamInfo
 from .analyze.query import analyze_block
-from .analyze.statements import Analyzer
+from .analyze.statements import AnalysisEngine, Analyzer
 from .annotate import split_blocks
 from .catalog.build import CatalogBuilder, SchemaState
 from .catalog.tables import to_ir
@@ -28,9 +29,16 @@ from .sources import query_files, schema_files
 from .variants import VariantCheck, variant_check, variant_problems
 
 
-def _infer_columns(state: SchemaState, tree: exp.Expr, to_statement: Callable[[int], int]
+ColumnInference = Callable[[SchemaState, exp.Expr, Callable[[int], int]], list[tuple[str, ir.Typed]]]
+
+
+def column_inference(engine: AnalysisEngine) -> ColumnInference:
+    """How the catalog builder learns a view's or CREATE TABLE AS query's columns: by analysis."""
+    return functools.partial(_infer_columns, engine)
+
+
+def _infer_columns(engine: AnalysisEngine, state: SchemaState, tree: exp.Expr, to_statement: Callable[[int], int]
                    ) -> list[tuple[str, ir.Typed]]:
-    """Columns of a view or CREATE TABLE AS query, for the catalog builder."""
     params: dict[int, ParamInfo] = {}
 
     def offset_of(node: exp.Expr) -> int | None:
@@ -40,15 +48,16 @@ def _infer_columns(state: SchemaState, tree: exp.Expr, to_statement: Callable[[i
         return to_statement(0)
 
     try:
-        outputs = Analyzer(state, params, offset_of).outputs(tree, None)
+        outputs = Analyzer(engine, state, params, offset_of).outputs(tree, None)
     except Located as problem:
         raise Located(problem.message, problem.offset if problem.offset is not None else to_statement(0)) from None
     return [(o.name, o.typed) for o in outputs]
 
 
 def build_schema(config: Config, sources: list[SourceFile] | None = None) -> SchemaState:
-    state = SchemaState(engine_named(config.engine))
-    builder = CatalogBuilder(state, _infer_columns)
+    engine = engine_named(config.engine)
+    state = SchemaState(engine)
+    builder = CatalogBuilder(state, column_inference(engine))
     for source in schema_files(config) if sources is None else sources:
         builder.apply_file(source)
     if builder.diagnostics:
@@ -73,11 +82,12 @@ def _apply_overrides(state: SchemaState, config: Config) -> None:
 
 
 def catalog_of(state: SchemaState, config: Config) -> ir.Catalog:
+    engine = engine_named(config.engine)
     tables, problems = [], []
     for table in state.tables.values():
         if table.is_view:
             try:
-                cols = Analyzer(state, {}, lambda n: None).view_columns(table)
+                cols = Analyzer(engine, state, {}, lambda n: None).view_columns(table)
             except Located as problem:
                 stmt = table.view_statement
                 assert stmt is not None
@@ -98,6 +108,7 @@ def analyze(config: Config, cache: Cache | None = None,
     schema, query_sources = sources if sources is not None else (schema_files(config), query_files(config))
     cache = cache if cache is not None else Cache(config.root, enabled=False)
     schema_key = cache.key(config.engine, repr(config.overrides), *(f"{s.path}\0{s.text}" for s in schema))
+    engine = engine_named(config.engine)
     state = build_schema(config, schema)
     catalog = catalog_of(state, config)
     problems: list[Diagnostic] = []
@@ -114,7 +125,7 @@ def analyze(config: Config, cache: Cache | None = None,
             files.append(cached)
             continue
         # A file listed as schema and as queries (sqlc allows it) keeps its DDL unannotated.
-        blocks, errors = split_blocks(source, state.engine, allow_unannotated=source.path in schema_paths)
+        blocks, errors = split_blocks(source, engine, allow_unannotated=source.path in schema_paths)
         problems.extend(errors)
         queries = []
         for block in blocks:
@@ -123,9 +134,9 @@ def analyze(config: Config, cache: Cache | None = None,
                 problems.append(Diagnostic(source.path, block.line, 1, clash))
                 continue
             try:
-                query = _unique_params(analyze_block(state, block))
+                query = _unique_params(analyze_block(engine, state, block))
                 if query.dynamic:
-                    check = check or variant_check(schema, state)
+                    check = check or variant_check(engine, schema, state)
                     bad = variant_problems(query, check)
                     if bad:
                         line, col = block.statement.position(0)

@@ -18,7 +18,7 @@ from .errors import Located
 from .sqltext import Lexeme, lex
 
 if TYPE_CHECKING:
-    from .engines import Engine
+    from .engines import EngineTraits
 
 PLACEHOLDER = "__p"
 SLICE_MARK = "/*SLICE:{name}*/"
@@ -55,7 +55,7 @@ class Scan:
     embeds: list[str]
 
 
-def scan(text: str, engine: "Engine") -> Scan:
+def scan(text: str, engine: "EngineTraits") -> Scan:
     lexemes = lex(text, engine)
     by_key: dict[tuple[str, object], ParamSpec] = {}
     occurrences: list[Occurrence] = []
@@ -142,7 +142,7 @@ def _after_in(lx: list[Lexeme], i: int) -> bool:
     return False
 
 
-def _match(text: str, lx: list[Lexeme], i: int, engine: "Engine") -> tuple[str, object, int, int] | None:
+def _match(text: str, lx: list[Lexeme], i: int, engine: "EngineTraits") -> tuple[str, object, int, int] | None:
     """(kind, name or number, end offset, lexemes consumed) when a parameter starts at lx[i]."""
     cur = lx[i]
     nxt = lx[i + 1] if i + 1 < len(lx) else None
@@ -264,7 +264,7 @@ def _star_positions(lexemes: list[Lexeme]) -> list[Lexeme]:
     return stars
 
 
-def _expand_stars(text: str, engine: "Engine", expansions: list[list[tuple[str | None, str]]]) -> str:
+def _expand_stars(text: str, engine: "EngineTraits", expansions: list[list[tuple[str | None, str]]]) -> str:
     """Name the columns a top-level `*` stands for, as sqlc does: the query then reads exactly the
     columns its row model expects, even from a database whose table has gained columns since."""
     stars = _star_positions(lex(text, engine))
@@ -285,7 +285,7 @@ def _expand_stars(text: str, engine: "Engine", expansions: list[list[tuple[str |
     return "".join(out)
 
 
-def for_execution(text: str, found: Scan, engine: "Engine",
+def for_execution(text: str, found: Scan, engine: "EngineTraits",
                   stars: list[list[tuple[str | None, str]]] | None = None) -> tuple[str, list[int]]:
     """The SQL to send: every occurrence a positional marker; returns the slot -> param list.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from .engines import Engine
+from .engines import EngineTraits
 from .errors import CodegenError, Diagnostic
 
 _CONFIG = """\
@@ -22,12 +22,12 @@ MIGRATION_PATH = "schema/0001_create_authors.up.sql"
 QUERIES_PATH = "queries/authors.sql"
 
 
-def files_for(engine: Engine) -> dict[str, str]:
+def files_for(engine: EngineTraits) -> dict[str, str]:
     """The example files `init` writes for an engine, by path relative to the project folder."""
     return {MIGRATION_PATH: engine.example_migration, QUERIES_PATH: engine.example_queries}
 
 
-def init(folder: Path, engine: Engine) -> list[str]:
+def init(folder: Path, engine: EngineTraits) -> list[str]:
     """Write the config table and the example files; return the lines to print.
 
     Every check runs before the first write, so a refused init leaves the folder as it was."""

@@ -7,9 +7,11 @@ Generation prepares them through the engine's `VariantCheck`, `verify` on the da
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING, Protocol
 
 from . import ir
+from .engines import EngineTraits
 
 if TYPE_CHECKING:
     from .catalog.build import SchemaState
@@ -63,9 +65,17 @@ class VariantCheck(Protocol):
         """Why the engine (or the analysis standing in for it) rejects the statement; None if it is fine."""
 
 
-def variant_check(schema: list[SourceFile], state: SchemaState) -> VariantCheck:
+class VariantEngine(EngineTraits, Protocol):
+    """What generation asks of the engine for dynamic queries: a check of their variants."""
+
+    @abstractmethod
+    def variant_check(self, schema: list[SourceFile], state: SchemaState) -> VariantCheck:
+        """Prepares each variant of a dynamic query at generation time."""
+
+
+def variant_check(engine: VariantEngine, schema: list[SourceFile], state: SchemaState) -> VariantCheck:
     """The engine's check (codegen/engines/<engine>/variant_check.py), made once per run when a query needs it."""
-    return state.engine.variant_check(schema, state)
+    return engine.variant_check(schema, state)
 
 
 def variant_problems(query: ir.Query, check: VariantCheck) -> list[tuple[str, str]]:

@@ -1,10 +1,8 @@
 """The shape of the code base, read with `ast`: no import cycles in codegen/ or app/.
 
 Every import counts: module-level ones, the ones inside functions (run late, still a cycle) and
-those under `if TYPE_CHECKING:` (an annotation-only cycle still ties the modules together). One
-exemption: codegen/engines/__init__.py, the Engine protocol, names under TYPE_CHECKING the stage
-classes its hooks receive (SchemaState, Analyzer, ...) while those stages name the protocol; the
-protocol module imports no stage when it runs.
+those under `if TYPE_CHECKING:` (an annotation-only cycle still ties the modules together), with
+no exemption. The engine interface is split so that none is needed (codegen/engines/__init__.py).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("codegen", "app")
-PROTOCOL = "codegen.engines"
 
 
 def _modules() -> dict[str, Path]:
@@ -28,25 +25,12 @@ def _modules() -> dict[str, Path]:
     return found
 
 
-def _type_checking_nodes(tree: ast.AST) -> set[int]:
-    """ids of the import nodes inside `if TYPE_CHECKING:` blocks."""
-    guarded: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            for stmt in node.body:
-                guarded.update(id(n) for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom)))
-    return guarded
-
-
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The modules of codegen/ and app/ that `name` imports, anywhere in its text."""
     tree = ast.parse(path.read_text(), str(path))
     is_package = path.name == "__init__.py"
-    skipped = _type_checking_nodes(tree) if name == PROTOCOL else set()
     targets: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in skipped:
-            continue
         if isinstance(node, ast.Import):
             candidates = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

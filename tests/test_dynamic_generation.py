@@ -75,9 +75,9 @@ def _count_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     made: list[str] = []
     real = pipeline.variant_check
 
-    def counting(schema, state):  # type: ignore[no-untyped-def]
-        made.append(state.engine.name)
-        return real(schema, state)
+    def counting(engine, schema, state):  # type: ignore[no-untyped-def]
+        made.append(engine.name)
+        return real(engine, schema, state)
 
     monkeypatch.setattr(pipeline, "variant_check", counting)
     return made

@@ -21,7 +21,7 @@ from ..sqltext import Lexeme, lex
 from .joins import DroppableJoin, join_lexemes, reads
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 _CLAUSES = {"WHERE", "HAVING", "ON"}
 # Words that end a WHERE / HAVING / ON clause at its own nesting level.
@@ -108,7 +108,7 @@ def _top_level_and(node: exp.Expr) -> bool:
     return isinstance(parent, (exp.Where, exp.Having)) or (isinstance(parent, exp.Join) and node.arg_key == "on")
 
 
-def pieces(executable: str, engine: "Engine", stars: list[list[tuple[str | None, str]]],
+def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str | None, str]]],
            joins: Sequence[DroppableJoin] = (), written: str = "", sort_texts: Sequence[str] = ()
            ) -> tuple[ir.DynamicPiece, ...]:
     """The statement to send, cut into fixed pieces and clauses of droppable conjuncts, and the
@@ -193,7 +193,7 @@ def pieces(executable: str, engine: "Engine", stars: list[list[tuple[str | None,
     return tuple(p for p in out if p.text or p.keyword)
 
 
-def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: "Engine", needed: tuple[int, ...]
+def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: "EngineTraits", needed: tuple[int, ...]
             ) -> ir.DynamicPiece:
     word = keyword_text.strip().upper()
     # A JOIN keeps its ON (a join without a condition is another kind of join): always true.
@@ -205,7 +205,7 @@ Segment = tuple[int, int, tuple[object, ...]]
 
 
 def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segments: list[Segment], found: Scan,
-               written: str, sort_texts: Sequence[str], engine: "Engine") -> tuple[int, int, tuple[int, ...]] | None:
+               written: str, sort_texts: Sequence[str], engine: "EngineTraits") -> tuple[int, int, tuple[int, ...]] | None:
     """(start, end, needed) of a droppable join's text in the statement sent: kept when one of the
     `needed` masks of optional arguments is all set; None when the join must always stay."""
     written_sig = [x for x in lex(written, engine) if x.kind not in ("ws", "line_comment", "block_comment")]

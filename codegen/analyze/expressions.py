@@ -10,23 +10,46 @@ compared with, assigned to or inserted into.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 from sqlglot import exp
 
 from .. import ir
+from ..catalog.state import CatalogEngine
+from ..engines import ArgType, EngineTraits
 from ..errors import Located
 from .scope import Scope, identifier_offset
 from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, numeric_type,
                     array_of, element, merge, merge_types, placeholder_index)
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..catalog.state import SchemaState
+
+# Engine-only typing of a node kind: called with the analyzer, the node and its scope.
+Handler = Callable[["ExpressionTyping", exp.Expr, Scope], ir.Typed]
+
+
+class ExpressionEngine(CatalogEngine, Protocol):
+    """What expression typing asks of the engine, besides the catalog's questions."""
+
+    expression_handlers: Mapping[str, Handler] = {}  # engine-only typing by sqlglot class name
+
+    @abstractmethod
+    def cast_type(self, state: SchemaState, to: exp.DataType) -> ir.ValueType:
+        """The value type of CAST(x AS to)."""
+
+    @abstractmethod
+    def call_type(self, an: ExpressionTyping, node: exp.Expr, arg_type: ArgType, grouped: bool,
+                  filtered: bool) -> ir.Typed | None:
+        """A function call's result (None: unknown function), its parameters typed on the way."""
+
 
 class ExpressionTyping:
-    """Mixin: needs self.params, self.engine, self.offset_of(node), self.query_columns(...)."""
+    """Mixin: needs self.state, self.params, self.engine, self.offset_of(node), self.query_columns(...)."""
 
-    engine: "Engine"
+    engine: ExpressionEngine
+    state: SchemaState
     params: dict[int, ParamInfo]
     offset_of: Callable[[exp.Expr], int | None]
 
@@ -98,7 +121,7 @@ class ExpressionTyping:
         kind = type(node).__name__
         special = self.engine.expression_handlers.get(kind)
         if special is not None:
-            return special(self, node, scope)  # type: ignore[arg-type]  # self is the Analyzer
+            return special(self, node, scope)
         handler = getattr(self, "_t_" + kind, None)
         if handler is not None:
             return handler(node, scope)  # type: ignore[no-any-return]
@@ -319,7 +342,7 @@ class ExpressionTyping:
     _t_TryCast = _t_Cast
 
     def cast_type(self, to: exp.DataType) -> ir.ValueType:
-        return self.engine.cast_type(self.state, to)  # type: ignore[attr-defined]
+        return self.engine.cast_type(self.state, to)
 
     def _t_Window(self, node: exp.Window, scope: Scope) -> ir.Typed:
         for part in ("partition_by",):
@@ -376,7 +399,7 @@ class ExpressionTyping:
                                   self.context_name(known[0]))
 
         grouped = scope.grouped if grouped is None else grouped
-        result = self.engine.call_type(self, node, arg_type, grouped, filtered)  # type: ignore[arg-type]
+        result = self.engine.call_type(self, node, arg_type, grouped, filtered)
         # Type every argument so parameters and names inside are still checked.
         for child in node.iter_expressions():
             self.type_of(child, scope)
@@ -391,7 +414,7 @@ class ExpressionTyping:
         return result
 
 
-def exactly_one_row(node: exp.Expr, engine: "Engine") -> bool:
+def exactly_one_row(node: exp.Expr, engine: EngineTraits) -> bool:
     """A SELECT that always yields one row: an aggregate without GROUP BY or HAVING, or no FROM
     and no WHERE; either way with no LIMIT or OFFSET that could drop it."""
     if not isinstance(node, exp.Select) or node.args.get("limit") or node.args.get("offset"):
@@ -403,7 +426,7 @@ def exactly_one_row(node: exp.Expr, engine: "Engine") -> bool:
     return any(_has_aggregate(e, engine) for e in node.expressions)
 
 
-def _has_aggregate(node: exp.Expr, engine: "Engine") -> bool:
+def _has_aggregate(node: exp.Expr, engine: EngineTraits) -> bool:
     """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
     if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
         return False

@@ -21,11 +21,11 @@ from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
 from .joins import droppable_joins
 from .inserts import inserts_rows, returns_one_row, upsert_updates
-from .statements import Analyzer, Output
+from .statements import AnalysisEngine, Analyzer, Output
 from .scope import identifier_offset
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 RETURNING_ROWS = ("one", "many", "batchone", "batchmany")
 
@@ -42,8 +42,7 @@ def _offsets(rewritten: Rewritten):  # type: ignore[no-untyped-def]
     return offset_of
 
 
-def analyze_block(state: SchemaState, block: Block) -> ir.Query:
-    engine = state.engine
+def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> ir.Query:
     text = block.statement.text
     found = scan(text, engine)
     extra = _spellings(text, engine)
@@ -72,7 +71,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     params = {p.index: ParamInfo(p.index, p.name, p.nullable, p.slice) for p in found.params}
     embed_offsets = {o.start for o in found.occurrences if o.embed is not None}
     offset_of = _offsets(rewritten)
-    analyzer = Analyzer(state, params, offset_of, embeds=embed_offsets)
+    analyzer = Analyzer(engine, state, params, offset_of, embeds=embed_offsets)
     analyzer.text = rewritten.text
     # offset_of maps to the original text, so embed offsets compare there.
     analyzer.offset_of = offset_of  # type: ignore[method-assign]
@@ -145,7 +144,7 @@ def analyze_block(state: SchemaState, block: Block) -> ir.Query:
     return with_findings(query, block, found, analyzer.unknown_calls, _projection_offsets(tree, offset_of))
 
 
-def _check_sort_columns(state: SchemaState, text: str, engine: "Engine", found: Scan,
+def _check_sort_columns(state: SchemaState, text: str, engine: AnalysisEngine, found: Scan,
                         extra: tuple[tuple[int, int, str], ...], call: sort.SortCall) -> None:
     """Each sqlc.sort column, put in the call's place, names a column the statement can order by."""
     for column, offset in call.columns:
@@ -153,7 +152,7 @@ def _check_sort_columns(state: SchemaState, text: str, engine: "Engine", found: 
         try:
             tree = parse_one(rewritten.text, engine)
             params = {p.index: ParamInfo(p.index, p.name, p.nullable, p.slice) for p in found.params}
-            analyzer = Analyzer(state, params, _offsets(rewritten),
+            analyzer = Analyzer(engine, state, params, _offsets(rewritten),
                                 embeds={o.start for o in found.occurrences if o.embed is not None})
             analyzer.text = rewritten.text
             analyzer.root = tree
@@ -162,7 +161,7 @@ def _check_sort_columns(state: SchemaState, text: str, engine: "Engine", found: 
             raise Located(f"sqlc.sort: {problem.message}", offset) from None
 
 
-def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: "Engine", analyzer: Analyzer,
+def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: "EngineTraits", analyzer: Analyzer,
              query_params: tuple[ir.Param, ...], sort_texts: list[str]
              ) -> tuple[tuple[ir.DynamicPiece, ...], tuple[ir.Param, ...]]:
     """sqlc.optional: where it may stand, and the statement cut into droppable conjuncts (and the
@@ -197,7 +196,7 @@ def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | No
     return offsets
 
 
-def _check_semicolon(block: Block, engine: "Engine") -> None:
+def _check_semicolon(block: Block, engine: "EngineTraits") -> None:
     """sqlc rejects a PostgreSQL query not ended by `;` (at the end of a file, or before the next
     query, where the parser would run the two together)."""
     stmt = block.statement
@@ -208,7 +207,7 @@ def _check_semicolon(block: Block, engine: "Engine") -> None:
         raise Located(f"missing semicolon {where}", len(stmt.text))
 
 
-def _utility_query(block: Block, text: str, engine: "Engine", found: Scan) -> ir.Query:
+def _utility_query(block: Block, text: str, engine: "EngineTraits", found: Scan) -> ir.Query:
     """A statement that returns no rows (NOTIFY, TRUNCATE, DO...): no columns, untyped parameters."""
     if block.command in RETURNING_ROWS:
         raise Located(f":{block.command} needs a result, but the statement returns no rows", 0)
@@ -224,7 +223,7 @@ _CLAUSE_AFTER_COMMA = {"FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UN
                       "RETURNING", "WINDOW", "VALUES", "SET"}
 
 
-def _spellings(text: str, engine: "Engine") -> tuple[tuple[int, int, str], ...]:
+def _spellings(text: str, engine: "EngineTraits") -> tuple[tuple[int, int, str], ...]:
     """Edits that let sqlglot parse what SQLite accepts, and checks for what sqlglot lets slip.
 
     `REPLACE INTO` (SQLite's short form of INSERT OR REPLACE) is read as a Command by sqlglot.

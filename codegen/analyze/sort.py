@@ -15,7 +15,7 @@ from ..errors import Located
 from ..sqltext import Lexeme, lex
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 MARK = "\x01"  # where the chosen ORDER BY text goes in the statement sent
 _SORT = re.compile(r"sqlc\s*\.\s*sort\s*\(", re.IGNORECASE)
@@ -43,7 +43,7 @@ def _value(text: str) -> str:
     return last[1:-1].replace('""', '"') if last[:1] in "\"`[" else last
 
 
-def find(text: str, engine: "Engine") -> SortCall | None:
+def find(text: str, engine: "EngineTraits") -> SortCall | None:
     lexemes = [x for x in lex(text, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
     calls = [i for i, x in enumerate(lexemes) if x.kind == "word" and x.text.lower() == "sqlc"
              and _SORT.match(text, x.start)]

@@ -3,32 +3,48 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable, cast
+from typing import Callable, Protocol, cast
 
 from sqlglot import exp
 
 from .. import ir
 from ..catalog.build import SchemaState
 from ..catalog.tables import TableDef
+from ..engines import EngineTraits, Utility
 from ..errors import Located
 from .dml import analyze_dml
-from .expressions import INT, NULL, ExpressionTyping, ParamInfo, merge
+from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, merge
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output
-
-if TYPE_CHECKING:
-    from ..engines import Engine
 
 JSON_TABLE_COLUMNS = (("key", ir.ANY, True), ("value", ir.ANY, True), ("type", ir.STR, True), ("atom", ir.ANY, True),
                       ("id", ir.INT, False), ("parent", ir.INT, True), ("fullkey", ir.STR, False),
                       ("path", ir.STR, False))
 
 
+class AnalysisEngine(ExpressionEngine, Protocol):
+    """What statement analysis asks of the engine, besides expression typing's questions."""
+
+    def from_item(self, an: Analyzer, node: exp.Expr, alias: str, scope: Scope) -> Source | None:
+        """Engine-only FROM items (functions returning rows, unnest, LATERAL); None when common."""
+        return None
+
+    def missing_table(self, node: exp.Table, alias: str) -> Source | None:
+        """A FROM name that is no table but still a source (CURRENT_DATE as a FROM item)."""
+        return None
+
+    def utility(self, state: SchemaState, text: str) -> Utility | None:
+        """A statement the SQL analyser does not parse (NOTIFY, CALL), or None."""
+        return None
+
+
 class Analyzer(ExpressionTyping):
-    def __init__(self, state: SchemaState, params: dict[int, ParamInfo], offset_of: Callable[[exp.Expr], int | None],
-                 embeds: set[int] | None = None) -> None:
+    engine: AnalysisEngine
+
+    def __init__(self, engine: AnalysisEngine, state: SchemaState, params: dict[int, ParamInfo],
+                 offset_of: Callable[[exp.Expr], int | None], embeds: set[int] | None = None) -> None:
         self.state = state
-        self.engine = state.engine
+        self.engine = engine
         self.params = params
         self.offset_of = offset_of  # type: ignore[method-assign]
         self.embed_offsets = embeds or set()
@@ -70,7 +86,7 @@ class Analyzer(ExpressionTyping):
             return [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), None) for c in view.columns]
         if view.name.lower() in self.view_stack:
             raise Located(f"view {view.name} is circularly defined")
-        inner = Analyzer(self.state, {}, lambda node: None)
+        inner = Analyzer(self.engine, self.state, {}, lambda node: None)
         inner.view_stack = self.view_stack + [view.name.lower()]
         try:
             outputs = inner.outputs(view.view_select, None)
@@ -357,7 +373,7 @@ def as_written(name: str, written: exp.Expr | None, folds: bool) -> str:
     return name.lower()
 
 
-def result_name(item: exp.Expr, engine: "Engine", text: str | None = None) -> str:
+def result_name(item: exp.Expr, engine: EngineTraits, text: str | None = None) -> str:
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):
         return as_written(item.alias, item.args.get("alias"), engine.folds_identifiers)

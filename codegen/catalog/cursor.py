@@ -14,7 +14,7 @@ from ..errors import Located
 from ..sqltext import Lexeme, lex
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 
 def unquote(lx: Lexeme) -> str:
@@ -30,7 +30,7 @@ def unquote(lx: Lexeme) -> str:
 
 
 class Cursor:
-    def __init__(self, text: str, engine: "Engine") -> None:
+    def __init__(self, text: str, engine: "EngineTraits") -> None:
         self.text = text
         self.engine = engine
         self.items = [x for x in lex(text, engine) if x.kind not in ("ws", "line_comment", "block_comment")]

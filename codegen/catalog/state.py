@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .. import ir
+from ..engines import EngineTraits
 from ..source import Statement
 from .cursor import Cursor
-from .tables import TableDef
+from .tables import ColumnDef, TableDef
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from sqlglot import exp
+
+
+class CatalogEngine(EngineTraits, Protocol):
+    """What the catalog asks of its engine, besides the traits every stage may read."""
+
+    @abstractmethod
+    def install_catalog(self, state: SchemaState) -> None:
+        """Give a new schema state this engine's type names and engine-only statements."""
+
+    def hidden_columns(self, table: TableDef) -> tuple[str, ...]:
+        """Columns a query may name that the table's definition does not list."""
+        if self.rowid_columns and self.ddl.rowid_tables and not table.without_rowid and not table.is_view:
+            return self.rowid_columns
+        return ()
+
+    @abstractmethod
+    def compares_exactly(self, key: ColumnDef, value: exp.Expr, value_column: ColumnDef | None) -> bool:
+        """`key = value` matches at most the rows equal to value (no collation or cast widening it)."""
 
 
 class SchemaState:
     """Tables and views by (schema, lower-cased name), in creation order."""
 
-    def __init__(self, engine: "Engine") -> None:
-        self.engine = engine
+    def __init__(self, engine: CatalogEngine) -> None:
+        self.engine = engine  # the catalog's view of it: later stages get theirs from the pipeline
         self.tables: dict[tuple[str | None, str], TableDef] = {}
         self.enums: dict[tuple[str | None, str], ir.Enum] = {}
         self.extensions: "dict[str, Callable[[SchemaState, Cursor, Statement], bool]]" = {}

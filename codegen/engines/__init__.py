@@ -1,44 +1,43 @@
 """Everything that differs between database engines lives under this package.
 
-`Engine` below is what the engine-agnostic stages ask: the sqlglot dialect, the lexer, the DDL
-forms the catalog builder accepts, the engine-only expression and FROM-item typing, the Python
-types of values and what the generated code needs. `sqlite/` and `postgresql/` implement it;
-`registry.py` maps the configuration's `engine` name to the implementation. No module outside
-this package asks an engine's name (tests/test_architecture.py checks it): a stage that behaves
-differently on some engine asks the engine a question named after the difference.
+An engine is what the engine-agnostic stages ask: the sqlglot dialect, the lexer, the DDL forms
+the catalog builder accepts, the engine-only expression and FROM-item typing, the Python types of
+values and what the generated code needs. `sqlite/` and `postgresql/` implement it; `registry.py`
+maps the configuration's `engine` name to the implementation. No module outside this package
+asks an engine's name (tests/test_architecture.py checks it): a stage that behaves differently on
+some engine asks the engine a question named after the difference.
 
-This module imports no stage at run time: the stage modules import it (for the type), and the
-engine packages import the stages.
+The interface is split by who asks, so that no stage imports the engine package's full type and
+no import cycle ties them (tests/test_architecture.py counts annotation-only imports too):
+
+- `EngineTraits`, here: the values and the questions about SQL text, nodes and value types that
+  any stage may ask. This module is a leaf: it imports no stage.
+- Each stage declares, next to the object it hands to the engine, the hooks it calls with that
+  object, as a protocol extending `EngineTraits`: `catalog.state.CatalogEngine` (the schema
+  state), `analyze.expressions.ExpressionEngine` and `analyze.statements.AnalysisEngine` (the
+  analyzer), `lint.context.LintEngine` (a migration file being linted), `variants.VariantEngine`
+  (the generation-time check of dynamic queries). A stage holds the narrowest one it needs.
+- `base.Engine` composes them all; the engines subclass it, and only the pipeline, the CLI and
+  the engines themselves name it.
 """
 
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
 from .. import ir
 
-if TYPE_CHECKING:  # annotations only: these stage modules import this one (and sqlglot loads slowly)
+if TYPE_CHECKING:  # annotations only (sqlglot loads slowly)
     from sqlglot import exp
 
-    from ..lint.context import FileContext
-    from ..lint.ddl import StatementView
-    from ..lint.findings import Finding
-    from ..python.typemap import PyType
-    from ..analyze.scope import Scope, Source
-    from ..analyze.statements import Analyzer
-    from ..annotate import Block
-    from ..catalog.build import SchemaState
-    from ..catalog.tables import ColumnDef, TableDef
-    from ..source import SourceFile
-    from ..variants import VariantCheck
+    from ..python.pytype import PyType
 
 ArgType = Callable[["exp.Expr"], ir.Typed]
-Handler = Callable[["Analyzer", "exp.Expr", "Scope"], ir.Typed]
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,9 @@ class Utility:
     select: str | None = None
 
 
-class Engine(ABC):
-    """One database engine, as the engine-agnostic stages see it."""
+class EngineTraits(Protocol):
+    """What any stage may ask of an engine: values, and questions about SQL text, nodes and value
+    types. The hooks that receive a stage's own objects are declared by that stage (see above)."""
 
     name: str  # the configuration's `engine` value
     dialect: str  # sqlglot's name for the dialect queries and schema are parsed with
@@ -107,13 +107,8 @@ class Engine(ABC):
     install_extra: str  # the extra of codegen-sql that installs the generated code's driver
     example_migration: str  # what `codegen init` writes: a first migration
     example_queries: str  # and a query file for it
-    expression_handlers: Mapping[str, Handler] = {}  # engine-only typing by sqlglot class name
 
     # -- catalog ---------------------------------------------------------------
-    @abstractmethod
-    def install_catalog(self, state: "SchemaState") -> None:
-        """Give a new schema state this engine's type names and engine-only statements."""
-
     @abstractmethod
     def is_rowid_alias(self, declared: str) -> bool:
         """A PRIMARY KEY column of this declared type is the rowid (never NULL)."""
@@ -128,15 +123,6 @@ class Engine(ABC):
 
     # -- analysis --------------------------------------------------------------
     @abstractmethod
-    def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
-        """The value type of CAST(x AS to)."""
-
-    @abstractmethod
-    def call_type(self, an: "Analyzer", node: exp.Expr, arg_type: ArgType, grouped: bool,
-                  filtered: bool) -> ir.Typed | None:
-        """A function call's result (None: unknown function), its parameters typed on the way."""
-
-    @abstractmethod
     def call_name(self, node: exp.Expr) -> str:
         """A call's function name, for messages."""
 
@@ -148,14 +134,6 @@ class Engine(ABC):
         """Engine-only arithmetic results (timestamp - timestamp), None when the common rules apply."""
         return None
 
-    def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> "Source | None":
-        """Engine-only FROM items (functions returning rows, unnest, LATERAL); None when common."""
-        return None
-
-    def missing_table(self, node: exp.Table, alias: str) -> "Source | None":
-        """A FROM name that is no table but still a source (CURRENT_DATE as a FROM item)."""
-        return None
-
     def result_node(self, item: exp.Expr, text: str | None) -> "exp.Expr | str":
         """What an unaliased result column is named after: the item itself, the part of it the
         engine names it after (PostgreSQL names x::int after x), or a name the engine gives it."""
@@ -165,16 +143,6 @@ class Engine(ABC):
         """The name of a result column that is a call: the function as the engine prints it."""
         head = node.sql(dialect=self.dialect).split("(", 1)[0].strip()
         return head.lower() if head.replace("_", "").isalnum() else ""
-
-    def utility(self, state: "SchemaState", text: str) -> Utility | None:
-        """A statement the SQL analyser does not parse (NOTIFY, CALL), or None."""
-        return None
-
-    def hidden_columns(self, table: "TableDef") -> tuple[str, ...]:
-        """Columns a query may name that the table's definition does not list."""
-        if self.rowid_columns and self.ddl.rowid_tables and not table.without_rowid and not table.is_view:
-            return self.rowid_columns
-        return ()
 
     # The modules below are imported when first asked for: a generation run needs none of them.
     @property
@@ -193,29 +161,10 @@ class Engine(ABC):
         None when the engine has none."""
         return None
 
-    @abstractmethod
-    def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":
-        """Prepares each variant of a dynamic query at generation time (codegen.variants)."""
-
-    @abstractmethod
-    def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
-        """`key = value` matches at most the rows equal to value (no collation or cast widening it)."""
-
     # -- generated code --------------------------------------------------------------
     def empty_slice(self, t: ir.ValueType, catalog: ir.Catalog) -> str:
         """What `IN (sqlc.slice(x))` holds for an empty list, so IN matches no row and NOT IN every row."""
         return ""
-
-    # -- lint --------------------------------------------------------------------
-    def lint_statement(self, ctx: "FileContext", view: "StatementView") -> None:
-        """This engine's migration rules on one statement (ctx collects the findings)."""
-
-    def lint_file_end(self, ctx: "FileContext") -> None:
-        """This engine's migration rules once a whole file is read."""
-
-    def lint_query(self, view: "StatementView", min_version: tuple[int, ...] | None) -> "list[Finding]":
-        """Findings on a query's text alone (features newer than the oldest supported version)."""
-        return []
 
     def __str__(self) -> str:
         return self.name
@@ -224,4 +173,4 @@ class Engine(ABC):
         return f"<engine {self.name}>"
 
 
-__all__ = ["ArgType", "DDLForms", "Engine", "Handler", "Utility"]
+__all__ = ["ArgType", "DDLForms", "EngineTraits", "Utility"]

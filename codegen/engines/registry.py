@@ -7,10 +7,12 @@ imported when a configuration first names it: a SQLite project never loads Postg
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..sqltext import Lexical
-from . import Engine
+
+if TYPE_CHECKING:  # the engine's type names every stage: loaded with an engine, not before
+    from .base import Engine
 
 
 def _sqlite() -> Engine:

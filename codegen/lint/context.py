@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..catalog.build import SchemaState
+from ..engines import EngineTraits
 from ..source import SourceFile, Statement
 from .ddl import Objects, StatementView
 from .findings import Finding, at
 
-if TYPE_CHECKING:
-    from ..engines import Engine
-
 _GOOSE_NO_TX = re.compile(r"^\s*--\s*\+goose\s+NO\s+TRANSACTION\b", re.IGNORECASE | re.MULTILINE)
 _GOOSE = re.compile(r"^\s*--\s*\+goose\s+up\b", re.IGNORECASE | re.MULTILINE)
 _DBMATE = re.compile(r"^\s*--\s*migrate:up\b(?P<opts>[^\n]*)", re.IGNORECASE | re.MULTILINE)
+
+
+class LintEngine(EngineTraits, Protocol):
+    """What the migration and query rules ask of the engine: its own rules."""
+
+    def lint_statement(self, ctx: FileContext, view: StatementView) -> None:
+        """This engine's migration rules on one statement (ctx collects the findings)."""
+        return None
+
+    def lint_file_end(self, ctx: FileContext) -> None:
+        """This engine's migration rules once a whole file is read."""
+        return None
+
+    def lint_query(self, view: StatementView, min_version: tuple[int, ...] | None) -> list[Finding]:
+        """Findings on a query's text alone (features newer than the oldest supported version)."""
+        return []
 
 
 @dataclass
@@ -37,7 +51,7 @@ class Dropped:
 @dataclass
 class FileContext:
     source: SourceFile
-    engine: "Engine"
+    engine: LintEngine
     state: SchemaState  # the schema before the statement being checked
     objects: Objects
     statements: list[Statement]

@@ -15,13 +15,13 @@ from ..source import Statement
 from ..sqltext import Lexeme, lex
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 
 class StatementView:
     """The significant lexemes of a statement, with upper-cased keywords."""
 
-    def __init__(self, stmt: Statement, engine: "Engine") -> None:
+    def __init__(self, stmt: Statement, engine: "EngineTraits") -> None:
         self.stmt = stmt
         self.engine = engine
         self.items: list[Lexeme] = [x for x in lex(stmt.text, engine)

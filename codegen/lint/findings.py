@@ -11,7 +11,7 @@ from ..sqltext import lex
 from .rules import RULES
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 
 @dataclass(frozen=True, order=True)
@@ -65,7 +65,7 @@ _ALLOW = re.compile(r"--\s*codegen:\s*allow\s+(?P<rules>[\w-]+(?:\s*,\s*[\w-]+)*
                     r"(?:\s+reason\s*=\s*\"(?P<reason>[^\"]*)\")?", re.IGNORECASE)
 
 
-def suppressions(source: SourceFile, engine: "Engine") -> list[Suppression]:
+def suppressions(source: SourceFile, engine: "EngineTraits") -> list[Suppression]:
     """Every `-- codegen: allow` comment of a file (only real comments, not text in strings)."""
     found = []
     for lx in lex(source.text, engine):
@@ -81,7 +81,7 @@ def suppressions(source: SourceFile, engine: "Engine") -> list[Suppression]:
     return found
 
 
-def apply_suppressions(findings: list[Finding], sources: list[SourceFile], engine: "Engine") -> list[Finding]:
+def apply_suppressions(findings: list[Finding], sources: list[SourceFile], engine: "EngineTraits") -> list[Finding]:
     """Drop the findings a reasoned suppression covers; add findings for bad suppressions.
 
     A suppression without a reason silences nothing and is itself an error."""

@@ -16,10 +16,11 @@ from .ddl import Objects, StatementView
 from .findings import Finding, at
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
+    from .context import LintEngine
 
 
-def parse_block(block: Block, engine: "Engine") -> exp.Expr | None:
+def parse_block(block: Block, engine: "EngineTraits") -> exp.Expr | None:
     text = block.statement.text
     try:
         return parse_one(for_analysis(text, scan(text, engine), ()).text, engine)
@@ -27,7 +28,7 @@ def parse_block(block: Block, engine: "Engine") -> exp.Expr | None:
         return None
 
 
-def check(block: Block, query: ir.Query, state: SchemaState, objects: Objects,
+def check(engine: "LintEngine", block: Block, query: ir.Query, state: SchemaState, objects: Objects,
           sqlite_min_version: tuple[int, ...] | None) -> list[Finding]:
     findings: list[Finding] = []
     stmt = block.statement
@@ -36,13 +37,13 @@ def check(block: Block, query: ir.Query, state: SchemaState, objects: Objects,
         findings.append(at(stmt, rule, f"query {block.name}: {message}"))
 
     findings += [Finding(f.path, f.line, f.col, f.rule, f"query {block.name}: {f.message}", f.first_line,
-                         f.last_line) for f in state.engine.lint_query(StatementView(stmt, state.engine), sqlite_min_version)]
+                         f.last_line) for f in engine.lint_query(StatementView(stmt, engine), sqlite_min_version)]
     untyped = [f"parameter {p.name}" for p in query.params if p.type.base == ir.ANY and p.type.override is None]
     untyped += [f"column {c.name}" for c in query.columns if c.type.base == ir.ANY and c.type.override is None
                 and c.embed is None]
     if untyped:
         report("any-type", f"{', '.join(untyped)} typed typing.Any")
-    tree = parse_block(block, state.engine)
+    tree = parse_block(block, engine)
     if tree is None:
         return findings
     if isinstance(tree, exp.Update) and not tree.args.get("where"):

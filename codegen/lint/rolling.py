@@ -26,7 +26,8 @@ from ..source import SourceFile
 from ..sqltext import lex
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..analyze.statements import AnalysisEngine
+    from ..engines import EngineTraits
 
 Signature = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]  # (params, columns): (name, type)
 
@@ -46,12 +47,12 @@ class Probe:
     names: frozenset[str]  # every identifier of the query: the tables and views it reads are among them
 
 
-def probe(block: Block, label: str, engine: "Engine") -> Probe:
+def probe(block: Block, label: str, engine: "EngineTraits") -> Probe:
     return Probe(block, label, frozenset(unquote(x).lower() for x in lex(block.statement.text, engine)
                                          if x.kind in ("word", "ident")))
 
 
-def signature(query: ir.Query, engine: "Engine") -> Signature:
+def signature(query: ir.Query, engine: "EngineTraits") -> Signature:
     def shown(t: ir.ValueType, nullable: bool) -> str:
         try:
             return annotation(t, nullable, engine)
@@ -62,16 +63,16 @@ def signature(query: ir.Query, engine: "Engine") -> Signature:
             tuple((c.name, shown(c.type, c.nullable)) for c in query.columns))
 
 
-def status(state: SchemaState, block: Block) -> Status:
+def status(engine: "AnalysisEngine", state: SchemaState, block: Block) -> Status:
     try:
-        return Status(signature(analyze_block(state, block), state.engine))
+        return Status(signature(analyze_block(engine, state, block), engine))
     except Located as problem:
         return Status(None, problem.message)
     except RecursionError:
         return Status(None, "nested too deeply")
 
 
-def probes(sources: list[SourceFile], engine: "Engine", where: str = "") -> list[Probe]:
+def probes(sources: list[SourceFile], engine: "EngineTraits", where: str = "") -> list[Probe]:
     found = []
     for source in sources:
         blocks, _ = split_blocks(source, engine)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import pipeline
 from ..annotate import split_blocks
@@ -20,6 +20,9 @@ from . import common_rules, query_rules, rolling
 from .context import FileContext
 from .ddl import Objects, StatementView
 from .findings import Finding, apply_suppressions, at
+
+if TYPE_CHECKING:
+    from ..engines.base import Engine
 
 
 @dataclass
@@ -58,7 +61,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         previous = rolling.previous_from_path(config, options.previous_queries)
 
     state = SchemaState(engine)
-    builder = CatalogBuilder(state, pipeline._infer_columns)
+    builder = CatalogBuilder(state, pipeline.column_inference(engine))
     objects = Objects()
     shared: dict[str, Any] = {}
     findings: list[Finding] = []
@@ -72,7 +75,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         statements = split_statements(source, engine)
         ctx = FileContext(source, engine, state, objects, statements, shared, min_version)
         if linted and statuses is None and probes:
-            statuses = _statuses(config, state, probes)
+            statuses = _statuses(engine, config, state, probes)
         start = dict(statuses or {})
         timeline: list[tuple[Statement, dict[str, rolling.Status]]] = []
         for stmt in statements:
@@ -91,7 +94,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
             if statuses is not None and view.words and view.words[0] not in NO_EFFECT:
                 touched = _touched(view, names_before | _relation_names(state), objects)
                 affected = [p for p in probes if touched is None or not touched.isdisjoint(p.names)]
-                statuses.update(_statuses(config, state, affected))
+                statuses.update(_statuses(engine, config, state, affected))
                 timeline.append((stmt, dict(statuses)))
         if not linted:
             continue
@@ -100,7 +103,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         findings += ctx.findings
         if timeline:
             findings += _query_changes(timeline, start, current, previous if new else [])
-    findings += _query_findings(project, current, state, objects, min_version)
+    findings += _query_findings(engine, project, current, state, objects, min_version)
     sources = schema + queries
     return apply_suppressions(findings, sources, engine)
 
@@ -123,11 +126,11 @@ def _touched(view: StatementView, relations: set[str], objects: Objects) -> set[
         touched |= more
 
 
-def _statuses(config: Config, state: SchemaState, watch: list[rolling.Probe]) -> dict[str, rolling.Status]:
+def _statuses(engine: "Engine", config: Config, state: SchemaState, watch: list[rolling.Probe]) -> dict[str, rolling.Status]:
     if not watch:
         return {}
     pipeline._apply_overrides(state, config)
-    return {p.label: rolling.status(state, p.block) for p in watch}
+    return {p.label: rolling.status(engine, state, p.block) for p in watch}
 
 
 def _query_changes(timeline: list[tuple[Statement, dict[str, rolling.Status]]], start: dict[str, rolling.Status],
@@ -154,12 +157,12 @@ def _query_changes(timeline: list[tuple[Statement, dict[str, rolling.Status]]], 
     return findings
 
 
-def _query_findings(project: Any, current: list[rolling.Probe], state: SchemaState, objects: Objects,
+def _query_findings(engine: "Engine", project: Any, current: list[rolling.Probe], state: SchemaState, objects: Objects,
                     min_version: tuple[int, ...] | None) -> list[Finding]:
     by_place = {(q.file, q.line): q for f in project.files for q in f.queries}
     findings = []
     for probe in current:
         query = by_place.get((probe.block.statement.source.path, probe.block.line))
         if query is not None:
-            findings += query_rules.check(probe.block, query, state, objects, min_version)
+            findings += query_rules.check(engine, probe.block, query, state, objects, min_version)
     return findings

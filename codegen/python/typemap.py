@@ -6,31 +6,13 @@ field named like a module can never shadow the type of another field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import ir
+from .pytype import PyType
 
 if TYPE_CHECKING:
-    from ..engines import Engine
-
-
-@dataclass(frozen=True)
-class PyType:
-    annotation: str  # without "| None"
-    imports: frozenset[str] = frozenset()  # modules to `import`
-    to_db: str | None = None  # template for converting a value to what the driver takes: "{runtime}.datetime_text({v})"
-    # How a value the driver returns becomes this type: a marker of the generated _runtime put
-    # in typing.Annotated on row fields (pydantic applies it), e.g. "_runtime.READ_DATETIME".
-    reader: str | None = None
-    read: str | None = None  # arrays: the whole read annotation, readers on the elements
-
-    @property
-    def read_annotation(self) -> str:
-        """The annotation row fields get: pydantic runs the reader, mypy sees `annotation`."""
-        if self.read:
-            return self.read
-        return f"typing.Annotated[{self.annotation}, {self.reader}]" if self.reader else self.annotation
+    from ..engines import EngineTraits
 
 
 _SIMPLE = {
@@ -46,7 +28,7 @@ def literal(values: tuple[str, ...]) -> str:
     return "typing.Literal[" + ", ".join(repr(v) for v in values) + "]"
 
 
-def py_type(t: ir.ValueType, engine: "Engine", model_ref: str = "models.") -> PyType:
+def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.") -> PyType:
     if t.model:
         return PyType(model_ref + t.model)
     if t.override:
@@ -77,12 +59,12 @@ def py_type(t: ir.ValueType, engine: "Engine", model_ref: str = "models.") -> Py
     return element
 
 
-def annotation(t: ir.ValueType, nullable: bool, engine: "Engine", model_ref: str = "models.") -> str:
+def annotation(t: ir.ValueType, nullable: bool, engine: "EngineTraits", model_ref: str = "models.") -> str:
     base = py_type(t, engine, model_ref).annotation
     return f"{base} | None" if nullable and base != "typing.Any" else base
 
 
-def read_annotation(t: ir.ValueType, nullable: bool, engine: "Engine", model_ref: str = "models.") -> str:
+def read_annotation(t: ir.ValueType, nullable: bool, engine: "EngineTraits", model_ref: str = "models.") -> str:
     """The annotation of a row field: `annotation` plus, where the engine needs it, the _runtime
     reader that turns what the driver returns into that type (mypy sees the plain type)."""
     pt = py_type(t, engine, model_ref)
@@ -92,6 +74,6 @@ def read_annotation(t: ir.ValueType, nullable: bool, engine: "Engine", model_ref
     return pt.read_annotation + (" | None" if nullable and pt.annotation != "typing.Any" else "")
 
 
-def describe_type(t: ir.ValueType, engine: "Engine") -> str:
+def describe_type(t: ir.ValueType, engine: "EngineTraits") -> str:
     """py_type as `describe` prints it: the annotation without `| None`, models by bare name."""
     return py_type(t, engine, "").annotation

@@ -16,7 +16,7 @@ from . import naming, rowstyle
 from .typemap import annotation, py_type, read_annotation
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 
 @dataclass
@@ -206,7 +206,7 @@ def _style_fields(columns: list[str], rows: str) -> list[tuple[str, str]]:
     return [(name, rowstyle.field_default(alias)) for name, alias in rowstyle.field_names(columns, rows)]
 
 
-def models_module(catalog: ir.Catalog, engine: "Engine", rows: str = rowstyle.MODEL) -> ModelsModule:
+def models_module(catalog: ir.Catalog, engine: "EngineTraits", rows: str = rowstyle.MODEL) -> ModelsModule:
     imports: set[str] = {"typing"}
     models = []
     names = naming.model_names([t.name for t in catalog.tables])
@@ -242,7 +242,7 @@ def table_model(query: ir.Query, catalog: ir.Catalog, models: ModelsModule) -> s
     return models.model_of_table.get(name)
 
 
-def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: "Engine", models: ModelsModule) -> QueryModule:
+def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: "EngineTraits", models: ModelsModule) -> QueryModule:
     imports: set[str] = {engine.driver_module}
     row_classes: list[RowClass] = []
     readers: dict[str, str] = {}
@@ -270,7 +270,7 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: "Engine", mod
                        sorted(readers.items()), functions)
 
 
-def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: "Engine",
+def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Catalog, engine: "EngineTraits",
               models: ModelsModule, body_names: frozenset[str]) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     used: set[str] = set()
     arg_names = naming.argument_names([p.name for p in query.params], body_names)
@@ -375,7 +375,7 @@ def pieces_literal(pieces: tuple[ir.DynamicPiece, ...]) -> str:
     return "\n".join(lines + [")"])
 
 
-def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engine", models: ModelsModule
+def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "EngineTraits", models: ModelsModule
             ) -> tuple[RowClass | None, tuple[str, str], str, str | None, set[str]]:
     used: set[str] = set()
     model = table_model(query, catalog, models)
@@ -414,7 +414,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engi
         used
 
 
-def _read_imports(t: ir.ValueType, engine: "Engine") -> set[str]:
+def _read_imports(t: ir.ValueType, engine: "EngineTraits") -> set[str]:
     """What a row field of type t names: its type's modules, and _runtime for a reader."""
     pt = py_type(t, engine)
     return set(pt.imports) | ({"typing", "_runtime"} if pt.reader or pt.read else set())
@@ -429,7 +429,7 @@ def _convert(to_db: str | None, nullable: bool, var: str) -> str:
 
 
 def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
-              converters: list[tuple[str | None, bool]], used: set[str], engine: "Engine"
+              converters: list[tuple[str | None, bool]], used: set[str], engine: "EngineTraits"
               ) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     """Bulk insert: one argument, an iterable of parameter rows; COPY on PostgreSQL, executemany on SQLite."""
     row = _params_class(query, class_name, args)

@@ -12,7 +12,7 @@ from ..errors import CodegenError, Diagnostic
 from ..python.view import Function, ModelsModule, QueryModule
 
 if TYPE_CHECKING:
-    from ..engines import Engine
+    from ..engines import EngineTraits
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(
@@ -38,7 +38,7 @@ def _render(template: str, **context: object) -> str:
     return _tidy(_ENV.get_template(template).render(**context))
 
 
-def _render_for(engine: "Engine", template: str, **context: object) -> str:
+def _render_for(engine: "EngineTraits", template: str, **context: object) -> str:
     """A template that includes the engine's own (its folder is searched first)."""
     env = _ENGINE_ENVS.get(engine.template_folder)
     if env is None:
@@ -74,7 +74,7 @@ def _imports(module: QueryModule) -> tuple[list[str], list[str], list[str]]:
     return stdlib, drivers, local
 
 
-def render_query_module(module: QueryModule, engine: "Engine") -> str:
+def render_query_module(module: QueryModule, engine: "EngineTraits") -> str:
     stdlib, drivers, local = _imports(module)
     stdlib = sorted(set(stdlib) | engine.connection_imports)
     return _render("query.py.j2", header=header(module.source), module=module, stdlib_imports=sorted(stdlib + drivers),
@@ -82,7 +82,7 @@ def render_query_module(module: QueryModule, engine: "Engine") -> str:
                    direct_execute=engine.direct_execute)
 
 
-def render_async_module(module: QueryModule, engine: "Engine") -> str:
+def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
     stdlib, _, local = _imports(module)
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
@@ -120,7 +120,7 @@ def _needed(stdlib_module: str, module: QueryModule) -> bool:
     return f"{stdlib_module}." in text
 
 
-def render_package(modules: list[str], schema_source: str, emit_async: bool, engine: "Engine") -> dict[str, str]:
+def render_package(modules: list[str], schema_source: str, emit_async: bool, engine: "EngineTraits") -> dict[str, str]:
     files = {
         "__init__.py": _render("package_init.py.j2", header=header(schema_source)),
         "py.typed": "",

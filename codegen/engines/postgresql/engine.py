@@ -11,7 +11,8 @@ from sqlglot import exp
 from ... import ir
 from ...analyze.scope import Source
 from ...errors import Located
-from .. import ArgType, DDLForms, Engine, Utility
+from .. import ArgType, DDLForms, Utility
+from ..base import Engine
 from . import (catalog, expressions, functions, generated, join_keys, lexing, naming, pytypes, relations, scaffold,
                utility)
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ...lint.context import FileContext
     from ...lint.ddl import StatementView
     from ...analyze.scope import Scope
+    from ...analyze.expressions import ExpressionTyping
     from ...analyze.statements import Analyzer
     from ...catalog.build import SchemaState
 
@@ -83,7 +85,7 @@ class PostgreSQLEngine(Engine):
     def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
         return state.type_of(to.sql(dialect="postgres"))
 
-    def call_type(self, an: "Analyzer", node: exp.Expr, arg_type: ArgType, grouped: bool,
+    def call_type(self, an: "ExpressionTyping", node: exp.Expr, arg_type: ArgType, grouped: bool,
                   filtered: bool) -> ir.Typed | None:
         """Checked against the known functions, its parameters typed by the function's argument
         types, then its result."""
@@ -110,7 +112,7 @@ class PostgreSQLEngine(Engine):
     def variant_check(self, schema: "list[SourceFile]", state: "SchemaState") -> "VariantCheck":
         from .variant_check import VariantCheck
 
-        return VariantCheck(schema, state)
+        return VariantCheck(self, schema, state)
 
     def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
         return join_keys.compares_exactly(key, value, value_column)

@@ -21,7 +21,7 @@ from ...analyze.types import array_of, element
 if TYPE_CHECKING:
     from ...analyze.scope import Scope
 
-    from .. import Handler
+    from ...analyze.expressions import Handler
 
 BOOL = ir.Typed(ir.ValueType(ir.BOOL), False)
 TEXT = ir.ValueType(ir.STR)

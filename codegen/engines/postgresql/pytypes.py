@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ... import ir
-from ...python.typemap import PyType
+from ...python.pytype import PyType
 
 PYTHON_TYPES = {
     ir.DATE: PyType("datetime.date", frozenset({"datetime"})),

@@ -13,6 +13,7 @@ import re
 from ... import ir
 from ...analyze.query import analyze_block
 from ...annotate import Block
+from ...analyze.statements import AnalysisEngine
 from ...catalog.build import SchemaState
 from ...errors import Located
 from ...source import SourceFile, Statement
@@ -21,7 +22,8 @@ _MARKER = re.compile(r"%%|%s")  # psycopg's placeholder, and its escaped percent
 
 
 class VariantCheck:
-    def __init__(self, schema: list[SourceFile], state: SchemaState) -> None:
+    def __init__(self, engine: AnalysisEngine, schema: list[SourceFile], state: SchemaState) -> None:
+        self.engine = engine
         self.state = state
 
     def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
@@ -30,7 +32,7 @@ class VariantCheck:
         source = SourceFile.of(query.file, text + ";")  # the `;` PostgreSQL queries end with
         block = Block(query.name, query.command, "", Statement(source, 0, text), query.line)
         try:
-            variant = analyze_block(self.state, block)
+            variant = analyze_block(self.engine, self.state, block)
         except Located as problem:
             return f"the analysis rejects it: {problem.message}"
         ours = self._names(query.columns)

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from ... import ir
-from .. import ArgType, DDLForms, Engine
+from .. import ArgType, DDLForms
+from ..base import Engine
 from . import call_shape, dialect, functions, join_keys, lexing, pytypes, scaffold, types
 
 if TYPE_CHECKING:
     from ...catalog.tables import ColumnDef
     from ...source import SourceFile
     from ...variants import VariantCheck
-    from ...analyze.statements import Analyzer
+    from ...analyze.expressions import ExpressionTyping
     from ...catalog.build import SchemaState
     from ...lint.context import FileContext
     from ...lint.ddl import StatementView
@@ -79,7 +80,7 @@ class SQLiteEngine(Engine):
             return ir.ValueType(ir.BOOL)  # sqlglot's SQLite dialect would spell it INTEGER
         return types.value_type(to.sql(dialect="sqlite"))
 
-    def call_type(self, an: "Analyzer", node: exp.Expr, arg_type: ArgType, grouped: bool,
+    def call_type(self, an: "ExpressionTyping", node: exp.Expr, arg_type: ArgType, grouped: bool,
                   filtered: bool) -> ir.Typed | None:
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered)
 

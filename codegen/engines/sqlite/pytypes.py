@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ... import ir
-from ...python.typemap import PyType
+from ...python.pytype import PyType
 
 # SQLite stores only INTEGER, REAL, TEXT, BLOB and NULL: the types below are converted on the
 # way in (to_db) and read back by the _runtime markers (README, "Types on SQLite").
