@@ -10,6 +10,17 @@ of --reps), interleaved with the fetch it is compared to:
     + value checks                       the same with the row's own field schemas
     per column                           each column's schema alone over a list of its values
                                          (includes ~0.3 ms of list machinery each)
+  ideas for tuple rows (bench/README.md, "Where the time goes"), each on the same rows:
+    row class alone                      tuple.__new__ mapped over the rows, nothing checked: the floor
+    per-row type tuples alone            tuple(map(type, row)) per row into a set: only the check's cost
+    stdlib C checks                      no pydantic: every column checked by one C call over a slice of
+                                         the flattened rows (sum, str.join, type sets, a Literal's set),
+                                         datetime text shape-checked per column and parsed with
+                                         datetime.fromisoformat, the rows rebuilt (all values checked;
+                                         not exact: fromisoformat's reading is not SQLite's for all forms)
+    pydantic, fromisoformat datetimes    Rows.many with the datetime fields parsed by fromisoformat (a
+                                         Python function called from Rust), no exactness check: a lower
+                                         bound for any cheaper exact datetime path inside pydantic
   model rows: ModelRows.many           what rows = "model" adds, split into
     ArgsKwargs                           wrapping each row as positional arguments
     + field dicts                        the dataclass-args validator alone (values checked,
@@ -22,12 +33,17 @@ usage: python bench/row_costs.py [--rows 20000] [--reps 15]
 from __future__ import annotations
 
 import argparse
+import datetime
+import functools
 import gc
+import itertools
+import operator
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+import types
 import typing
 from pathlib import Path
 from typing import Any, Callable
@@ -73,6 +89,10 @@ def main() -> None:
             "tuple rows: Rows.many": tuple_rows.many,
             "  machinery (any-schemas)": machinery.validate_python,
             "  + value checks (no row class)": checked.validate_python,
+            "idea: row class alone": functools.partial(map_list, functools.partial(tuple.__new__, row_type)),
+            "idea: per-row type tuples alone": lambda r: set(map(tuple, map(map, itertools.repeat(type), r))),
+            "idea: stdlib C checks": c_checks(row_type),
+            "idea: pydantic, fromisoformat datetimes": _runtime.Rows(fromisoformat_rows()).many,
             "model rows: ModelRows.many": q._SESSION_ROWS.many,
             "  ArgsKwargs": lambda r: list(map(ArgsKwargs, r)),
             "  + field dicts (dataclass-args)": lambda r: field_dicts.validate_python(list(map(ArgsKwargs, r))),
@@ -80,7 +100,7 @@ def main() -> None:
         rows = conn.execute(LIST).fetchall()
         columns = {name: [row[i] for row in rows] for i, name in enumerate(NAMES)}
         column_validators = {name: pydantic.TypeAdapter(any_list[HINTS[name]]) for name in NAMES}
-        assert tuple_rows.many(rows) == checked.validate_python(rows)
+        assert tuple_rows.many(rows) == checked.validate_python(rows) == c_checks(row_type)(rows)
         samples: dict[str, list[float]] = {name: [] for name in [*pieces, *(f"    {n}" for n in NAMES)]}
         for _ in range(a.reps):
             for name, fn in pieces.items():
@@ -97,6 +117,62 @@ def main() -> None:
             print(f"  {name:<40} min {min(s) * 1e3:7.2f}ms  median {statistics.median(s) * 1e3:7.2f}ms"
                   f"  {statistics.median(s) / fetch:5.2f}x")
         conn.close()
+
+
+def map_list(fn: Callable[[Any], Any], rows: list[Any]) -> list[Any]:
+    return list(map(fn, rows))
+
+
+def fromisoformat_rows() -> Any:
+    """The row class with each datetime field parsed by datetime.fromisoformat instead."""
+    parse = pydantic.PlainValidator(datetime.datetime.fromisoformat)
+    fields = [(n, typing.Annotated[datetime.datetime, parse] | None if "READ_DATETIME" in repr(HINTS[n])
+               or "_Read" in repr(HINTS[n]) else HINTS[n]) for n in NAMES]
+    return typing.NamedTuple("Session", fields)  # type: ignore[misc]
+
+
+def c_checks(row_type: Any) -> Callable[[list[Any]], list[Any] | None]:
+    """The rows checked and built by stdlib C calls alone (None when a check fails), see the docstring."""
+    width, none = len(NAMES), type(None)
+    shape = str.maketrans("0123456789T", "0000000000 ")
+    forms = ("0000-00-00 00:00:00\n", "0000-00-00 00:00:00.000000\n")  # what the writer and CURRENT_TIMESTAMP give
+    make = functools.partial(tuple.__new__, row_type)
+    checks: list[tuple[int, Callable[[list[Any]], bool]]] = []
+    parsed: list[int] = []
+    for i, name in enumerate(NAMES):
+        hint = HINTS[name]
+        options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+        nullable = none in options
+        kind = next(o for o in options if o is not none)
+        if typing.get_origin(kind) is typing.Annotated:
+            parsed.append(i)
+        elif typing.get_origin(kind) is typing.Literal:
+            allowed = frozenset(typing.get_args(kind) + ((None,) if nullable else ()))
+            checks.append((i, allowed.issuperset))
+        elif nullable:
+            checks.append((i, lambda col, k=kind: set(map(type, col)) <= {k, none}))
+        elif kind is int:
+            checks.append((i, lambda col: type(sum(col)) is int))
+        else:
+            checks.append((i, lambda col: isinstance("".join(col), str)))
+
+    def build(rows: list[Any]) -> list[Any] | None:
+        flat = list(itertools.chain.from_iterable(rows))
+        try:
+            if not all(check(flat[i::width]) for i, check in checks):
+                return None
+        except TypeError:
+            return None
+        for i in parsed:
+            col = flat[i::width]
+            texts = list(itertools.compress(col, map(operator.is_not, col, itertools.repeat(None))))
+            joined = ("\n".join(texts) + "\n").translate(shape) if texts else ""
+            if sum(joined.count(form) * len(form) for form in forms) != len(joined):
+                return None
+            values = dict(zip(texts, map(datetime.datetime.fromisoformat, texts)))
+            flat[i::width] = list(map(values.get, col))
+        return list(map(make, zip(*[iter(flat)] * width)))
+    return build
 
 
 def cpu(fn: Callable[[], Any]) -> float:

@@ -1,7 +1,8 @@
 """The two row styles of the config key `rows`: what a row class is and how rows are read into it.
 
 "model" (the default): a frozen pydantic.BaseModel per table, view and result shape, read by
-_runtime.ModelRows. "tuple": a typing.NamedTuple, read by _runtime.Rows, the fastest reads; its
+_runtime.ModelRows. "tuple": a typing.NamedTuple, read by _runtime.Rows (TypedRows on an engine
+whose driver's column types prove its values' types), the fastest reads; its
 class hook makes pydantic (and so FastAPI) serialize it as a JSON object, not an array.
 """
 

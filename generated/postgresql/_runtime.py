@@ -439,7 +439,10 @@ _LOADED_AS: dict[typing.Any, tuple[str, ...]] = {
     datetime.datetime: ("timestamp", "timestamptz"),
     datetime.date: ("date",),
 }
-_FORMATS = (psycopg.pq.Format.TEXT, psycopg.pq.Format.BINARY)
+# Below this many rows, validating them costs less than proving their types (a proof costs about
+# as much as validating 10-15 rows: bench/README.md).
+PROVE_FROM_ROWS = 32
+_FORMATS = (psycopg.pq.Format.TEXT, psycopg.pq.Format.BINARY)  # by number: PGresult.fformat()
 _OWN_LOADERS: list[psycopg.adapt.AdaptersMap] = []
 
 
@@ -462,7 +465,7 @@ class TypedRows(Rows[RowT]):
     """Rows of a psycopg result: when its column types prove every value's Python type, only
     what they cannot prove is checked, in C, and no value goes through pydantic.
 
-    Proven once per result, by the row factory, for each column: the cursor's loader for the
+    Proven once per result of PROVE_FROM_ROWS rows or more, by the row factory, for each column: the cursor's loader for the
     column's type OID and format is psycopg's own loader for it, and that loader makes values of
     the field's type (_LOADED_AS; text not in SQL_ASCII, where it makes bytes; any loader for a
     typing.Any field). psycopg then makes each row the row class itself (tuple.__new__, C, no
@@ -482,6 +485,9 @@ class TypedRows(Rows[RowT]):
     def row_factory(self, cursor: typing.Any) -> typing.Callable[[typing.Sequence[typing.Any]], typing.Any]:
         """psycopg's row factory for a result many() reads: rows made the row class at once when the
         result's column types are proven, plain tuples (which many() validates) otherwise."""
+        result = cursor.pgresult
+        if result is None or result.ntuples < PROVE_FROM_ROWS:
+            return tuple
         if self._plan is None:
             self._plan = _Plan(self._row_type)
         return self._plan.make if self._plan.proven(cursor) else tuple
@@ -497,7 +503,7 @@ class TypedRows(Rows[RowT]):
 class _Plan:
     """What TypedRows proves and checks for one row class (built on first use)."""
 
-    __slots__ = ("make", "_accepted", "_text", "_not_null", "_literals")
+    __slots__ = ("make", "_accepted", "_text", "_not_null", "_literals", "_expected")
 
     def __init__(self, row_type: type[typing.Any]) -> None:
         self.make: typing.Callable[[typing.Any], typing.Any] = functools.partial(tuple.__new__, row_type)
@@ -531,6 +537,7 @@ class _Plan:
                 accepted.append(frozenset(own.get_loader(psycopg.postgres.types[type_name].oid, fmt)
                                           for type_name in _LOADED_AS[kind] for fmt in _FORMATS))
         self._accepted = accepted if proves else None
+        self._expected: dict[tuple[int, ...], tuple[bool, tuple[tuple[int, psycopg.pq.Format, typing.Any], ...]]] = {}
         # A pass per column over the rows, all in C (measured faster than one pass reading them together).
         self._not_null = [operator.itemgetter(index) for index in not_null]
 
@@ -539,17 +546,34 @@ class _Plan:
         result = cursor.pgresult
         if self._accepted is None or result is None or result.nfields != len(self._accepted):
             return False
-        if self._text and cursor.connection.info.encoding == "ascii":  # SQL_ASCII: text loads as bytes
+        columns = range(result.nfields)
+        shape = (*map(result.ftype, columns), *map(result.fformat, columns))
+        expected = self._expected.get(shape)
+        if expected is None:
+            expected = self._expect(shape)
+            if len(self._expected) < 64:  # a row class meets few result shapes; never grows without bound
+                self._expected[shape] = expected
+        provable, loaders = expected
+        if not provable or self._text and cursor.connection.info.encoding == "ascii":  # SQL_ASCII: bytes
             return False
-        adapters, own = cursor.adapters, _own_loaders()
-        for index, accepted in enumerate(self._accepted):
+        adapters = cursor.adapters
+        return all(_loader(adapters, oid, fmt) is loader for oid, fmt, loader in loaders)
+
+    def _expect(self, shape: tuple[int, ...]) -> tuple[bool, tuple[tuple[int, psycopg.pq.Format, typing.Any], ...]]:
+        """For a result's column type OIDs and formats: whether psycopg's own loaders make every
+        field's type, and the loader the cursor must use for each (OID, format) for that to hold."""
+        oids, formats = shape[:len(shape) // 2], shape[len(shape) // 2:]
+        own = _own_loaders()
+        loaders: dict[tuple[int, psycopg.pq.Format], typing.Any] = {}
+        for accepted, oid, number in zip(self._accepted or (), oids, formats):
             if accepted is None:
                 continue
-            oid, fmt = result.ftype(index), psycopg.pq.Format(result.fformat(index))
-            loader = _loader(adapters, oid, fmt)
-            if loader not in accepted or loader is not _loader(own, oid, fmt):
-                return False
-        return True
+            fmt = _FORMATS[number]
+            loader = _loader(own, oid, fmt)
+            if loader not in accepted:
+                return False, ()
+            loaders[oid, fmt] = loader
+        return True, tuple((oid, fmt, loader) for (oid, fmt), loader in loaders.items())
 
     def checked(self, rows: list[typing.Any]) -> bool:
         """No NULL where the field takes none, and every Literal field's value among its own."""
