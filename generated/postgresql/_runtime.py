@@ -538,7 +538,8 @@ class _Plan:
                                           for type_name in _LOADED_AS[kind] for fmt in _FORMATS))
         self._accepted = accepted if proves else None
         self._expected: dict[tuple[int, ...], tuple[bool, tuple[tuple[int, psycopg.pq.Format, typing.Any], ...]]] = {}
-        # A pass per column over the rows, all in C (measured faster than one pass reading them together).
+        # A pass per column over the rows, all in C (countOf measured faster than `in` and than one pass
+        # reading the columns together).
         self._not_null = [operator.itemgetter(index) for index in not_null]
 
     def proven(self, cursor: typing.Any) -> bool:
@@ -577,6 +578,6 @@ class _Plan:
 
     def checked(self, rows: list[typing.Any]) -> bool:
         """No NULL where the field takes none, and every Literal field's value among its own."""
-        if any(None in map(getter, rows) for getter in self._not_null):
+        if any(operator.countOf(map(getter, rows), None) for getter in self._not_null):
             return False
         return all(allowed.issuperset(map(getter, rows)) for getter, allowed in self._literals)
