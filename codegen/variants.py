@@ -55,7 +55,7 @@ def checked_variants(query: ir.Query) -> list[tuple[str, str, tuple[int, ...]]]:
         masks += [(f"only {p.name} set", 1 << p.optional) for p in optional if len(optional) > 1]
     out = [(label, *compose(query, mask, first_order)) for label, mask in masks]
     out += [(f"{query.sort_param}={value!r}", *compose(query, every, text)) for value, text in query.sort_choices[1:]]
-    return out  # type: ignore[return-value]
+    return out
 
 
 class VariantCheck(Protocol):

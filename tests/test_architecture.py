@@ -8,6 +8,8 @@ no exemption. The engine interface is split so that none is needed (codegen/engi
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,3 +195,13 @@ def test_templates_get_ready_values() -> None:
              for i, line in enumerate(path.read_text().splitlines(), 1)
              if re.search(r"\{[%{][^%}]*\bengine\b", line)]
     assert not found, "templates that test the engine:\n" + "\n".join(found)
+
+
+# -- types ---------------------------------------------------------------------------------------
+
+
+def test_codegen_and_app_pass_mypy_strict(tmp_path: Path) -> None:
+    """The generator and the service are held to what they generate: `mypy --strict`."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"),
+                             "codegen", "app"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -74,7 +74,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> i
     analyzer = Analyzer(engine, state, params, offset_of, embeds=embed_offsets)
     analyzer.text = rewritten.text
     # offset_of maps to the original text, so embed offsets compare there.
-    analyzer.offset_of = offset_of  # type: ignore[method-assign]
+    analyzer.offset_of = offset_of
     if not isinstance(tree, (exp.Select, exp.SetOperation, exp.Insert, exp.Update, exp.Delete, exp.Values,
                              exp.Subquery)):
         raise Located(f"unsupported query statement {tree.key.upper()}", 0)

@@ -46,7 +46,7 @@ class Analyzer(ExpressionTyping):
         self.state = state
         self.engine = engine
         self.params = params
-        self.offset_of = offset_of  # type: ignore[method-assign]
+        self.offset_of = offset_of
         self.embed_offsets = embeds or set()
         self.root: exp.Expr | None = None  # the statement whose result the query returns
         # For each `*` / `t.*` in the root's result list, in order: (qualifier, column) pairs, so the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sqlglot import exp
 
@@ -107,7 +107,7 @@ def _keys(table: str, state: SchemaState, objects: Objects) -> list[set[str]]:
 
 
 def _order_checks(block: Block, query: ir.Query, tree: exp.Expr, state: SchemaState, objects: Objects,
-                  report) -> None:  # type: ignore[no-untyped-def]
+                  report: Callable[[str, str], None]) -> None:
     if not isinstance(tree, (exp.Select, exp.Update, exp.Delete)):
         return
     base = _base_table(tree, state)
@@ -156,8 +156,8 @@ def _nullable_subquery_column(query: exp.Expr, state: SchemaState) -> str | None
         col = found.column(column.name) if found else None
         if col is not None and (col.not_null or col.primary_key or col.identity):
             return None
-        return column.sql()
-    return column.sql()
+        return str(column.sql())
+    return str(column.sql())
 
 
 def _negated(node: exp.Expr) -> bool:

@@ -46,7 +46,7 @@ def literal(arg: exp.Expr) -> str | float | None:
         return -inner if isinstance(inner, float) else None
     if isinstance(arg, exp.Literal):
         if arg.is_string:
-            return arg.this
+            return str(arg.this)
         try:
             return float(arg.this)
         except ValueError:
