@@ -79,6 +79,7 @@ def reader(target: str, style: str, typed_results: bool) -> str:
     return f"_runtime.TypedRows({target})" if typed_results else f"_runtime.Rows({target})"
 
 
-def row_factory(style: str, typed_results: bool) -> bool:
-    """Whether a :many query's cursor makes its rows with the reader's row factory (TypedRows)."""
-    return style == TUPLE and typed_results
+def has_row_factory(reader: str) -> bool:
+    """Whether a :many query's cursor makes its rows with the reader's row factory: TypedRows has
+    one; a scalar result's _runtime.Values and the other readers do not."""
+    return reader.startswith("_runtime.TypedRows(")

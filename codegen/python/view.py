@@ -320,8 +320,8 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, query.command,
                   args, bind, bound, slices, returns, query.always_one_row, reader[0] if reader else None, layout,
                   inserts_rows=query.inserts_rows and engine.counts_inserted_rows,
-                  row_factory=query.command == "many" and not layout and rowstyle.row_factory(models.rows,
-                                                                                          engine.typed_results))
+                  row_factory=query.command == "many" and not layout and reader is not None
+                  and rowstyle.has_row_factory(reader[1]))
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
         _dynamic(fn, query, body_names)

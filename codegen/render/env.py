@@ -88,6 +88,7 @@ def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
     local = [m for m in local if m == "models" and _uses_models(module)] + \
         (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or f.pieces or _reads_result_sets(f)
                                                    or f.command in ("execlastid", "execresult")
+                                                   or (_reads_rows(f) and not f.row_factory)
                                                    for f in module.functions) else [])
     stdlib = [m for m in stdlib if _needed(m, module)]
     if engine.connection_imports:
@@ -96,6 +97,11 @@ def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
                    driver_imports=[engine.async_driver_module], local_imports=sorted(local),
                    conn_type=engine.async_connection_type, marker_text=engine.parameter_marker,
                    direct_execute=engine.direct_execute, sync_classes=tuple(r.name for r in module.row_classes))
+
+
+def _reads_rows(fn: Function) -> bool:
+    """The query reads rows through _runtime.query_async (tuple rows whatever the connection's row_factory)."""
+    return fn.command in ("one", "many", "batchone", "batchmany")
 
 
 def _reads_result_sets(fn: Function) -> bool:

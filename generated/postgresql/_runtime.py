@@ -22,6 +22,7 @@ from pydantic_core import core_schema
 import psycopg.adapt
 import psycopg.postgres
 import psycopg.pq
+import psycopg.rows
 import psycopg.types.json
 
 # A dynamic query (sqlc.optional), cut at generation time: per piece its fixed text and bind
@@ -406,6 +407,32 @@ def text_array(value: typing.Any) -> typing.Any:
 
 
 READ_TEXT_ARRAY = pydantic.BeforeValidator(text_array)
+
+
+# The readers take a row's values by position; a connection's row_factory (dict_row, ...) is the
+# application's choice for its own queries, so a query reads through a cursor of tuple rows.
+
+
+def tuples(conn: psycopg.Connection[typing.Any]) -> psycopg.Cursor[tuple[typing.Any, ...]]:
+    """A cursor whose rows are plain tuples whatever the connection's row_factory."""
+    return conn.cursor(row_factory=psycopg.rows.tuple_row)
+
+
+def tuples_async(conn: psycopg.AsyncConnection[typing.Any]) -> psycopg.AsyncCursor[tuple[typing.Any, ...]]:
+    """tuples() for an AsyncConnection."""
+    return conn.cursor(row_factory=psycopg.rows.tuple_row)
+
+
+def query(conn: psycopg.Connection[typing.Any], sql: str | bytes, args: typing.Any
+          ) -> psycopg.Cursor[tuple[typing.Any, ...]]:
+    """conn.execute(sql, args) (which makes a cursor just so), its rows plain tuples."""
+    return conn.cursor(row_factory=psycopg.rows.tuple_row).execute(sql, args)
+
+
+async def query_async(conn: psycopg.AsyncConnection[typing.Any], sql: str | bytes, args: typing.Any
+                      ) -> psycopg.AsyncCursor[tuple[typing.Any, ...]]:
+    """query() for an AsyncConnection."""
+    return await conn.cursor(row_factory=psycopg.rows.tuple_row).execute(sql, args)
 
 
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:

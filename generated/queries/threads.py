@@ -60,12 +60,12 @@ _THREAD_ROWS = _runtime.ModelRows(models.Thread)
 
 def get_thread(conn: sqlite3.Connection, *, channel_id: str, thread_ts: str) -> models.Thread | None:
     """Fetch one thread by its Slack coordinates."""
-    _row = conn.execute(GET_THREAD, (channel_id, thread_ts)).fetchone()
+    _row = _runtime.query(conn, GET_THREAD, (channel_id, thread_ts)).fetchone()
     return None if _row is None else _THREAD_ROWS.one(_row)
 
 
 def get_thread_by_id(conn: sqlite3.Connection, *, id: int) -> models.Thread | None:
-    _row = conn.execute(GET_THREAD_BY_ID, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_THREAD_BY_ID, (id,)).fetchone()
     return None if _row is None else _THREAD_ROWS.one(_row)
 
 
@@ -77,7 +77,7 @@ def create_thread(
     working_directory: str,
 ) -> models.Thread:
     """Create a thread; fails if the thread already exists."""
-    return _THREAD_ROWS.one(conn.execute(CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone())
+    return _THREAD_ROWS.one(_runtime.query(conn, CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone())
 
 
 def get_or_create_thread(
@@ -89,7 +89,7 @@ def get_or_create_thread(
 ) -> models.Thread:
     """Get or create a thread in one atomic statement. An existing thread keeps
     the working directory it was created with; only updated_at moves."""
-    return _THREAD_ROWS.one(conn.execute(GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone())
+    return _THREAD_ROWS.one(_runtime.query(conn, GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory)).fetchone())
 
 
 def update_thread_timestamp(conn: sqlite3.Connection, *, id: int) -> None:
@@ -98,7 +98,7 @@ def update_thread_timestamp(conn: sqlite3.Connection, *, id: int) -> None:
 
 def list_threads(conn: sqlite3.Connection) -> list[models.Thread]:
     """Threads with the most recent activity first."""
-    _rows = conn.execute(LIST_THREADS, ()).fetchall()
+    _rows = _runtime.query(conn, LIST_THREADS, ()).fetchall()
     return _THREAD_ROWS.many(_rows)
 
 
@@ -111,5 +111,5 @@ def list_threads_paginated(
     """A page of threads, most recent activity first, each with the prompt its
     first session was started with (NULL without sessions or prompt), as the
     Go service's web console lists them."""
-    _rows = conn.execute(LIST_THREADS_PAGINATED, (limit, offset)).fetchall()
+    _rows = _runtime.query(conn, LIST_THREADS_PAGINATED, (limit, offset)).fetchall()
     return _LIST_THREADS_PAGINATED_ROW_ROWS.many(_rows)

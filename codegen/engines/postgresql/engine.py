@@ -56,7 +56,7 @@ class PostgreSQLEngine(Engine):
     enum_arrays_as_text = True  # psycopg returns an enum's array as its text form
     template_folder = Path(__file__).parent / "templates"
     runtime_stdlib = frozenset({"datetime", "operator", "types"})
-    runtime_imports = ("psycopg.adapt", "psycopg.postgres", "psycopg.pq", "psycopg.types.json")
+    runtime_imports = ("psycopg.adapt", "psycopg.postgres", "psycopg.pq", "psycopg.rows", "psycopg.types.json")
     driver_module = "psycopg"
     connection_type = "psycopg.Connection[typing.Any]"
     async_driver_module = "psycopg"

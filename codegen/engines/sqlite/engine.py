@@ -50,7 +50,7 @@ class SQLiteEngine(Engine):
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = False
     template_folder = Path(__file__).parent / "templates"
-    runtime_stdlib = frozenset({"datetime", "decimal", "json", "re"})
+    runtime_stdlib = frozenset({"datetime", "decimal", "json", "re", "sqlite3"})
     runtime_imports = ()
     driver_module = "sqlite3"
     connection_type = "sqlite3.Connection"

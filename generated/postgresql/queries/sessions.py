@@ -83,7 +83,7 @@ _SESSION_ROWS = _runtime.ModelRows(models.Session)
 
 
 def get_session(conn: psycopg.Connection[typing.Any], *, session_id: str) -> models.Session | None:
-    _row = conn.execute(GET_SESSION, (session_id,)).fetchone()
+    _row = _runtime.query(conn, GET_SESSION, (session_id,)).fetchone()
     return None if _row is None else _SESSION_ROWS.one(_row)
 
 
@@ -94,7 +94,7 @@ def get_latest_completed_session_by_thread(
 ) -> models.Session | None:
     """The session to resume: the thread's most recently ended completed session.
     One without an end time is never resumed (the Go service checks the same)."""
-    _row = conn.execute(GET_LATEST_COMPLETED_SESSION_BY_THREAD, (thread_id,)).fetchone()
+    _row = _runtime.query(conn, GET_LATEST_COMPLETED_SESSION_BY_THREAD, (thread_id,)).fetchone()
     return None if _row is None else _SESSION_ROWS.one(_row)
 
 
@@ -103,7 +103,7 @@ def get_active_session_by_thread(
     *,
     thread_id: int,
 ) -> models.Session | None:
-    _row = conn.execute(GET_ACTIVE_SESSION_BY_THREAD, (thread_id,)).fetchone()
+    _row = _runtime.query(conn, GET_ACTIVE_SESSION_BY_THREAD, (thread_id,)).fetchone()
     return None if _row is None else _SESSION_ROWS.one(_row)
 
 
@@ -114,7 +114,7 @@ def create_session(
     session_id: str,
     model: str | None,
 ) -> models.Session:
-    return _SESSION_ROWS.one(conn.execute(CREATE_SESSION, (thread_id, session_id, model)).fetchone())
+    return _SESSION_ROWS.one(_runtime.query(conn, CREATE_SESSION, (thread_id, session_id, model)).fetchone())
 
 
 def create_session_with_initial_prompt(
@@ -128,7 +128,7 @@ def create_session_with_initial_prompt(
     """A session as the Go service starts one: under a provisional id (renamed by
     UpdateSessionID once Claude reports the real one), with the prompt it was
     started with (NULL when there was none)."""
-    return _SESSION_ROWS.one(conn.execute(CREATE_SESSION_WITH_INITIAL_PROMPT, (thread_id, session_id, model, initial_prompt)).fetchone())
+    return _SESSION_ROWS.one(_runtime.query(conn, CREATE_SESSION_WITH_INITIAL_PROMPT, (thread_id, session_id, model, initial_prompt)).fetchone())
 
 
 def update_session_status(
@@ -209,17 +209,17 @@ def update_session_id(
 
 
 def list_active_sessions(conn: psycopg.Connection[typing.Any]) -> list[models.Session]:
-    _rows = conn.execute(LIST_ACTIVE_SESSIONS, ()).fetchall()
+    _rows = _runtime.query(conn, LIST_ACTIVE_SESSIONS, ()).fetchall()
     return _SESSION_ROWS.many(_rows)
 
 
 def count_active_sessions_by_thread(conn: psycopg.Connection[typing.Any], *, thread_id: int) -> int:
-    return _COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES.one(conn.execute(COUNT_ACTIVE_SESSIONS_BY_THREAD, (thread_id,)).fetchone())
+    return _COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES.one(_runtime.query(conn, COUNT_ACTIVE_SESSIONS_BY_THREAD, (thread_id,)).fetchone())
 
 
 def list_sessions(conn: psycopg.Connection[typing.Any]) -> list[models.Session]:
     """Newest first."""
-    _rows = conn.execute(LIST_SESSIONS, ()).fetchall()
+    _rows = _runtime.query(conn, LIST_SESSIONS, ()).fetchall()
     return _SESSION_ROWS.many(_rows)
 
 
@@ -228,7 +228,7 @@ def list_sessions_by_thread_id(
     *,
     thread_id: int,
 ) -> list[models.Session]:
-    _rows = conn.execute(LIST_SESSIONS_BY_THREAD_ID, (thread_id,)).fetchall()
+    _rows = _runtime.query(conn, LIST_SESSIONS_BY_THREAD_ID, (thread_id,)).fetchall()
     return _SESSION_ROWS.many(_rows)
 
 
@@ -238,5 +238,5 @@ def list_sessions_paginated(
     limit: int,
     offset: int,
 ) -> list[models.Session]:
-    _rows = conn.execute(LIST_SESSIONS_PAGINATED, (limit, offset)).fetchall()
+    _rows = _runtime.query(conn, LIST_SESSIONS_PAGINATED, (limit, offset)).fetchall()
     return _SESSION_ROWS.many(_rows)

@@ -13,6 +13,7 @@ import decimal
 import functools
 import json
 import re
+import sqlite3
 import threading
 import typing
 
@@ -596,3 +597,29 @@ READ_DATE = _Read(_read_date, f"^{_COMMON_DATE}$")
 READ_TIME = _Read(_read_time, f"^{_COMMON_TIME}$")
 READ_BOOL = _Read(_read_bool, lax=True)
 READ_JSON = pydantic.BeforeValidator(_read_json)
+
+
+# ---------------------------------------------------------------- rows as tuples
+#
+# The readers take a row's values by position. A connection may have a row_factory (sqlite3.Row,
+# a dict per row) for the application's own queries; a dict would hand the readers its keys. A
+# query reads through a cursor of its own whose rows are plain tuples whatever the connection's.
+
+
+def query(conn: sqlite3.Connection, sql: str, args: typing.Any) -> sqlite3.Cursor:
+    """conn.execute(sql, args), its rows plain tuples whatever the connection's row_factory."""
+    if conn.row_factory is None:
+        return conn.execute(sql, args)
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, args)
+
+
+async def query_async(conn: typing.Any, sql: str, args: typing.Any) -> typing.Any:
+    """query() for an aiosqlite.Connection: the executed aiosqlite.Cursor (one more trip to the
+    connection's thread only when the connection has a row_factory)."""
+    if conn.row_factory is None:
+        return await conn.execute(sql, args)
+    cursor = await conn.cursor()
+    cursor.row_factory = None
+    return await cursor.execute(sql, args)

@@ -28,15 +28,15 @@ _PERSON_ROWS = _runtime.ModelRows(models.Person)
 
 
 def get_person(conn: sqlite3.Connection, *, id: int) -> models.Person | None:
-    _row = conn.execute(GET_PERSON, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_PERSON, (id,)).fetchone()
     return None if _row is None else _PERSON_ROWS.one(_row)
 
 
 def find_by_handle(conn: sqlite3.Connection, *, handle: str) -> list[FindByHandleRow]:
-    _rows = conn.execute(FIND_BY_HANDLE, (handle,)).fetchall()
+    _rows = _runtime.query(conn, FIND_BY_HANDLE, (handle,)).fetchall()
     return _FIND_BY_HANDLE_ROW_ROWS.many(_rows)
 
 
 def list_labels(conn: sqlite3.Connection) -> list[models.Label]:
-    _rows = conn.execute(LIST_LABELS, ()).fetchall()
+    _rows = _runtime.query(conn, LIST_LABELS, ()).fetchall()
     return _LABEL_ROWS.many(_rows)

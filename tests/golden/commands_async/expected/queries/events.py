@@ -64,37 +64,37 @@ _LIST_EVENT_SUMMARIES_ROW_ROWS = _runtime.ModelRows(ListEventSummariesRow)
 
 
 def get_event(conn: sqlite3.Connection, *, id: int) -> models.Event | None:
-    _row = conn.execute(GET_EVENT, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_EVENT, (id,)).fetchone()
     return None if _row is None else _EVENT_ROWS.one(_row)
 
 
 def get_event_name(conn: sqlite3.Connection, *, id: int) -> str | None:
-    _row = conn.execute(GET_EVENT_NAME, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_EVENT_NAME, (id,)).fetchone()
     return None if _row is None else _GET_EVENT_NAME_VALUES.one(_row)
 
 
 def count_events(conn: sqlite3.Connection) -> int:
-    return _COUNT_EVENTS_VALUES.one(conn.execute(COUNT_EVENTS, ()).fetchone())
+    return _COUNT_EVENTS_VALUES.one(_runtime.query(conn, COUNT_EVENTS, ()).fetchone())
 
 
 def event_stats(conn: sqlite3.Connection) -> EventStatsRow:
-    return _EVENT_STATS_ROW_ROWS.one(conn.execute(EVENT_STATS, ()).fetchone())
+    return _EVENT_STATS_ROW_ROWS.one(_runtime.query(conn, EVENT_STATS, ()).fetchone())
 
 
 def list_events(conn: sqlite3.Connection) -> list[models.Event]:
-    _rows = conn.execute(LIST_EVENTS, ()).fetchall()
+    _rows = _runtime.query(conn, LIST_EVENTS, ()).fetchall()
     return _EVENT_ROWS.many(_rows)
 
 
 def list_event_summaries(conn: sqlite3.Connection, *, capacity: int) -> list[ListEventSummariesRow]:
-    _rows = conn.execute(LIST_EVENT_SUMMARIES, (capacity,)).fetchall()
+    _rows = _runtime.query(conn, LIST_EVENT_SUMMARIES, (capacity,)).fetchall()
     return _LIST_EVENT_SUMMARIES_ROW_ROWS.many(_rows)
 
 
 def list_by_ids(conn: sqlite3.Connection, *, ids: typing.Sequence[int]) -> list[ListByIdsRow]:
     _sql = LIST_BY_IDS
     _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "", "ids")
-    _rows = conn.execute(_sql, (*ids,)).fetchall()
+    _rows = _runtime.query(conn, _sql, (*ids,)).fetchall()
     return _LIST_BY_IDS_ROW_ROWS.many(_rows)
 
 

@@ -22,7 +22,7 @@ _ITEM_ROWS = _runtime.ModelRows(models.Item)
 
 def get_item(conn: sqlite3.Connection, *, id: int) -> models.Item | None:
     """Fetch one item by id."""
-    _row = conn.execute(GET_ITEM, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_ITEM, (id,)).fetchone()
     return None if _row is None else _ITEM_ROWS.one(_row)
 
 
@@ -31,13 +31,13 @@ def list_items(conn: sqlite3.Connection) -> list[models.Item]:
       indented detail is kept,
 
     and so are paragraphs."""
-    _rows = conn.execute(LIST_ITEMS, ()).fetchall()
+    _rows = _runtime.query(conn, LIST_ITEMS, ()).fetchall()
     return _ITEM_ROWS.many(_rows)
 
 
 def count_items(conn: sqlite3.Connection) -> int:
     """A comment right below the header documents too."""
-    return _COUNT_ITEMS_VALUES.one(conn.execute(COUNT_ITEMS, ()).fetchone())
+    return _COUNT_ITEMS_VALUES.one(_runtime.query(conn, COUNT_ITEMS, ()).fetchone())
 
 
 def tricky(conn: sqlite3.Connection, *, id: int) -> None:
@@ -46,7 +46,7 @@ def tricky(conn: sqlite3.Connection, *, id: int) -> None:
 
 
 def block_header(conn: sqlite3.Connection) -> list[int]:
-    _rows = conn.execute(BLOCK_HEADER, ()).fetchall()
+    _rows = _runtime.query(conn, BLOCK_HEADER, ()).fetchall()
     return _BLOCK_HEADER_VALUES.many(_rows)
 
 

@@ -91,7 +91,7 @@ def search_items(
     _sql, _slots = _runtime.variant(SEARCH_ITEMS_PIECES, SEARCH_ITEMS_VARIANTS, _mask, _order)
     _values = (max_price, category, name_like, city, page_size, skip)
     _params = [_values[_i] for _i in _slots]
-    _rows = conn.execute(_sql, _params).fetchall()
+    _rows = _runtime.query(conn, _sql, _params).fetchall()
     return _SEARCH_ITEMS_ROW_ROWS.many(_rows)
 
 
@@ -101,5 +101,5 @@ def count_per_category(conn: sqlite3.Connection, *, at_least: int | None = None)
     _sql, _slots = _runtime.variant(COUNT_PER_CATEGORY_PIECES, COUNT_PER_CATEGORY_VARIANTS, _mask, _order)
     _values = (at_least,)
     _params = [_values[_i] for _i in _slots]
-    _rows = conn.execute(_sql, _params).fetchall()
+    _rows = _runtime.query(conn, _sql, _params).fetchall()
     return _COUNT_PER_CATEGORY_ROW_ROWS.many(_rows)

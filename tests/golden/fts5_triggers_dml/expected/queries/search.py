@@ -42,12 +42,12 @@ _SNIPPETS_ROW_ROWS = _runtime.ModelRows(SnippetsRow)
 
 
 def search_articles(conn: sqlite3.Connection, *, articles_fts: str) -> list[SearchArticlesRow]:
-    _rows = conn.execute(SEARCH_ARTICLES, (articles_fts,)).fetchall()
+    _rows = _runtime.query(conn, SEARCH_ARTICLES, (articles_fts,)).fetchall()
     return _SEARCH_ARTICLES_ROW_ROWS.many(_rows)
 
 
 def snippets(conn: sqlite3.Connection, *, query: str, max_rows: int) -> list[SnippetsRow]:
-    _rows = conn.execute(SNIPPETS, (query, max_rows)).fetchall()
+    _rows = _runtime.query(conn, SNIPPETS, (query, max_rows)).fetchall()
     return _SNIPPETS_ROW_ROWS.many(_rows)
 
 
@@ -56,5 +56,5 @@ def add_article(conn: sqlite3.Connection, *, title: str, body: str) -> int | Non
 
 
 def get_article(conn: sqlite3.Connection, *, id: int) -> models.Article | None:
-    _row = conn.execute(GET_ARTICLE, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_ARTICLE, (id,)).fetchone()
     return None if _row is None else _ARTICLE_ROWS.one(_row)

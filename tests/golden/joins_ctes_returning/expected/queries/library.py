@@ -157,59 +157,59 @@ _USING_JOIN_ROW_ROWS = _runtime.ModelRows(UsingJoinRow)
 
 
 def authors_with_books(conn: sqlite3.Connection) -> list[AuthorsWithBooksRow]:
-    _rows = conn.execute(AUTHORS_WITH_BOOKS, ()).fetchall()
+    _rows = _runtime.query(conn, AUTHORS_WITH_BOOKS, ()).fetchall()
     return _AUTHORS_WITH_BOOKS_ROW_ROWS.many(_rows)
 
 
 def books_with_authors(conn: sqlite3.Connection) -> list[BooksWithAuthorsRow]:
-    _rows = conn.execute(BOOKS_WITH_AUTHORS, ()).fetchall()
+    _rows = _runtime.query(conn, BOOKS_WITH_AUTHORS, ()).fetchall()
     return _BOOKS_WITH_AUTHORS_ROW_ROWS.many(_rows)
 
 
 def every_pairing(conn: sqlite3.Connection) -> list[EveryPairingRow]:
-    _rows = conn.execute(EVERY_PAIRING, ()).fetchall()
+    _rows = _runtime.query(conn, EVERY_PAIRING, ()).fetchall()
     return _EVERY_PAIRING_ROW_ROWS.many(_rows)
 
 
 def inner_pairing(conn: sqlite3.Connection) -> list[InnerPairingRow]:
-    _rows = conn.execute(INNER_PAIRING, ()).fetchall()
+    _rows = _runtime.query(conn, INNER_PAIRING, ()).fetchall()
     return _INNER_PAIRING_ROW_ROWS.many(_rows)
 
 
 def using_join(conn: sqlite3.Connection) -> list[UsingJoinRow]:
-    _rows = conn.execute(USING_JOIN, ()).fetchall()
+    _rows = _runtime.query(conn, USING_JOIN, ()).fetchall()
     return _USING_JOIN_ROW_ROWS.many(_rows)
 
 
 def book_counts(conn: sqlite3.Connection) -> list[BookCountsRow]:
-    _rows = conn.execute(BOOK_COUNTS, ()).fetchall()
+    _rows = _runtime.query(conn, BOOK_COUNTS, ()).fetchall()
     return _BOOK_COUNTS_ROW_ROWS.many(_rows)
 
 
 def count_down(conn: sqlite3.Connection, *, start: typing.Any) -> list[typing.Any]:
-    _rows = conn.execute(COUNT_DOWN, (start,)).fetchall()
+    _rows = _runtime.query(conn, COUNT_DOWN, (start,)).fetchall()
     return _COUNT_DOWN_VALUES.many(_rows)
 
 
 def add_book(conn: sqlite3.Connection, *, author_id: int, title: str, rating: float | None) -> AddBookRow:
-    return _ADD_BOOK_ROW_ROWS.one(conn.execute(ADD_BOOK, (author_id, title, None if rating is None else _runtime.real(rating))).fetchone())
+    return _ADD_BOOK_ROW_ROWS.one(_runtime.query(conn, ADD_BOOK, (author_id, title, None if rating is None else _runtime.real(rating))).fetchone())
 
 
 def rate_book(conn: sqlite3.Connection, *, rating: float | None, id: int) -> models.Book | None:
-    _row = conn.execute(RATE_BOOK, (None if rating is None else _runtime.real(rating), id)).fetchone()
+    _row = _runtime.query(conn, RATE_BOOK, (None if rating is None else _runtime.real(rating), id)).fetchone()
     return None if _row is None else _BOOK_ROWS.one(_row)
 
 
 def delete_author_books(conn: sqlite3.Connection, *, author_id: int) -> list[int]:
-    _rows = conn.execute(DELETE_AUTHOR_BOOKS, (author_id,)).fetchall()
+    _rows = _runtime.query(conn, DELETE_AUTHOR_BOOKS, (author_id,)).fetchall()
     return _DELETE_AUTHOR_BOOKS_VALUES.many(_rows)
 
 
 def author_book_rows(conn: sqlite3.Connection) -> list[AuthorBookRowsRow]:
-    _rows = conn.execute(AUTHOR_BOOK_ROWS, ()).fetchall()
+    _rows = _runtime.query(conn, AUTHOR_BOOK_ROWS, ()).fetchall()
     return _AUTHOR_BOOK_ROWS_ROW_ROWS.many([_runtime.nest(_row, ((0, 3, False), (3, 4, True),)) for _row in _rows])
 
 
 def best_book(conn: sqlite3.Connection) -> BestBookRow | None:
-    _row = conn.execute(BEST_BOOK, ()).fetchone()
+    _row = _runtime.query(conn, BEST_BOOK, ()).fetchone()
     return None if _row is None else _BEST_BOOK_ROW_ROWS.one(_row)

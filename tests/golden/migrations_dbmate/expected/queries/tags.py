@@ -28,7 +28,7 @@ def create_tag(
     label: str,
     color: typing.Literal['grey', 'red', 'green'],
 ) -> models.Tag:
-    return _TAG_ROWS.one(conn.execute(CREATE_TAG, (label, color)).fetchone())
+    return _TAG_ROWS.one(_runtime.query(conn, CREATE_TAG, (label, color)).fetchone())
 
 
 def tags_by_color(
@@ -36,5 +36,5 @@ def tags_by_color(
     *,
     color: typing.Literal['grey', 'red', 'green'],
 ) -> list[TagsByColorRow]:
-    _rows = conn.execute(TAGS_BY_COLOR, (color,)).fetchall()
+    _rows = _runtime.query(conn, TAGS_BY_COLOR, (color,)).fetchall()
     return _TAGS_BY_COLOR_ROW_ROWS.many(_rows)

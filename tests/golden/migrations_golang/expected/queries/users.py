@@ -28,10 +28,10 @@ _USER_ROWS = _runtime.ModelRows(models.User)
 
 
 def get_user(conn: sqlite3.Connection, *, id: int) -> models.User | None:
-    _row = conn.execute(GET_USER, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_USER, (id,)).fetchone()
     return None if _row is None else _USER_ROWS.one(_row)
 
 
 def list_posts_by_user(conn: sqlite3.Connection, *, id: int) -> list[ListPostsByUserRow]:
-    _rows = conn.execute(LIST_POSTS_BY_USER, (id,)).fetchall()
+    _rows = _runtime.query(conn, LIST_POSTS_BY_USER, (id,)).fetchall()
     return _LIST_POSTS_BY_USER_ROW_ROWS.many(_rows)

@@ -30,5 +30,5 @@ def deposit(conn: sqlite3.Connection, *, balance: int, id: int) -> int:
 
 
 def history(conn: sqlite3.Connection, *, account_id: int) -> list[HistoryRow]:
-    _rows = conn.execute(HISTORY, (account_id,)).fetchall()
+    _rows = _runtime.query(conn, HISTORY, (account_id,)).fetchall()
     return _HISTORY_ROW_ROWS.many(_rows)

@@ -11,7 +11,7 @@ _WIDGET_ROWS = _runtime.ModelRows(models.Widget)
 
 
 def list_widgets(conn: sqlite3.Connection) -> list[models.Widget]:
-    _rows = conn.execute(LIST_WIDGETS, ()).fetchall()
+    _rows = _runtime.query(conn, LIST_WIDGETS, ()).fetchall()
     return _WIDGET_ROWS.many(_rows)
 
 

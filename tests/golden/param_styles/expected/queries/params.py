@@ -47,28 +47,28 @@ _SQLC_SLICE_ROW_ROWS = _runtime.ModelRows(SqlcSliceRow)
 
 
 def anonymous(conn: sqlite3.Connection, *, name: str, capacity: int) -> list[int]:
-    _rows = conn.execute(ANONYMOUS, (name, capacity)).fetchall()
+    _rows = _runtime.query(conn, ANONYMOUS, (name, capacity)).fetchall()
     return _ANONYMOUS_VALUES.many(_rows)
 
 
 def numbered(conn: sqlite3.Connection, *, capacity: int, venue: str | None) -> list[int]:
     """?2 comes first in the text but is the second argument; ?1 is used twice."""
-    _rows = conn.execute(NUMBERED, (venue, capacity, capacity)).fetchall()
+    _rows = _runtime.query(conn, NUMBERED, (venue, capacity, capacity)).fetchall()
     return _NUMBERED_VALUES.many(_rows)
 
 
 def colon_named(conn: sqlite3.Connection, *, name: str | None) -> list[int]:
-    _rows = conn.execute(COLON_NAMED, (name, name)).fetchall()
+    _rows = _runtime.query(conn, COLON_NAMED, (name, name)).fetchall()
     return _COLON_NAMED_VALUES.many(_rows)
 
 
 def at_named(conn: sqlite3.Connection, *, low: int, high: int) -> list[int]:
-    _rows = conn.execute(AT_NAMED, (low, high)).fetchall()
+    _rows = _runtime.query(conn, AT_NAMED, (low, high)).fetchall()
     return _AT_NAMED_VALUES.many(_rows)
 
 
 def dollar_named(conn: sqlite3.Connection, *, after: datetime.datetime, max_rows: int) -> list[int]:
-    _rows = conn.execute(DOLLAR_NAMED, (_runtime.datetime_text(after), max_rows)).fetchall()
+    _rows = _runtime.query(conn, DOLLAR_NAMED, (_runtime.datetime_text(after), max_rows)).fetchall()
     return _DOLLAR_NAMED_VALUES.many(_rows)
 
 
@@ -77,7 +77,7 @@ def sqlc_arg(conn: sqlite3.Connection, *, new_venue: str | None, old_venue: str 
 
 
 def sqlc_narg(conn: sqlite3.Connection, *, venue: str | None) -> list[int]:
-    _rows = conn.execute(SQLC_NARG, (venue,)).fetchall()
+    _rows = _runtime.query(conn, SQLC_NARG, (venue,)).fetchall()
     return _SQLC_NARG_VALUES.many(_rows)
 
 
@@ -90,7 +90,7 @@ def sqlc_slice(
     _sql = SQLC_SLICE
     _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "", "ids")
     _sql = _runtime.expand(_sql, "/*SLICE:1*/?", excluded, "?", "", "excluded")
-    _rows = conn.execute(_sql, (*ids, *excluded)).fetchall()
+    _rows = _runtime.query(conn, _sql, (*ids, *excluded)).fetchall()
     return _SQLC_SLICE_ROW_ROWS.many(_rows)
 
 
@@ -107,10 +107,10 @@ def inferred(
         _runtime.datetime_text(starts_at_2),
         id,
     )
-    _rows = conn.execute(INFERRED, _params).fetchall()
+    _rows = _runtime.query(conn, INFERRED, _params).fetchall()
     return _INFERRED_VALUES.many(_rows)
 
 
 def mixed(conn: sqlite3.Connection, *, name: str, capacity: int, venue: str | None) -> list[int]:
-    _rows = conn.execute(MIXED, (name, capacity, venue)).fetchall()
+    _rows = _runtime.query(conn, MIXED, (name, capacity, venue)).fetchall()
     return _MIXED_VALUES.many(_rows)

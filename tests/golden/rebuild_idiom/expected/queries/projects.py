@@ -13,7 +13,7 @@ _PROJECT_ROWS = _runtime.ModelRows(models.Project)
 
 
 def get_project(conn: sqlite3.Connection, *, id: int) -> models.Project | None:
-    _row = conn.execute(GET_PROJECT, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_PROJECT, (id,)).fetchone()
     return None if _row is None else _PROJECT_ROWS.one(_row)
 
 

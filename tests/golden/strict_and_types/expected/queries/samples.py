@@ -39,7 +39,7 @@ _STRICT_ONLY_ROWS = _runtime.ModelRows(models.StrictOnly)
 
 
 def get_sample(conn: sqlite3.Connection, *, id: int) -> models.Sample | None:
-    _row = conn.execute(GET_SAMPLE, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_SAMPLE, (id,)).fetchone()
     return None if _row is None else _SAMPLE_ROWS.one(_row)
 
 
@@ -49,7 +49,7 @@ def samples_of_kind(
     kind: typing.Literal['small', 'large'],
     level: typing.Literal['low', 'high'],
 ) -> list[SamplesOfKindRow]:
-    _rows = conn.execute(SAMPLES_OF_KIND, (kind, level)).fetchall()
+    _rows = _runtime.query(conn, SAMPLES_OF_KIND, (kind, level)).fetchall()
     return _SAMPLES_OF_KIND_ROW_ROWS.many(_rows)
 
 
@@ -58,14 +58,14 @@ def put_kv(conn: sqlite3.Connection, *, k: str, v: bytes, n: int | None) -> None
 
 
 def get_kv(conn: sqlite3.Connection, *, k: str) -> models.Kv | None:
-    _row = conn.execute(GET_KV, (k,)).fetchone()
+    _row = _runtime.query(conn, GET_KV, (k,)).fetchone()
     return None if _row is None else _KV_ROWS.one(_row)
 
 
 def bump(conn: sqlite3.Connection, *, name: str) -> int:
-    return _BUMP_VALUES.one(conn.execute(BUMP, (name,)).fetchone())
+    return _BUMP_VALUES.one(_runtime.query(conn, BUMP, (name,)).fetchone())
 
 
 def strict_row(conn: sqlite3.Connection, *, id: int) -> models.StrictOnly | None:
-    _row = conn.execute(STRICT_ROW, (id,)).fetchone()
+    _row = _runtime.query(conn, STRICT_ROW, (id,)).fetchone()
     return None if _row is None else _STRICT_ONLY_ROWS.one(_row)

@@ -42,18 +42,18 @@ _SELF_JOIN_ROW_ROWS = _runtime.ModelRows(SelfJoinRow)
 
 
 def get_item(conn: sqlite3.Connection, *, id: int) -> models.OrderItem | None:
-    _row = conn.execute(GET_ITEM, (id,)).fetchone()
+    _row = _runtime.query(conn, GET_ITEM, (id,)).fetchone()
     return None if _row is None else _ORDER_ITEM_ROWS.one(_row)
 
 
 def items_from(conn: sqlite3.Connection, *, from_: str | None, class_: str) -> list[ItemsFromRow]:
-    _rows = conn.execute(ITEMS_FROM, (from_, class_)).fetchall()
+    _rows = _runtime.query(conn, ITEMS_FROM, (from_, class_)).fetchall()
     return _ITEMS_FROM_ROW_ROWS.many(_rows)
 
 
 def self_join(conn: sqlite3.Connection) -> list[SelfJoinRow]:
     """Two result columns named id, two named class."""
-    _rows = conn.execute(SELF_JOIN, ()).fetchall()
+    _rows = _runtime.query(conn, SELF_JOIN, ()).fetchall()
     return _SELF_JOIN_ROW_ROWS.many(_rows)
 
 

@@ -14,12 +14,12 @@ _GRÖSSE_ROWS = _runtime.ModelRows(models.Größe)
 
 
 def sizes(conn: sqlite3.Connection) -> list[models.Größe]:
-    _rows = conn.execute(SIZES, ()).fetchall()
+    _rows = _runtime.query(conn, SIZES, ()).fetchall()
     return _GRÖSSE_ROWS.many(_rows)
 
 
 def from_(conn: sqlite3.Connection, *, id: int) -> str | None:
-    _row = conn.execute(FROM, (id,)).fetchone()
+    _row = _runtime.query(conn, FROM, (id,)).fetchone()
     return None if _row is None else _FROM_VALUES.one(_row)
 
 

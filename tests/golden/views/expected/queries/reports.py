@@ -43,20 +43,20 @@ _ORDER_NOTES_ROW_ROWS = _runtime.ModelRows(OrderNotesRow)
 
 
 def all_orders(conn: sqlite3.Connection) -> list[AllOrdersRow]:
-    _rows = conn.execute(ALL_ORDERS, ()).fetchall()
+    _rows = _runtime.query(conn, ALL_ORDERS, ()).fetchall()
     return _ALL_ORDERS_ROW_ROWS.many(_rows)
 
 
 def big_customers(conn: sqlite3.Connection) -> list[str]:
-    _rows = conn.execute(BIG_CUSTOMERS, ()).fetchall()
+    _rows = _runtime.query(conn, BIG_CUSTOMERS, ()).fetchall()
     return _BIG_CUSTOMERS_VALUES.many(_rows)
 
 
 def order_notes(conn: sqlite3.Connection, *, order_id: int) -> list[OrderNotesRow]:
-    _rows = conn.execute(ORDER_NOTES, (order_id,)).fetchall()
+    _rows = _runtime.query(conn, ORDER_NOTES, (order_id,)).fetchall()
     return _ORDER_NOTES_ROW_ROWS.many(_rows)
 
 
 def big_order_total(conn: sqlite3.Connection, *, id: int) -> float | None:
-    _row = conn.execute(BIG_ORDER_TOTAL, (id,)).fetchone()
+    _row = _runtime.query(conn, BIG_ORDER_TOTAL, (id,)).fetchone()
     return None if _row is None else _BIG_ORDER_TOTAL_VALUES.one(_row)
