@@ -1,5 +1,6 @@
 """A connection's row_factory is the application's: the generated functions read the same rows
-whatever it is (sqlite3.Row, a dict per row, psycopg's dict_row or namedtuple_row).
+whatever it is (sqlite3.Row, a dict per row, psycopg's dict_row or namedtuple_row), and on
+psycopg connections that bind parameters client-side (ClientCursor, as PgBouncer setups use).
 
 The readers take a row's values by position; a dict row used to hand them its keys, so a row of
 text columns came back holding its column names, and other rows failed validation. Each query
@@ -71,8 +72,14 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
 
 FACTORIES: dict[str, list[tuple[str, Any]]] = {
     "sqlite": [("sqlite3.Row", sqlite3.Row), ("dict", _dict_row)],
-    "postgresql": [("dict_row", psycopg.rows.dict_row), ("namedtuple_row", psycopg.rows.namedtuple_row)],
+    "postgresql": [("dict_row", psycopg.rows.dict_row), ("namedtuple_row", psycopg.rows.namedtuple_row),
+                   ("client-side binding", "client")],  # ClientCursor (PgBouncer setups), tuple rows
 }
+
+
+def _options(factory: Any, client_cursor: Any) -> dict[str, Any]:
+    """psycopg.connect's keywords: a row_factory, or "client": client-side binding cursors."""
+    return {"cursor_factory": client_cursor} if factory == "client" else {"row_factory": factory}
 
 
 @pytest.fixture(scope="module", params=[(e, r) for e in ("sqlite", "postgresql") for r in ("model", "tuple")],
@@ -182,7 +189,7 @@ def test_a_connections_row_factory_changes_no_result(package: tuple[str, ModuleT
 
         class _Psycopg:
             def __init__(self, factory: Any) -> None:
-                self.conn = psycopg.connect(url, row_factory=factory)
+                self.conn = psycopg.connect(url, **_options(factory, psycopg.ClientCursor))
 
             def __enter__(self) -> psycopg.Connection[Any]:
                 return self.conn
@@ -196,7 +203,8 @@ def test_a_connections_row_factory_changes_no_result(package: tuple[str, ModuleT
                 self.factory = factory
 
             async def __aenter__(self) -> psycopg.AsyncConnection[Any]:
-                self.conn = await psycopg.AsyncConnection.connect(url, row_factory=self.factory)
+                self.conn = await psycopg.AsyncConnection.connect(url, **_options(self.factory,
+                                                                                   psycopg.AsyncClientCursor))
                 return self.conn
 
             async def __aexit__(self, *exc: object) -> None:
