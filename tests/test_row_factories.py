@@ -183,9 +183,9 @@ def test_a_connections_row_factory_changes_no_result(package: tuple[str, ModuleT
         aconnect: Callable[[Any], Any] = _Aiosqlite
     else:
         url = request.getfixturevalue("postgres_url")
-        with psycopg.connect(url, autocommit=True) as setup:
-            setup.execute(SCHEMA[engine].encode())
-            fill(engine, setup)
+        with psycopg.connect(url, autocommit=True) as pg_setup:
+            pg_setup.execute(SCHEMA[engine].encode())
+            fill(engine, pg_setup)
 
         class _Psycopg:
             def __init__(self, factory: Any) -> None:
