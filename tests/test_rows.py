@@ -15,6 +15,7 @@ import datetime as dt
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -269,6 +270,48 @@ def test_model_rows_work_as_pydantic_built_models(packages: dict[tuple[str, str]
     first = queries.get_author(conn, id=1)
     assert first == rows[0] and first.model_fields_set is rows[0].model_fields_set
     conn.close()
+
+
+def test_readers_built_at_once_in_two_threads_leave_the_model_complete(
+        packages: dict[tuple[str, str], ModuleType], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first requests of a threaded server build readers of one model class at once. A reader
+    marks the class incomplete while it builds its validator; the mark is changed under one lock,
+    so a second builder never saves the first one's temporary mark and puts it back for good.
+
+    Forced order: the second thread is let into its build while the first is inside its own, and
+    held there until the first is done. Under a shared lock it cannot get in, and the class ends
+    complete; without one (pydantic 2.11 has no rebuild lock to borrow) it saved the temporary
+    mark and ended the class incomplete."""
+    runtime = import_module(packages["sqlite", "model"], "_runtime")
+    model = import_module(packages["sqlite", "model"], "models").Author
+    real = runtime.pydantic_core.SchemaValidator
+    second_inside, first_done = threading.Event(), threading.Event()
+    first_call: list[bool] = []
+
+    def second_builder() -> None:
+        runtime.ModelRows(model).many([])
+
+    second = threading.Thread(target=second_builder)
+
+    def schema_validator(schema: Any, *args: Any) -> Any:
+        if threading.current_thread() is second:
+            second_inside.set()
+            first_done.wait(5)
+        elif not first_call:
+            first_call.append(True)
+            second.start()
+            second_inside.wait(0.5)  # under a shared lock the second thread waits at the lock instead
+        return real(schema, *args)
+
+    monkeypatch.setattr(runtime.pydantic_core, "SchemaValidator", schema_validator)
+    try:
+        runtime.ModelRows(model).many([])
+    finally:
+        first_done.set()
+        if first_call:
+            second.join(10)
+    assert first_call and not second.is_alive()
+    assert model.__pydantic_complete__ is True
 
 
 def test_bad_stored_values_raise_in_both_styles(packages: dict[tuple[str, str], ModuleType]) -> None:

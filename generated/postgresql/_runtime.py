@@ -239,6 +239,12 @@ def _positional_model_schema(model: type[pydantic.BaseModel], models: list[type[
     return core_schema.model_schema(model, model_attributes), definitions
 
 
+# The lock the completeness mark is changed under: pydantic's own (model_rebuild changes the mark
+# under it) where it has one, else one of this module's, so two threads building readers at once
+# never save each other's temporary mark (pydantic 2.11 has none).
+_BUILD_LOCK: typing.Any = getattr(pydantic.main, "_rebuild_lock", None) or threading.RLock()
+
+
 def _own_validator(schema: core_schema.CoreSchema, models: list[type[pydantic.BaseModel]]
                    ) -> pydantic_core.SchemaValidator:
     """A validator of `schema`, whose model schemas build their classes from positional rows.
@@ -248,8 +254,7 @@ def _own_validator(schema: core_schema.CoreSchema, models: list[type[pydantic.Ba
     the validator is built keeps the schema given. The mark is pydantic's own (model_rebuild
     sets it), changed under pydantic's rebuild lock and put back before anything else runs.
     """
-    lock: typing.Any = getattr(pydantic.main, "_rebuild_lock", None) or threading.RLock()
-    with lock:
+    with _BUILD_LOCK:
         complete = [model.__dict__.get("__pydantic_complete__") for model in models]
         try:
             for model in models:
