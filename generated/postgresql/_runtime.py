@@ -431,13 +431,13 @@ def tuples_async(conn: psycopg.AsyncConnection[typing.Any]) -> psycopg.AsyncCurs
 def query(conn: psycopg.Connection[typing.Any], sql: str | bytes, args: typing.Any
           ) -> psycopg.Cursor[tuple[typing.Any, ...]]:
     """conn.execute(sql, args) (which makes a cursor just so), its rows plain tuples."""
-    return conn.cursor(row_factory=psycopg.rows.tuple_row).execute(sql, args)
+    return tuples(conn).execute(sql, args)
 
 
 async def query_async(conn: psycopg.AsyncConnection[typing.Any], sql: str | bytes, args: typing.Any
                       ) -> psycopg.AsyncCursor[tuple[typing.Any, ...]]:
     """query() for an AsyncConnection."""
-    return await conn.cursor(row_factory=psycopg.rows.tuple_row).execute(sql, args)
+    return await tuples_async(conn).execute(sql, args)
 
 
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:
