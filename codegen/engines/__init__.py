@@ -102,6 +102,9 @@ class EngineTraits(Protocol):
     direct_execute: bool  # conn.execute(sql, args) runs a statement (else through conn.cursor())
     batches_in_python: bool  # :batch* queries loop in Python (else executemany, result sets per item)
     counts_inserted_rows: bool  # an INSERT's rowcount tells whether a trigger skipped the row
+    # The driver's rowcount (and so lastrowid's meaning) counts a statement's changes only once its
+    # RETURNING rows are read: sqlite3 steps a statement once on execute
+    counts_after_returned_rows: bool
     typed_results: bool  # the driver loads each result column by its type (its values' type is provable)
     copy_from_stdin: bool  # :copyfrom streams COPY ... FROM STDIN (else executemany of the INSERT)
     install_extra: str  # the extra of codegen-sql that installs the generated code's driver

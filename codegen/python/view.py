@@ -65,6 +65,9 @@ class Function:
     # :batch* on SQLite, one execute() per item: results to read, or rows executemany() refuses
     batch_loop: bool = False
     inserts_rows: bool = False  # :execlastid / :execresult: the last rowid is this statement's (ir.Query)
+    # :execrows / :execlastid / :execresult / :copyfrom with RETURNING, where the driver counts the
+    # changes once the rows are read (SQLite): read them (and drop them) before the count
+    drain: bool = False
     row_factory: bool = False  # :many: the cursor makes rows with the reader's row factory (TypedRows)
     pieces: str = ""  # sqlc.optional: literal of the statement's pieces (_runtime.Pieces)
     mask: str = ""  # sqlc.optional: the expression of the variant's bitmask (a bit per argument set)
@@ -322,6 +325,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
                   inserts_rows=query.inserts_rows and engine.counts_inserted_rows,
                   row_factory=query.command == "many" and not layout and reader is not None
                   and rowstyle.has_row_factory(reader[1]))
+    fn.drain = _drains(query, engine)
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
         _dynamic(fn, query, body_names)
@@ -441,7 +445,15 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, "copyfrom",
                   [Arg("rows", f"typing.Iterable[{row.name}]", "rows")], "()", [], [], "int", False, None, None,
                   _item_bind(query, args, converters), sql_literal(copy_sql) if engine.copy_from_stdin else "")
+    fn.drain = _drains(query, engine)
     return fn, [row], None, used
+
+
+def _drains(query: ir.Query, engine: "EngineTraits") -> bool:
+    """A counting command with RETURNING rows the driver must read before it counts."""
+    counts = query.command in ("execrows", "execresult", "copyfrom") or \
+        (query.command == "execlastid" and query.inserts_rows)
+    return counts and bool(query.columns) and engine.counts_after_returned_rows
 
 
 def _params_class(query: ir.Query, class_name: str, args: list[Arg]) -> RowClass:

@@ -66,6 +66,7 @@ class PostgreSQLEngine(Engine):
     direct_execute = False
     batches_in_python = False
     counts_inserted_rows = False
+    counts_after_returned_rows = False
     typed_results = True
     copy_from_stdin = True
     install_extra = "postgresql"

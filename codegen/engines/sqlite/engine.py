@@ -60,6 +60,7 @@ class SQLiteEngine(Engine):
     direct_execute = True
     batches_in_python = True
     counts_inserted_rows = True
+    counts_after_returned_rows = True
     typed_results = False  # a value's type is its own, whatever the column's
     copy_from_stdin = False
     install_extra = "async"  # aiosqlite; sqlite3 is in the standard library

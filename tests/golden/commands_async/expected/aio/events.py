@@ -68,6 +68,7 @@ async def create_event(
     async with conn.execute(_sync.CREATE_EVENT, (name, venue, capacity, _runtime.datetime_text(starts_at))) as _cur:
         return _runtime.inserted_id(_cur)
 
+
 async def rename_event(conn: aiosqlite.Connection, *, name: str, id: int) -> None:
     async with conn.execute(_sync.RENAME_EVENT, (name, id)):
         pass
