@@ -104,22 +104,27 @@ class Rows(typing.Generic[RowT]):
         return typing.cast(list[RowT], self._many.validate_python(rows))
 
 
-def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler) -> core_schema.CoreSchema:
+def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
+                     keys: dict[str, str] | None = None) -> core_schema.CoreSchema:
     """A NamedTuple row's pydantic schema: validated as pydantic does, serialized as an object.
 
     pydantic (and so FastAPI) would write a NamedTuple as a JSON array; this one is written
-    as {field: value}, and its serialization (OpenAPI response) schema says so.
+    as {key: value}, and its serialization (OpenAPI response) schema says so. The key is the
+    field's name, or for a field renamed from its column (`class` -> `class_`), `keys` gives
+    the column's name, as a model row's alias does.
     """
     schema = handler(source)
     hints = typing.get_type_hints(source)
-    fields = {name: core_schema.typed_dict_field(handler.generate_schema(hints[name])) for name in source._fields}
+    names = tuple((keys or {}).get(name, name) for name in source._fields)
+    fields = {key: core_schema.typed_dict_field(handler.generate_schema(hints[name]))
+              for key, name in zip(names, source._fields)}
     typing.cast(dict[str, typing.Any], schema)["serialization"] = core_schema.plain_serializer_function_ser_schema(
-        _fields_of, return_schema=core_schema.typed_dict_schema(fields))
+        functools.partial(_keyed, names), return_schema=core_schema.typed_dict_schema(fields))
     return schema
 
 
-def _fields_of(row: typing.Any) -> dict[str, typing.Any]:
-    return dict(zip(row._fields, row))
+def _keyed(keys: tuple[str, ...], row: typing.Any) -> dict[str, typing.Any]:
+    return dict(zip(keys, row))
 
 
 class ModelRows(typing.Generic[ModelT]):

@@ -81,12 +81,12 @@ CALLS = [("get_author", {"id": 1}), ("get_author", {"id": 10**6}), ("list_author
 def plain(value: Any) -> Any:
     """A result as plain data: model rows and tuple rows both become {column: value}.
 
-    A model field named like a BaseModel attribute (schema) is schema_ with the alias schema; a
-    NamedTuple field keeps the name.
+    A model field named like a BaseModel attribute (schema) is schema_ with the serialization
+    alias schema; a NamedTuple field keeps the name.
     """
     if isinstance(value, pydantic.BaseModel):
         fields = type(value).model_fields
-        return {fields[name].alias or name: plain(v) for name, v in value.__dict__.items()}
+        return {fields[name].serialization_alias or name: plain(v) for name, v in value.__dict__.items()}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return {name: plain(v) for name, v in zip(value._fields, value)}
     if isinstance(value, list):
@@ -366,3 +366,76 @@ def test_both_styles_pass_mypy_strict(packages: dict[tuple[str, str], ModuleType
     result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
                              str(tmp_path / "cache"), *folders], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Column names a row field cannot take as they are: keywords, builtins and modules the generated
+# code names, BaseModel and tuple attributes, names that are no identifier, and plain ones.
+ODD_COLUMNS = ["class", "from", "import", "match", "None", "str", "int", "list", "dict", "json", "uuid", "datetime",
+               "typing", "pydantic", "schema", "copy", "validate", "model_dump", "model_config", "count", "index",
+               "Weird Name", "_private", "__dunder", "1st", "é", "name", "userId", "type", "id"]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(columns=st.lists(st.sampled_from(ODD_COLUMNS), min_size=1, max_size=6, unique_by=str.lower),
+       values=st.lists(st.none() | texts, min_size=6, max_size=6))
+def test_json_keys_are_column_names_in_both_styles(tmp_path_factory: pytest.TempPathFactory, columns: list[str],
+                                                   values: list[str | None]) -> None:
+    """A field renamed from its column (class -> class_, json -> json_, schema -> schema_) writes
+    its column's name as its JSON key, in both styles, in the JSON schema too; a model row reads
+    its own JSON back. Before, only BaseModel attributes kept their column's name: a `json` or
+    `uuid` column came out of a FastAPI endpoint as "json_", "uuid_", a `class` column as "class_"."""
+    quoted = [f'"{c}"' for c in columns]
+    schema = f"CREATE TABLE t ({', '.join(q + ' TEXT' for q in quoted)});"
+    # A second query reads the first column twice: the copy's field cannot also answer to its name.
+    queries = (f"-- name: GetT :one\nSELECT * FROM t;\n\n"
+               f"-- name: Twice :one\nSELECT {', '.join(quoted)}, {quoted[0]} FROM t;\n")
+    row_values = values[:len(columns)]
+    expected = dict(zip(columns, row_values))
+    dumped = {}
+    for style in ("model", "tuple"):
+        root = tmp_path_factory.mktemp(f"keys_{style}")
+        out = generate(root, {"1.sql": schema}, {"t.sql": queries}, out=f"keys_{style}", extra=f'rows = "{style}"')
+        with imported(out) as package:
+            queries_module = import_module(package, "queries.t")
+            conn = sqlite3.connect(":memory:")
+            conn.execute(schema)
+            conn.execute(f"INSERT INTO t VALUES ({', '.join('?' * len(columns))})", row_values)
+            row, twice = queries_module.get_t(conn), queries_module.twice(conn)
+            conn.close()
+            adapter = pydantic.TypeAdapter(type(row))
+            assert adapter.dump_python(row, mode="json") == expected
+            assert list(adapter.json_schema(mode="serialization")["properties"]) == columns
+            twice_json = pydantic.TypeAdapter(type(twice)).dump_python(twice, mode="json")
+            assert len(twice_json) == len(columns) + 1  # no key lost to the duplicate
+            assert {k: twice_json[k] for k in columns} == expected
+            if style == "model":
+                assert type(row).model_validate_json(row.model_dump_json()) == row
+            dumped[style] = (adapter.dump_json(row), pydantic.TypeAdapter(type(twice)).dump_json(twice))
+    assert dumped["model"] == dumped["tuple"]
+
+
+def test_renamed_fields_construct_by_field_name_under_mypy(tmp_path: Path) -> None:
+    """A renamed model field's JSON key is its validation and serialization alias, not `alias=`:
+    type checkers take `alias=` as the constructor's keyword (PEP 681), and `class` or `Weird Name`
+    can be none. Rows of both styles are built by field name, checked by mypy --strict and run."""
+    schema = f"CREATE TABLE t ({', '.join(chr(34) + c + chr(34) + ' TEXT' for c in ODD_COLUMNS)});"
+    lines = []
+    for style in ("model", "tuple"):
+        out = generate(tmp_path / style, {"1.sql": schema}, {"t.sql": "-- name: GetT :one\nSELECT * FROM t;\n"},
+                       out=f"names_{style}", extra=f'rows = "{style}"')
+        with imported(out) as package:
+            row_class = import_module(package, "models").T
+            fields = list(row_class.model_fields if style == "model" else row_class._fields)
+        arguments = ", ".join(f"{name}='{column}'" for name, column in zip(fields, ODD_COLUMNS))
+        lines += [f"import names_{style}.models", f"{style} = names_{style}.models.T({arguments})",
+                  f"assert pydantic.TypeAdapter(names_{style}.models.T).dump_python({style}) == "
+                  f"{{c: c for c in {ODD_COLUMNS!r}}}"]
+    user = tmp_path / "user.py"
+    user.write_text("import pydantic\n" + "\n".join(lines) + "\nassert model.model_dump() != {}\n")
+    env = {**__import__("os").environ, "PYTHONPATH": f"{tmp_path / 'model'}:{tmp_path / 'tuple'}"}
+    checked = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
+                              str(tmp_path / "cache"), str(user)], capture_output=True, text=True, env=env,
+                             timeout=600)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    ran = subprocess.run([sys.executable, str(user)], capture_output=True, text=True, env=env, timeout=60)
+    assert ran.returncode == 0, ran.stderr

@@ -16,8 +16,8 @@ MODEL = "model"
 TUPLE = "tuple"
 
 # Public attributes of pydantic.BaseModel (pydantic 2.11-2.14): a field named like one would
-# shadow it (pydantic refuses or warns), so it gets a trailing "_" and keeps its column name as
-# its alias, which is what JSON output shows.
+# shadow it (pydantic refuses or warns), so it gets a trailing "_" (and, as any renamed field,
+# its column's name as the key JSON output shows; see field_names).
 BASEMODEL_ATTRIBUTES = frozenset({
     "construct", "copy", "dict", "from_orm", "json", "model_computed_fields", "model_config", "model_construct",
     "model_copy", "model_dump", "model_dump_json", "model_extra", "model_fields", "model_fields_set",
@@ -35,31 +35,45 @@ class ClassShape:
     after: tuple[str, ...] = ()  # lines printed after the fields
 
 
-# pydantic asks a class for its schema through this hook: a NamedTuple row's makes pydantic (and
-# FastAPI) serialize the row as an object with field names, not an array. A method, as mypy allows
-# no other statements in a NamedTuple body.
-TUPLE_HOOK = (
-    "@classmethod",
-    "def __get_pydantic_core_schema__(cls, source: typing.Any, handler: typing.Any) -> typing.Any:",
-    "    return _runtime.tuple_row_schema(source, handler)",
-)
+def _tuple_hook(keys: dict[str, str]) -> tuple[str, ...]:
+    """pydantic asks a class for its schema through this hook: a NamedTuple row's makes pydantic (and
+    FastAPI) serialize the row as an object, not an array, keyed by field name or, for a renamed
+    field, by its column's name (`keys`). A method, as mypy allows no other statements in a
+    NamedTuple body."""
+    return (
+        "@classmethod",
+        "def __get_pydantic_core_schema__(cls, source: typing.Any, handler: typing.Any) -> typing.Any:",
+        f"    return _runtime.tuple_row_schema(source, handler{', ' + repr(keys) if keys else ''})",
+    )
 
 
 def field_names(columns: list[str], style: str) -> list[tuple[str, str]]:
-    """(field name, alias) per column; the alias is '' unless the name had to change for BaseModel."""
+    """(field name, JSON key) per column. The key is '' when it is the field name; a field whose
+    name had to change (a keyword, a module or builtin the generated code names, a BaseModel
+    attribute, no valid identifier) keeps its column's name as its JSON key, as sqlc's JSON tags do,
+    unless another field already answers to that name (duplicate columns: id, id_2)."""
     names = naming.field_names(columns)
-    if style != MODEL:
-        return [(n, "") for n in names]
-    renamed = naming.unique([n + "_" if n in BASEMODEL_ATTRIBUTES else n for n in names])
-    return [(new, old if new != old else "") for new, old in zip(renamed, names)]
+    if style == MODEL:
+        names = naming.unique([n + "_" if n in BASEMODEL_ATTRIBUTES else n for n in names])
+    taken = set(names)
+    keys = []
+    for name, column in zip(names, columns):
+        key = column if column != name and column not in taken else ""
+        taken.add(key)
+        keys.append(key)
+    return list(zip(names, keys))
 
 
-def field_default(alias: str) -> str:
-    """What follows a field's annotation: its alias for a renamed BaseModel field."""
-    return f" = pydantic.Field(alias={alias!r})" if alias else ""
+def field_default(style: str, key: str) -> str:
+    """What follows a field's annotation: a renamed model field's JSON key, as its aliases. Not
+    `alias=`: type checkers read that (PEP 681) as the constructor's keyword, which `class` or
+    `Weird Name` cannot be; the constructor keeps the field's name (Row(class_=...))."""
+    return f" = pydantic.Field(validation_alias={key!r}, serialization_alias={key!r})" if key and style == MODEL else ""
 
 
-def class_shape(style: str, field_names: list[str], aliased: bool) -> ClassShape:
+def class_shape(style: str, field_names: list[str], keys: dict[str, str]) -> ClassShape:
+    """The row class's base and body; keys: JSON key by field name, for the renamed fields."""
+    aliased = bool(keys)
     if style == MODEL:
         options = ["frozen=True"]
         if aliased:  # JSON and the OpenAPI schema show the column's name; construction by either
@@ -68,7 +82,7 @@ def class_shape(style: str, field_names: list[str], aliased: bool) -> ClassShape
             options.append("protected_namespaces=()")  # a column may start with model_
         return ClassShape("pydantic.BaseModel", (f"model_config = pydantic.ConfigDict({', '.join(options)})",),
                           frozenset({"pydantic"}))
-    return ClassShape("typing.NamedTuple", (), frozenset({"typing", "_runtime"}), TUPLE_HOOK)
+    return ClassShape("typing.NamedTuple", (), frozenset({"typing", "_runtime"}), _tuple_hook(keys))
 
 
 def reader(target: str, style: str, typed_results: bool) -> str:

@@ -25,6 +25,7 @@ class Field:
     annotation: str
     column: str
     default: str = ""  # printed after the annotation (a renamed model field's alias)
+    key: str = ""  # a renamed field's JSON key (its column's name), else ""
 
 
 @dataclass
@@ -199,14 +200,14 @@ def sql_literal(sql: str) -> str:
 
 def _row_class(name: str, doc: str, fields: list[Field], rows: str, imports: set[str]) -> RowClass:
     """A row class in the configured style; adds what its class line and body name to imports."""
-    shape = rowstyle.class_shape(rows, [f.name for f in fields], any(f.default for f in fields))
+    shape = rowstyle.class_shape(rows, [f.name for f in fields], {f.name: f.key for f in fields if f.key})
     imports |= shape.imports
     return RowClass(name, doc, fields, shape.base, shape.body, shape.after)
 
 
 def _style_fields(columns: list[str], rows: str) -> list[tuple[str, str]]:
-    """(field name, what follows its annotation) per column."""
-    return [(name, rowstyle.field_default(alias)) for name, alias in rowstyle.field_names(columns, rows)]
+    """(field name, JSON key or '') per column."""
+    return rowstyle.field_names(columns, rows)
 
 
 def models_module(catalog: ir.Catalog, engine: "EngineTraits", rows: str = rowstyle.MODEL) -> ModelsModule:
@@ -217,10 +218,11 @@ def models_module(catalog: ir.Catalog, engine: "EngineTraits", rows: str = rowst
     for table, name in zip(catalog.tables, names):
         mapping[table.key] = name
         fields = []
-        for col, (fname, default) in zip(table.columns, _style_fields([c.name for c in table.columns], rows)):
+        for col, (fname, key) in zip(table.columns, _style_fields([c.name for c in table.columns], rows)):
             t, nullable = col.type, col.nullable
             imports |= _read_imports(t, engine)
-            fields.append(Field(fname, read_annotation(t, nullable, engine), col.name, default))
+            fields.append(Field(fname, read_annotation(t, nullable, engine), col.name,
+                                rowstyle.field_default(rows, key), key))
         kind = "view" if table.is_view else "table"
         models.append(_row_class(name, docstring(f"A row of the {kind} {table.name}."), fields, rows, imports))
     return ModelsModule(sorted(imports), models, mapping, rows)
@@ -395,7 +397,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engi
         name = f"_{naming.constant(query.name)}_VALUES"
         return None, (name, f"_runtime.Values[{ann}]({read})"), ann, None, used
     fields, layout, position = [], [], 0
-    for col, (fname, default) in zip(query.columns, _style_fields([c.name for c in query.columns], models.rows)):
+    for col, (fname, key) in zip(query.columns, _style_fields([c.name for c in query.columns], models.rows)):
         if col.embed:
             model_name = models.model_of_table[col.embed.lower()]
             table = next(t for t in catalog.tables if t.key == col.embed.lower())
@@ -410,7 +412,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engi
             ann = read_annotation(t, nullable, engine)
             layout.append(f"({position}, 0, False)")
             position += 1
-        fields.append(Field(fname, ann, col.name, default))
+        fields.append(Field(fname, ann, col.name, rowstyle.field_default(models.rows, key), key))
     used.add("typing")
     nest = "(" + ", ".join(layout) + ",)" if any(c.embed for c in query.columns) else None
     row = _row_class(class_name, docstring(f"A row returned by {query.name}."), fields, models.rows, used)

@@ -8,23 +8,23 @@ import typing
 class OrderItem(pydantic.BaseModel):
     """A row of the table order items."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
 
     id: int
-    class_: str
-    from_: str | None
-    import_: int
-    unit_price: float
+    class_: str = pydantic.Field(validation_alias='class', serialization_alias='class')
+    from_: str | None = pydantic.Field(validation_alias='from', serialization_alias='from')
+    import_: int = pydantic.Field(validation_alias='import', serialization_alias='import')
+    unit_price: float = pydantic.Field(validation_alias='unit price', serialization_alias='unit price')
     café: str | None
-    count_: int | None
-    None_: str | None
+    count_: int | None = pydantic.Field(validation_alias='count', serialization_alias='count')
+    None_: str | None = pydantic.Field(validation_alias='None', serialization_alias='None')
     conn: str | None
 
 
 class Größe(pydantic.BaseModel):
     """A row of the table Größe."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
 
     id: int
-    naïve_wert: str
+    naïve_wert: str = pydantic.Field(validation_alias='naïve wert', serialization_alias='naïve wert')

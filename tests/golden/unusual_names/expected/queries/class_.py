@@ -18,21 +18,21 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 class ItemsFromRow(pydantic.BaseModel):
     """A row returned by ItemsFrom."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
 
     id: int
-    class_: str
-    from_: str | None
+    class_: str = pydantic.Field(validation_alias='class', serialization_alias='class')
+    from_: str | None = pydantic.Field(validation_alias='from', serialization_alias='from')
 
 
 class SelfJoinRow(pydantic.BaseModel):
     """A row returned by SelfJoin."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
 
     id: int
     id_2: int
-    class_: str
+    class_: str = pydantic.Field(validation_alias='class', serialization_alias='class')
     class__2: str
     café: str | None
 
