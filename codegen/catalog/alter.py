@@ -10,7 +10,7 @@ from sqlglot import exp
 from ..errors import Located
 from .cursor import Cursor
 from . import keys
-from .tables import TableDef, parse_column, parse_table_constraint, parse_type_name
+from .tables import TableDef, check_strict_type, parse_column, parse_table_constraint, parse_type_name
 
 if TYPE_CHECKING:
     from .state import SchemaState
@@ -76,6 +76,8 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             raise Located(f"duplicate column name: {col.name!r}", offset)
         if col.primary_key and ddl.rowid_tables:
             raise Located("cannot add a PRIMARY KEY column", offset)
+        if table.strict:
+            check_strict_type(table, col, offset, ddl.strict_types)
         if col.primary_key or col.identity:
             col.not_null = True
         table.columns.append(col)

@@ -17,7 +17,7 @@ from . import keys
 from .alter import apply_alter
 from .cursor import Cursor
 from .state import SchemaState
-from .tables import (TABLE_CONSTRAINTS, ColumnDef, TableDef, finish_nullability, parse_column,
+from .tables import (TABLE_CONSTRAINTS, ColumnDef, TableDef, check_strict_type, finish_nullability, parse_column,
                      parse_table_constraint)
 
 # Statements that never change the shape of tables and views.
@@ -151,6 +151,7 @@ class CatalogBuilder:
             return
         cur.expect_punct("(")
         pending: list[tuple[str, int]] = []
+        column_offsets: list[int] = []
         while not (ddl.empty_tables and cur.is_punct(")")):
             if cur.is_word(*TABLE_CONSTRAINTS) and not cur.is_punct(",", ahead=1):
                 pending.extend(parse_table_constraint(cur, table, self.dialect))
@@ -167,6 +168,7 @@ class CatalogBuilder:
                 if table.column(col.name) is not None:
                     raise Located(f"duplicate column name {col.name!r}", offset)
                 table.columns.append(col)
+                column_offsets.append(offset)
             if not cur.accept_punct(","):
                 break
         cur.expect_punct(")")
@@ -191,6 +193,9 @@ class CatalogBuilder:
             else:
                 bad = cur.next()
                 raise Located(f"unexpected {bad.text!r} after the column list", bad.start)
+        if table.strict:
+            for col, offset in zip(table.columns, column_offsets):
+                check_strict_type(table, col, offset, ddl.strict_types)
         finish_nullability(table, self.state.is_rowid_alias)
         self.state.tables[self.state.key(schema, name)] = table
 

@@ -66,6 +66,18 @@ class TableDef:
         return None
 
 
+def check_strict_type(table: TableDef, col: ColumnDef, offset: int, allowed: frozenset[str]) -> None:
+    """A STRICT table refuses every other declared type (SQLite: unknown datatype), where the
+    code generated for it would have typed the column (TIMESTAMP as datetime) for a table that
+    cannot be created."""
+    if not col.sql_type:
+        raise Located(f"missing datatype for {table.name}.{col.name}: a STRICT table's columns each "
+                      f"take one of {', '.join(sorted(allowed))}", offset)
+    if col.sql_type.upper() not in allowed:
+        raise Located(f"unknown datatype for {table.name}.{col.name}: {col.sql_type!r}: a STRICT table's "
+                      f"columns each take one of {', '.join(sorted(allowed))}", offset)
+
+
 def check_literals(text: str, column: str | None, dialect: str) -> dict[str, tuple[str, ...]]:
     """`CHECK (col IN ('a', 'b'))`, alone or ANDed with other checks: col -> ('a', 'b')."""
     try:

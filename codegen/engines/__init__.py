@@ -53,6 +53,8 @@ class DDLForms:
     alter_lists: bool = False  # ALTER TABLE with several actions, ALTER COLUMN, RENAME CONSTRAINT, SET ...
     expression_defaults: bool = False  # DEFAULT takes an unparenthesised expression
     qualified_types: bool = False  # type names may be quoted, schema-qualified, or go on after their size
+    # The only declared types a STRICT table takes (upper case); empty: no STRICT tables
+    strict_types: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ class SQLiteEngine(Engine):
     name = "sqlite"
     dialect = dialect.NAME
     lexer = lexing.lexer
-    ddl = DDLForms(rowid_tables=True)
+    ddl = DDLForms(rowid_tables=True, strict_types=frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}))
     folds_identifiers = False
     rowid_columns = ("rowid", "oid", "_rowid_")
     whole_row_references = False
