@@ -305,12 +305,18 @@ def for_execution(text: str, found: Scan, engine: "EngineTraits",
             assert occ.param is not None
             spec = found.params[occ.param]
             text_of = SLICE_MARK.format(name=spec.index) + marker if spec.slice else marker
+            if engine.null_test_cast and not spec.slice and _NULL_TEST.match(text, occ.end):
+                text_of += engine.null_test_cast
             out.append(f"({text_of})" if occ.wrap else text_of)
             slots.append(occ.param)
         pos = occ.end
     tail = text[pos:]
     out.append(_escape_percent(tail) if engine.percent_escaped else tail)
     return _expand_stars("".join(out), engine, stars or []), slots
+
+
+# A marker followed by IS [NOT] NULL (comments are gone from the text sent).
+_NULL_TEST = re.compile(r"\s*(?:IS\s+(?:NOT\s+)?NULL|ISNULL|NOTNULL)\b", re.IGNORECASE)
 
 
 def _escape_percent(chunk: str) -> str:

@@ -89,6 +89,9 @@ class EngineTraits(Protocol):
     names_numbered_last: bool  # named parameters are numbered after every $N, in order of appearance
     parameter_marker: str  # the driver's positional marker in the SQL sent
     percent_escaped: bool  # the driver reads % as a marker's start, so a literal % is written %%
+    # Written after a marker tested with IS [NOT] NULL (`sqlc.narg(x) IS NULL OR col = sqlc.narg(x)`):
+    # the server types each marker on its own and that test gives it no type ('' when none is needed).
+    null_test_cast: str
     true_literal: str  # a condition that always holds (ON 1, ON TRUE)
     python_types: "Mapping[str, PyType]"  # value types the driver does not hand over as they are
     enum_arrays_as_text: bool  # the driver returns an enum's array in its text form ({a,b})

@@ -51,6 +51,7 @@ class PostgreSQLEngine(Engine):
     names_numbered_last = True
     parameter_marker = "%s"
     percent_escaped = True
+    null_test_cast = "::text"  # every type has a cast to text; IS NULL is the same whatever the type
     true_literal = "TRUE"
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = True  # psycopg returns an enum's array as its text form

@@ -46,6 +46,7 @@ class SQLiteEngine(Engine):
     names_numbered_last = False
     parameter_marker = "?"
     percent_escaped = False
+    null_test_cast = ""
     true_literal = "1"
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = False
