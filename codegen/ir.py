@@ -36,6 +36,9 @@ class ValueType:
     literals: tuple[str, ...] = ()  # CHECK (col IN (...)) values: typing.Literal
     enum: str | None = None  # PostgreSQL enum type name (its values are in literals)
     dims: int = 0  # array dimensions (PostgreSQL)
+    # An array's elements may be NULL: array_agg over a nullable value (the optional side of a
+    # LEFT JOIN gives {NULL}). A column's own T[] is list[T], as sqlc types it.
+    nullable_elements: bool = False
     model: str | None = None  # sqlc.embed: the nested table model
     override: str | None = None  # a configured Python type ("pathlib.Path")
 

@@ -241,6 +241,22 @@ def test_postgres_narg_tested_with_is_null(project: dict[str, ModuleType], conn:
     assert all(r == [] for r in _both(project, conn, "posts", "posts_since", since=later, title="t"))
 
 
+def test_postgres_array_agg_over_left_join(project: dict[str, ModuleType], conn: psycopg.Connection[Any]) -> None:
+    """array_agg over the optional side of a LEFT JOIN gives {NULL} for a row without matches (and
+    NULL elements for NULL values): its elements are `T | None`, where list[str] refused the row."""
+    users, posts = project["model.queries.users"], project["model.queries.posts"]
+    ada, _ = _user(users, conn, "ada"), _user(users, conn, "bob")
+    posts.create_post(conn, author_id=ada.id, title="first", priority=None, views=1, price=None)
+    posts.create_post(conn, author_id=ada.id, title="second", priority="high", views=2, price=None)
+    raw = conn.execute("SELECT u.handle, count(p.id), sum(p.views), array_agg(p.title ORDER BY p.id),"
+                       " array_agg(p.priority ORDER BY p.id)::text[], string_agg(p.title, ', ' ORDER BY p.id)"
+                       " FROM users u LEFT JOIN posts p ON p.author_id = u.id GROUP BY u.id, u.handle"
+                       " ORDER BY u.handle").fetchall()
+    assert raw[1][3] == [None]
+    for result in _both(project, conn, "posts", "user_post_stats"):
+        assert _plain(result) == raw
+
+
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 _int4 = st.integers(-2**31, 2**31 - 1)
 _users = st.fixed_dictionaries({

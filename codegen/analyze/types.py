@@ -98,8 +98,8 @@ def element(t: ir.ValueType) -> ir.ValueType:
     return ir.ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0))
 
 
-def array_of(t: ir.ValueType) -> ir.ValueType:
-    return ir.ValueType(t.base, t.literals, t.enum, t.dims + 1)
+def array_of(t: ir.ValueType, nullable_elements: bool = False) -> ir.ValueType:
+    return ir.ValueType(t.base, t.literals, t.enum, t.dims + 1, nullable_elements=nullable_elements)
 
 
 @dataclass(frozen=True)

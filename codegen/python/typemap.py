@@ -46,10 +46,12 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
     else:
         element = engine.python_types.get(t.base) or _SIMPLE.get(t.base) or _SIMPLE[ir.ANY]
     if t.dims:
-        annotation = element.annotation
+        # array_agg over a nullable value holds NULLs: its innermost elements take None.
+        none = " | None" if t.nullable_elements and element.annotation != "typing.Any" else ""
+        annotation = element.annotation + none
         for _ in range(t.dims):
             annotation = f"list[{annotation}]"
-        read = element.read_annotation
+        read = element.read_annotation + none
         for _ in range(t.dims):
             read = f"list[{read}]"
         if t.enum and engine.enum_arrays_as_text:

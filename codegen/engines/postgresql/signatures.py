@@ -113,6 +113,11 @@ def ARRAY0(c: Call) -> ValueType:
     return ValueType(t.base, t.literals, t.enum, t.dims + 1)
 
 
+def AGG_ARRAY0(c: Call) -> ValueType:  # array_agg(x): a NULL x is an element ({NULL} under a LEFT JOIN)
+    t = ARG0(c)
+    return ValueType(t.base, t.literals, t.enum, t.dims + 1, nullable_elements=bool(c.args) and c.t(0).nullable)
+
+
 def MERGE(c: Call) -> ValueType:
     known = [c.t(i).type for i in range(len(c.args)) if c.t(i).type.base != ir.ANY]
     if not known:
@@ -166,7 +171,7 @@ SIGNATURES: dict[str, Sig] = {
     # aggregates
     "COUNT": _agg("i", NEVER),
     "SUM": _agg(SUM), "AVG": _agg(AVG), "MIN": _agg(ARG0), "MAX": _agg(ARG0),
-    "ARRAY_AGG": _agg(ARRAY0, AGG_ROWS),
+    "ARRAY_AGG": _agg(AGG_ARRAY0, AGG_ROWS),
     "STRING_AGG": _agg("t", AGG, "t,t"),
     **dict.fromkeys(["JSON_AGG", "JSONB_AGG", "JSON_OBJECT_AGG", "JSONB_OBJECT_AGG"], _agg("j", AGG_ROWS)),
     **dict.fromkeys(["BOOL_AND", "BOOL_OR", "EVERY"], _agg("b", AGG, "b")),
