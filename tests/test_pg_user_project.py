@@ -307,3 +307,18 @@ def test_postgres_users_round_trip(project: dict[str, ModuleType], conn: psycopg
             assert users.users_in_moods(conn, arg1=[values["mood"]]) == [values["handle"]]
     finally:
         conn.rollback()
+
+
+@pytest.mark.parametrize("where", ["id = ANY(sqlc.slice(ids))", "id = sqlc.slice(ids)",
+                                   "(id, id) IN ((sqlc.slice(ids)))"])
+def test_postgres_slice_outside_in_list_is_an_error(tmp_path: Path, where: str) -> None:
+    """sqlc.slice expands to one marker per item, a list only inside IN (...): `= ANY(sqlc.slice(x))`
+    (how a PostgreSQL user reaches for it) generated code sending `ANY($1, $2)`, a syntax error on
+    every call with two items. It is an error at the slice, and nothing is written."""
+    root = _project(tmp_path, {"q.sql": f"-- name: Pick :many\nSELECT handle FROM users WHERE {where};\n"})
+    result = run_cli(root)
+    column = 1 + len("SELECT handle FROM users WHERE ") + where.index("sqlc.slice")
+    assert result.code == 1
+    assert result.errors == [f"queries/q.sql:2:{column}: error: query Pick: sqlc.slice(ids) must be an item of an "
+                             "IN (...) list; to compare with an array, pass it whole: = ANY(sqlc.arg(ids))"]
+    assert read_tree(root / "pgu_models") == {}

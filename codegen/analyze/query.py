@@ -23,6 +23,7 @@ from .joins import droppable_joins
 from .inserts import inserts_rows, returns_one_row, upsert_updates
 from .statements import AnalysisEngine, Analyzer, Output
 from .scope import identifier_offset
+from .types import placeholder_index
 
 if TYPE_CHECKING:
     from ..engines import EngineTraits
@@ -40,6 +41,20 @@ def _offsets(rewritten: Rewritten):  # type: ignore[no-untyped-def]
         return None
 
     return offset_of
+
+
+def _check_slices_in_lists(tree: exp.Expr, found: Scan) -> None:
+    """sqlc.slice(x) becomes one marker per item, which is a list only inside `IN (...)`: elsewhere
+    (`= ANY(sqlc.slice(x))`) the call would send `ANY($1, $2)`, a syntax error, or compare with
+    one item."""
+    for node in tree.find_all(exp.Placeholder):
+        index = placeholder_index(node)
+        if index is None or not found.params[index].slice:
+            continue
+        if not (isinstance(node.parent, exp.In) and node.arg_key == "expressions"):
+            spec = found.params[index]
+            raise Located(f"sqlc.slice({spec.name}) must be an item of an IN (...) list; to compare with "
+                          f"an array, pass it whole: = ANY(sqlc.arg({spec.name}))", spec.offsets[0])
 
 
 def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> ir.Query:
@@ -68,6 +83,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> i
     if not engine.question_mark_parameters and any(not str(p.name).startswith(PLACEHOLDER) for p in tree.find_all(exp.Placeholder)):
         # A `?` the lexical check took for jsonb's operator, that sqlglot read as a parameter.
         raise Located("`?` is not a PostgreSQL parameter: write $1, @name or sqlc.arg(name)", 0)
+    _check_slices_in_lists(tree, found)
     params = {p.index: ParamInfo(p.index, p.name, p.nullable, p.slice) for p in found.params}
     embed_offsets = {o.start for o in found.occurrences if o.embed is not None}
     offset_of = _offsets(rewritten)
