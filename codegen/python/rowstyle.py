@@ -71,11 +71,15 @@ def field_default(style: str, key: str) -> str:
     return f" = pydantic.Field(validation_alias={key!r}, serialization_alias={key!r})" if key and style == MODEL else ""
 
 
-def class_shape(style: str, field_names: list[str], keys: dict[str, str]) -> ClassShape:
-    """The row class's base and body; keys: JSON key by field name, for the renamed fields."""
+def class_shape(style: str, field_names: list[str], keys: dict[str, str], binary: bool = False) -> ClassShape:
+    """The row class's base and body; keys: JSON key by field name, for the renamed fields;
+    binary: a field holds bytes."""
     aliased = bool(keys)
     if style == MODEL:
         options = ["frozen=True"]
+        if binary:  # JSON has no bytes: pydantic writes them as UTF-8 text, and raises on any other
+            # (a BLOB holding an image failed the FastAPI response); base64 both ways round-trips
+            options += ['ser_json_bytes="base64"', 'val_json_bytes="base64"']
         if aliased:  # JSON and the OpenAPI schema show the column's name; construction by either
             options += ["serialize_by_alias=True", "validate_by_name=True", "validate_by_alias=True"]
         if any(n.startswith("model_") for n in field_names):

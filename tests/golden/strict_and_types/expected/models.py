@@ -12,7 +12,7 @@ from . import _runtime
 class Sample(pydantic.BaseModel):
     """A row of the table samples."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
     id: int
     code: str
@@ -41,7 +41,7 @@ class Sample(pydantic.BaseModel):
 class Kv(pydantic.BaseModel):
     """A row of the table kv."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
     k: str
     v: bytes
