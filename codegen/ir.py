@@ -24,6 +24,8 @@ INTERVAL = "interval"
 DECIMAL = "decimal"
 JSON = "json"
 UUID = "uuid"
+INET = "inet"  # PostgreSQL inet: a host address, with its network when it has one
+CIDR = "cidr"  # PostgreSQL cidr: a network
 ANY = "any"
 BASES = frozenset({INT, FLOAT, STR, BYTES, BOOL, DATE, DATETIME, DATETIME_TZ, TIME, INTERVAL, DECIMAL, JSON, UUID, ANY})
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import ipaddress
 import re
 import sqlite3
 import typing
@@ -44,7 +45,7 @@ from harness_strategies import Pool, for_annotation
 from harness_validity import postgresql_refuses
 
 ROWS = 20
-_NAMESPACE = {"datetime": datetime, "decimal": decimal, "typing": typing, "uuid": uuid}
+_NAMESPACE = {"datetime": datetime, "decimal": decimal, "ipaddress": ipaddress, "typing": typing, "uuid": uuid}
 FILL_SETTINGS = settings(max_examples=ROWS, database=None, deadline=None, derandomize=True,
                          phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections.abc
 import datetime
 import decimal
+import ipaddress
 import types
 import typing
 import uuid
@@ -72,6 +73,16 @@ _SCALARS: dict[type, typing.Callable[[], st.SearchStrategy[Any]]] = {
     datetime.time: lambda: st.times(),
     datetime.timedelta: lambda: st.timedeltas(datetime.timedelta(days=-1000), datetime.timedelta(days=1000)),
     uuid.UUID: lambda: st.uuids(),
+    ipaddress.IPv4Address: lambda: st.ip_addresses(v=4),
+    ipaddress.IPv6Address: lambda: st.ip_addresses(v=6),
+    ipaddress.IPv4Interface: lambda: st.builds(lambda a, n: ipaddress.IPv4Interface((a, n)), st.ip_addresses(v=4),
+                                               st.integers(0, 32)),
+    ipaddress.IPv6Interface: lambda: st.builds(lambda a, n: ipaddress.IPv6Interface((a, n)), st.ip_addresses(v=6),
+                                               st.integers(0, 128)),
+    ipaddress.IPv4Network: lambda: st.builds(lambda a, n: ipaddress.IPv4Network((a, n), strict=False),
+                                             st.ip_addresses(v=4), st.integers(0, 32)),
+    ipaddress.IPv6Network: lambda: st.builds(lambda a, n: ipaddress.IPv6Network((a, n), strict=False),
+                                             st.ip_addresses(v=6), st.integers(0, 128)),
 }
 
 Pool = dict[str, list[object]]

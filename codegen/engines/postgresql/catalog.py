@@ -15,12 +15,15 @@ from ...catalog.tables import parse_type_name
 _TYPES: dict[str, str] = {
     "smallint": ir.INT, "int2": ir.INT, "integer": ir.INT, "int": ir.INT, "int4": ir.INT, "bigint": ir.INT,
     "int8": ir.INT, "smallserial": ir.INT, "serial": ir.INT, "serial2": ir.INT, "serial4": ir.INT,
-    "bigserial": ir.INT, "serial8": ir.INT, "oid": ir.INT, "xid": ir.INT, "cid": ir.INT, "regclass": ir.INT,
-    "regproc": ir.INT, "regtype": ir.INT, "xid8": ir.INT,
+    "bigserial": ir.INT, "serial8": ir.INT, "oid": ir.INT, "xid": ir.INT, "cid": ir.INT, "xid8": ir.INT,
+    # An OID alias type reads as the name it stands for ('users'::regclass is users), as psycopg returns it.
+    "regclass": ir.STR, "regproc": ir.STR, "regprocedure": ir.STR, "regtype": ir.STR, "regnamespace": ir.STR,
+    "regrole": ir.STR, "regoper": ir.STR, "regoperator": ir.STR, "regconfig": ir.STR, "regdictionary": ir.STR,
+    "regcollation": ir.STR,
     "numeric": ir.DECIMAL, "decimal": ir.DECIMAL, "money": ir.STR,
     "real": ir.FLOAT, "float4": ir.FLOAT, "double precision": ir.FLOAT, "float8": ir.FLOAT, "float": ir.FLOAT,
     "text": ir.STR, "varchar": ir.STR, "character varying": ir.STR, "char": ir.STR, "character": ir.STR,
-    "bpchar": ir.STR, "citext": ir.STR, "name": ir.STR, "inet": ir.STR, "cidr": ir.STR, "macaddr": ir.STR,
+    "bpchar": ir.STR, "citext": ir.STR, "name": ir.STR, "inet": ir.INET, "cidr": ir.CIDR, "macaddr": ir.STR,
     "macaddr8": ir.STR, "ltree": ir.STR, "lquery": ir.STR, "tsvector": ir.STR, "tsquery": ir.STR, "bit": ir.STR,
     "bit varying": ir.STR, "varbit": ir.STR, "xml": ir.STR, "tid": ir.STR, "unknown": ir.STR,
     "boolean": ir.BOOL, "bool": ir.BOOL,

@@ -17,7 +17,7 @@ from . import (catalog, expressions, functions, generated, join_keys, lexing, na
                utility)
 
 if TYPE_CHECKING:
-    from ...catalog.tables import ColumnDef
+    from ...catalog.tables import ColumnDef, TableDef
     from ...source import SourceFile
     from ...variants import VariantCheck
     from ...lint.context import FileContext
@@ -80,6 +80,11 @@ class PostgreSQLEngine(Engine):
 
     def is_rowid_alias(self, declared: str) -> bool:
         return False
+
+    def hidden_columns(self, table: "TableDef") -> tuple[str, ...]:
+        """Every table's system columns, as int: `RETURNING (xmax = 0) AS inserted` (an upsert's
+        insert), `tableoid::regclass` (a partition's name). ctid (a tid, read as text) is left out."""
+        return () if table.is_view else ("tableoid", "xmin", "xmax", "cmin", "cmax")
 
     def lookup_schema(self, schema: str | None) -> str | None:
         return None if schema is not None and schema.lower() in ("public", "pg_catalog") else schema

@@ -15,4 +15,8 @@ PYTHON_TYPES = {
     ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),
     ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})"),
     ir.UUID: PyType("uuid.UUID", frozenset({"uuid"})),
+    # What psycopg returns: an inet with a prefix ('10.0.0.1/24') is an interface, one without an address.
+    ir.INET: PyType("ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface | ipaddress.IPv6Interface",
+                    frozenset({"ipaddress"})),
+    ir.CIDR: PyType("ipaddress.IPv4Network | ipaddress.IPv6Network", frozenset({"ipaddress"})),
 }
