@@ -29,6 +29,7 @@ class Source:
     columns: list[SourceColumn]
     optional: bool = False  # the nullable side of an outer join
     table: str | None = None  # catalog table name when the source is a plain table
+    view: str | None = None  # catalog view name when the source is a view (it has a model: sqlc.embed)
     schema: str | None = None  # and its schema, if not the default one
     using: set[str] = field(default_factory=set)  # columns merged into an earlier source by USING/NATURAL
     coalesced: set[str] = field(default_factory=set)  # its merged columns a RIGHT/FULL join USING coalesces

@@ -119,7 +119,7 @@ class Analyzer(ExpressionTyping):
             if table is None:
                 raise Located(f"no such table: {node.sql(dialect=self.engine.dialect) if schema else name}", self.offset_of(node))
             return Source(alias or table.name, self.table_columns(table), table=None if table.is_view else table.name,
-                          schema=table.schema)
+                          schema=table.schema, view=table.name if table.is_view else None)
         if isinstance(node, exp.Subquery):
             # A derived table sees the CTEs and enclosing queries, not its sibling FROM items.
             outputs = self.outputs(node.this, Scope(parent=scope.parent, ctes=scope.ctes))
@@ -310,9 +310,14 @@ class Analyzer(ExpressionTyping):
             if owner is None or owner not in scope.sources:
                 raise Located(f"no such table: {item.table}", self.offset_of(item))
             offset = self.offset_of(item.args["table"]) if item.args.get("table") is not None else None
-            if offset is not None and offset in self.embed_offsets and owner.table is not None:
-                return [Output(owner.table, ir.Typed(ir.ValueType(ir.ANY), owner.optional), None,
-                               embed=ir.table_key(owner.table, owner.schema))]
+            if offset is not None and offset in self.embed_offsets:
+                # A table's or a view's row nests as its model; anything else has none, and was
+                # silently spread into plain columns
+                embedded = owner.table or owner.view
+                if embedded is None:
+                    raise Located(f"sqlc.embed({item.table}): {item.table} is not a table or a view", offset)
+                return [Output(embedded, ir.Typed(ir.ValueType(ir.ANY), owner.optional), None,
+                               embed=ir.table_key(embedded, owner.schema))]
             visible = [c for c in owner.columns if not c.hidden]
             if top:
                 qualifier = self.folded(item.table, item.args.get("table"))
