@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,11 @@ from .errors import Located
 
 if TYPE_CHECKING:
     from .engines import EngineTraits
+
+# sqlglot logs a warning when it falls back to an opaque Command ("'EXPLAIN ... :__p0' contains
+# unsupported syntax"); with no handler configured, Python printed it to stderr beside our own
+# located diagnostic for the statement, showing the placeholders we substitute. Said by us, once.
+logging.getLogger("sqlglot").addHandler(logging.NullHandler())
 
 
 def _offset_of(text: str, line: int, col: int) -> int:
