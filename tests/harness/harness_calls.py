@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import re
 import sqlite3
 import time
 import traceback
@@ -41,6 +42,7 @@ import psycopg
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from harness_raw import Recording, differences, replayable
 from harness_strategies import Pool, for_annotation
 from harness_typecheck import mismatches
 
@@ -55,6 +57,7 @@ class Tally:
     calls: int = 0
     ok: int = 0
     functions: int = 0
+    replayed: int = 0  # sync reads whose result was compared with their SQL run raw
     refused: Counter[str] = field(default_factory=Counter)
     crashes: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
@@ -63,6 +66,7 @@ class Tally:
         self.calls += other.calls
         self.ok += other.ok
         self.functions += other.functions
+        self.replayed += other.replayed
         self.refused.update(other.refused)
         self.crashes += other.crashes
         self.mismatches += other.mismatches
@@ -75,6 +79,7 @@ class Function:
     is_async: bool
     params: list[str]  # the keyword arguments after the connection
     returns: Any
+    reads_rows: bool = True  # False for :execrows, :execlastid, :execresult (they return a count or an id)
 
 
 def functions(package: str, package_dir: Path, skip: Callable[[str, str, int], str | None],
@@ -102,8 +107,9 @@ def functions(package: str, package_dir: Path, skip: Callable[[str, str, int], s
 def _function(module: ModuleType, name: str, fn: Callable[..., Any]) -> Function:
     hints = typing.get_type_hints(fn)
     params = list(inspect.signature(fn).parameters.values())[1:]  # the first is the connection
+    counts = re.search(r"\b(rowcount|lastrowid|ExecResult)\b", inspect.getsource(fn)) is not None
     return Function(f"{module.__name__}.{name}", fn, inspect.iscoroutinefunction(fn), [p.name for p in params],
-                    hints.get("return"))
+                    hints.get("return"), not counts)
 
 
 def refusal(error: BaseException) -> str | None:
@@ -135,6 +141,8 @@ class Runner:
         self.engine, self.sync_conn, self.async_conn, self.loop = engine, sync_conn, async_conn, loop
         self.pool = pool
         self.tally = Tally()
+        # The statement the last sync call sent, and what it reads run raw (harness_raw.py).
+        self._replay: tuple[tuple[str, Any], list[tuple[Any, ...]]] | None = None
         self._pooled: dict[tuple[str, str], st.SearchStrategy[Any]] = {}
 
     def strategy(self, function: Function, name: str) -> st.SearchStrategy[Any]:
@@ -160,6 +168,7 @@ class Runner:
 
     def call(self, function: Function, kwargs: dict[str, Any], case: str) -> None:
         self.tally.calls += 1
+        self._replay = None
         try:
             if function.is_async:
                 result = self.loop.run(self._async_call(function, kwargs))
@@ -174,12 +183,23 @@ class Runner:
             self.tally.crashes.append(f"{case}: {function.label}({_args(kwargs)}): {type(error).__name__}: "
                                       f"{str(error).strip()[:300]} [at {Path(where.filename).name}:{where.lineno}]")
             return
-        found = mismatches(result, function.returns)
+        found = mismatches(result, function.returns) or self._raw_differences(function, result)
         if found:
             self.tally.mismatches.append(f"{case}: {function.label}({_args(kwargs)}): declared "
                                          f"{function.returns}: " + "; ".join(found[:3]))
         else:
             self.tally.ok += 1
+
+    def _raw_differences(self, function: Function, result: Any) -> list[str]:
+        """A sync read's result against its own SQL run raw (harness_raw.py)."""
+        replay = self._replay
+        self._replay = None
+        if replay is None or function.returns in (None, type(None)) or not function.reads_rows:
+            return []
+        sql, params = replay[0]
+        self.tally.replayed += 1
+        found = differences(result, function.returns, replay[1])
+        return [f"differs from its own SQL run raw ({sql[:80]!r}, {params!r}): " + "; ".join(found)] if found else []
 
     def _out_of_range(self, function: Function, kwargs: dict[str, Any], error: Exception) -> str | None:
         """psycopg sends an int as the smallest PostgreSQL type that holds it, so an int beyond
@@ -208,12 +228,22 @@ class Runner:
             conn.set_progress_handler(lambda: time.monotonic() - started > TIME_LIMIT, 10_000)
             conn.execute("SAVEPOINT harness")
             try:
-                return function.fn(conn, **kwargs)
+                recording = Recording(conn)
+                result = function.fn(recording, **kwargs)
+                statement = replayable(recording.sent)
+                if statement is not None:  # the same SQL and values, run raw before the rollback
+                    self._replay = (statement, conn.execute(*statement).fetchall())
+                return result
             finally:
                 conn.execute("ROLLBACK TO harness")
                 conn.execute("RELEASE harness")
         with conn.transaction(force_rollback=True):
-            return function.fn(conn, **kwargs)
+            recording = Recording(conn)
+            result = function.fn(recording, **kwargs)
+            statement = replayable(recording.sent)
+            if statement is not None:  # the same SQL and values, run raw before the rollback
+                self._replay = (statement, conn.execute(*statement).fetchall())
+            return result
 
     async def _async_call(self, function: Function, kwargs: dict[str, Any]) -> Any:
         conn = self.async_conn

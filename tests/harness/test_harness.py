@@ -1,7 +1,8 @@
 """The execution harness: every function codegen generates for every project it can reach, called
 for real, sync and async, on a SQLite file and on a real PostgreSQL server, with arguments drawn
 from the function's own annotations; every returned value checked against the declared return
-type. 0 crashes and 0 type mismatches, or the test fails with the list.
+type, and every sync read against its own SQL run raw (harness_raw.py: a value in the wrong field
+or a row too many fits its type). 0 crashes and 0 mismatches, or the test fails with the list.
 
 Projects and how they are found: harness_projects.py. Databases and how tables are filled:
 harness_databases.py. Drawing arguments: harness_strategies.py. Calls, what counts as a crash
@@ -14,15 +15,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import psycopg
+import pydantic
 import pytest
 
-from harness_calls import ROUNDS, Runner, Tally, TIME_LIMIT, functions
+from harness_calls import ROUNDS, Function, Runner, Tally, TIME_LIMIT, functions
 from harness_databases import SchemaRefused, postgres_database, sqlite_async_connector, sqlite_database
 from harness_projects import Generated
 from harness_state import NOT_RUN, SKIPPED, TOTAL, Packages
@@ -158,3 +161,39 @@ def test_every_generated_package_passes_mypy_strict(packages: Packages) -> None:
     assert packages.mypy is not None
     output, _ = packages.mypy.communicate(timeout=900)
     assert packages.mypy.returncode == 0, output[-6000:]
+
+
+class _Pair(pydantic.BaseModel):
+    first: str
+    second: str | None
+
+
+def _swapped(conn: Any) -> list[_Pair]:
+    """A read that puts each value in the other's field: every value still fits its type."""
+    rows = conn.execute("SELECT a, b FROM pairs ORDER BY a").fetchall()
+    return [_Pair(first=b or "", second=a) for a, b in rows]
+
+
+def _faithful(conn: Any) -> list[_Pair]:
+    return [_Pair(first=a, second=b) for a, b in conn.execute("SELECT a, b FROM pairs ORDER BY a").fetchall()]
+
+
+def _short(conn: Any) -> _Pair | None:
+    row = conn.execute("SELECT a, b FROM pairs WHERE a > 'z' ORDER BY a").fetchone()  # none: 'b' < 'z'
+    return _Pair(first=row[0], second=row[1]) if row else _Pair(first="a", second="b")
+
+
+def test_raw_oracle_sees_values_a_type_check_cannot() -> None:
+    """The raw oracle (harness_raw.py) flags a read whose values fit their types but not their
+    places, or a row its SQL does not return; a faithful read passes."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE pairs (a TEXT NOT NULL, b TEXT)")
+    conn.executemany("INSERT INTO pairs VALUES (?, ?)", [("a", "b"), ("c", None)])
+    runner = Runner("sqlite", conn, None, None, {})  # type: ignore[arg-type]  # sync calls only
+    for fn in (_swapped, _faithful, _short):
+        hints = typing.get_type_hints(fn)
+        runner.call(Function(fn.__name__, fn, False, [], hints["return"]), {}, "planted")
+    assert runner.tally.replayed == 3
+    assert [m.split(":")[1].strip() for m in runner.tally.mismatches] == ["_swapped()", "_short()"], runner.tally.mismatches
+    assert "its SQL run raw reads 'a'" in runner.tally.mismatches[0]
+    assert "1 rows returned, its SQL run raw reads 0" in runner.tally.mismatches[1]
