@@ -7,6 +7,7 @@ field types, each validated tuple becoming the row class through tuple.__new__,
 with no Python code per row. Model rows (rows = "model"): see ModelRows.
 """
 
+import base64
 import dataclasses
 import datetime
 import decimal
@@ -111,20 +112,61 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
     pydantic (and so FastAPI) would write a NamedTuple as a JSON array; this one is written
     as {key: value}, and its serialization (OpenAPI response) schema says so. The key is the
     field's name, or for a field renamed from its column (`class` -> `class_`), `keys` gives
-    the column's name, as a model row's alias does.
+    the column's name, as a model row's alias does. JSON has no bytes: a bytes field is written
+    as base64 and read back from it, as a model row's (pydantic writes bytes as UTF-8 text and
+    raises on any other, so a BLOB holding an image failed the response).
     """
     schema = handler(source)
     hints = typing.get_type_hints(source)
     names = tuple((keys or {}).get(name, name) for name in source._fields)
-    fields = {key: core_schema.typed_dict_field(handler.generate_schema(hints[name]))
-              for key, name in zip(names, source._fields)}
+    binary = [i for i, name in enumerate(source._fields) if bytes in (typing.get_args(hints[name]) or (hints[name],))]
+    fields = {key: core_schema.typed_dict_field(_base64_field(hints[name]) if i in binary
+                                                else handler.generate_schema(hints[name]))
+              for i, (key, name) in enumerate(zip(names, source._fields))}
     typing.cast(dict[str, typing.Any], schema)["serialization"] = core_schema.plain_serializer_function_ser_schema(
         functools.partial(_keyed, names), return_schema=core_schema.typed_dict_schema(fields))
+    if binary or names != source._fields:  # read back what it writes: its keys, base64
+        fields_by_key = {name: name for name in source._fields} | dict(zip(names, source._fields))
+        schema = core_schema.with_info_before_validator_function(
+            _from_json(fields_by_key, frozenset(source._fields[i] for i in binary), frozenset(binary)), schema)
     return schema
 
 
 def _keyed(keys: tuple[str, ...], row: typing.Any) -> dict[str, typing.Any]:
     return dict(zip(keys, row))
+
+
+def _base64_field(hint: typing.Any) -> core_schema.CoreSchema:
+    """A bytes (or bytes | None) field's schema, written to JSON as base64 text the way a model
+    row's is (ser_json_bytes="base64": the URL-safe alphabet), and so described."""
+    written = core_schema.bytes_schema(serialization=core_schema.plain_serializer_function_ser_schema(
+        _to_base64, when_used="json", return_schema=core_schema.str_schema(
+            metadata={"pydantic_js_updates": {"format": "base64url"}})))
+    return core_schema.nullable_schema(written) if type(None) in typing.get_args(hint) else written
+
+
+def _to_base64(value: bytes) -> str:
+    return base64.urlsafe_b64encode(value).decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    """Base64 text in either alphabet (standard or URL-safe), as a model row reads it; other text raises."""
+    return base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+
+
+def _from_json(fields_by_key: dict[str, str], binary: frozenset[str], positions: frozenset[int]
+               ) -> typing.Callable[[typing.Any, core_schema.ValidationInfo], typing.Any]:
+    """What reads a tuple row from JSON as written: keys to field names, bytes fields' base64 decoded."""
+    def read_json(value: typing.Any, info: core_schema.ValidationInfo) -> typing.Any:
+        if info.mode != "json":
+            return value
+        if isinstance(value, dict):
+            named = {fields_by_key.get(k, k): v for k, v in value.items()}
+            return {k: _b64decode(v) if k in binary and isinstance(v, str) else v for k, v in named.items()}
+        if isinstance(value, list):
+            return [_b64decode(v) if i in positions and isinstance(v, str) else v for i, v in enumerate(value)]
+        return value
+    return read_json
 
 
 class ModelRows(typing.Generic[ModelT]):
