@@ -77,6 +77,8 @@ CREATE TABLE logins (
 );
 
 CREATE TABLE counters (k text PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+
+CREATE TABLE documents (id serial PRIMARY KEY, versions jsonb[] NOT NULL, drafts jsonb[]);
 """
 
 USERS = """
@@ -109,6 +111,9 @@ INSERT INTO logins (ip, network) VALUES ($1, $2) RETURNING *;
 -- name: Bump :one
 INSERT INTO counters (k) VALUES ($1) ON CONFLICT (k) DO UPDATE SET n = counters.n + 1
 RETURNING n, (xmax = 0) AS inserted;
+
+-- name: SaveDocument :one
+INSERT INTO documents (versions, drafts) VALUES ($1, $2) RETURNING *;
 
 -- name: LoginsFrom :many
 SELECT id, ip, network, tableoid::regclass AS stored_in FROM logins WHERE ip = $1 ORDER BY id;
@@ -311,6 +316,28 @@ def test_postgres_inet_and_cidr_columns(project: dict[str, ModuleType], conn: ps
             assert {row.stored_in for row in found} == {"logins"}
             key = f"{style}{ip}"
             assert [_plain(_checked(users.bump, users.bump(conn, k=key))) for _ in range(2)] == [(0, True), (1, False)]
+    finally:
+        conn.rollback()
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers(-2**31, 2**31) | st.text(max_size=5).filter(
+    lambda t: "\x00" not in t), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.text(max_size=3).filter(lambda t: "\x00" not in t), inner, max_size=3), max_leaves=5)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(versions=st.lists(_json, max_size=3), drafts=st.none() | st.lists(_json, max_size=3))
+def test_postgres_jsonb_array_parameters(project: dict[str, ModuleType], conn: psycopg.Connection[Any],
+                                         versions: list[Any], drafts: list[Any] | None) -> None:
+    """A jsonb[] argument's items are sent as JSON, as a jsonb argument is: psycopg cannot adapt a
+    dict in a list by itself, so every call with one raised ProgrammingError."""
+    try:
+        for style in ("model", "tuple"):
+            users = project[f"{style}.queries.users"]
+            saved = _checked(users.save_document, users.save_document(conn, versions=versions, drafts=drafts))
+            assert (saved.versions, saved.drafts) == (versions, drafts)
+            raw = conn.execute("SELECT * FROM documents WHERE id = %s", (saved.id,)).fetchone()
+            assert _plain(saved) == raw
     finally:
         conn.rollback()
 

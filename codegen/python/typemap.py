@@ -57,7 +57,10 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
         if t.enum and engine.enum_arrays_as_text:
             return PyType(annotation, element.imports, None, None, f"typing.Annotated[{annotation}, "
                                                                   "_runtime.READ_TEXT_ARRAY]")
-        return PyType(annotation, element.imports, None, None, read if element.reader else None)
+        # An element the driver takes converted (a jsonb[]'s dicts) is converted item by item.
+        to_db = ("[" + element.to_db.format(v="_item") + " for _item in {v}]"
+                 if element.to_db and t.dims == 1 else None)
+        return PyType(annotation, element.imports, to_db, None, read if element.reader else None)
     return element
 
 
