@@ -58,6 +58,7 @@ class Tally:
     ok: int = 0
     functions: int = 0
     replayed: int = 0  # sync reads whose result was compared with their SQL run raw
+    twinned: int = 0  # async reads whose result was compared with their sync twin's
     refused: Counter[str] = field(default_factory=Counter)
     crashes: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
@@ -67,6 +68,7 @@ class Tally:
         self.ok += other.ok
         self.functions += other.functions
         self.replayed += other.replayed
+        self.twinned += other.twinned
         self.refused.update(other.refused)
         self.crashes += other.crashes
         self.mismatches += other.mismatches
@@ -143,6 +145,7 @@ class Runner:
         self.tally = Tally()
         # The statement the last sync call sent, and what it reads run raw (harness_raw.py).
         self._replay: tuple[tuple[str, Any], list[tuple[Any, ...]]] | None = None
+        self._sync_twins: dict[str, Function] = {}  # by label, for the async functions' check
         self._pooled: dict[tuple[str, str], st.SearchStrategy[Any]] = {}
 
     def strategy(self, function: Function, name: str) -> st.SearchStrategy[Any]:
@@ -155,6 +158,7 @@ class Runner:
 
     def run(self, funcs: list[Function], case: str, rounds: int = ROUNDS) -> Tally:
         self.tally.functions += len(funcs)
+        self._sync_twins = {f.label: f for f in funcs if not f.is_async}
 
         @settings(CALL_SETTINGS, max_examples=rounds)
         @given(st.data())
@@ -183,7 +187,8 @@ class Runner:
             self.tally.crashes.append(f"{case}: {function.label}({_args(kwargs)}): {type(error).__name__}: "
                                       f"{str(error).strip()[:300]} [at {Path(where.filename).name}:{where.lineno}]")
             return
-        found = mismatches(result, function.returns) or self._raw_differences(function, result)
+        found = mismatches(result, function.returns) or self._raw_differences(function, result) or \
+            self._twin_differences(function, kwargs, result)
         if found:
             self.tally.mismatches.append(f"{case}: {function.label}({_args(kwargs)}): declared "
                                          f"{function.returns}: " + "; ".join(found[:3]))
@@ -200,6 +205,26 @@ class Runner:
         self.tally.replayed += 1
         found = differences(result, function.returns, replay[1])
         return [f"differs from its own SQL run raw ({sql[:80]!r}, {params!r}): " + "; ".join(found)] if found else []
+
+    def _twin_differences(self, function: Function, kwargs: dict[str, Any], result: Any) -> list[str]:
+        """An async read's result against its sync twin's (aio.m.f and queries.m.f) for the same
+        arguments: the two are rendered from different templates."""
+        twin = self._sync_twins.get(function.label.replace(".aio.", ".queries.", 1)) if function.is_async else None
+        if twin is None or not twin.reads_rows:
+            return []
+        try:
+            expected = self._sync_call(twin, kwargs)
+            replay, self._replay = self._replay, None
+            again = self._sync_call(twin, kwargs) if replay is not None else None
+        except Exception:  # noqa: BLE001 - the twin's own calls judge its failures
+            return []
+        self._replay = None
+        if replay is None or not (again == expected or repr(again) == repr(expected)):
+            return []  # not a read, or one whose answer changes from call to call (now(), a session's lock)
+        self.tally.twinned += 1
+        if result == expected or repr(result) == repr(expected):  # repr: nan == nan
+            return []
+        return [f"differs from its sync twin: {_short(result)} != {_short(expected)}"]
 
     def _out_of_range(self, function: Function, kwargs: dict[str, Any], error: Exception) -> str | None:
         """psycopg sends an int as the smallest PostgreSQL type that holds it, so an int beyond
@@ -285,6 +310,11 @@ def _small_ints(value: Any) -> Any:
         items = [_small_ints(v) for v in value]
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 200 else text[:200] + "..."
 
 
 def _args(kwargs: dict[str, Any]) -> str:

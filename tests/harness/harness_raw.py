@@ -30,7 +30,8 @@ _READS = re.compile(r"\s*(\(\s*)*(SELECT|WITH|VALUES|TABLE)\b", re.IGNORECASE)
 _WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|COPY|TRUNCATE|CALL|nextval|setval)\b",
                      re.IGNORECASE)
 _CHANGING = re.compile(r"random|'now'|\bnow\b|current_(timestamp|date|time)|localtime|changes\s*\(|last_insert_rowid"
-                       r"|gen_random|uuid_generate|clock_timestamp|statement_timestamp|timeofday|txid|currval|lastval",
+                       r"|gen_random|uuid_generate|clock_timestamp|statement_timestamp|timeofday|txid|currval|lastval"
+                       r"|advisory|setseed|set_config|pg_notify",
                        re.IGNORECASE)
 
 

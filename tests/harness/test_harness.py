@@ -1,8 +1,9 @@
 """The execution harness: every function codegen generates for every project it can reach, called
 for real, sync and async, on a SQLite file and on a real PostgreSQL server, with arguments drawn
 from the function's own annotations; every returned value checked against the declared return
-type, and every sync read against its own SQL run raw (harness_raw.py: a value in the wrong field
-or a row too many fits its type). 0 crashes and 0 mismatches, or the test fails with the list.
+type, every sync read against its own SQL run raw (harness_raw.py: a value in the wrong field or
+a row too many fits its type) and every async read against its sync twin's result for the same
+arguments. 0 crashes and 0 mismatches, or the test fails with the list.
 
 Projects and how they are found: harness_projects.py. Databases and how tables are filled:
 harness_databases.py. Drawing arguments: harness_strategies.py. Calls, what counts as a crash
@@ -197,3 +198,37 @@ def test_raw_oracle_sees_values_a_type_check_cannot() -> None:
     assert [m.split(":")[1].strip() for m in runner.tally.mismatches] == ["_swapped()", "_short()"], runner.tally.mismatches
     assert "its SQL run raw reads 'a'" in runner.tally.mismatches[0]
     assert "1 rows returned, its SQL run raw reads 0" in runner.tally.mismatches[1]
+
+
+async def _async_faithful(conn: Any) -> list[_Pair]:
+    async with conn.execute("SELECT a, b FROM pairs ORDER BY a") as cursor:
+        return [_Pair(first=a, second=b) for a, b in await cursor.fetchall()]
+
+
+async def _async_reversed(conn: Any) -> list[_Pair]:
+    """An async read whose rows come back in another order than its sync twin's."""
+    return list(reversed(await _async_faithful(conn)))
+
+
+def test_twin_oracle_sees_an_async_read_unlike_its_sync_twin(tmp_path: Path) -> None:
+    """An async function is compared with its sync twin (aio.m.f with queries.m.f) on the same
+    arguments: one that reorders the rows is flagged, a faithful one passes."""
+    db = tmp_path / "pairs.sqlite3"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("CREATE TABLE pairs (a TEXT NOT NULL, b TEXT)")
+    conn.executemany("INSERT INTO pairs VALUES (?, ?)", [("a", "b"), ("c", None)])
+    loop = asyncio.Runner()
+    aconn = loop.run(_aiosqlite(lambda: sqlite3.connect(db, isolation_level=None, check_same_thread=False)))
+    try:
+        runner = Runner("sqlite", conn, aconn, loop, {})
+        returns = typing.get_type_hints(_faithful)["return"]
+        sync = Function("p.queries.m.f", _faithful, False, [], returns)
+        runner._sync_twins = {sync.label: sync}
+        for fn in (_async_faithful, _async_reversed):
+            runner.call(Function("p.aio.m.f", fn, True, [], returns), {}, "planted")
+    finally:
+        loop.run(aconn.close())
+        loop.close()
+        conn.close()
+    assert runner.tally.twinned == 2 and len(runner.tally.mismatches) == 1, runner.tally.mismatches
+    assert "differs from its sync twin" in runner.tally.mismatches[0]
