@@ -26,6 +26,24 @@ FEATURES: list[tuple[tuple[str, ...], tuple[int, ...], str]] = [
     (("UNIXEPOCH", "("), (3, 38, 0), "unixepoch()"),
     (("IIF", "("), (3, 32, 0), "iif()"),
     (("-", ">"), (3, 38, 0), "the -> / ->> JSON operators"),
+    (("RIGHT", "JOIN"), (3, 39, 0), "RIGHT JOIN"),
+    (("RIGHT", "OUTER", "JOIN"), (3, 39, 0), "RIGHT JOIN"),
+    (("FULL", "JOIN"), (3, 39, 0), "FULL JOIN"),
+    (("FULL", "OUTER", "JOIN"), (3, 39, 0), "FULL JOIN"),
+    (("IS", "DISTINCT", "FROM"), (3, 39, 0), "IS DISTINCT FROM"),
+    (("IS", "NOT", "DISTINCT", "FROM"), (3, 39, 0), "IS NOT DISTINCT FROM"),
+    (("FORMAT", "("), (3, 38, 0), "format()"),
+    (("UNHEX", "("), (3, 41, 0), "unhex()"),
+    (("TIMEDIFF", "("), (3, 43, 0), "timediff()"),
+    (("OCTET_LENGTH", "("), (3, 43, 0), "octet_length()"),
+    (("CONCAT", "("), (3, 44, 0), "concat()"),
+    (("CONCAT_WS", "("), (3, 44, 0), "concat_ws()"),
+    (("STRING_AGG", "("), (3, 44, 0), "string_agg()"),
+    (("JSONB", "("), (3, 45, 0), "jsonb()"),
+    *(((name, "("), (3, 45, 0), "the jsonb functions") for name in (
+        "JSONB_ARRAY", "JSONB_OBJECT", "JSONB_EXTRACT", "JSONB_INSERT", "JSONB_REPLACE", "JSONB_SET",
+        "JSONB_REMOVE", "JSONB_PATCH", "JSONB_GROUP_ARRAY", "JSONB_GROUP_OBJECT")),
+    (("JSON_PRETTY", "("), (3, 46, 0), "json_pretty()"),
 ]
 
 
