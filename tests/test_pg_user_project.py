@@ -133,6 +133,11 @@ WHERE (sqlc.narg(since) IS NULL OR published_at >= sqlc.narg(since))
   AND (@title::text IS NOT NULL)
 ORDER BY id;
 
+-- name: WeightedPosts :many
+SELECT id, views * 1.15 AS weighted, CASE WHEN views > 1 THEN 0.5 ELSE 1 END AS factor,
+       12345678901234567.89 + views AS big, 99999999999999999999 AS huge
+FROM posts ORDER BY id;
+
 -- name: UserPostStats :many
 SELECT u.handle, count(p.id) AS n_posts, sum(p.views) AS total_views,
        array_agg(p.title ORDER BY p.id) AS titles, array_agg(p.priority ORDER BY p.id) AS priorities,
@@ -286,6 +291,21 @@ def test_postgres_array_agg_over_left_join(project: dict[str, ModuleType], conn:
     assert raw[1][3] == [None]
     for result in _both(project, conn, "posts", "user_post_stats"):
         assert _plain(result) == raw
+
+
+def test_postgres_decimal_literals_are_numeric(project: dict[str, ModuleType], conn: psycopg.Connection[Any]) -> None:
+    """1.15 is numeric in PostgreSQL (so is an integer beyond bigint), and so is `views * 1.15`: it
+    was typed float, so the exact value PostgreSQL computed was rounded on the way out
+    (12345678901234567.89 + 1 read as 1.2345678901234568e16)."""
+    users, posts = project["model.queries.users"], project["model.queries.posts"]
+    ada = _user(users, conn, "ada")
+    for views in (0, 1, 7):
+        posts.create_post(conn, author_id=ada.id, title="t", priority=None, views=views, price=None)
+    raw = conn.execute(posts.WEIGHTED_POSTS).fetchall()
+    assert raw[1][3] == decimal.Decimal("12345678901234568.89")
+    for result in _both(project, conn, "posts", "weighted_posts"):
+        assert _plain(result) == raw
+        assert [[type(v) for v in row] for row in _plain(result)] == [[type(v) for v in row] for row in raw]
 
 
 _ipv4 = st.ip_addresses(v=4)

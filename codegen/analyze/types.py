@@ -63,6 +63,8 @@ def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_
             return ir.ValueType(a.base, tuple(dict.fromkeys(a.literals + b.literals)))
         return ir.ValueType(a.base, dims=a.dims) if a.dims == b.dims else ir.ValueType(ir.ANY)
     numeric = {ir.INT, ir.FLOAT, ir.BOOL}
+    if {a.base, b.base} == {ir.INT, ir.DECIMAL} and not a.dims and not b.dims:
+        return ir.ValueType(ir.DECIMAL)  # CASE ... THEN 0.5 ELSE 1 END: an exact number
     if a.base in numeric and b.base in numeric and not a.dims and not b.dims:
         return ir.ValueType(ir.FLOAT if ir.FLOAT in (a.base, b.base) else ir.INT)
     return ir.ValueType(ir.ANY)

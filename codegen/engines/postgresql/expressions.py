@@ -52,6 +52,16 @@ def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.
 class PgExpressions:
     """Handlers called with the analyzer (ExpressionTyping) as self."""
 
+    def _t_Literal(self, node: exp.Literal, scope: "Scope") -> ir.Typed:
+        """A number with a point or an exponent (1.5, 1e3) is numeric in PostgreSQL, as is an integer
+        beyond bigint: `views * 1.5` is exact, a Decimal, never a float."""
+        if node.is_string:
+            return ir.Typed(TEXT, False)
+        digits = str(node.this).lstrip("-+").replace("_", "")
+        if digits.lower().startswith(("0x", "0o", "0b")) or (digits.isdigit() and int(digits) < 2**63):
+            return ir.Typed(ir.ValueType(ir.INT), False)
+        return ir.Typed(ir.ValueType(ir.DECIMAL), False)
+
     def _t_Array(self, node: exp.Array, scope: "Scope") -> ir.Typed:
         items = node.expressions
         if len(items) == 1 and isinstance(items[0], (exp.Select, exp.SetOperation, exp.Subquery)):
