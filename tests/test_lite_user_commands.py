@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported
+from _support import generate, import_module, imported, make_project, run_cli
 
 SCHEMA = {"0001_items.up.sql": """\
     CREATE TABLE items (
@@ -124,3 +124,42 @@ def test_counts_of_returning_statements_match_sqlite(items: tuple[ModuleType, Mo
             return count, conn.total_changes - before
     count, changes = asyncio.run(load())
     assert count == changes
+
+
+# A WITHOUT ROWID table: its rows have no rowid, and sqlite3's lastrowid kept naming the row an
+# earlier INSERT made, here in another table: :execresult said lastrowid=1 for a tag.
+ROWLESS_SCHEMA = {"0001.up.sql": """\
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+    CREATE TABLE tags (name TEXT PRIMARY KEY, color TEXT) WITHOUT ROWID;
+    """}
+ROWLESS_QUERIES = {"q.sql": """\
+    -- name: AddNote :execlastid
+    INSERT INTO notes (body) VALUES (?);
+
+    -- name: AddTag :execresult
+    INSERT OR IGNORE INTO tags (name) VALUES (?);
+    """}
+
+
+def test_without_rowid_tables_report_no_rowid(tmp_path: Path) -> None:
+    out = generate(tmp_path / "ok", ROWLESS_SCHEMA, ROWLESS_QUERIES, emit_async=True)
+    with imported(out) as package:
+        sync, aio = import_module(package, "queries.q"), import_module(package, "aio.q")
+        with sqlite3.connect(":memory:") as conn:
+            conn.executescript(ROWLESS_SCHEMA["0001.up.sql"])
+            assert sync.add_note(conn, body="x") == 1
+            assert sync.add_tag(conn, name="red") == sync._runtime.ExecResult(1, None)
+            assert sync.add_tag(conn, name="red") == sync._runtime.ExecResult(0, None)
+
+        async def run() -> object:
+            async with aiosqlite.connect(":memory:") as conn:
+                await conn.executescript(ROWLESS_SCHEMA["0001.up.sql"])
+                await aio.add_note(conn, body="x")
+                return await aio.add_tag(conn, name="blue")
+        assert asyncio.run(run()) == sync._runtime.ExecResult(1, None)
+    refused = tmp_path / "refused"
+    make_project(refused, ROWLESS_SCHEMA, {"q.sql": "-- name: AddTag :execlastid\nINSERT INTO tags (name) VALUES (?);\n"})
+    result = run_cli(refused)
+    assert result.code == 1 and len(result.errors) == 1, result.stderr
+    assert result.errors[0].startswith("queries/q.sql:2:1: error: query AddTag: :execlastid needs a rowid, "
+                                       "and a WITHOUT ROWID table has none")

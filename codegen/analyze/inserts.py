@@ -29,9 +29,19 @@ def upsert_updates(node: exp.Expr) -> bool:
     return isinstance(node, exp.Insert) and "UPDATE" in _action(node)
 
 
-def inserts_rows(node: exp.Expr) -> bool:
-    """An INSERT (or REPLACE) every changed row of which it inserted."""
-    return isinstance(node, exp.Insert) and not upsert_updates(node)
+def inserts_rows(node: exp.Expr, state: SchemaState) -> bool:
+    """An INSERT (or REPLACE) every changed row of which it inserted, into a table with a rowid."""
+    return isinstance(node, exp.Insert) and not upsert_updates(node) and not without_rowid(node, state)
+
+
+def without_rowid(node: exp.Expr, state: SchemaState) -> bool:
+    """An INSERT into a WITHOUT ROWID table: its rows have no rowid, and last_insert_rowid() keeps
+    naming an earlier insert's row, possibly of another table."""
+    target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+    if not isinstance(node, exp.Insert) or not isinstance(target, exp.Table):
+        return False
+    table = state.find(target.db or None, target.name)
+    return table is not None and table.without_rowid
 
 
 def returns_one_row(node: exp.Expr, state: SchemaState) -> bool:

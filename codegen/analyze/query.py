@@ -20,7 +20,7 @@ from .dynamic import check_placement, check_writes_stay_filtered, pieces
 from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
 from .joins import droppable_joins
-from .inserts import inserts_rows, returns_one_row, upsert_updates
+from .inserts import inserts_rows, returns_one_row, upsert_updates, without_rowid
 from .statements import AnalysisEngine, Analyzer, Output
 from .scope import identifier_offset
 from .types import placeholder_index
@@ -101,6 +101,9 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> i
     if block.command == "execlastid" and not engine.last_insert_id:
         raise Located(":execlastid needs SQLite's rowid; on PostgreSQL use "
                       "RETURNING id with :one", 0)
+    if block.command == "execlastid" and without_rowid(tree, state):
+        raise Located(":execlastid needs a rowid, and a WITHOUT ROWID table has none (SQLite keeps the rowid of "
+                      "an earlier insert, possibly into another table); use RETURNING with :one", 0)
     if block.command == "execlastid" and upsert_updates(tree):
         raise Located(":execlastid cannot tell an upsert's insert from its update (SQLite keeps the rowid of "
                       "an earlier insert after an update); use RETURNING id with :one", 0)
@@ -152,7 +155,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> i
         insert_table=insert_table,
         insert_columns=insert_columns,
         insert_schema=insert_schema,
-        inserts_rows=inserts_rows(tree),
+        inserts_rows=inserts_rows(tree, state),
         dynamic=dynamic_pieces,
         sort_param=sort_call.name if sort_call is not None else "",
         sort_choices=sort_choices,
