@@ -76,7 +76,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
           f"{len(all_engines.mismatches)} type mismatches, {sum(all_engines.refused.values())} refused "
           f"by the database, {all_engines.ok} returned a value of the declared type; {all_engines.replayed} "
           "sync reads equal to their own SQL run raw (harness_raw.py), "
-          f"{all_engines.twinned} async reads equal to their sync twin's")
+          f"{all_engines.twinned} async reads equal to their sync twin's, {all_engines.sent_checked} statements "
+          "sent that are their query's own SQL with its arguments in its bind slots")
     if all_engines.refused:
         write("harness: refused by the database: " + "; ".join(f"{n} {why}" for why, n in all_engines.refused.most_common()))
     if SKIPPED:

@@ -33,6 +33,7 @@ import traceback
 import typing
 from collections import Counter
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -42,7 +43,7 @@ import psycopg
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from harness_raw import Recording, differences, replayable
+from harness_raw import Recording, differences, replayable, sending_differences
 from harness_strategies import Pool, for_annotation
 from harness_typecheck import mismatches
 
@@ -59,6 +60,7 @@ class Tally:
     functions: int = 0
     replayed: int = 0  # sync reads whose result was compared with their SQL run raw
     twinned: int = 0  # async reads whose result was compared with their sync twin's
+    sent_checked: int = 0  # statements sync calls sent, checked against their query's IR
     refused: Counter[str] = field(default_factory=Counter)
     crashes: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
@@ -69,6 +71,7 @@ class Tally:
         self.functions += other.functions
         self.replayed += other.replayed
         self.twinned += other.twinned
+        self.sent_checked += other.sent_checked
         self.refused.update(other.refused)
         self.crashes += other.crashes
         self.mismatches += other.mismatches
@@ -82,13 +85,15 @@ class Function:
     params: list[str]  # the keyword arguments after the connection
     returns: Any
     reads_rows: bool = True  # False for :execrows, :execlastid, :execresult (they return a count or an id)
+    query: Any = None  # its ir.Query, when the caller knows it (sending_differences)
 
 
 def functions(package: str, package_dir: Path, skip: Callable[[str, str, int], str | None],
-              skipped: list[str]) -> list[Function]:
+              skipped: list[str], queries: dict[tuple[str, int], Any] | None = None) -> list[Function]:
     """Every function the package's query modules define, sync (queries/) and async (aio/);
     skip(module, function, index) says why one is not called (its reason goes to skipped);
-    index: the function's place in its module, which is its query's place in the query file."""
+    index: the function's place in its module, which is its query's place in the query file;
+    queries: (module, index) -> its ir.Query."""
     out = []
     for sub in ("queries", "aio"):
         for path in sorted((package_dir / sub).glob("*.py")):
@@ -100,7 +105,8 @@ def functions(package: str, package_dir: Path, skip: Callable[[str, str, int], s
             for index, (name, fn) in enumerate(public):
                 why = skip(path.stem, name, index)
                 if why is None:
-                    out.append(_function(module, name, fn))
+                    out.append(dataclasses.replace(_function(module, name, fn),
+                                                   query=(queries or {}).get((path.stem, index))))
                 else:
                     skipped.append(f"{module.__name__}.{name}: {why}")
     return out
@@ -146,6 +152,7 @@ class Runner:
         # The statement the last sync call sent, and what it reads run raw (harness_raw.py).
         self._replay: tuple[tuple[str, Any], list[tuple[Any, ...]]] | None = None
         self._sync_twins: dict[str, Function] = {}  # by label, for the async functions' check
+        self._sent: list[tuple[Any, Any]] = []  # what the last sync call sent (harness_raw.Recording)
         self._pooled: dict[tuple[str, str], st.SearchStrategy[Any]] = {}
 
     def strategy(self, function: Function, name: str) -> st.SearchStrategy[Any]:
@@ -173,6 +180,7 @@ class Runner:
     def call(self, function: Function, kwargs: dict[str, Any], case: str) -> None:
         self.tally.calls += 1
         self._replay = None
+        self._sent = []
         try:
             if function.is_async:
                 result = self.loop.run(self._async_call(function, kwargs))
@@ -188,6 +196,7 @@ class Runner:
                                       f"{str(error).strip()[:300]} [at {Path(where.filename).name}:{where.lineno}]")
             return
         found = mismatches(result, function.returns) or self._raw_differences(function, result) or \
+            self._sending_differences(function, kwargs) or \
             self._twin_differences(function, kwargs, result)
         if found:
             self.tally.mismatches.append(f"{case}: {function.label}({_args(kwargs)}): declared "
@@ -205,6 +214,11 @@ class Runner:
         self.tally.replayed += 1
         found = differences(result, function.returns, replay[1])
         return [f"differs from its own SQL run raw ({sql[:80]!r}, {params!r}): " + "; ".join(found)] if found else []
+
+    def _sending_differences(self, function: Function, kwargs: dict[str, Any]) -> list[str]:
+        checked, found = sending_differences(function.query, function.params, kwargs, self._sent)
+        self.tally.sent_checked += checked
+        return found
 
     def _twin_differences(self, function: Function, kwargs: dict[str, Any], result: Any) -> list[str]:
         """An async read's result against its sync twin's (aio.m.f and queries.m.f) for the same
@@ -255,6 +269,7 @@ class Runner:
             try:
                 recording = Recording(conn)
                 result = function.fn(recording, **kwargs)
+                self._sent = recording.sent
                 statement = replayable(recording.sent)
                 if statement is not None:  # the same SQL and values, run raw before the rollback
                     self._replay = (statement, conn.execute(*statement).fetchall())
@@ -265,6 +280,7 @@ class Runner:
         with conn.transaction(force_rollback=True):
             recording = Recording(conn)
             result = function.fn(recording, **kwargs)
+            self._sent = recording.sent
             statement = replayable(recording.sent)
             if statement is not None:  # the same SQL and values, run raw before the rollback
                 self._replay = (statement, conn.execute(*statement).fetchall())

@@ -182,3 +182,32 @@ def _same(value: Any, kind: type | None, raw: Any) -> bool:
     if kind in (int, float) and isinstance(raw, (int, float, decimal.Decimal)):
         return value == raw or (isinstance(value, float) and math.isnan(value) and math.isnan(raw))
     return type(value) is type(raw) and value == raw
+
+
+def sending_differences(query: Any, arg_names: list[str], kwargs: dict[str, Any],
+                        sent: list[tuple[Any, Any]]) -> tuple[int, list[str]]:
+    """What the call sent against its query's IR: every statement is the query's own SQL (not
+    another query's), and each bind slot holds the argument the IR assigns it (an int, str,
+    bytes, float or None passes unchanged on both engines; a value sent converted, as a JSON
+    argument's Jsonb or a datetime's text, is not compared).
+    Not for sqlc.slice or sqlc.optional queries, whose SQL is built per call, nor :copyfrom.
+    Returns (how many statements were checked, the differences)."""
+    if query is None or query.dynamic or any(p.slice for p in query.params) or query.command == "copyfrom":
+        return 0, []
+    out: list[str] = []
+    for sql, params in sent:
+        text = sql.decode() if isinstance(sql, bytes) else str(sql)
+        if text != query.sql:
+            out.append(f"sent SQL other than its query {query.name}'s: {text[:120]!r}")
+            continue
+        if params is None or query.command.startswith("batch") or len(arg_names) != len(query.params):
+            continue
+        if not isinstance(params, (tuple, list)) or len(params) != len(query.slots):
+            out.append(f"sent {params!r} for {len(query.slots)} bind slots")
+            continue
+        for position, (slot, value) in enumerate(zip(query.slots, params)):
+            given = kwargs.get(arg_names[slot])
+            plain = [v is None or type(v) in (int, str, bytes, float) for v in (given, value)]
+            if all(plain) and not (type(value) is type(given) and (value == given or value != value)):
+                out.append(f"bind slot {position} holds {value!r}, the IR gives it {arg_names[slot]}={given!r}")
+    return len(sent), out[:3]

@@ -2,8 +2,9 @@
 for real, sync and async, on a SQLite file and on a real PostgreSQL server, with arguments drawn
 from the function's own annotations; every returned value checked against the declared return
 type, every sync read against its own SQL run raw (harness_raw.py: a value in the wrong field or
-a row too many fits its type) and every async read against its sync twin's result for the same
-arguments. 0 crashes and 0 mismatches, or the test fails with the list.
+a row too many fits its type), every statement a sync call sends against its query's IR (its own
+SQL, each argument in its bind slot) and every async read against its sync twin's result for the
+same arguments. 0 crashes and 0 mismatches, or the test fails with the list.
 
 Projects and how they are found: harness_projects.py. Databases and how tables are filled:
 harness_databases.py. Drawing arguments: harness_strategies.py. Calls, what counts as a crash
@@ -29,6 +30,8 @@ import pytest
 from harness_calls import ROUNDS, Function, Runner, Tally, TIME_LIMIT, functions
 from harness_databases import SchemaRefused, postgres_database, sqlite_async_connector, sqlite_database
 from harness_projects import Generated
+from codegen import ir
+from codegen.python import naming
 from harness_state import NOT_RUN, SKIPPED, TOTAL, Packages
 from harness_validity import KNOWN_BUGS, not_called
 
@@ -53,13 +56,18 @@ def run_sqlite(gen: Generated, db_path: Path, skipped: list[str], skip: Skip | N
         aconn = loop.run(_aiosqlite(sqlite_async_connector(gen, db_path)))
         runner = Runner("sqlite", conn, aconn, loop, pool)
         funcs = functions(gen.case.package, gen.package_dir, skip or (lambda m, f, i: not_called(gen.case.name, {}, m, f, i)),
-                          skipped)
+                          skipped, _queries(gen))
         return runner.run(funcs, gen.case.id, rounds)
     finally:
         if aconn is not None:
             loop.run(aconn.close())
         loop.close()
         conn.close()
+
+
+def _queries(gen: Generated) -> dict[tuple[str, int], Any]:
+    """(module, place in it) -> the ir.Query its function was generated from."""
+    return {(naming.module_name(f.stem), i): q for f in gen.project.files for i, q in enumerate(f.queries)}
 
 
 async def _aiosqlite(connector: Callable[[], sqlite3.Connection]) -> aiosqlite.Connection:
@@ -81,7 +89,7 @@ def run_postgresql(gen: Generated, url: str, skipped: list[str], skip: Skip | No
         aconn = loop.run(_async_postgres(url, timeout))
         runner = Runner("postgresql", conn, aconn, loop, pool)
         funcs = functions(gen.case.package, gen.package_dir,
-                          skip or (lambda m, f, i: not_called(gen.case.name, refused, m, f, i)), skipped)
+                          skip or (lambda m, f, i: not_called(gen.case.name, refused, m, f, i)), skipped, _queries(gen))
         return runner.run(funcs, gen.case.id, rounds)
     finally:
         if aconn is not None:
@@ -232,3 +240,40 @@ def test_twin_oracle_sees_an_async_read_unlike_its_sync_twin(tmp_path: Path) -> 
         conn.close()
     assert runner.tally.twinned == 2 and len(runner.tally.mismatches) == 1, runner.tally.mismatches
     assert "differs from its sync twin" in runner.tally.mismatches[0]
+
+
+def _by_a_and_b(conn: Any, *, a: str, b: str) -> list[_Pair]:
+    return [_Pair(first=x, second=y) for x, y in conn.execute(_PAIR_SQL, (a, b)).fetchall()]
+
+
+def _by_b_and_a(conn: Any, *, a: str, b: str) -> list[_Pair]:
+    """Each argument bound to the other's slot: both are str, so the rows still fit their types."""
+    return [_Pair(first=x, second=y) for x, y in conn.execute(_PAIR_SQL, (b, a)).fetchall()]
+
+
+def _other_sql(conn: Any, *, a: str, b: str) -> list[_Pair]:
+    """Another query's SQL (the bug a name clash once caused), with the right arguments."""
+    sql = "SELECT a, b FROM pairs WHERE a <> ? AND b <> ?"
+    return [_Pair(first=x, second=y) for x, y in conn.execute(sql, (a, b)).fetchall()]
+
+
+_PAIR_SQL = "SELECT a, b FROM pairs WHERE a = ? AND b = ?"
+
+
+def test_sending_oracle_sees_swapped_arguments_and_another_querys_sql() -> None:
+    """What a sync call sends is checked against its query's IR (harness_raw.sending_differences):
+    its own SQL, each argument in the bind slot the IR gives it."""
+    text = ir.ValueType("text")
+    query = ir.Query("PairsByAB", "many", "q.sql", 1, _PAIR_SQL, "", (ir.Param("a", text, False, positions=(0,)),
+                     ir.Param("b", text, False, positions=(1,))), (), slots=(0, 1))
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE pairs (a TEXT NOT NULL, b TEXT)")
+    conn.executemany("INSERT INTO pairs VALUES (?, ?)", [("a", "b"), ("b", "a")])
+    runner = Runner("sqlite", conn, None, None, {})  # type: ignore[arg-type]  # sync calls only
+    returns = typing.get_type_hints(_by_a_and_b)["return"]
+    for fn in (_by_a_and_b, _by_b_and_a, _other_sql):
+        runner.call(Function(fn.__name__, fn, False, ["a", "b"], returns, query=query), {"a": "a", "b": "b"}, "planted")
+    assert runner.tally.sent_checked == 3
+    assert len(runner.tally.mismatches) == 2, runner.tally.mismatches
+    assert "bind slot 0 holds 'b', the IR gives it a='a'" in runner.tally.mismatches[0]
+    assert "sent SQL other than its query PairsByAB's" in runner.tally.mismatches[1]
