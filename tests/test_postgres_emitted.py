@@ -63,6 +63,12 @@ INSERT INTO weird_rows (labels) VALUES (sqlc.arg(labels)) RETURNING *;
 
 -- name: ListUsers :many
 SELECT id, name FROM users ORDER BY id;
+
+-- name: GetUser :one
+SELECT * FROM users WHERE id = sqlc.arg(id);
+
+-- name: GetArchivedUser :one
+SELECT * FROM archive.users WHERE id = sqlc.arg(id);
 """
 
 
@@ -155,3 +161,22 @@ def test_postgres_enum_array_labels_that_need_quoting(gen: tuple[ModuleType, Pat
         labels = []  # PostgreSQL has no array of empty arrays
     row = q.add_weird(conn, labels=labels)
     assert row.labels == labels
+
+
+def test_a_table_of_another_schema_is_named_with_its_schema(gen: tuple[ModuleType, Path],
+                                                             conn: psycopg.Connection[Any],
+                                                             tmp_path: Path) -> None:
+    """archive.users is models.ArchiveUser, users models.User (as sqlc names them), each read from
+    its own table; before, archive.users was User_2, a name that changed with the tables
+    declared before it: a third schema's users table renamed the existing classes."""
+    package = gen[0]
+    q = package.queries.q
+    conn.execute("INSERT INTO users VALUES (1, 'live'); INSERT INTO archive.users VALUES (1, 'old')")
+    assert q.get_user(conn, id=1) == package.models.User(id=1, name="live")
+    assert q.get_archived_user(conn, id=1) == package.models.ArchiveUser(id=1, name="old")
+    assert package.models.ArchiveUser.__doc__ == "A row of the table archive.users."
+    before = {name for name in vars(package.models) if name.endswith("User")}
+    out = generate(tmp_path, {"0.sql": "CREATE SCHEMA aaa; CREATE TABLE aaa.users (id INTEGER PRIMARY KEY);",
+                              "1.sql": SCHEMA}, {"q.sql": QUERIES}, out="gen_pg_schemas", engine="postgresql")
+    models = (out / "models.py").read_text()
+    assert all(f"class {name}(" in models for name in before) and "class AaaUser(" in models, models

@@ -214,7 +214,9 @@ def _style_fields(columns: list[str], rows: str) -> list[tuple[str, str]]:
 def models_module(catalog: ir.Catalog, engine: "EngineTraits", rows: str = rowstyle.MODEL) -> ModelsModule:
     imports: set[str] = {"typing"}
     models = []
-    names = naming.model_names([t.name for t in catalog.tables])
+    # A table of another schema than the default is named with its schema first (auth.users ->
+    # AuthUser), as sqlc names it: the name does not depend on which other tables exist.
+    names = naming.model_names([f"{t.schema}_{t.name}" if t.schema else t.name for t in catalog.tables])
     mapping = {}
     for table, name in zip(catalog.tables, names):
         mapping[table.key] = name
@@ -225,7 +227,8 @@ def models_module(catalog: ir.Catalog, engine: "EngineTraits", rows: str = rowst
             fields.append(Field(fname, read_annotation(t, nullable, engine), col.name,
                                 rowstyle.field_default(rows, key), key))
         kind = "view" if table.is_view else "table"
-        models.append(_row_class(name, docstring(f"A row of the {kind} {table.name}."), fields, rows, imports))
+        qualified = f"{table.schema}.{table.name}" if table.schema else table.name
+        models.append(_row_class(name, docstring(f"A row of the {kind} {qualified}."), fields, rows, imports))
     return ModelsModule(sorted(imports), models, mapping, rows)
 
 
