@@ -41,6 +41,9 @@ class ValueType:
     # An array's elements may be NULL: array_agg over a nullable value (the optional side of a
     # LEFT JOIN gives {NULL}). A column's own T[] is list[T], as sqlc types it.
     nullable_elements: bool = False
+    # The driver returns this array as text ('{a,b}'): an array of a PostgreSQL domain has a type of
+    # its own that psycopg has no loader for (enum arrays say so through `enum`).
+    text_array: bool = False
     model: str | None = None  # sqlc.embed: the nested table model
     override: str | None = None  # a configured Python type ("pathlib.Path")
 

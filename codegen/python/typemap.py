@@ -54,7 +54,7 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
         read = element.read_annotation + none
         for _ in range(t.dims):
             read = f"list[{read}]"
-        if t.enum and engine.enum_arrays_as_text:
+        if (t.enum or t.text_array) and engine.enum_arrays_as_text:
             return PyType(annotation, element.imports, None, None, f"typing.Annotated[{annotation}, "
                                                                   "_runtime.READ_TEXT_ARRAY]")
         # An element the driver takes converted (a jsonb[]'s dicts) is converted item by item.

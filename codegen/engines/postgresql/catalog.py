@@ -36,6 +36,8 @@ _TYPES: dict[str, str] = {
     "timestamptz": ir.DATETIME_TZ, "timestamp with time zone": ir.DATETIME_TZ,
     "interval": ir.INTERVAL,
 }
+# Value types pydantic makes from PostgreSQL's text of an array item.
+_ITEMS_FROM_TEXT = {ir.STR, ir.INT, ir.FLOAT, ir.DECIMAL, ir.BOOL, ir.UUID, ir.DATE}
 _INTERVAL_FIELDS = re.compile(r"interval(?: (?:year|month|day|hour|minute|second|to))+")
 SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"}
 
@@ -113,7 +115,10 @@ class PostgresTypes:
             return ir.ValueType(ir.STR, literals=enum.values, enum=enum.name, dims=dims)
         if key[1] in self.domains:
             inner, _ = self.domains[key[1]]
-            return ir.ValueType(inner.base, inner.literals, inner.enum, dims + inner.dims)
+            # email[] (an array of the domain, not a domain over an array) arrives as text; parsed
+            # where its items read back as themselves (not bytea's escapes or JSON's text).
+            as_text = dims > 0 and inner.base in _ITEMS_FROM_TEXT
+            return ir.ValueType(inner.base, inner.literals, inner.enum, dims + inner.dims, text_array=as_text)
         return ir.ValueType(ir.ANY, dims=dims)
 
     def is_identity(self, declared: str) -> bool:
