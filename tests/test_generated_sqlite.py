@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import sqlite3
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -122,6 +123,10 @@ ORDER BY users.id;
 SELECT id, title FROM posts
 WHERE (sqlc.narg(user_id) IS NULL OR user_id = sqlc.narg(user_id))
 ORDER BY id;
+
+-- name: TitlesQualified :many
+SELECT main.posts.id, main.posts.title, u.email FROM main.posts JOIN main.users AS u ON u.id = main.posts.user_id
+ORDER BY main.posts.id;
 """
 
 
@@ -435,3 +440,12 @@ def test_slices_of_converted_types(tmp_path: Path) -> None:
         # NULL never equals anything in IN (...): a None in the list matches nothing and must not crash.
         assert q.on_days(db, days=[None, dt.date(2030, 1, 1)]) == [1]
     db.close()
+
+
+def test_tables_named_with_their_schema_main(posts: ModuleType, users: ModuleType, conn: sqlite3.Connection) -> None:
+    """main.posts is posts (SQLite's name for the database file's schema); before, codegen refused
+    the query: no such table: main.posts."""
+    uid = users.create_user(conn, **FULL)
+    posts.create_post(conn, user_id=uid, title="T", published_at=None)
+    assert [tuple(r) for r in posts.titles_qualified(conn)] == [(1, "T", FULL["email"])]
+    assert typing.get_type_hints(posts.TitlesQualifiedRow) == {"id": int, "title": str, "email": str}

@@ -77,6 +77,11 @@ class SQLiteEngine(Engine):
     def created_schema(self, schema: str | None) -> str | None:
         return None if schema is not None and schema.lower() in ("temp", "main") else schema
 
+    def lookup_schema(self, schema: str | None) -> str | None:
+        # main (the database file) and temp are where every table of the schema lives, as
+        # created_schema puts them: main.authors is authors.
+        return self.created_schema(schema)
+
     def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
         if to.this == exp.DataType.Type.BOOLEAN:
             return ir.ValueType(ir.BOOL)  # sqlglot's SQLite dialect would spell it INTEGER
