@@ -197,7 +197,14 @@ def _position(migrations: Sequence[Migration], target: Target) -> int:
     if isinstance(target, int) and not isinstance(target, bool):
         if target < 0:
             raise MigrationError("--to must be 0 or a migration number")
-        return max((i for i, m in enumerate(migrations) if m.number is not None and m.number <= target), default=-1)
+        if target == 0:
+            return -1
+        # Only a number some migration has: with goose's timestamp numbers, `rollback --to 1` (the
+        # first migration, meant) matched none and reverted every migration, dropping their tables.
+        numbered = [i for i, m in enumerate(migrations) if m.number == target]
+        if not numbered:
+            raise MigrationError(f"no migration numbered {target}; nothing was changed")
+        return numbered[-1]
     for i, m in enumerate(migrations):
         if m.version == target:
             return i
