@@ -145,6 +145,16 @@ SELECT id, views * 1.15 AS weighted, CASE WHEN views > 1 THEN 0.5 ELSE 1 END AS 
        12345678901234567.89 + views AS big, 99999999999999999999 AS huge
 FROM posts ORDER BY id;
 
+-- name: ScoresAndTags :many
+SELECT unnest(scores) AS score, unnest(tags) AS tag FROM users WHERE id = $1;
+
+-- name: ScoresAndTagsFrom :many
+SELECT s, t FROM users, unnest(scores, tags) AS x (s, t) WHERE id = $1;
+
+-- name: TagWith :one
+SELECT array_append(tags, sqlc.narg(extra)) AS appended, array_prepend(sqlc.narg(extra), scores::text[]) AS prepended
+FROM users WHERE id = sqlc.arg(id);
+
 -- name: UserPostStats :many
 SELECT u.handle, count(p.id) AS n_posts, sum(p.views) AS total_views,
        array_agg(p.title ORDER BY p.id) AS titles, array_agg(p.priority ORDER BY p.id) AS priorities,
@@ -313,6 +323,32 @@ def test_postgres_decimal_literals_are_numeric(project: dict[str, ModuleType], c
     for result in _both(project, conn, "posts", "weighted_posts"):
         assert _plain(result) == raw
         assert [[type(v) for v in row] for row in _plain(result)] == [[type(v) for v in row] for row in raw]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scores=st.lists(st.integers(-2**31, 2**31 - 1), max_size=3),
+       tags=st.none() | st.lists(st.text(max_size=3).filter(lambda t: "\x00" not in t), max_size=3),
+       extra=st.none() | st.text(max_size=3).filter(lambda t: "\x00" not in t))
+def test_postgres_sets_and_arrays_padded_with_null(project: dict[str, ModuleType], conn: psycopg.Connection[Any],
+                                                   scores: list[int], tags: list[str] | None,
+                                                   extra: str | None) -> None:
+    """Two unnest calls in one select list (or unnest(a, b) in FROM) pad the shorter array with
+    NULLs, and array_append / array_prepend of a NULL add a NULL element: those were typed as never
+    NULL, so a user whose arrays differ in length (or a None argument) raised a ValidationError."""
+    users = project["model.queries.users"]
+    conn.rollback()
+    conn.execute("DELETE FROM users")  # _both commits, for its async connection to see the rows
+    user = _user(users, conn, "ada", scores=scores, tags=tags)
+    for name, sql in (("scores_and_tags", "SELECT unnest(scores), unnest(tags) FROM users WHERE id = %s"),
+                      ("scores_and_tags_from", "SELECT s, t FROM users, unnest(scores, tags) AS x (s, t)"
+                                               " WHERE id = %s")):
+        raw = conn.execute(sql, (user.id,)).fetchall()
+        for result in _both(project, conn, "posts", name, id=user.id):
+            assert sorted(map(repr, _plain(result))) == sorted(map(repr, raw))
+    raw_tags = conn.execute("SELECT array_append(tags, %s::text), array_prepend(%s::text, scores::text[]) FROM users"
+                            " WHERE id = %s", (extra, extra, user.id)).fetchone()
+    for result in _both(project, conn, "posts", "tag_with", extra=extra, id=user.id):
+        assert _plain(result) == raw_tags
 
 
 _ipv4 = st.ip_addresses(v=4)

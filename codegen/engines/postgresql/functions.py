@@ -33,7 +33,7 @@ from codegen.ir import Typed, ValueType
 
 from ...analyze import calls
 from . import signatures as sigs
-from .signatures import SIGNATURES, Call, Sig
+from .signatures import SET_RETURNING, SIGNATURES, Call, Sig
 
 ArgType = Callable[[exp.Expr], Typed]
 
@@ -220,7 +220,23 @@ def infer_call(node: exp.Expr, arg_type: ArgType, *, grouped: bool, filtered: bo
     filtered = filtered or isinstance(node.parent, exp.Filter)
     rows = grouped or calls.window_of(node) is not None
     args = [a.expression if isinstance(a, exp.Kwarg) else a for a in call_args(node)]
-    return sig.apply(Call(str(name), args, arg_type, rows, filtered))
+    typed = sig.apply(Call(str(name), args, arg_type, rows, filtered))
+    if name in SET_RETURNING and not typed.nullable and _beside_another_set(node):
+        # SELECT unnest(a), unnest(b): the shorter set is padded with NULLs to the longer one's rows
+        typed = Typed(typed.type, True)
+    return typed
+
+
+def _beside_another_set(node: exp.Expr) -> bool:
+    """The set-returning call stands in a select list that calls another one."""
+    item = node
+    while item.parent is not None and not isinstance(item.parent, exp.Select):
+        item = item.parent
+    select = item.parent
+    if select is None or item.arg_key != "expressions":
+        return False
+    return any(other is not node and pg_name(other) in SET_RETURNING and other.find_ancestor(exp.Select) is select
+               for expression in select.expressions for other in expression.find_all(exp.Func))
 
 
 def table_columns(node: exp.Expr, arg_type: ArgType, functions: dict[str, list[Any]] | None = None

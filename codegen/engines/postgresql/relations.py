@@ -62,7 +62,9 @@ def value_function(node: exp.Table, alias: str) -> Source | None:
 
 def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source:
     """FROM unnest(a, b...) [AS t (x, y)]: one column per array, of its element type. The
-    elements of list[T] parameters and columns are never NULL in the generated code."""
+    elements of list[T] parameters and columns are never NULL in the generated code; an array that
+    may hold NULL (array_agg of a nullable value) gives NULL elements, and several arrays are
+    padded with NULLs to the longest one."""
     types = [an.type_of(e, scope) for e in node.expressions]
     defaults = [alias] if alias and len(types) == 1 else ["unnest"] * len(types)
     given = alias_columns(node)
@@ -76,8 +78,9 @@ def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source
     for i, name in enumerate(names):
         if i < len(types):
             t = types[i].type
+            padded = len(types) > 1 or t.nullable_elements
             cols.append(SourceColumn(name, ir.Typed(ir.ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0)),
-                                                    t.base == ir.ANY), None))
+                                                    t.base == ir.ANY or padded), None))
         else:
             cols.append(SourceColumn(name, ir.Typed(ir.ValueType(ir.INT), False), None))  # WITH ORDINALITY
     return Source(alias or "unnest", cols)

@@ -9,7 +9,7 @@ tz timestamptz, tm time, iv interval, a anything; a `[]` suffix makes an array.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
@@ -116,6 +116,20 @@ def ARRAY0(c: Call) -> ValueType:
 def AGG_ARRAY0(c: Call) -> ValueType:  # array_agg(x): a NULL x is an element ({NULL} under a LEFT JOIN)
     t = ARG0(c)
     return ValueType(t.base, t.literals, t.enum, t.dims + 1, nullable_elements=bool(c.args) and c.t(0).nullable)
+
+
+def APPEND(c: Call) -> ValueType:  # array_append(arr, x): a NULL x is an element
+    t = ARG0(c)
+    return replace(t, nullable_elements=t.nullable_elements or (len(c.args) > 1 and c.t(1).nullable))
+
+
+def PREPEND(c: Call) -> ValueType:  # array_prepend(x, arr)
+    t = ARG1(c)
+    return replace(t, nullable_elements=t.nullable_elements or (bool(c.args) and c.t(0).nullable))
+
+
+def ELEMENTS_NULL(c: Call) -> bool:  # unnest(arr): NULL where arr holds a NULL
+    return bool(c.args) and c.t(0).type.nullable_elements
 
 
 def MERGE(c: Call) -> ValueType:
@@ -266,10 +280,10 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["ARRAY_UPPER", "ARRAY_LOWER"], _s("i", ALWAYS, ",i")),
     "ARRAY_NDIMS": _s("i", ALWAYS), "ARRAY_DIMS": _s("t", ALWAYS),
     "CARDINALITY": _s("i"),
-    "ARRAY_APPEND": _s(ARG0, NEVER), "ARRAY_PREPEND": _s(ARG1, NEVER), "ARRAY_CAT": _s(MERGE, ALL_NULL),
+    "ARRAY_APPEND": _s(APPEND, NEVER), "ARRAY_PREPEND": _s(PREPEND, NEVER), "ARRAY_CAT": _s(MERGE, ALL_NULL),
     **dict.fromkeys(["ARRAY_REMOVE", "ARRAY_REPLACE"], _s(ARG0, FIRST)),
     "ARRAY_POSITION": _s("i", ALWAYS), "ARRAY_POSITIONS": _s("i[]", FIRST),
-    "UNNEST": _s(ELEM0, NEVER), "GENERATE_SERIES": _s(SERIES, NEVER), "GENERATE_SUBSCRIPTS": _s("i", NEVER),
+    "UNNEST": _s(ELEM0, ELEMENTS_NULL), "GENERATE_SERIES": _s(SERIES, NEVER), "GENERATE_SUBSCRIPTS": _s("i", NEVER),
     # sequences
     **dict.fromkeys(["NEXTVAL", "CURRVAL"], _s("i", STRICT, "t", arity=(1,))),
     "SETVAL": _s("i", STRICT, "t,i,b"), "LASTVAL": _s("i", NEVER, arity=(0,)),
@@ -317,7 +331,11 @@ def _each(value: str, null: bool) -> Callable[[Call, str], list[tuple[str, Typed
 
 def _unnest(c: Call, name: str) -> list[tuple[str, Typed]]:
     # the elements of list[T] parameters and columns are T, never NULL, in the generated code
-    return [(name, Typed(ELEM0(Call(c.name, [a], c.arg_type, True, False)), False)) for a in c.args]
+    # (an array that may hold NULL, array_agg of a nullable value, gives NULL elements; unnest(a, b)
+    # pads the shorter array with NULLs)
+    return [(name, Typed(ELEM0(Call(c.name, [a], c.arg_type, True, False)),
+                         len(c.args) > 1 or c.arg_type(a).type.nullable_elements))
+            for a in c.args]
 
 
 # Set-returning functions used in FROM: their columns (named after the function when it has one).
