@@ -26,8 +26,10 @@ JSON = "json"
 UUID = "uuid"
 INET = "inet"  # PostgreSQL inet: a host address, with its network when it has one
 CIDR = "cidr"  # PostgreSQL cidr: a network
+JSON_TEXT = "json_text"  # PostgreSQL json: its text kept as written (jsonb is JSON)
 ANY = "any"
-BASES = frozenset({INT, FLOAT, STR, BYTES, BOOL, DATE, DATETIME, DATETIME_TZ, TIME, INTERVAL, DECIMAL, JSON, UUID, ANY})
+BASES = frozenset({INT, FLOAT, STR, BYTES, BOOL, DATE, DATETIME, DATETIME_TZ, TIME, INTERVAL, DECIMAL, JSON, UUID, INET, CIDR,
+                   JSON_TEXT, ANY})
 
 
 @dataclass(frozen=True)

@@ -406,10 +406,15 @@ READ_DECIMAL = pydantic.AllowInfNan()
 def json_value(value: typing.Any) -> typing.Any:
     """A JSON value for a json/jsonb parameter: any JSON value, as on SQLite; None is SQL NULL.
 
-    psycopg adapts neither dict nor (as JSON) list by itself; Jsonb dumps them with json.dumps,
-    and the server casts jsonb to json where a json column takes it.
+    psycopg adapts neither dict nor (as JSON) list by itself; Jsonb dumps them with json.dumps.
     """
     return None if value is None else psycopg.types.json.Jsonb(value)
+
+
+def json_text_value(value: typing.Any) -> typing.Any:
+    """json_value for a json parameter: sent as json, so a json column keeps json.dumps' text
+    (key order, duplicate keys, 1e+20), where jsonb would normalise it."""
+    return None if value is None else psycopg.types.json.Json(value)
 
 
 def text_array(value: typing.Any) -> typing.Any:

@@ -29,7 +29,7 @@ _TYPES: dict[str, str] = {
     "boolean": ir.BOOL, "bool": ir.BOOL,
     "bytea": ir.BYTES,
     "uuid": ir.UUID,
-    "json": ir.JSON, "jsonb": ir.JSON,
+    "json": ir.JSON_TEXT, "jsonb": ir.JSON,
     "date": ir.DATE,
     "time": ir.TIME, "time without time zone": ir.TIME, "timetz": ir.TIME, "time with time zone": ir.TIME,
     "timestamp": ir.DATETIME, "timestamp without time zone": ir.DATETIME,

@@ -9,7 +9,8 @@ from ...placeholders import quote_identifier
 _PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.BYTES: "bytea",
              ir.BOOL: "boolean", ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamptz",
              ir.TIME: "time", ir.INTERVAL: "interval", ir.DECIMAL: "numeric", ir.JSON: "jsonb", ir.UUID: "uuid",
-             ir.INET: "inet", ir.CIDR: "cidr"}
+             ir.INET: "inet", ir.CIDR: "cidr",
+             ir.JSON_TEXT: "json"}
 
 
 def empty_slice(t: ir.ValueType, catalog: ir.Catalog) -> str:

@@ -14,6 +14,9 @@ PYTHON_TYPES = {
     # NaN and +-Infinity are numeric values; pydantic refuses them in a Decimal unless told.
     ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),
     ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})"),
+    # A json column keeps the text it is given: sent as json, not as jsonb (whose keys, duplicates,
+    # spaces and number forms the server normalises before the cast to json).
+    ir.JSON_TEXT: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_text_value({v})"),
     ir.UUID: PyType("uuid.UUID", frozenset({"uuid"})),
     # What psycopg returns: an inet with a prefix ('10.0.0.1/24') is an interface, one without an address.
     ir.INET: PyType("ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface | ipaddress.IPv6Interface",
