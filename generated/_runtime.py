@@ -604,10 +604,21 @@ def _read_json(value: object) -> object:
     return value
 
 
+# The number at the start of a text, as SQLite reads a text as a number (sqlite3AtoF): '12abc' is 12,
+# 'true' is 0.
+_LEADING_NUMBER = re.compile(_SPACE + r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _read_bool(value: object) -> object:
-    # SQLite's truth: any non-zero number is true, as in `WHERE x` (CAST(909 AS BOOLEAN) is 909).
+    # SQLite's truth, as in `WHERE x`: any non-zero number is true (CAST(909 AS BOOLEAN) is 909), and
+    # a text is true when the number it starts with is: 'true', 't' or 'yes' are false to SQLite,
+    # and read so (pydantic's own bool parsing took them for true, disagreeing with the SQL).
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value != 0
+    if isinstance(value, (str, bytes)):
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        number = _LEADING_NUMBER.match(text)
+        return number is not None and float(number.group()) != 0
     return value
 
 
@@ -633,8 +644,9 @@ class _Read:
         slow = schemas.chain_schema([schemas.no_info_plain_validator_function(self._convert), target])
         if self._common is not None:
             fast = schemas.chain_schema([schemas.str_schema(pattern=self._common), target])
-        elif self._lax:
-            fast = target
+        elif self._lax:  # a bool, or SQLite's 0 and 1, inside pydantic-core; anything else is converted
+            fast = schemas.union_schema([schemas.bool_schema(strict=True), schemas.chain_schema(
+                [schemas.int_schema(strict=True, ge=0, le=1), target])], mode="left_to_right")
         else:
             return slow
         return schemas.union_schema([fast, slow], mode="left_to_right")
