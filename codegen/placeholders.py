@@ -233,6 +233,11 @@ _RESERVED = {"abort", "action", "add", "after", "all", "alter", "analyze", "and"
              "rename", "replace", "restrict", "returning", "right", "rollback", "row", "rows", "savepoint", "select",
              "set", "table", "temp", "then", "to", "transaction", "trigger", "union", "unique", "update", "user",
              "using", "vacuum", "values", "view", "virtual", "when", "where", "window", "with", "without",
+             # the rest of SQLite's keywords: a column named `raise` or `autoincrement`, written bare in
+             # an expanded `SELECT *`, was a syntax error (the others happen to parse, quoted anyway)
+             "always", "autoincrement", "database", "deferred", "exclusive", "fail", "following", "generated",
+             "ignore", "immediate", "indexed", "materialized", "nulls", "others", "preceding", "raise",
+             "temporary", "ties", "unbounded",
              # PostgreSQL's reserved words besides
              "analyse", "any", "array", "asymmetric", "authorization", "binary", "both", "collation",
              "concurrently", "current_catalog", "current_role", "current_schema", "current_user", "false", "fetch",
