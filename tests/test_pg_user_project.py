@@ -169,6 +169,9 @@ SELECT s, t FROM users, unnest(scores, tags) AS x (s, t) WHERE id = $1;
 SELECT array_append(tags, sqlc.narg(extra)) AS appended, array_prepend(sqlc.narg(extra), scores::text[]) AS prepended
 FROM users WHERE id = sqlc.arg(id);
 
+-- name: Publish :one
+UPDATE posts SET published_at = $1 WHERE id = $2 RETURNING published_at, published_at::timestamp AS local_time;
+
 -- name: UserPostStats :many
 SELECT u.handle, count(p.id) AS n_posts, sum(p.views) AS total_views,
        array_agg(p.title ORDER BY p.id) AS titles, array_agg(p.priority ORDER BY p.id) AS priorities,
@@ -363,6 +366,29 @@ def test_postgres_sets_and_arrays_padded_with_null(project: dict[str, ModuleType
                             " WHERE id = %s", (extra, extra, user.id)).fetchone()
     for result in _both(project, conn, "posts", "tag_with", extra=extra, id=user.id):
         assert _plain(result) == raw_tags
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(when=st.datetimes(datetime.datetime(1, 1, 3), datetime.datetime(9998, 12, 30),
+                         timezones=st.timezones() | st.builds(datetime.timezone, st.timedeltas(
+                             datetime.timedelta(hours=-15), datetime.timedelta(hours=15)).map(
+                             lambda d: datetime.timedelta(minutes=d // datetime.timedelta(minutes=1))))))
+def test_postgres_timestamptz_in_any_zone(project: dict[str, ModuleType], conn: psycopg.Connection[Any],
+                                          when: datetime.datetime) -> None:
+    """An aware datetime in any zone (the session's is Pacific/Auckland) reads back as the same
+    instant, aware; its wall time in the session's zone equals what the server computes."""
+    try:
+        users, posts = project["model.queries.users"], project["model.queries.posts"]
+        post = posts.create_post(conn, author_id=_user(users, conn, "ada").id, title="t", priority=None, views=0,
+                                 price=None)
+        for style in ("model", "tuple"):
+            row = _checked(project[f"{style}.queries.posts"].publish,
+                           project[f"{style}.queries.posts"].publish(conn, published_at=when, id=post))
+            assert row is not None and row.published_at == when and row.published_at.utcoffset() is not None
+            assert _plain(row) == conn.execute("SELECT published_at, published_at::timestamp FROM posts WHERE id = %s",
+                                               (post,)).fetchone()
+    finally:
+        conn.rollback()
 
 
 _ipv4 = st.ip_addresses(v=4)
