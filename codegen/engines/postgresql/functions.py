@@ -81,6 +81,8 @@ def call_args(node: exp.Expr) -> list[exp.Expr]:
         return [a for a in (node.args.get("unit"), node.this, node.args.get("zone")) if a is not None]
     if isinstance(node, exp.Extract):  # extract(unit FROM value), date_part(unit, value)
         return [node.this, node.expression]
+    if isinstance(node, exp.ArrayPrepend):  # array_prepend(element, array): sqlglot keeps the array first
+        return [a for a in (node.expression, node.this) if a is not None]
     return calls.arguments(node)
 
 
