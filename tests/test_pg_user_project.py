@@ -120,6 +120,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
 SELECT handle, display_name, mood, active, born, seen_at, ratio, cardinality(scores) AS n_scores
 FROM users ORDER BY handle COLLATE "C";
 
+-- name: PatchProfile :one
+UPDATE users SET profile = profile || sqlc.arg(patch) WHERE id = sqlc.arg(id)
+RETURNING profile, profile || '{"seen": true}' AS marked;
+
 -- name: RecordLogin :one
 INSERT INTO logins (ip, network) VALUES ($1, $2) RETURNING *;
 
@@ -446,6 +450,25 @@ def test_postgres_jsonb_array_parameters(project: dict[str, ModuleType], conn: p
             assert (saved.versions, saved.drafts) == (versions, drafts)
             raw = conn.execute("SELECT * FROM documents WHERE id = %s", (saved.id,)).fetchone()
             assert _plain(saved) == raw
+    finally:
+        conn.rollback()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(profile=st.dictionaries(st.text(max_size=3).filter(lambda t: "\x00" not in t), _json, max_size=3),
+       patch=st.dictionaries(st.text(max_size=3).filter(lambda t: "\x00" not in t), _json, max_size=3))
+def test_postgres_jsonb_concatenation(project: dict[str, ModuleType], conn: psycopg.Connection[Any],
+                                      profile: dict[str, Any], patch: dict[str, Any]) -> None:
+    """jsonb || jsonb is a jsonb (a merged object), and a parameter beside it is one: it was typed as
+    text concatenation, so the argument was a str (a dict could not be adapted) and the result a
+    str, which the dict the server returns failed."""
+    try:
+        for style in ("model", "tuple"):
+            users = project[f"{style}.queries.users"]
+            user = _user(users, conn, f"{style}-json", profile=profile)
+            row = _checked(users.patch_profile, users.patch_profile(conn, patch=patch, id=user.id))
+            assert row is not None and row.profile == {**profile, **patch}
+            assert row.marked == {**profile, **patch, "seen": True}
     finally:
         conn.rollback()
 

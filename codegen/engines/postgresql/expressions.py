@@ -154,6 +154,10 @@ class PgExpressions:
                 self.bind(side, ir.Typed(other.type, False), None)  # type: ignore[attr-defined]
             array = next(p.type for p in parts if p.type.dims)
             return ir.Typed(array, all(p.nullable for p in parts))
+        if any(p.type.base == ir.JSON for p in parts):  # jsonb || jsonb: a jsonb, NULL when either is
+            for side in (node.left, node.right):
+                self.bind(side, ir.Typed(ir.ValueType(ir.JSON), False), None)  # type: ignore[attr-defined]
+            return ir.Typed(ir.ValueType(ir.JSON), any(p.nullable for p in parts))
         for side in (node.left, node.right):  # $1 || 'x': text
             self.bind(side, ir.Typed(TEXT, False), None)  # type: ignore[attr-defined]
         return ir.Typed(TEXT, any(p.nullable for p in parts))
