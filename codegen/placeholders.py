@@ -160,7 +160,8 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: "EngineTraits") -> tuple
         if adjacent and nxt is not None and nxt.kind == "number" and nxt.text.isdigit():
             return "num", int(nxt.text), nxt.end, 2
         return "anon", None, cur.end, 1
-    if cur.text == "?" and _operand_expected(lx, i):
+    jsonpath_exists = i > 0 and lx[i - 1].text == "@" and lx[i - 1].end == cur.start  # jsonb @? jsonpath
+    if cur.text == "?" and not jsonpath_exists and _operand_expected(lx, i):
         # PostgreSQL's `?` is jsonb's key-exists operator; where an operand is expected it can
         # only be meant as a parameter, which PostgreSQL does not have.
         raise Located("`?` is not a PostgreSQL parameter: write $1, @name or sqlc.arg(name)", cur.start)

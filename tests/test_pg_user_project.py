@@ -124,6 +124,9 @@ FROM users ORDER BY handle COLLATE "C";
 UPDATE users SET profile = profile || sqlc.arg(patch) WHERE id = sqlc.arg(id)
 RETURNING profile, profile || '{"seen": true}' AS marked;
 
+-- name: HandlesWithKey :many
+SELECT handle FROM users WHERE profile @? '$.seen' AND profile @@ '1 == 1' ORDER BY handle;
+
 -- name: RecordLogin :one
 INSERT INTO logins (ip, network) VALUES ($1, $2) RETURNING *;
 
@@ -455,13 +458,16 @@ def test_postgres_jsonb_array_parameters(project: dict[str, ModuleType], conn: p
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(profile=st.dictionaries(st.text(max_size=3).filter(lambda t: "\x00" not in t), _json, max_size=3),
-       patch=st.dictionaries(st.text(max_size=3).filter(lambda t: "\x00" not in t), _json, max_size=3))
+@given(profile=st.dictionaries(st.sampled_from(["seen", "a"]) | st.text(max_size=3).filter(lambda t: "\x00" not in t),
+                               _json, max_size=3),
+       patch=st.dictionaries(st.sampled_from(["seen", "a"]) | st.text(max_size=3).filter(lambda t: "\x00" not in t),
+                             _json, max_size=3))
 def test_postgres_jsonb_concatenation(project: dict[str, ModuleType], conn: psycopg.Connection[Any],
                                       profile: dict[str, Any], patch: dict[str, Any]) -> None:
     """jsonb || jsonb is a jsonb (a merged object), and a parameter beside it is one: it was typed as
     text concatenation, so the argument was a str (a dict could not be adapted) and the result a
-    str, which the dict the server returns failed."""
+    str, which the dict the server returns failed. jsonb's `@?` (a jsonpath matches) was refused
+    as a `?` parameter."""
     try:
         for style in ("model", "tuple"):
             users = project[f"{style}.queries.users"]
@@ -469,6 +475,8 @@ def test_postgres_jsonb_concatenation(project: dict[str, ModuleType], conn: psyc
             row = _checked(users.patch_profile, users.patch_profile(conn, patch=patch, id=user.id))
             assert row is not None and row.profile == {**profile, **patch}
             assert row.marked == {**profile, **patch, "seen": True}
+            seen = users.handles_with_key(conn)  # jsonb @? jsonpath: an operator, not a parameter
+            assert (f"{style}-json" in seen) == ("seen" in {**profile, **patch})
     finally:
         conn.rollback()
 
