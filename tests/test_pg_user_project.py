@@ -394,7 +394,11 @@ def test_postgres_timestamptz_in_any_zone(project: dict[str, ModuleType], conn: 
         for style in ("model", "tuple"):
             row = _checked(project[f"{style}.queries.posts"].publish,
                            project[f"{style}.queries.posts"].publish(conn, published_at=when, id=post))
-            assert row is not None and row.published_at == when and row.published_at.utcoffset() is not None
+            # Compared in UTC: an ambiguous wall time (a DST fall-back hour) compares unequal to any
+            # datetime of another zone (PEP 495), the same instant or not.
+            utc = datetime.timezone.utc
+            assert row is not None and row.published_at.utcoffset() is not None
+            assert row.published_at.astimezone(utc) == when.astimezone(utc)
             assert _plain(row) == conn.execute("SELECT published_at, published_at::timestamp FROM posts WHERE id = %s",
                                                (post,)).fetchone()
     finally:

@@ -18,6 +18,13 @@ class PyType:
     # in typing.Annotated on row fields (pydantic applies it), e.g. "_runtime.READ_DATETIME".
     reader: str | None = None
     read: str | None = None  # arrays: the whole read annotation, readers on the elements
+    # to_db for a parameter that takes no SQL NULL, when None means a value there: JSON's null
+    # (a NOT NULL json column's None is the JSON value null, not a NOT NULL violation).
+    to_db_not_null: str | None = None
+
+    def to_db_for(self, nullable: bool) -> str | None:
+        """The conversion of a parameter that may (nullable) or may not be SQL NULL."""
+        return self.to_db if nullable or self.to_db_not_null is None else self.to_db_not_null
 
     @property
     def read_annotation(self) -> str:

@@ -294,13 +294,13 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         if param.slice:
             ann = f"typing.Sequence[{ann}]"
             used.add("typing")
-            conv = _convert(pt.to_db, nullable, "_v") if pt.to_db else None
+            conv = _convert(pt.to_db_for(nullable), nullable, "_v") if pt.to_db else None
             values.append(f"*({conv} for _v in {arg})" if conv else f"*{arg}")
             slices.append((f"/*SLICE:{query.params.index(param)}*/", arg, _string_literal(engine.empty_slice(t, catalog))))
             used.add("_runtime")
         else:
-            values.append(_convert(pt.to_db, nullable, arg))
-        converters.append((pt.to_db, nullable))
+            values.append(_convert(pt.to_db_for(nullable), nullable, arg))
+        converters.append((pt.to_db_for(nullable), nullable))
         if pt.to_db and "_runtime." in pt.to_db:
             used.add("_runtime")
         args.append(Arg(arg, ann, values[-1]))

@@ -403,18 +403,19 @@ def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, in
 READ_DECIMAL = pydantic.AllowInfNan()
 
 
-def json_value(value: typing.Any) -> typing.Any:
-    """A JSON value for a json/jsonb parameter: any JSON value, as on SQLite; None is SQL NULL.
+def json_value(value: typing.Any, sql_null: bool = True) -> typing.Any:
+    """A JSON value for a json/jsonb parameter: any JSON value, as on SQLite. None is SQL NULL,
+    or JSON's null for a parameter that takes no SQL NULL (sql_null=False: a NOT NULL column).
 
     psycopg adapts neither dict nor (as JSON) list by itself; Jsonb dumps them with json.dumps.
     """
-    return None if value is None else psycopg.types.json.Jsonb(value)
+    return None if value is None and sql_null else psycopg.types.json.Jsonb(value)
 
 
-def json_text_value(value: typing.Any) -> typing.Any:
+def json_text_value(value: typing.Any, sql_null: bool = True) -> typing.Any:
     """json_value for a json parameter: sent as json, so a json column keeps json.dumps' text
     (key order, duplicate keys, 1e+20), where jsonb would normalise it."""
-    return None if value is None else psycopg.types.json.Json(value)
+    return None if value is None and sql_null else psycopg.types.json.Json(value)
 
 
 def text_array(value: typing.Any) -> typing.Any:

@@ -13,10 +13,12 @@ PYTHON_TYPES = {
     ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"})),
     # NaN and +-Infinity are numeric values; pydantic refuses them in a Decimal unless told.
     ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),
-    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})"),
+    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})",
+                    to_db_not_null="_runtime.json_value({v}, sql_null=False)"),
     # A json column keeps the text it is given: sent as json, not as jsonb (whose keys, duplicates,
     # spaces and number forms the server normalises before the cast to json).
-    ir.JSON_TEXT: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_text_value({v})"),
+    ir.JSON_TEXT: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_text_value({v})",
+                         to_db_not_null="_runtime.json_text_value({v}, sql_null=False)"),
     ir.UUID: PyType("uuid.UUID", frozenset({"uuid"})),
     # What psycopg returns: an inet with a prefix ('10.0.0.1/24') is an interface, one without an address.
     ir.INET: PyType("ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface | ipaddress.IPv6Interface",

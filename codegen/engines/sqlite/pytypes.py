@@ -19,6 +19,7 @@ PYTHON_TYPES = {
     ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"}), "{v}.total_seconds()"),
     ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), "_runtime.decimal_number({v})",
                        "_runtime.READ_DECIMAL"),
-    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})", "_runtime.READ_JSON"),
+    ir.JSON: PyType("typing.Any", frozenset({"typing"}), "_runtime.json_value({v})", "_runtime.READ_JSON",
+                    to_db_not_null="_runtime.json_value({v}, sql_null=False)"),
     ir.UUID: PyType("uuid.UUID", frozenset({"uuid"}), "_runtime.text({v})"),
 }

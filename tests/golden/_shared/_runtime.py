@@ -489,11 +489,12 @@ def time_text(value: datetime.time) -> str:
     return value.replace(tzinfo=None).isoformat()
 
 
-def json_value(value: typing.Any) -> typing.Any:
+def json_value(value: typing.Any, sql_null: bool = True) -> typing.Any:
     """A JSON value for SQLite: JSON text, or a number as the number (a JSON column has NUMERIC
-    affinity, which would turn the text of a number into that number anyway). None is NULL."""
+    affinity, which would turn the text of a number into that number anyway). None is NULL, or
+    JSON's null for a parameter that takes no SQL NULL (sql_null=False: a NOT NULL column)."""
     if value is None or isinstance(value, bool):
-        return None if value is None else ("true" if value else "false")
+        return (None if sql_null else "null") if value is None else ("true" if value else "false")
     if isinstance(value, int):
         if _INT64_MIN <= value <= _INT64_MAX:
             return value
