@@ -48,6 +48,9 @@ class ValueType:
     text_array: bool = False
     model: str | None = None  # sqlc.embed: the nested table model
     override: str | None = None  # a configured Python type ("pathlib.Path")
+    # Any because the schema says so (a SQLite STRICT table's ANY column), not for want of a type:
+    # no "is typing.Any" warning, which `strict` would make an error.
+    declared_any: bool = False
 
     def with_base(self, base: str) -> ValueType:
         return ValueType(base)

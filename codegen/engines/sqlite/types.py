@@ -44,6 +44,8 @@ def value_type(declared: str) -> ir.ValueType:
         return ir.ValueType(ir.BYTES)
     if any(part in name for part in ("REAL", "FLOA", "DOUB")):
         return ir.ValueType(ir.FLOAT)
+    if name == "ANY":  # a STRICT table's "any value, kept as given": typed Any on purpose
+        return ir.ValueType(ir.ANY, declared_any=True)
     # No declared type (blob affinity, anything goes) or numeric affinity with
     # no further meaning: the value may be of any storage class.
     return ir.ValueType(ir.ANY)
