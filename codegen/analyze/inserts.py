@@ -44,6 +44,21 @@ def without_rowid(node: exp.Expr, state: SchemaState) -> bool:
     return table is not None and table.without_rowid
 
 
+_EVENTS = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE"}
+
+
+def instead_of_trigger(node: exp.Expr, state: SchemaState) -> bool:
+    """The statement targets a view an INSTEAD OF trigger takes it for: the trigger runs in its
+    place, so the database reports no row changed, no rowid, and RETURNING gives the values as
+    written, not what the trigger stored (SQLite)."""
+    event = _EVENTS.get(type(node))
+    target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+    if event is None or not isinstance(target, exp.Table):
+        return False
+    table = state.find(target.db or None, target.name)
+    return table is not None and table.is_view and event in state.instead_of.get(table.name.lower(), ())
+
+
 def returns_one_row(node: exp.Expr, state: SchemaState) -> bool:
     """An INSERT ... RETURNING that always yields exactly one row."""
     if not isinstance(node, exp.Insert) or node.args.get("returning") is None:

@@ -20,7 +20,7 @@ from .dynamic import check_placement, check_writes_stay_filtered, pieces
 from .expressions import ParamInfo, exactly_one_row
 from .findings import with_findings
 from .joins import droppable_joins
-from .inserts import inserts_rows, returns_one_row, upsert_updates, without_rowid
+from .inserts import inserts_rows, instead_of_trigger, returns_one_row, upsert_updates, without_rowid
 from .statements import AnalysisEngine, Analyzer, Output
 from .scope import identifier_offset
 from .types import placeholder_index
@@ -101,6 +101,10 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> i
     if block.command == "execlastid" and not engine.last_insert_id:
         raise Located(":execlastid needs SQLite's rowid; on PostgreSQL use "
                       "RETURNING id with :one", 0)
+    if block.command != "exec" and instead_of_trigger(tree, state):
+        raise Located(f":{block.command} cannot answer for a statement on a view: its INSTEAD OF trigger runs in "
+                      "its place, so the database reports no rows changed, no rowid, and RETURNING gives the values "
+                      "as written, not what the trigger stored; use :exec", 0)
     if block.command == "execlastid" and without_rowid(tree, state):
         raise Located(":execlastid needs a rowid, and a WITHOUT ROWID table has none (SQLite keeps the rowid of "
                       "an earlier insert, possibly into another table); use RETURNING with :one", 0)

@@ -14,6 +14,7 @@ from ..engines import EngineTraits, Utility
 from ..errors import Located
 from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, merge
+from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output
 
@@ -339,8 +340,12 @@ class Analyzer(ExpressionTyping):
         if not isinstance(table_node, exp.Table):
             raise Located("unsupported target", self.offset_of(node))
         table = self.state.find(table_node.db or None, table_node.name)
-        if table is None or table.is_view:
+        if table is None:
             raise Located(f"no such table: {table_node.name}", self.offset_of(table_node))
+        if table.is_view and not instead_of_trigger(node, self.state):
+            statement = type(node).__name__.upper()
+            raise Located(f"{table_node.name} is a view with no INSTEAD OF {statement} trigger: a {statement} cannot "
+                          "change it", self.offset_of(table_node))
         return table, table_node.alias or table.name
 
     def dml(self, node: exp.Expr, scope: Scope) -> list[Output]:

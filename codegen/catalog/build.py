@@ -34,7 +34,8 @@ InferColumns = Callable[[SchemaState, exp.Expr, Callable[[int], int]], list[tupl
 
 
 def _note_insert_trigger(state: SchemaState, cur: Cursor) -> None:
-    """Record the table of a `CREATE ... TRIGGER name BEFORE|INSTEAD OF ... INSERT ... ON table`."""
+    """Record the table of a `CREATE ... TRIGGER name BEFORE|INSTEAD OF ... INSERT ... ON table`,
+    and the statements an INSTEAD OF trigger runs in place of on its view."""
     words = []
     while (lx := cur.peek()) is not None and not (lx.kind == "word" and lx.text.upper() == "ON"):
         words.append(lx.text.upper() if lx.kind == "word" else lx.text)
@@ -42,13 +43,17 @@ def _note_insert_trigger(state: SchemaState, cur: Cursor) -> None:
     if "TRIGGER" not in words or lx is None:
         return
     events = words[words.index("TRIGGER"):]
-    if "INSERT" in events and ("BEFORE" in events or "INSTEAD" in events):
+    inserts = "INSERT" in events and ("BEFORE" in events or "INSTEAD" in events)
+    instead = {e for e in ("INSERT", "UPDATE", "DELETE") if e in events} if "INSTEAD" in events else set()
+    if inserts or instead:
         cur.pos += 1
         try:
             _, name, _ = cur.qualified_name("table name")
         except Located:
             return
-        state.insert_triggers.add(name.lower())
+        if inserts:
+            state.insert_triggers.add(name.lower())
+        state.instead_of.setdefault(name.lower(), set()).update(instead)
 
 
 class CatalogBuilder:

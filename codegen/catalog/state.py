@@ -46,6 +46,9 @@ class SchemaState:
         # Lower-cased names of tables and views with a BEFORE or INSTEAD OF INSERT trigger: such a
         # trigger may skip the row (RAISE(IGNORE), RETURN NULL), so an INSERT there may return none.
         self.insert_triggers: set[str] = set()
+        # Lower-cased view name -> the statements (INSERT, UPDATE, DELETE) an INSTEAD OF trigger on it
+        # runs in their place: those may name the view as their target.
+        self.instead_of: dict[str, set[str]] = {}
         engine.install_catalog(self)  # its type names, and the statements only it has
 
     def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
