@@ -44,7 +44,7 @@ def without_rowid(node: exp.Expr, state: SchemaState) -> bool:
     return table is not None and table.without_rowid
 
 
-_EVENTS = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE"}
+_EVENTS: dict[type[exp.Expr], str] = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE"}
 
 
 def instead_of_trigger(node: exp.Expr, state: SchemaState) -> bool:
