@@ -267,24 +267,23 @@ class Runner:
             conn.set_progress_handler(lambda: time.monotonic() - started > TIME_LIMIT, 10_000)
             conn.execute("SAVEPOINT harness")
             try:
-                recording = Recording(conn)
-                result = function.fn(recording, **kwargs)
-                self._sent = recording.sent
-                statement = replayable(recording.sent)
-                if statement is not None:  # the same SQL and values, run raw before the rollback
-                    self._replay = (statement, conn.execute(*statement).fetchall())
-                return result
+                return self._recorded(conn, function, kwargs)
             finally:
                 conn.execute("ROLLBACK TO harness")
                 conn.execute("RELEASE harness")
         with conn.transaction(force_rollback=True):
-            recording = Recording(conn)
-            result = function.fn(recording, **kwargs)
-            self._sent = recording.sent
-            statement = replayable(recording.sent)
-            if statement is not None:  # the same SQL and values, run raw before the rollback
-                self._replay = (statement, conn.execute(*statement).fetchall())
-            return result
+            return self._recorded(conn, function, kwargs)
+
+    def _recorded(self, conn: Any, function: Function, kwargs: dict[str, Any]) -> Any:
+        """The call through a connection recording what it sends (self._sent); a read is run again
+        raw, before the caller's rollback, for the raw oracle (self._replay)."""
+        recording = Recording(conn)
+        result = function.fn(recording, **kwargs)
+        self._sent = recording.sent
+        statement = replayable(recording.sent)
+        if statement is not None:  # the same SQL and values, run raw
+            self._replay = (statement, conn.execute(*statement).fetchall())
+        return result
 
     async def _async_call(self, function: Function, kwargs: dict[str, Any]) -> Any:
         conn = self.async_conn
