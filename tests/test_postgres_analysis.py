@@ -94,6 +94,10 @@ CASES = [
          "SELECT now() AS t, date_trunc('day', at) AS d, extract(epoch FROM at) AS e, to_char(at, 'YYYY') AS y, "
          "at - now() AS ago, local + interval '1 day' AS later FROM events",
          columns="t:datetime, d:datetime, e:Decimal, y:str, ago:timedelta, later:datetime?"),
+    # date_part() is double precision, extract() numeric (PostgreSQL 14+); sqlglot reads both as EXTRACT
+    Case("date_part_is_double_extract_numeric", EVENTS,
+         "SELECT date_part('epoch', at) AS p, extract(epoch FROM at) AS e, date_part($1, at) AS q FROM events",
+         "date_part:str", columns="p:float, e:Decimal, q:float"),
     Case("interval_with_fields", "CREATE TABLE spans (a interval day to second NOT NULL, b interval year);",
          "SELECT a, b, $1::interval hour to minute AS c FROM spans", "arg1:timedelta",
          "a:timedelta, b:timedelta?, c:timedelta"),

@@ -13,8 +13,9 @@ from ...analyze.scope import Source
 from ...errors import Located
 from .. import ArgType, DDLForms, Utility
 from ..base import Engine
-from . import (catalog, expressions, functions, generated, join_keys, lexing, naming, pytypes, relations, scaffold,
-               utility)
+from . import (catalog, expressions, functions, generated, join_keys, lexing, naming, pytypes, relations,
+               scaffold, utility)
+from .dialect import NAME as DIALECT_NAME
 
 if TYPE_CHECKING:
     from ...catalog.tables import ColumnDef, TableDef
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 class PostgreSQLEngine(Engine):
     name = "postgresql"
-    dialect = "postgres"
+    dialect = DIALECT_NAME
     lexer = lexing.lexer
     ddl = DDLForms(table_inheritance=True, empty_tables=True, data_clause=True, open_options=True,
                    views_fixed_at_creation=True, alter_lists=True, expression_defaults=True, qualified_types=True)
@@ -90,7 +91,7 @@ class PostgreSQLEngine(Engine):
         return None if schema is not None and schema.lower() in ("public", "pg_catalog") else schema
 
     def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
-        return state.type_of(to.sql(dialect="postgres"))
+        return state.type_of(to.sql(dialect=self.dialect))
 
     def call_type(self, an: "ExpressionTyping", node: exp.Expr, arg_type: ArgType, grouped: bool,
                   filtered: bool) -> ir.Typed | None:

@@ -1,4 +1,4 @@
-"""Result types of PostgreSQL function calls, as sqlglot parses them (read="postgres").
+"""Result types of PostgreSQL function calls, as sqlglot parses them (read with dialect.py's CodegenPostgres).
 
 The same interface as functions.py (the SQLite table): `infer_call(node, arg_type, grouped=,
 filtered=)` gives the `Typed` a call evaluates to, or None for a call it does not know, and
