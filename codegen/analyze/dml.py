@@ -8,10 +8,12 @@ from sqlglot import exp
 
 from .. import ir
 from ..errors import Located
+from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn
 from .types import Output
 
 if TYPE_CHECKING:
+    from ..catalog.state import SchemaState
     from ..catalog.tables import TableDef
 
 
@@ -19,6 +21,7 @@ class Analyzer(Protocol):
     """What DML analysis asks of the statement analyzer (statements.Analyzer), which calls it."""
 
     root: exp.Expr | None
+    state: "SchemaState"
 
     def offset_of(self, node: exp.Expr) -> int | None: ...
     def bind(self, node: exp.Expr, typed: ir.Typed, name: str | None) -> bool: ...
@@ -33,7 +36,11 @@ class Analyzer(Protocol):
 
 def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     table, alias = an.target(node)
-    target = Source(alias, an.table_columns(table), table=table.name)
+    # An updatable view's columns that are no plain column of its base (upper(name) AS shout) cannot
+    # be written; an INSTEAD OF trigger may write anything (an.target allowed the view for one).
+    changed_as_view = table.updatable and not instead_of_trigger(node, an.state)
+    read_only = frozenset(c.name.lower() for c in table.columns if c.read_only) if changed_as_view else frozenset()
+    target = Source(alias, an.table_columns(table), table=table.name, read_only=read_only)
     if isinstance(node, exp.Insert):
         _insert(an, node, scope, target)
     elif isinstance(node, exp.Update):
@@ -57,7 +64,14 @@ def _column(an: "Analyzer", target: Source, node: exp.Expr) -> tuple[str, ir.Typ
     col = target.find(name)
     if col is None:
         raise Located(f"table {target.table} has no column named {name}", an.offset_of(node))
+    _check_writable(an, target, col.name, node)
     return col.name, col.typed
+
+
+def _check_writable(an: "Analyzer", target: Source, name: str, node: exp.Expr) -> None:
+    if name.lower() in target.read_only:
+        raise Located(f"column {name} of view {target.table} cannot be written: it is not a column of the view's "
+                      "base table", an.offset_of(node))
 
 
 def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> None:
@@ -66,6 +80,8 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
         columns = [_column(an, target, c) for c in schema.expressions]
     else:
         columns = [(c.name, c.typed) for c in target.columns if not c.hidden]
+        for name, _ in columns:
+            _check_writable(an, target, name, node)
     source = node.args.get("expression")
     if isinstance(source, exp.Values):
         for row in source.expressions:

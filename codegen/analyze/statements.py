@@ -342,7 +342,7 @@ class Analyzer(ExpressionTyping):
         table = self.state.find(table_node.db or None, table_node.name)
         if table is None:
             raise Located(f"no such table: {table_node.name}", self.offset_of(table_node))
-        if table.is_view and not instead_of_trigger(node, self.state):
+        if table.is_view and not table.updatable and not instead_of_trigger(node, self.state):
             statement = type(node).__name__.upper()
             raise Located(f"{table_node.name} is a view with no INSTEAD OF {statement} trigger: a {statement} cannot "
                           "change it", self.offset_of(table_node))

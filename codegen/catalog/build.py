@@ -108,7 +108,9 @@ class CatalogBuilder:
             self._create_table(cur, stmt)
         elif cur.accept("VIRTUAL", "TABLE"):
             self._create_virtual(cur)
-        elif cur.accept("VIEW") or cur.accept("MATERIALIZED", "VIEW") or cur.accept("RECURSIVE", "VIEW"):
+        elif cur.accept("VIEW"):
+            self._create_view(cur, stmt, replace_view, plain=True)
+        elif cur.accept("MATERIALIZED", "VIEW") or cur.accept("RECURSIVE", "VIEW"):
             self._create_view(cur, stmt, replace_view)
         elif cur.accept("UNIQUE", "INDEX"):
             keys.create_unique_index(self.state, cur)
@@ -258,7 +260,7 @@ class CatalogBuilder:
             table.hidden = [ColumnDef(name, "", ir.ValueType(ir.ANY), False), ColumnDef("rank", "", ir.ValueType(ir.FLOAT))]
         self.state.tables[self.state.key(schema, name)] = table
 
-    def _create_view(self, cur: Cursor, stmt: Statement, replace_view: bool = False) -> None:
+    def _create_view(self, cur: Cursor, stmt: Statement, replace_view: bool = False, plain: bool = False) -> None:
         schema, name, create = self._new_name(cur, "view", replace_view)
         names: list[str] = []
         if cur.accept_punct("("):
@@ -290,6 +292,11 @@ class CatalogBuilder:
             view.view_select = None
             view.columns = [ColumnDef(names[i] if i < len(names) else n, "", t.type, not_null=not t.nullable)
                             for i, (n, t) in enumerate(columns)]
+            writable = self.state.engine.writable_view_columns(tree, self.state) if plain else None
+            if writable is not None and len(writable) == len(columns):
+                view.updatable = True
+                for col, flag in zip(view.columns, writable):
+                    col.read_only = not flag
         self.state.tables[self.state.key(schema, name)] = view
 
     # -- ALTER / DROP --------------------------------------------------------

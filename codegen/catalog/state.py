@@ -28,6 +28,12 @@ class CatalogEngine(EngineTraits, Protocol):
             return self.rowid_columns
         return ()
 
+    def writable_view_columns(self, tree: exp.Expr, state: SchemaState) -> list[bool] | None:
+        """For a view the database changes its base table through, per column of its query (a `*`
+        as the base's columns) whether INSERT and UPDATE may write it; None: only an INSTEAD OF
+        trigger changes the view."""
+        return None
+
     @abstractmethod
     def compares_exactly(self, key: ColumnDef, value: exp.Expr, value_column: ColumnDef | None) -> bool:
         """`key = value` matches at most the rows equal to value (no collation or cast widening it)."""

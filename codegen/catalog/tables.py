@@ -31,6 +31,7 @@ class ColumnDef:
     identity: bool = False  # serial / identity / rowid alias: never NULL
     unique: bool = False  # PRIMARY KEY or UNIQUE on the column itself (not deferrable): a key alone
     collation: str | None = None  # COLLATE on the column
+    read_only: bool = False  # a column of an updatable view that is no plain column of its base (upper(x))
 
 
 @dataclass
@@ -43,6 +44,7 @@ class TableDef:
     view_statement: Statement | None = None
     view_offset: Callable[[int], int] | None = None
     view_column_names: list[str] = field(default_factory=list)
+    updatable: bool = False  # a view the database changes its base table through (PostgreSQL's simple views)
     strict: bool = False
     without_rowid: bool = False
     virtual: str | None = None  # module name for CREATE VIRTUAL TABLE

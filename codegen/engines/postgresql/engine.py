@@ -14,7 +14,7 @@ from ...errors import Located
 from .. import ArgType, DDLForms, Utility
 from ..base import Engine
 from . import (catalog, expressions, functions, generated, join_keys, lexing, naming, pytypes, relations,
-               scaffold, utility)
+               scaffold, updatable, utility)
 from .dialect import NAME as DIALECT_NAME
 
 if TYPE_CHECKING:
@@ -124,6 +124,9 @@ class PostgreSQLEngine(Engine):
 
     def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
         return join_keys.compares_exactly(key, value, value_column)
+
+    def writable_view_columns(self, tree: exp.Expr, state: "SchemaState") -> list[bool] | None:
+        return updatable.writable_columns(tree, state)
 
     def call_name(self, node: exp.Expr) -> str:
         return str(functions.pg_name(node) or node.name)
