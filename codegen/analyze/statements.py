@@ -94,6 +94,8 @@ class Analyzer(ExpressionTyping):
         except Located as problem:
             raise Located(f"view {view.name} is invalid: {problem.message}") from None
         names = view.view_column_names or [o.name for o in outputs]
+        if not view.view_column_names and self.engine.ddl.numbered_view_names:
+            names = numbered_duplicates(names)
         return [SourceColumn(n, o.typed, None) for n, o in zip(names, outputs)]
 
     def relation(self, node: exp.Expr, scope: Scope) -> Source:
@@ -362,6 +364,22 @@ def _coalesced(scope: Scope, src: Source, name: str) -> bool:
 
 def _origin(src: Source, col: SourceColumn) -> str | None:
     return col.table if src.table is not None and not src.optional else None
+
+
+def numbered_duplicates(names: list[str]) -> list[str]:
+    """A view's column names as SQLite makes them unique (sqlite3ColumnsFromExprList): a name met
+    before, without case, gets `:1` (`:2`...) in place of any `:N` it ends with. SQLite numbers a
+    name's fifth clash at random; that view has names no code can know."""
+    seen: set[str] = set()
+    unique = []
+    for name in names:
+        count = 0
+        while name.lower() in seen:
+            count += 1
+            name = f"{re.sub(r'(?<=.):[0-9]*$', '', name)}:{count}"
+        seen.add(name.lower())
+        unique.append(name)
+    return unique
 
 
 def _alias_columns(node: exp.Expr) -> list[str]:

@@ -80,11 +80,20 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             check_strict_type(table, col, offset, ddl.strict_types)
         if col.primary_key or col.identity:
             col.not_null = True
+        if col.primary_key:
+            table.primary_key_name = col.primary_key_name or f"{table.name}_pkey"
         table.columns.append(col)
     elif cur.accept("DROP"):
         if cur.accept("CONSTRAINT"):
             cur.accept("IF", "EXISTS")
-            keys.drop_constraint(table, cur.name("constraint name")[0])
+            constraint = cur.name("constraint name")[0]
+            if constraint.lower() == (table.primary_key_name or "").lower():
+                # Its columns stay NOT NULL (PostgreSQL keeps their NOT NULL), and a later
+                # DROP NOT NULL may now make them nullable.
+                for col in table.columns:
+                    col.primary_key = False
+                table.primary_key_name = None
+            keys.drop_constraint(table, constraint)
             cur.accept("CASCADE") or cur.accept("RESTRICT")
             return
         cur.accept("COLUMN")
@@ -97,9 +106,15 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             raise Located(f"no such column: {name!r} in table {table.name!r}", offset)
         if ddl.rowid_tables and table.columns[found].primary_key:
             raise Located(f"cannot drop PRIMARY KEY column {name!r}", offset)
+        if table.columns[found].primary_key:  # PostgreSQL drops the whole key; the other columns stay NOT NULL
+            for col in table.columns:
+                col.primary_key = False
+            table.primary_key_name = None
         keys.drop_column(table, table.columns[found].name)
         del table.columns[found]
-        cur.accept("CASCADE") or cur.accept("RESTRICT")
+        if cur.accept("CASCADE"):
+            drop_dependent_views(state, [table.name], column=name)
+        cur.accept("RESTRICT")
     elif ddl.alter_lists and cur.accept("RENAME", "CONSTRAINT"):
         old, _ = cur.name("constraint name")
         cur.expect("TO")
@@ -120,6 +135,12 @@ def _rewrite_views(state: "SchemaState", table: str, new_table: str | None = Non
     """SQLite (3.25+) rewrites the views that name a renamed table or column; so do we."""
     lowered = table.lower()
     for view in state.tables.values():
+        if view.is_view and view.view_select is None and lowered in view.view_reads:
+            # PostgreSQL's view follows by reference; what it reads is kept for DROP ... CASCADE.
+            if new_table is not None:
+                view.view_reads = view.view_reads | {new_table.lower()}
+            if new_column is not None and old_column is not None and old_column.lower() in view.view_names:
+                view.view_names = view.view_names | {new_column.lower()}
         if not view.is_view or view.view_select is None:
             continue
         aliases = {lowered}
@@ -139,6 +160,19 @@ def _rewrite_views(state: "SchemaState", table: str, new_table: str | None = Non
             if old_column is not None and new_column is not None and col.name.lower() == old_column.lower() \
                     and (not qualifier or qualifier in aliases):
                 col.set("this", exp.to_identifier(new_column))
+
+
+def drop_dependent_views(state: "SchemaState", relations: list[str], column: str | None = None) -> None:
+    """DROP ... CASCADE: the fixed-column views (PostgreSQL) reading a dropped relation go, then
+    the views reading those. With `column`, only views of the table that name that column or
+    expand a star (a view may name another table's column of that name: it goes too, as the
+    catalog cannot tell them apart)."""
+    gone = {r.lower() for r in relations}
+    while gone:
+        reading = [key for key, view in state.tables.items() if view.is_view and view.view_reads & gone
+                   and (column is None or {column.lower(), "*"} & view.view_names)]
+        gone = {state.tables.pop(key).name.lower() for key in reading}
+        column = None  # a view reading a dropped view goes whatever it names
 
 
 def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:

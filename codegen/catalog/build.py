@@ -14,7 +14,7 @@ from ..parse import parse_one
 from ..source import SourceFile, Statement
 from ..sqltext import split_statements
 from . import keys
-from .alter import apply_alter
+from .alter import apply_alter, drop_dependent_views
 from .cursor import Cursor
 from .state import SchemaState
 from .tables import (TABLE_CONSTRAINTS, ColumnDef, TableDef, check_strict_type, finish_nullability, parse_column,
@@ -290,6 +290,9 @@ class CatalogBuilder:
             if len(names) > len(columns):
                 raise Located(f"CREATE VIEW specifies more column names than columns", offset)
             view.view_select = None
+            view.view_reads = frozenset(t.name.lower() for t in tree.find_all(exp.Table))
+            view.view_names = frozenset(["*"] * any(tree.find_all(exp.Star))
+                                        + [c.name.lower() for c in tree.find_all(exp.Column)])
             view.columns = [ColumnDef(names[i] if i < len(names) else n, "", t.type, not_null=not t.nullable)
                             for i, (n, t) in enumerate(columns)]
             writable = self.state.engine.writable_view_columns(tree, self.state) if plain else None
@@ -334,6 +337,7 @@ class CatalogBuilder:
         if not view and not cur.accept("TABLE"):
             return  # DROP TRIGGER / TYPE ...: handled by extensions or no effect
         if_exists = cur.accept("IF", "EXISTS")
+        dropped = []
         while True:
             schema, name, offset = cur.qualified_name("table name")
             if self.state.find(schema, name) is None and if_exists:
@@ -341,8 +345,11 @@ class CatalogBuilder:
             else:
                 self._existing(schema, name, offset, view=view)
                 del self.state.tables[self.state.key(schema, name)]
+                dropped.append(name)
             if not cur.accept_punct(","):
                 break
+        if cur.accept("CASCADE"):
+            drop_dependent_views(self.state, dropped)
 
 
 def _split_args(text: str) -> list[str]:

@@ -15,8 +15,9 @@ from .cursor import Cursor
 from .keys import note_key
 
 # Words that end a column's type name and start its constraints.
+# USING ends the new type of PostgreSQL's ALTER COLUMN ... TYPE t USING expr (no type name holds it).
 CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
-                    "REFERENCES", "GENERATED", "AS", "ON", "AUTOINCREMENT", "ASC", "DESC"}
+                    "REFERENCES", "GENERATED", "AS", "ON", "AUTOINCREMENT", "ASC", "DESC", "USING"}
 TABLE_CONSTRAINTS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"}
 
 
@@ -32,6 +33,7 @@ class ColumnDef:
     unique: bool = False  # PRIMARY KEY or UNIQUE on the column itself (not deferrable): a key alone
     collation: str | None = None  # COLLATE on the column
     read_only: bool = False  # a column of an updatable view that is no plain column of its base (upper(x))
+    primary_key_name: str | None = None  # CONSTRAINT name PRIMARY KEY on the column
 
 
 @dataclass
@@ -53,6 +55,13 @@ class TableDef:
     # or index name, columns). See catalog/keys.py for what counts.
     unique_keys: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     inherited: bool = False  # PostgreSQL INHERITS from it: its rows include the children's, keys do not hold
+    # The PRIMARY KEY constraint's name: as written, else PostgreSQL's `<table>_pkey` at the time it
+    # was declared (a later RENAME TO keeps it), so DROP CONSTRAINT of that name drops the key.
+    primary_key_name: str | None = None
+    # A view whose columns are fixed (PostgreSQL): the lower-cased names of the relations its query
+    # reads and of the columns it names ("*" when it expands a star), for DROP ... CASCADE.
+    view_reads: frozenset[str] = frozenset()
+    view_names: frozenset[str] = frozenset()
 
     def keys(self) -> list[tuple[str, ...]]:
         """Column sets no two rows share (each may be NULL in some rows, which equals nothing)."""
@@ -139,11 +148,13 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
     col = ColumnDef(name, declared, type_of(declared))
     col.identity = on_identity(declared)
     literals: tuple[str, ...] = ()
+    constraint = None
     while (lx := cur.peek()) is not None and not (lx.kind == "punct" and lx.text in (",", ")")):
         if cur.accept("CONSTRAINT"):
-            cur.name("constraint name")
+            constraint = cur.name("constraint name")[0]
         elif cur.accept("PRIMARY", "KEY"):
             col.primary_key = col.unique = True
+            col.primary_key_name = constraint
             _skip_words(cur, "ASC", "DESC")
             _skip_conflict(cur)
             if cur.accept("AUTOINCREMENT"):
@@ -255,6 +266,7 @@ def parse_table_constraint(cur: Cursor, table: TableDef, dialect: str) -> list[t
     constraint = cur.name("constraint name")[0] if cur.accept("CONSTRAINT") else None
     if cur.accept("PRIMARY", "KEY"):
         start = cur.pos
+        table.primary_key_name = constraint or f"{table.name}_pkey"
         for name, offset in _column_list(cur):
             named.append((name, offset))
             col = table.column(name)
@@ -299,6 +311,9 @@ def finish_nullability(table: TableDef, rowid_alias: Callable[[str], bool]) -> N
     """PRIMARY KEY columns are NOT NULL (sqlc does the same; SQLite enforces it for the
     rowid alias, STRICT and WITHOUT ROWID tables, and only a legacy quirk allows NULL
     in other rowid tables)."""
+    declared_on_a_column = next((col for col in table.columns if col.primary_key), None)
+    if table.primary_key_name is None and declared_on_a_column is not None:
+        table.primary_key_name = declared_on_a_column.primary_key_name or f"{table.name}_pkey"
     for col in table.columns:
         if col.primary_key or col.identity:
             col.not_null = True

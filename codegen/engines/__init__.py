@@ -50,6 +50,8 @@ class DDLForms:
     data_clause: bool = False  # CREATE TABLE / MATERIALIZED VIEW ... AS query WITH [NO] DATA
     open_options: bool = False  # storage and constraint options (WITH (...), INCLUDE, DEFERRABLE...) skipped
     views_fixed_at_creation: bool = False  # a view's columns (and `*`) are fixed when it is created
+    # A view's repeated column names are numbered (a, a:1, a:2, as SQLite names them) instead of refused
+    numbered_view_names: bool = False
     alter_lists: bool = False  # ALTER TABLE with several actions, ALTER COLUMN, RENAME CONSTRAINT, SET ...
     expression_defaults: bool = False  # DEFAULT takes an unparenthesised expression
     qualified_types: bool = False  # type names may be quoted, schema-qualified, or go on after their size

@@ -28,7 +28,8 @@ class SQLiteEngine(Engine):
     name = "sqlite"
     dialect = dialect.NAME
     lexer = lexing.lexer
-    ddl = DDLForms(rowid_tables=True, strict_types=frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}))
+    ddl = DDLForms(rowid_tables=True, strict_types=frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}),
+                   numbered_view_names=True)
     folds_identifiers = False
     rowid_columns = ("rowid", "oid", "_rowid_")
     whole_row_references = False

@@ -143,7 +143,13 @@ def describe(conn: sqlite3.Connection, tables: TableCache | None = None) -> Desc
                 tables[cache_key] = part
             found.update(tables[cache_key])
         elif kind == "view":
-            columns = [f"{c[1]} {c[2]}".strip() for c in conn.execute(f"PRAGMA main.table_info({_quote(name)})")]
+            try:
+                columns: list[str] | None = [f"{c[1]} {c[2]}".strip()
+                                             for c in conn.execute(f"PRAGMA main.table_info({_quote(name)})")]
+            except sqlite3.Error:
+                # It reads a table dropped or renamed since (SQLite keeps such a view, and a later
+                # statement may create the table again): it has no columns until then.
+                columns = None
             found[("view", key_name)] = {"definition": normal_sql(sql), "columns": columns}
         elif kind == "trigger":
             found[("trigger", key_table, key_name)] = {"definition": normal_sql(sql)}
