@@ -256,13 +256,15 @@ class ExpressionTyping:
         name = self.context_name(node.this)
         for bound in ("low", "high"):
             self.bind(node.args[bound], subject, name)
-        parts = [subject] + [self.type_of(node.args[b], scope) for b in ("low", "high")]
+        # The subject's nullability as read here (the optional side of an outer join is NULL),
+        # not the declared one its parameters take.
+        parts = [self.type_of(node.this, scope)] + [self.type_of(node.args[b], scope) for b in ("low", "high")]
         return ir.Typed(BOOL.type, any(p.nullable for p in parts))
 
     def _t_In(self, node: exp.In, scope: Scope) -> ir.Typed:
         subject = self.context_type(node.this, scope)
         name = self.context_name(node.this)
-        nullable = subject.nullable
+        nullable = self.type_of(node.this, scope).nullable  # as read here: an outer join's side is NULL
         query = node.args.get("query")
         if query is not None:
             cols = self.query_columns(query.unnest() if isinstance(query, exp.Subquery) else query, scope)
