@@ -221,14 +221,19 @@ def _compounds(ctx: Ctx, kind: str, agg: bool) -> list[str]:
         "int": ["arith", "arith", "length", "cast", "param_arith", "abs"] + (["window"] if ctx.windows and not agg else []),
         "real": ["arith", "arith", "cast", "avg", "param_arith", "abs"] + (["window"] if ctx.windows and not agg else []),
         "num": ["arith", "cast", "param_arith"],
-        "text": ["concat", "func", "cast", "param_coalesce"] + (["substr"]),
+        "text": ["concat", "func", "cast", "param_coalesce", "substr", "replace"]
+        + (["concat_fn"] if ctx.pg else ["hex_typeof"]),
         "bool": ["compare", "compare", "logic", "not", "isnull", "in", "between", "like", "exists",
-                 "param_compare", "narg_filter"],
+                 "param_compare", "narg_filter", "distinct_from", "is_true"],
         "ts": ["param_coalesce"] + (["date_fn"] if not ctx.pg else []),
         "blob": ["param_coalesce"],
     }[kind]
     if kind in ("int", "real", "text") and not ctx.pg:
-        by_kind += ["multi_minmax"]
+        by_kind += ["multi_minmax", "iif"]
+    if kind == "int" and not ctx.pg:
+        by_kind += ["bool_arith", "instr"]
+    if kind in ("real", "num"):
+        by_kind += ["round"]
     if kind in ("int", "real", "num") and ctx.pg:
         by_kind += ["greatest"]
     return common + by_kind
@@ -288,8 +293,31 @@ def _build_one(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool, 
         return f"{fn}({', '.join(sub(_mixed(ctx, kind)) for _ in range(count))})"
     if choice == "param_coalesce":
         return f"COALESCE({sub()}, {ctx.param()})"
-    if choice == "nullif":
-        return f"NULLIF({sub()}, {sub()})"
+    if choice == "nullif":  # PostgreSQL: NULLIF(1, 2.2) is numeric, the = operator's promoted type
+        return f"NULLIF({sub()}, {sub(_mixed(ctx, kind))})"
+    if choice == "replace":
+        return f"replace({sub()}, {_literal(ctx, 'text')}, {sub()})"
+    if choice == "concat_fn":  # PostgreSQL's concat() skips NULL arguments: never NULL
+        return ctx.pick([f"concat({sub()}, {sub(ctx.pick(['int', 'text']))})",
+                         f"concat_ws({_literal(ctx, 'text')}, {sub()}, {sub()})"])
+    if choice == "hex_typeof":
+        return f"{ctx.pick(['hex', 'typeof', 'quote'])}({sub(ctx.pick(list(KINDS)))})"
+    if choice == "iif":
+        return f"iif({sub('bool')}, {sub()}, {sub(_mixed(ctx, kind))})"
+    if choice == "bool_arith":  # SQLite: a boolean is 0 or 1 in arithmetic
+        return f"({sub('bool')} {ctx.pick(['+', '*', '-'])} {sub()})"
+    if choice == "instr":
+        return f"instr({sub('text')}, {sub('text')})"
+    if choice == "round":
+        if ctx.pg and kind == "real":
+            return f"round({sub()})"
+        return f"round({sub()}, {ctx.pick(['0', '1', '2'])})"
+    if choice == "distinct_from":
+        k = ctx.pick(["int", "text", "real"])
+        return (f"({expr(ctx, scope, k, depth - 1, agg)} IS {ctx.pick(['', 'NOT '])}DISTINCT FROM "
+                f"{expr(ctx, scope, k, depth - 1, agg)})")
+    if choice == "is_true":
+        return f"({sub()} IS {ctx.pick(['TRUE', 'FALSE', 'NOT TRUE'])})"
     if choice == "multi_minmax":
         return f"{ctx.pick(['max', 'min'])}({sub()}, {sub()})"
     if choice == "greatest":
@@ -361,8 +389,8 @@ def _build_one(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool, 
 def _mixed(ctx: Ctx, kind: str) -> str:
     """The kind, or now and then another numeric kind where the engine mixes them (CASE,
     COALESCE: PostgreSQL resolves int with real to double precision, SQLite keeps each value's own)."""
-    if kind in ("int", "real") and ctx.draw(st.integers(0, 3)) == 0:
-        return ctx.pick(["int", "real"] + (["num"] if kind == "real" else []))
+    if kind in NUMERIC and ctx.draw(st.integers(0, 3)) == 0:
+        return ctx.pick(list(NUMERIC))
     return kind
 
 
@@ -401,7 +429,10 @@ def _scalar_subquery(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: 
     outer = [] if agg else scope
     where = f" WHERE {expr(ctx, [inner] + outer, 'bool', depth - 1)}" if ctx.draw(st.booleans()) else ""
     if kind != "blob" and ctx.draw(st.booleans()):
-        return f"(SELECT {_aggregate(ctx, [inner], kind, 0)} FROM {table} {inner.alias}{where})"
+        # An aggregate without GROUP BY finds one row; with GROUP BY, HAVING or OFFSET maybe none.
+        tail = ctx.pick(["", "", f" HAVING count(*) > {_literal(ctx, 'int')}",
+                         " LIMIT 1 OFFSET 1", f" GROUP BY {inner.alias}.id ORDER BY {inner.alias}.id LIMIT 1"])
+        return f"(SELECT {_aggregate(ctx, [inner], kind, 0)} FROM {table} {inner.alias}{where}{tail})"
     value = expr(ctx, [inner], kind, max(depth - 1, 0))
     return f"(SELECT {value} FROM {table} {inner.alias}{where} ORDER BY {inner.alias}.id LIMIT 1)"
 
@@ -412,31 +443,62 @@ def _window(ctx: Ctx, scope: list[Source], kind: str, depth: int) -> str:
     part = f"PARTITION BY {ctx.pick(keys)} " if keys and ctx.draw(st.booleans()) else ""
     over = f"OVER ({part}{order})"
     if kind == "int":
-        return ctx.pick([f"row_number() {over}", f"rank() {over}", f"count(*) {over}",
-                         f"sum({expr(ctx, scope, 'int', 0)}) {over}",
-                         f"lag({expr(ctx, scope, 'int', 0)}) {over}", f"first_value({expr(ctx, scope, 'int', 0)}) {over}"])
+        arg = expr(ctx, scope, 'int', 0)
+        framed = f"OVER ({part}{order or 'ORDER BY 1'} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)" if order else over
+        return ctx.pick([f"row_number() {over}", f"rank() {over}", f"dense_rank() {over}", f"count(*) {over}",
+                         f"ntile(2) {over}", f"sum({arg}) {framed}", f"max({arg}) {framed}",
+                         f"lag({arg}) {over}", f"lag({arg}, 1, 0) {over}", f"first_value({arg}) {over}",
+                         f"last_value({arg}) {over}", f"nth_value({arg}, 2) {over}",
+                         f"count({arg}) {over}"])
     return ctx.pick([f"avg({expr(ctx, scope, 'int', 0)}) {over}", f"sum({expr(ctx, scope, 'real', 0)}) {over}",
-                     f"lead({expr(ctx, scope, 'real', 0)}) {over}"])
+                     f"lead({expr(ctx, scope, 'real', 0)}) {over}", f"percent_rank() {over}",
+                     f"cume_dist() {over}", f"lead({expr(ctx, scope, 'real', 0)}, 1, {_literal(ctx, 'real')}) {over}"])
+
+
+def _source(ctx: Ctx, table: str) -> tuple[str, Source]:
+    """A table, or now and then a subquery over it (a derived table) keeping its join key."""
+    if ctx.draw(st.integers(0, 4)) > 0:
+        source = Source(ctx.alias(table), TABLES[table])
+        return f"{table} {source.alias}", source
+    inner = Source(ctx.alias(table), TABLES[table])
+    key = "id" if table == "owners" else "owner_id"
+    kinds = [ctx.pick(list(KINDS)) for _ in range(ctx.draw(st.integers(1, 2)))]
+    items = ", ".join([f"{inner.alias}.{key} AS {key}"] +
+                      [f"{expr(ctx, [inner], k, 1)} AS v{i}" for i, k in enumerate(kinds)])
+    where = f" WHERE {expr(ctx, [inner], 'bool', 1)}" if ctx.draw(st.booleans()) else ""
+    key_nullable = next(n for name, _, n in TABLES[table] if name == key)
+    source = Source(ctx.alias("d"), [(key, "int", key_nullable)] + [(f"v{i}", k, True) for i, k in enumerate(kinds)])
+    return f"(SELECT {items} FROM {table} {inner.alias}{where}) {source.alias}", source
+
+
+def _join(ctx: Ctx) -> str:
+    return ctx.pick(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN", "INNER JOIN", "LEFT OUTER JOIN"])
 
 
 def _from(ctx: Ctx) -> tuple[str, list[Source]]:
     first = ctx.pick(list(TABLES))
-    scope = [Source(ctx.alias(first), TABLES[first])]
-    text = f"{first} {scope[0].alias}"
+    text, source = _source(ctx, first)
+    scope = [source]
     if ctx.draw(st.integers(0, 2)) > 0:
-        join = ctx.pick(["JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN", "INNER JOIN", "LEFT OUTER JOIN"])
         other = "items" if first == "owners" else "owners"
-        source = Source(ctx.alias(other), TABLES[other])
+        joined, source = _source(ctx, other)
         owners, items = (scope[0], source) if first == "owners" else (source, scope[0])
-        text += f" {join} {other} {source.alias} ON {items.alias}.owner_id = {owners.alias}.id"
+        text += f" {_join(ctx)} {joined} ON {items.alias}.owner_id = {owners.alias}.id"
         scope.append(source)
+        if ctx.draw(st.integers(0, 3)) == 0:  # a third: another owner of the item, or the owner's items
+            third = Source(ctx.alias(first), TABLES[first])
+            on = f"{items.alias}.owner_id = {third.alias}.id" if first == "owners" \
+                else f"{third.alias}.owner_id = {owners.alias}.id"
+            text += f" {_join(ctx)} {first} {third.alias} ON {on}"
+            scope.append(third)
     return text, scope
 
 
 def _limit(ctx: Ctx) -> str:
     how = ctx.draw(st.integers(0, 3))
     if how == 0:
-        return f" LIMIT {ctx.param(nullable_ok=False)}"
+        offset = f" OFFSET {ctx.param(nullable_ok=False)}" if ctx.draw(st.booleans()) else ""
+        return f" LIMIT {ctx.param(nullable_ok=False)}{offset}"
     return " LIMIT 3" if how == 1 else ""
 
 
@@ -444,7 +506,8 @@ def _limit(ctx: Ctx) -> str:
 def select(draw: st.DrawFn, engine: str) -> tuple[str, list[str]]:
     """(SQL, the kinds of its result columns) of one drawn SELECT."""
     ctx = Ctx(draw, engine)
-    shape = draw(st.sampled_from(["plain", "plain", "plain", "aggregate", "aggregate", "union", "cte", "star"]))
+    shape = draw(st.sampled_from(["plain", "plain", "plain", "aggregate", "aggregate", "union", "cte", "star",
+                                  "recursive"]))
     return _shape(ctx, shape), []
 
 
@@ -476,15 +539,22 @@ def _grouped(ctx: Ctx) -> str:
 def _shape(ctx: Ctx, shape: str) -> str:
     if shape == "plain":
         sql = _plain(ctx)
+        if ctx.draw(st.integers(0, 4)) == 0:
+            sql = sql.replace("SELECT ", "SELECT DISTINCT ", 1)
         if ctx.draw(st.booleans()):
-            sql += " ORDER BY 1" + _limit(ctx)
+            sql += " ORDER BY 1" + ctx.pick(["", " DESC", " NULLS FIRST" if ctx.pg else ""]) + _limit(ctx)
         return sql
+    if shape == "recursive":
+        kind = ctx.pick(["int", "real", "num"])
+        step = _literal(ctx, kind)
+        return (f"WITH RECURSIVE r(n) AS (SELECT {_literal(ctx, kind)} UNION ALL SELECT n + {step} FROM r "
+                f"WHERE n < 5 AND n > -5) SELECT n AS c0, {expr(ctx, [Source('r', [('n', kind, False)])], ctx.pick(list(KINDS)), 1)} AS c1 FROM r")
     if shape == "aggregate":
         return _grouped(ctx)
     if shape == "union":
         kinds = [ctx.pick(list(KINDS)) for _ in range(ctx.draw(st.integers(1, 3)))]
         second = [_mixed(ctx, k) for k in kinds]
-        return f"{_plain(ctx, kinds, 1)} {ctx.pick(['UNION', 'UNION ALL'])} {_plain(ctx, second, 1)}"
+        return f"{_plain(ctx, kinds, 1)} {ctx.pick(['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'])} {_plain(ctx, second, 1)}"
     if shape == "cte":
         kinds = [ctx.pick(list(KINDS)) for _ in range(ctx.draw(st.integers(1, 3)))]
         inner = _plain(ctx, kinds, 1)

@@ -53,7 +53,8 @@ from harness_validity import postgresql_refuses  # noqa: E402
 
 BATCH = 12
 EXAMPLES = int(os.environ.get("DRAWN_SHAPES_EXAMPLES", "60"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                    derandomize=not os.environ.get("DRAWN_SHAPES_RANDOM"),  # a survey: fresh draws each run
                     suppress_health_check=list(HealthCheck))
 _PACKAGES = itertools.count(1)
 FIGURES: Counter[str] = Counter()

@@ -83,3 +83,43 @@ def test_predicate_on_the_optional_side_of_an_outer_join_is_nullable(
     sql = f"SELECT ({predicate}) AS c0 FROM items i LEFT JOIN owners o ON i.owner_id = o.id"
     assert problems("sqlite", sqlite_conn, tmp_path / "s", sql, ORPHAN) == []
     assert problems("postgresql", pg_conn, tmp_path / "p", sql, ORPHAN) == []
+
+
+NUMBERS = rows_of(owners=[{"active": True, "balance": drawn_shapes._VALUES["num"][1], "score": 2.0},
+                          {"active": False, "balance": None, "score": 0.5}])
+
+
+@pytest.mark.parametrize("sql, base", [
+    ("SELECT CASE WHEN o.active THEN o.balance ELSE o.score END AS c0 FROM owners o", "float"),
+    ("SELECT o.score AS c0 FROM owners o UNION ALL SELECT o.balance FROM owners o", "float"),
+    # No ELSE: the CASE may be NULL, and a nullable Any merged with the UNION's int gave int.
+    ("SELECT CASE WHEN o.active THEN o.score WHEN NOT o.active THEN CAST(10 AS numeric) END AS c0 FROM owners o "
+     "UNION ALL SELECT o.rank FROM owners o", "float"),
+    # NULLIF(a, b) is of the type = compares a as: the analysis gave a's own type (int).
+    ("SELECT NULLIF(o.rank, o.score) AS c0 FROM owners o", "float"),
+    ("SELECT NULLIF(o.rank, o.balance) AS c0 FROM owners o", "decimal"),
+])
+def test_numbers_of_two_types_are_what_postgresql_resolves_them_to(sql: str, base: str, pg_conn: Any,
+                                                                    tmp_path: Path) -> None:
+    # CASE, UNION and NULLIF of numeric and double precision: PostgreSQL returns double precision
+    # (int with numeric: numeric). The analysis said Any, or int: float values came back.
+    _, project, _ = generate("postgresql", [f"-- name: Q0 :many\n{sql};\n"], tmp_path / "gen")
+    assert [c.type.base for c in project.files[0].queries[0].columns] == [base]
+    assert problems("postgresql", pg_conn, tmp_path, sql, NUMBERS) == []
+
+
+def test_timestamp_with_timestamptz_is_timestamptz_on_postgresql(pg_conn: Any, sqlite_conn: Any,
+                                                                 tmp_path: Path) -> None:
+    # COALESCE and CASE of timestamp and timestamptz are timestamptz on PostgreSQL; the analysis
+    # said Any, so the parameter beside them was Any too, and a caller could pass anything.
+    sql = ("SELECT COALESCE(o.born, o.joined, sqlc.arg(fallback)) AS c0, "
+           "CASE WHEN o.active THEN o.joined ELSE o.born END AS c1 FROM owners o")
+    rows = rows_of(owners=[{"active": True}, {"active": False, "born": drawn_shapes._TIMES[1]}])
+    when = drawn_shapes._TIMES[0].replace(tzinfo=drawn_shapes._UTC)
+    for engine, conn in (("postgresql", pg_conn), ("sqlite", sqlite_conn)):
+        package, project, _ = generate(engine, [f"-- name: Q0 :many\n{sql};\n"], tmp_path / engine)
+        [query] = project.files[0].queries
+        expected = "datetime_tz" if engine == "postgresql" else "datetime"  # both DATETIME on SQLite
+        assert [c.type.base for c in query.columns] == [expected, expected], engine
+        assert [p.type.base for p in query.params] == [expected], engine
+        assert problems(engine, conn, tmp_path / f"{engine}-call", sql, rows, fallback=when) == []

@@ -63,11 +63,25 @@ def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_
             return ir.ValueType(a.base, tuple(dict.fromkeys(a.literals + b.literals)))
         return ir.ValueType(a.base, dims=a.dims) if a.dims == b.dims else ir.ValueType(ir.ANY)
     numeric = {ir.INT, ir.FLOAT, ir.BOOL}
-    if {a.base, b.base} == {ir.INT, ir.DECIMAL} and not a.dims and not b.dims:
+    if a.dims or b.dims:
+        return ir.ValueType(ir.ANY)
+    if {a.base, b.base} == {ir.INT, ir.DECIMAL}:
         return ir.ValueType(ir.DECIMAL)  # CASE ... THEN 0.5 ELSE 1 END: an exact number
-    if a.base in numeric and b.base in numeric and not a.dims and not b.dims:
+    if {a.base, b.base} == {ir.FLOAT, ir.DECIMAL}:
+        # PostgreSQL resolves numeric with double precision to double precision (its preferred
+        # numeric type); SQLite holds a DECIMAL as an integer or a double anyway.
+        return ir.ValueType(ir.FLOAT)
+    if a.base in numeric and b.base in numeric:
         return ir.ValueType(ir.FLOAT if ir.FLOAT in (a.base, b.base) else ir.INT)
-    return ir.ValueType(ir.ANY)
+    return merge_datetimes({a.base, b.base}) or ir.ValueType(ir.ANY)
+
+
+def merge_datetimes(bases: set[str]) -> ir.ValueType | None:
+    """Dates and timestamps together: PostgreSQL resolves them to timestamptz when one is
+    (its preferred type of the category), else timestamp; SQLite's readers take either form."""
+    if len(bases) < 2 or not bases <= {ir.DATE, ir.DATETIME, ir.DATETIME_TZ}:
+        return None
+    return ir.ValueType(ir.DATETIME_TZ if ir.DATETIME_TZ in bases else ir.DATETIME)
 
 
 def numeric_type(a: ir.Typed, b: ir.Typed) -> ir.ValueType:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from sqlglot import exp
 
 from codegen import ir
+from codegen.analyze.types import merge_datetimes
 from codegen.ir import Typed, ValueType
 
 _CODES = {"i": ir.INT, "f": ir.FLOAT, "n": ir.DECIMAL, "t": ir.STR, "b": ir.BOOL, "y": ir.BYTES, "j": ir.JSON,
@@ -145,7 +146,18 @@ def MERGE(c: Call) -> ValueType:
         return ValueType(ir.DECIMAL)
     if bases <= {ir.INT, ir.DECIMAL, ir.FLOAT}:
         return ValueType(ir.FLOAT)
-    return ValueType(ir.ANY)
+    return merge_datetimes(bases) or ValueType(ir.ANY)
+
+
+def NULLIF(c: Call) -> ValueType:
+    """NULLIF(a, b) is a, of the type the = operator compares it as: NULLIF(1, 2.5) is double
+    precision, NULLIF(1, 2.2) numeric (PostgreSQL's manual, 9.18.3). Integers of two widths have
+    their own =, and keep a's type."""
+    first = ARG0(c)
+    bases = {first.base, ARG1(c).base}
+    if len(bases) == 2 and bases <= {ir.INT, ir.DECIMAL, ir.FLOAT} and not first.dims:
+        return MERGE(c)
+    return first
 
 
 def SUM(c: Call) -> ValueType:
@@ -259,7 +271,7 @@ SIGNATURES: dict[str, Sig] = {
     "FACTORIAL": _s("n", STRICT, "i"), "HASHTEXT": _s("i", STRICT, "t"),
     # conditional
     "COALESCE": _s(MERGE, ALL_NULL), "GREATEST": _s(MERGE, ALL_NULL), "LEAST": _s(MERGE, ALL_NULL),
-    "NULLIF": _s(ARG0, ALWAYS),
+    "NULLIF": _s(NULLIF, ALWAYS),
     # json
     **dict.fromkeys(["JSON_BUILD_OBJECT", "JSONB_BUILD_OBJECT", "JSON_BUILD_ARRAY", "JSONB_BUILD_ARRAY"],
                     _s("j", NEVER)),
