@@ -101,7 +101,7 @@ def sqlite_schema(conn: sqlite3.Connection) -> DbSchema:
         except sqlite3.Error:  # a view over a table since dropped or renamed away
             relations.append(DbRelation(None, name, kind == "view", None))
             continue
-        columns = tuple(DbColumn(r[1], r[2], bool(r[3]), r[5] > 0) for r in info if r[6] == 0)
+        columns = tuple(DbColumn(r[1], r[2], bool(r[3]), r[5] > 0) for r in info if r[6] != 1)  # 1: a virtual table's hidden column
         relations.append(DbRelation(None, name, kind == "view", columns))
     indexes = tuple(r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'index' "
                                                "AND name NOT LIKE 'sqlite_%' ORDER BY name"))

@@ -61,7 +61,12 @@ def differences(state: SchemaState, catalog: ir.Catalog, db: DbSchema, pk_not_nu
             found.append(f"{where}: columns {names} in codegen's catalog, {db_names} in the database")
             continue
         for col, db_col in zip(table.columns, relation.columns):
-            if db_col.type and _shape(col.type) != _shape(state.type_of(db_col.type)):
+            # SQLite declares a CREATE TABLE ... AS SELECT column by its affinity alone (NUM, INT,
+            # TEXT, REAL or none); codegen keeps the type its query gives (a BOOLEAN stays bool),
+            # a deliberate difference (README, "The catalog follows the database"); so do views of
+            # such a column, which SQLite declares NUM.
+            by_affinity = pk_not_null and col.sql_type == "" and (not table.is_view or db_col.type == "NUM")
+            if db_col.type and not by_affinity and _shape(col.type) != _shape(state.type_of(db_col.type)):
                 found.append(f"{where}.{col.name}: type {_shape(col.type)} (declared {col.sql_type!r}) in codegen's "
                              f"catalog, the database declares {db_col.type!r}: {_shape(state.type_of(db_col.type))}")
             if table.is_view:

@@ -10,7 +10,7 @@ from sqlglot import exp
 from ..errors import Located
 from .cursor import Cursor
 from . import keys
-from .tables import TableDef, check_strict_type, parse_column, parse_table_constraint, parse_type_name
+from .tables import ColumnDef, TableDef, check_strict_type, parse_column, parse_table_constraint, parse_type_name
 
 if TYPE_CHECKING:
     from .state import SchemaState
@@ -106,14 +106,7 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             raise Located(f"no such column: {name!r} in table {table.name!r}", offset)
         if ddl.rowid_tables and table.columns[found].primary_key:
             raise Located(f"cannot drop PRIMARY KEY column {name!r}", offset)
-        if table.columns[found].primary_key:  # PostgreSQL drops the whole key; the other columns stay NOT NULL
-            for col in table.columns:
-                col.primary_key = False
-            table.primary_key_name = None
-        keys.drop_column(table, table.columns[found].name)
-        del table.columns[found]
-        if cur.accept("CASCADE"):
-            drop_dependent_views(state, [table.name], column=name)
+        remove_column(state, table, table.columns[found], cascade=cur.accept("CASCADE"))
         cur.accept("RESTRICT")
     elif ddl.alter_lists and cur.accept("RENAME", "CONSTRAINT"):
         old, _ = cur.name("constraint name")
@@ -160,6 +153,19 @@ def _rewrite_views(state: "SchemaState", table: str, new_table: str | None = Non
             if old_column is not None and new_column is not None and col.name.lower() == old_column.lower() \
                     and (not qualifier or qualifier in aliases):
                 col.set("this", exp.to_identifier(new_column))
+
+
+def remove_column(state: "SchemaState", table: TableDef, col: ColumnDef, cascade: bool) -> None:
+    """A column dropped, with the keys it is in (PostgreSQL drops a whole primary key; its other
+    columns stay NOT NULL) and, under CASCADE, the views that read it."""
+    if col.primary_key:
+        for other in table.columns:
+            other.primary_key = False
+        table.primary_key_name = None
+    keys.drop_column(table, col.name)
+    table.columns.remove(col)
+    if cascade:
+        drop_dependent_views(state, [table.name], column=col.name)
 
 
 def drop_dependent_views(state: "SchemaState", relations: list[str], column: str | None = None) -> None:

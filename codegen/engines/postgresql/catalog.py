@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ... import ir
 from ...errors import Located
 from ...source import Statement
+from ...catalog.alter import remove_column
 from ...catalog.build import SchemaState
 from ...catalog.cursor import Cursor, unquote
 from ...catalog.tables import parse_type_name
@@ -367,12 +368,16 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     cur.expect("DROP")
     if cur.accept("TYPE") or cur.accept("DOMAIN"):
         cur.accept("IF", "EXISTS")
+        dropped = set()
         while True:
             schema, name, _ = cur.qualified_name("type name")
             state.enums.pop(state.key(schema, name), None)
             types.domains.pop(name.lower(), None)
+            dropped.add(name.lower())
             if not cur.accept_punct(","):
                 break
+        if cur.accept("CASCADE"):
+            _drop_columns_of_types(state, dropped)
         return True
     if cur.accept("SCHEMA"):
         cur.accept("IF", "EXISTS")
@@ -402,6 +407,16 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
                 break
         return True
     return False
+
+
+def _drop_columns_of_types(state: SchemaState, names: set[str]) -> None:
+    """DROP TYPE / DOMAIN ... CASCADE drops every column of that type (or an array of it), and the
+    views reading those columns."""
+    for table in list(state.tables.values()):
+        if table.is_view:
+            continue
+        for col in [c for c in table.columns if normalise(c.sql_type)[0].rpartition(".")[2].strip('"') in names]:
+            remove_column(state, table, col, cascade=True)
 
 
 def _retype(state: SchemaState, old: str, new: str, values: tuple[str, ...]) -> None:
