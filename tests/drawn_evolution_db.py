@@ -19,6 +19,7 @@ class DbColumn:
     type: str  # as the database prints it (SQLite: as declared; PostgreSQL: format_type)
     not_null: bool
     pk: bool
+    generated: bool = False  # computed by the database (GENERATED ALWAYS AS ...): no INSERT names it
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def sqlite_schema(conn: sqlite3.Connection) -> DbSchema:
         except sqlite3.Error:  # a view over a table since dropped or renamed away
             relations.append(DbRelation(None, name, kind == "view", None))
             continue
-        columns = tuple(DbColumn(r[1], r[2], bool(r[3]), r[5] > 0) for r in info if r[6] != 1)  # 1: a virtual table's hidden column
+        # hidden: 1 a virtual table's hidden column, 2 and 3 a generated one
+        columns = tuple(DbColumn(r[1], r[2], bool(r[3]), r[5] > 0, r[6] in (2, 3)) for r in info if r[6] != 1)
         relations.append(DbRelation(None, name, kind == "view", columns))
     indexes = tuple(r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'index' "
                                                "AND name NOT LIKE 'sqlite_%' ORDER BY name"))
@@ -120,8 +122,8 @@ def postgresql_schema(conn: Any) -> DbSchema:
         keys = {r[0] for r in conn.execute("""
             SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
              AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s AND i.indisprimary""", (oid,))}
-        columns = tuple(DbColumn(r[0], r[1], r[2], r[0] in keys) for r in conn.execute("""
-            SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute
+        columns = tuple(DbColumn(r[0], r[1], r[2], r[0] in keys, r[3]) for r in conn.execute("""
+            SELECT attname, format_type(atttypid, atttypmod), attnotnull, attgenerated <> '' FROM pg_attribute
             WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum""", (oid,)))
         relations.append(DbRelation(None if schema == "public" else schema, name, is_view, columns))
     enums = tuple((None if r[0] == "public" else r[0], r[1], tuple(r[2])) for r in conn.execute("""

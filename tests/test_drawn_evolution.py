@@ -7,24 +7,31 @@ views over tables renamed since, indexes, SQLite's 12-step table rebuild), appli
 SQLite file (statements it refuses are left out), and then:
 1. codegen's catalog (the pipeline's own build_schema / catalog_of) equals what the file says it
    holds (tests/drawn_evolution_oracle.py), and `codegen verify --db` reports no drift;
+2. the package generated with a few queries per table and view, called on that file with drawn
+   rows, returns what went in and what the file holds, every value fitting its annotation
+   (tests/drawn_evolution_calls.py);
 Each bug the drawing found is a fixed history below (REGRESSIONS), minimal, run on its own.
 The PostgreSQL twin is tests/test_drawn_evolution_postgres.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-from tests import drawn_evolution, drawn_evolution_db, drawn_evolution_oracle
-from tests._support import run_cli
+from tests import drawn_evolution, drawn_evolution_calls, drawn_evolution_db, drawn_evolution_oracle
+from tests._support import import_module, imported, run_cli, write_files
 
-EXAMPLES = int(os.environ.get("EVOLUTION_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("EVOLUTION_EXAMPLES", "40"))
 
 # (id, history): each a minimal history a drawn run found codegen's catalog wrong for.
 REGRESSIONS = [
@@ -77,8 +84,8 @@ def test_verify_reports_no_drift_for_a_found_history(tmp_path: Path, history: li
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(history=drawn_evolution.histories("sqlite"))
-def test_a_drawn_history_gives_the_catalog_the_database_has(history: list[list[str]]) -> None:
+@given(history=drawn_evolution.histories("sqlite"), data=st.data())
+def test_a_drawn_history_gives_the_catalog_the_database_has(history: list[list[str]], data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         accepted, found, db = _sqlite_differences(root, history)
@@ -89,3 +96,40 @@ def test_a_drawn_history_gives_the_catalog_the_database_has(history: list[list[s
         assert found == [], (accepted, found)
         result = run_cli(root / "p", "verify", "--db", str(db))
         assert (result.code, result.stderr) == (0, ""), (accepted, result.stderr)
+        problems = exercise_sqlite(root / "p", db, data)
+        assert problems == [], (accepted, problems)
+
+
+def exercise_sqlite(project: Path, path: Path, data: st.DataObject) -> list[str]:
+    """Oracle 2: generate the package for the migrated schema and call it on the file."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        db = drawn_evolution_db.sqlite_schema(conn)
+        _, catalog = drawn_evolution_oracle.codegen_catalog(project)
+        text, plans = drawn_evolution_calls.plan_queries(db, catalog, lambda n: "?")
+        write_files(project, {"queries/q.sql": text})
+        result = run_cli(project)
+        assert result.code == 0, result.stderr
+
+        @contextlib.contextmanager
+        def savepoint() -> Iterator[None]:
+            conn.execute("SAVEPOINT call")
+            try:
+                yield
+            except BaseException:
+                conn.execute("ROLLBACK TO call")
+                raise
+            finally:
+                conn.execute("RELEASE call")
+
+        def raw(sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+            return conn.execute(sql, args).fetchall()
+
+        with imported(project / "gen") as package:
+            caller = drawn_evolution_calls.Caller(import_module(package, "queries.q"), conn, raw,
+                                                  (sqlite3.IntegrityError,), savepoint, "?")
+            for plan in plans:
+                caller.exercise(plan, data.draw(drawn_evolution_calls.rows(plan)) if plan.written else [])
+        return caller.problems
+    finally:
+        conn.close()

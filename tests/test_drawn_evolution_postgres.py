@@ -2,23 +2,27 @@
 tests/test_drawn_evolution.py): histories that also change a column's type, NOT NULL and default
 in place, add and drop primary keys, create enums and add their values, domains and a second
 schema, each applied to a real database on the test server (statements it refuses left out);
-codegen's catalog must equal what pg_catalog says, and `codegen verify --db` report no drift.
+codegen's catalog must equal what pg_catalog says, `codegen verify --db` report no drift, and the
+package generated for the schema, called on that database, return what went in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
-from tests import drawn_evolution, drawn_evolution_db, drawn_evolution_oracle
-from tests._support import run_cli
+from tests import drawn_evolution, drawn_evolution_calls, drawn_evolution_db, drawn_evolution_oracle
+from tests._support import import_module, imported, run_cli, write_files
 
-EXAMPLES = int(os.environ.get("EVOLUTION_PG_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("EVOLUTION_PG_EXAMPLES", "12"))
 
 REGRESSIONS = [
     # ALTER COLUMN ... TYPE t USING expr: the type was read as 't USING c', which types nothing
@@ -78,9 +82,10 @@ def test_postgres_a_found_history_gives_the_catalog_the_database_has(postgres_ur
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(history=drawn_evolution.histories("postgresql"))
+@given(history=drawn_evolution.histories("postgresql"), data=st.data())
 def test_postgres_a_drawn_history_gives_the_catalog_the_database_has(postgres_databases: Callable[[str], str],
-                                                                     history: list[list[str]]) -> None:
+                                                                     history: list[list[str]],
+                                                                     data: st.DataObject) -> None:
     url = postgres_databases("evolution")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -89,3 +94,35 @@ def test_postgres_a_drawn_history_gives_the_catalog_the_database_has(postgres_da
         assert found == [], (accepted, found)
         result = run_cli(root / "p", "verify", "--db", url)
         assert (result.code, result.stderr) == (0, ""), (accepted, result.stderr)
+        problems = exercise_postgresql(root / "p", url, data)
+        assert problems == [], (accepted, problems)
+
+
+def exercise_postgresql(project: Path, url: str, data: st.DataObject) -> list[str]:
+    """Oracle 2: generate the package for the migrated schema and call it on the database."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        db = drawn_evolution_db.postgresql_schema(conn)
+        _, catalog = drawn_evolution_oracle.codegen_catalog(project)
+        text, plans = drawn_evolution_calls.plan_queries(db, catalog, lambda n: f"${n}")
+        write_files(project, {"queries/q.sql": text})
+        result = run_cli(project)
+        assert result.code == 0, result.stderr
+
+        @contextlib.contextmanager
+        def savepoint() -> Iterator[None]:
+            with conn.transaction():
+                yield
+
+        def raw(sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+            cursor = conn.execute(sql.encode(), args)
+            return cursor.fetchall() if cursor.description else []
+
+        with imported(project / "gen") as package:
+            caller = drawn_evolution_calls.Caller(import_module(package, "queries.q"), conn, raw,
+                                                  (psycopg.errors.IntegrityError, psycopg.errors.DataError),
+                                                  savepoint, "%s")
+            for plan in plans:
+                caller.exercise(plan, data.draw(drawn_evolution_calls.rows(plan)) if plan.written else [])
+        return caller.problems
