@@ -123,3 +123,14 @@ def test_timestamp_with_timestamptz_is_timestamptz_on_postgresql(pg_conn: Any, s
         assert [c.type.base for c in query.columns] == [expected, expected], engine
         assert [p.type.base for p in query.params] == [expected], engine
         assert problems(engine, conn, tmp_path / f"{engine}-call", sql, rows, fallback=when) == []
+
+
+def test_blob_literal_is_bytes_on_sqlite(sqlite_conn: Any, tmp_path: Path) -> None:
+    # X'61' was typed Any, so the parameter beside it in COALESCE was Any too; a str passed there
+    # came back converted to bytes by the row's bytes field (the first argument's type), while
+    # SQLite returned the text: a silently different value.
+    sql = "SELECT COALESCE(max(o.data), COALESCE(max(X'61'), sqlc.narg(fallback))) AS c0 FROM owners o"
+    _, project, _ = generate("sqlite", [f"-- name: Q0 :many\n{sql};\n"], tmp_path / "gen")
+    [query] = project.files[0].queries
+    assert [p.type.base for p in query.params] == ["bytes"]
+    assert problems("sqlite", sqlite_conn, tmp_path, sql, rows_of(), fallback=b"\x00z") == []

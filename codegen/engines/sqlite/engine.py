@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from ...lint.findings import Finding
 
 
+def _blob_literal(an: ExpressionTyping, node: exp.Expr, scope: object) -> ir.Typed:
+    """X'61' is a BLOB on SQLite (a bit string on PostgreSQL): bytes, so a parameter beside it,
+    COALESCE(blob_col, X'00', ?), is bytes too."""
+    return ir.Typed(ir.ValueType(ir.BYTES), False)
+
+
 class SQLiteEngine(Engine):
     name = "sqlite"
     dialect = dialect.NAME
@@ -35,6 +41,7 @@ class SQLiteEngine(Engine):
     whole_row_references = False
     double_quoted_strings = True
     division_by_zero_is_null = True
+    expression_handlers = {"HexString": _blob_literal}
     case_parameter_is_text = False
     reports_unknown_functions = True
     last_insert_id = True
