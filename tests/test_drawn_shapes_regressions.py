@@ -134,3 +134,21 @@ def test_blob_literal_is_bytes_on_sqlite(sqlite_conn: Any, tmp_path: Path) -> No
     [query] = project.files[0].queries
     assert [p.type.base for p in query.params] == ["bytes"]
     assert problems("sqlite", sqlite_conn, tmp_path, sql, rows_of(), fallback=b"\x00z") == []
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT o.name AS c0, count(*) AS c1 FROM owners o",
+    "SELECT lower(o.name) AS c0, max(o.rank) AS c1 FROM owners o",
+    "SELECT o.rank + 1 AS c0, sum(o.score) FILTER (WHERE o.active) AS c1 FROM owners o",
+])
+def test_bare_column_of_an_aggregate_without_group_by_is_nullable(sql: str, sqlite_conn: Any,
+                                                                  tmp_path: Path) -> None:
+    # SQLite answers an aggregate query without GROUP BY with one row even from an empty table,
+    # its columns read outside the aggregates NULL then: they were typed NOT NULL.
+    assert problems("sqlite", sqlite_conn, tmp_path, sql, rows_of()) == []
+
+
+def test_grouping_columns_of_rollup_are_nullable(pg_conn: Any, tmp_path: Path) -> None:
+    # ROLLUP's super-aggregate rows hold NULL in the grouping columns: they were typed NOT NULL.
+    sql = "SELECT o.name AS c0, o.rank AS c1, count(*) AS c2 FROM owners o GROUP BY ROLLUP (o.name, o.rank)"
+    assert problems("postgresql", pg_conn, tmp_path, sql, rows_of(owners=[{}])) == []

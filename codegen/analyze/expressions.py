@@ -425,16 +425,16 @@ def exactly_one_row(node: exp.Expr, engine: EngineTraits) -> bool:
         return False
     if node.args.get("from_") is None:
         return node.args.get("where") is None
-    return any(_has_aggregate(e, engine) for e in node.expressions)
+    return any(has_aggregate(e, engine) for e in node.expressions)
 
 
-def _has_aggregate(node: exp.Expr, engine: EngineTraits) -> bool:
+def has_aggregate(node: exp.Expr, engine: EngineTraits) -> bool:
     """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
     if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
         return False
     if engine.is_aggregate(node):
         return True
-    return any(_has_aggregate(child, engine) for child in node.iter_expressions())
+    return any(has_aggregate(child, engine) for child in node.iter_expressions())
 
 
 def _in_scope(scope: Scope, name: str) -> bool:
@@ -445,5 +445,5 @@ def _all_aliases(scope: Scope) -> dict[str, ir.Typed]:
     return scope.aliases
 
 
-__all__ = ["ANY", "BOOL", "FLOAT", "INT", "NULL", "STR", "ExpressionTyping", "ParamInfo", "exactly_one_row", "identifier_offset",
+__all__ = ["ANY", "BOOL", "FLOAT", "INT", "NULL", "STR", "ExpressionTyping", "ParamInfo", "exactly_one_row", "has_aggregate", "identifier_offset",
            "merge", "merge_types", "placeholder_index"]

@@ -54,6 +54,10 @@ class Scope:
     ctes: dict[str, list[SourceColumn]] = field(default_factory=dict)
     aliases: dict[str, ir.Typed] = field(default_factory=dict)  # result aliases usable in ORDER BY etc.
     grouped: bool = False
+    # An aggregate SELECT without GROUP BY yields its one row from no rows too: a column read
+    # outside the aggregates (SQLite allows it) is NULL then. So are the grouping columns in the
+    # rows ROLLUP, CUBE and GROUPING SETS add (every column outside the aggregates, to be safe).
+    bare_columns_nullable: bool = False
 
     def cte(self, name: str) -> list[SourceColumn] | None:
         scope: Scope | None = self

@@ -13,7 +13,7 @@ from ..catalog.tables import TableDef
 from ..engines import EngineTraits, Utility
 from ..errors import Located
 from .dml import analyze_dml
-from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, merge
+from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
 from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output
@@ -62,6 +62,17 @@ class Analyzer(ExpressionTyping):
         return as_written(name, written, self.engine.folds_identifiers)
 
     def _t_Column(self, node: exp.Column, scope: Scope) -> ir.Typed:
+        typed = self._column(node, scope)
+        if scope.bare_columns_nullable and not isinstance(node.this, exp.Star) and not self._under_aggregate(node):
+            try:
+                owner, _ = scope.resolve(node, None)
+            except Located:
+                return typed  # a result alias (ORDER BY c0), or a whole row: typed as it is
+            if owner in scope.sources:  # not an outer query's column, which has its value
+                return typed.nullable_if(True)
+        return typed
+
+    def _column(self, node: exp.Column, scope: Scope) -> ir.Typed:
         try:
             return super()._t_Column(node, scope)
         except Located:
@@ -70,6 +81,17 @@ class Analyzer(ExpressionTyping):
             if src is None or isinstance(node.this, exp.Star):
                 raise
             return ir.Typed(ir.ValueType(ir.ANY), src.optional)
+
+    def _under_aggregate(self, node: exp.Expr) -> bool:
+        """Inside an aggregate call (its arguments or its FILTER) of this SELECT, not a window's."""
+        child, parent = node, node.parent
+        while parent is not None and not isinstance(parent, (exp.Select, exp.Subquery)):
+            if isinstance(parent, exp.Filter) and self.engine.is_aggregate(parent.this):
+                return True
+            if self.engine.is_aggregate(parent) and not isinstance(parent.parent, exp.Window):
+                return True
+            child, parent = parent, parent.parent
+        return False
 
     # -- relations -------------------------------------------------------------
     def table_columns(self, table: TableDef) -> list[SourceColumn]:
@@ -264,6 +286,11 @@ class Analyzer(ExpressionTyping):
         if where is not None:
             self.type_of(where.this, scope)
         outputs: list[Output] = []
+        group_by = node.args.get("group")
+        scope.bare_columns_nullable = (not scope.grouped and (
+            node.args.get("having") is not None or any(has_aggregate(e, self.engine) for e in node.expressions))
+        ) or (group_by is not None and any(isinstance(e, (exp.Rollup, exp.Cube, exp.GroupingSets))
+                                           for e in group_by.expressions))  # its super-aggregate rows
         for item in node.expressions:
             outputs.extend(self.projection(item, scope, top=node is self.root))
         scope.aliases = {o.name.lower(): o.typed for o in outputs}
