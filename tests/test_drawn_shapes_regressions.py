@@ -152,3 +152,18 @@ def test_grouping_columns_of_rollup_are_nullable(pg_conn: Any, tmp_path: Path) -
     # ROLLUP's super-aggregate rows hold NULL in the grouping columns: they were typed NOT NULL.
     sql = "SELECT o.name AS c0, o.rank AS c1, count(*) AS c2 FROM owners o GROUP BY ROLLUP (o.name, o.rank)"
     assert problems("postgresql", pg_conn, tmp_path, sql, rows_of(owners=[{}])) == []
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT substr(i.raw, 1, 2) AS c0 FROM items i",
+    "SELECT substring(i.raw FROM 2) AS c0 FROM items i",
+    "SELECT btrim(i.raw, '\\x00'::bytea) AS c0 FROM items i",
+    "SELECT i.raw || i.raw AS c0 FROM items i",
+])
+def test_bytea_functions_return_bytes_on_postgresql(sql: str, pg_conn: Any, tmp_path: Path) -> None:
+    # substr, substring, btrim and || of bytea are bytea: they were typed str, and the row's str
+    # field turned b'\x00a' into the text '\x00a' (or 'a' into 'a' from b'a'): a different value.
+    _, project, _ = generate("postgresql", [f"-- name: Q0 :many\n{sql};\n"], tmp_path / "gen")
+    assert [c.type.base for c in project.files[0].queries[0].columns] == ["bytes"]
+    rows = rows_of(items=[{"raw": b"\x00ab"}, {"raw": b"xyz"}])
+    assert problems("postgresql", pg_conn, tmp_path, sql, rows) == []

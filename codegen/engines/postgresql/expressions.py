@@ -158,9 +158,11 @@ class PgExpressions:
             for side in (node.left, node.right):
                 self.bind(side, ir.Typed(ir.ValueType(ir.JSON), False), None)  # type: ignore[attr-defined]
             return ir.Typed(ir.ValueType(ir.JSON), any(p.nullable for p in parts))
+        known = [p.type.base for p, side in zip(parts, (node.left, node.right)) if not _is_param(side)]
+        result = ir.ValueType(ir.BYTES) if known and all(b == ir.BYTES for b in known) else TEXT  # bytea || bytea
         for side in (node.left, node.right):  # $1 || 'x': text
-            self.bind(side, ir.Typed(TEXT, False), None)  # type: ignore[attr-defined]
-        return ir.Typed(TEXT, any(p.nullable for p in parts))
+            self.bind(side, ir.Typed(result, False), None)  # type: ignore[attr-defined]
+        return ir.Typed(result, any(p.nullable for p in parts))
 
 
 def _is_param(node: exp.Expr) -> bool:

@@ -149,6 +149,10 @@ def MERGE(c: Call) -> ValueType:
     return merge_datetimes(bases) or ValueType(ir.ANY)
 
 
+def TEXT_OR_BYTES(c: Call) -> ValueType:  # substr, trim, overlay: of bytea, a bytea
+    return ValueType(ir.BYTES if c.args and c.base(0) == ir.BYTES else ir.STR)
+
+
 def NULLIF(c: Call) -> ValueType:
     """NULLIF(a, b) is a, of the type the = operator compares it as: NULLIF(1, 2.5) is double
     precision, NULLIF(1, 2.2) numeric (PostgreSQL's manual, 9.18.3). Integers of two widths have
@@ -237,12 +241,12 @@ SIGNATURES: dict[str, Sig] = {
     # strings
     **dict.fromkeys(["LOWER", "UPPER", "INITCAP", "MD5", "REVERSE", "QUOTE_IDENT", "QUOTE_LITERAL",
                      "UNACCENT"], _s("t", STRICT, "t", arity=(1,))),
-    **dict.fromkeys(["LTRIM", "RTRIM", "BTRIM", "TRIM"], _s("t", STRICT, "t,t")),
+    **dict.fromkeys(["LTRIM", "RTRIM", "BTRIM", "TRIM"], _s(TEXT_OR_BYTES, STRICT, "t,t")),
     **dict.fromkeys(["LPAD", "RPAD"], _s("t", STRICT, "t,i,t")),
     **dict.fromkeys(["LEFT", "RIGHT", "REPEAT"], _s("t", STRICT, "t,i")),
     **dict.fromkeys(["REPLACE", "TRANSLATE", "REGEXP_REPLACE"], _s("t", STRICT, "t,t,t,t")),
-    **dict.fromkeys(["SUBSTRING", "SUBSTR"], _s("t", STRICT, "t,i,i")),
-    "OVERLAY": _s("t", STRICT, "t,t,i,i"), "SPLIT_PART": _s("t", STRICT, "t,t,i"),
+    **dict.fromkeys(["SUBSTRING", "SUBSTR"], _s(TEXT_OR_BYTES, STRICT, "t,i,i")),
+    "OVERLAY": _s(TEXT_OR_BYTES, STRICT, "t,t,i,i"), "SPLIT_PART": _s("t", STRICT, "t,t,i"),
     "CHR": _s("t", STRICT, "i"), "TO_HEX": _s("t", STRICT, "i"), "TO_ASCII": _s("t", STRICT, "t"),
     "CONCAT": _s("t", NEVER, "t", variadic=True),  # NULL arguments are skipped
     "CONCAT_WS": _s("t", FIRST, "t", variadic=True), "FORMAT": _s("t", FIRST, "t"),
