@@ -282,7 +282,11 @@ def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: s
     else:
         conn.execute("DELETE FROM schema_migrations WHERE version = ?", (step.version,))
     # Only the keys of tables this step touches can break; checked set-based (see _migrate_checks).
-    violations = checks.violations(conn, checks.touched_tables(s.sql for s in statements))
+    try:
+        violations = checks.violations(conn, checks.touched_tables(s.sql for s in statements))
+    except sqlite3.Error as exc:  # a key naming a column its parent lacks: SQLite's "foreign key mismatch"
+        raise MigrationError(f"{path}: leaves a foreign key that cannot be checked: {exc}; rolled back, {kept}") \
+            from exc
     if violations:
         shown = "; ".join(f"{table} row {rowid} -> missing {parent}" for table, rowid, parent in violations)
         raise MigrationError(f"{path}: leaves foreign key violations ({shown}); rolled back, {kept}")

@@ -25,13 +25,15 @@ STRICT_TYPES = ("INTEGER", "INT", "TEXT", "REAL", "BLOB", "ANY")
 PG_TYPES = ("integer", "bigint", "smallint", "text", "varchar(20)", "boolean", "numeric(10,2)", "double precision",
             "real", "date", "timestamp", "timestamptz", "bytea", "uuid", "jsonb", "integer[]")
 # A literal each type takes as a DEFAULT (SQLite accepts anything; PostgreSQL casts the text).
+# Constants all: two databases migrated a second apart must hold the same rows (a column added
+# with DEFAULT now() fills existing rows with the time of the migration).
 DEFAULTS = {
     "INTEGER": "7", "INT": "-3", "TEXT": "'x'", "VARCHAR(20)": "'y'", "REAL": "1.5", "DOUBLE": "2.25", "BLOB": "x'00ff'",
     "NUMERIC": "3", "DECIMAL(10,2)": "4.5", "BOOLEAN": "1", "DATE": "'2024-02-29'", "DATETIME": "'2024-01-01 10:00:00'",
-    "TIMESTAMP": "CURRENT_TIMESTAMP", "JSON": "'{}'", "": "0", "ANY": "'any'",
+    "TIMESTAMP": "'2024-01-01 00:00:00'", "JSON": "'{}'", "": "0", "ANY": "'any'",
     "integer": "7", "bigint": "-3", "smallint": "2", "text": "'x'", "varchar(20)": "'y'", "boolean": "true",
     "numeric(10,2)": "4.50", "double precision": "2.25", "real": "1.5", "date": "'2024-02-29'",
-    "timestamp": "'2024-01-01 10:00:00'", "timestamptz": "now()", "bytea": "'\\x00ff'",
+    "timestamp": "'2024-01-01 10:00:00'", "timestamptz": "'2024-01-01 00:00:00+00'", "bytea": "'\\x00ff'",
     "uuid": "'00000000-0000-0000-0000-000000000001'", "jsonb": "'{}'", "integer[]": "'{1,2}'",
 }
 # PostgreSQL ALTER COLUMN TYPE changes the server takes on an empty table (USING where it needs one).

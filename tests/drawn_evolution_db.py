@@ -132,8 +132,10 @@ def postgresql_schema(conn: Any) -> DbSchema:
         GROUP BY n.nspname, t.typname ORDER BY 1, 2"""))
     indexes = tuple(r[0] for r in conn.execute("""
         SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_index i ON i.indexrelid = c.oid
         WHERE c.relkind = 'i' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1"""))
+          AND n.nspname NOT LIKE 'pg_toast%' AND i.indrelid::regclass::text <> 'schema_migrations'
+        ORDER BY 1"""))
     return DbSchema(tuple(relations), enums, indexes)
 
 

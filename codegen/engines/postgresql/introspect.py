@@ -225,6 +225,9 @@ def _without_concurrently(sql: str) -> str:
     return sql
 
 
+_SESSION_SETTINGS = ("TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits")
+
+
 class ScratchDatabase:
     """The migrations applied in a scratch database on the live server, in one transaction."""
 
@@ -244,6 +247,13 @@ class ScratchDatabase:
         except LiveDatabaseError:
             self._drop()
             raise
+        # The migrations run, and the reference is printed, in the live database's settings: a
+        # timestamptz literal is read in TimeZone, and a default or view holding one is printed in
+        # it ('2024-01-01 13:00:00+13' in Auckland), so a live database whose own TimeZone is not the
+        # server's would differ from a reference in the server's.
+        for setting in _SESSION_SETTINGS:
+            (value,) = live.conn.execute("SELECT current_setting(%s)", (setting,)).fetchone()
+            self.conn.execute("SELECT set_config(%s, %s, false)", (setting, value))
 
     def apply(self, sql: str) -> None:
         import psycopg

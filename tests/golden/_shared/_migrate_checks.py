@@ -403,7 +403,9 @@ def violations(conn: sqlite3.Connection, touched: set[str], limit: int = 5) -> l
             if target is None and len(columns) == 1 and parent.lower() in existing:
                 pk = _primary_key(conn, parent)
                 target = pk[0] if len(pk) == 1 else None
-            if len(columns) != 1 or target is None or parent.lower() not in existing:
+            if len(columns) != 1 or target is None or parent.lower() not in existing \
+                    or target.lower() not in {c[1].lower() for c in conn.execute(f"PRAGMA table_info({_quote(parent)})")}:
+                # the pragma also reports a parent that lacks the key's column (foreign key mismatch)
                 by_pragma.add(fk_id)
                 continue
             found += _missing_parents(conn, child, column, parent, target, limit)
