@@ -326,9 +326,9 @@ def _aggregate(ctx: Ctx, scope: list[Source], kind: str, depth: int) -> str:
         return expr(ctx, scope, k, max(depth - 1, 0), False)
 
     if kind == "int":
-        return ctx.pick([f"count({arg(ctx.pick(list(KINDS)))})", "count(*)", f"sum({arg('int')})",
+        return ctx.pick([f"count({arg(ctx.pick(list(KINDS)))})", "count(*)", int_sum(ctx, f"sum({arg('int')})"),
                          f"max({arg('int')})", f"min({arg('int')})", f"count(DISTINCT {arg('int')})",
-                         f"count(*) FILTER (WHERE {arg('bool')})", f"sum({arg('int')}) FILTER (WHERE {arg('bool')})"])
+                         f"count(*) FILTER (WHERE {arg('bool')})", int_sum(ctx, f"sum({arg('int')}) FILTER (WHERE {arg('bool')})")])
     if kind == "real":
         options = [f"avg({arg(ctx.pick(['int', 'real']))})", f"sum({arg('real')})", f"max({arg('real')})"]
         if not ctx.pg:
@@ -348,6 +348,14 @@ def _aggregate(ctx: Ctx, scope: list[Source], kind: str, depth: int) -> str:
         return f"{ctx.pick(['max', 'min'])}({arg('ts')})"
     # blob: PostgreSQL has no min/max of bytea.
     return literal(ctx, "blob") if ctx.pg else f"max({arg('blob')})"
+
+
+def int_sum(ctx: Ctx, call: str) -> str:
+    """sum() of integers as the int kind. PostgreSQL's sum(bigint) is numeric, typed int by the
+    analysis on purpose (read without loss); but arithmetic on it is numeric arithmetic, so
+    count(*) / sum(x) returns 0.333 where int is declared (reported to the lead, not fixed here):
+    on PostgreSQL the int kind casts it back to bigint."""
+    return f"CAST({call} AS bigint)" if ctx.pg else call
 
 
 def _scalar_subquery(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool = False) -> str:
@@ -374,7 +382,7 @@ def _window(ctx: Ctx, scope: list[Source], kind: str, depth: int) -> str:
         arg = expr(ctx, scope, 'int', 0)
         framed = f"OVER ({part}{order or 'ORDER BY 1'} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)" if order else over
         return ctx.pick([f"row_number() {over}", f"rank() {over}", f"dense_rank() {over}", f"count(*) {over}",
-                         f"ntile(2) {over}", f"sum({arg}) {framed}", f"max({arg}) {framed}",
+                         f"ntile(2) {over}", int_sum(ctx, f"sum({arg}) {framed}"), f"max({arg}) {framed}",
                          f"lag({arg}) {over}", f"lag({arg}, 1, 0) {over}", f"first_value({arg}) {over}",
                          f"last_value({arg}) {over}", f"nth_value({arg}, 2) {over}",
                          f"count({arg}) {over}"])

@@ -208,8 +208,10 @@ def _pool(rows: dict[str, list[dict[str, Any]]], engine: str) -> dict[str, list[
 def _run(engine: str, conn: Any, out_root: Path, blocks: list[str], rows: dict[str, list[dict[str, Any]]],
          data: st.DataObject) -> None:
     package, project, numbers = generate(engine, blocks, out_root)
-    refused = postgresql_refuses(conn, project) if engine == "postgresql" else {}
+    refused = _postgresql_refuses(conn, project) if engine == "postgresql" else {}
     FIGURES[f"{engine} not called (PostgreSQL refuses to prepare)"] += len(refused)
+    if COLLECT:
+        FIGURES.update(f"refused: {why[:90]}" for why in refused.values())
     queries = {("q", i): q for f in project.files for i, q in enumerate(f.queries)}
     skipped: list[str] = []
     funcs = functions(package, out_root / package, lambda m, f, i: refused.get((m, i)), skipped, queries)
@@ -236,6 +238,15 @@ def _run(engine: str, conn: Any, out_root: Path, blocks: list[str], rows: dict[s
                 out.write("\n".join(shown) + "\n\n")
             return
         raise AssertionError("\n".join(shown))
+
+
+def _postgresql_refuses(conn: Any, project: Any) -> dict[tuple[str, int], str]:
+    """harness_validity's check with one $n per bind slot, as psycopg sends them (a parameter used
+    twice, as sqlc.narg(x) IS NULL OR col = sqlc.narg(x) is, is typed at each place on its own)."""
+    slotted = dataclasses.replace(project, files=tuple(
+        dataclasses.replace(f, queries=tuple(dataclasses.replace(q, slots=tuple(range(len(q.slots))))
+                                             for q in f.queries)) for f in project.files))
+    return postgresql_refuses(conn, slotted)
 
 
 def _draw_batch(engine: str) -> st.SearchStrategy[list[str]]:

@@ -167,3 +167,20 @@ def test_bytea_functions_return_bytes_on_postgresql(sql: str, pg_conn: Any, tmp_
     assert [c.type.base for c in project.files[0].queries[0].columns] == ["bytes"]
     rows = rows_of(items=[{"raw": b"\x00ab"}, {"raw": b"xyz"}])
     assert problems("postgresql", pg_conn, tmp_path, sql, rows) == []
+
+
+@pytest.mark.parametrize("sql, base", [
+    ("SELECT sign(o.rank) AS c0 FROM owners o", "float"),
+    ("SELECT ceil(o.rank) AS c0 FROM owners o", "float"),
+    ("SELECT round(o.age) AS c0 FROM owners o", "float"),
+    ("SELECT round(o.rank, 1) AS c0 FROM owners o", "decimal"),
+    ("SELECT sign(o.balance) AS c0 FROM owners o", "decimal"),
+])
+def test_rounding_an_integer_is_double_precision_on_postgresql(sql: str, base: str, pg_conn: Any,
+                                                                tmp_path: Path) -> None:
+    # sign(), ceil(), floor(), round() and trunc() of an integer take their double precision form
+    # (PostgreSQL has no integer one): sign was typed int, the others Decimal.
+    _, project, _ = generate("postgresql", [f"-- name: Q0 :many\n{sql};\n"], tmp_path / "gen")
+    assert [c.type.base for c in project.files[0].queries[0].columns] == [base]
+    rows = rows_of(owners=[{"rank": 3, "age": 7, "balance": drawn_shapes._VALUES["num"][2]}])
+    assert problems("postgresql", pg_conn, tmp_path, sql, rows) == []

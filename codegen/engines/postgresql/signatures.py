@@ -174,8 +174,13 @@ def AVG(c: Call) -> ValueType:
     return ValueType(base if base in (ir.FLOAT, ir.INTERVAL) else ir.DECIMAL)
 
 
-def ROUNDING(c: Call) -> ValueType:  # ceil, floor, round, trunc: numeric or double precision
-    return ValueType(ir.FLOAT if c.base(0) == ir.FLOAT else ir.DECIMAL)
+def ROUNDING(c: Call) -> ValueType:
+    """ceil, floor, round, trunc, sign: numeric or double precision. An integer takes the double
+    precision form (ceil(7) is 7.0, PostgreSQL's preferred numeric type), except round(x, n) and
+    trunc(x, n), which exist for numeric only."""
+    if len(c.args) > 1:
+        return ValueType(ir.DECIMAL)
+    return ValueType(ir.FLOAT if c.base(0) in (ir.FLOAT, ir.INT) else ir.DECIMAL)
 
 
 def NUMERIC_MATH(c: Call) -> ValueType:  # sqrt, exp, ln, log, power: numeric for numeric input
@@ -262,8 +267,8 @@ SIGNATURES: dict[str, Sig] = {
     "REGEXP_LIKE": _s("b", STRICT, "t,t"), "REGEXP_SUBSTR": _s("t", ALWAYS, "t,t"),
     "ARRAY_TO_STRING": _s("t", FIRST, ",t,t"),
     # numbers
-    **dict.fromkeys(["ABS", "SIGN", "MOD", "GCD", "LCM"], _s(ARG0)),
-    **dict.fromkeys(["CEIL", "CEILING", "FLOOR", "ROUND", "TRUNC"], _s(ROUNDING)),
+    **dict.fromkeys(["ABS", "MOD", "GCD", "LCM"], _s(ARG0)),
+    **dict.fromkeys(["CEIL", "CEILING", "FLOOR", "ROUND", "TRUNC", "SIGN"], _s(ROUNDING)),
     **dict.fromkeys(["SQRT", "EXP", "LN", "LOG", "LOG10", "POWER", "POW"], _s(NUMERIC_MATH)),
     **dict.fromkeys(["CBRT", "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "ATAN2", "DEGREES", "RADIANS", "SINH",
                      "COSH", "TANH"], _s("f")),
