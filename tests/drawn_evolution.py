@@ -46,13 +46,25 @@ PG_RETYPES = {
     "integer[]": ("bigint[]", "text[]"), "bigint[]": ("integer[]",), "text[]": ("varchar(20)[]",),
     "varchar(20)[]": ("text[]",),
 }
-TABLES = ("t_a", "t_b", "t_c", "t_d", "t_e")
-COLUMNS = ("id", "c_a", "c_b", "c_c", "c_d", "c_e", "c_f", "c_g")
+# A few names need quotes: a keyword, a space, upper case (one per kind: PostgreSQL's catalog keys
+# names case-insensitively, so two differing only in case collide, a known limit).
+TABLES = ("t_a", "t_b", "t_c", "t_d", '"group"', '"Odd Table"')
+COLUMNS = ("id", "c_a", "c_b", "c_c", "c_d", "c_e", '"order"', '"Two Words"', '"MixedCase"')
 VIEWS = ("v_a", "v_b", "v_c")
 INDEXES = ("i_a", "i_b", "i_c")
 ENUMS = ("e_a", "e_b")
 DOMAINS = ("d_a", "d_b")
 LABELS = ("red", "green", "blue", "cyan", "plum")
+
+
+def bare(name: str) -> str:
+    """A drawn name without its quotes, to build other names from."""
+    return name.strip('"')
+
+
+def suffixed(name: str, suffix: str) -> str:
+    """name + suffix, quoted when name is."""
+    return f'"{bare(name)}{suffix}"' if name.startswith('"') else name + suffix
 
 
 @dataclass
@@ -283,7 +295,7 @@ def create_view(draw: st.DrawFn, model: Model) -> list[str]:
         select = f"SELECT {', '.join(cols)} FROM {source}"
     elif shape == "aliases":
         cols = draw(st.lists(st.sampled_from([c.name for c in table.cols]), min_size=1, unique=True))
-        select = f"SELECT {', '.join(f'{c} AS x_{c}' for c in cols)} FROM {source} AS s"
+        select = f"SELECT {', '.join(f'{c} AS {chr(34)}x_{bare(c)}{chr(34)}' for c in cols)} FROM {source} AS s"
     elif shape == "where":
         col = draw(st.sampled_from(table.cols))
         select = f"SELECT * FROM {source} WHERE {col.name} IS NOT NULL"
@@ -362,7 +374,7 @@ def rebuild_table(draw: st.DrawFn, model: Model) -> list[str]:
                      + ([] if inline else [f"PRIMARY KEY ({', '.join(c.name for c in pk)})"]))
     without_rowid = table.without_rowid and bool(pk)
     options = ", ".join(o for o, on in (("STRICT", table.strict), ("WITHOUT ROWID", without_rowid)) if on)
-    temp = f"{table.name}_new"
+    temp = suffixed(table.name, "_new")
     copied = ", ".join(c.name for c in new_cols if c.name in {k.name for k in kept})
     model.indexes = {i: t for i, t in model.indexes.items() if t != table.qualified}
     table.cols, table.without_rowid = new_cols, without_rowid
@@ -429,7 +441,7 @@ def primary_key(draw: st.DrawFn, model: Model) -> list[str]:
     if any(c.pk for c in table.cols):
         for col in table.cols:
             col.pk = False
-        return [f"ALTER TABLE {table.qualified} DROP CONSTRAINT {table.name}_pkey"]
+        return [f"ALTER TABLE {table.qualified} DROP CONSTRAINT {suffixed(table.name, '_pkey')}"]
     col = draw(st.sampled_from(table.cols))
     col.pk = col.not_null = True
     return [f"ALTER TABLE {table.qualified} ADD PRIMARY KEY ({col.name})"]

@@ -90,8 +90,12 @@ class TablePlan:
     key: str | None  # UPDATE / DELETE ... WHERE key = ?
 
 
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _qualified(relation: DbRelation) -> str:
-    return f"{relation.schema}.{relation.name}" if relation.schema else relation.name
+    return f"{quoted(relation.schema)}.{quoted(relation.name)}" if relation.schema else quoted(relation.name)
 
 
 def plan_queries(db: DbSchema, catalog: ir.Catalog, marker: Callable[[int], str]) -> tuple[str, list[TablePlan]]:
@@ -111,12 +115,12 @@ def plan_queries(db: DbSchema, catalog: ir.Catalog, marker: Callable[[int], str]
         key = keys[0] if keys else None
         if written:
             marks = ", ".join(marker(i) for i in range(1, len(written) + 1))
-            blocks.append(f"-- name: Ins{prefix} :one\nINSERT INTO {_qualified(relation)} ({', '.join(written)}) "
+            blocks.append(f"-- name: Ins{prefix} :one\nINSERT INTO {_qualified(relation)} ({', '.join(map(quoted, written))}) "
                           f"VALUES ({marks}) RETURNING *;\n")
         if key is not None:
-            blocks.append(f"-- name: Upd{prefix} :execrows\nUPDATE {_qualified(relation)} SET {written[-1]} = "
-                          f"{marker(1)} WHERE {key} = {marker(2)};\n")
-            blocks.append(f"-- name: Del{prefix} :execrows\nDELETE FROM {_qualified(relation)} WHERE {key} = {marker(1)};\n")
+            blocks.append(f"-- name: Upd{prefix} :execrows\nUPDATE {_qualified(relation)} SET {quoted(written[-1])} = "
+                          f"{marker(1)} WHERE {quoted(key)} = {marker(2)};\n")
+            blocks.append(f"-- name: Del{prefix} :execrows\nDELETE FROM {_qualified(relation)} WHERE {quoted(key)} = {marker(1)};\n")
         plans.append(TablePlan(relation, table, prefix, written, key))
     return "\n".join(blocks), plans
 
@@ -198,13 +202,13 @@ class Caller:
                 continue
             try:
                 with self.savepoint():
-                    self.raw(f"UPDATE {_qualified(plan.relation)} SET {column.name} = NULL", ())
+                    self.raw(f"UPDATE {_qualified(plan.relation)} SET {quoted(column.name)} = NULL", ())
             except self.refused:
                 continue
         self.call(f"All{plan.prefix}")
 
     def _update_delete(self, plan: TablePlan, key: Any, value: Any) -> None:
-        where = f"FROM {_qualified(plan.relation)} WHERE {plan.key} = {self.marker}"
+        where = f"FROM {_qualified(plan.relation)} WHERE {quoted(plan.key)} = {self.marker}"
         if key is None:
             return
         before = self.raw(f"SELECT count(*) {where}", (key,))[0][0]

@@ -9,6 +9,7 @@ type map (`SchemaState.type_of`), must give the value type codegen holds for the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from codegen import ir
@@ -17,6 +18,12 @@ from codegen.config import load_config
 from codegen.pipeline import build_schema, catalog_of
 
 from tests.drawn_evolution_db import DbSchema
+
+
+# SQLite reads a double-quoted name that names no column as a string: a view naming a quoted
+# column dropped since still works there, codegen refuses it (README, "The catalog follows the
+# database").
+DOCUMENTED_REFUSAL = re.compile(r"^view \w+ is invalid: .*no such column: (order|Two Words|MixedCase)$")
 
 
 def schema_files(history: list[list[str]]) -> dict[str, str]:
@@ -96,5 +103,7 @@ def catalog_differences(root: Path, history: list[list[str]], db: DbSchema, engi
     try:
         state, catalog = codegen_catalog(root)
     except CodegenError as error:
+        if all(DOCUMENTED_REFUSAL.search(d.message) for d in error.diagnostics):
+            return ["documented refusal"]
         return [f"codegen refuses a history the database accepts: {error}"]
     return differences(state, catalog, db, pk_not_null=engine == "sqlite")

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from codegen import ir
 from codegen.catalog.state import SchemaState
-from tests.drawn_evolution_calls import values
+from tests.drawn_evolution_calls import quoted, values
 from tests.drawn_evolution_db import DbSchema
 
 Row = tuple[str, list[str], list[Any]]  # (qualified table, columns, values)
@@ -37,7 +37,7 @@ def draw_rows(data: st.DataObject, state: SchemaState, db: DbSchema, convert: Ca
             continue
         columns = [c for c in relation.columns if not c.generated]
         typed = [ir.Column(c.name, c.type, state.type_of(c.type), not c.not_null) for c in columns]
-        qualified = f"{relation.schema}.{relation.name}" if relation.schema else relation.name
+        qualified = f"{quoted(relation.schema)}.{quoted(relation.name)}" if relation.schema else quoted(relation.name)
         for _ in range(2):
             rows.append((qualified, [c.name for c in columns],
                          [convert(data.draw(values(t)), c.type) for t, c in zip(typed, columns)]))
@@ -73,7 +73,7 @@ def insert(execute: Callable[[str, list[Any]], None], rows: list[Row], marker: s
     for table, columns, row in rows:
         if not columns:
             continue
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+        sql = f"INSERT INTO {table} ({', '.join(map(quoted, columns))}) VALUES ({', '.join([marker] * len(columns))})"
         try:
             with savepoint():
                 execute(sql, row)

