@@ -286,7 +286,8 @@ def create_view(draw: st.DrawFn, model: Model) -> list[str]:
     name = draw(st.sampled_from(names))
     source = draw(st.sampled_from(sources))
     table = model.tables.get(source)
-    shape = draw(st.sampled_from(["star", "columns", "aliases", "join", "where"]))
+    shape = draw(st.sampled_from(["star", "columns", "aliases", "join", "where", "qualified", "expressions",
+                                  "derived"]))
     reads: tuple[str, ...] = (source,)
     if table is None or shape == "star":
         select = f"SELECT * FROM {source}"
@@ -296,6 +297,17 @@ def create_view(draw: st.DrawFn, model: Model) -> list[str]:
     elif shape == "aliases":
         cols = draw(st.lists(st.sampled_from([c.name for c in table.cols]), min_size=1, unique=True))
         select = f"SELECT {', '.join(f'{c} AS {chr(34)}x_{bare(c)}{chr(34)}' for c in cols)} FROM {source} AS s"
+    elif shape == "qualified":  # a rename must rewrite the qualifier too
+        col = draw(st.sampled_from(table.cols))
+        select = f"SELECT {source}.{col.name}, * FROM {source} WHERE {source}.{col.name} IS NULL OR 1 = 1"
+    elif shape == "expressions":  # unaliased: named by their text (SQLite) or their function (PostgreSQL)
+        col = draw(st.sampled_from(table.cols))
+        select = draw(st.sampled_from([f"SELECT count(*) FROM {source}", f"SELECT {col.name} IS NULL FROM {source}",
+                                       f"SELECT max({col.name}), {col.name} FROM {source} GROUP BY {col.name}",
+                                       f"SELECT coalesce({col.name}, {col.name}) FROM {source}"]))
+    elif shape == "derived":
+        col = draw(st.sampled_from(table.cols))
+        select = f"SELECT sub.{col.name} FROM (SELECT * FROM {source}) AS sub"
     elif shape == "where":
         col = draw(st.sampled_from(table.cols))
         select = f"SELECT * FROM {source} WHERE {col.name} IS NOT NULL"

@@ -43,6 +43,17 @@ REGRESSIONS = [
     # query may name); codegen had a, a, so `SELECT "a:1" FROM v` was refused.
     ("view-duplicate-names", [["CREATE TABLE t (a INTEGER, b TEXT)",
                                "CREATE VIEW v AS SELECT l.a, r.a, l.b, r.a FROM t AS l JOIN t AS r ON l.a = r.a"]]),
+    # SQLite names an unaliased expression of a view by its text (count(*), a + 1); codegen had
+    # count, '' (and so `SELECT count FROM v` generated, and failed in SQLite).
+    ("view-expressions", [["CREATE TABLE t (a INTEGER, \"Two Words\" TEXT)",
+                           "CREATE VIEW v AS SELECT a IS NULL, count(*), max(\"Two Words\"), coalesce(a,  a), a + 1, "
+                           "t.a, \"Two Words\" FROM t GROUP BY a"]]),
+    # ... and renames rewrite that text, so the names follow: max(a) is max(b) once a is b.
+    ("view-expressions-renamed", [["CREATE TABLE t (a INTEGER, \"Two Words\" TEXT)",
+                                   "CREATE VIEW v AS SELECT max(a), max(\"a\"), max( t.a ) , a+1, "
+                                   "\"Two Words\" || a, [a] FROM t",
+                                   "ALTER TABLE t RENAME a TO b", "ALTER TABLE t RENAME \"Two Words\" TO \"x y\"",
+                                   "ALTER TABLE t RENAME TO u"]]),
     ("view-star-over-join", [["CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)", "CREATE TABLE u (a INTEGER, b TEXT)",
                               "CREATE VIEW v AS SELECT * FROM t JOIN u ON t.a = u.a"]]),
 ]

@@ -58,6 +58,10 @@ REGRESSIONS = [
     ("drop-type-cascade", [["CREATE TYPE e AS ENUM ('a', 'b')", "CREATE DOMAIN d AS integer NOT NULL",
                             "CREATE TABLE t (id integer PRIMARY KEY, c e, x d, y integer)", "DROP TYPE e CASCADE",
                             "DROP DOMAIN d CASCADE"]]),
+    # PostgreSQL names an operator's or a literal's column of a view ?column?; codegen had ''.
+    ("view-expressions", [["CREATE TABLE t (a integer)",
+                           "CREATE VIEW v AS SELECT a IS NULL, count(*), max(a), coalesce(a, a), a::text AS x "
+                           "FROM t GROUP BY a"]]),
     ("drop-added-primary-key", [["CREATE TABLE t (a integer)", "ALTER TABLE t ADD PRIMARY KEY (a)",
                                  "ALTER TABLE t RENAME TO u", "ALTER TABLE u DROP CONSTRAINT t_pkey",
                                  "ALTER TABLE u ALTER a DROP NOT NULL"]]),

@@ -10,6 +10,7 @@ from sqlglot import exp
 from .. import ir
 from ..catalog.build import SchemaState
 from ..catalog.tables import TableDef
+from ..catalog.view_text import result_spans
 from ..engines import EngineTraits, Utility
 from ..errors import Located
 from .dml import analyze_dml
@@ -116,8 +117,8 @@ class Analyzer(ExpressionTyping):
         except Located as problem:
             raise Located(f"view {view.name} is invalid: {problem.message}") from None
         names = view.view_column_names or [o.name for o in outputs]
-        if not view.view_column_names and self.engine.ddl.numbered_view_names:
-            names = numbered_duplicates(names)
+        if not view.view_column_names and self.engine.ddl.views_named_by_text:
+            names = numbered_duplicates(_named_by_text(view, names, self.engine))
         return [SourceColumn(n, o.typed, None) for n, o in zip(names, outputs)]
 
     def relation(self, node: exp.Expr, scope: Scope) -> Source:
@@ -391,6 +392,23 @@ def _coalesced(scope: Scope, src: Source, name: str) -> bool:
 
 def _origin(src: Source, col: SourceColumn) -> str | None:
     return col.table if src.table is not None and not src.optional else None
+
+
+def _named_by_text(view: TableDef, names: list[str], engine: EngineTraits) -> list[str]:
+    """Each unaliased expression of the view's result list named by its text (SQLite); a column
+    keeps its name. Left as analysis names them when a `*` or a compound makes items and columns
+    no longer one for one."""
+    spans = result_spans(view.view_text, engine) if view.view_text is not None else None
+    select = view.view_select
+    if spans is None or not isinstance(select, exp.Select) or not len(spans) == len(select.expressions) == len(names):
+        return names
+    named = list(names)
+    for i, item in enumerate(select.expressions):
+        while isinstance(item, exp.Paren):
+            item = item.this
+        if not isinstance(item, (exp.Alias, exp.Column, exp.Star)):
+            named[i] = spans[i]
+    return named
 
 
 def numbered_duplicates(names: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ from sqlglot import exp
 from ..errors import Located
 from .cursor import Cursor
 from . import keys
+from .view_text import renamed
 from .tables import ColumnDef, TableDef, check_strict_type, parse_column, parse_table_constraint, parse_type_name
 
 if TYPE_CHECKING:
@@ -146,6 +147,9 @@ def _rewrite_views(state: "SchemaState", table: str, new_table: str | None = Non
         if len(aliases) == 1 and not any(t.name.lower() == (new_table or table).lower()
                                          for t in view.view_select.find_all(exp.Table)):
             continue  # the view does not read this table
+        if view.view_text is not None:  # SQLite rewrites the text, so its expressions' names follow
+            view.view_text = renamed(view.view_text, state.engine, table if new_table is not None else old_column or "",
+                                     new_table or new_column or "", quote_always=new_table is not None)
         for col in view.view_select.find_all(exp.Column):
             qualifier = col.table.lower()
             if new_table is not None and qualifier == lowered:

@@ -279,7 +279,7 @@ class CatalogBuilder:
         if not create:
             return
         view = TableDef(name, [], schema=schema, is_view=True, view_select=tree, view_statement=stmt,
-                        view_offset=lambda o: o + offset, view_column_names=names)
+                        view_offset=lambda o: o + offset, view_column_names=names, view_text=text)
         # SQLite checks a view when it is used (it may name a table created later; `.schema`
         # dumps list views that way): it is checked once the whole schema is applied and
         # expanded afresh wherever it is used.
@@ -293,7 +293,8 @@ class CatalogBuilder:
             view.view_reads = frozenset(t.name.lower() for t in tree.find_all(exp.Table))
             view.view_names = frozenset(["*"] * any(tree.find_all(exp.Star))
                                         + [c.name.lower() for c in tree.find_all(exp.Column)])
-            view.columns = [ColumnDef(names[i] if i < len(names) else n, "", t.type, not_null=not t.nullable)
+            view.columns = [ColumnDef(names[i] if i < len(names) else n or ddl.unnamed_view_column, "", t.type,
+                                      not_null=not t.nullable)
                             for i, (n, t) in enumerate(columns)]
             writable = self.state.engine.writable_view_columns(tree, self.state) if plain else None
             if writable is not None and len(writable) == len(columns):

@@ -46,6 +46,7 @@ class TableDef:
     view_statement: Statement | None = None
     view_offset: Callable[[int], int] | None = None
     view_column_names: list[str] = field(default_factory=list)
+    view_text: str | None = None  # the view's query as written, renames applied (catalog/view_text.py)
     updatable: bool = False  # a view the database changes its base table through (PostgreSQL's simple views)
     strict: bool = False
     without_rowid: bool = False

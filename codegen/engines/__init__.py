@@ -50,8 +50,12 @@ class DDLForms:
     data_clause: bool = False  # CREATE TABLE / MATERIALIZED VIEW ... AS query WITH [NO] DATA
     open_options: bool = False  # storage and constraint options (WITH (...), INCLUDE, DEFERRABLE...) skipped
     views_fixed_at_creation: bool = False  # a view's columns (and `*`) are fixed when it is created
-    # A view's repeated column names are numbered (a, a:1, a:2, as SQLite names them) instead of refused
-    numbered_view_names: bool = False
+    # A view's columns are named as SQLite names them: an unaliased expression by its text as written
+    # (renames rewrite it), a repeated name numbered (a, a:1, a:2) instead of refused
+    views_named_by_text: bool = False
+    # What a view fixed at creation names a result column analysis has no name for (an operator, a
+    # literal): PostgreSQL's ?column?, the name a query must use to read it
+    unnamed_view_column: str = ""
     alter_lists: bool = False  # ALTER TABLE with several actions, ALTER COLUMN, RENAME CONSTRAINT, SET ...
     expression_defaults: bool = False  # DEFAULT takes an unparenthesised expression
     qualified_types: bool = False  # type names may be quoted, schema-qualified, or go on after their size

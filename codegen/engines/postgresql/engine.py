@@ -34,7 +34,8 @@ class PostgreSQLEngine(Engine):
     dialect = DIALECT_NAME
     lexer = lexing.lexer
     ddl = DDLForms(table_inheritance=True, empty_tables=True, data_clause=True, open_options=True,
-                   views_fixed_at_creation=True, alter_lists=True, expression_defaults=True, qualified_types=True)
+                   views_fixed_at_creation=True, alter_lists=True, expression_defaults=True, qualified_types=True,
+                   unnamed_view_column="?column?")
     folds_identifiers = True
     rowid_columns = ()
     whole_row_references = True

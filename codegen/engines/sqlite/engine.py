@@ -35,7 +35,7 @@ class SQLiteEngine(Engine):
     dialect = dialect.NAME
     lexer = lexing.lexer
     ddl = DDLForms(rowid_tables=True, strict_types=frozenset({"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"}),
-                   numbered_view_names=True)
+                   views_named_by_text=True)
     folds_identifiers = False
     rowid_columns = ("rowid", "oid", "_rowid_")
     whole_row_references = False
