@@ -122,7 +122,7 @@ def expr(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool = False
 
 
 def _compounds(ctx: Ctx, kind: str, agg: bool) -> list[str]:
-    common = ["case", "coalesce", "nullif", "subquery"]
+    common = ["case", "coalesce", "nullif", "subquery", "param_place"]
     if agg:
         common += ["agg", "agg", "agg"]
     by_kind = {
@@ -182,6 +182,22 @@ def _build_one(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool, 
         other = {"int": "int", "real": ctx.pick(["int", "real", "num"]), "num": ctx.pick(["int", "num"])}[kind]
         left, right = (sub(), sub(other)) if ctx.pick(["l", "r"]) == "l" else (sub(other), sub())
         return f"({left} {ctx.pick(['+', '-', '*', '/', '%'] if kind == 'int' else ['+', '-', '*', '/'])} {right})"
+    if choice == "param_place":  # a parameter where its type comes from a sibling, or the function
+        col = sub()
+        how = ctx.draw(st.integers(0, 5))
+        if how == 0:
+            return f"COALESCE({ctx.param()}, {col})"
+        if how == 1:
+            return f"NULLIF({col}, {ctx.param()})"
+        if how == 2:
+            return f"CASE WHEN {sub('bool')} THEN {ctx.param()} ELSE {col} END"
+        if how == 3 and kind in NUMERIC:
+            return f"({ctx.param()} {ctx.pick(['+', '-', '*'])} {col})"
+        if how == 4 and kind == "text":
+            return f"substr({col}, {ctx.param(nullable_ok=False)}, {ctx.param(nullable_ok=False)})"
+        if how == 5 and kind == "num":
+            return f"round({col}, {ctx.param(nullable_ok=False)})"
+        return f"CASE WHEN {sub('bool')} THEN {col} ELSE {ctx.param()} END"
     if choice == "param_arith":
         return f"({sub()} {ctx.pick(['+', '-', '*'])} {ctx.param()})"
     if choice == "abs":
@@ -270,7 +286,10 @@ def _build_one(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool, 
         k = ctx.pick(["int", "real", "text", "ts", "num", "bool"])
         target = columns_of(scope, k)
         left = ctx.pick(target) if target and not agg else expr(ctx, scope, k, depth - 1, agg)
-        return f"({left} {ctx.pick(['=', '<', '>=', '<>'])} {ctx.param()})"
+        op = ctx.pick(['=', '<', '>=', '<>'])
+        if ctx.draw(st.booleans()):  # the parameter on the left
+            return f"({ctx.param()} {op} {left})"
+        return f"({left} {op} {ctx.param()})"
     if choice == "narg_filter":
         k = ctx.pick(["int", "text", "real"])
         target = columns_of(scope, k)

@@ -160,12 +160,51 @@ def raw_kind_differences(engine: str, returns: Any, raw: list[tuple[Any, ...]]) 
 class ShapeRunner(Runner):
     """The harness Runner, with the strict raw check added to its raw oracle."""
 
+    def strategy(self, function: Any, name: str) -> st.SearchStrategy[Any]:
+        """PostgreSQL: a datetime of the parameter's own kind, naive for timestamp and aware for
+        timestamptz. psycopg sends an aware datetime as timestamptz, which PostgreSQL converts
+        to a timestamp in the session's time zone (COALESCE(timestamp_col, $1) then returns an
+        aware value): reported to the lead as a binding question, not drawn here."""
+        base = next((p.type.base for p in (function.query.params if function.query else ())
+                     if p.name == name), None)
+        if self.engine == "postgresql" and base in ("datetime", "datetime_tz"):
+            nullable = next(p.nullable for p in function.query.params if p.name == name)
+            values = st.datetimes(datetime.datetime(1990, 1, 1), datetime.datetime(2040, 1, 1))
+            if base == "datetime_tz":
+                values = values.map(lambda d: d.replace(tzinfo=datetime.timezone.utc))
+            return st.one_of(st.none(), values) if nullable else values
+        return super().strategy(function, name)
+
     def _raw_differences(self, function: Any, result: Any) -> list[str]:
         replay = self._replay
         found = super()._raw_differences(function, result)
         if replay is not None and function.reads_rows and function.returns not in (None, type(None)):
             found += raw_kind_differences(self.engine, function.returns, replay[1])
+            if self.engine == "postgresql" and function.query is not None:
+                found += converted_differences(function.query, function.returns, result, replay[1])
         return found
+
+
+def converted_differences(query: Any, returns: Any, result: Any, raw: list[tuple[Any, ...]]) -> list[str]:
+    """PostgreSQL: the values harness_raw leaves to the type tests (Decimal, datetime) equal what the
+    driver read, and a datetime is aware exactly where the analysis says timestamptz."""
+    many = typing.get_origin(returns) is list
+    rows = result if many else ([] if result is None else [result])
+    if len(rows) != len(raw[:len(rows)]) or len(query.columns) != len(raw[0] if raw else query.columns):
+        return []
+    out = []
+    for i, (row, raw_row) in enumerate(zip(rows, raw)):
+        values = list(row) if isinstance(row, tuple) else [getattr(row, f) for f in type(row).model_fields] \
+            if hasattr(type(row), "model_fields") else [row]
+        for j, (column, value, read) in enumerate(zip(query.columns, values, raw_row)):
+            if isinstance(read, datetime.datetime):
+                aware = read.tzinfo is not None
+                if aware != (column.type.base == "datetime_tz"):
+                    out.append(f"row {i} column {j}: the database returns {read!r}, inferred {column.type.base}")
+            if isinstance(read, (decimal.Decimal, datetime.datetime)) and isinstance(value, type(read)) \
+                    and not (value == read or value != value):
+                out.append(f"row {i} column {j}: returned {value!r}, its SQL run raw reads {read!r}")
+    return out[:3]
 
 
 # --- databases ------------------------------------------------------------------------------------

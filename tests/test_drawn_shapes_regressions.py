@@ -184,3 +184,13 @@ def test_rounding_an_integer_is_double_precision_on_postgresql(sql: str, base: s
     assert [c.type.base for c in project.files[0].queries[0].columns] == [base]
     rows = rows_of(owners=[{"rank": 3, "age": 7, "balance": drawn_shapes._VALUES["num"][2]}])
     assert problems("postgresql", pg_conn, tmp_path, sql, rows) == []
+
+
+def test_digits_parameter_of_round_is_int_on_postgresql(pg_conn: Any, tmp_path: Path) -> None:
+    # round(x, $1) and trunc(x, $1): the digits were an Any parameter, so a float passed there
+    # reached PostgreSQL, which has no round(numeric, double precision).
+    sql = "SELECT round(o.balance, sqlc.arg(digits)) AS c0, trunc(o.balance, sqlc.arg(places)) AS c1 FROM owners o"
+    _, project, _ = generate("postgresql", [f"-- name: Q0 :many\n{sql};\n"], tmp_path / "gen")
+    assert [p.type.base for p in project.files[0].queries[0].params] == ["int", "int"]
+    rows = rows_of(owners=[{"balance": drawn_shapes._VALUES["num"][2]}])
+    assert problems("postgresql", pg_conn, tmp_path, sql, rows, digits=1, places=0) == []

@@ -268,7 +268,8 @@ SIGNATURES: dict[str, Sig] = {
     "ARRAY_TO_STRING": _s("t", FIRST, ",t,t"),
     # numbers
     **dict.fromkeys(["ABS", "MOD", "GCD", "LCM"], _s(ARG0)),
-    **dict.fromkeys(["CEIL", "CEILING", "FLOOR", "ROUND", "TRUNC", "SIGN"], _s(ROUNDING)),
+    **dict.fromkeys(["CEIL", "CEILING", "FLOOR", "SIGN"], _s(ROUNDING)),
+    **dict.fromkeys(["ROUND", "TRUNC"], _s(ROUNDING, STRICT, ",i")),  # round(x, $1): $1 is the digits, an int
     **dict.fromkeys(["SQRT", "EXP", "LN", "LOG", "LOG10", "POWER", "POW"], _s(NUMERIC_MATH)),
     **dict.fromkeys(["CBRT", "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "ATAN2", "DEGREES", "RADIANS", "SINH",
                      "COSH", "TANH"], _s("f")),
