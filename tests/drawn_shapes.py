@@ -165,10 +165,13 @@ def select(draw: st.DrawFn, engine: str) -> tuple[str, list[str]]:
 
 def _plain(ctx: Ctx, kinds: list[str] | None = None, depth: int = 2) -> str:
     source, scope = _from(ctx)
+    free = kinds is None  # the caller does not need these columns (a UNION's arms must match)
     kinds = kinds or [ctx.pick(list(KINDS)) for _ in range(ctx.draw(st.integers(1, 4)))]
     ctx.windows = True
     items = ", ".join(f"{expr(ctx, scope, k, ctx.draw(st.integers(0, depth)))} AS c{i}" for i, k in enumerate(kinds))
     ctx.windows = False
+    if free and ctx.pg and columns_of(scope, "ts") and ctx.draw(st.integers(0, 4)) == 0:  # an interval
+        items += f", ({expr(ctx, scope, 'ts', 1)} - {expr(ctx, scope, 'ts', 1)}) AS iv"
     where = f" WHERE {expr(ctx, scope, 'bool', 2)}" if ctx.draw(st.booleans()) else ""
     return f"SELECT {items} FROM {source}{where}"
 
@@ -185,6 +188,10 @@ def _grouped(ctx: Ctx) -> str:
         # SQLite: a bare column beside the aggregates, read from an arbitrary row (NULL over none)
         items += [f"{expr(ctx, scope, ctx.pick(list(KINDS)), 1)} AS b0"]
     items += [f"{expr(ctx, scope, k, ctx.draw(st.integers(0, 2)), agg=True)} AS c{i}" for i, k in enumerate(kinds)]
+    if ctx.pg and ctx.draw(st.integers(0, 2)) == 0:  # an array of a column (NULL elements from outer joins)
+        order = f" ORDER BY {ctx.pick(columns_of(scope, 'int'))}" if ctx.draw(st.booleans()) else ""
+        targets = [c for k in ("int", "text", "real", "num") for c in columns_of(scope, k)]
+        items.append(f"array_agg({ctx.pick(targets)}{order}) AS a0")  # of a literal: PostgreSQL refuses
     where = f" WHERE {expr(ctx, scope, 'bool', 1)}" if ctx.draw(st.booleans()) else ""
     group = f" GROUP BY {', '.join(keys)}" if keys else ""
     if keys and ctx.pg and ctx.draw(st.integers(0, 3)) == 0:

@@ -122,7 +122,7 @@ def expr(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool = False
 
 
 def _compounds(ctx: Ctx, kind: str, agg: bool) -> list[str]:
-    common = ["case", "coalesce", "nullif", "subquery", "param_place"]
+    common = ["case", "coalesce", "nullif", "subquery", "param_place", "simple_case"]
     if agg:
         common += ["agg", "agg", "agg"]
     by_kind = {
@@ -142,6 +142,10 @@ def _compounds(ctx: Ctx, kind: str, agg: bool) -> list[str]:
         by_kind += ["bool_arith", "instr"]
     if kind == "real" and not ctx.pg:
         by_kind += ["text_arith"]
+    if kind in ("text", "real", "int") and not ctx.pg:
+        by_kind += ["sqlite_date"]
+    if kind == "bool" and not ctx.pg:
+        by_kind += ["glob_is"]
     if kind in ("int", "real", "num") and ctx.pg:
         by_kind += ["math"]
     if kind == "int":
@@ -182,6 +186,11 @@ def _build_one(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool, 
         other = {"int": "int", "real": ctx.pick(["int", "real", "num"]), "num": ctx.pick(["int", "num"])}[kind]
         left, right = (sub(), sub(other)) if ctx.pick(["l", "r"]) == "l" else (sub(other), sub())
         return f"({left} {ctx.pick(['+', '-', '*', '/', '%'] if kind == 'int' else ['+', '-', '*', '/'])} {right})"
+    if choice == "simple_case":  # CASE x WHEN v THEN ...: its type is its results', never x's
+        k = ctx.pick(["int", "text"])
+        whens = " ".join(f"WHEN {literal(ctx, k)} THEN {sub(mixed(ctx, kind))}" for _ in range(ctx.draw(st.integers(1, 2))))
+        tail = f" ELSE {sub(mixed(ctx, kind))}" if ctx.draw(st.booleans()) else ""
+        return f"CASE {expr(ctx, scope, k, depth - 1, agg)} {whens}{tail} END"
     if choice == "param_place":  # a parameter where its type comes from a sibling, or the function
         col = sub()
         how = ctx.draw(st.integers(0, 5))
@@ -242,6 +251,11 @@ def _build_one(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool, 
         if ctx.pg and kind == "real":
             return f"round({sub()})"
         return f"round({sub()}, {ctx.pick(['0', '1', '2'])})"
+    if choice == "glob_is":  # SQLite: GLOB, and IS / IS NOT between values (never NULL)
+        k = ctx.pick(["int", "text"])
+        if k == "text" and ctx.draw(st.booleans()):
+            return f"({sub('text')} GLOB {literal(ctx, 'text')})"
+        return f"({expr(ctx, scope, k, depth - 1, agg)} IS {ctx.pick(['', 'NOT '])}{expr(ctx, scope, k, depth - 1, agg)})"
     if choice == "distinct_from":
         k = ctx.pick(["int", "text", "real"])
         return (f"({expr(ctx, scope, k, depth - 1, agg)} IS {ctx.pick(['', 'NOT '])}DISTINCT FROM "
@@ -266,7 +280,11 @@ def _build_one(ctx: Ctx, scope: list[Source], kind: str, depth: int, agg: bool, 
     if choice == "date_fn":  # SQLite: datetime() of a timestamp is text a datetime reads
         if ctx.pg:
             return ctx.pick([f"date_trunc('day', {sub()})", f"({sub()} + interval '1 day')"])
-        return ctx.pick([f"datetime({sub()})", f"datetime({sub()}, '+1 day')"])
+        return ctx.pick([f"datetime({sub()})", f"datetime({sub()}, '+1 day')", f"datetime({sub()}, 'start of day')"])
+    if choice == "sqlite_date":  # SQLite's date functions of a stored timestamp: text or a number
+        fn = {"text": ["date", "time", "strftime('%Y-%m', "], "real": ["julianday"], "int": ["unixepoch"]}[kind]
+        call = ctx.pick(fn)
+        return f"{call}{sub('ts')})" if call.endswith(", ") else f"{call}({sub('ts')})"
     if choice == "blob_substr":  # a blob's substring is a blob on both engines
         return f"substr({sub()}, 1, {ctx.pick(['1', '2'])})"
     if choice == "blob_length":

@@ -82,7 +82,8 @@ def generate(engine: str, blocks: list[str], out_root: Path) -> tuple[str, Any, 
             for diagnostic in error.diagnostics:
                 assert diagnostic.path == "queries/q.sql" and diagnostic.line > 0, f"unlocated: {diagnostic}"
                 bad.add(max(i for i, start in enumerate(starts) if start <= diagnostic.line))
-                FIGURES[f"{engine}: refused by codegen: {diagnostic.message.split(':')[0][:60]}"] += 0
+                if COLLECT:
+                    FIGURES[f"codegen refused: {diagnostic.message[:100]}"] += 1
             FIGURES[f"{engine} refused by codegen"] += len(bad)
             kept = [k for i, k in enumerate(kept) if i not in bad]
     files = pipeline.render(project, config)
@@ -201,8 +202,8 @@ def converted_differences(query: Any, returns: Any, result: Any, raw: list[tuple
                 aware = read.tzinfo is not None
                 if aware != (column.type.base == "datetime_tz"):
                     out.append(f"row {i} column {j}: the database returns {read!r}, inferred {column.type.base}")
-            if isinstance(read, (decimal.Decimal, datetime.datetime)) and isinstance(value, type(read)) \
-                    and not (value == read or value != value):
+            if isinstance(read, (decimal.Decimal, datetime.datetime, datetime.timedelta, list)) \
+                    and not (value == read or repr(value) == repr(read)):
                 out.append(f"row {i} column {j}: returned {value!r}, its SQL run raw reads {read!r}")
     return out[:3]
 
