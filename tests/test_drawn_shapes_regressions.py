@@ -194,3 +194,16 @@ def test_digits_parameter_of_round_is_int_on_postgresql(pg_conn: Any, tmp_path: 
     assert [p.type.base for p in project.files[0].queries[0].params] == ["int", "int"]
     rows = rows_of(owners=[{"balance": drawn_shapes._VALUES["num"][2]}])
     assert problems("postgresql", pg_conn, tmp_path, sql, rows, digits=1, places=0) == []
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT CASE WHEN o.active THEN o.rank ELSE CASE WHEN o.flag THEN o.nick ELSE o.age END END AS c0 FROM owners o",
+    "SELECT CASE WHEN o.flag THEN o.nick ELSE o.age END AS c0 FROM owners o UNION ALL SELECT o.rank FROM owners o",
+])
+def test_a_nullable_value_of_unknown_type_is_not_the_null_literal(sql: str, sqlite_conn: Any,
+                                                                  tmp_path: Path) -> None:
+    # A CASE of text and integer is Any, and may be NULL; merged with an int (another CASE's
+    # branch, a UNION's other side) it was taken for the NULL literal, so the result was typed int
+    # and SQLite's text failed validation.
+    rows = rows_of(owners=[{"active": False, "flag": True, "nick": "alpha"}])
+    assert problems("sqlite", sqlite_conn, tmp_path, sql, rows) == []

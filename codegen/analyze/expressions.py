@@ -20,7 +20,7 @@ from ..catalog.state import CatalogEngine
 from ..engines import ArgType, EngineTraits
 from ..errors import Located
 from .scope import Scope, identifier_offset
-from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, numeric_type,
+from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, is_null_literal, numeric_type,
                     array_of, element, merge, merge_types, placeholder_index)
 
 if TYPE_CHECKING:
@@ -315,24 +315,28 @@ class ExpressionTyping:
         if known is not None:
             for value in values:
                 self.bind(value, self.context_type(known, scope), self.context_name(known))
+        all_null = True  # every result so far is the NULL literal
         for branch in node.args.get("ifs") or []:
             if subject is not None and subject_type is not None:
                 self.bind(branch.this, subject_type, self.context_name(subject))
             self.type_of(branch.this, scope)
             value = self.type_of(branch.args["true"], scope)
-            result = value if result is None else merge(result, value)
+            null = is_null_literal(branch.args["true"])
+            result = value if result is None else merge(result, value, all_null, null)
+            all_null = all_null and null
         default = node.args.get("default")
         if default is None:
             tail = NULL
         else:
             tail = self.type_of(default, scope)
-        return tail if result is None else merge(result, tail)
+        return tail if result is None else merge(result, tail, all_null, default is None or is_null_literal(default))
 
     def _t_If(self, node: exp.If, scope: Scope) -> ir.Typed:
         self.type_of(node.this, scope)
         value = self.type_of(node.args["true"], scope)
         other = node.args.get("false")
-        return merge(value, self.type_of(other, scope) if other is not None else NULL)
+        return merge(value, self.type_of(other, scope) if other is not None else NULL,
+                     is_null_literal(node.args["true"]), other is None or is_null_literal(other))
 
     def _t_Cast(self, node: exp.Cast, scope: Scope) -> ir.Typed:
         target = self.cast_type(node.args["to"])

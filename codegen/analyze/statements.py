@@ -17,7 +17,7 @@ from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
 from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn, identifier_offset
-from .types import Output
+from .types import Output, is_null_literal
 
 JSON_TABLE_COLUMNS = (("key", ir.ANY, True), ("value", ir.ANY, True), ("type", ir.STR, True), ("atom", ir.ANY, True),
                       ("id", ir.INT, False), ("parent", ir.INT, True), ("fullkey", ir.STR, False),
@@ -256,8 +256,8 @@ class Analyzer(ExpressionTyping):
             raise Located(f"SELECTs to the left and right of {node.key.upper()} do not have the same number of "
                           "result columns", self.offset_of(node))
         out = []
-        for a, b in zip(left, right):
-            typed = merge(a.typed, b.typed)
+        for i, (a, b) in enumerate(zip(left, right)):
+            typed = merge(a.typed, b.typed, _null_projection(node.this, i), _null_projection(node.expression, i))
             if isinstance(node, exp.Intersect):
                 typed = ir.Typed(typed.type, a.typed.nullable and b.typed.nullable)
             elif isinstance(node, exp.Except):
@@ -482,3 +482,14 @@ def written_call_name(node: exp.Expr, text: str | None) -> str:
 
 
 __all__ = ["Analyzer", "Output", "as_written", "identifier_offset", "result_name", "written_call_name"]
+
+
+def _null_projection(node: exp.Expr, index: int) -> bool | None:
+    """Whether the index-th result of one side of a UNION is the NULL literal (SELECT NULL);
+    None where that side is itself a compound or a VALUES list (the type says it, as before)."""
+    node = node.unnest() if isinstance(node, exp.Subquery) else node
+    if not isinstance(node, exp.Select) or index >= len(node.expressions) \
+            or any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                   for e in node.expressions):
+        return None
+    return is_null_literal(node.expressions[index])

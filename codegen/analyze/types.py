@@ -45,10 +45,21 @@ class ParamInfo:
         return next((n for _, n in self.hints if n), None)
 
 
-def merge(a: ir.Typed, b: ir.Typed) -> ir.Typed:
-    """The type of a value that is either a or b (CASE branches, UNION columns)."""
-    return ir.Typed(merge_types(a.type, b.type, a.nullable and a.type.base == ir.ANY,
-                                b.nullable and b.type.base == ir.ANY), a.nullable or b.nullable)
+def merge(a: ir.Typed, b: ir.Typed, a_null: bool | None = None, b_null: bool | None = None) -> ir.Typed:
+    """The type of a value that is either a or b (CASE branches, UNION columns). a_null, b_null:
+    whether that side is the NULL literal, which takes the other's type; a nullable value of
+    unknown type (CASE WHEN .. THEN text_col ELSE int_col END) is not, and leaves the merge Any.
+    None: guessed from the type (a nullable Any), where the caller cannot see the expression."""
+    a_is_null = a.nullable and a.type.base == ir.ANY and (a_null is None or a_null)
+    b_is_null = b.nullable and b.type.base == ir.ANY and (b_null is None or b_null)
+    return ir.Typed(merge_types(a.type, b.type, a_is_null, b_is_null), a.nullable or b.nullable)
+
+
+def is_null_literal(node: exp.Expr | None) -> bool:
+    """NULL as written (in parentheses too): the value that takes a CASE's or UNION's other type."""
+    while isinstance(node, (exp.Paren, exp.Alias)):
+        node = node.this
+    return isinstance(node, exp.Null)
 
 
 def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_null: bool = False) -> ir.ValueType:
