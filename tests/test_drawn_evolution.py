@@ -118,6 +118,30 @@ def test_the_runner_refuses_a_foreign_key_it_cannot_check_with_a_located_error(t
     assert result.code == 1 and "Traceback" not in result.stderr and "foreign key mismatch" in result.stderr
 
 
+def test_the_runner_migrates_a_healthy_without_rowid_table_quick_check_misreads(tmp_path: Path) -> None:
+    """Found drawing: SQLite 3.40's PRAGMA quick_check reports "NULL value in t.b" for a WITHOUT
+    ROWID table whose PRIMARY KEY is not its first column, holding a NULL before its NOT NULL
+    column. The runner refused such a file as corrupt and no migration could run on it again."""
+    history = [["CREATE TABLE t (a INTEGER, b INTEGER NOT NULL, id INTEGER PRIMARY KEY) WITHOUT ROWID"],
+               ["ALTER TABLE t ADD COLUMN c TEXT"]]
+    accepted, found, _ = _sqlite_differences(tmp_path, history)
+    assert (accepted, found) == (history, [])
+    assert run_cli(tmp_path / "p").code == 0
+    db = tmp_path / "run.db"
+    with imported(tmp_path / "p" / "gen") as package:
+        migrations = import_module(package, "migrations")
+        migrations.migrate(str(db), target=1, backup=False)
+        conn = sqlite3.connect(db)
+        conn.execute("INSERT INTO t (a, b, id) VALUES (NULL, 0, 1)")
+        conn.commit()
+        conn.close()
+        migrations.migrate(str(db))  # with the check and the backup copy, as a path gets them
+        assert [v for v, *_ in migrations.status(str(db)).applied] == ["0001_m1", "0002_m2"]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT a, b, id, c FROM t").fetchall() == [(None, 0, 1, None)]
+    conn.close()
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=drawn_evolution.histories("sqlite"), data=st.data())
 def test_a_drawn_history_gives_the_catalog_the_database_has(history: list[list[str]], data: st.DataObject) -> None:
