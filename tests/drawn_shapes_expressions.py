@@ -355,6 +355,8 @@ def mixed(ctx: Ctx, kind: str) -> str:
     COALESCE: PostgreSQL resolves int with real to double precision, SQLite keeps each value's own)."""
     if kind in NUMERIC and ctx.draw(st.integers(0, 3)) == 0:
         return ctx.pick(list(NUMERIC))
+    if not ctx.pg and ctx.draw(st.integers(0, 9)) == 0:  # SQLite lets any types meet there
+        return ctx.pick(list(KINDS))
     return kind
 
 
