@@ -390,10 +390,8 @@ def _aggregate(ctx: Ctx, scope: list[Source], kind: str, depth: int) -> str:
 
 
 def int_sum(ctx: Ctx, call: str) -> str:
-    """sum() of integers as the int kind. PostgreSQL's sum(bigint) is numeric, typed int by the
-    analysis on purpose (read without loss); but arithmetic on it is numeric arithmetic, so
-    count(*) / sum(x) returns 0.333 where int is declared (reported to the lead, not fixed here):
-    on PostgreSQL the int kind casts it back to bigint."""
+    """sum() of integers as the int kind. PostgreSQL's sum(bigint) is numeric (typed Decimal, see
+    test_sum_of_bigint_is_numeric_on_postgresql): on PostgreSQL the int kind casts it back to bigint."""
     return f"CAST({call} AS bigint)" if ctx.pg else call
 
 

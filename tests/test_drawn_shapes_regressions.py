@@ -207,3 +207,14 @@ def test_a_nullable_value_of_unknown_type_is_not_the_null_literal(sql: str, sqli
     # and SQLite's text failed validation.
     rows = rows_of(owners=[{"active": False, "flag": True, "nick": "alpha"}])
     assert problems("sqlite", sqlite_conn, tmp_path, sql, rows) == []
+
+
+def test_sum_of_bigint_is_numeric_on_postgresql(pg_conn: Any, tmp_path: Path) -> None:
+    # sum(bigint) is numeric, sum(integer) bigint. Typed int, a plain sum(bigint) still read (an
+    # integral Decimal converts), but arithmetic on it is numeric: count(*) / sum(rank) returned
+    # 0.666... where int was declared, and the row refused it.
+    sql = "SELECT count(*) / sum(o.rank) AS c0, sum(o.rank) AS c1, sum(o.age) AS c2 FROM owners o"
+    _, project, _ = generate("postgresql", [f"-- name: Q0 :many\n{sql};\n"], tmp_path / "gen")
+    assert [c.type.base for c in project.files[0].queries[0].columns] == ["decimal", "decimal", "int"]
+    rows = rows_of(owners=[{"rank": 1, "age": 1}, {"rank": 2, "age": 2}])
+    assert problems("postgresql", pg_conn, tmp_path, sql, rows) == []

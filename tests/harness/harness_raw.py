@@ -9,7 +9,7 @@ CURRENT_TIMESTAMP, changes(), nextval()), the same SQL is run again with the sam
 plain connection, inside the same savepoint or transaction, and each returned value is compared with the
 raw one at its position (embedded rows flattened in place). Values whose Python type is SQLite's
 own (int, float, str, bytes, None, and bool from an integer; an int or float also against a
-Decimal, as PostgreSQL's sum() of bigint is numeric) are compared; the rest (datetime, Decimal,
+Decimal, as PostgreSQL's numeric results of integers) are compared; the rest (datetime, Decimal,
 UUID, JSON, arrays) are converted by readers the type tests check, and only their position and
 NULL-ness are checked here.
 """

@@ -40,6 +40,7 @@ _TYPES: dict[str, str] = {
 # Value types pydantic makes from PostgreSQL's text of an array item.
 _ITEMS_FROM_TEXT = {ir.STR, ir.INT, ir.FLOAT, ir.DECIMAL, ir.BOOL, ir.UUID, ir.DATE}
 _INTERVAL_FIELDS = re.compile(r"interval(?: (?:year|month|day|hour|minute|second|to))+")
+_WIDE_INTEGERS = {"bigint", "int8", "bigserial", "serial8"}
 SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"}
 
 # Words that end a function's RETURNS type and start its options or body.
@@ -108,7 +109,7 @@ class PostgresTypes:
             return ir.ValueType(ir.ANY, dims=dims)
         base = _TYPES.get(name)
         if base is not None:
-            return ir.ValueType(base, dims=dims)
+            return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS)
         schema, _, bare = name.rpartition(".")
         key = self.state.key(schema.strip('"') or None, bare.strip('"'))
         enum = self.state.enums.get(key)

@@ -165,7 +165,10 @@ def NULLIF(c: Call) -> ValueType:
 
 
 def SUM(c: Call) -> ValueType:
+    """sum(smallint or integer) is bigint, sum(bigint) numeric (it may pass 64 bits)."""
     base = c.base(0)
+    if base == ir.INT and c.t(0).type.wide and c.t(0).type.dims == 0:
+        return ValueType(ir.DECIMAL)
     return ValueType(base if base in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.INTERVAL) else ir.DECIMAL)
 
 
