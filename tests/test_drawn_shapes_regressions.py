@@ -159,6 +159,8 @@ def test_grouping_columns_of_rollup_are_nullable(pg_conn: Any, tmp_path: Path) -
     "SELECT substring(i.raw FROM 2) AS c0 FROM items i",
     "SELECT btrim(i.raw, '\\x00'::bytea) AS c0 FROM items i",
     "SELECT i.raw || i.raw AS c0 FROM items i",
+    "SELECT i.raw || 'b' AS c0 FROM items i",  # a string literal is of unknown type: here bytea
+    "SELECT '\\x00' || i.raw AS c0 FROM items i",
 ])
 def test_bytea_functions_return_bytes_on_postgresql(sql: str, pg_conn: Any, tmp_path: Path) -> None:
     # substr, substring, btrim and || of bytea are bytea: they were typed str, and the row's str

@@ -158,7 +158,9 @@ class PgExpressions:
             for side in (node.left, node.right):
                 self.bind(side, ir.Typed(ir.ValueType(ir.JSON), False), None)  # type: ignore[attr-defined]
             return ir.Typed(ir.ValueType(ir.JSON), any(p.nullable for p in parts))
-        known = [p.type.base for p, side in zip(parts, (node.left, node.right)) if not _is_param(side)]
+        # A parameter or a string literal is of unknown type: it takes the other side's (bytea || 'b'
+        # is bytea, 'a' || 'b' text).
+        known = [p.type.base for p, side in zip(parts, (node.left, node.right)) if not _is_unknown(side)]
         result = ir.ValueType(ir.BYTES) if known and all(b == ir.BYTES for b in known) else TEXT  # bytea || bytea
         for side in (node.left, node.right):  # $1 || 'x': text
             self.bind(side, ir.Typed(result, False), None)  # type: ignore[attr-defined]
@@ -167,6 +169,10 @@ class PgExpressions:
 
 def _is_param(node: exp.Expr) -> bool:
     return placeholder_index(node) is not None
+
+
+def _is_unknown(node: exp.Expr) -> bool:
+    return _is_param(node) or (isinstance(node, exp.Literal) and node.is_string)
 
 
 HANDLERS: "dict[str, Handler]" = {name[len("_t_"):]: handler for name, handler in vars(PgExpressions).items()
