@@ -185,6 +185,22 @@ def drop_dependent_views(state: "SchemaState", relations: list[str], column: str
         column = None  # a view reading a dropped view goes whatever it names
 
 
+def _loosen_dependent_views(state: "SchemaState", table: str, column: str) -> None:
+    """DROP NOT NULL under a view whose columns were fixed at creation (PostgreSQL): the view
+    reads NULL there from now on. Which of its columns carry the column is not recorded (an
+    alias, an expression over it), so every column of a view that names it (or expands a star)
+    may be NULL, and so may every column of the views reading those: a NULL the row model
+    refused was a crash, a None it allows but never gets is only a looser type."""
+    touched, named = {table.lower()}, column.lower()
+    while touched:
+        reading = [view for view in state.tables.values() if view.is_view and view.view_select is None
+                   and view.view_reads & touched and (named == "" or {named, "*"} & view.view_names)]
+        for view in reading:
+            for col in view.columns:
+                col.not_null = False
+        touched, named = {view.name.lower() for view in reading}, ""
+
+
 def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
     cur.accept("COLUMN")
     index, _, _ = _column(cur, table)
@@ -192,6 +208,8 @@ def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
     if cur.accept("SET", "NOT", "NULL"):
         col.not_null = True
     elif cur.accept("DROP", "NOT", "NULL"):
+        if col.not_null and not col.primary_key and not table.is_view:
+            _loosen_dependent_views(state, table.name, col.name)
         col.not_null = col.primary_key
     elif cur.accept("SET", "DATA", "TYPE") or cur.accept("TYPE"):
         declared = parse_type_name(cur)
