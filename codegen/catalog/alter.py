@@ -172,17 +172,27 @@ def remove_column(state: "SchemaState", table: TableDef, col: ColumnDef, cascade
         drop_dependent_views(state, [table.name], column=col.name)
 
 
+def _dependent_views(state: "SchemaState", relations: list[str], column: str | None = None
+                     ) -> list[tuple[str | None, str]]:
+    """The keys of the fixed-column views (PostgreSQL) reading `relations`, then of the views
+    reading those. With `column`, only views of the relations that name that column or expand a
+    star (a view may name another table's column of that name: it counts too, as the catalog
+    cannot tell them apart); a view reading such a view counts whatever it names."""
+    found: list[tuple[str | None, str]] = []
+    touched = {r.lower() for r in relations}
+    while touched:
+        level = [key for key, view in state.tables.items() if key not in found and view.is_view
+                 and view.view_reads & touched and (column is None or {column.lower(), "*"} & view.view_names)]
+        found += level
+        touched = {state.tables[key].name.lower() for key in level}
+        column = None
+    return found
+
+
 def drop_dependent_views(state: "SchemaState", relations: list[str], column: str | None = None) -> None:
-    """DROP ... CASCADE: the fixed-column views (PostgreSQL) reading a dropped relation go, then
-    the views reading those. With `column`, only views of the table that name that column or
-    expand a star (a view may name another table's column of that name: it goes too, as the
-    catalog cannot tell them apart)."""
-    gone = {r.lower() for r in relations}
-    while gone:
-        reading = [key for key, view in state.tables.items() if view.is_view and view.view_reads & gone
-                   and (column is None or {column.lower(), "*"} & view.view_names)]
-        gone = {state.tables.pop(key).name.lower() for key in reading}
-        column = None  # a view reading a dropped view goes whatever it names
+    """DROP ... CASCADE: the views reading what it drops go, and the views reading those."""
+    for key in _dependent_views(state, relations, column):
+        del state.tables[key]
 
 
 def _loosen_dependent_views(state: "SchemaState", table: str, column: str) -> None:
@@ -191,14 +201,9 @@ def _loosen_dependent_views(state: "SchemaState", table: str, column: str) -> No
     alias, an expression over it), so every column of a view that names it (or expands a star)
     may be NULL, and so may every column of the views reading those: a NULL the row model
     refused was a crash, a None it allows but never gets is only a looser type."""
-    touched, named = {table.lower()}, column.lower()
-    while touched:
-        reading = [view for view in state.tables.values() if view.is_view and view.view_select is None
-                   and view.view_reads & touched and (named == "" or {named, "*"} & view.view_names)]
-        for view in reading:
-            for col in view.columns:
-                col.not_null = False
-        touched, named = {view.name.lower() for view in reading}, ""
+    for key in _dependent_views(state, [table], column):
+        for col in state.tables[key].columns:
+            col.not_null = False
 
 
 def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
