@@ -132,23 +132,11 @@ def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str |
             raise Located(_MISPLACED.format(where="this place"), occ.start)
         first, last, requires = conjuncts[holder]
         conjuncts[holder] = (first, last, requires | 1 << bits[occ.param])
-    # Segments of the executable text, in order: (start, end, label).
-    segments: list[tuple[int, int, tuple[object, ...]]] = []
-    pos = 0
-    for keyword in sorted(clauses):
-        before = sig[keyword - 1].end if keyword else sig[keyword].start
-        segments.append((pos, before, ("fixed",)))
-        segments.append((before, sig[keyword].end, ("keyword", sig[keyword].text)))
-        pos = sig[keyword].end
-        for first, last, requires in clauses[keyword]:
-            segments.append((pos, sig[first].start, ("separator",)))
-            segments.append((sig[first].start, sig[last].end, ("conjunct", requires)))
-            pos = sig[last].end
-    segments.append((pos, len(executable), ("fixed",)))
+    segments = _segments(sig, clauses, len(executable))
     spans = [span for join in joins
              if (span := _join_span(join, sig, depths, segments, found, written, sort_texts, engine)) is not None]
-    segments, needs = _split(segments, spans)
-    marked = _SENTINEL.join(executable[start:end] for start, end, _ in segments)
+    segments = _split(segments, spans)
+    marked = _SENTINEL.join(executable[start:end] for start, end, _, _ in segments)
     sql, slots = for_execution(marked, scan(marked, engine), engine, stars)
     texts = sql.split(_SENTINEL)
     # Which segment each bind slot falls in: count parameter occurrences per segment of `marked`.
@@ -156,7 +144,7 @@ def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str |
     per_segment: list[tuple[int, ...]] = []
     marked_found = scan(marked, engine)
     bounds, offset = [], 0
-    for start, end, _ in segments:
+    for start, end, _, _ in segments:
         bounds.append((offset, offset + end - start))
         offset += end - start + 1
     for lo, hi in bounds:
@@ -166,7 +154,7 @@ def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str |
     fixed_text, fixed_slots, fixed_need = "", (), ()  # type: tuple[str, tuple[int, ...], tuple[int, ...]]
     clause_conjuncts: list[ir.Conjunct] = []
     keyword_text, clause_need = "", ()  # type: tuple[str, tuple[int, ...]]
-    for (_, _, label), text, seg_slots, need in zip(segments, texts, per_segment, needs):
+    for (_, _, label, need), text, seg_slots in zip(segments, texts, per_segment):
         kind = label[0]
         if kind == "fixed":
             if keyword_text:
@@ -201,7 +189,74 @@ def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: "EngineTrai
     return ir.DynamicPiece(keyword=keyword_text, fallback=fallback, conjuncts=tuple(conjuncts), needed=needed)
 
 
-Segment = tuple[int, int, tuple[object, ...]]
+# A stretch of the executable text: (start, end, label, need). `need` keeps it in the variants
+# where one of its masks of optional arguments is all set; () keeps it always.
+Segment = tuple[int, int, tuple[object, ...], tuple[int, ...]]
+
+
+def _all_of(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The need of a stretch kept only when both needs hold."""
+    if not a or not b:
+        return a or b
+    masks = {x | y for x in a for y in b}
+    return () if 0 in masks else tuple(sorted(masks))
+
+
+def _any_of(masks: Sequence[int]) -> tuple[int, ...]:
+    """The need of a stretch kept when any one of these masks is all set."""
+    return () if not masks or 0 in masks else tuple(sorted(set(masks)))
+
+
+def _segments(sig: list[Lexeme], clauses: dict[int, list[tuple[int, int, int]]], length: int) -> list[Segment]:
+    """The executable text cut into fixed stretches and clauses of droppable conjuncts, in order.
+
+    A clause with an optional filter may sit in a conjunct of another (`x = opt AND id IN (SELECT
+    ... WHERE y = opt2)`): the outer one is then written as stretches each kept under its own need
+    (its keyword while any conjunct is, each conjunct while its filters are set, each AND while it
+    and an earlier conjunct are kept), and the inner one is a clause kept with its conjunct.
+    """
+    segments: list[Segment] = []
+    inside: dict[int, tuple[int, int]] = {}  # clause keyword -> (outer keyword, conjunct number)
+    for keyword in clauses:
+        holders = [(outer, n) for outer, conjuncts in clauses.items() if outer < keyword
+                   for n, (first, last, _) in enumerate(conjuncts) if first <= keyword <= last]
+        if holders:
+            inside[keyword] = max(holders)  # the innermost: the latest keyword that holds it
+
+    def emit(pos: int, end: int, keywords: list[int], need: tuple[int, ...]) -> None:
+        for keyword in sorted(keywords):
+            before = sig[keyword - 1].end if keyword else sig[keyword].start
+            segments.append((pos, before, ("fixed",), need))
+            conjuncts = clauses[keyword]
+            nested = {n: [k for k, (outer, m) in inside.items() if outer == keyword and m == n]
+                      for n in range(len(conjuncts))}
+            pos = sig[keyword].end
+            if not any(nested.values()):
+                segments.append((before, pos, ("keyword", sig[keyword].text), need))
+                for first, last, requires in conjuncts:
+                    segments.append((pos, sig[first].start, ("separator",), need))
+                    segments.append((sig[first].start, sig[last].end, ("conjunct", requires), need))
+                    pos = sig[last].end
+                continue
+            needs = [requires for _, _, requires in conjuncts]
+            if sig[keyword].text.upper() == "ON" and all(needs):
+                raise Located("an ON whose every predicate is sqlc.optional cannot hold another optional "
+                              "filter in a subquery; add a fixed predicate to it", sig[keyword].start)
+            segments.append((before, pos, ("fixed",), _all_of(need, _any_of(needs))))
+            for n, (first, last, requires) in enumerate(conjuncts):
+                if n:  # `AND`: kept with this conjunct when an earlier one is kept too
+                    and_end = sig[conjuncts[n - 1][1] + 1].end
+                    segments.append((pos, and_end, ("fixed",),
+                                     _all_of(need, _any_of([needs[m] | requires for m in range(n)]))))
+                    pos = and_end
+                own = _all_of(need, _any_of([requires]))
+                segments.append((pos, sig[first].start, ("fixed",), own))
+                emit(sig[first].start, sig[last].end, nested[n], own)
+                pos = sig[last].end
+        segments.append((pos, end, ("fixed",), need))
+
+    emit(0, length, [k for k in clauses if k not in inside], ())
+    return [s for s in segments if s[0] < s[1] or s[2][0] != "fixed"]
 
 
 def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segments: list[Segment], found: Scan,
@@ -218,18 +273,20 @@ def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segmen
     first, last = bounds
     start, end = sig[first].start, sig[last].end
     if any(label[0] != "fixed" and not (start <= a and b <= end) and not (b <= start or a >= end)
-           for a, b, label in segments if a < b):
+           for a, b, label, _ in segments if a < b):
         return None  # a clause that starts in the join and goes on after it
     in_params = [(o.start, o.end) for o in found.occurrences if o.param is not None]  # not sqlc.embed(t)
     needed: set[int] = set()
     for i, x in enumerate(sig):
         if first <= i <= last or any(a <= x.start < b for a, b in in_params) or not reads(sig, i, join):
             continue
-        label = next(lab for a, b, lab in segments if a <= x.start < b)
+        label, need = next((lab, need) for a, b, lab, need in segments if a <= x.start < b)
         requires = label[1] if label[0] == "conjunct" else 0
-        if not isinstance(requires, int) or not requires:
+        assert isinstance(requires, int)
+        reader = _all_of(need, _any_of([requires]))
+        if not reader:
             return None  # read by the select list, a fixed predicate, GROUP BY, another join...
-        needed.add(requires)
+        needed.update(reader)
     for text in sort_texts:  # a sort value that orders by the joined table's columns
         chosen = [x for x in lex(text, engine) if x.kind not in ("ws", "line_comment", "block_comment")]
         if any(reads(chosen, i, join) for i in range(len(chosen))):
@@ -237,17 +294,16 @@ def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segmen
     return (start, end, tuple(sorted(needed))) if needed else None
 
 
-def _split(segments: list[Segment], spans: list[tuple[int, int, tuple[int, ...]]]
-           ) -> tuple[list[Segment], list[tuple[int, ...]]]:
-    """Fixed segments cut at the spans' ends; with each segment, the masks that keep it (() always)."""
+def _split(segments: list[Segment], spans: list[tuple[int, int, tuple[int, ...]]]) -> list[Segment]:
+    """Fixed segments cut at the spans' ends; each inside a span kept only when its join is too."""
     cuts = sorted({p for start, end, _ in spans for p in (start, end)})
     out: list[Segment] = []
-    for a, b, label in segments:
+    for a, b, label, need in segments:
         inner = [c for c in cuts if a < c < b] if label[0] == "fixed" else []
         for lo, hi in zip([a, *inner], [*inner, b]):
-            out.append((lo, hi, label))
-    needs = [next((need for start, end, need in spans if start <= a and b <= end and a < b), ()) for a, b, _ in out]
-    return out, needs
+            join = next((n for start, end, n in spans if start <= lo and hi <= end and lo < hi), ())
+            out.append((lo, hi, label, _all_of(need, join)))
+    return out
 
 
 def _depths(sig: list[Lexeme]) -> list[int]:
@@ -266,8 +322,10 @@ def _depths(sig: list[Lexeme]) -> list[int]:
 def _clause_keyword(sig: list[Lexeme], depths: list[int], at: int) -> int:
     level = depths[at]
     for j in range(at - 1, -1, -1):
-        if depths[j] < level:
-            break
+        # Out of a bracket (`lower(opt)`, `IN (opt, ...)`, `(col = opt)`): its clause is further out.
+        # A subquery's own clause is met before its bracket; what a subquery holds outside its
+        # WHERE / HAVING / ON was refused from the tree (check_placement).
+        level = min(level, depths[j])
         if depths[j] == level and sig[j].kind == "word" and sig[j].text.upper() in _CLAUSES:
             return j
     raise Located(_MISPLACED.format(where="this place"), sig[at].start)
@@ -287,7 +345,8 @@ def _conjuncts(sig: list[Lexeme], depths: list[int], keyword: int) -> list[tuple
     while j < len(sig):
         x, upper = sig[j], sig[j].text.upper()
         if depths[j] < level or (depths[j] == level and (
-                (x.kind == "word" and upper in _ENDS and not _call(sig, j)) or x.text == ";")):
+                (x.kind == "word" and upper in _ENDS and not _call(sig, j)) or x.text in (";", ","))):
+            # a top-level comma ends an ON: `JOIN s ON ... AND opt, t` goes on to the next FROM item
             break
         if depths[j] == level and x.kind == "word":
             if upper == "BETWEEN":

@@ -82,12 +82,13 @@ class Function:
         values = ", ".join(a.value for a in self.args) + ("," if len(self.args) == 1 else "")
         order = f'_runtime.sort_text({module}{self.const}_SORTS, {self.sort_arg.name}, "{self.sort_arg.name}")' \
             if self.sort_arg else '""'
-        return [f"_mask = {self.mask or 0}",
-                f"_order = {order}",
-                f"_sql, _slots = _runtime.variant({module}{self.const}_PIECES, {module}{self.const}_VARIANTS, "
-                "_mask, _order)",
-                f"_values = ({values})",
-                "_params = [_values[_i] for _i in _slots]"]
+        chosen = [f"_mask = {self.mask or 0}",
+                  f"_order = {order}",
+                  f"_sql, _slots = _runtime.variant({module}{self.const}_PIECES, {module}{self.const}_VARIANTS, "
+                  "_mask, _order)"]
+        if not self.mask:  # only a sort: every parameter is sent, in the statement's order (slices expanded)
+            return chosen
+        return chosen + [f"_values = ({values})", "_params = [_values[_i] for _i in _slots]"]
 
     @property
     def doc_literal(self) -> str:
@@ -359,8 +360,7 @@ def _dynamic(fn: Function, query: ir.Query, body_names: frozenset[str]) -> None:
         fn.sorts = "{\n" + "".join(f"    {_string_literal(v)}: {_string_literal(t)},\n"
                                    for v, t in query.sort_choices) + "}"
     if not any(p.optional >= 0 for p in query.params):
-        fn.bind = "_params"
-        return
+        return  # the static binding: a sort moves no parameter, and sqlc.slice lists expand in place
     fn.mask = "(" + " | ".join(f"(0 if {fn.args[i].name} is None else {1 << p.optional})"
                          for i, p in enumerate(query.params) if p.optional >= 0) + ")"
     for arg, param in zip(fn.args, query.params):

@@ -1,0 +1,370 @@
+"""Drawn dynamic queries: a small fixed schema, rows for it, and SELECTs whose optional filters
+(`sqlc.optional`), sort (`sqlc.sort`), joins, `sqlc.narg` and `sqlc.slice` are all drawn
+(tests/test_drawn_dynamic.py generates, calls and judges them).
+
+A query is drawn as a tree of pieces: text, parameters and clauses (WHERE, HAVING, JOIN ... ON)
+of conjuncts. The tree is written twice: once as the user writes it for codegen (`sqlc.optional(f1)`),
+once per call as the oracle, the static statement a person would write for those arguments: each
+conjunct whose optional parameters are not all set left out (a conjunct inside a subquery's clause
+belongs to that clause), every join kept, the sort value's column written out, slices expanded.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from hypothesis import strategies as st
+
+SCHEMA = """
+CREATE TABLE shops (id INTEGER PRIMARY KEY, city TEXT, rating INTEGER);
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  price INTEGER NOT NULL,
+  qty INTEGER,
+  category TEXT,
+  shop_id INTEGER
+);
+CREATE TABLE tags (item_id INTEGER NOT NULL, tag TEXT NOT NULL);
+"""
+
+INTS = [-1, 0, 1, 2, 3, 5, 7]
+TEXTS = {"name": ["", "ab", "ba", "abc", "x"], "category": ["toys", "food", "tools"], "city": ["Oslo", "Lima"],
+         "tag": ["red", "big"]}
+PATTERNS = ["a%", "%b", "%", "x", "_b%"]
+# (qualified column, kind, nullable) by table alias
+COLUMNS = {
+    "i": [("i.price", "int", False), ("i.qty", "int", True), ("i.name", "text", False),
+          ("i.category", "text", True)],
+    "s": [("s.city", "text", True), ("s.rating", "int", True)],
+}
+
+
+@dataclass(frozen=True)
+class P:
+    """A parameter: `optional` is sqlc.optional, else sqlc.arg / sqlc.narg (`cast` types the oracle's
+    placeholder where the engine cannot infer it, as in `? IS NULL`)."""
+
+    name: str
+    optional: bool = True
+    narg: bool = False
+    cast: str = ""
+
+
+@dataclass(frozen=True)
+class Slice:
+    name: str
+
+
+@dataclass(frozen=True)
+class Clause:
+    """`keyword` then its conjuncts ANDed; a conjunct is kept when its own optional parameters are set."""
+
+    keyword: str
+    conjuncts: tuple[tuple["Node", ...], ...]
+
+
+@dataclass(frozen=True)
+class Sort:
+    """`sqlc.sort(name, columns...)`: the oracle writes the chosen column (`-` descending)."""
+
+    name: str
+    columns: tuple[str, ...]
+
+    def choices(self) -> dict[str, str]:
+        out = {}
+        for column in self.columns:
+            value = column.rsplit(".", 1)[-1]
+            out[value], out["-" + value] = column, column + " DESC"
+        return out
+
+
+Node = Union[str, P, Slice, Clause, Sort]
+
+
+@dataclass
+class Drawn:
+    """One drawn query: its pieces, the kinds of its parameters (for drawing values) and what makes
+    its row order total (else the rows are compared as a multiset)."""
+
+    nodes: tuple[Node, ...]
+    kinds: dict[str, str]  # parameter -> int | text | pattern | slice | limit
+    optional: list[str]
+    required: list[str]
+    sort: tuple[str, list[tuple[str, str]]] | None = None  # (parameter, [(value, SQL text)])
+    ordered: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def written(nodes: tuple[Node, ...]) -> str:
+    """The query as its author writes it for codegen."""
+    out = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, P):
+            out.append(f"sqlc.{'optional' if node.optional else 'narg' if node.narg else 'arg'}({node.name})")
+        elif isinstance(node, Slice):
+            out.append(f"sqlc.slice({node.name})")
+        elif isinstance(node, Sort):
+            out.append(f"sqlc.sort({node.name}, {', '.join(node.columns)})")
+        else:
+            out.append(f" {node.keyword} " + " AND ".join(written(c) for c in node.conjuncts))
+    return "".join(out)
+
+
+def _direct_optionals(conjunct: tuple[Node, ...]) -> set[str]:
+    return {n.name for n in conjunct if isinstance(n, P) and n.optional}
+
+
+def oracle(nodes: tuple[Node, ...], args: dict[str, Any], mark: str) -> tuple[str, list[Any]]:
+    """The static statement for `args` (placeholders `mark`) and its parameters in order."""
+    out: list[str] = []
+    params: list[Any] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, P):
+            out.append(f"CAST({mark} AS {node.cast})" if node.cast else mark)
+            params.append(args[node.name])
+        elif isinstance(node, Slice):
+            values = list(args[node.name])
+            out.append(", ".join([mark] * len(values)) if values else "SELECT 1 WHERE 1 = 0")
+            params.extend(values)
+        elif isinstance(node, Sort):
+            out.append(node.choices()[args[node.name]])
+        else:
+            kept = [c for c in node.conjuncts if all(args[n] is not None for n in _direct_optionals(c))]
+            if kept:
+                texts = []
+                for conjunct in kept:
+                    text, more = oracle(conjunct, args, mark)
+                    texts.append(text)
+                    params.extend(more)
+                out.append(f" {node.keyword} " + " AND ".join(texts))
+            elif node.keyword == "ON":
+                out.append(" ON 1 = 1")
+    return "".join(out), params
+
+
+# --- predicates ------------------------------------------------------------------------------------
+
+
+class Names:
+    """Fresh parameter names, and the kind of each."""
+
+    def __init__(self) -> None:
+        self.counter = itertools.count()
+        self.kinds: dict[str, str] = {}
+
+    def new(self, kind: str, prefix: str = "f") -> str:
+        name = f"{prefix}{next(self.counter)}"
+        self.kinds[name] = kind
+        return name
+
+
+@st.composite
+def predicate(draw: st.DrawFn, names: Names, aliases: list[str], optional: bool = True) -> tuple[Node, ...]:
+    """One conjunct over a column of the tables in `aliases`, holding one or two parameters."""
+    column, kind, _ = draw(st.sampled_from([c for a in aliases for c in COLUMNS[a]]))
+    p = P(names.new(kind), optional=optional)
+    if kind == "int":
+        shapes: list[tuple[Node, ...]] = [
+            (f"{column} {draw(st.sampled_from(['=', '<>', '<', '<=', '>', '>=']))} ", p),
+            (p, f" {draw(st.sampled_from(['=', '<', '>=']))} {column}"),
+            (f"{column} BETWEEN ", p, " - 1 AND ", p, " + 1"),
+            (f"{column} NOT BETWEEN ", p, " AND ", p, " + 2"),
+            (f"coalesce({column}, 0) >= ", p),
+            (f"{column} + 1 > ", p),
+            (f"({column} >= ", p, ")"),
+        ]
+        if optional:
+            q = P(names.new("int"), optional=True)
+            shapes.append((f"{column} IN (", p, ", ", q, ")"))
+    else:
+        shapes = [
+            (f"{column} = ", p),
+            (f"{column} <> ", p),
+            (f"lower({column}) = ", p),
+            (f"lower({column}) = lower(", p, ")"),
+            (f"{column} IN (", p, ", 'toys')"),
+        ]
+        like = P(p.name, optional=optional)
+        shapes.append((f"{column} LIKE ", like))
+    chosen = draw(st.sampled_from(shapes))
+    if any(isinstance(n, P) and n.name == p.name for n in chosen) and "LIKE" in "".join(
+            n for n in chosen if isinstance(n, str)):
+        names.kinds[p.name] = "pattern"
+    return chosen
+
+
+@st.composite
+def tag_subquery(draw: st.DrawFn, names: Names) -> tuple[Node, ...]:
+    """A conjunct whose optional filter is inside a subquery's WHERE (it goes from there)."""
+    tag = P(names.new("tag"))
+    inner = Clause("WHERE", (("t2.item_id = i.id",), ("t2.tag = ", tag)) if draw(st.booleans())
+                   else (("t2.tag = ", tag), ("t2.item_id = i.id",)))
+    form = draw(st.sampled_from(["exists", "in", "not in"]))
+    if form == "exists":
+        return ("EXISTS (SELECT 1 FROM tags t2", inner, ")")
+    inner = Clause("WHERE", (("t2.tag = ", tag),))
+    return (f"i.id {'NOT IN' if form == 'not in' else 'IN'} (SELECT t2.item_id FROM tags t2", inner, ")")
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+_EXTRA_JOINS = {  # a join of tags beside the shops one: each may repeat or drop rows, none may go
+    "comma": ", tags tc",
+    "inner": " JOIN tags tc ON tc.item_id = i.id",
+    "left": " LEFT JOIN tags tc ON tc.item_id = i.id",
+}
+
+
+@st.composite
+def fixed_predicate(draw: st.DrawFn, names: Names, aliases: list[str], slices: bool = False) -> tuple[Node, ...]:
+    """A conjunct every variant keeps: a constant test, a required argument, sqlc.narg's IS NULL
+    test, or (`slices`: sqlc.optional cannot be combined with them) a slice."""
+    form = draw(st.sampled_from(["const", "arg", "narg", *(["slice", "not slice"] if slices else [])]))
+    if form == "const":
+        return ("i.price >= 0",)
+    if form == "arg":
+        return draw(predicate(names, aliases, optional=False))
+    if form == "narg":
+        n = P(names.new("nint", "n"), optional=False, narg=True, cast="INTEGER")
+        return ("(", n, " IS NULL OR i.qty = ", n, ")")
+    ids = Slice(names.new("slice", "ids"))
+    return (f"i.id {'NOT IN' if form == 'not slice' else 'IN'} (", ids, ")")
+
+
+@st.composite
+def row_query(draw: st.DrawFn) -> Drawn:
+    """SELECT over items, perhaps LEFT JOIN shops by its key (droppable) and a join of tags, with a
+    WHERE of drawn optional and fixed conjuncts, a drawn sort, perhaps a page."""
+    names = Names()
+    nodes: list[Node] = []
+    shops = draw(st.booleans())
+    extra = draw(st.sampled_from([None, None, *_EXTRA_JOINS]))
+    aliases = ["i", "s"] if shops else ["i"]
+    columns = ["i.id", *draw(st.lists(st.sampled_from([c for c, _, _ in COLUMNS["i"]]), unique=True, max_size=2))]
+    if shops and draw(st.booleans()):
+        columns.append("s.city")
+    if extra and draw(st.booleans()):
+        columns.append("tc.tag")
+    nodes.append(f"SELECT {', '.join(columns)} FROM items i")
+    on: list[tuple[Node, ...]] = []
+    if shops:
+        on.append(("s.id = i.shop_id",))
+        if draw(st.booleans()):
+            on.append(draw(predicate(names, ["s"])))
+        nodes += [" LEFT JOIN shops s", Clause("ON", tuple(on))]
+    if extra:
+        nodes.append(_EXTRA_JOINS[extra])
+    slices = not on[1:] and draw(st.integers(0, 4)) == 0  # a query of slices and a sort, no optional
+    if slices:
+        conjuncts = draw(st.lists(fixed_predicate(names, aliases, slices=True), min_size=1, max_size=3))
+    else:
+        conjuncts = draw(st.lists(st.one_of(predicate(names, aliases), tag_subquery(names),
+                                            fixed_predicate(names, aliases)), min_size=1, max_size=4))
+        if not any(_direct_optionals(c) or any(isinstance(n, Clause) for n in c) for c in conjuncts):
+            conjuncts.append(draw(predicate(names, aliases)))
+    nodes.append(Clause("WHERE", tuple(conjuncts)))
+    ordered = extra is None
+    order = "sort" if slices else draw(st.sampled_from(["sort", "sort", "id", "none"]))
+    sort = None
+    if order == "sort":
+        candidates = [c for c, _, _ in COLUMNS["i"]] + (["s.city", "s.rating"] if shops else [])
+        chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True))
+        sort = Sort("order_by", tuple(chosen))
+        nodes += [" ORDER BY ", sort, ", i.id"]
+    elif order == "id":
+        nodes.append(" ORDER BY i.id")
+    ordered = ordered and order != "none"
+    if ordered and draw(st.booleans()):
+        names.kinds["lim"], names.kinds["off"] = "limit", "limit"
+        nodes += [" LIMIT ", P("lim", optional=False), " OFFSET ", P("off", optional=False)]
+    return _drawn(tuple(nodes), names, sort, ordered)
+
+
+@st.composite
+def group_query(draw: st.DrawFn) -> Drawn:
+    """Counts per category: optional filters in WHERE and in HAVING, a sort over the aggregates."""
+    names = Names()
+    shops = draw(st.booleans())
+    aliases = ["i", "s"] if shops else ["i"]
+    nodes: list[Node] = ["SELECT i.category, count(*) AS n, sum(i.price) AS total FROM items i"]
+    if shops:
+        nodes += [" LEFT JOIN shops s", Clause("ON", (("s.id = i.shop_id",),))]
+    where = draw(st.lists(st.one_of(predicate(names, aliases), fixed_predicate(names, aliases)), max_size=2))
+    if where:
+        nodes.append(Clause("WHERE", tuple(where)))
+    nodes.append(" GROUP BY i.category")
+    having: list[tuple[Node, ...]] = []
+    for text in draw(st.lists(st.sampled_from(["count(*) >= ", "sum(i.price) <= ", "max(i.price) > "]),
+                              min_size=1, max_size=2, unique=True)):
+        having.append((text, P(names.new("int"))))
+    if draw(st.booleans()):
+        having.insert(draw(st.integers(0, len(having))), ("count(*) > 0",))
+    nodes.append(Clause("HAVING", tuple(having)))
+    sort = None
+    if draw(st.booleans()):
+        sort = Sort("order_by", tuple(draw(st.lists(st.sampled_from(["n", "total", "i.category"]), min_size=1,
+                                                    unique=True))))
+        nodes += [" ORDER BY ", sort, ", i.category"]
+    else:
+        nodes.append(" ORDER BY i.category")
+    return _drawn(tuple(nodes), names, sort, True)
+
+
+def _drawn(nodes: tuple[Node, ...], names: Names, sort: Sort | None, ordered: bool) -> Drawn:
+    params: list[str] = []
+    optional: set[str] = set()
+
+    def walk(items: tuple[Node, ...]) -> None:
+        for node in items:
+            if isinstance(node, (P, Slice)) and node.name not in params:
+                params.append(node.name)
+            if isinstance(node, P) and node.optional:
+                optional.add(node.name)
+            if isinstance(node, Clause):
+                for conjunct in node.conjuncts:
+                    walk(conjunct)
+
+    walk(nodes)
+    return Drawn(nodes, {p: names.kinds[p] for p in params}, [p for p in params if p in optional],
+                 [p for p in params if p not in optional],
+                 (sort.name, list(sort.choices().items())) if sort else None, ordered)
+
+
+queries = st.one_of(row_query(), row_query(), group_query())
+
+
+def values(kind: str, optional: bool) -> st.SearchStrategy[Any]:
+    base: st.SearchStrategy[Any] = {
+        "int": st.sampled_from(INTS),
+        "nint": st.none() | st.sampled_from(INTS),
+        "text": st.sampled_from(sorted({t for pool in TEXTS.values() for t in pool} | {"zz"})),
+        "pattern": st.sampled_from(PATTERNS),
+        "tag": st.sampled_from(TEXTS["tag"]),
+        "slice": st.lists(st.integers(0, 9), max_size=3),
+        "limit": st.integers(0, 4),
+    }[kind]
+    return st.none() | base if optional else base
+
+
+def arguments(query: Drawn) -> st.SearchStrategy[dict[str, Any]]:
+    fields = {p: values(query.kinds[p], p in query.optional) for p in query.kinds}
+    if query.sort:
+        fields[query.sort[0]] = st.sampled_from([v for v, _ in query.sort[1]])
+    return st.fixed_dictionaries(fields)
+
+
+# --- rows ------------------------------------------------------------------------------------------
+
+shops_rows = st.lists(st.tuples(st.none() | st.sampled_from(TEXTS["city"]), st.none() | st.sampled_from(INTS)),
+                      max_size=3)
+items_rows = st.lists(st.tuples(st.sampled_from(TEXTS["name"]), st.integers(0, 6), st.none() | st.integers(0, 6),
+                                st.none() | st.sampled_from(TEXTS["category"]), st.none() | st.integers(1, 4)),
+                      max_size=8)
+tags_rows = st.lists(st.tuples(st.integers(1, 8), st.sampled_from(TEXTS["tag"])), max_size=6)
