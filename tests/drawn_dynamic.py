@@ -12,6 +12,7 @@ belongs to that clause), every join kept, the sort value's column written out, s
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -25,7 +26,8 @@ CREATE TABLE items (
   price INTEGER NOT NULL,
   qty INTEGER,
   category TEXT,
-  shop_id INTEGER
+  shop_id INTEGER,
+  offset INTEGER
 );
 CREATE TABLE tags (item_id INTEGER NOT NULL, tag TEXT NOT NULL);
 """
@@ -37,9 +39,14 @@ PATTERNS = ["a%", "%b", "%", "x", "_b%"]
 # (qualified column, kind, nullable) by table alias
 COLUMNS = {
     "i": [("i.price", "int", False), ("i.qty", "int", True), ("i.name", "text", False),
-          ("i.category", "text", True)],
+          ("i.category", "text", True), ("i.offset", "int", True)],
     "s": [("s.city", "text", True), ("s.rating", "int", True)],
 }
+
+
+def for_engine(sql: str, engine: str) -> str:
+    """SQLite takes the column `offset` unquoted (and so do users); PostgreSQL reserves the word."""
+    return re.sub(r"\boffset\b", '"offset"', sql) if engine == "postgresql" else sql
 
 
 @dataclass(frozen=True)
@@ -365,6 +372,7 @@ def arguments(query: Drawn) -> st.SearchStrategy[dict[str, Any]]:
 shops_rows = st.lists(st.tuples(st.none() | st.sampled_from(TEXTS["city"]), st.none() | st.sampled_from(INTS)),
                       max_size=3)
 items_rows = st.lists(st.tuples(st.sampled_from(TEXTS["name"]), st.integers(0, 6), st.none() | st.integers(0, 6),
-                                st.none() | st.sampled_from(TEXTS["category"]), st.none() | st.integers(1, 4)),
+                                st.none() | st.sampled_from(TEXTS["category"]), st.none() | st.integers(1, 4),
+                                st.none() | st.integers(-1, 3)),
                       max_size=8)
 tags_rows = st.lists(st.tuples(st.integers(1, 8), st.sampled_from(TEXTS["tag"])), max_size=6)

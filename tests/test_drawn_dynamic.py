@@ -53,10 +53,12 @@ MARK = {"sqlite": "?", "postgresql": "%s"}
 
 def generate(engine: str, drawn: list[drawn_dynamic.Drawn], rows: str, out_root: Path) -> str:
     """The package for the drawn queries (Q0, Q1, ...); any refusal fails: every drawn query is valid."""
-    text = "".join(f"-- name: Q{n} :many\n{drawn_dynamic.written(q.nodes)};\n\n" for n, q in enumerate(drawn))
+    text = "".join(f"-- name: Q{n} :many\n{drawn_dynamic.for_engine(drawn_dynamic.written(q.nodes), engine)};\n\n"
+                   for n, q in enumerate(drawn))
     config = Config(path=out_root / "pyproject.toml", root=out_root, engine=engine, schema=("schema.sql",),
                     queries=("queries",), out="gen", emit_async=True, rows=rows, emit_migrations=False)
-    sources = ([SourceFile.of("schema.sql", drawn_dynamic.SCHEMA)], [SourceFile.of("queries/q.sql", text)])
+    schema = SourceFile.of("schema.sql", drawn_dynamic.for_engine(drawn_dynamic.SCHEMA, engine))
+    sources = ([schema], [SourceFile.of("queries/q.sql", text)])
     try:
         project = pipeline.analyze(config, sources=sources)
     except CodegenError as error:
@@ -99,7 +101,7 @@ def _fill(execute: Any, shops: list[Any], items: list[Any], tags: list[Any], mar
     for n, row in enumerate(shops):
         execute(f"INSERT INTO shops VALUES ({mark}, {mark}, {mark})", (n + 1, *row))
     for n, row in enumerate(items):
-        execute(f"INSERT INTO items VALUES ({', '.join([mark] * 6)})", (n + 1, *row))
+        execute(f"INSERT INTO items VALUES ({', '.join([mark] * 7)})", (n + 1, *row))
     for row in tags:
         execute(f"INSERT INTO tags VALUES ({mark}, {mark})", row)
 
@@ -153,6 +155,7 @@ def run_postgres(batch: dict[str, Any], root: Path, url: str) -> None:
         for n, (query, calls) in enumerate(zip(batch["queries"], batch["args"])):
             for args in calls:
                 sql, params = drawn_dynamic.oracle(query.nodes, args, "%s")
+                sql = drawn_dynamic.for_engine(sql, "postgresql")
                 want = [tuple(r) for r in conn.execute(sql.encode(), params).fetchall()]
                 judge(query, args, plain(getattr(sync, f"q{n}")(conn, **args)), want, "postgresql sync", sql)
                 expected.append((n, query, args, want, sql))
@@ -180,7 +183,7 @@ def pg_url(postgres_server: Any) -> Iterator[str]:
         c.execute("CREATE DATABASE drawn_dynamic")
     url = str(postgres_server.get_uri(database="drawn_dynamic"))
     with psycopg.connect(url, autocommit=True) as c:
-        c.execute(drawn_dynamic.SCHEMA.encode())
+        c.execute(drawn_dynamic.for_engine(drawn_dynamic.SCHEMA, "postgresql").encode())
     yield url
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute("DROP DATABASE IF EXISTS drawn_dynamic WITH (FORCE)")

@@ -192,3 +192,43 @@ def test_postgres_and_sqlite_an_optional_filter_inside_brackets(
     rows = [i for i, p, s in ROWS["items"] if (p1 is None or p2 is None or p in (p1, p2))
             and (shop is None or s == shop)]
     assert _ids(_both(engine, gen, where, "in_brackets", p1=p1, p2=p2, shop=shop)) == rows
+
+
+# Column names that are clause words elsewhere: SQLite takes these unquoted, PostgreSQL `qualify`.
+NAMED_LIKE_KEYWORDS = {
+    "sqlite": ("CREATE TABLE zones (id INTEGER PRIMARY KEY, offset INTEGER NOT NULL, full INTEGER, window INTEGER);",
+               "SELECT z.id FROM zones z LEFT JOIN zones y ON y.id = z.full AND y.offset >= sqlc.optional(low)\n"
+               "WHERE z.offset = sqlc.optional(shift) AND z.window IS NOT NULL AND z.full = sqlc.optional(full)\n"
+               "ORDER BY z.id LIMIT 10 OFFSET 0",
+               "INSERT INTO zones VALUES (1, 0, 2, 1), (2, 3, 1, 1), (3, 3, NULL, NULL), (4, 0, 1, 5)"),
+    "postgresql": ("CREATE TABLE zones (id int PRIMARY KEY, qualify int NOT NULL, full_ int, window_ int);",
+                   "SELECT z.id FROM zones z LEFT JOIN zones y ON y.id = z.full_ AND y.qualify >= sqlc.optional(low)\n"
+                   "WHERE z.qualify = sqlc.optional(shift) AND z.window_ IS NOT NULL\n"
+                   "  AND z.full_ = sqlc.optional(full)\n"
+                   "ORDER BY z.id LIMIT 10 OFFSET 0",
+                   "INSERT INTO zones VALUES (1, 0, 2, 1), (2, 3, 1, 1), (3, 3, NULL, NULL), (4, 0, 1, 5)"),
+}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_postgres_and_sqlite_a_column_named_like_a_clause_word(tmp_path: Path, engine: str,
+                                                              request: pytest.FixtureRequest) -> None:
+    """`z.offset = sqlc.optional(x)`: the conjunct was cut at `offset` (read as LIMIT's OFFSET), and
+    the valid query refused at generation; now only a keyword in a keyword's place ends a clause."""
+    schema, query, rows = NAMED_LIKE_KEYWORDS[engine]
+    out = generate(tmp_path, {"1.sql": schema}, {"q.sql": f"-- name: Zones :many\n{query};\n"}, engine=engine,
+                   emit_async=False)
+    with imported(out) as package:
+        module = import_module(package, "queries.q")
+        if engine == "sqlite":
+            conn: Any = sqlite3.connect(":memory:")
+            conn.executescript(schema + rows)
+        else:
+            conn = psycopg.connect(request.getfixturevalue("postgres_url"), autocommit=True)
+            conn.execute(schema.encode())
+            conn.execute(rows.encode())
+        with conn:
+            assert module.zones(conn) == [1, 2, 4]
+            assert module.zones(conn, shift=3) == [2]
+            assert module.zones(conn, shift=0, full=1) == [4]
+            assert module.zones(conn, low=1) == [1, 2, 4]

@@ -267,7 +267,7 @@ def _join_span(join: DroppableJoin, sig: list[Lexeme], depths: list[int], segmen
     at = next((i for i, x in enumerate(written_sig) if x.start == join.table_at), None)
     if at is None or at >= len(sig) or sig[at].text != written_sig[at].text:
         return None  # the sent text does not line up with the written one here (a sqlc.sort before it)
-    bounds = join_lexemes(sig, depths, at, lambda j: sig[j].text.upper() in _ENDS and not _call(sig, j))
+    bounds = join_lexemes(sig, depths, at, lambda j: _ends_clause(sig, j))
     if bounds is None:
         return None
     first, last = bounds
@@ -331,9 +331,29 @@ def _clause_keyword(sig: list[Lexeme], depths: list[int], at: int) -> int:
     raise Located(_MISPLACED.format(where="this place"), sig[at].start)
 
 
-def _call(sig: list[Lexeme], at: int) -> bool:
-    """`left(name, 1)`, `right(...)`: a function named like a join word, not the end of a clause."""
-    return sig[at].text.upper() in ("LEFT", "RIGHT") and at + 1 < len(sig) and sig[at + 1].text == "("
+# Words that end a clause only when followed by one of these (else a name: SQLite takes `left`,
+# `full`, `offset`, `window`, `do`, `for`... as column names, and `left(x, 1)` is a function).
+_FOLLOWED_BY = {"LEFT": {"JOIN", "OUTER"}, "RIGHT": {"JOIN", "OUTER"}, "FULL": {"JOIN", "OUTER"},
+                "INNER": {"JOIN"}, "CROSS": {"JOIN"}, "NATURAL": {"JOIN", "LEFT", "RIGHT", "FULL", "INNER", "CROSS"},
+                "FOR": {"UPDATE", "SHARE", "NO", "KEY"}, "DO": {"UPDATE", "NOTHING"}, "FETCH": {"FIRST", "NEXT"}}
+# What may follow a name in an expression but never a clause's keyword (`offset = 1`, `window IS NULL`).
+_AFTER_A_NAME = {".", "=", "<", ">", "!", "|", "+", "*", "/", "%", ")", ",", ";", "::", "IS", "IN", "NOT", "LIKE",
+                 "GLOB", "BETWEEN", "COLLATE", "AND", "OR", "ISNULL", "NOTNULL", "REGEXP", "MATCH", "ESCAPE"}
+
+
+def _ends_clause(sig: list[Lexeme], at: int) -> bool:
+    """Whether sig[at] is a keyword that ends a WHERE / HAVING / ON at its level, not a column or a
+    function named like one (`t.offset`, `full = 1`, `left(name, 1)`)."""
+    x = sig[at]
+    upper = x.text.upper()
+    if x.kind != "word" or upper not in _ENDS or (at and sig[at - 1].text == "."):
+        return False
+    after = sig[at + 1].text.upper() if at + 1 < len(sig) else ";"
+    if upper in _FOLLOWED_BY:
+        return after in _FOLLOWED_BY[upper]
+    if upper == "WINDOW":  # WINDOW w AS (...)
+        return at + 2 < len(sig) and sig[at + 2].text.upper() == "AS"
+    return after not in _AFTER_A_NAME
 
 
 def _conjuncts(sig: list[Lexeme], depths: list[int], keyword: int) -> list[tuple[int, int, int]]:
@@ -345,7 +365,7 @@ def _conjuncts(sig: list[Lexeme], depths: list[int], keyword: int) -> list[tuple
     while j < len(sig):
         x, upper = sig[j], sig[j].text.upper()
         if depths[j] < level or (depths[j] == level and (
-                (x.kind == "word" and upper in _ENDS and not _call(sig, j)) or x.text in (";", ","))):
+                _ends_clause(sig, j) or x.text in (";", ","))):
             # a top-level comma ends an ON: `JOIN s ON ... AND opt, t` goes on to the next FROM item
             break
         if depths[j] == level and x.kind == "word":
