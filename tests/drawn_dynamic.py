@@ -41,12 +41,17 @@ COLUMNS = {
     "i": [("i.price", "int", False), ("i.qty", "int", True), ("i.name", "text", False),
           ("i.category", "text", True), ("i.offset", "int", True)],
     "s": [("s.city", "text", True), ("s.rating", "int", True)],
+    "tc": [("tc.tag", "text", False)],
+    "c": [("c.price", "int", False), ("c.category", "text", True)],
+    "t": [("t.tag", "text", False), ("t.item_id", "int", False)],
+    "items": [("i.price", "int", False), ("i.qty", "int", True), ("i.name", "text", False)],
 }
 
 
 def for_engine(sql: str, engine: str) -> str:
     """SQLite takes the column `offset` unquoted (and so do users); PostgreSQL reserves the word."""
-    return re.sub(r"\boffset\b", '"offset"', sql) if engine == "postgresql" else sql
+    return re.sub(r"\bi\.offset\b|\boffset(?= INTEGER)", lambda m: m.group().replace("offset", '"offset"'), sql) \
+        if engine == "postgresql" else sql
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class P:
     optional: bool = True
     narg: bool = False
     cast: str = ""
+    at: bool = False  # a required argument written `@name` rather than `sqlc.arg(name)`
 
 
 @dataclass(frozen=True)
@@ -102,15 +108,34 @@ class Drawn:
     required: list[str]
     sort: tuple[str, list[tuple[str, str]]] | None = None  # (parameter, [(value, SQL text)])
     ordered: bool = False
-    notes: list[str] = field(default_factory=list)
+    style: Style = field(default_factory=lambda: Style())
+    command: str = "many"  # or execrows
+    writes: bool = False  # an UPDATE / DELETE: each call runs in a transaction rolled back after
+
+    def text(self) -> str:
+        return written(self.nodes, self.style)
 
 
-def written(nodes: tuple[Node, ...]) -> str:
+@dataclass(frozen=True)
+class Style:
+    """How the author lays the query out: keyword case, what stands between conjuncts (line breaks,
+    comments)."""
+
+    lower: bool = False
+    joiner: str = " AND "
+
+
+JOINERS = [" AND ", "\n  AND ", " and ", "\n  -- and then\n  AND ", " AND /* both */ ", "  AND\n    "]
+
+
+def written(nodes: tuple[Node, ...], style: Style = Style()) -> str:
     """The query as its author writes it for codegen."""
     out = []
     for node in nodes:
         if isinstance(node, str):
-            out.append(node)
+            out.append(node.lower() if style.lower else node)
+        elif isinstance(node, P) and node.at:
+            out.append(f"@{node.name}")
         elif isinstance(node, P):
             out.append(f"sqlc.{'optional' if node.optional else 'narg' if node.narg else 'arg'}({node.name})")
         elif isinstance(node, Slice):
@@ -118,7 +143,8 @@ def written(nodes: tuple[Node, ...]) -> str:
         elif isinstance(node, Sort):
             out.append(f"sqlc.sort({node.name}, {', '.join(node.columns)})")
         else:
-            out.append(f" {node.keyword} " + " AND ".join(written(c) for c in node.conjuncts))
+            keyword = node.keyword.lower() if style.lower else node.keyword
+            out.append(f" {keyword} " + style.joiner.join(written(c, style) for c in node.conjuncts))
     return "".join(out)
 
 
@@ -171,12 +197,20 @@ class Names:
         self.kinds[name] = kind
         return name
 
+    def optional(self, draw: st.DrawFn, kind: str) -> str:
+        """A new optional parameter, or now and then one already used (a filter given once and
+        applied in two conjuncts)."""
+        used = [n for n, k in self.kinds.items() if k == kind and n.startswith("f")]
+        if used and draw(st.integers(0, 3)) == 0:
+            return draw(st.sampled_from(used))
+        return self.new(kind)
+
 
 @st.composite
 def predicate(draw: st.DrawFn, names: Names, aliases: list[str], optional: bool = True) -> tuple[Node, ...]:
     """One conjunct over a column of the tables in `aliases`, holding one or two parameters."""
     column, kind, _ = draw(st.sampled_from([c for a in aliases for c in COLUMNS[a]]))
-    p = P(names.new(kind), optional=optional)
+    p = P(names.optional(draw, kind)) if optional else P(names.new(kind, "a"), optional=False, at=draw(st.booleans()))
     if kind == "int":
         shapes: list[tuple[Node, ...]] = [
             (f"{column} {draw(st.sampled_from(['=', '<>', '<', '<=', '>', '>=']))} ", p),
@@ -198,13 +232,9 @@ def predicate(draw: st.DrawFn, names: Names, aliases: list[str], optional: bool 
             (f"lower({column}) = lower(", p, ")"),
             (f"{column} IN (", p, ", 'toys')"),
         ]
-        like = P(p.name, optional=optional)
-        shapes.append((f"{column} LIKE ", like))
-    chosen = draw(st.sampled_from(shapes))
-    if any(isinstance(n, P) and n.name == p.name for n in chosen) and "LIKE" in "".join(
-            n for n in chosen if isinstance(n, str)):
-        names.kinds[p.name] = "pattern"
-    return chosen
+        if optional:  # a LIKE pattern is a parameter of its own kind
+            shapes.append((f"{column} LIKE ", P(names.optional(draw, "pattern"))))
+    return draw(st.sampled_from(shapes))
 
 
 @st.composite
@@ -222,11 +252,17 @@ def tag_subquery(draw: st.DrawFn, names: Names) -> tuple[Node, ...]:
 
 # --- queries ---------------------------------------------------------------------------------------
 
-_EXTRA_JOINS = {  # a join of tags beside the shops one: each may repeat or drop rows, none may go
-    "comma": ", tags tc",
-    "inner": " JOIN tags tc ON tc.item_id = i.id",
-    "left": " LEFT JOIN tags tc ON tc.item_id = i.id",
-}
+@st.composite
+def tags_join(draw: st.DrawFn, names: Names) -> tuple[Node, ...]:
+    """A join of tags beside the shops one: each may repeat or drop rows, none may go; its ON may hold
+    optional filters (all of them: `ON TRUE` when they are off)."""
+    form = draw(st.sampled_from(["comma", "inner", "left", "left optional", "inner optional"]))
+    if form == "comma":
+        return (", tags tc",)
+    on: list[tuple[Node, ...]] = [] if form == "left optional" else [("tc.item_id = i.id",)]
+    if form.endswith("optional") or draw(st.booleans()):
+        on.append(("tc.tag = ", P(names.new("tag"))))
+    return (" LEFT JOIN tags tc" if form.startswith("left") else " JOIN tags tc", Clause("ON", tuple(on)))
 
 
 @st.composite
@@ -252,7 +288,7 @@ def row_query(draw: st.DrawFn) -> Drawn:
     names = Names()
     nodes: list[Node] = []
     shops = draw(st.booleans())
-    extra = draw(st.sampled_from([None, None, *_EXTRA_JOINS]))
+    extra = draw(st.none() | st.none() | tags_join(names))
     aliases = ["i", "s"] if shops else ["i"]
     columns = ["i.id", *draw(st.lists(st.sampled_from([c for c, _, _ in COLUMNS["i"]]), unique=True, max_size=2))]
     if shops and draw(st.booleans()):
@@ -267,8 +303,10 @@ def row_query(draw: st.DrawFn) -> Drawn:
             on.append(draw(predicate(names, ["s"])))
         nodes += [" LEFT JOIN shops s", Clause("ON", tuple(on))]
     if extra:
-        nodes.append(_EXTRA_JOINS[extra])
-    slices = not on[1:] and draw(st.integers(0, 4)) == 0  # a query of slices and a sort, no optional
+        nodes += extra
+        aliases = [*aliases, "tc"]
+    # A query of slices and a sort (sqlc.optional cannot be combined with slices).
+    slices = not _drawn(tuple(nodes), names, None, False).optional and draw(st.integers(0, 4)) == 0
     if slices:
         conjuncts = draw(st.lists(fixed_predicate(names, aliases, slices=True), min_size=1, max_size=3))
     else:
@@ -344,7 +382,75 @@ def _drawn(nodes: tuple[Node, ...], names: Names, sort: Sort | None, ordered: bo
                  (sort.name, list(sort.choices().items())) if sort else None, ordered)
 
 
-queries = st.one_of(row_query(), row_query(), group_query())
+@st.composite
+def cte_query(draw: st.DrawFn) -> Drawn:
+    """Optional filters inside a CTE and over it."""
+    names = Names()
+    inner = draw(st.lists(st.one_of(predicate(names, ["i"]), fixed_predicate(names, ["i"])), min_size=1,
+                          max_size=2))
+    nodes: list[Node] = ["WITH c AS (SELECT i.id, i.price, i.category FROM items i", Clause("WHERE", tuple(inner)),
+                         ") SELECT c.id, c.price FROM c"]
+    outer = draw(st.lists(predicate(names, ["c"]), max_size=2))
+    if outer:
+        nodes.append(Clause("WHERE", tuple(outer)))
+    sort = None
+    if draw(st.booleans()):
+        sort = Sort("order_by", tuple(draw(st.lists(st.sampled_from(["c.price", "c.category"]), min_size=1,
+                                                    unique=True))))
+        nodes += [" ORDER BY ", sort, ", c.id"]
+    else:
+        nodes.append(" ORDER BY c.id")
+    return _drawn(tuple(nodes), names, sort, True)
+
+
+@st.composite
+def union_query(draw: st.DrawFn) -> Drawn:
+    """Optional filters in each branch of a UNION [ALL]."""
+    names = Names()
+    first = draw(st.lists(predicate(names, ["i"]), min_size=1, max_size=2))
+    second = draw(st.lists(predicate(names, ["t"]), min_size=1, max_size=2))
+    union = draw(st.sampled_from([" UNION ALL ", " UNION "]))
+    nodes: tuple[Node, ...] = ("SELECT i.id, i.name FROM items i", Clause("WHERE", tuple(first)), union,
+                               "SELECT t.item_id, t.tag FROM tags t", Clause("WHERE", tuple(second)))
+    return _drawn(nodes, names, None, False)
+
+
+@st.composite
+def write_query(draw: st.DrawFn) -> Drawn:
+    """An UPDATE or DELETE of items with a fixed conjunct beside optional ones (codegen refuses one
+    whose every conjunct is optional), perhaps through shops (UPDATE ... FROM), perhaps RETURNING."""
+    names = Names()
+    update = draw(st.booleans())
+    via_shops = update and draw(st.booleans())
+    aliases = ["items", "s"] if via_shops else ["items"]
+    fixed = draw(st.sampled_from([("items.price >= 0",), ("items.id <> ", P(names.new("int", "a"), optional=False)),
+                                  ("items.price <= ", P(names.new("int", "a"), optional=False, at=True))]))
+    optional = draw(st.lists(predicate(names, aliases), min_size=1, max_size=3))
+    conjuncts = list(optional)
+    conjuncts.insert(draw(st.integers(0, len(conjuncts))), fixed)
+    if via_shops:
+        conjuncts.insert(0, ("s.id = items.shop_id",))
+    head = "UPDATE items SET qty = coalesce(qty, 0) + 1" + (" FROM shops s" if via_shops else "") if update \
+        else "DELETE FROM items"
+    returning = draw(st.booleans())
+    nodes = (head, Clause("WHERE", tuple(_on_items(c) for c in conjuncts)), *((" RETURNING items.id, items.qty",)
+                                                                              if returning else ()))
+    query = _drawn(tuple(nodes), names, None, False)
+    query.command, query.writes = ("many" if returning else "execrows"), True
+    return query
+
+
+def _on_items(conjunct: tuple[Node, ...]) -> tuple[Node, ...]:
+    """A predicate drawn over `i.` columns, written over the table being changed."""
+    return tuple(n.replace("i.", "items.") if isinstance(n, str) else n for n in conjunct)
+
+
+@st.composite
+def queries(draw: st.DrawFn) -> Drawn:
+    query = draw(st.sampled_from([row_query(), row_query(), row_query(), group_query(), cte_query(),
+                                  union_query(), write_query()]).flatmap(lambda s: s))
+    query.style = Style(lower=draw(st.booleans()), joiner=draw(st.sampled_from(JOINERS)))
+    return query
 
 
 def values(kind: str, optional: bool) -> st.SearchStrategy[Any]:
@@ -370,9 +476,9 @@ def arguments(query: Drawn) -> st.SearchStrategy[dict[str, Any]]:
 # --- rows ------------------------------------------------------------------------------------------
 
 shops_rows = st.lists(st.tuples(st.none() | st.sampled_from(TEXTS["city"]), st.none() | st.sampled_from(INTS)),
-                      max_size=3)
+                      min_size=1, max_size=3)
 items_rows = st.lists(st.tuples(st.sampled_from(TEXTS["name"]), st.integers(0, 6), st.none() | st.integers(0, 6),
                                 st.none() | st.sampled_from(TEXTS["category"]), st.none() | st.integers(1, 4),
                                 st.none() | st.integers(-1, 3)),
-                      max_size=8)
+                      min_size=2, max_size=8)
 tags_rows = st.lists(st.tuples(st.integers(1, 8), st.sampled_from(TEXTS["tag"])), max_size=6)

@@ -53,7 +53,7 @@ MARK = {"sqlite": "?", "postgresql": "%s"}
 
 def generate(engine: str, drawn: list[drawn_dynamic.Drawn], rows: str, out_root: Path) -> str:
     """The package for the drawn queries (Q0, Q1, ...); any refusal fails: every drawn query is valid."""
-    text = "".join(f"-- name: Q{n} :many\n{drawn_dynamic.for_engine(drawn_dynamic.written(q.nodes), engine)};\n\n"
+    text = "".join(f"-- name: Q{n} :{q.command}\n{drawn_dynamic.for_engine(q.text(), engine)};\n\n"
                    for n, q in enumerate(drawn))
     config = Config(path=out_root / "pyproject.toml", root=out_root, engine=engine, schema=("schema.sql",),
                     queries=("queries",), out="gen", emit_async=True, rows=rows, emit_migrations=False)
@@ -85,15 +85,6 @@ def plain(result: list[Any]) -> list[tuple[Any, ...]]:
     return out
 
 
-def judge(query: drawn_dynamic.Drawn, args: dict[str, Any], got: list[tuple[Any, ...]],
-          expected: list[tuple[Any, ...]], how: str, sql: str) -> None:
-    if not query.ordered:
-        got, expected = sorted(got, key=repr), sorted(expected, key=repr)
-    assert got == expected, (f"{how}: the generated call and the static query differ\n"
-                             f"query: {drawn_dynamic.written(query.nodes)}\nargs: {args}\noracle: {sql}\n"
-                             f"generated: {got}\nstatic:    {expected}")
-
-
 def _fill(execute: Any, shops: list[Any], items: list[Any], tags: list[Any], mark: str) -> None:
     execute("DELETE FROM tags", ())
     execute("DELETE FROM items", ())
@@ -108,13 +99,35 @@ def _fill(execute: Any, shops: list[Any], items: list[Any], tags: list[Any], mar
 
 @st.composite
 def batches(draw: st.DrawFn) -> dict[str, Any]:
-    drawn = draw(st.lists(drawn_dynamic.queries, min_size=1, max_size=BATCH))
+    drawn = draw(st.lists(drawn_dynamic.queries(), min_size=1, max_size=BATCH))
     return {
         "queries": drawn,
         "args": [draw(st.lists(drawn_dynamic.arguments(q), min_size=1, max_size=CALLS)) for q in drawn],
         "shops": draw(drawn_dynamic.shops_rows), "items": draw(drawn_dynamic.items_rows),
         "tags": draw(drawn_dynamic.tags_rows), "rows": draw(st.sampled_from(["model", "tuple"])),
     }
+
+
+STATE = "SELECT * FROM items ORDER BY id"
+
+
+def outcome(query: drawn_dynamic.Drawn, result: Any, state: list[Any]) -> tuple[Any, ...]:
+    """What a call did: its rows (or rowcount), and for a write the items table after it."""
+    got = result if query.command == "execrows" else plain(result)
+    if not query.ordered and isinstance(got, list):
+        got = sorted(got, key=repr)
+    return (got, [tuple(r) for r in state]) if query.writes else (got,)
+
+
+def static(query: drawn_dynamic.Drawn, cursor: Any) -> Any:
+    return cursor.rowcount if query.command == "execrows" else [tuple(r) for r in cursor.fetchall()]
+
+
+def check(query: drawn_dynamic.Drawn, args: dict[str, Any], got: tuple[Any, ...], want: tuple[Any, ...],
+          how: str, sql: str) -> None:
+    assert got == want, (f"{how}: the generated call and the static query differ\n"
+                         f"query: {query.text()}\nargs: {args}\noracle: {sql}\n"
+                         f"generated: {got}\nstatic:    {want}")
 
 
 def run_sqlite(batch: dict[str, Any], root: Path) -> None:
@@ -130,10 +143,17 @@ def run_sqlite(batch: dict[str, Any], root: Path) -> None:
         for n, (query, calls) in enumerate(zip(batch["queries"], batch["args"])):
             for args in calls:
                 sql, params = drawn_dynamic.oracle(query.nodes, args, "?")
-                want = [tuple(r) for r in conn.execute(sql, params).fetchall()]
-                judge(query, args, plain(getattr(sync, f"q{n}")(conn, **args)), want, "sqlite sync", sql)
+                raw = static(query, conn.execute(sql, params))
+                rows = raw if query.ordered or query.command == "execrows" else sorted(raw, key=repr)
+                want = (rows, [tuple(r) for r in conn.execute(STATE)]) if query.writes else (rows,)
+                conn.rollback()
+                result = getattr(sync, f"q{n}")(conn, **args)
+                check(query, args, outcome(query, result, conn.execute(STATE).fetchall()), want, "sqlite sync", sql)
+                conn.rollback()
                 expected.append((n, query, args, want, sql))
                 FIGURES["sqlite calls"] += 1
+                FIGURES["sqlite calls with rows"] += bool(want[0])
+                FIGURES["sqlite calls that write"] += query.writes
         conn.close()
 
         async def run_async() -> None:
@@ -141,31 +161,46 @@ def run_sqlite(batch: dict[str, Any], root: Path) -> None:
 
             async with aiosqlite.connect(path) as aconn:
                 for n, query, args, want, sql in expected:
-                    judge(query, args, plain(await getattr(aio, f"q{n}")(aconn, **args)), want, "sqlite async", sql)
+                    result = await getattr(aio, f"q{n}")(aconn, **args)
+                    async with aconn.execute(STATE) as cur:
+                        state = await cur.fetchall()
+                    check(query, args, outcome(query, result, list(state)), want, "sqlite async", sql)
+                    await aconn.rollback()
 
         asyncio.run(run_async())
 
 
 def run_postgres(batch: dict[str, Any], root: Path, url: str) -> None:
     package = generate("postgresql", batch["queries"], batch["rows"], root)
-    with imported(root / package) as pkg, psycopg.connect(url, autocommit=True) as conn:
+    with imported(root / package) as pkg, psycopg.connect(url) as conn:
         sync, aio = import_module(pkg, "queries.q"), import_module(pkg, "aio.q")
         _fill(conn.execute, batch["shops"], batch["items"], batch["tags"], "%s")
+        conn.commit()
         expected = []
         for n, (query, calls) in enumerate(zip(batch["queries"], batch["args"])):
             for args in calls:
                 sql, params = drawn_dynamic.oracle(query.nodes, args, "%s")
                 sql = drawn_dynamic.for_engine(sql, "postgresql")
-                want = [tuple(r) for r in conn.execute(sql.encode(), params).fetchall()]
-                judge(query, args, plain(getattr(sync, f"q{n}")(conn, **args)), want, "postgresql sync", sql)
+                raw = static(query, conn.execute(sql.encode(), params))
+                rows = raw if query.ordered or query.command == "execrows" else sorted(raw, key=repr)
+                want = (rows, [tuple(r) for r in conn.execute(STATE)]) if query.writes else (rows,)
+                conn.rollback()
+                result = getattr(sync, f"q{n}")(conn, **args)
+                check(query, args, outcome(query, result, conn.execute(STATE).fetchall()), want, "postgresql sync",
+                      sql)
+                conn.rollback()
                 expected.append((n, query, args, want, sql))
                 FIGURES["postgresql calls"] += 1
+                FIGURES["postgresql calls with rows"] += bool(want[0])
+                FIGURES["postgresql calls that write"] += query.writes
 
         async def run_async() -> None:
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as aconn:
+            async with await psycopg.AsyncConnection.connect(url) as aconn:
                 for n, query, args, want, sql in expected:
-                    judge(query, args, plain(await getattr(aio, f"q{n}")(aconn, **args)), want,
-                          "postgresql async", sql)
+                    result = await getattr(aio, f"q{n}")(aconn, **args)
+                    state = await (await aconn.execute(STATE)).fetchall()
+                    check(query, args, outcome(query, result, state), want, "postgresql async", sql)
+                    await aconn.rollback()
 
         asyncio.run(run_async())
 
