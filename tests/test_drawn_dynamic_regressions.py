@@ -232,3 +232,19 @@ def test_postgres_and_sqlite_a_column_named_like_a_clause_word(tmp_path: Path, e
             assert module.zones(conn, shift=3) == [2]
             assert module.zones(conn, shift=0, full=1) == [4]
             assert module.zones(conn, low=1) == [1, 2, 4]
+
+
+def test_postgres_an_ordered_set_aggregate_in_having_beside_an_optional_filter(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """`percentile_cont(0.5) WITHIN GROUP (ORDER BY price) > sqlc.optional(m)`: the HAVING was read
+    as ending at the aggregate's `GROUP`, and the valid query refused at generation."""
+    query = ("-- name: Medians :many\nSELECT shop_id FROM items GROUP BY shop_id\n"
+             "HAVING percentile_cont(0.5) WITHIN GROUP (ORDER BY price) >= sqlc.optional(m) AND count(*) > 0\n"
+             "ORDER BY shop_id;\n")
+    out = generate(tmp_path, {"1.sql": SCHEMA}, {"q.sql": query}, engine="postgresql", emit_async=False)
+    with imported(out) as package, psycopg.connect(request.getfixturevalue("postgres_url"), autocommit=True) as conn:
+        module = import_module(package, "queries.q")
+        conn.execute(SCHEMA.encode())
+        conn.execute(b"INSERT INTO items VALUES (1, 5, 1), (2, 3, 2), (3, 5, NULL), (4, 1, 1)")
+        assert module.medians(conn) == [1, 2, None]
+        assert module.medians(conn, m=3.5) == [None]  # shop 1: median of 1 and 5 is 3

@@ -335,7 +335,8 @@ def _clause_keyword(sig: list[Lexeme], depths: list[int], at: int) -> int:
 # `full`, `offset`, `window`, `do`, `for`... as column names, and `left(x, 1)` is a function).
 _FOLLOWED_BY = {"LEFT": {"JOIN", "OUTER"}, "RIGHT": {"JOIN", "OUTER"}, "FULL": {"JOIN", "OUTER"},
                 "INNER": {"JOIN"}, "CROSS": {"JOIN"}, "NATURAL": {"JOIN", "LEFT", "RIGHT", "FULL", "INNER", "CROSS"},
-                "FOR": {"UPDATE", "SHARE", "NO", "KEY"}, "DO": {"UPDATE", "NOTHING"}, "FETCH": {"FIRST", "NEXT"}}
+                "FOR": {"UPDATE", "SHARE", "NO", "KEY"}, "DO": {"UPDATE", "NOTHING"}, "FETCH": {"FIRST", "NEXT"},
+                "GROUP": {"BY"}, "ORDER": {"BY"}}  # not `WITHIN GROUP (ORDER BY ...)` of an aggregate
 # What may follow a name in an expression but never a clause's keyword (`offset = 1`, `window IS NULL`).
 _AFTER_A_NAME = {".", "=", "<", ">", "!", "|", "+", "*", "/", "%", ")", ",", ";", "::", "IS", "IN", "NOT", "LIKE",
                  "GLOB", "BETWEEN", "COLLATE", "AND", "OR", "ISNULL", "NOTNULL", "REGEXP", "MATCH", "ESCAPE"}
@@ -346,7 +347,8 @@ def _ends_clause(sig: list[Lexeme], at: int) -> bool:
     function named like one (`t.offset`, `full = 1`, `left(name, 1)`)."""
     x = sig[at]
     upper = x.text.upper()
-    if x.kind != "word" or upper not in _ENDS or (at and sig[at - 1].text == "."):
+    if x.kind != "word" or upper not in _ENDS or (at and sig[at - 1].text == ".") \
+            or (upper == "GROUP" and at and sig[at - 1].text.upper() == "WITHIN"):
         return False
     after = sig[at + 1].text.upper() if at + 1 < len(sig) else ";"
     if upper in _FOLLOWED_BY:
