@@ -42,6 +42,7 @@ COLUMNS = {
           ("i.category", "text", True), ("i.offset", "int", True)],
     "s": [("s.city", "text", True), ("s.rating", "int", True)],
     "tc": [("tc.tag", "text", False)],
+    "s2": [("s2.city", "text", True), ("s2.rating", "int", True)],
     "c": [("c.price", "int", False), ("c.category", "text", True)],
     "t": [("t.tag", "text", False), ("t.item_id", "int", False)],
     "items": [("i.price", "int", False), ("i.qty", "int", True), ("i.name", "text", False)],
@@ -109,7 +110,7 @@ class Drawn:
     sort: tuple[str, list[tuple[str, str]]] | None = None  # (parameter, [(value, SQL text)])
     ordered: bool = False
     style: Style = field(default_factory=lambda: Style())
-    command: str = "many"  # or execrows
+    command: str = "many"  # or execrows, one
     writes: bool = False  # an UPDATE / DELETE: each call runs in a transaction rolled back after
 
     def text(self) -> str:
@@ -158,7 +159,7 @@ def oracle(nodes: tuple[Node, ...], args: dict[str, Any], mark: str) -> tuple[st
     params: list[Any] = []
     for node in nodes:
         if isinstance(node, str):
-            out.append(node)
+            out.append(node.replace("%", "%%") if mark == "%s" else node)  # psycopg's literal %
         elif isinstance(node, P):
             out.append(f"CAST({mark} AS {node.cast})" if node.cast else mark)
             params.append(args[node.name])
@@ -234,6 +235,7 @@ def predicate(draw: st.DrawFn, names: Names, aliases: list[str], optional: bool 
         ]
         if optional:  # a LIKE pattern is a parameter of its own kind
             shapes.append((f"{column} LIKE ", P(names.optional(draw, "pattern"))))
+            shapes.append((f"{column} LIKE '%' || ", p, " || '%'"))
     return draw(st.sampled_from(shapes))
 
 
@@ -302,6 +304,10 @@ def row_query(draw: st.DrawFn) -> Drawn:
         if draw(st.booleans()):
             on.append(draw(predicate(names, ["s"])))
         nodes += [" LEFT JOIN shops s", Clause("ON", tuple(on))]
+    if draw(st.booleans()):  # a second join on a key, left out on its own when nothing kept reads it
+        on2: list[tuple[Node, ...]] = [("s2.id = i.qty",)]
+        nodes += [" LEFT JOIN shops s2", Clause("ON", tuple(on2))]
+        aliases = [*aliases, "s2"]
     if extra:
         nodes += extra
         aliases = [*aliases, "tc"]
@@ -319,7 +325,8 @@ def row_query(draw: st.DrawFn) -> Drawn:
     order = "sort" if slices else draw(st.sampled_from(["sort", "sort", "id", "none"]))
     sort = None
     if order == "sort":
-        candidates = [c for c, _, _ in COLUMNS["i"]] + (["s.city", "s.rating"] if shops else [])
+        candidates = [c for c, _, _ in COLUMNS["i"]] + (["s.city", "s.rating"] if shops else []) + \
+            (["s2.rating"] if "s2" in aliases else [])
         chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True))
         sort = Sort("order_by", tuple(chosen))
         nodes += [" ORDER BY ", sort, ", i.id"]
@@ -446,9 +453,24 @@ def _on_items(conjunct: tuple[Node, ...]) -> tuple[Node, ...]:
 
 
 @st.composite
+def count_query(draw: st.DrawFn) -> Drawn:
+    """`:one` of an aggregate without GROUP BY (a row always comes back), over optional filters."""
+    names = Names()
+    shops = draw(st.booleans())
+    aliases = ["i", "s"] if shops else ["i"]
+    nodes: list[Node] = ["SELECT count(*) AS n, max(i.price) AS top FROM items i"]
+    if shops:
+        nodes += [" LEFT JOIN shops s", Clause("ON", (("s.id = i.shop_id",),))]
+    nodes.append(Clause("WHERE", tuple(draw(st.lists(predicate(names, aliases), min_size=1, max_size=3)))))
+    query = _drawn(tuple(nodes), names, None, True)
+    query.command = "one"
+    return query
+
+
+@st.composite
 def queries(draw: st.DrawFn) -> Drawn:
     query = draw(st.sampled_from([row_query(), row_query(), row_query(), group_query(), cte_query(),
-                                  union_query(), write_query()]).flatmap(lambda s: s))
+                                  union_query(), write_query(), count_query()]).flatmap(lambda s: s))
     query.style = Style(lower=draw(st.booleans()), joiner=draw(st.sampled_from(JOINERS)))
     return query
 

@@ -113,7 +113,7 @@ STATE = "SELECT * FROM items ORDER BY id"
 
 def outcome(query: drawn_dynamic.Drawn, result: Any, state: list[Any]) -> tuple[Any, ...]:
     """What a call did: its rows (or rowcount), and for a write the items table after it."""
-    got = result if query.command == "execrows" else plain(result)
+    got = result if query.command == "execrows" else plain([result] if query.command == "one" else result)
     if not query.ordered and isinstance(got, list):
         got = sorted(got, key=repr)
     return (got, [tuple(r) for r in state]) if query.writes else (got,)
