@@ -83,15 +83,17 @@ def variant_problems(query: ir.Query, check: VariantCheck) -> list[tuple[str, st
 
     The statement with every filter on (and the first sort value) is the query as analysed; when
     even it does not prepare here (a function the application registers, an extension's table),
-    this check cannot judge the query and leaves it to `verify` against the real database. Otherwise
-    each other variant must prepare too: one that does not would fail only at run time, for the
-    arguments that choose it.
+    this check cannot judge the query and leaves it to `verify` against the real database, unless
+    the statement as written prepares: then the pieces are at fault, and every call would fail.
+    Otherwise each other variant must prepare too: one that does not would fail only at run time,
+    for the arguments that choose it.
     """
     if not query.dynamic:
         return []
     first, *others = checked_variants(query)
-    if check.problem(query, first[1], first[2]) is not None:
-        return []
+    problem = check.problem(query, first[1], first[2])
+    if problem is not None:
+        return [] if check.problem(query, query.sql, query.slots) is not None else [(first[0], problem)]
     out = []
     for label, sql, slots in others:
         problem = check.problem(query, sql, slots)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import sqlite3
 import sys
 from collections import Counter
@@ -38,6 +39,7 @@ from codegen import pipeline  # noqa: E402
 from codegen.config import Config  # noqa: E402
 from codegen.errors import CodegenError  # noqa: E402
 from codegen.source import SourceFile  # noqa: E402
+from codegen.variants import compose  # noqa: E402
 from tests._support import imported, import_module  # noqa: E402
 
 BATCH = 5
@@ -63,6 +65,11 @@ def generate(engine: str, drawn: list[drawn_dynamic.Drawn], rows: str, out_root:
         project = pipeline.analyze(config, sources=sources)
     except CodegenError as error:
         pytest.fail(f"codegen refused valid queries:\n{error}\n{text}")
+    for query in (q for q in project.files[0].queries if q.dynamic):
+        every = sum(1 << p.optional for p in query.params if p.optional >= 0)
+        order = query.sort_choices[0][1] if query.sort_choices else ""
+        assert tokens(compose(query, every, order)[0]) == tokens(query.sql), \
+            f"{query.name}: the variant with every filter on is not the statement as written"
     package = f"drawn_dynamic_{engine}_{next(_PACKAGES)}"
     for rel, content in pipeline.render(project, config).items():
         path = out_root / package / rel
@@ -70,6 +77,11 @@ def generate(engine: str, drawn: list[drawn_dynamic.Drawn], rows: str, out_root:
         path.write_text(content, encoding="utf-8")
     FIGURES[f"{engine} queries generated"] += len(drawn)
     return package
+
+
+def tokens(sql: str) -> list[str]:
+    """The statement's words and signs, case and layout aside."""
+    return [t.upper() for t in re.findall(r"'(?:[^']|'')*'|\w+|\S", sql)]
 
 
 def plain(result: list[Any]) -> list[tuple[Any, ...]]:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests._support import generate, import_module, imported
+from tests._support import generate, import_module, imported, make_project, run_cli
 
 SCHEMA = """
 CREATE TABLE shops (id INTEGER PRIMARY KEY, city TEXT);
@@ -248,3 +248,25 @@ def test_postgres_an_ordered_set_aggregate_in_having_beside_an_optional_filter(
         conn.execute(b"INSERT INTO items VALUES (1, 5, 1), (2, 3, 2), (3, 5, NULL), (4, 1, 1)")
         assert module.medians(conn) == [1, 2, None]
         assert module.medians(conn, m=3.5) == [None]  # shop 1: median of 1 and 5 is 3
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_postgres_and_sqlite_pieces_that_break_the_statement_as_written_are_a_generation_error(
+        tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The safety net under the pieces: when the variant with every filter on does not prepare but
+    the statement as written does, the fault is ours (as with clauses nested in one another, whose
+    garbage was read as 'a function only the application knows' and left to run time). Here the
+    pieces are made to open a bracket they never close."""
+    from codegen import variants
+
+    real = variants.compose
+    monkeypatch.setattr(variants, "compose", lambda query, mask, order: (
+        real(query, mask, order)[0].replace("i.shop_id = ", "i.shop_id = ("), real(query, mask, order)[1]))
+    query = ("-- name: Broken :many\nSELECT i.id FROM items i WHERE i.price > 0\n"
+             "  AND i.shop_id = sqlc.optional(shop);\n")
+    make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": query}, engine=engine)
+    result = run_cli(tmp_path)
+    assert result.code != 0 and "Traceback" not in result.stderr, result.stderr
+    assert result.errors and result.errors[0].startswith(
+        "queries/q.sql:2:1: error: query Broken (all optional filters on): "), result.stderr
+    assert not (tmp_path / "gen").exists()
