@@ -270,7 +270,7 @@ def _star_positions(lexemes: list[Lexeme]) -> list[Lexeme]:
     return stars
 
 
-def _expand_stars(text: str, engine: "EngineTraits", expansions: list[list[tuple[str | None, str]]]) -> str:
+def expand_stars(text: str, engine: "EngineTraits", expansions: list[list[tuple[str | None, str]]]) -> str:
     """Name the columns a top-level `*` stands for, as sqlc does: the query then reads exactly the
     columns its row model expects, even from a database whose table has gained columns since."""
     stars = _star_positions(lex(text, engine))
@@ -318,7 +318,7 @@ def for_execution(text: str, found: Scan, engine: "EngineTraits",
         pos = occ.end
     tail = text[pos:]
     out.append(_escape_percent(tail) if engine.percent_escaped else tail)
-    return _expand_stars("".join(out), engine, stars or []), slots
+    return expand_stars("".join(out), engine, stars or []), slots
 
 
 # A marker followed by IS [NOT] NULL (comments are gone from the text sent).

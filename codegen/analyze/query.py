@@ -57,7 +57,10 @@ def _check_slices_in_lists(tree: exp.Expr, found: Scan) -> None:
                           f"an array, pass it whole: = ANY(sqlc.arg({spec.name}))", spec.offsets[0])
 
 
-def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> ir.Query:
+def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
+                  stars: list[list[tuple[str | None, str]]] | None = None) -> ir.Query:
+    """The query a block is; `stars`, when given, receives the columns each top-level `*` stands
+    for (the names the generated SQL spells in its place)."""
     text = block.statement.text
     found = scan(text, engine)
     extra = _spellings(text, engine)
@@ -126,6 +129,8 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block) -> i
         executable = executable[:exec_sort.start] + sort.MARK + executable[exec_sort.end:]
     exec_found = scan(executable, engine)
     sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
+    if stars is not None:
+        stars.extend(analyzer.star_expansions)
     query_params = tuple(_param(spec_index, params[spec_index], found.params[spec_index].name)
                          for spec_index in sorted(params))
     dynamic_pieces: tuple[ir.DynamicPiece, ...] = ()

@@ -7,6 +7,7 @@ its migrations (the files present at that revision) are the baseline it ran agai
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import subprocess
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from ..catalog.cursor import unquote
 from ..config import Config
 from ..engines.registry import engine_named
 from ..errors import CodegenError, Diagnostic, Located
+from ..placeholders import expand_stars
 from ..python.typemap import annotation
 from ..source import SourceFile
 from ..sqltext import lex
@@ -70,6 +72,22 @@ def status(engine: "AnalysisEngine", state: SchemaState, block: Block) -> Status
         return Status(None, problem.message)
     except RecursionError:
         return Status(None, "nested too deeply")
+
+
+def pinned(engine: "AnalysisEngine", state: SchemaState, probe: Probe) -> Probe:
+    """The previous release's query as its generated code sends it: each top-level `*` named as the
+    columns it stood for against the schema that release shipped with (the generated SQL spells them
+    out), so a column added since is not read and a column renamed or dropped since is missed."""
+    stars: list[list[tuple[str | None, str]]] = []
+    try:
+        analyze_block(engine, state, probe.block, stars)
+    except (Located, RecursionError):
+        return probe  # it did not generate: nothing was shipped to pin
+    text = expand_stars(probe.block.statement.text, engine, stars)
+    if text == probe.block.statement.text:
+        return probe
+    block = dataclasses.replace(probe.block, statement=dataclasses.replace(probe.block.statement, text=text))
+    return dataclasses.replace(probe, block=block)
 
 
 def probes(sources: list[SourceFile], engine: "EngineTraits", where: str = "") -> list[Probe]:

@@ -67,13 +67,23 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
     findings: list[Finding] = []
     min_version = getattr(config, "sqlite_min_version", None)
     probes = current + previous
+    shipped = previous  # as written; pinned to a schema below
     statuses: dict[str, rolling.Status] | None = None  # every probe's status, from the first linted file on
+    pinned = False  # the previous release's queries are pinned to its schema (see rolling.pinned)
     for source in schema:
         version = version_of(source.path)
         linted = options.since is None or (version is not None and version > options.since)
         new = linted and (baseline is None or source.path not in baseline)
         statements = split_statements(source, engine)
         ctx = FileContext(source, engine, state, objects, statements, shared, min_version)
+        if new and previous and not (pinned and baseline is not None):
+            # The previous release runs its generated SQL, written against the schema it shipped
+            # with: the one before the first new file (from git), or before this file (from a folder).
+            pipeline._apply_overrides(state, config)
+            previous, pinned = [rolling.pinned(engine, state, p) for p in shipped], True
+            probes = current + previous
+            if statuses is not None:
+                statuses.update(_statuses(engine, config, state, previous))
         if linted and statuses is None and probes:
             statuses = _statuses(engine, config, state, probes)
         start = dict(statuses or {})
