@@ -53,6 +53,13 @@ def value_of(declared: str) -> st.SearchStrategy[Any]:
     return _LETTERS
 
 
+def telling(declared: str) -> Any:
+    """A value of the type no other drawn type holds too (7 is no bool, 0.25 no int), so that a
+    reader generated for another type refuses or changes it."""
+    return {"integer": 7, "bigint": 7, "real": 0.25, "double precision": 0.25, "text": "xyz",
+            "boolean": 1 if declared == "BOOLEAN" else True}[declared.lower()]
+
+
 def argument(hint: Any) -> st.SearchStrategy[Any]:
     """A value the previous release's caller may pass for a parameter annotated `hint`."""
     options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
@@ -76,13 +83,15 @@ class Db:
         return [d[0] for d in cursor.description or ()], cursor.fetchall()
 
 
-def _fill(db: Db, table: Table, data: st.DataObject, nulls: bool) -> None:
-    """One row as raw SQL writes it: NULL in every column that takes it (nulls), or drawn values."""
+def _fill(db: Db, table: Table, data: st.DataObject, nulls: bool | None) -> None:
+    """One row as raw SQL writes it: NULL in every column that takes it (nulls), drawn values, or
+    (None) each column's telling value."""
     names = [c.name for c in table.columns]
     if not names:
         db.conn.execute(f"INSERT INTO {table.name} DEFAULT VALUES")
         return
-    row = [None if nulls and not c.not_null else data.draw(value_of(c.type)) for c in table.columns]
+    row = [telling(c.type) if nulls is None else None if nulls and not c.not_null else data.draw(value_of(c.type))
+           for c in table.columns]
     db.conn.execute(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([db.marker] * len(names))})",
                     row)
 
@@ -131,7 +140,8 @@ class Calls:
                 elif got != held[column] or (got is None) != (held[column] is None):
                     self._problem(query, f"field {name} read {got!r}, column {column} holds {held[column]!r}")
 
-    def call(self, name: str, nones: bool) -> None:
+    def call(self, name: str, nones: bool | None) -> None:
+        """Call a function with drawn arguments, None wherever admitted (nones), or telling ones (None)."""
         fn = getattr(self.module, snake(name), None)
         if fn is None:
             return
@@ -143,6 +153,9 @@ class Calls:
                 kwargs[param] = 1
             elif nones and type(None) in typing.get_args(hint):
                 kwargs[param] = None
+            elif nones is None:
+                kwargs[param] = next(v for o, v in ((int, 7), (float, 0.25), (str, "xyz"), (bool, True))
+                                     if o is hint or o in typing.get_args(hint))
             else:
                 kwargs[param] = self.data.draw(argument(hint), label=f"{name}.{param}")
         try:
@@ -150,7 +163,8 @@ class Calls:
                 result = fn(self.db.conn, **kwargs)
                 written = result if name == "Insert" else kwargs.get("id") if name == "Update" else None
                 if self.db.storage is not None and written is not None:
-                    self._check_storage(name, written if isinstance(written, int) else written.id)
+                    self._check_storage(name, written if isinstance(written, int) else written.id,
+                                        {self._column(k) for k in kwargs if k != "id"})
         except Exception as error:  # any error the previous release's call meets is the break
             self._problem(name, f"{name}({kwargs}) raised {type(error).__name__}: {' '.join(str(error).split())[:200]}")
             return
@@ -159,9 +173,12 @@ class Calls:
         if name.startswith("List") or name == "Insert":
             self._check_rows(name, result if isinstance(result, list) else [result])
 
-    def _check_storage(self, query: str, row_id: Any) -> None:
+    def _check_storage(self, query: str, row_id: Any, columns: set[str | None]) -> None:
+        """The columns a call wrote hold values of the storage class their type as it is now holds."""
         assert self.db.storage is not None
         for c in self.after.columns:
+            if c.name not in columns:
+                continue
             for storage in self.db.storage(self.after.name, c.name, row_id):
                 if not _storage_ok(c.type, storage, c.not_null):
                     self._problem(query, f"wrote a {storage} into {c.name} {c.type}, which the next release "
@@ -191,11 +208,11 @@ def play(root: Path, deploy: Deploy, db: Db, data: st.DataObject, migrate: Calla
             _fill(db, before, data, nulls)
         if not migrate():
             return None
-        for nulls in (True, False):
+        for nulls in (True, False, None):
             _fill(db, deploy.after, data, nulls)
         calls = Calls(module, db, deploy, data)
         for name in _queries(deploy):
-            for nones in (False, True):
+            for nones in (False, True, None):
                 calls.call(name, nones)
     return calls.problems
 

@@ -117,6 +117,9 @@ class EngineTraits(Protocol):
     # RETURNING rows are read: sqlite3 steps a statement once on execute
     counts_after_returned_rows: bool
     typed_results: bool  # the driver loads each result column by its type (its values' type is provable)
+    # The server types each parameter and refuses (or casts) one of another type than the column it
+    # meets; else a value is compared and stored by the column's affinity, whatever its own type.
+    typed_parameters: bool
     copy_from_stdin: bool  # :copyfrom streams COPY ... FROM STDIN (else executemany of the INSERT)
     install_extra: str  # the extra of codegen-sql that installs the generated code's driver
     example_migration: str  # what `codegen init` writes: a first migration

@@ -22,10 +22,11 @@ from ..catalog.cursor import unquote
 from ..config import Config
 from ..engines.registry import engine_named
 from ..errors import CodegenError, Diagnostic, Located
-from ..placeholders import expand_stars
+from ..placeholders import expand_stars, scan
 from ..python.typemap import annotation
 from ..source import SourceFile
 from ..sqltext import lex
+from .ddl import StatementView
 
 if TYPE_CHECKING:
     from ..analyze.statements import AnalysisEngine
@@ -40,6 +41,8 @@ class Status:
 
     signature: Signature | None
     error: str | None = None
+    written: frozenset[str] = frozenset()  # parameters stored in a column (INSERT VALUES, UPDATE SET)
+    unset: frozenset[str] = frozenset()  # NOT NULL columns without a default an INSERT leaves out
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,52 @@ def signature(query: ir.Query, engine: "EngineTraits") -> Signature:
             tuple((c.name, shown(c.type, c.nullable)) for c in query.columns))
 
 
+def _written(query: ir.Query, block: Block, engine: "EngineTraits") -> frozenset[str]:
+    """The parameters whose value a row stores: those in INSERT's VALUES or UPDATE's SET list. A
+    NULL sent there meets the column's NOT NULL; sent to a comparison it only matches nothing."""
+    view = StatementView(block.statement, engine)
+    values = view.find("VALUES")
+    if view.words[:1] == ["INSERT"] and values >= 0 and values + 1 < len(view.words) and view.words[values + 1] == "(":
+        first, last = view.group(values + 1)
+    elif view.words[:1] == ["UPDATE"] and view.find("SET") >= 0:
+        first = view.find("SET") + 1
+        ends = [i for i in (view.find(w, start=first) for w in ("FROM", "WHERE", "RETURNING")) if i >= 0]
+        last = min(ends, default=len(view.items))
+    else:
+        return frozenset()
+    start, end = view.offset(first), view.offset(last) if last < len(view.items) else len(block.statement.text)
+    slots = [o for o in scan(block.statement.text, engine).occurrences if o.param is not None]
+    stored = {query.slots[k] for k, o in enumerate(slots) if start <= o.start < end and k < len(query.slots)}
+    return frozenset(query.params[i].name for i in stored if i < len(query.params))
+
+
+def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozenset[str]:
+    """The columns an INSERT with a column list (or DEFAULT VALUES) leaves out that need a value:
+    NOT NULL, without a default, not filled by the database (identity, rowid)."""
+    view = StatementView(block.statement, engine)
+    into = view.find("INTO")
+    if view.words[:1] != ["INSERT"] or into < 0:
+        return frozenset()
+    table = state.find(None, view.name_at(into + 1))
+    j = view.name_end(into + 1)
+    j += 2 if view.words[j:j + 1] == ["AS"] else 0
+    if table is None or table.is_view:
+        return frozenset()
+    if view.words[j:j + 1] == ["("]:
+        named = set(view.names_in(*view.group(j)))
+    elif view.words[j:j + 2] == ["DEFAULT", "VALUES"]:
+        named = set()
+    else:
+        return frozenset()  # every column, by position: the count of values says whether it fits
+    return frozenset(c.name for c in table.columns if c.not_null and not c.has_default and not c.identity
+                     and c.name.lower() not in named)
+
+
 def status(engine: "AnalysisEngine", state: SchemaState, block: Block) -> Status:
     try:
-        return Status(signature(analyze_block(engine, state, block), engine))
+        query = analyze_block(engine, state, block)
+        return Status(signature(query, engine), written=_written(query, block, engine),
+                      unset=_unset(state, block, engine))
     except Located as problem:
         return Status(None, problem.message)
     except RecursionError:
@@ -98,8 +144,38 @@ def probes(sources: list[SourceFile], engine: "EngineTraits", where: str = "") -
     return found
 
 
-def breaks(before: Status, after: Status) -> str | None:
-    """Why a query that worked before a migration no longer does for the code generated from it."""
+def _nullable(shown: str) -> tuple[str, bool]:
+    """An annotation as (its type without None, whether it admits None)."""
+    return (shown[:-len(" | None")], True) if shown.endswith(" | None") else (shown, False)
+
+
+def _holds(engine: "EngineTraits", field: str, value: str) -> bool:
+    """Does a value of type `value` validate, unchanged, into a field of type `field`? An int is a
+    float; without typed results (SQLite) a bool column holds the integers 0 and 1, and the driver
+    hands those over as they are."""
+    return field == value or field.startswith("typing.Any") or (field, value) == ("float", "int") \
+        or (not engine.typed_results and field in ("int", "float") and value == "bool")
+
+
+def _sends(engine: "EngineTraits", old: str, new: str, stored: bool) -> bool:
+    """Does a parameter value of type `old` still do what it did where the query now takes `new`?
+    A typed server compares an int with a float column (and stores it as one), and refuses any
+    other mix or rounds a float it stores in an integer column. Without typed parameters (SQLite)
+    a compared value meets the column's affinity, and a stored one keeps its own type unless the
+    column's affinity turns it into the new type (a number into text, an int or bool into real,
+    a bool into an integer)."""
+    if old == new or old.startswith("typing.Any"):
+        return True
+    if engine.typed_parameters:
+        return (old, new) == ("int", "float") or ((old, new) == ("float", "int") and not stored)
+    return not stored or new == "str" or (old in ("int", "bool") and new == "float") or (old, new) == ("bool", "int")
+
+
+def breaks(before: Status, after: Status, engine: "EngineTraits") -> str | None:
+    """Why a query that worked before a migration no longer does for the code generated from it:
+    the statement fails, or the values it reads no longer fit the fields its row was generated
+    with (another type, or a NULL where there was none), or the values it sends no longer fit
+    the columns they go to."""
     if before.signature is None:
         return None
     if after.signature is None:
@@ -109,6 +185,20 @@ def breaks(before: Status, after: Status) -> str | None:
         return f"takes {len(params1)} parameter(s) instead of {len(params0)}"
     if len(cols0) != len(cols1):
         return f"returns {len(cols1)} column(s) instead of {len(cols0)}"
+    for (name, old), (_, new) in zip(cols0, cols1):
+        (old_type, old_null), (new_type, new_null) = _nullable(old), _nullable(new)
+        if not _holds(engine, old_type, new_type):
+            return f"column {name} reads {new}, generated as {old}"
+        if new_null and not old_null:
+            return f"column {name} may be NULL, generated as {old}"
+    for (name, old), (_, new) in zip(params0, params1):
+        (old_type, old_null), (new_type, new_null) = _nullable(old), _nullable(new)
+        if not _sends(engine, old_type, new_type, name in after.written):
+            return f"parameter {name} takes {new}, generated as {old}"
+        if old_null and not new_null and name in after.written:
+            return f"parameter {name} is stored in a NOT NULL column, generated as {old}"
+    for column in sorted(after.unset - before.unset):
+        return f"column {column} is NOT NULL without a default, and the query does not set it"
     return None
 
 

@@ -112,7 +112,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         engine.lint_file_end(ctx)
         findings += ctx.findings
         if timeline:
-            findings += _query_changes(timeline, start, current, previous if new else [])
+            findings += _query_changes(engine, timeline, start, current, previous if new else [])
     findings += _query_findings(engine, project, current, state, objects, min_version)
     sources = schema + queries
     return apply_suppressions(findings, sources, engine)
@@ -143,18 +143,18 @@ def _statuses(engine: "Engine", config: Config, state: SchemaState, watch: list[
     return {p.label: rolling.status(engine, state, p.block) for p in watch}
 
 
-def _query_changes(timeline: list[tuple[Statement, dict[str, rolling.Status]]], start: dict[str, rolling.Status],
+def _query_changes(engine: "Engine", timeline: list[tuple[Statement, dict[str, rolling.Status]]], start: dict[str, rolling.Status],
                    current: list[rolling.Probe], previous: list[rolling.Probe]) -> list[Finding]:
     """Compare each query before and after the file; locate a change at the first statement after
     which the query is in the state the file leaves it in."""
     findings = []
     end = timeline[-1][1]
     for probe in previous:
-        why = rolling.breaks(start[probe.label], end[probe.label])
+        why = rolling.breaks(start[probe.label], end[probe.label], engine)
         if why is None:
             continue
-        stmt = next((s for s, st in timeline if rolling.breaks(start[probe.label], st[probe.label]) == why),
-                    None) or next(s for s, st in timeline if rolling.breaks(start[probe.label], st[probe.label]))
+        stmt = next((s for s, st in timeline if rolling.breaks(start[probe.label], st[probe.label], engine) == why),
+                    None) or next(s for s, st in timeline if rolling.breaks(start[probe.label], st[probe.label], engine))
         findings.append(at(stmt, "previous-query-breaks",
                            f"the previous release's query {probe.label} breaks after this statement: {why}"))
     for probe in current:

@@ -71,6 +71,7 @@ class PostgreSQLEngine(Engine):
     counts_inserted_rows = False
     counts_after_returned_rows = False
     typed_results = True
+    typed_parameters = True
     copy_from_stdin = True
     install_extra = "postgresql"
     example_migration = scaffold.MIGRATION

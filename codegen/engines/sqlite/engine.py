@@ -71,6 +71,7 @@ class SQLiteEngine(Engine):
     counts_inserted_rows = True
     counts_after_returned_rows = True
     typed_results = False  # a value's type is its own, whatever the column's
+    typed_parameters = False
     copy_from_stdin = False
     install_extra = "async"  # aiosqlite; sqlite3 is in the standard library
     example_migration = scaffold.MIGRATION
