@@ -270,3 +270,32 @@ def test_postgres_and_sqlite_pieces_that_break_the_statement_as_written_are_a_ge
     assert result.errors and result.errors[0].startswith(
         "queries/q.sql:2:1: error: query Broken (all optional filters on): "), result.stderr
     assert not (tmp_path / "gen").exists()
+
+
+ARRAYS = """
+-- name: TaggedAbove :many
+SELECT id FROM boxes WHERE tags @> ARRAY['a', 'b'] AND price > sqlc.optional(floor) ORDER BY id;
+
+-- name: AnyTagOf :many
+SELECT id FROM boxes WHERE tags && ARRAY[sqlc.optional(t1), sqlc.optional(t2)]::text[] AND price > 0
+  AND tags[1] = sqlc.optional(first) ORDER BY id;
+"""
+
+
+@pytest.mark.parametrize(("function", "call", "expected"), [
+    ("tagged_above", {}, [1, 3]), ("tagged_above", {"floor": 4}, [3]),
+    ("any_tag_of", {}, [1, 2, 3]), ("any_tag_of", {"t1": "c", "t2": "x"}, [3]), ("any_tag_of", {"t1": "c"}, [1, 2, 3]),
+    ("any_tag_of", {"first": "b"}, [2]),
+])
+def test_postgres_an_optional_filter_beside_an_array_constructor(tmp_path: Path, request: pytest.FixtureRequest,
+                                                                  function: str, call: dict[str, Any],
+                                                                  expected: list[int]) -> None:
+    """`ARRAY['a', 'b']` before an optional filter: the comma inside the brackets was read as the
+    end of the WHERE (brackets were not counted as nesting), and the valid query refused."""
+    schema = "CREATE TABLE boxes (id int PRIMARY KEY, price int NOT NULL, tags text[] NOT NULL);"
+    out = generate(tmp_path, {"1.sql": schema}, {"q.sql": ARRAYS}, engine="postgresql", emit_async=False)
+    with imported(out) as package, psycopg.connect(request.getfixturevalue("postgres_url"), autocommit=True) as conn:
+        module = import_module(package, "queries.q")
+        conn.execute(schema.encode())
+        conn.execute(b"INSERT INTO boxes VALUES (1, 3, '{a,b}'), (2, 9, '{b}'), (3, 5, '{a,b,c}')")
+        assert getattr(module, function)(conn, **call) == expected

@@ -28,7 +28,7 @@ _CLAUSES = {"WHERE", "HAVING", "ON"}
 _ENDS = {"GROUP", "ORDER", "LIMIT", "OFFSET", "WINDOW", "RETURNING", "UNION", "EXCEPT", "INTERSECT", "HAVING",
          "WHERE", "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "CROSS", "NATURAL", "FETCH", "FOR", "ON", "USING",
          "QUALIFY", "DO"}
-_OPEN, _CLOSE = {"(", "CASE"}, {")", "END"}
+_OPEN, _CLOSE = {"(", "[", "CASE"}, {")", "]", "END"}  # `[`: PostgreSQL's ARRAY[a, b] and subscripts
 _SENTINEL = "\x00"
 _MISPLACED = ("sqlc.optional must be in a predicate ANDed into a WHERE, HAVING or JOIN ... ON clause "
               "(not under OR, not in {where})")
