@@ -27,7 +27,8 @@ CREATE TABLE items (
   qty INTEGER,
   category TEXT,
   shop_id INTEGER,
-  offset INTEGER
+  offset INTEGER,
+  end INTEGER
 );
 CREATE TABLE tags (item_id INTEGER NOT NULL, tag TEXT NOT NULL);
 """
@@ -39,7 +40,8 @@ PATTERNS = ["a%", "%b", "%", "x", "_b%"]
 # (qualified column, kind, nullable) by table alias
 COLUMNS = {
     "i": [("i.price", "int", False), ("i.qty", "int", True), ("i.name", "text", False),
-          ("i.category", "text", True), ("i.offset", "int", True)],
+          ("i.category", "text", True), ("i.offset", "int", True),
+          ("i.end", "int", True)],
     "s": [("s.city", "text", True), ("s.rating", "int", True)],
     "tc": [("tc.tag", "text", False)],
     "s2": [("s2.city", "text", True), ("s2.rating", "int", True)],
@@ -50,8 +52,10 @@ COLUMNS = {
 
 
 def for_engine(sql: str, engine: str) -> str:
-    """SQLite takes the column `offset` unquoted (and so do users); PostgreSQL reserves the word."""
-    return re.sub(r"\bi\.offset\b|\boffset(?= INTEGER)", lambda m: m.group().replace("offset", '"offset"'), sql) \
+    """SQLite takes the columns `offset` and `end` unquoted (and so do users); PostgreSQL reserves
+    the words."""
+    return re.sub(r"\bi\.(offset|end)\b|\b(offset|end)(?= INTEGER)", lambda m: re.sub(r"(offset|end)$", r'"\1"',
+                                                                                       m.group()), sql) \
         if engine == "postgresql" else sql
 
 
@@ -221,6 +225,7 @@ def predicate(draw: st.DrawFn, names: Names, aliases: list[str], optional: bool 
             (f"coalesce({column}, 0) >= ", p),
             (f"{column} + 1 > ", p),
             (f"({column} >= ", p, ")"),
+            (f"CASE WHEN {column} IS NULL THEN 0 ELSE {column} END >= ", p),
         ]
         if optional:
             q = P(names.new("int"), optional=True)
@@ -327,7 +332,9 @@ def row_query(draw: st.DrawFn) -> Drawn:
     if order == "sort":
         candidates = [c for c, _, _ in COLUMNS["i"]] + (["s.city", "s.rating"] if shops else []) + \
             (["s2.rating"] if "s2" in aliases else [])
-        chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True))
+        # one column per value: `s.rating` and `s2.rating` would both be `rating` (a located error)
+        chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3,
+                               unique_by=lambda c: c.rsplit(".", 1)[-1]))
         sort = Sort("order_by", tuple(chosen))
         nodes += [" ORDER BY ", sort, ", i.id"]
     elif order == "id":
@@ -501,6 +508,6 @@ shops_rows = st.lists(st.tuples(st.none() | st.sampled_from(TEXTS["city"]), st.n
                       min_size=1, max_size=3)
 items_rows = st.lists(st.tuples(st.sampled_from(TEXTS["name"]), st.integers(0, 6), st.none() | st.integers(0, 6),
                                 st.none() | st.sampled_from(TEXTS["category"]), st.none() | st.integers(1, 4),
-                                st.none() | st.integers(-1, 3)),
+                                st.none() | st.integers(-1, 3), st.none() | st.integers(0, 6)),
                       min_size=2, max_size=8)
 tags_rows = st.lists(st.tuples(st.integers(1, 8), st.sampled_from(TEXTS["tag"])), max_size=6)

@@ -104,7 +104,7 @@ def _fill(execute: Any, shops: list[Any], items: list[Any], tags: list[Any], mar
     for n, row in enumerate(shops):
         execute(f"INSERT INTO shops VALUES ({mark}, {mark}, {mark})", (n + 1, *row))
     for n, row in enumerate(items):
-        execute(f"INSERT INTO items VALUES ({', '.join([mark] * 7)})", (n + 1, *row))
+        execute(f"INSERT INTO items VALUES ({', '.join([mark] * 8)})", (n + 1, *row))
     for row in tags:
         execute(f"INSERT INTO tags VALUES ({mark}, {mark})", row)
 

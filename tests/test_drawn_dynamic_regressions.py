@@ -299,3 +299,22 @@ def test_postgres_an_optional_filter_beside_an_array_constructor(tmp_path: Path,
         conn.execute(schema.encode())
         conn.execute(b"INSERT INTO boxes VALUES (1, 3, '{a,b}'), (2, 9, '{b}'), (3, 5, '{a,b,c}')")
         assert getattr(module, function)(conn, **call) == expected
+
+
+def test_sqlite_a_column_named_end_beside_optional_filters(tmp_path: Path) -> None:
+    """SQLite takes `begin` and `end` as column names: every `end` was read as closing a CASE, the
+    nesting went below zero, and the valid query was refused (or cut in the wrong place)."""
+    schema = "CREATE TABLE slots (id INTEGER PRIMARY KEY, begin INTEGER NOT NULL, end INTEGER NOT NULL, note TEXT);"
+    query = ("-- name: Covering :many\n"
+             "SELECT s.id, CASE WHEN s.end > 5 THEN end ELSE begin END AS edge FROM slots s\n"
+             "WHERE begin <= sqlc.optional(t) AND s.end >= sqlc.optional(t)\n"
+             "  AND CASE WHEN s.note IS NULL THEN 0 ELSE s.end END >= sqlc.optional(noted) ORDER BY s.id;\n")
+    out = generate(tmp_path, {"1.sql": schema}, {"q.sql": query}, emit_async=False)
+    with imported(out) as package:
+        module = import_module(package, "queries.q")
+        conn = sqlite3.connect(":memory:")
+        conn.executescript(schema + "INSERT INTO slots VALUES (1, 0, 4, NULL), (2, 3, 9, 'x'), (3, 5, 6, 'y');")
+        assert [(r.id, r.edge) for r in module.covering(conn)] == [(1, 0), (2, 9), (3, 6)]
+        assert [r.id for r in module.covering(conn, t=4)] == [1, 2]
+        assert [r.id for r in module.covering(conn, noted=7)] == [2]
+        assert [r.id for r in module.covering(conn, t=5, noted=1)] == [2, 3]

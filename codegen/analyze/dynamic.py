@@ -306,16 +306,27 @@ def _split(segments: list[Segment], spans: list[tuple[int, int, tuple[int, ...]]
     return out
 
 
+# What an operand follows: an `end` after one of these is a column (SQLite takes `end` unquoted,
+# as in `begin <= ? AND end >= ?`), not the END of a CASE.
+_BEFORE_AN_OPERAND = {".", "(", "[", ",", "=", "<", ">", "!", "|", "+", "-", "*", "/", "%", "AND", "OR", "NOT", "WHEN",
+                      "THEN", "ELSE", "WHERE", "SELECT", "DISTINCT", "BY", "ON", "HAVING", "IS", "IN", "LIKE", "GLOB",
+                      "BETWEEN", "RETURNING", "SET"}
+
+
 def _depths(sig: list[Lexeme]) -> list[int]:
     """The nesting level each lexeme sits at (brackets and CASE ... END at the outer one)."""
-    depths, depth = [], 0
-    for x in sig:
+    depths, depth, cases = [], 0, 0
+    for i, x in enumerate(sig):
         word = x.text.upper() if x.kind in ("word", "punct") else ""
+        if word == "END" and (not cases or (i and sig[i - 1].text.upper() in _BEFORE_AN_OPERAND)):
+            word = ""  # a column named end
         if word in _CLOSE:
             depth -= 1
+            cases -= word == "END"
         depths.append(depth)
         if word in _OPEN:
             depth += 1
+            cases += word == "CASE"
     return depths
 
 
