@@ -82,6 +82,7 @@ class Clause:
 
     keyword: str
     conjuncts: tuple[tuple["Node", ...], ...]
+    keeps: bool = False  # stays, always true, when every conjunct goes (an ON, a FILTER's WHERE)
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,8 @@ def oracle(nodes: tuple[Node, ...], args: dict[str, Any], mark: str) -> tuple[st
                     texts.append(text)
                     params.extend(more)
                 out.append(f" {node.keyword} " + " AND ".join(texts))
-            elif node.keyword == "ON":
-                out.append(" ON 1 = 1")
+            elif node.keyword == "ON" or node.keeps:
+                out.append(f" {node.keyword} 1 = 1")
     return "".join(out), params
 
 
@@ -465,7 +466,12 @@ def count_query(draw: st.DrawFn) -> Drawn:
     names = Names()
     shops = draw(st.booleans())
     aliases = ["i", "s"] if shops else ["i"]
-    nodes: list[Node] = ["SELECT count(*) AS n, max(i.price) AS top FROM items i"]
+    nodes: list[Node] = ["SELECT count(*) AS n, max(i.price) AS top"]
+    if draw(st.booleans()):  # an aggregate's FILTER (WHERE ...) of optional filters: always true when all are off
+        conjuncts = draw(st.lists(st.one_of(predicate(names, ["i"]), fixed_predicate(names, ["i"])), min_size=1,
+                                  max_size=2))
+        nodes += [", count(*) FILTER (", Clause("WHERE", tuple(conjuncts), keeps=True), ") AS picked"]
+    nodes.append(" FROM items i")
     if shops:
         nodes += [" LEFT JOIN shops s", Clause("ON", (("s.id = i.shop_id",),))]
     nodes.append(Clause("WHERE", tuple(draw(st.lists(predicate(names, aliases), min_size=1, max_size=3)))))

@@ -318,3 +318,26 @@ def test_sqlite_a_column_named_end_beside_optional_filters(tmp_path: Path) -> No
         assert [r.id for r in module.covering(conn, t=4)] == [1, 2]
         assert [r.id for r in module.covering(conn, noted=7)] == [2]
         assert [r.id for r in module.covering(conn, t=5, noted=1)] == [2, 3]
+
+
+FILTERED = """
+-- name: Counts :one
+SELECT count(*) AS total, count(*) FILTER (WHERE price > sqlc.optional(floor)) AS above,
+  sum(price) FILTER (WHERE shop_id = sqlc.optional(shop) AND price > 0) AS spent FROM items;
+"""
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_postgres_and_sqlite_an_aggregate_filter_of_optional_predicates(tmp_path: Path, engine: str,
+                                                                       request: pytest.FixtureRequest) -> None:
+    """`count(*) FILTER (WHERE price > sqlc.optional(floor))` was refused at generation (the variant
+    without the filter read `FILTER ()`, and the message named a sqlglot class); a FILTER whose
+    predicates are all off is now `FILTER (WHERE TRUE)`, every row counted."""
+    out = generate(tmp_path, {"1.sql": SCHEMA}, {"q.sql": FILTERED}, engine=engine, emit_async=False)
+    where = request.getfixturevalue("sqlite_path" if engine == "sqlite" else "pg_url")
+    with imported(out) as package:
+        module = import_module(package, "queries.q")
+        conn: Any = sqlite3.connect(where) if engine == "sqlite" else psycopg.connect(where, autocommit=True)
+        with conn:
+            counts = [tuple(module.counts(conn, **args).model_dump().values()) for args in ({}, {"floor": 4}, {"shop": 1}, {"floor": 9})]
+        assert counts == [(4, 4, 14), (4, 2, 14), (4, 4, 6), (4, 0, 14)]

@@ -153,12 +153,12 @@ def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str |
     out: list[ir.DynamicPiece] = []
     fixed_text, fixed_slots, fixed_need = "", (), ()  # type: tuple[str, tuple[int, ...], tuple[int, ...]]
     clause_conjuncts: list[ir.Conjunct] = []
-    keyword_text, clause_need = "", ()  # type: tuple[str, tuple[int, ...]]
+    keyword_text, clause_need, clause_keeps = "", (), False  # type: tuple[str, tuple[int, ...], bool]
     for (_, _, label, need), text, seg_slots in zip(segments, texts, per_segment):
         kind = label[0]
         if kind == "fixed":
             if keyword_text:
-                out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need))
+                out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need, clause_keeps))
                 keyword_text, clause_conjuncts = "", []
             if need != fixed_need:  # a dropped join's text starts or ends here
                 out.append(ir.DynamicPiece(fixed_text, fixed_slots, needed=fixed_need))
@@ -166,26 +166,25 @@ def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str |
             fixed_text, fixed_slots = fixed_text + text, fixed_slots + seg_slots
         elif kind == "keyword":
             if keyword_text:
-                out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need))
+                out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need, clause_keeps))
                 clause_conjuncts = []
             out.append(ir.DynamicPiece(fixed_text, fixed_slots, needed=fixed_need))
             fixed_text, fixed_slots, fixed_need = "", (), need
-            keyword_text, clause_need = text, need
+            keyword_text, clause_need, clause_keeps = text, need, bool(label[2])
         elif kind == "conjunct":
             bits_needed = label[1]
             assert isinstance(bits_needed, int)
             clause_conjuncts.append(ir.Conjunct(text, bits_needed, seg_slots))
     if keyword_text:
-        out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need))
+        out.append(_clause(keyword_text, clause_conjuncts, engine, clause_need, clause_keeps))
     out.append(ir.DynamicPiece(fixed_text, fixed_slots, needed=fixed_need))
     return tuple(p for p in out if p.text or p.keyword)
 
 
-def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: "EngineTraits", needed: tuple[int, ...]
-            ) -> ir.DynamicPiece:
-    word = keyword_text.strip().upper()
-    # A JOIN keeps its ON (a join without a condition is another kind of join): always true.
-    fallback = keyword_text + (" " + engine.true_literal) if word == "ON" else ""
+def _clause(keyword_text: str, conjuncts: list[ir.Conjunct], engine: "EngineTraits", needed: tuple[int, ...],
+            keeps: bool) -> ir.DynamicPiece:
+    # A clause that cannot go (see _keeps_keyword) is always true when none of its conjuncts is kept.
+    fallback = keyword_text + (" " + engine.true_literal) if keeps else ""
     return ir.DynamicPiece(keyword=keyword_text, fallback=fallback, conjuncts=tuple(conjuncts), needed=needed)
 
 
@@ -232,16 +231,16 @@ def _segments(sig: list[Lexeme], clauses: dict[int, list[tuple[int, int, int]]],
                       for n in range(len(conjuncts))}
             pos = sig[keyword].end
             if not any(nested.values()):
-                segments.append((before, pos, ("keyword", sig[keyword].text), need))
+                segments.append((before, pos, ("keyword", sig[keyword].text, _keeps_keyword(sig, keyword)), need))
                 for first, last, requires in conjuncts:
                     segments.append((pos, sig[first].start, ("separator",), need))
                     segments.append((sig[first].start, sig[last].end, ("conjunct", requires), need))
                     pos = sig[last].end
                 continue
             needs = [requires for _, _, requires in conjuncts]
-            if sig[keyword].text.upper() == "ON" and all(needs):
-                raise Located("an ON whose every predicate is sqlc.optional cannot hold another optional "
-                              "filter in a subquery; add a fixed predicate to it", sig[keyword].start)
+            if _keeps_keyword(sig, keyword) and all(needs):
+                raise Located(f"{sig[keyword].text.upper()} whose every predicate is sqlc.optional cannot hold "
+                              "another optional filter in a subquery; add a fixed predicate to it", sig[keyword].start)
             segments.append((before, pos, ("fixed",), _all_of(need, _any_of(needs))))
             for n, (first, last, requires) in enumerate(conjuncts):
                 if n:  # `AND`: kept with this conjunct when an earlier one is kept too
@@ -328,6 +327,14 @@ def _depths(sig: list[Lexeme]) -> list[int]:
             depth += 1
             cases += word == "CASE"
     return depths
+
+
+def _keeps_keyword(sig: list[Lexeme], keyword: int) -> bool:
+    """Whether the clause at sig[keyword] stays when all its conjuncts go: a JOIN's ON (a join
+    without one is another kind of join) and an aggregate's FILTER (WHERE ...), which has no
+    form without a predicate."""
+    return sig[keyword].text.upper() == "ON" or (keyword >= 2 and sig[keyword - 1].text == "("
+                                                 and sig[keyword - 2].text.upper() == "FILTER")
 
 
 def _clause_keyword(sig: list[Lexeme], depths: list[int], at: int) -> int:
