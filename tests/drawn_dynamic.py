@@ -303,7 +303,15 @@ def row_query(draw: st.DrawFn) -> Drawn:
         columns.append("s.city")
     if extra and draw(st.booleans()):
         columns.append("tc.tag")
-    nodes.append(f"SELECT {', '.join(columns)} FROM items i")
+    nodes.append(f"SELECT {', '.join(columns)}")
+    if draw(st.integers(0, 3)) == 0:  # a subquery in the select list, its own optional filter
+        tagged = Clause("WHERE", (("t3.item_id = i.id",), ("t3.tag = ", P(names.new("tag")))))
+        nodes += [", (SELECT count(*) FROM tags t3", tagged, ") AS tagged"]
+    if draw(st.integers(0, 3)) == 0:  # a derived table whose WHERE has optional filters
+        inner = draw(st.lists(predicate(names, ["i"]), min_size=1, max_size=2))
+        nodes += [" FROM (SELECT * FROM items i", Clause("WHERE", tuple(inner)), ") i"]
+    else:
+        nodes.append(" FROM items i")
     on: list[tuple[Node, ...]] = []
     if shops:
         on.append(("s.id = i.shop_id",))
@@ -455,6 +463,21 @@ def write_query(draw: st.DrawFn) -> Drawn:
     return query
 
 
+@st.composite
+def insert_query(draw: st.DrawFn) -> Drawn:
+    """INSERT ... SELECT whose WHERE has optional filters (beside a fixed one: SQLite's upsert grammar
+    needs a WHERE after a SELECT), perhaps RETURNING."""
+    names = Names()
+    conjuncts = draw(st.lists(st.one_of(predicate(names, ["i"]), tag_subquery(names)), min_size=1, max_size=3))
+    conjuncts.insert(draw(st.integers(0, len(conjuncts))), ("i.price >= 0",))
+    returning = draw(st.booleans())
+    nodes = ("INSERT INTO tags (item_id, tag) SELECT i.id, 'copied' FROM items i", Clause("WHERE", tuple(conjuncts)),
+             *((" RETURNING item_id, tag",) if returning else ()))
+    query = _drawn(tuple(nodes), names, None, False)
+    query.command, query.writes = ("many" if returning else "execrows"), True
+    return query
+
+
 def _on_items(conjunct: tuple[Node, ...]) -> tuple[Node, ...]:
     """A predicate drawn over `i.` columns, written over the table being changed."""
     return tuple(n.replace("i.", "items.") if isinstance(n, str) else n for n in conjunct)
@@ -483,7 +506,8 @@ def count_query(draw: st.DrawFn) -> Drawn:
 @st.composite
 def queries(draw: st.DrawFn) -> Drawn:
     query = draw(st.sampled_from([row_query(), row_query(), row_query(), group_query(), cte_query(),
-                                  union_query(), write_query(), count_query()]).flatmap(lambda s: s))
+                                  union_query(), write_query(), insert_query(), count_query()]
+                                 ).flatmap(lambda s: s))
     query.style = Style(lower=draw(st.booleans()), joiner=draw(st.sampled_from(JOINERS)))
     return query
 

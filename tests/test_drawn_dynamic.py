@@ -120,7 +120,7 @@ def batches(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-STATE = "SELECT * FROM items ORDER BY id"
+STATE = "SELECT 'item', id, price, qty, NULL FROM items UNION ALL SELECT 'tag', item_id, NULL, NULL, tag FROM tags"
 
 
 def outcome(query: drawn_dynamic.Drawn, result: Any, state: list[Any]) -> tuple[Any, ...]:
@@ -128,7 +128,7 @@ def outcome(query: drawn_dynamic.Drawn, result: Any, state: list[Any]) -> tuple[
     got = result if query.command == "execrows" else plain([result] if query.command == "one" else result)
     if not query.ordered and isinstance(got, list):
         got = sorted(got, key=repr)
-    return (got, [tuple(r) for r in state]) if query.writes else (got,)
+    return (got, sorted((tuple(r) for r in state), key=repr)) if query.writes else (got,)
 
 
 def static(query: drawn_dynamic.Drawn, cursor: Any) -> Any:
@@ -157,7 +157,7 @@ def run_sqlite(batch: dict[str, Any], root: Path) -> None:
                 sql, params = drawn_dynamic.oracle(query.nodes, args, "?")
                 raw = static(query, conn.execute(sql, params))
                 rows = raw if query.ordered or query.command == "execrows" else sorted(raw, key=repr)
-                want = (rows, [tuple(r) for r in conn.execute(STATE)]) if query.writes else (rows,)
+                want = (rows, sorted((tuple(r) for r in conn.execute(STATE)), key=repr)) if query.writes else (rows,)
                 conn.rollback()
                 result = getattr(sync, f"q{n}")(conn, **args)
                 check(query, args, outcome(query, result, conn.execute(STATE).fetchall()), want, "sqlite sync", sql)
@@ -195,7 +195,7 @@ def run_postgres(batch: dict[str, Any], root: Path, url: str) -> None:
                 sql = drawn_dynamic.for_engine(sql, "postgresql")
                 raw = static(query, conn.execute(sql.encode(), params))
                 rows = raw if query.ordered or query.command == "execrows" else sorted(raw, key=repr)
-                want = (rows, [tuple(r) for r in conn.execute(STATE)]) if query.writes else (rows,)
+                want = (rows, sorted((tuple(r) for r in conn.execute(STATE)), key=repr)) if query.writes else (rows,)
                 conn.rollback()
                 result = getattr(sync, f"q{n}")(conn, **args)
                 check(query, args, outcome(query, result, conn.execute(STATE).fetchall()), want, "postgresql sync",
