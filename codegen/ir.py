@@ -204,6 +204,7 @@ class Query:
     # Every row the statement changes is a row it inserted (an INSERT without ON CONFLICT DO UPDATE),
     # so the driver's last rowid is this statement's when it changed any row.
     inserts_rows: bool = False
+    writes: bool = False  # an INSERT, UPDATE or DELETE (a WITH in front or not): it changes rows
     # sqlc.optional: the statement as fixed pieces and clauses of droppable conjuncts (see
     # codegen.dynamic); empty for a query with one fixed text.
     dynamic: tuple[DynamicPiece, ...] = ()

@@ -116,6 +116,9 @@ class EngineTraits(Protocol):
     # The driver's rowcount (and so lastrowid's meaning) counts a statement's changes only once its
     # RETURNING rows are read: sqlite3 steps a statement once on execute
     counts_after_returned_rows: bool
+    # The driver's rowcount counts only a statement that begins with one of these words (sqlite3
+    # leaves it -1 for an INSERT, UPDATE or DELETE behind a WITH); () when it counts every one.
+    rowcount_verbs: tuple[str, ...]
     typed_results: bool  # the driver loads each result column by its type (its values' type is provable)
     # The server types each parameter and refuses (or casts) one of another type than the column it
     # meets; else a value is compared and stored by the column's affinity, whatever its own type.

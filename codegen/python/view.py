@@ -69,6 +69,9 @@ class Function:
     # :execrows / :execlastid / :execresult / :copyfrom with RETURNING, where the driver counts the
     # changes once the rows are read (SQLite): read them (and drop them) before the count
     drain: bool = False
+    # :execrows / :execlastid / :execresult of a writing statement the driver does not count (a
+    # WITH in front, on SQLite): the count and last rowid are asked of the database after it
+    count_changes: bool = False
     row_factory: bool = False  # :many: the cursor makes rows with the reader's row factory (TypedRows)
     pieces: str = ""  # sqlc.optional: literal of the statement's pieces (_runtime.Pieces)
     mask: str = ""  # sqlc.optional: the expression of the variant's bitmask (a bit per argument set)
@@ -333,6 +336,9 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
                   row_factory=query.command == "many" and not layout and reader is not None
                   and rowstyle.has_row_factory(reader[1]))
     fn.drain = _drains(query, engine)
+    fn.count_changes = _counts_by_asking(query, engine)
+    if fn.count_changes:
+        used.add("_runtime")
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
         _dynamic(fn, query, body_names)
@@ -460,6 +466,15 @@ def _drains(query: ir.Query, engine: "EngineTraits") -> bool:
     counts = query.command in ("execrows", "execresult", "copyfrom") or \
         (query.command == "execlastid" and query.inserts_rows)
     return counts and bool(query.columns) and engine.counts_after_returned_rows
+
+
+def _counts_by_asking(query: ir.Query, engine: "EngineTraits") -> bool:
+    """A counting command whose statement changes rows but does not begin with a word the driver
+    counts (sqlite3 leaves rowcount -1 for `WITH ... INSERT`, so :execrows returned -1)."""
+    counts = query.command in ("execrows", "execresult") or (query.command == "execlastid" and query.inserts_rows)
+    words = query.sql.split(None, 1)
+    verb = words[0].upper() if words else ""
+    return counts and query.writes and bool(engine.rowcount_verbs) and verb not in engine.rowcount_verbs
 
 
 def _params_class(query: ir.Query, class_name: str, args: list[Arg]) -> RowClass:

@@ -70,6 +70,7 @@ class PostgreSQLEngine(Engine):
     batches_in_python = False
     counts_inserted_rows = False
     counts_after_returned_rows = False
+    rowcount_verbs = ()
     typed_results = True
     typed_parameters = True
     copy_from_stdin = True

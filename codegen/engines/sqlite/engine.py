@@ -70,6 +70,7 @@ class SQLiteEngine(Engine):
     batches_in_python = True
     counts_inserted_rows = True
     counts_after_returned_rows = True
+    rowcount_verbs = ("INSERT", "UPDATE", "DELETE", "REPLACE")
     typed_results = False  # a value's type is its own, whatever the column's
     typed_parameters = False
     copy_from_stdin = False

@@ -680,6 +680,28 @@ def query(conn: sqlite3.Connection, sql: str, args: typing.Any) -> sqlite3.Curso
     return cursor.execute(sql, args)
 
 
+class Changes(typing.NamedTuple):
+    """What SQLite counted for the statement just run: its rows changed and the last rowid."""
+
+    rowcount: int
+    lastrowid: int
+
+
+_CHANGES = "SELECT changes(), last_insert_rowid()"
+
+
+def changes(conn: sqlite3.Connection) -> Changes:
+    """SQLite's own count of the statement just run on conn. sqlite3 counts (rowcount) only a
+    statement that begins with INSERT, UPDATE, DELETE or REPLACE: behind a WITH it stays -1."""
+    return Changes(*query(conn, _CHANGES, ()).fetchone())
+
+
+async def changes_async(conn: typing.Any) -> Changes:
+    """changes() for an aiosqlite.Connection."""
+    async with await query_async(conn, _CHANGES, ()) as cursor:
+        return Changes(*await cursor.fetchone())
+
+
 async def query_async(conn: typing.Any, sql: str, args: typing.Any) -> typing.Any:
     """query() for an aiosqlite.Connection: the executed aiosqlite.Cursor (one more trip to the
     connection's thread only when the connection has a row_factory)."""

@@ -1,0 +1,103 @@
+"""Bugs tests/test_drawn_commands.py found, each pinned as a small case on a real SQLite file and a
+real PostgreSQL server, sync and async.
+
+- A writing statement behind a WITH: sqlite3 counts (rowcount) only a statement that begins with
+  INSERT, UPDATE, DELETE or REPLACE, so :execrows returned -1 and :execlastid / :execresult said
+  no row was inserted. The count and rowid are now asked of SQLite (changes(), last_insert_rowid()).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import aiosqlite
+import psycopg
+import pytest
+
+from _support import generate, import_module, imported
+
+SCHEMA = {
+    "sqlite": "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, n INTEGER NOT NULL DEFAULT 0);",
+    "postgresql": "CREATE TABLE t (id bigserial PRIMARY KEY, k text UNIQUE, n bigint NOT NULL DEFAULT 0);",
+}
+CTE_QUERIES = """
+-- name: AddCounted :execrows
+WITH src AS (SELECT 1 AS one) INSERT INTO t (k) SELECT sqlc.arg(k) FROM src;
+
+-- name: AddResult :execresult
+WITH src AS (SELECT 1 AS one) INSERT INTO t (k) VALUES (sqlc.arg(k)) ON CONFLICT DO NOTHING;
+
+-- name: BumpAll :execrows
+WITH src AS (SELECT 1 AS one) UPDATE t SET n = n + 1 RETURNING id;
+
+-- name: DropAll :execresult
+WITH src AS (SELECT 1 AS one) DELETE FROM t;
+"""
+SQLITE_ONLY = """
+-- name: AddId :execlastid
+WITH src AS (SELECT 1 AS one) INSERT OR IGNORE INTO t (k) VALUES (sqlc.arg(k));
+"""
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[ModuleType, ModuleType]]]:
+    out = {}
+    with contextlib.ExitStack() as stack:
+        for engine in ("sqlite", "postgresql"):
+            root = generate(tmp_path_factory.mktemp(f"cte_{engine}"), {"1.sql": SCHEMA[engine]},
+                            {"q.sql": CTE_QUERIES + (SQLITE_ONLY if engine == "sqlite" else "")}, engine=engine,
+                            emit_async=True, out=f"gen_cte_{engine}")
+            package = stack.enter_context(imported(root))
+            out[engine] = (import_module(package, "queries.q"), import_module(package, "aio.q"))
+        yield out
+
+
+def _sqlite_sync(q: ModuleType, conn: sqlite3.Connection) -> list[Any]:
+    return [q.add_counted(conn, k="a"), q.add_id(conn, k="b"), q.add_id(conn, k="b"),
+            q.add_result(conn, k="c"), q.add_result(conn, k="c"), q.bump_all(conn), q.drop_all(conn)]
+
+
+async def _sqlite_async(q: ModuleType, conn: Any) -> list[Any]:
+    return [await q.add_counted(conn, k="a"), await q.add_id(conn, k="b"), await q.add_id(conn, k="b"),
+            await q.add_result(conn, k="c"), await q.add_result(conn, k="c"), await q.bump_all(conn),
+            await q.drop_all(conn)]
+
+
+def test_sqlite_counts_a_writing_statement_behind_a_with(packages: dict[str, Any], tmp_path: Path) -> None:
+    q, aio = packages["sqlite"]
+    runtime = q._runtime
+    expected = [1, 2, None, runtime.ExecResult(1, 3), runtime.ExecResult(0, None), 3, runtime.ExecResult(3, None)]
+    conn = sqlite3.connect(tmp_path / "sync.db")
+    conn.executescript(SCHEMA["sqlite"])
+    conn.row_factory = sqlite3.Row  # the application's choice for its own queries
+    assert _sqlite_sync(q, conn) == expected
+    conn.close()
+
+    async def run() -> list[Any]:
+        async with aiosqlite.connect(tmp_path / "async.db") as conn:
+            await conn.executescript(SCHEMA["sqlite"])
+            return await _sqlite_async(aio, conn)
+
+    assert asyncio.run(run()) == expected
+
+
+def test_postgres_counts_a_writing_statement_behind_a_with(packages: dict[str, Any], postgres_url: str) -> None:
+    q, aio = packages["postgresql"]
+    runtime = q._runtime
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(SCHEMA["postgresql"].encode())
+        assert [q.add_counted(conn, k="a"), q.add_result(conn, k="c"), q.add_result(conn, k="c"), q.bump_all(conn),
+                q.drop_all(conn)] == [1, runtime.ExecResult(1, None), runtime.ExecResult(0, None), 2,
+                                      runtime.ExecResult(2, None)]
+
+    async def run() -> list[Any]:
+        async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as conn:
+            return [await aio.add_counted(conn, k="x"), await aio.drop_all(conn)]
+
+    assert asyncio.run(run()) == [1, runtime.ExecResult(1, None)]
