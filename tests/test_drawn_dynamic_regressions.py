@@ -339,5 +339,6 @@ def test_postgres_and_sqlite_an_aggregate_filter_of_optional_predicates(tmp_path
         module = import_module(package, "queries.q")
         conn: Any = sqlite3.connect(where) if engine == "sqlite" else psycopg.connect(where, autocommit=True)
         with conn:
-            counts = [tuple(module.counts(conn, **args).model_dump().values()) for args in ({}, {"floor": 4}, {"shop": 1}, {"floor": 9})]
+            calls: list[dict[str, Any]] = [{}, {"floor": 4}, {"shop": 1}, {"floor": 9}]
+            counts = [tuple(module.counts(conn, **args).model_dump().values()) for args in calls]
         assert counts == [(4, 4, 14), (4, 2, 14), (4, 4, 6), (4, 0, 14)]
