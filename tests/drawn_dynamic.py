@@ -456,8 +456,8 @@ def write_query(draw: st.DrawFn) -> Drawn:
     head = "UPDATE items SET qty = coalesce(qty, 0) + 1" + (" FROM shops s" if via_shops else "") if update \
         else "DELETE FROM items"
     returning = draw(st.booleans())
-    nodes = (head, Clause("WHERE", tuple(_on_items(c) for c in conjuncts)), *((" RETURNING items.id, items.qty",)
-                                                                              if returning else ()))
+    listed = draw(st.sampled_from([" RETURNING items.id, items.qty", " RETURNING *"]))
+    nodes = (head, Clause("WHERE", tuple(_on_items(c) for c in conjuncts)), *((listed,) if returning else ()))
     query = _drawn(tuple(nodes), names, None, False)
     query.command, query.writes = ("many" if returning else "execrows"), True
     return query
@@ -472,7 +472,7 @@ def insert_query(draw: st.DrawFn) -> Drawn:
     conjuncts.insert(draw(st.integers(0, len(conjuncts))), ("i.price >= 0",))
     returning = draw(st.booleans())
     nodes = ("INSERT INTO tags (item_id, tag) SELECT i.id, 'copied' FROM items i", Clause("WHERE", tuple(conjuncts)),
-             *((" RETURNING item_id, tag",) if returning else ()))
+             *((draw(st.sampled_from([" RETURNING item_id, tag", " RETURNING *"])),) if returning else ()))
     query = _drawn(tuple(nodes), names, None, False)
     query.command, query.writes = ("many" if returning else "execrows"), True
     return query

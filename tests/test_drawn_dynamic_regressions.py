@@ -42,6 +42,9 @@ WHERE i.price >= sqlc.optional(min_price)
   AND i.shop_id = sqlc.optional(shop)
 ORDER BY i.id;
 
+-- name: RemoveFromShop :many
+DELETE FROM items WHERE shop_id = @shop AND price > sqlc.optional(floor) RETURNING *;
+
 -- name: InBrackets :many
 SELECT i.id FROM items i
 WHERE i.price IN (sqlc.optional(p1), sqlc.optional(p2)) AND (i.shop_id = sqlc.optional(shop))
@@ -342,3 +345,25 @@ def test_postgres_and_sqlite_an_aggregate_filter_of_optional_predicates(tmp_path
             calls: list[dict[str, Any]] = [{}, {"floor": 4}, {"shop": 1}, {"floor": 9}]
             counts = [tuple(module.counts(conn, **args).model_dump().values()) for args in calls]
         assert counts == [(4, 4, 14), (4, 2, 14), (4, 4, 6), (4, 0, 14)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("floor", [None, 4])
+def test_postgres_and_sqlite_returning_star_after_an_optional_filter(request: pytest.FixtureRequest, engine: str,
+                                                                      floor: int | None) -> None:
+    """`... AND price > sqlc.optional(floor) RETURNING *`: RETURNING followed by `*` was read as a
+    column named returning times something, so the last conjunct ran on over it and took it along
+    when left out: the rows were deleted and none came back."""
+    gen = request.getfixturevalue("sqlite_gen" if engine == "sqlite" else "pg_gen")
+    where = request.getfixturevalue("sqlite_path" if engine == "sqlite" else "pg_url")
+    module = gen[0]
+    conn: Any = sqlite3.connect(where) if engine == "sqlite" else psycopg.connect(where)
+    try:
+        removed = sorted((r.id, r.price) for r in module.remove_from_shop(conn, shop=1, floor=floor))
+        left = sorted(tuple(r) for r in conn.execute("SELECT id, price FROM items WHERE shop_id = 1").fetchall())
+    finally:
+        conn.rollback()
+        conn.close()
+    shop_items = [(i, p) for i, p, s in ROWS["items"] if s == 1]
+    assert removed == [(i, p) for i, p in shop_items if floor is None or p > floor]
+    assert left == [(i, p) for i, p in shop_items if (i, p) not in removed]

@@ -373,6 +373,8 @@ def _ends_clause(sig: list[Lexeme], at: int) -> bool:
         return after in _FOLLOWED_BY[upper]
     if upper == "WINDOW":  # WINDOW w AS (...)
         return at + 2 < len(sig) and sig[at + 2].text.upper() == "AS"
+    if after == "*":  # `RETURNING *`, but `offset * 2`
+        return upper == "RETURNING"
     return after not in _AFTER_A_NAME
 
 
