@@ -236,6 +236,7 @@ def predicate(draw: st.DrawFn, names: Names, aliases: list[str], optional: bool 
             (f"{column} = ", p),
             (f"{column} <> ", p),
             (f"lower({column}) = ", p),
+            (f"NOT ({column} = ", p, ")"),
             (f"lower({column}) = lower(", p, ")"),
             (f"{column} IN (", p, ", 'toys')"),
         ]
@@ -279,7 +280,7 @@ def fixed_predicate(draw: st.DrawFn, names: Names, aliases: list[str], slices: b
     test, or (`slices`: sqlc.optional cannot be combined with them) a slice."""
     form = draw(st.sampled_from(["const", "arg", "narg", *(["slice", "not slice"] if slices else [])]))
     if form == "const":
-        return ("i.price >= 0",)
+        return (draw(st.sampled_from(["i.price >= 0", "NOT (i.price < 0)"])),)
     if form == "arg":
         return draw(predicate(names, aliases, optional=False))
     if form == "narg":

@@ -45,6 +45,10 @@ ORDER BY i.id;
 -- name: RemoveFromShop :many
 DELETE FROM items WHERE shop_id = @shop AND price > sqlc.optional(floor) RETURNING *;
 
+-- name: UntaggedInCity :many
+SELECT i.id FROM items i LEFT JOIN shops s ON s.id = i.shop_id AND s.city = sqlc.optional(city)
+WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.item_id = i.id) ORDER BY i.id;
+
 -- name: InBrackets :many
 SELECT i.id FROM items i
 WHERE i.price IN (sqlc.optional(p1), sqlc.optional(p2)) AND (i.shop_id = sqlc.optional(shop))
@@ -367,3 +371,17 @@ def test_postgres_and_sqlite_returning_star_after_an_optional_filter(request: py
     shop_items = [(i, p) for i, p, s in ROWS["items"] if s == 1]
     assert removed == [(i, p) for i, p in shop_items if floor is None or p > floor]
     assert left == [(i, p) for i, p in shop_items if (i, p) not in removed]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("city", [None, "Oslo"])
+def test_postgres_and_sqlite_a_where_not_after_an_optional_on(request: pytest.FixtureRequest, engine: str,
+                                                              city: str | None) -> None:
+    """`ON ... AND s.city = sqlc.optional(city) WHERE NOT EXISTS (...)`: WHERE followed by NOT was
+    taken for a name (the keyword rule for `offset = 1`), so the ON's last conjunct ran on over the
+    WHERE and took it along when left out: every item came back, tagged or not."""
+    gen = request.getfixturevalue("sqlite_gen" if engine == "sqlite" else "pg_gen")
+    where = request.getfixturevalue("sqlite_path" if engine == "sqlite" else "pg_url")
+    tagged = {i for i, _ in ROWS["tags"]}
+    assert _ids(_both(engine, gen, where, "untagged_in_city", city=city)) == [
+        i for i, _, _ in ROWS["items"] if i not in tagged]

@@ -355,6 +355,8 @@ _FOLLOWED_BY = {"LEFT": {"JOIN", "OUTER"}, "RIGHT": {"JOIN", "OUTER"}, "FULL": {
                 "INNER": {"JOIN"}, "CROSS": {"JOIN"}, "NATURAL": {"JOIN", "LEFT", "RIGHT", "FULL", "INNER", "CROSS"},
                 "FOR": {"UPDATE", "SHARE", "NO", "KEY"}, "DO": {"UPDATE", "NOTHING"}, "FETCH": {"FIRST", "NEXT"},
                 "GROUP": {"BY"}, "ORDER": {"BY"}}  # not `WITHIN GROUP (ORDER BY ...)` of an aggregate
+# Clause words neither engine takes as an unquoted name.
+_RESERVED = {"LIMIT", "RETURNING", "UNION", "EXCEPT", "INTERSECT", "HAVING", "WHERE", "JOIN", "ON", "USING"}
 # What may follow a name in an expression but never a clause's keyword (`offset = 1`, `window IS NULL`).
 _AFTER_A_NAME = {".", "=", "<", ">", "!", "|", "+", "*", "/", "%", ")", ",", ";", "::", "IS", "IN", "NOT", "LIKE",
                  "GLOB", "BETWEEN", "COLLATE", "AND", "OR", "ISNULL", "NOTNULL", "REGEXP", "MATCH", "ESCAPE"}
@@ -371,11 +373,11 @@ def _ends_clause(sig: list[Lexeme], at: int) -> bool:
     after = sig[at + 1].text.upper() if at + 1 < len(sig) else ";"
     if upper in _FOLLOWED_BY:
         return after in _FOLLOWED_BY[upper]
+    if upper in _RESERVED:  # never a name: `WHERE NOT EXISTS`, `RETURNING *` end the clause before
+        return True
     if upper == "WINDOW":  # WINDOW w AS (...)
         return at + 2 < len(sig) and sig[at + 2].text.upper() == "AS"
-    if after == "*":  # `RETURNING *`, but `offset * 2`
-        return upper == "RETURNING"
-    return after not in _AFTER_A_NAME
+    return after not in _AFTER_A_NAME  # OFFSET, QUALIFY: an expression follows, not an operator
 
 
 def _conjuncts(sig: list[Lexeme], depths: list[int], keyword: int) -> list[tuple[int, int, int]]:
