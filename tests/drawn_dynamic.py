@@ -247,11 +247,16 @@ def predicate(draw: st.DrawFn, names: Names, aliases: list[str], optional: bool 
 
 
 @st.composite
-def tag_subquery(draw: st.DrawFn, names: Names) -> tuple[Node, ...]:
-    """A conjunct whose optional filter is inside a subquery's WHERE (it goes from there)."""
+def tag_subquery(draw: st.DrawFn, names: Names, outer: list[str] = ["i"]) -> tuple[Node, ...]:
+    """A conjunct whose optional filter is inside a subquery's WHERE (it goes from there); the
+    subquery may read an outer join's columns in an optional filter of its own."""
     tag = P(names.new("tag"))
-    inner = Clause("WHERE", (("t2.item_id = i.id",), ("t2.tag = ", tag)) if draw(st.booleans())
-                   else (("t2.tag = ", tag), ("t2.item_id = i.id",)))
+    conjuncts: list[tuple[Node, ...]] = [("t2.item_id = i.id",), ("t2.tag = ", tag)]
+    if draw(st.booleans()):
+        conjuncts.reverse()
+    if "s" in outer and draw(st.booleans()):  # the droppable join, read from inside: kept with this filter
+        conjuncts.insert(draw(st.integers(0, 2)), draw(predicate(names, ["s"])))
+    inner = Clause("WHERE", tuple(conjuncts))
     form = draw(st.sampled_from(["exists", "in", "not in"]))
     if form == "exists":
         return ("EXISTS (SELECT 1 FROM tags t2", inner, ")")
@@ -331,7 +336,7 @@ def row_query(draw: st.DrawFn) -> Drawn:
     if slices:
         conjuncts = draw(st.lists(fixed_predicate(names, aliases, slices=True), min_size=1, max_size=3))
     else:
-        conjuncts = draw(st.lists(st.one_of(predicate(names, aliases), tag_subquery(names),
+        conjuncts = draw(st.lists(st.one_of(predicate(names, aliases), tag_subquery(names, aliases),
                                             fixed_predicate(names, aliases)), min_size=1, max_size=4))
         if not any(_direct_optionals(c) or any(isinstance(n, Clause) for n in c) for c in conjuncts):
             conjuncts.append(draw(predicate(names, aliases)))

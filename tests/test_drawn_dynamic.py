@@ -70,6 +70,7 @@ def generate(engine: str, drawn: list[drawn_dynamic.Drawn], rows: str, out_root:
         order = query.sort_choices[0][1] if query.sort_choices else ""
         assert tokens(compose(query, every, order)[0]) == tokens(query.sql), \
             f"{query.name}: the variant with every filter on is not the statement as written"
+        FIGURES[f"{engine} queries sending no join in some variant"] += any(p.needed for p in query.dynamic)
     package = f"drawn_dynamic_{engine}_{next(_PACKAGES)}"
     for rel, content in pipeline.render(project, config).items():
         path = out_root / package / rel
