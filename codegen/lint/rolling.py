@@ -24,7 +24,7 @@ from ..engines.registry import engine_named
 from ..errors import CodegenError, Diagnostic, Located
 from ..placeholders import expand_stars, scan
 from ..python.typemap import annotation
-from ..source import SourceFile
+from ..source import SourceFile, Statement
 from ..sqltext import lex
 from .ddl import StatementView
 
@@ -132,8 +132,12 @@ def pinned(engine: "AnalysisEngine", state: SchemaState, probe: Probe) -> Probe:
     text = expand_stars(probe.block.statement.text, engine, stars)
     if text == probe.block.statement.text:
         return probe
-    block = dataclasses.replace(probe.block, statement=dataclasses.replace(probe.block.statement, text=text))
-    return dataclasses.replace(probe, block=block)
+    # A file of its own, so the text after the statement is still its `;` (PostgreSQL wants one).
+    statement = Statement(SourceFile.of(probe.block.statement.source.path, text + ";\n"), 0, text)
+    pinned = dataclasses.replace(probe, block=dataclasses.replace(probe.block, statement=statement))
+    # The pinned text must analyse where the query did; were it not to, keep the query as written
+    # rather than let a failing `before` hide every break.
+    return pinned if status(engine, state, pinned.block).signature is not None else probe
 
 
 def probes(sources: list[SourceFile], engine: "EngineTraits", where: str = "") -> list[Probe]:
@@ -149,25 +153,27 @@ def _nullable(shown: str) -> tuple[str, bool]:
     return (shown[:-len(" | None")], True) if shown.endswith(" | None") else (shown, False)
 
 
-def _holds(engine: "EngineTraits", field: str, value: str) -> bool:
+def _holds(field: str, value: str) -> bool:
     """Does a value of type `value` validate, unchanged, into a field of type `field`? An int is a
-    float; without typed results (SQLite) a bool column holds the integers 0 and 1, and the driver
-    hands those over as they are."""
+    float, and a bool an int: SQLite's driver hands a bool column's 0 and 1 over as integers,
+    PostgreSQL's its true and false as bools, which an int or float field takes as 1 and 0."""
     return field == value or field.startswith("typing.Any") or (field, value) == ("float", "int") \
-        or (not engine.typed_results and field in ("int", "float") and value == "bool")
+        or (field in ("int", "float") and value == "bool")
 
 
 def _sends(engine: "EngineTraits", old: str, new: str, stored: bool) -> bool:
     """Does a parameter value of type `old` still do what it did where the query now takes `new`?
-    A typed server compares an int with a float column (and stores it as one), and refuses any
-    other mix or rounds a float it stores in an integer column. Without typed parameters (SQLite)
+    A typed server compares an int with a float column (and stores it as one), stores any value in
+    a text column (PostgreSQL's assignment cast through text), and refuses any other mix or rounds
+    a float it stores in an integer column. Without typed parameters (SQLite)
     a compared value meets the column's affinity, and a stored one keeps its own type unless the
     column's affinity turns it into the new type (a number into text, an int or bool into real,
     a bool into an integer)."""
     if old == new or old.startswith("typing.Any"):
         return True
     if engine.typed_parameters:
-        return (old, new) == ("int", "float") or ((old, new) == ("float", "int") and not stored)
+        return (old, new) == ("int", "float") or ((old, new) == ("float", "int") and not stored) \
+            or (stored and new == "str")
     return not stored or new == "str" or (old in ("int", "bool") and new == "float") or (old, new) == ("bool", "int")
 
 
@@ -187,7 +193,7 @@ def breaks(before: Status, after: Status, engine: "EngineTraits") -> str | None:
         return f"returns {len(cols1)} column(s) instead of {len(cols0)}"
     for (name, old), (_, new) in zip(cols0, cols1):
         (old_type, old_null), (new_type, new_null) = _nullable(old), _nullable(new)
-        if not _holds(engine, old_type, new_type):
+        if not _holds(old_type, new_type):
             return f"column {name} reads {new}, generated as {old}"
         if new_null and not old_null:
             return f"column {name} may be NULL, generated as {old}"
