@@ -385,3 +385,37 @@ def test_postgres_and_sqlite_a_where_not_after_an_optional_on(request: pytest.Fi
     tagged = {i for i, _ in ROWS["tags"]}
     assert _ids(_both(engine, gen, where, "untagged_in_city", city=city)) == [
         i for i, _, _ in ROWS["items"] if i not in tagged]
+
+
+UPDATE_FROM = """
+-- name: RaiseInCity :many
+UPDATE items SET price = price + 1 FROM shops s WHERE s.id = items.shop_id AND s.city = @city RETURNING *;
+"""
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_postgres_and_sqlite_update_from_returning_star(tmp_path: Path, engine: str,
+                                                        request: pytest.FixtureRequest) -> None:
+    """SQLite's RETURNING reads only the table changed ("the auxiliary tables named in the FROM
+    clause may not participate"): `RETURNING *` was expanded over the FROM tables too, and every
+    call failed with `no such column: s.id`. PostgreSQL's RETURNING * does take them."""
+    out = generate(tmp_path, {"1.sql": SCHEMA}, {"q.sql": UPDATE_FROM}, engine=engine, emit_async=False)
+    where = request.getfixturevalue("sqlite_path" if engine == "sqlite" else "pg_url")
+    with imported(out) as package:
+        module = import_module(package, "queries.q")
+        conn: Any = sqlite3.connect(where) if engine == "sqlite" else psycopg.connect(where)
+        try:
+            rows = [tuple(r.model_dump().values()) for r in module.raise_in_city(conn, city="Oslo")]
+        finally:
+            conn.rollback()
+            conn.close()
+    raised = sorted((i, p + 1, s) for i, p, s in ROWS["items"] if s == 1)
+    assert sorted(rows) == (raised if engine == "sqlite" else sorted((*r, 1, "Oslo") for r in raised))
+
+
+def test_sqlite_update_from_returning_a_from_table_column_is_a_located_error(tmp_path: Path) -> None:
+    query = "-- name: Raise :many\nUPDATE items SET price = 1 FROM shops s WHERE s.id = items.shop_id RETURNING s.city;\n"
+    make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": query})
+    result = run_cli(tmp_path)
+    assert result.code == 1 and "Traceback" not in result.stderr
+    assert result.errors == ["queries/q.sql:2:78: error: query Raise: no such table or alias: s"], result.stderr

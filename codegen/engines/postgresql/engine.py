@@ -39,6 +39,7 @@ class PostgreSQLEngine(Engine):
     folds_identifiers = True
     rowid_columns = ()
     whole_row_references = True
+    returning_reads_from = True
     double_quoted_strings = False
     division_by_zero_is_null = False
     case_parameter_is_text = True
