@@ -414,8 +414,29 @@ def test_postgres_and_sqlite_update_from_returning_star(tmp_path: Path, engine: 
 
 
 def test_sqlite_update_from_returning_a_from_table_column_is_a_located_error(tmp_path: Path) -> None:
-    query = "-- name: Raise :many\nUPDATE items SET price = 1 FROM shops s WHERE s.id = items.shop_id RETURNING s.city;\n"
+    query = ("-- name: Raise :many\n"
+             "UPDATE items SET price = 1 FROM shops s WHERE s.id = items.shop_id RETURNING s.city;\n")
     make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": query})
     result = run_cli(tmp_path)
     assert result.code == 1 and "Traceback" not in result.stderr
     assert result.errors == ["queries/q.sql:2:78: error: query Raise: no such table or alias: s"], result.stderr
+
+
+def test_postgres_delete_using_returning_reads_the_using_tables(tmp_path: Path, pg_url: str) -> None:
+    """PostgreSQL's RETURNING may name DELETE's USING tables (and `*` takes them): it was refused
+    at generation (`no such table or alias: s`)."""
+    queries = ("-- name: DropInCity :many\nDELETE FROM items USING shops s WHERE s.id = items.shop_id\n"
+               "  AND s.city = sqlc.optional(city) AND items.price > 0 RETURNING items.id, s.city;\n\n"
+               "-- name: DropInCityStar :many\nDELETE FROM items USING shops s WHERE s.id = items.shop_id\n"
+               "  AND s.city = @city RETURNING *;\n")
+    out = generate(tmp_path, {"1.sql": SCHEMA}, {"q.sql": queries}, engine="postgresql", emit_async=False)
+    with imported(out) as package, psycopg.connect(pg_url) as conn:
+        module = import_module(package, "queries.q")
+        try:
+            named = sorted((r.id, r.city) for r in module.drop_in_city(conn, city="Oslo"))
+            conn.rollback()
+            everything = sorted(tuple(r.model_dump().values()) for r in module.drop_in_city_star(conn, city="Oslo"))
+        finally:
+            conn.rollback()
+    assert named == [(1, "Oslo"), (4, "Oslo")]
+    assert everything == [(1, 5, 1, 1, "Oslo"), (4, 1, 1, 1, "Oslo")]

@@ -51,8 +51,8 @@ def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     if returning is None:
         return []
     ret_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[target])
-    if isinstance(node, exp.Update) and an.state.engine.returning_reads_from:
-        ret_scope.sources += scope.sources[1:]  # RETURNING * takes them too
+    if isinstance(node, (exp.Update, exp.Delete)) and an.state.engine.returning_reads_from:
+        ret_scope.sources += scope.sources[1:]  # UPDATE's FROM, DELETE's USING: RETURNING * takes them too
     outputs = []
     for item in returning.expressions:
         outputs.extend(an.projection(item, ret_scope, top=node is an.root))

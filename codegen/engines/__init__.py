@@ -81,7 +81,7 @@ class EngineTraits(Protocol):
     folds_identifiers: bool  # an unquoted name is lower-cased (ID names the column id)
     rowid_columns: tuple[str, ...]  # hidden columns every rowid table has
     whole_row_references: bool  # a FROM item's bare name is its whole row (row_to_json(t))
-    returning_reads_from: bool  # an UPDATE's RETURNING sees its FROM tables (else only the table changed)
+    returning_reads_from: bool  # RETURNING sees UPDATE's FROM and DELETE's USING tables (else only the table changed)
     double_quoted_strings: bool  # an unknown "name" may be the string 'name'
     division_by_zero_is_null: bool  # x / 0 is NULL instead of an error
     case_parameter_is_text: bool  # CASE $1 WHEN ...: the parameter is resolved as text
