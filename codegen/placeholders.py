@@ -18,6 +18,8 @@ from .errors import Located
 from .sqltext import Lexeme, lex
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .engines import EngineTraits
 
 PLACEHOLDER = "__p"
@@ -292,12 +294,15 @@ def expand_stars(text: str, engine: "EngineTraits", expansions: list[list[tuple[
 
 
 def for_execution(text: str, found: Scan, engine: "EngineTraits",
-                  stars: list[list[tuple[str | None, str]]] | None = None) -> tuple[str, list[int]]:
+                  stars: list[list[tuple[str | None, str]]] | None = None,
+                  embeds: "Sequence[Sequence[str]]" = ()) -> tuple[str, list[int]]:
     """The SQL to send: every occurrence a positional marker; returns the slot -> param list.
 
     A slice occurrence is marked so the generated function can expand it into
-    as many markers as the list has items.
+    as many markers as the list has items. Each sqlc.embed(t) becomes t's columns, `embeds` in
+    order (the columns its model has), or `t.*` when they are not known.
     """
+    embedded = iter(embeds) if len(embeds) == sum(o.embed is not None for o in found.occurrences) else iter(())
     marker = engine.parameter_marker
     out: list[str] = []
     slots: list[int] = []
@@ -306,7 +311,9 @@ def for_execution(text: str, found: Scan, engine: "EngineTraits",
         chunk = text[pos:occ.start]
         out.append(_escape_percent(chunk) if engine.percent_escaped else chunk)
         if occ.embed is not None:
-            out.append(f"{_quote(occ.embed)}.*")
+            names = next(embedded, None)
+            out.append(", ".join(f"{_quote(occ.embed)}.{quote_identifier(n)}" for n in names) if names
+                       else f"{_quote(occ.embed)}.*")
         else:
             assert occ.param is not None
             spec = found.params[occ.param]

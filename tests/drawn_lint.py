@@ -86,6 +86,9 @@ def queries(draw: st.DrawFn, table: Table) -> str:
     if draw(st.booleans()):
         some = draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
         blocks.append(f"-- name: ListSome :many\nSELECT id, {', '.join(some)} FROM {table.name} ORDER BY id;")
+    if draw(st.booleans()):  # the generated SQL names t's columns in place of sqlc.embed(t), as for `*`
+        blocks.append(f"-- name: ListEmbed :many\nSELECT sqlc.embed({table.name}), {table.name}.id AS row_id "
+                      f"FROM {table.name} ORDER BY {table.name}.id;")
     if draw(st.booleans()):
         by = draw(st.sampled_from(names))
         blocks.append(f"-- name: FindBy :many\nSELECT id FROM {table.name} WHERE {by} = @{by} ORDER BY id;")

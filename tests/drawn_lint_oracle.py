@@ -117,7 +117,7 @@ class Calls:
 
     def _column(self, field: str) -> str | None:
         """The column, as it is now, that the previous release's field `field` was."""
-        if field == "id":
+        if field in ("id", "row_id"):  # row_id: ListEmbed's second spelling of the key
             return "id"
         return next((c.name for c in self.after.columns if c.origin == field), None)
 
@@ -129,6 +129,10 @@ class Calls:
             fields = dict(row._asdict()) if hasattr(row, "_asdict") else \
                 {f: getattr(row, f) for f in type(row).model_fields} if hasattr(type(row), "model_fields") \
                 else {"id": row}
+            for name, value in list(fields.items()):  # sqlc.embed(t): t's row, nested
+                if hasattr(type(value), "model_fields"):
+                    del fields[name]
+                    fields.update({f: getattr(value, f) for f in type(value).model_fields})
             held = by_id.get(fields.get("id"))
             if held is None:
                 self._problem(query, f"returned id {fields.get('id')!r}, which no row has")
@@ -162,9 +166,11 @@ class Calls:
             with self.db.savepoint():
                 result = fn(self.db.conn, **kwargs)
                 written = result if name == "Insert" else kwargs.get("id") if name == "Update" else None
-                if self.db.storage is not None and written is not None:
-                    self._check_storage(name, written if isinstance(written, int) else written.id,
-                                        {self._column(k) for k in kwargs if k != "id"})
+                if written is not None:
+                    row_id = written if isinstance(written, int) else written.id
+                    self._check_stored(name, row_id, {k: v for k, v in kwargs.items() if k != "id"})
+                    if self.db.storage is not None:
+                        self._check_storage(name, row_id, {self._column(k) for k in kwargs if k != "id"})
         except Exception as error:  # any error the previous release's call meets is the break
             self._problem(name, f"{name}({kwargs}) raised {type(error).__name__}: {' '.join(str(error).split())[:200]}")
             return
@@ -172,6 +178,19 @@ class Calls:
             self._problem(name, line)
         if name.startswith("List") or name == "Insert":
             self._check_rows(name, result if isinstance(result, list) else [result])
+
+    def _check_stored(self, query: str, row_id: Any, sent: dict[str, Any]) -> None:
+        """Each value a call wrote is stored as sent: equal, or as text in a text column (the
+        migration made it one); a float rounded into an integer column is not."""
+        names, stored = self.db.rows(f"SELECT * FROM {self.after.name} WHERE id = {self.db.marker}", (row_id,))
+        held = dict(zip(names, stored[0])) if stored else {}
+        for param, value in sent.items():
+            column = self._column(param)
+            if column is None or column not in held:
+                continue
+            now = held[column]
+            if not (now == value and (now is None) == (value is None)) and not (isinstance(now, str) and value is not None):
+                self._problem(query, f"sent {param}={value!r}, {column} holds {now!r}")
 
     def _check_storage(self, query: str, row_id: Any, columns: set[str | None]) -> None:
         """The columns a call wrote hold values of the storage class their type as it is now holds."""

@@ -32,6 +32,8 @@ def _one_text_column(migration: list[str], after: list[Col]) -> Deploy:
                   "-- name: ListAll :many\nSELECT * FROM t ORDER BY id;\n", migration, Table("t", after))
 
 
+_EMBED = "-- name: ListEmbed :many\nSELECT sqlc.embed(t), t.id AS row_id FROM t ORDER BY t.id;\n"
+
 # (id, deploy): each a rolling deploy lint got wrong, minimal.
 REGRESSIONS = [
     # The generated SQL names the columns `*` stood for when it was generated (as sqlc does), but
@@ -42,6 +44,15 @@ REGRESSIONS = [
                                               [Col("a", "TEXT", origin="a"), Col("h", "TEXT")])),
     ("star-then-drop-and-add", _one_text_column(["ALTER TABLE t ADD COLUMN h TEXT", "ALTER TABLE t DROP COLUMN a"],
                                                 [Col("h", "TEXT")])),
+    # sqlc.embed(t) was sent as `t.*`: once t gained a column, the previous release's row took it
+    # for the next result column (row_id read h's NULL, a ValidationError, or h's value, silently);
+    # and lint, reading sqlc.embed(t) against the new schema, missed a dropped column of t.
+    ("embed-then-add-column", Deploy("sqlite", Table("t", [Col("a", "INTEGER", origin="a")]), _EMBED,
+                                     ["ALTER TABLE t ADD COLUMN h INTEGER"],
+                                     Table("t", [Col("a", "INTEGER", origin="a"), Col("h", "INTEGER")]))),
+    ("embed-then-drop-column", Deploy("sqlite", Table("t", [Col("a", "INTEGER", origin="a"),
+                                                            Col("b", "TEXT", origin="b")]), _EMBED,
+                                      ["ALTER TABLE t DROP COLUMN a"], Table("t", [Col("b", "TEXT", origin="b")]))),
     # Only the number of columns and parameters was compared: a rebuild that changes a column's
     # type, or lets it be NULL, kept the count, and the previous release's rows refused the values
     # (ValidationError); a parameter now stored in a NOT NULL column, or a NOT NULL column an INSERT

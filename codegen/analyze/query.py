@@ -58,9 +58,10 @@ def _check_slices_in_lists(tree: exp.Expr, found: Scan) -> None:
 
 
 def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
-                  stars: list[list[tuple[str | None, str]]] | None = None) -> ir.Query:
-    """The query a block is; `stars`, when given, receives the columns each top-level `*` stands
-    for (the names the generated SQL spells in its place)."""
+                  stars: list[list[tuple[str | None, str]]] | None = None,
+                  embeds: list[list[str]] | None = None) -> ir.Query:
+    """The query a block is; `stars` and `embeds`, when given, receive the columns each top-level
+    `*` and each sqlc.embed(t) stands for (the names the generated SQL spells in its place)."""
     text = block.statement.text
     found = scan(text, engine)
     extra = _spellings(text, engine)
@@ -128,9 +129,12 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
     if exec_sort is not None:
         executable = executable[:exec_sort.start] + sort.MARK + executable[exec_sort.end:]
     exec_found = scan(executable, engine)
-    sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions)
+    embedded = [names for _, names in sorted(analyzer.embed_columns.items())]
+    sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions, embedded)
     if stars is not None:
         stars.extend(analyzer.star_expansions)
+    if embeds is not None:
+        embeds.extend(embedded)
     query_params = tuple(_param(spec_index, params[spec_index], found.params[spec_index].name)
                          for spec_index in sorted(params))
     dynamic_pieces: tuple[ir.DynamicPiece, ...] = ()
@@ -205,7 +209,8 @@ def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine:
     bits = {p.index: n for n, p in enumerate(p for p in found.params if p.optional)}
     params = tuple(dataclasses.replace(p, optional=bits[i]) if i in bits else p for i, p in enumerate(query_params))
     joins = droppable_joins(tree, analyzer.state, set(bits), analyzer.offset_of)
-    return pieces(executable, engine, analyzer.star_expansions, joins, block.statement.text, sort_texts), params
+    return pieces(executable, engine, analyzer.star_expansions, joins, block.statement.text, sort_texts,
+                  [names for _, names in sorted(analyzer.embed_columns.items())]), params
 
 
 def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | None]) -> dict[str, int]:

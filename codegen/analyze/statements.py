@@ -50,6 +50,9 @@ class Analyzer(ExpressionTyping):
         self.params = params
         self.offset_of = offset_of
         self.embed_offsets = embeds or set()
+        # sqlc.embed(t) at an offset -> the columns t has now: the SQL sent names them, as it names
+        # those of a `*`, so a column added to t later cannot slide into the next result column.
+        self.embed_columns: dict[int, list[str]] = {}
         self.root: exp.Expr | None = None  # the statement whose result the query returns
         # For each `*` / `t.*` in the root's result list, in order: (qualifier, column) pairs, so the
         # emitted SQL can name its columns and never depend on the table's shape at run time.
@@ -347,6 +350,7 @@ class Analyzer(ExpressionTyping):
                 embedded = owner.table or owner.view
                 if embedded is None:
                     raise Located(f"sqlc.embed({item.table}): {item.table} is not a table or a view", offset)
+                self.embed_columns[offset] = [c.name for c in owner.columns if not c.hidden]
                 return [Output(embedded, ir.Typed(ir.ValueType(ir.ANY), owner.optional), None,
                                embed=ir.table_key(embedded, owner.schema))]
             visible = [c for c in owner.columns if not c.hidden]

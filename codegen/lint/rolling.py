@@ -22,7 +22,7 @@ from ..catalog.cursor import unquote
 from ..config import Config
 from ..engines.registry import engine_named
 from ..errors import CodegenError, Diagnostic, Located
-from ..placeholders import expand_stars, scan
+from ..placeholders import expand_stars, quote_identifier, scan
 from ..python.typemap import annotation
 from ..source import SourceFile, Statement
 from ..sqltext import lex
@@ -125,11 +125,17 @@ def pinned(engine: "AnalysisEngine", state: SchemaState, probe: Probe) -> Probe:
     columns it stood for against the schema that release shipped with (the generated SQL spells them
     out), so a column added since is not read and a column renamed or dropped since is missed."""
     stars: list[list[tuple[str | None, str]]] = []
+    embeds: list[list[str]] = []
     try:
-        analyze_block(engine, state, probe.block, stars)
+        analyze_block(engine, state, probe.block, stars, embeds)
     except (Located, RecursionError):
         return probe  # it did not generate: nothing was shipped to pin
-    text = expand_stars(probe.block.statement.text, engine, stars)
+    text = probe.block.statement.text
+    occurrences = [o for o in scan(text, engine).occurrences if o.embed is not None]
+    if len(occurrences) == len(embeds):  # sqlc.embed(t): t's columns then, as the generated SQL names them
+        for occ, names in reversed(list(zip(occurrences, embeds))):
+            text = text[:occ.start] + ", ".join(f"{occ.embed}.{quote_identifier(n)}" for n in names) + text[occ.end:]
+    text = expand_stars(text, engine, stars)
     if text == probe.block.statement.text:
         return probe
     # A file of its own, so the text after the statement is still its `;` (PostgreSQL wants one).

@@ -46,7 +46,7 @@ RATE_BOOK = """UPDATE books SET rating = ? WHERE id = ? RETURNING id, author_id,
 
 DELETE_AUTHOR_BOOKS = """DELETE FROM books WHERE author_id = ? RETURNING id"""
 
-AUTHOR_BOOK_ROWS = """SELECT authors.*, books.*
+AUTHOR_BOOK_ROWS = """SELECT authors.id, authors.name, authors.country, books.id, books.author_id, books.title, books.rating
 FROM authors
 LEFT JOIN books ON books.author_id = authors.id
 ORDER BY authors.id, books.id"""
