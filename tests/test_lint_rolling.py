@@ -180,3 +180,43 @@ def test_a_previous_query_file_that_is_not_utf8_is_unreadable_input(repo: tuple[
     done = lint(root, "--previous", "HEAD")
     assert done.returncode == 2
     assert "queries/users.sql:1:1: error: at HEAD: git show" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_previous_star_is_pinned_to_the_schema_it_shipped_with_across_new_files(repo: tuple[Path, str]) -> None:
+    """The previous release's `SELECT *` names the columns of the schema it shipped with: a column two
+    new migrations add and then rename was never read by it, and a rename of one it read breaks it."""
+    root, _ = repo
+    release(root, {"queries/users.sql": "-- name: ListUsers :many\nSELECT * FROM users ORDER BY id;\n"},
+            "release 1b: lists users")
+    release(root, {
+        "schema/000002_add_nick.up.sql": "ALTER TABLE users ADD COLUMN nick TEXT;\n",
+        "schema/000003_rename_nick.up.sql": "ALTER TABLE users RENAME COLUMN nick TO nickname;\n",
+        "queries/users.sql": READS_NAME,
+    }, "release 2: adds a column and renames it")
+    done = lint(root, "--previous", "HEAD~1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    release(root, {"schema/000004_rename_email.up.sql": "ALTER TABLE users RENAME COLUMN email TO mail;\n"},
+            "release 3: renames a column release 1b reads through *")
+    done = lint(root, "--previous", "HEAD~2")
+    assert done.returncode == 1
+    assert ("schema/000004_rename_email.up.sql:1:1: error: previous-query-breaks: the previous release's query "
+            "ListUsers (queries/users.sql:1 at HEAD~2) breaks after this statement: no such column: email") \
+        in done.stdout, done.stdout
+
+
+def test_previous_queries_from_a_folder_are_pinned_to_the_schema_up_to_since(tmp_path: Path) -> None:
+    """With --previous-queries and --since, the previous release shipped with the migrations up to
+    --since: a column added and renamed after it was never read by its `SELECT *`."""
+    files = {
+        "pyproject.toml": '[tool.codegen]\nschema = "schema"\nqueries = "queries"\nout = "generated"\n',
+        "schema/0001_init.sql": TABLE["sqlite"],
+        "schema/0002_add_nick.sql": "ALTER TABLE users ADD COLUMN nick TEXT;\n",
+        "schema/0003_rename_nick.sql": "ALTER TABLE users RENAME COLUMN nick TO nickname;\n",
+        "queries/users.sql": READS_NAME,
+        "previous/users.sql": "-- name: ListUsers :many\nSELECT * FROM users ORDER BY id;\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    done = lint(tmp_path, "--previous-queries", "previous", "--since", "1")
+    assert done.returncode == 0 and "previous-query-breaks" not in done.stdout, done.stdout + done.stderr

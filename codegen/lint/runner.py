@@ -76,9 +76,10 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         new = linted and (baseline is None or source.path not in baseline)
         statements = split_statements(source, engine)
         ctx = FileContext(source, engine, state, objects, statements, shared, min_version)
-        if new and previous and not (pinned and baseline is not None):
+        if new and previous and not (pinned and (baseline is not None or options.since is not None)):
             # The previous release runs its generated SQL, written against the schema it shipped
-            # with: the one before the first new file (from git), or before this file (from a folder).
+            # with: the one before the first new file (from git, or after --since), else (a folder
+            # alone) the one before each file.
             pipeline._apply_overrides(state, config)
             previous, pinned = [rolling.pinned(engine, state, p) for p in shipped], True
             probes = current + previous
