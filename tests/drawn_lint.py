@@ -60,10 +60,12 @@ class Deploy:
     queries: str  # the previous release's query file
     migration: list[str]  # the next release's migration, statement by statement
     after: Table = field(default_factory=lambda: Table("t", []))  # the table as the migration leaves it
+    view: bool = False  # the previous release also created `v`, SELECT * FROM t, and reads it
 
     def schema(self) -> str:
         return f"CREATE TABLE {self.table.name} ({KEY[self.engine]}, " + \
-            ", ".join(c.ddl() for c in self.table.columns) + ");\n"
+            ", ".join(c.ddl() for c in self.table.columns) + ");\n" + \
+            (f"CREATE VIEW v AS SELECT * FROM {self.table.name};\n" if self.view else "")
 
 
 @st.composite
@@ -79,10 +81,12 @@ def tables(draw: st.DrawFn, engine: str) -> Table:
 
 
 @st.composite
-def queries(draw: st.DrawFn, table: Table) -> str:
+def queries(draw: st.DrawFn, table: Table, view: bool = False) -> str:
     """The previous release's queries over the table: always SELECT *, each other kind drawn."""
     names = [c.name for c in table.columns]
     blocks = [f"-- name: ListAll :many\nSELECT * FROM {table.name} ORDER BY id;"]
+    if view:
+        blocks.append("-- name: ListView :many\nSELECT * FROM v ORDER BY id;")
     if draw(st.booleans()):
         some = draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
         blocks.append(f"-- name: ListSome :many\nSELECT id, {', '.join(some)} FROM {table.name} ORDER BY id;")
@@ -205,4 +209,5 @@ def deploys(draw: st.DrawFn, engine: str) -> Deploy:
     migration: list[str] = []
     for _ in range(draw(st.integers(1, 2))):
         migration += draw(_step(engine, after))
-    return Deploy(engine, table, draw(queries(table)), migration, after)
+    view = draw(st.integers(0, 3)) == 0
+    return Deploy(engine, table, draw(queries(table, view)), migration, after, view)

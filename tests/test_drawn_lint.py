@@ -89,7 +89,7 @@ def rolling_deploy_sqlite(root: Path, deploy: Deploy, data: st.DataObject) -> tu
     None when SQLite refuses the migration."""
     conn = sqlite3.connect(root / "live.db", isolation_level=None)
     try:
-        conn.execute(deploy.schema())
+        conn.executescript(deploy.schema())
         db = drawn_lint_oracle.Db(conn, "?", (sqlite3.Error,), lambda: drawn_lint_oracle.sqlite_savepoint(conn),
                                   _storage(conn))  # type: ignore[arg-type]
 
