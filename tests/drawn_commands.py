@@ -110,9 +110,10 @@ def tables(draw: st.DrawFn, engine: str) -> Table:
         # A rowid alias numbers itself (not in a WITHOUT ROWID table); INTEGER PRIMARY KEY DESC is no alias.
         auto = key in ("rowid", "autoincrement", "serial", "always", "by_default") \
             and not (sqlite and "WITHOUT ROWID" in options)
-        # A key that does not number itself is always given: in a SQLite rowid table it would
-        # take NULL, which the row models (like sqlc's) declare it cannot hold.
-        columns.append(Column("id", kind, definition, writable=key != "always", needed=not auto))
+        # A key that does not number itself is mostly given: in a SQLite rowid table it would take
+        # NULL, which the row models (like sqlc's) declare it cannot hold, and codegen refuses that.
+        null_key = sqlite and "STRICT" not in options and "WITHOUT ROWID" not in options
+        columns.append(Column("id", kind, definition, writable=key != "always", needed=not auto and not null_key))
     kinds = STRICT_KINDS if "STRICT" in options else (tuple(SQLITE_TYPES) if sqlite else tuple(PG_TYPES))
     k_not_null = draw(st.booleans())
     columns.append(Column("k", "text", "k TEXT" + (" NOT NULL" if k_not_null else "") + " UNIQUE",
@@ -286,7 +287,7 @@ def _where(draw: st.DrawFn, w: _Writer, table: Table) -> None:
 def _insert(draw: st.DrawFn, w: _Writer, table: Table, cte: bool) -> Statement:
     sqlite = table.engine == "sqlite"
     writable = [c for c in table.columns if c.writable]
-    chosen = [c for c in writable if (c.needed and c.name == "id") or draw(st.integers(0, 9)) < (9 if c.needed else 5)]
+    chosen = [c for c in writable if draw(st.integers(0, 9)) < (9 if c.needed else 5)]
     verb = "INSERT"
     if sqlite and draw(st.integers(0, 4)) == 0:
         verb = draw(st.sampled_from(["INSERT OR IGNORE", "INSERT OR REPLACE", "REPLACE"]))

@@ -4,6 +4,10 @@ real PostgreSQL server, sync and async.
 - A writing statement behind a WITH: sqlite3 counts (rowcount) only a statement that begins with
   INSERT, UPDATE, DELETE or REPLACE, so :execrows returned -1 and :execlastid / :execresult said
   no row was inserted. The count and rowid are now asked of SQLite (changes(), last_insert_rowid()).
+- An INSERT leaving out a PRIMARY KEY column that SQLite lets hold NULL (`id INT PRIMARY KEY`,
+  `INTEGER PRIMARY KEY DESC`, a TEXT or composite key of a rowid table: only a lone INTEGER PRIMARY
+  KEY numbers itself) stored NULL where the row model declares a value, and RETURNING * or any later
+  read of the row raised a ValidationError. codegen now refuses such an INSERT at its table.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import aiosqlite
 import psycopg
 import pytest
 
-from _support import generate, import_module, imported
+from _support import generate, import_module, imported, make_project, run_cli
 
 SCHEMA = {
     "sqlite": "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, n INTEGER NOT NULL DEFAULT 0);",
@@ -101,3 +105,52 @@ def test_postgres_counts_a_writing_statement_behind_a_with(packages: dict[str, A
             return [await aio.add_counted(conn, k="x"), await aio.drop_all(conn)]
 
     assert asyncio.run(run()) == [1, runtime.ExecResult(1, None)]
+
+
+KEYS_SCHEMA = """
+CREATE TABLE a (id INT PRIMARY KEY, name TEXT);
+CREATE TABLE b (id INTEGER PRIMARY KEY DESC, name TEXT);
+CREATE TABLE c (code TEXT PRIMARY KEY, name TEXT);
+CREATE TABLE e (x INTEGER, y TEXT, name TEXT, PRIMARY KEY (x, y));
+CREATE TABLE d (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE f (id INT PRIMARY KEY, name TEXT) STRICT;
+CREATE TABLE g (id INTEGER, name TEXT, PRIMARY KEY (id DESC));
+CREATE TABLE h (code TEXT PRIMARY KEY DEFAULT 'none', name TEXT);
+CREATE TABLE w (id INT PRIMARY KEY, name TEXT) WITHOUT ROWID;
+"""
+# (table, the INSERT, does SQLite store a NULL key for it)
+KEY_INSERTS = [
+    ("a", "INSERT INTO a (name) VALUES (?) RETURNING *", True),
+    ("b", "INSERT INTO b (name) VALUES (?) RETURNING *", True),
+    ("c", "INSERT INTO c DEFAULT VALUES RETURNING *", True),
+    ("e", "INSERT INTO e (x, name) SELECT 1, ? RETURNING *", True),
+    ("d", "INSERT INTO d (name) VALUES (?) RETURNING *", False),
+    ("f", "INSERT INTO f (name) VALUES (?) RETURNING *", False),
+    ("g", "INSERT INTO g (name) VALUES (?) RETURNING *", False),
+    ("h", "INSERT INTO h (name) VALUES (?) RETURNING *", False),
+    ("w", "INSERT INTO w (name) VALUES (?) RETURNING *", False),
+    ("a", "INSERT INTO a VALUES (?, ?) RETURNING *", False),
+]
+
+
+def test_sqlite_insert_leaving_out_a_key_that_takes_null_is_refused(tmp_path: Path) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(KEYS_SCHEMA)
+    stores_null = []
+    for table, sql, _ in KEY_INSERTS:
+        try:
+            rows = conn.execute(sql, [1, "n"][:sql.count("?")]).fetchall()
+        except sqlite3.IntegrityError:  # NOT NULL constraint failed: the key is enforced
+            rows = []
+        stores_null.append(any(None in row[:2] for row in rows))  # the key: the first one or two columns
+    assert stores_null == [null for _, _, null in KEY_INSERTS]  # what real SQLite does
+
+    queries = "".join(f"-- name: Add{i} :one\n{sql};\n" for i, (_, sql, _) in enumerate(KEY_INSERTS))
+    make_project(tmp_path, {"1.sql": KEYS_SCHEMA}, {"q.sql": queries})
+    result = run_cli(tmp_path)
+    assert result.code == 1 and "Traceback" not in result.stderr
+    refused = [int(line.split("query Add")[1].split(":")[0]) for line in result.errors]
+    assert refused == [i for i, (_, _, null) in enumerate(KEY_INSERTS) if null], result.stderr
+    assert result.errors[0].startswith("queries/q.sql:2:13: error: query Add0: the INSERT leaves out a.id, a "
+                                       "PRIMARY KEY column SQLite then sets to NULL"), result.errors[0]
+    assert not (tmp_path / "gen").exists()

@@ -37,6 +37,8 @@ import pytest
 
 from codegen import describe, ir, pipeline
 from codegen.config import load_config
+from codegen.errors import CodegenError
+from evidence import REFUSED_CONFORMANCE
 from codegen.sources import schema_files
 
 REPO = Path(__file__).resolve().parent.parent
@@ -343,6 +345,19 @@ PROVEN: set[tuple[str, str, str, str]] = {
     ("virtual_table__sqlite", "SelectOneColTblFt", "param 1", "nullable"),
 }
 
+def test_wrap_errors_create_author_stores_a_null_key(tmp_path: Path) -> None:
+    """wrap_errors (refused, evidence.REFUSED_CONFORMANCE): its CreateAuthor leaves out `id BIGINT
+    PRIMARY KEY`, which is no rowid alias, so SQLite stores NULL there: the rowid :execlastid returns
+    finds no author through GetAuthor, and the row's id is NULL where sqlc (and a model row) say int."""
+    source = CONFORMANCE / "wrap_errors__sqlite"
+    conn = sqlite3.connect(tmp_path / "wrap.db")
+    conn.executescript((source / "schema.sql").read_text(encoding="utf-8"))
+    cursor = conn.execute("INSERT INTO authors (name, bio) VALUES (?1, ?2)", ("a", None))
+    assert cursor.lastrowid == 1
+    assert conn.execute("SELECT * FROM authors WHERE id = ?1 LIMIT 1", (cursor.lastrowid,)).fetchone() is None
+    assert conn.execute("SELECT id FROM authors").fetchall() == [(None,)]
+
+
 REPORTED: dict[tuple[str, str, str, str], str] = {
     ("virtual_table__sqlite", "SelectSnippetFunc", "param 1", "type"):
         "codegen imprecise: snippet()'s last argument is the token count, an int; codegen says Any",
@@ -382,6 +397,10 @@ def test_every_difference_is_accounted_for() -> None:
         if expected.get("error"):
             continue
         config = load_config(case_dir / "pyproject.toml", case_dir)
+        if case_dir.name in REFUSED_CONFORMANCE:
+            with pytest.raises(CodegenError, match=re.escape(REFUSED_CONFORMANCE[case_dir.name])):
+                pipeline.analyze(config)
+            continue
         got = {q["name"]: q for q in describe.describe(pipeline.analyze(config), config)["queries"]}
         for q in expected["queries"]:
             if q["name"] not in got:

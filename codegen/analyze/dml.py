@@ -43,6 +43,7 @@ def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     target = Source(alias, an.table_columns(table), table=table.name, read_only=read_only)
     if isinstance(node, exp.Insert):
         _insert(an, node, scope, target)
+        _check_keys_given(an, node, table)
     elif isinstance(node, exp.Update):
         _update(an, node, scope, target)
     else:
@@ -114,6 +115,28 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
         where = conflict.args.get("where")
         if where is not None:
             an.type_of(where.this if isinstance(where, exp.Where) else where, conflict_scope)
+
+
+def _check_keys_given(an: "Analyzer", node: exp.Insert, table: "TableDef") -> None:
+    """An INSERT that leaves out a key column SQLite lets hold NULL (`id INT PRIMARY KEY`, a TEXT
+    or composite key of a rowid table: only INTEGER PRIMARY KEY numbers itself) stores NULL there,
+    and the row model, which declares every PRIMARY KEY column NOT NULL as sqlc does, then fails
+    to read the row back (RETURNING * raised a ValidationError)."""
+    schema = node.this
+    if node.args.get("default") or node.args.get("expression") is None:
+        given: set[str] = set()  # DEFAULT VALUES
+    elif isinstance(schema, exp.Schema) and schema.expressions:
+        given = {(c.name if isinstance(c, (exp.Column, exp.Identifier)) else c.sql()).lower()
+                 for c in schema.expressions}
+    else:
+        return  # every column is given
+    for col in table.columns:
+        if col.null_key and not col.has_default and col.name.lower() not in given:
+            raise Located(f"the INSERT leaves out {table.name}.{col.name}, a PRIMARY KEY column SQLite then sets "
+                          "to NULL (only a lone INTEGER PRIMARY KEY, not DESC, numbers itself; STRICT and WITHOUT "
+                          "ROWID tables refuse NULL) where its row model declares a value: give it one, or declare "
+                          "it NOT NULL, with a DEFAULT, or INTEGER PRIMARY KEY",
+                          an.offset_of(schema.this if isinstance(schema, exp.Schema) else schema))
 
 
 def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) -> None:

@@ -203,7 +203,7 @@ class CatalogBuilder:
         if table.strict:
             for col, offset in zip(table.columns, column_offsets):
                 check_strict_type(table, col, offset, ddl.strict_types)
-        finish_nullability(table, self.state.is_rowid_alias)
+        finish_nullability(table, self.state.is_rowid_alias, ddl.rowid_tables)
         self.state.tables[self.state.key(schema, name)] = table
 
     def _inherit(self, cur: Cursor, table: TableDef) -> None:

@@ -34,6 +34,10 @@ class ColumnDef:
     collation: str | None = None  # COLLATE on the column
     read_only: bool = False  # a column of an updatable view that is no plain column of its base (upper(x))
     primary_key_name: str | None = None  # CONSTRAINT name PRIMARY KEY on the column
+    primary_key_desc: bool = False  # PRIMARY KEY DESC on the column: SQLite makes no rowid alias of it
+    # A PRIMARY KEY column the database lets hold NULL (a SQLite rowid table's legacy quirk), which
+    # the row models declare NOT NULL: an INSERT must not leave it out (analyze/dml.py).
+    null_key: bool = False
 
 
 @dataclass
@@ -156,6 +160,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
         elif cur.accept("PRIMARY", "KEY"):
             col.primary_key = col.unique = True
             col.primary_key_name = constraint
+            col.primary_key_desc = cur.is_word("DESC")
             _skip_words(cur, "ASC", "DESC")
             _skip_conflict(cur)
             if cur.accept("AUTOINCREMENT"):
@@ -308,18 +313,25 @@ def _column_list(cur: Cursor) -> list[tuple[str, int]]:
     return names
 
 
-def finish_nullability(table: TableDef, rowid_alias: Callable[[str], bool]) -> None:
+def finish_nullability(table: TableDef, rowid_alias: Callable[[str], bool], rowid_tables: bool) -> None:
     """PRIMARY KEY columns are NOT NULL (sqlc does the same; SQLite enforces it for the
     rowid alias, STRICT and WITHOUT ROWID tables, and only a legacy quirk allows NULL
-    in other rowid tables)."""
+    in other rowid tables: those columns are marked null_key, and an INSERT leaving one out
+    is refused). The rowid alias, which numbers itself, is a lone INTEGER PRIMARY KEY of a rowid
+    table, not declared DESC on the column."""
     declared_on_a_column = next((col for col in table.columns if col.primary_key), None)
     if table.primary_key_name is None and declared_on_a_column is not None:
         table.primary_key_name = declared_on_a_column.primary_key_name or f"{table.name}_pkey"
+    keys = [col for col in table.columns if col.primary_key]
     for col in table.columns:
+        alias = len(keys) == 1 and col.primary_key and rowid_alias(col.sql_type) and not col.primary_key_desc \
+            and not (rowid_tables and table.without_rowid)
+        if alias:
+            col.identity = True
+        col.null_key = col.primary_key and not col.not_null and not col.identity and rowid_tables \
+            and not table.strict and not table.without_rowid
         if col.primary_key or col.identity:
             col.not_null = True
-        if col.primary_key and rowid_alias(col.sql_type):
-            col.identity = True
 
 
 def to_ir(table: TableDef, columns: list[ColumnDef] | None = None, view_columns: Any = None) -> ir.Table:
