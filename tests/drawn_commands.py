@@ -86,7 +86,7 @@ class Statement:
     params: dict[str, str]  # name -> kind
     returns_rows: bool  # RETURNING or SELECT
     inserts: bool  # an INSERT (execlastid applies)
-    plain_values: bool  # INSERT INTO t (...) VALUES (one row of parameters): copyfrom applies
+    plain_values: bool  # INSERT INTO t (...) VALUES (...): :copyfrom applies
     command: str = "exec"
 
 
@@ -310,17 +310,14 @@ def _insert(draw: st.DrawFn, w: _Writer, table: Table, cte: bool) -> Statement:
     else:
         w.text(f"{verb} INTO t ({names}) VALUES ")
         rows = 2 if source == "values2" else 1
-        plain = rows == 1 and not cte and verb == "INSERT"
+        plain = True  # :copyfrom takes any INSERT ... VALUES (COPY on PostgreSQL only when it is the same)
         for r in range(rows):
             w.text(", (" if r else "(")
             for i, column in enumerate(chosen):
                 w.text(", " if i else "")
-                before = len(w.names), len(w.block)
                 w.value(column.kind)
-                plain = plain and len(w.names) == before[0] + 1 and len(w.block) == before[1] + 1
             w.text(")")
     if verb == "INSERT" and source != "default" and draw(st.integers(0, 2)) == 0:
-        plain = False
         if source == "select":
             w.text(" AND true")  # SQLite: INSERT ... SELECT ... ON CONFLICT needs a WHERE before it
         action = draw(st.sampled_from(["nothing", "nothing_any", "update"]))

@@ -327,11 +327,19 @@ async def run_example(sides: Sides, table: dc.Table, statements: list[dc.Stateme
             oracle_failed = error
         FIGURES[f"{engine} :{statement.command} calls"] += 1
         if failed is not None or oracle_failed is not None:
-            if (failed is None) != (oracle_failed is None) or type(failed) is not type(oracle_failed):
+            # Several rows may fail for several reasons, and COPY checks a later row's values before
+            # an earlier row's keys: the error of a many-row call may be another row's.
+            same_error = len(call.items) > 1 or type(failed) is type(oracle_failed)
+            if (failed is None) != (oracle_failed is None) or not same_error:
                 return problems + [f"{label}: raised {failed!r}, the oracle {oracle_failed!r}"]
             FIGURES[f"{engine} refused by the database"] += 1
             await sides.both("ROLLBACK TO c")
             await sides.both("RELEASE c")
+            if engine == "postgresql":
+                # A sequence is not rolled back, and a failed call may take more values on one side
+                # (a pipeline, COPY) than the oracle's row-by-row run: both restart from one value.
+                await sides.both(f"SELECT setval(c.oid::regclass, {1000 * (n + 1)}) FROM pg_class c "
+                                 "WHERE c.relkind = 'S'")
             continue
         await sides.both("RELEASE c")
         annotation = typing.get_type_hints(getattr(aio if call.is_async else module, f"q{call.index}"))["return"]

@@ -8,6 +8,10 @@ real PostgreSQL server, sync and async.
   `INTEGER PRIMARY KEY DESC`, a TEXT or composite key of a rowid table: only a lone INTEGER PRIMARY
   KEY numbers itself) stored NULL where the row model declares a value, and RETURNING * or any later
   read of the row raised a ValidationError. codegen now refuses such an INSERT at its table.
+- PostgreSQL :copyfrom sent `COPY t (columns)` whatever else the INSERT did: ON CONFLICT DO NOTHING
+  was dropped (a duplicate raised), lower($1) stored the value unlowered, a literal left its column
+  without data, a second VALUES row was lost. COPY now stands only for one VALUES row of bare
+  parameters; any other INSERT runs once per row (executemany), as on SQLite.
 """
 
 from __future__ import annotations
@@ -154,3 +158,54 @@ def test_sqlite_insert_leaving_out_a_key_that_takes_null_is_refused(tmp_path: Pa
     assert result.errors[0].startswith("queries/q.sql:2:13: error: query Add0: the INSERT leaves out a.id, a "
                                        "PRIMARY KEY column SQLite then sets to NULL"), result.errors[0]
     assert not (tmp_path / "gen").exists()
+
+
+COPY_SCHEMA = "CREATE TABLE t (id bigserial PRIMARY KEY, k text UNIQUE, n bigint NOT NULL DEFAULT 0);"
+COPY_QUERIES = """
+-- name: CopyIfNew :copyfrom
+INSERT INTO t (k) VALUES (sqlc.arg(k)) ON CONFLICT DO NOTHING;
+
+-- name: CopyFive :copyfrom
+INSERT INTO t (k, n) VALUES (sqlc.arg(k), 5);
+
+-- name: CopyLower :copyfrom
+INSERT INTO t (k) VALUES (lower(sqlc.arg(k)));
+
+-- name: CopyPairs :copyfrom
+INSERT INTO t (k, n) VALUES (sqlc.arg(k), sqlc.arg(n)), (sqlc.arg(k) || '2', sqlc.arg(n) + 1);
+
+-- name: CopyPlain :copyfrom
+INSERT INTO t (k, n) VALUES (sqlc.arg(k), sqlc.arg(n));
+"""
+
+
+def _copies(q: ModuleType) -> list[tuple[str, list[Any]]]:
+    return [("copy_if_new", [q.CopyIfNewParams("a"), q.CopyIfNewParams("a"), q.CopyIfNewParams("b")]),
+            ("copy_five", [q.CopyFiveParams("c")]),
+            ("copy_lower", [q.CopyLowerParams("DE")]),
+            ("copy_pairs", [q.CopyPairsParams("p", 7)]),
+            ("copy_plain", [q.CopyPlainParams("z", 9), q.CopyPlainParams("y", 8)])]
+
+
+def test_postgres_copyfrom_does_what_its_insert_does(tmp_path: Path, postgres_databases: Any) -> None:
+    root = generate(tmp_path / "pg", {"1.sql": COPY_SCHEMA}, {"q.sql": COPY_QUERIES}, engine="postgresql",
+                    emit_async=True, out="gen_copy_pg")
+    expected_counts = [2, 1, 1, 2, 2]
+    expected_rows = [("a", 0), ("b", 0), ("c", 5), ("de", 0), ("p", 7), ("p2", 8), ("y", 8), ("z", 9)]
+    with imported(root) as package:
+        q, aio = import_module(package, "queries.q"), import_module(package, "aio.q")
+        assert "COPY t (k, n) FROM STDIN" in (root / "queries" / "q.py").read_text()  # the plain one still copies
+        sync_url, async_url = postgres_databases("copy_sync"), postgres_databases("copy_async")
+        with psycopg.connect(sync_url) as conn:
+            conn.execute(COPY_SCHEMA.encode())
+            assert [getattr(q, name)(conn, rows) for name, rows in _copies(q)] == expected_counts
+            assert conn.execute("SELECT k, n FROM t ORDER BY k").fetchall() == expected_rows
+
+        async def run() -> tuple[list[int], list[Any]]:
+            async with await psycopg.AsyncConnection.connect(async_url) as conn:
+                await conn.execute(COPY_SCHEMA.encode())
+                counts = [await getattr(aio, name)(conn, rows) for name, rows in _copies(q)]
+                cursor = await conn.execute("SELECT k, n FROM t ORDER BY k")
+                return counts, await cursor.fetchall()
+
+        assert asyncio.run(run()) == (expected_counts, expected_rows)

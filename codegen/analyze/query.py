@@ -285,8 +285,17 @@ def _column(out: Output) -> ir.ResultColumn:
 
 
 def _copyfrom_target(tree: exp.Expr) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """(schema or None, table, columns) of a :copyfrom INSERT: COPY must name the same table."""
-    if isinstance(tree, exp.Insert) and isinstance(tree.this, exp.Schema):
-        table = tree.this.this
-        return table.db or None, table.name, tuple(c.name for c in tree.this.expressions)
-    return None, None, ()
+    """(schema or None, table, columns) of a :copyfrom INSERT that COPY can stand for: one VALUES
+    row of bare parameters, nothing else the INSERT does (ON CONFLICT, a WITH). Else (None, None,
+    ()): COPY t (k) would drop the rest (ON CONFLICT DO NOTHING, lower($1), a literal 5 for a
+    column), and the INSERT itself is run once per row."""
+    if not isinstance(tree, exp.Insert) or not isinstance(tree.this, exp.Schema) or tree.args.get("conflict") \
+            or any(tree.args.get(k) for k in ("with_", "with", "where", "alternative", "ignore")):
+        return None, None, ()
+    rows = tree.args["expression"].expressions
+    values = rows[0].expressions if len(rows) == 1 and isinstance(rows[0], exp.Tuple) else []
+    if len(values) != len(tree.this.expressions) or not all(
+            isinstance(v, exp.Placeholder) and str(v.name).startswith(PLACEHOLDER) for v in values):
+        return None, None, ()
+    table = tree.this.this
+    return table.db or None, table.name, tuple(c.name for c in tree.this.expressions)

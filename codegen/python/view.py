@@ -456,7 +456,8 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
     used |= {"typing"}
     fn = Function(func_name, naming.constant(query.name), sql_literal(query.sql), query.doc, "copyfrom",
                   [Arg("rows", f"typing.Iterable[{row.name}]", "rows")], "()", [], [], "int", False, None, None,
-                  _item_bind(query, args, converters), sql_literal(copy_sql) if engine.copy_from_stdin else "")
+                  _item_bind(query, args, converters),
+                  sql_literal(copy_sql) if engine.copy_from_stdin and query.insert_columns else "")
     fn.drain = _drains(query, engine)
     return fn, [row], None, used
 
