@@ -4,6 +4,7 @@ real PostgreSQL server, sync and async.
 - A writing statement behind a WITH: sqlite3 counts (rowcount) only a statement that begins with
   INSERT, UPDATE, DELETE or REPLACE, so :execrows returned -1 and :execlastid / :execresult said
   no row was inserted. The count and rowid are now asked of SQLite (changes(), last_insert_rowid()).
+  :copyfrom behind a WITH (executemany) returned -1 the same way; it now counts each row so.
 - An INSERT leaving out a PRIMARY KEY column that SQLite lets hold NULL (`id INT PRIMARY KEY`,
   `INTEGER PRIMARY KEY DESC`, a TEXT or composite key of a rowid table: only a lone INTEGER PRIMARY
   KEY numbers itself) stored NULL where the row model declares a value, and RETURNING * or any later
@@ -209,3 +210,28 @@ def test_postgres_copyfrom_does_what_its_insert_does(tmp_path: Path, postgres_da
                 return counts, await cursor.fetchall()
 
         assert asyncio.run(run()) == (expected_counts, expected_rows)
+
+
+def test_sqlite_copyfrom_and_a_lone_execrows_behind_a_with(tmp_path: Path) -> None:
+    """A module whose only counting query is behind a WITH: the async module imports _runtime too."""
+    schema = "CREATE TABLE d (id INTEGER PRIMARY KEY, x INTEGER);"
+    root = generate(tmp_path / "p", {"1.sql": schema}, {"q.sql": """
+        -- name: CopyCte :copyfrom
+        WITH s AS (SELECT 1) INSERT INTO d (x) VALUES (?);
+
+        -- name: ClearCte :execrows
+        WITH s AS (SELECT 1) DELETE FROM d;
+        """}, emit_async=True, out="gen_copy_cte")
+    with imported(root) as package:
+        q, aio = import_module(package, "queries.q"), import_module(package, "aio.q")
+        conn = sqlite3.connect(tmp_path / "sync.db")
+        conn.execute(schema)
+        assert (q.copy_cte(conn, [q.CopyCteParams(1), q.CopyCteParams(2)]), q.clear_cte(conn)) == (2, 2)
+        conn.close()
+
+        async def run() -> tuple[int, int]:
+            async with aiosqlite.connect(tmp_path / "async.db") as conn:
+                await conn.execute(schema)
+                return await aio.copy_cte(conn, [q.CopyCteParams(1)]), await aio.clear_cte(conn)
+
+        assert asyncio.run(run()) == (1, 1)

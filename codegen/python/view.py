@@ -459,6 +459,9 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
                   _item_bind(query, args, converters),
                   sql_literal(copy_sql) if engine.copy_from_stdin and query.insert_columns else "")
     fn.drain = _drains(query, engine)
+    fn.count_changes = _counts_by_asking(query, engine)
+    if fn.count_changes:
+        used.add("_runtime")
     return fn, [row], None, used
 
 
@@ -472,7 +475,8 @@ def _drains(query: ir.Query, engine: "EngineTraits") -> bool:
 def _counts_by_asking(query: ir.Query, engine: "EngineTraits") -> bool:
     """A counting command whose statement changes rows but does not begin with a word the driver
     counts (sqlite3 leaves rowcount -1 for `WITH ... INSERT`, so :execrows returned -1)."""
-    counts = query.command in ("execrows", "execresult") or (query.command == "execlastid" and query.inserts_rows)
+    counts = query.command in ("execrows", "execresult", "copyfrom") or \
+        (query.command == "execlastid" and query.inserts_rows)
     words = query.sql.split(None, 1)
     verb = words[0].upper() if words else ""
     return counts and query.writes and bool(engine.rowcount_verbs) and verb not in engine.rowcount_verbs
