@@ -62,11 +62,11 @@ def build_schema(config: Config, sources: list[SourceFile] | None = None) -> Sch
         builder.apply_file(source)
     if builder.diagnostics:
         raise CodegenError(builder.diagnostics)
-    _apply_overrides(state, config)
+    apply_overrides(state, config)
     return state
 
 
-def _apply_overrides(state: SchemaState, config: Config) -> None:
+def apply_overrides(state: SchemaState, config: Config) -> None:
     """Configured Python types ride on the column's type, so every parameter compared with or
     assigned to the column, and every result reading it, gets them too. A column override
     wins over an SQL type override."""

@@ -80,7 +80,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
             # The previous release runs its generated SQL, written against the schema it shipped
             # with: the one before the first new file (from git, or after --since), else (a folder
             # alone) the one before each file.
-            pipeline._apply_overrides(state, config)
+            pipeline.apply_overrides(state, config)
             previous, pinned = [rolling.pinned(engine, state, p) for p in shipped], True
             probes = current + previous
             if statuses is not None:
@@ -140,7 +140,7 @@ def _touched(view: StatementView, relations: set[str], objects: Objects) -> set[
 def _statuses(engine: "Engine", config: Config, state: SchemaState, watch: list[rolling.Probe]) -> dict[str, rolling.Status]:
     if not watch:
         return {}
-    pipeline._apply_overrides(state, config)
+    pipeline.apply_overrides(state, config)
     return {p.label: rolling.status(engine, state, p.block) for p in watch}
 
 
