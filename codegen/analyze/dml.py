@@ -40,7 +40,8 @@ def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     # be written; an INSTEAD OF trigger may write anything (an.target allowed the view for one).
     changed_as_view = table.updatable and not instead_of_trigger(node, an.state)
     read_only = frozenset(c.name.lower() for c in table.columns if c.read_only) if changed_as_view else frozenset()
-    target = Source(alias, an.table_columns(table), table=table.name, read_only=read_only)
+    computed = frozenset(c.name.lower() for c in table.columns if c.computed)
+    target = Source(alias, an.table_columns(table), table=table.name, read_only=read_only, computed=computed)
     if isinstance(node, exp.Insert):
         _insert(an, node, scope, target)
         _check_keys_given(an, node, table)
@@ -75,10 +76,28 @@ def _check_writable(an: "Analyzer", target: Source, name: str, node: exp.Expr) -
                       "base table", an.offset_of(node))
 
 
+def _is_default(value: exp.Expr) -> bool:
+    """The DEFAULT keyword where a value goes (sqlglot reads it as a Var or an unquoted column)."""
+    word = value.this if isinstance(value, exp.Column) and not value.table else value
+    return isinstance(word, (exp.Var, exp.Identifier)) and not word.args.get("quoted") \
+        and str(word.this).upper() == "DEFAULT"
+
+
+def _check_not_computed(an: "Analyzer", target: Source, name: str, value: exp.Expr | None, at: exp.Expr) -> None:
+    """A generated column (GENERATED ALWAYS AS (...), AS (...)) takes no value: both engines refuse
+    the statement when it runs (PostgreSQL lets DEFAULT stand for it), so it is refused here."""
+    if name.lower() in target.computed and (value is None or not _is_default(value)):
+        raise Located(f"column {name} of {target.table} is a generated column: the database computes it and "
+                      "refuses a value for it; leave it out", an.offset_of(at))
+
+
 def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> None:
     schema = node.this
     if isinstance(schema, exp.Schema) and schema.expressions:
         columns = [_column(an, target, c) for c in schema.expressions]
+        for c, (name, _) in zip(schema.expressions, columns):
+            if not isinstance(node.args.get("expression"), exp.Values):
+                _check_not_computed(an, target, name, None, c)  # INSERT ... SELECT: no DEFAULT there
     else:
         columns = [(c.name, c.typed) for c in target.columns if not c.hidden]
         for name, _ in columns:
@@ -89,6 +108,9 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
             values = row.expressions if isinstance(row, exp.Tuple) else [row]
             if len(values) != len(columns):
                 raise Located(f"{len(values)} values for {len(columns)} columns", an.offset_of(row))
+            if isinstance(schema, exp.Schema) and schema.expressions:
+                for c, (name, _), value in zip(schema.expressions, columns, values):
+                    _check_not_computed(an, target, name, value, c)
             for (name, typed), value in zip(columns, values):
                 an.bind(value, typed, name)
                 an.type_of(value, scope)
@@ -148,6 +170,8 @@ def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) 
         names = [_column(an, target, c) for c in left.expressions]
         right = assignment.expression
         values = right.expressions if isinstance(right, exp.Tuple) else []
+        for i, (c, (name, _)) in enumerate(zip(left.expressions, names)):
+            _check_not_computed(an, target, name, values[i] if i < len(values) else None, c)
         for (name, typed), value in zip(names, values):
             an.bind(value, typed, name)
         an.type_of(right, scope)
@@ -161,6 +185,9 @@ def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) 
                                       max(typed.type.dims - 1, 0)), typed.nullable)
     else:
         name, typed = _column(an, target, left)
+    _check_not_computed(an, target, name, None if isinstance(left, exp.Bracket) else assignment.expression, left)
+    if _is_default(assignment.expression):
+        return  # SET col = DEFAULT (PostgreSQL): no value to type
     an.bind(assignment.expression, typed, name)
     an.type_of(assignment.expression, scope)
 

@@ -33,6 +33,7 @@ class Source:
     schema: str | None = None  # and its schema, if not the default one
     using: set[str] = field(default_factory=set)  # columns merged into an earlier source by USING/NATURAL
     read_only: frozenset[str] = frozenset()  # as a DML target: columns it may not write (lower-cased)
+    computed: frozenset[str] = frozenset()  # as a DML target: generated columns, written only DEFAULT (lower-cased)
     coalesced: set[str] = field(default_factory=set)  # its merged columns a RIGHT/FULL join USING coalesces
     qualified_only: bool = False  # reachable only as alias.column (an upsert's `excluded`)
 

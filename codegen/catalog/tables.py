@@ -33,6 +33,8 @@ class ColumnDef:
     unique: bool = False  # PRIMARY KEY or UNIQUE on the column itself (not deferrable): a key alone
     collation: str | None = None  # COLLATE on the column
     read_only: bool = False  # a column of an updatable view that is no plain column of its base (upper(x))
+    # GENERATED ALWAYS AS (expr) / AS (expr): the database computes it and refuses a value for it
+    computed: bool = False
     primary_key_name: str | None = None  # CONSTRAINT name PRIMARY KEY on the column
     primary_key_desc: bool = False  # PRIMARY KEY DESC on the column: SQLite makes no rowid alias of it
     # A PRIMARY KEY column the database lets hold NULL (a SQLite rowid table's legacy quirk), which
@@ -202,9 +204,11 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
                 if cur.is_punct("("):
                     cur.balanced()
             else:
+                col.computed = True
                 cur.balanced()
                 _skip_words(cur, "STORED", "VIRTUAL")
         elif cur.accept("AS"):
+            col.has_default = col.computed = True
             cur.balanced()
             _skip_words(cur, "STORED", "VIRTUAL")
         elif cur.engine.ddl.open_options and (cur.accept("DEFERRABLE") or cur.accept("NOT", "DEFERRABLE")

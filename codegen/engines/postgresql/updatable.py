@@ -74,4 +74,4 @@ def _not_row_by_row(node: exp.Expr, state: "SchemaState") -> bool:
 
 
 def _writable(base: "TableDef", col: "ColumnDef") -> bool:
-    return not base.is_view or not col.read_only
+    return not col.computed and (not base.is_view or not col.read_only)
