@@ -373,5 +373,10 @@ def query_file(draw: st.DrawFn, table: Table, count: int) -> list[Statement]:
     return out
 
 
+def blocks(statements_: list[Statement]) -> list[str]:
+    """Each statement's query block, named by its place (Q0, Q1...)."""
+    return [f"-- name: Q{i} :{s.command}\n{s.block_sql};\n\n" for i, s in enumerate(statements_)]
+
+
 def block_text(statements_: list[Statement]) -> str:
-    return "".join(f"-- name: Q{i} :{s.command}\n{s.block_sql};\n\n" for i, s in enumerate(statements_))
+    return "".join(blocks(statements_))

@@ -44,9 +44,9 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent / "harness"))
 
 import drawn_commands as dc  # noqa: E402
-from codegen import pipeline  # noqa: E402
+from drawn_generation import analyze_accepted, write_package  # noqa: E402
 from codegen.config import Config  # noqa: E402
-from codegen.errors import CodegenError  # noqa: E402
+from codegen.errors import Diagnostic  # noqa: E402
 from codegen.source import SourceFile  # noqa: E402
 from harness_typecheck import mismatches  # noqa: E402
 
@@ -70,26 +70,14 @@ def generate(table: dc.Table, statements: list[dc.Statement], out_root: Path) ->
     config = Config(path=out_root / "pyproject.toml", root=out_root, engine=engine, schema=("schema.sql",),
                     queries=("queries",), out="gen", emit_async=True, emit_migrations=False)
     schema = SourceFile.of("schema.sql", dc.schema_sql(table))
-    kept = list(range(len(statements)))
-    while True:
-        text = dc.block_text([statements[i] for i in kept])
-        starts = [1 + sum(dc.block_text([statements[k]]).count("\n") for k in kept[:j]) for j in range(len(kept))]
-        try:
-            project = pipeline.analyze(config, sources=([schema], [SourceFile.of("queries/q.sql", text)]))
-            break
-        except CodegenError as error:
-            bad = set()
-            for diagnostic in error.diagnostics:
-                assert diagnostic.path == "queries/q.sql" and diagnostic.line > 0, f"unlocated: {diagnostic}"
-                bad.add(max(j for j, start in enumerate(starts) if start <= diagnostic.line))
-                FIGURES[f"refused by codegen: {diagnostic.message.split(': ', 1)[-1][:70]}"] += 1
-            kept = [k for j, k in enumerate(kept) if j not in bad]
-    files = pipeline.render(project, config)
+
+    def refused(diagnostic: Diagnostic) -> None:
+        FIGURES[f"refused by codegen: {diagnostic.message.split(': ', 1)[-1][:70]}"] += 1
+
+    project, kept = analyze_accepted(config, schema, lambda kept: dc.blocks([statements[i] for i in kept]),
+                                     len(statements), refused)
     package = f"drawn_cmd_{engine}_{next(_PACKAGES)}"
-    for rel, content in files.items():
-        path = out_root / package / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+    write_package(project, config, out_root / package)
     FIGURES[f"{engine} queries generated"] += len(kept)
     return package, kept
 

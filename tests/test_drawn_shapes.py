@@ -44,9 +44,9 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent / "harness"))
 
 import drawn_shapes  # noqa: E402
-from codegen import pipeline  # noqa: E402
+from drawn_generation import analyze_accepted, write_package  # noqa: E402
 from codegen.config import Config  # noqa: E402
-from codegen.errors import CodegenError  # noqa: E402
+from codegen.errors import Diagnostic  # noqa: E402
 from codegen.source import SourceFile  # noqa: E402
 from harness_calls import Runner, functions  # noqa: E402
 from harness_validity import postgresql_refuses  # noqa: E402
@@ -70,28 +70,15 @@ def generate(engine: str, blocks: list[str], out_root: Path) -> tuple[str, Any, 
     config = Config(path=out_root / "pyproject.toml", root=out_root, engine=engine, schema=("schema.sql",),
                     queries=("queries",), out="gen", emit_async=False, emit_migrations=False)
     schema = SourceFile.of("schema.sql", drawn_shapes.schema_sql(engine))
-    kept = list(range(len(blocks)))
-    while True:
-        text = "".join(blocks[i] for i in kept)
-        starts = list(itertools.accumulate([1] + [blocks[i].count("\n") for i in kept]))[:-1]
-        try:
-            project = pipeline.analyze(config, sources=([schema], [SourceFile.of("queries/q.sql", text)]))
-            break
-        except CodegenError as error:
-            bad = set()
-            for diagnostic in error.diagnostics:
-                assert diagnostic.path == "queries/q.sql" and diagnostic.line > 0, f"unlocated: {diagnostic}"
-                bad.add(max(i for i, start in enumerate(starts) if start <= diagnostic.line))
-                if COLLECT:
-                    FIGURES[f"codegen refused: {diagnostic.message[:100]}"] += 1
-            FIGURES[f"{engine} refused by codegen"] += len(bad)
-            kept = [k for i, k in enumerate(kept) if i not in bad]
-    files = pipeline.render(project, config)
+
+    def refused(diagnostic: Diagnostic) -> None:
+        if COLLECT:
+            FIGURES[f"codegen refused: {diagnostic.message[:100]}"] += 1
+
+    project, kept = analyze_accepted(config, schema, lambda kept: [blocks[i] for i in kept], len(blocks), refused)
+    FIGURES[f"{engine} refused by codegen"] += len(blocks) - len(kept)
     package = f"drawn_{engine}_{next(_PACKAGES)}"
-    for rel, content in files.items():
-        path = out_root / package / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+    write_package(project, config, out_root / package)
     FIGURES[f"{engine} generated"] += len(kept)
     return package, project, {("q", i): k for i, k in enumerate(kept)}
 
