@@ -162,6 +162,15 @@ def import_module(package: ModuleType, sub: str) -> ModuleType:
     return importlib.import_module(f"{package.__name__}.{sub}")
 
 
+def sync_and_async_modules(root: Path, schema: str, queries: str, out: str,
+                           engine: str) -> Iterator[tuple[ModuleType, ModuleType]]:
+    """Generate one query file (q.sql) with its async twin and yield (queries.q, aio.q), imported
+    while the caller's fixture lasts (a module-scoped fixture yields from this)."""
+    package_dir = generate(root, {"1.sql": schema}, {"q.sql": queries}, out=out, engine=engine, emit_async=True)
+    with imported(package_dir) as package:
+        yield import_module(package, "queries.q"), import_module(package, "aio.q")
+
+
 def explain(conn: sqlite3.Connection, sql: str) -> None:
     """Have SQLite compile a statement (EXPLAIN runs nothing), binding NULL to every parameter."""
     try:

@@ -5,7 +5,9 @@ is dropped, so a draw codegen cannot take still tests every block it can."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from codegen import ir, pipeline
@@ -42,3 +44,12 @@ def write_package(project: ir.Project, config: Config, folder: Path) -> None:
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
+
+
+def importable_root(root: Path, title: str, figures: Counter[str]) -> Iterator[Path]:
+    """A folder the drawn packages are written to and imported from (on sys.path while the module
+    fixture that yields from this lasts); the run's figures are printed at its end."""
+    sys.path.insert(0, str(root))
+    yield root
+    sys.path.remove(str(root))
+    print(f"\n{title}: " + "; ".join(f"{k} {v}" for k, v in sorted(figures.items()) if v))

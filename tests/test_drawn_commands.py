@@ -44,7 +44,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent / "harness"))
 
 import drawn_commands as dc  # noqa: E402
-from drawn_generation import analyze_accepted, write_package  # noqa: E402
+from drawn_generation import analyze_accepted, importable_root, write_package  # noqa: E402
 from codegen.config import Config  # noqa: E402
 from codegen.errors import Diagnostic  # noqa: E402
 from codegen.source import SourceFile  # noqa: E402
@@ -352,11 +352,7 @@ def _report(problems: list[str], table: dc.Table, statements: list[dc.Statement]
 
 @pytest.fixture(scope="module")
 def out_root(tmp_path_factory: pytest.TempPathFactory) -> typing.Iterator[Path]:
-    root = tmp_path_factory.mktemp("drawn_commands")
-    sys.path.insert(0, str(root))
-    yield root
-    sys.path.remove(str(root))
-    print("\ndrawn commands: " + "; ".join(f"{k} {v}" for k, v in sorted(FIGURES.items()) if v))
+    yield from importable_root(tmp_path_factory.mktemp("drawn_commands"), "drawn commands", FIGURES)
 
 
 def _draw_calls(data: st.DataObject, module: Any, statements: list[dc.Statement], kept: list[int],

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests._support import generate, import_module, imported, make_project, run_cli
+from tests._support import (generate, import_module, imported, make_project, run_cli,
+                            sync_and_async_modules)
 
 SCHEMA = """
 CREATE TABLE shops (id INTEGER PRIMARY KEY, city TEXT);
@@ -58,10 +59,7 @@ ORDER BY i.id;
 
 def _packages(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[tuple[ModuleType, ModuleType]]:
     root = tmp_path_factory.mktemp(f"dynamic_regressions_{engine}")
-    out = generate(root, {"1.sql": SCHEMA}, {"q.sql": QUERIES}, out=f"gen_dynamic_regressions_{engine}",
-                   engine=engine, emit_async=True)
-    with imported(out) as package:
-        yield import_module(package, "queries.q"), import_module(package, "aio.q")
+    yield from sync_and_async_modules(root, SCHEMA, QUERIES, f"gen_dynamic_regressions_{engine}", engine)
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent / "harness"))
 
 import drawn_shapes  # noqa: E402
-from drawn_generation import analyze_accepted, write_package  # noqa: E402
+from drawn_generation import analyze_accepted, importable_root, write_package  # noqa: E402
 from codegen.config import Config  # noqa: E402
 from codegen.errors import Diagnostic  # noqa: E402
 from codegen.source import SourceFile  # noqa: E402
@@ -282,11 +282,7 @@ def _draw_batch(engine: str) -> st.SearchStrategy[list[str]]:
 
 @pytest.fixture(scope="module")
 def out_root(tmp_path_factory: pytest.TempPathFactory) -> typing.Iterator[Path]:
-    root = tmp_path_factory.mktemp("drawn_shapes")
-    sys.path.insert(0, str(root))
-    yield root
-    sys.path.remove(str(root))
-    print("\ndrawn shapes: " + "; ".join(f"{k} {v}" for k, v in sorted(FIGURES.items()) if v))
+    yield from importable_root(tmp_path_factory.mktemp("drawn_shapes"), "drawn shapes", FIGURES)
 
 
 def test_drawn_shapes_sqlite(out_root: Path, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from codegen import pipeline
 from codegen.config import load_config
 from codegen.variants import compose
-from tests._support import generate, import_module, imported, make_project, run_cli
+from tests._support import import_module, make_project, run_cli, sync_and_async_modules
 
 SCHEMA = """
 CREATE TABLE shops (id INTEGER PRIMARY KEY, city TEXT NOT NULL);
@@ -55,10 +55,7 @@ CITIES = ["Oslo", "Lima", "Rome"]
 
 def _packages(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[tuple[ModuleType, ModuleType]]:
     root = tmp_path_factory.mktemp(f"joins_{engine}")
-    out = generate(root, {"1.sql": SCHEMA}, {"q.sql": QUERIES}, out=f"gen_joins_{engine}", engine=engine,
-                   emit_async=True)
-    with imported(out) as package:
-        yield import_module(package, "queries.q"), import_module(package, "aio.q")
+    yield from sync_and_async_modules(root, SCHEMA, QUERIES, f"gen_joins_{engine}", engine)
 
 
 @pytest.fixture(scope="module")
