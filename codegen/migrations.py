@@ -4,7 +4,8 @@ A migration is one schema file in codegen's order: NNN_name.up.sql with its .dow
 (golang-migrate), a goose or dbmate file holding both directions (-- +goose Up/Down,
 -- migrate:up/down), or a plain .sql file (up only). Its version is the file name without
 .up.sql / .sql, its number the name's leading digits (what --to and other tools' version
-tables name), its checksum the SHA-256 of its up SQL, which the runner stores per applied
+tables name), its checksum the SHA-256 of its up SQL (a goose or dbmate file's up sections as
+written, without its down sections), which the runner stores per applied
 migration and compares on every run.
 
 Everything is computed here; the templates only place it (migrations.py.j2), and the runner
@@ -24,7 +25,7 @@ from .config import Config
 from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic
 from .render.env import header, render_template
-from .sources import keep_down_sections, keep_up_sections, read_source, schema_paths
+from .sources import keep_down_sections, keep_up_sections, read_source, schema_paths, up_sections
 
 _TEMPLATES = Path(__file__).parent / "render" / "templates"
 
@@ -51,6 +52,7 @@ def collect(config: Config) -> list[MigrationSource]:
         if name.endswith(".up.sql"):
             version = name.removesuffix(".up.sql")
             up, down_path, down = source.text, None, None
+            checked = up
             twin = path.with_name(version + ".down.sql")
             if twin.is_file():
                 down_source = read_source(config, twin)
@@ -58,6 +60,10 @@ def collect(config: Config) -> list[MigrationSource]:
         else:
             version = name.removesuffix(".sql")
             up = _unblank(keep_up_sections(source.text))
+            # The checksum covers the up SQL as written: a goose or dbmate file's down section
+            # (blank lines in `up`, keeping the up statements' line numbers) may be edited
+            # without editing what ran.
+            checked = _unblank(up_sections(source.text))
             down = keep_down_sections(source.text)
             down = None if down is None else _unblank(down)
             down_path = source.path if down is not None else None
@@ -70,7 +76,7 @@ def collect(config: Config) -> list[MigrationSource]:
             continue
         if number is not None:
             by_number[number] = source.path
-        checksum = hashlib.sha256(up.encode("utf-8")).hexdigest()
+        checksum = hashlib.sha256(checked.encode("utf-8")).hexdigest()
         found.append(MigrationSource(version, number, source.path, up, checksum, down_path, down))
     if problems:
         raise CodegenError(problems)

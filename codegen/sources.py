@@ -76,7 +76,15 @@ def keep_down_sections(text: str) -> str | None:
     return kept if kept.strip() else None
 
 
-def _keep_sections(text: str, blanked: str) -> str:
+def up_sections(text: str) -> str:
+    """The up sections of a goose or dbmate file as written, the down sections left out (the whole
+    text of any other file): what a migration's checksum covers, so that editing its down section
+    is no edit of the SQL it ran."""
+    return _keep_sections(text, "down", drop=True)
+
+
+def _keep_sections(text: str, blanked: str, drop: bool = False) -> str:
+    """Blank (or, with drop, cut out) the `blanked` sections of a goose or dbmate file."""
     for marker in (_GOOSE, _DBMATE):
         marks = list(marker.finditer(text))
         if not marks:
@@ -87,7 +95,7 @@ def _keep_sections(text: str, blanked: str) -> str:
             if mark.group(1).lower() == blanked:
                 spans.append((mark.start(), end))
         for start, end in reversed(spans):
-            text = _blank(text, start, end)
+            text = text[:start] + text[end:] if drop else _blank(text, start, end)
     return text
 
 

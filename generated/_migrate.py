@@ -8,7 +8,9 @@ decision below is taken on what the database holds under the lock.
 
 The version table is schema_migrations(version TEXT PRIMARY KEY, applied_at, checksum): version is
 the migration's file name without .up.sql / .sql ("000001_init"), checksum the SHA-256 of the up
-SQL it ran. A row without a checksum (written before checksums were kept) is trusted and gets one.
+SQL it ran (of a goose or dbmate file, its up sections: its down section may be edited). A row
+without a checksum (written before checksums were kept) is trusted and gets one, and so does a row
+holding the checksum of `up` itself, as codegen computed it before (down lines blank).
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ def status_of(applied: Mapping[str, Record], migrations: Sequence[Migration], ad
     by_version = {m.version: m for m in migrations}
     known = sorted((v for v in applied if v in order), key=order.__getitem__)
     unknown = sorted((v for v in applied if v not in order), key=lambda v: (_number(v), v))
-    edited = tuple(v for v in known if applied[v].checksum not in (None, by_version[v].checksum))
+    edited = tuple(v for v in known if not _unedited(applied[v].checksum, by_version[v]))
     return Status(
         applied=tuple((v, applied[v].applied_at) for v in known),
         pending=tuple(m.version for m in migrations if m.version not in applied),
@@ -147,6 +149,14 @@ def status_of(applied: Mapping[str, Record], migrations: Sequence[Migration], ad
         edited=edited,
         adopted_from=adopted_from,
     )
+
+
+def _unedited(recorded: str | None, migration: Migration) -> bool:
+    """Whether a version row's checksum is one `migration`, as it is now, could have recorded:
+    none (kept before checksums), its checksum, or the checksum of its `up` text, which codegen
+    recorded before a goose or dbmate file's down section was left out of it (an edit of the
+    down section then read as an edit of the migration)."""
+    return recorded in (None, migration.checksum, checksum(migration.up))
 
 
 def _number(version: str) -> int:
@@ -173,7 +183,8 @@ def edited_message(migration: Migration, recorded: str) -> str:
 def check_checksums(applied: Mapping[str, Record], migrations: Sequence[Migration],
                     accepted: Iterable[str]) -> list[Migration]:
     """Refuse an applied migration whose SQL changed since, unless `accepted` names it; the ones
-    whose recorded checksum is to be (re)written: accepted edits and rows kept without one."""
+    whose recorded checksum is to be (re)written: accepted edits, rows kept without one and rows
+    holding the checksum codegen computed before (see _unedited)."""
     accept = set(accepted)
     by_version = {m.version: m for m in migrations}
     unknown_accepts = sorted(accept - set(by_version))
@@ -184,7 +195,7 @@ def check_checksums(applied: Mapping[str, Record], migrations: Sequence[Migratio
         m = by_version.get(version)
         if m is None or record.checksum == m.checksum:
             continue
-        if record.checksum is not None and version not in accept:
+        if record.checksum is not None and not _unedited(record.checksum, m) and version not in accept:
             raise MigrationError(edited_message(m, record.checksum))
         rewrite.append(m)
     return rewrite

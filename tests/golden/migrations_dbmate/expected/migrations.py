@@ -37,7 +37,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             '\n'
             '\n'
         ),
-        checksum='6248a74f8fd8d99506631d4349382e779423607584d521df428102e5b1cb70f2',
+        checksum='8d6ebce8e918a953e377708490111ccec6d9804ab359369b6ab177b3920a5875',
         down_path='db/migrations/20240301000000_tags.sql',
         down=(
             '\n'
@@ -61,7 +61,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             '\n'
             '\n'
         ),
-        checksum='efd3f624e8aff02553ccb9594828cf84967c60702bc88ed57bfcf70966a6c165',
+        checksum='a19a04bf9ef9939484815d61105b5b33785b2ad0d7d05e97aaead519d32ae7c9',
         down_path='db/migrations/20240302000000_tag_color.sql',
         down=(
             '\n'

@@ -38,7 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             '\n'
             '\n'
         ),
-        checksum='dc2572f124e5208da3713c98d8a1bb14de9f143a01fc284a756a93cb60bc6d6d',
+        checksum='02a3c184b30794a3a2352fe1426070bbd6331d4f099632d07ab23840965356bf',
         down_path='db/migrations/20240101120000_create_accounts.sql',
         down=(
             '\n'
@@ -81,7 +81,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             '\n'
             '\n'
         ),
-        checksum='7ffe206d4ef160967ee0a98527dc2e9acfc82dc070b59b3f2eee57cf0c478ab6',
+        checksum='f7b93660fcb6cee6537a1c6a2e01909c888a3ba77f98fdbfd9a2fbc897dbb93a',
         down_path='db/migrations/20240102120000_audit.sql',
         down=(
             '\n'
