@@ -108,13 +108,10 @@ def run(argv: list[str], prog: str | None = None) -> int:
             from .verify import verify
 
             return verify(config)
-        status = 0
         if args.strict:
             config = dataclasses.replace(config, strict=True,
                                          targets=tuple(dataclasses.replace(t, strict=True) for t in config.targets))
-        for target in (config, *config.targets):
-            status = max(status, _generate(target, args.check, prog))
-        return status
+        return _generate(config, args.check, prog)
     except CodegenError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic, file=sys.stderr)
@@ -144,29 +141,60 @@ next steps:
 
 
 def _generate(config: Config, check: bool, prog: str = "python -m codegen") -> int:
+    """Every target of the config, all or nothing: each is analysed and its out folder checked
+    before the first is written, so one target's error leaves every out folder as it was (and the
+    errors of all targets are reported together)."""
+    targets = (config, *config.targets)
     with emit.project_lock(config.root, exclusive=not check):
-        return _generate_locked(config, check, prog)
+        if not check:
+            for target in targets:
+                emit.recover(target.root / target.out)
+        planned, problems = [], []
+        for target in targets:
+            try:
+                planned.append(_plan(target, check))
+            except CodegenError as error:
+                problems += error.diagnostics
+        if problems:
+            raise CodegenError(problems)
+        return max(_apply(plan, check, prog) for plan in planned)
 
 
-def _generate_locked(config: Config, check: bool, prog: str) -> int:
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """One target's output and how it differs from its out folder."""
+
+    config: Config
+    files: dict[str, str]
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+
+
+def _plan(config: Config, check: bool) -> _Plan:
     out = config.root / config.out
-    if not check:
-        emit.recover(out)
     files = emit.with_manifest(_render(config))
     added, changed, removed = emit.changes(out, files, config.nested_outs)
+    if not check and (added or changed or removed):
+        try:
+            emit.check_out_folder(out, config.nested_outs, files)
+        except emit.OutFolderError as error:
+            raise CodegenError([config.diagnostic("out", str(error))]) from None
+    return _Plan(config, files, list(added), list(changed), list(removed))
+
+
+def _apply(plan: _Plan, check: bool, prog: str) -> int:
+    config, out = plan.config, plan.config.root / plan.config.out
+    added, changed, removed = plan.added, plan.changed, plan.removed
     if check:
         if added or changed or removed:
-            sys.stdout.write(emit.unified_diff(out, files, config.out, config.nested_outs))
+            sys.stdout.write(emit.unified_diff(out, plan.files, config.out, config.nested_outs))
             print(f"codegen: {config.out}/ is stale ({len(added) + len(changed) + len(removed)} file(s) differ); "
                   f"run {prog}", file=sys.stderr)
             return 1
         return 0
     if added or changed or removed:
-        try:
-            emit.check_out_folder(out, config.nested_outs, files)
-        except emit.OutFolderError as error:
-            raise CodegenError([config.diagnostic("out", str(error))]) from None
-        emit.write_tree(out, files, config.nested_outs)
+        emit.write_tree(out, plan.files, config.nested_outs)
     for label, names in (("added", added), ("updated", changed), ("removed", removed)):
         for name in names:
             print(f"{label}: {config.out}/{name}")

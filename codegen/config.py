@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import sqlc_config
 from .engines.registry import DEFAULT, NAMES
-from .errors import CodegenError, Diagnostic
+from .errors import CodegenError, Diagnostic, number_too_long
 
 ENGINES = NAMES  # the registry's: a name it does not hold is refused here, located
 KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "rows", "strict", "targets", "sqlite_min_version", "migrations"}
@@ -78,7 +78,7 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             try:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            except (ValueError, OSError):  # TOMLDecodeError, UnicodeDecodeError, a number too long to read
                 return candidate  # let load_config report the problem
             if "codegen" in data.get("tool", {}):
                 return candidate
@@ -125,6 +125,9 @@ def load_config(path: Path | None, cwd: Path) -> Config:
             line, col = int(where.group(1)), int(where.group(2))
         raise CodegenError([Diagnostic(shown, line or 1, col or 1,
                                        f"invalid TOML: {str(exc.args[0]).split(' (at')[0]}")]) from None
+    except ValueError as exc:  # tomllib lets int()'s own refusal of a huge number escape
+        raise CodegenError([number_too_long(shown, text) or Diagnostic(shown, 1, 1, f"invalid TOML: {exc}")]) \
+            from None
     if not isinstance(table, dict):
         raise CodegenError([Diagnostic(shown, 1, 1, "no [tool.codegen] table")])
     primary = _validate(path, text, table, KEYS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
 
 
@@ -42,3 +44,23 @@ class Located(Exception):
         super().__init__(message)
         self.message = message
         self.offset = offset
+
+
+_DIGITS = re.compile(r"[0-9][0-9_]*")
+
+
+def number_too_long(path: str, text: str) -> Diagnostic | None:
+    """The first decimal number in a config's text that Python refuses to read as an int.
+
+    Python reads at most sys.get_int_max_str_digits() digits (a guard against quadratic-time
+    conversion); tomllib, PyYAML and json let that bare ValueError escape instead of their own decode
+    error, so a config holding such a number must be reported here (None: no such number)."""
+    limit = sys.get_int_max_str_digits()
+    for match in _DIGITS.finditer(text) if limit else ():
+        digits = len(match.group().replace("_", ""))
+        if digits > limit:
+            line = text.count("\n", 0, match.start()) + 1
+            col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            return Diagnostic(path, line, col, f"a number of {digits} digits: Python reads an integer of at most "
+                                               f"{limit} digits")
+    return None

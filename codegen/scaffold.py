@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 from .engines import EngineTraits
-from .errors import CodegenError, Diagnostic
+from .errors import CodegenError, Diagnostic, number_too_long
 
 _CONFIG = """\
 [tool.codegen]
@@ -38,8 +38,9 @@ def init(folder: Path, engine: EngineTraits) -> list[str]:
         try:
             existing = pyproject.read_text(encoding="utf-8")
             data = tomllib.loads(existing)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise CodegenError([Diagnostic(str(pyproject), 1, 1, f"cannot read it to add [tool.codegen]: {exc}")]) \
+        except (OSError, ValueError) as exc:  # ValueError: TOMLDecodeError, UnicodeDecodeError, a huge number
+            raise CodegenError([number_too_long(str(pyproject), existing) or
+                                Diagnostic(str(pyproject), 1, 1, f"cannot read it to add [tool.codegen]: {exc}")]) \
                 from None
         if "codegen" in data.get("tool", {}):
             problems.append(Diagnostic(str(pyproject), 1, 1, "already has a [tool.codegen] table; init changes nothing"))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .engines import registry
-from .errors import CodegenError, Diagnostic
+from .errors import CodegenError, Diagnostic, number_too_long
 
 NAMES = ("sqlc.yaml", "sqlc.yml", "sqlc.json")
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -104,6 +104,7 @@ def _parse(path: Path, text: str) -> _Reader:
 
     if _too_deep(text):
         raise CodegenError([Diagnostic(str(path), 1, 1, "config nested too deeply")])
+    node = None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -113,6 +114,10 @@ def _parse(path: Path, text: str) -> _Reader:
                 reader.where.setdefault(key_path, (line, col))
     except RecursionError:
         raise CodegenError([Diagnostic(str(path), 1, 1, "config nested too deeply")]) from None
+    except (ValueError, TypeError, OverflowError):
+        # A scalar that parses but that PyYAML's constructor cannot build (`2021-02-30`, `!!int x`,
+        # a number of more digits than Python reads): a bare ValueError, not a YAMLError.
+        raise CodegenError([_unbuildable(path, node)]) from None
     except yaml.YAMLError as exc:
         if path.suffix == ".json":
             return _parse_json(path, text)
@@ -130,6 +135,33 @@ def _parse_json(path: Path, text: str) -> _Reader:
         raise CodegenError([Diagnostic(str(path), 1, 1, "config nested too deeply")]) from None
     except json.JSONDecodeError as exc:
         raise CodegenError([Diagnostic(str(path), exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]) from None
+    except ValueError as exc:  # a number of more digits than Python reads
+        raise CodegenError([number_too_long(str(path), text) or Diagnostic(str(path), 1, 1, f"invalid JSON: {exc}")]) \
+            from None
+
+
+def _unbuildable(path: Path, root: Any) -> Diagnostic:
+    """Where the first scalar is that PyYAML's safe constructor refuses, and why."""
+    import yaml
+
+    loader = yaml.SafeLoader("")
+    pending, seen, refused = [root], set(), []
+    while pending:
+        node = pending.pop(0)
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+                refused.append(Diagnostic(str(path), node.start_mark.line + 1, node.start_mark.column + 1,
+                                          f"invalid YAML value {node.value[:40]!r}: {exc}"))
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return min(refused, default=Diagnostic(str(path), 1, 1, "invalid YAML: a value cannot be read"))
 
 
 def _positions(node: Any, key_path: tuple[object, ...],
