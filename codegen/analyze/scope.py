@@ -34,6 +34,7 @@ class Source:
     using: set[str] = field(default_factory=set)  # columns merged into an earlier source by USING/NATURAL
     read_only: frozenset[str] = frozenset()  # as a DML target: columns it may not write (lower-cased)
     computed: frozenset[str] = frozenset()  # as a DML target: generated columns, written only DEFAULT (lower-cased)
+    always_identity: frozenset[str] = frozenset()  # as a DML target: GENERATED ALWAYS AS IDENTITY, the same rule
     coalesced: set[str] = field(default_factory=set)  # its merged columns a RIGHT/FULL join USING coalesces
     qualified_only: bool = False  # reachable only as alias.column (an upsert's `excluded`)
 

@@ -228,6 +228,10 @@ def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
         cur.skip_until_top_level(",")
     elif cur.accept("ADD", "GENERATED") or cur.accept("DROP", "IDENTITY"):
         col.identity = cur.items[cur.pos - 1].text.upper() == "GENERATED"
+        col.identity_always = col.identity and cur.is_word("ALWAYS")
+        cur.skip_until_top_level(",")
+    elif cur.accept("SET", "GENERATED"):  # the identity's write rule; options after it do not matter here
+        col.identity_always = cur.is_word("ALWAYS")
         cur.skip_until_top_level(",")
     else:
         cur.skip_until_top_level(",")

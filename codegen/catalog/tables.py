@@ -35,6 +35,9 @@ class ColumnDef:
     read_only: bool = False  # a column of an updatable view that is no plain column of its base (upper(x))
     # GENERATED ALWAYS AS (expr) / AS (expr): the database computes it and refuses a value for it
     computed: bool = False
+    # GENERATED ALWAYS AS IDENTITY (PostgreSQL): refuses a value unless OVERRIDING SYSTEM VALUE, which
+    # sqlglot cannot parse, so a written value is refused (analyze/dml.py); BY DEFAULT takes one.
+    identity_always: bool = False
     primary_key_name: str | None = None  # CONSTRAINT name PRIMARY KEY on the column
     primary_key_desc: bool = False  # PRIMARY KEY DESC on the column: SQLite makes no rowid alias of it
     # A PRIMARY KEY column the database lets hold NULL (a SQLite rowid table's legacy quirk), which
@@ -196,11 +199,13 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
             skip_references(cur)
         elif cur.accept("GENERATED"):
             col.has_default = True
-            if cur.accept("ALWAYS") or cur.accept("BY", "DEFAULT"):
-                pass
+            always = cur.accept("ALWAYS")
+            if not always:
+                cur.accept("BY", "DEFAULT")
             cur.expect("AS")
             if cur.accept("IDENTITY"):
                 col.identity = True
+                col.identity_always = always
                 if cur.is_punct("("):
                     cur.balanced()
             else:

@@ -89,6 +89,11 @@ class EngineTraits(Protocol):
     last_insert_id: bool  # :execlastid works (the rowid of the inserted row)
     rows_without_columns: bool  # SELECT FROM t returns rows without columns
     replace_into: bool  # REPLACE INTO t ... means INSERT OR REPLACE
+    # An INSERT without a column list: its values fill every column but the generated ones (SQLite),
+    # else every column, a generated one taking only DEFAULT (PostgreSQL)...
+    implicit_insert_skips_generated: bool
+    # ...and it may give fewer values than that, filling the first columns; the rest take their defaults.
+    implicit_insert_takes_leading_columns: bool
     query_semicolons: bool  # every query in a file ends with `;` (sqlc's rule on PostgreSQL)
     question_mark_parameters: bool  # `?` is a parameter (else an operator: jsonb's key test)
     implicit_transactions: bool  # several statements sent as one query run in one transaction

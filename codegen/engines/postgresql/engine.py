@@ -47,6 +47,8 @@ class PostgreSQLEngine(Engine):
     last_insert_id = False
     rows_without_columns = True
     replace_into = False
+    implicit_insert_skips_generated = False
+    implicit_insert_takes_leading_columns = True
     query_semicolons = True
     question_mark_parameters = False
     implicit_transactions = True

@@ -48,6 +48,8 @@ class SQLiteEngine(Engine):
     last_insert_id = True
     rows_without_columns = False
     replace_into = True
+    implicit_insert_skips_generated = True
+    implicit_insert_takes_leading_columns = False
     query_semicolons = False
     question_mark_parameters = True
     implicit_transactions = False
