@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 TABLE = {
@@ -220,3 +222,32 @@ def test_previous_queries_from_a_folder_are_pinned_to_the_schema_up_to_since(tmp
         (tmp_path / name).write_text(text, encoding="utf-8")
     done = lint(tmp_path, "--previous-queries", "previous", "--since", "1")
     assert done.returncode == 0 and "previous-query-breaks" not in done.stdout, done.stdout + done.stderr
+
+
+def test_a_new_not_null_column_after_a_short_postgres_insert_breaks_it(tmp_path: Path, postgres_databases: Any) -> None:
+    """PostgreSQL lets an INSERT without a column list give fewer values than the table has columns
+    (the rest take their defaults): a NOT NULL column added since, with no default, breaks it."""
+    root = tmp_path / "service"
+    root.mkdir()
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "dev")
+    insert = "-- name: AddUser :exec\nINSERT INTO users VALUES ($1, $2);\n"
+    release(root, {
+        "pyproject.toml": '[tool.codegen]\nengine = "postgresql"\nschema = "schema/*.up.sql"\n'
+                          'queries = "queries"\nout = "generated"\n',
+        "schema/000001_init.up.sql": TABLE["postgresql"],
+        "queries/users.sql": insert,
+    }, "release 1: adds users by position")
+    added = "ALTER TABLE users ADD COLUMN nick text NOT NULL;\n"
+    release(root, {"schema/000002_nick.up.sql": added,
+                   "queries/users.sql": "-- name: AddUser :exec\nINSERT INTO users VALUES ($1, $2, $3, $4);\n"},
+            "release 2: every user has a nick")
+    done = lint(root, "--previous", "HEAD~1")
+    assert "schema/000002_nick.up.sql:1:1: error: previous-query-breaks: the previous release's query AddUser" \
+        in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    with psycopg.connect(postgres_databases("short_insert"), autocommit=True) as conn:  # and so it does
+        conn.execute((TABLE["postgresql"] + added).encode())
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute(b"INSERT INTO users VALUES (%s, %s)", (1, "ann"))

@@ -88,7 +88,8 @@ def _written(query: ir.Query, block: Block, engine: "EngineTraits") -> frozenset
 
 
 def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozenset[str]:
-    """The columns an INSERT with a column list (or DEFAULT VALUES) leaves out that need a value:
+    """The columns an INSERT with a column list, DEFAULT VALUES or (PostgreSQL) too few values leaves
+    out that need a value:
     NOT NULL, without a default, not filled by the database (identity, rowid)."""
     view = StatementView(block.statement, engine)
     into = view.find("INTO")
@@ -103,6 +104,10 @@ def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozense
         named = set(view.names_in(*view.group(j)))
     elif view.words[j:j + 2] == ["DEFAULT", "VALUES"]:
         named = set()
+    elif engine.implicit_insert_takes_leading_columns and view.words[j:j + 2] == ["VALUES", "("]:
+        # PostgreSQL: fewer values than columns fill the first ones (a column added since is left out)
+        count = len(view.split_top(*view.group(j + 1)))
+        named = {c.name.lower() for c in table.columns[:count]}
     else:
         return frozenset()  # every column, by position: the count of values says whether it fits
     return frozenset(c.name for c in table.columns if c.not_null and not c.has_default and not c.identity
