@@ -54,6 +54,11 @@ class ValueType:
     # PostgreSQL's bigint (int8, bigserial), whose sum() is numeric where an integer's is bigint. Not
     # part of the type's identity: bigint and integer are both int (equal, one hash) everywhere else.
     wide: bool = field(default=False, compare=False)
+    # What the SQL sent puts after a parameter of this type ("::integer[]"; "" for none): the
+    # engine's way to have the server read the value as exactly the column's type. Not part of the
+    # type's identity either. PostgreSQL has no operator between integer[] and the smallint[]
+    # psycopg sends for a list of small ints, so `ints = $1` or `ints @> $1` failed at every call.
+    parameter_cast: str = field(default="", compare=False)
 
     def with_base(self, base: str) -> ValueType:
         return ValueType(base)

@@ -18,7 +18,7 @@ from .errors import Located
 from .sqltext import Lexeme, lex
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from .engines import EngineTraits
 
@@ -295,8 +295,11 @@ def expand_stars(text: str, engine: "EngineTraits", expansions: list[list[tuple[
 
 def for_execution(text: str, found: Scan, engine: "EngineTraits",
                   stars: list[list[tuple[str | None, str]]] | None = None,
-                  embeds: "Sequence[Sequence[str]]" = ()) -> tuple[str, list[int]]:
+                  embeds: "Sequence[Sequence[str]]" = (), casts: "Mapping[int, str] | None" = None) -> tuple[str, list[int]]:
     """The SQL to send: every occurrence a positional marker; returns the slot -> param list.
+
+    casts: param index -> what follows its marker so the server reads it as its column's type
+    (ValueType.parameter_cast); a slice's items and a marker tested IS NULL get none.
 
     A slice occurrence is marked so the generated function can expand it into
     as many markers as the list has items. Each sqlc.embed(t) becomes t's columns, `embeds` in
@@ -320,6 +323,8 @@ def for_execution(text: str, found: Scan, engine: "EngineTraits",
             text_of = SLICE_MARK.format(name=spec.index) + marker if spec.slice else marker
             if engine.null_test_cast and not spec.slice and _NULL_TEST.match(text, occ.end):
                 text_of += engine.null_test_cast
+            elif not spec.slice:
+                text_of += (casts or {}).get(occ.param, "")
             out.append(f"({text_of})" if occ.wrap else text_of)
             slots.append(occ.param)
         pos = occ.end

@@ -110,7 +110,7 @@ def _top_level_and(node: exp.Expr) -> bool:
 
 def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str | None, str]]],
            joins: Sequence[DroppableJoin] = (), written: str = "", sort_texts: Sequence[str] = (),
-           embeds: Sequence[Sequence[str]] = ()) -> tuple[ir.DynamicPiece, ...]:
+           embeds: Sequence[Sequence[str]] = (), casts: dict[int, str] | None = None) -> tuple[ir.DynamicPiece, ...]:
     """The statement to send, cut into fixed pieces and clauses of droppable conjuncts, and the
     LEFT JOINs among `joins` (found in `written`, the statement as written) that only optional
     predicates read, each kept in the variants where one of those is."""
@@ -137,7 +137,7 @@ def pieces(executable: str, engine: "EngineTraits", stars: list[list[tuple[str |
              if (span := _join_span(join, sig, depths, segments, found, written, sort_texts, engine)) is not None]
     segments = _split(segments, spans)
     marked = _SENTINEL.join(executable[start:end] for start, end, _, _ in segments)
-    sql, slots = for_execution(marked, scan(marked, engine), engine, stars, embeds)
+    sql, slots = for_execution(marked, scan(marked, engine), engine, stars, embeds, casts)
     texts = sql.split(_SENTINEL)
     # Which segment each bind slot falls in: count parameter occurrences per segment of `marked`.
     slot_iter = iter(slots)

@@ -130,7 +130,8 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
         executable = executable[:exec_sort.start] + sort.MARK + executable[exec_sort.end:]
     exec_found = scan(executable, engine)
     embedded = [names for _, names in sorted(analyzer.embed_columns.items())]
-    sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions, embedded)
+    casts = parameter_casts(params)
+    sql, slots = for_execution(executable, exec_found, engine, analyzer.star_expansions, embedded, casts)
     if stars is not None:
         stars.extend(analyzer.star_expansions)
     if embeds is not None:
@@ -141,7 +142,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
     if any(p.optional for p in found.params):
         sort_texts = [t for _, t in exec_sort.choices()] if exec_sort is not None else []
         dynamic_pieces, query_params = _dynamic(block, tree, found, executable, engine, analyzer, query_params,
-                                                sort_texts)
+                                                sort_texts, casts)
     sort_choices: tuple[tuple[str, str], ...] = ()
     if sort_call is not None and exec_sort is not None:
         if block.command == "copyfrom" or block.command.startswith("batch"):
@@ -195,7 +196,7 @@ def _check_sort_columns(state: SchemaState, text: str, engine: AnalysisEngine, f
 
 
 def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine: "EngineTraits", analyzer: Analyzer,
-             query_params: tuple[ir.Param, ...], sort_texts: list[str]
+             query_params: tuple[ir.Param, ...], sort_texts: list[str], casts: dict[int, str]
              ) -> tuple[tuple[ir.DynamicPiece, ...], tuple[ir.Param, ...]]:
     """sqlc.optional: where it may stand, and the statement cut into droppable conjuncts (and the
     LEFT JOINs only they read)."""
@@ -210,7 +211,7 @@ def _dynamic(block: Block, tree: exp.Expr, found: Scan, executable: str, engine:
     params = tuple(dataclasses.replace(p, optional=bits[i]) if i in bits else p for i, p in enumerate(query_params))
     joins = droppable_joins(tree, analyzer.state, set(bits), analyzer.offset_of)
     return pieces(executable, engine, analyzer.star_expansions, joins, block.statement.text, sort_texts,
-                  [names for _, names in sorted(analyzer.embed_columns.items())]), params
+                  [names for _, names in sorted(analyzer.embed_columns.items())], casts), params
 
 
 def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | None]) -> dict[str, int]:
@@ -272,6 +273,17 @@ def _spellings(text: str, engine: "EngineTraits") -> tuple[tuple[int, int, str],
     if engine.replace_into and words and words[0].kind == "word" and words[0].text.upper() == "REPLACE":
         return ((words[0].start, words[0].end, "INSERT OR REPLACE"),)
     return ()
+
+
+def parameter_casts(params: dict[int, ParamInfo]) -> dict[int, str]:
+    """param index -> the cast its marker gets in the SQL sent (ValueType.parameter_cast): only for
+    an array of the type that carries it, not an element or expression derived from it."""
+    casts = {}
+    for index, info in params.items():
+        t = info.typed().type
+        if t.parameter_cast and (t.dims or t.parameter_cast.count("[]") == 0):
+            casts[index] = t.parameter_cast
+    return casts
 
 
 def _param(index: int, info: ParamInfo, explicit: str | None) -> ir.Param:

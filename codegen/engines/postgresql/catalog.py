@@ -42,6 +42,15 @@ _ITEMS_FROM_TEXT = {ir.STR, ir.INT, ir.FLOAT, ir.DECIMAL, ir.BOOL, ir.UUID, ir.D
 _INTERVAL_FIELDS = re.compile(r"interval(?: (?:year|month|day|hour|minute|second|to))+")
 _WIDE_INTEGERS = {"bigint", "int8", "bigserial", "serial8"}
 SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"}
+# An array parameter is cast to its column's own array type where psycopg would send another:
+# a list of ints goes as smallint[] (or bigint[], by the largest item) and a list of floats as
+# double precision[], and PostgreSQL has no =, @>, <@ or && between two different array types.
+# Only names whose cast without a size loses nothing (never varchar(n)[], char[] or bit[]).
+_ARRAY_CASTS = {
+    "smallint": "smallint", "int2": "smallint", "integer": "integer", "int": "integer", "int4": "integer",
+    "bigint": "bigint", "int8": "bigint", "oid": "oid", "real": "real", "float4": "real",
+    "double precision": "double precision", "float8": "double precision",
+}
 
 # Words that end a function's RETURNS type and start its options or body.
 _FUNCTION_OPTIONS = {"AS", "LANGUAGE", "IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "CALLED", "RETURNS", "SECURITY",
@@ -109,7 +118,7 @@ class PostgresTypes:
             return ir.ValueType(ir.ANY, dims=dims)
         base = _TYPES.get(name)
         if base is not None:
-            return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS)
+            return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS, parameter_cast=_array_cast(declared, dims))
         schema, _, bare = name.rpartition(".")
         key = self.state.key(schema.strip('"') or None, bare.strip('"'))
         enum = self.state.enums.get(key)
@@ -120,11 +129,22 @@ class PostgresTypes:
             # email[] (an array of the domain, not a domain over an array) arrives as text; parsed
             # where its items read back as themselves (not bytea's escapes or JSON's text).
             as_text = dims > 0 and inner.base in _ITEMS_FROM_TEXT
-            return ir.ValueType(inner.base, inner.literals, inner.enum, dims + inner.dims, text_array=as_text)
+            # A domain over integer[] compares as its base type: the cast is the base's.
+            cast = inner.parameter_cast if dims == 0 else ""
+            return ir.ValueType(inner.base, inner.literals, inner.enum, dims + inner.dims, text_array=as_text,
+                                parameter_cast=cast)
         return ir.ValueType(ir.ANY, dims=dims)
 
     def is_identity(self, declared: str) -> bool:
         return normalise(declared)[0] in SERIALS
+
+
+def _array_cast(declared: str, dims: int) -> str:
+    """'::integer[]' for an integer[] column (any spelling: int4[], integer ARRAY); '' where none is needed."""
+    name, _ = normalise(declared)
+    if not dims or name not in _ARRAY_CASTS:
+        return ""  # (float(p) is real or double precision by p: not in the table, left as sent)
+    return "::" + _ARRAY_CASTS[name] + "[]" * dims
 
 
 def install(state: SchemaState) -> None:

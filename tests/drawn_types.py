@@ -1,0 +1,136 @@
+"""Strategies for tests/test_drawn_types*.py: PostgreSQL array column types a user plausibly
+declares, the values each holds, and the query positions a parameter or result of that type takes.
+
+Each ArrayType is one column of the drawn table: its declaration, a strategy for one element, and
+the cast the oracle puts on its own parameter so the server reads it as exactly that type (the
+generated code is what is under test; the oracle states the meaning the database gives the SQL).
+Elements are never NULL here: a column's own T[] is list[T] (README, "Types on PostgreSQL").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import string
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+
+@dataclass(frozen=True)
+class ArrayType:
+    column: str  # the column's name in the drawn table
+    declared: str  # as the migration declares it
+    element: st.SearchStrategy[Any]
+    oracle_cast: str  # what the oracle casts its parameter to: the type the server sees
+    read_cast: str = ""  # what the oracle casts the column to when reading (psycopg returns text for some)
+    # How a value read back compares with the one written: "same", "float32" (psycopg reads a real
+    # from its shortest text, 1.0091601e+08, a double that only rounds back to the real stored) or
+    written: str = "same"
+
+
+def _ints(bits: int) -> st.SearchStrategy[int]:
+    return st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+
+
+_SHORT_TEXT = st.text(string.ascii_letters + string.digits + " ,{}\"\\é", max_size=8)
+_ZONES = st.sampled_from([dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)),
+                          dt.timezone(-dt.timedelta(hours=8))])
+MOODS = ("sad", "ok", "happy")
+
+ARRAY_TYPES = (
+    ArrayType("small", "smallint[]", _ints(16), "smallint[]"),
+    ArrayType("ints", "integer[]", _ints(32), "integer[]"),
+    ArrayType("int4s", "int4[]", st.integers(0, 9), "integer[]"),
+    ArrayType("ints_sql", "integer ARRAY", _ints(32), "integer[]"),
+    ArrayType("bigs", "bigint[]", _ints(64), "bigint[]"),
+    ArrayType("reals", "real[]", st.floats(width=32, allow_nan=False), "real[]",
+              written="float32"),
+    ArrayType("doubles", "double precision[]", st.floats(allow_nan=False), "double precision[]"),
+    ArrayType("nums", "numeric[]", st.decimals(allow_nan=False, allow_infinity=False, places=3,
+                                              min_value=-10**9, max_value=10**9), "numeric[]"),
+    ArrayType("texts", "text[]", _SHORT_TEXT, "text[]"),
+    ArrayType("vchars", "varchar(8)[]", _SHORT_TEXT, "varchar[]"),
+    ArrayType("uuids", "uuid[]", st.uuids(), "uuid[]"),
+    ArrayType("flags", "boolean[]", st.booleans(), "boolean[]"),
+    ArrayType("days", "date[]", st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)), "date[]"),
+    ArrayType("stamps", "timestamptz[]", st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1),
+                                                      timezones=_ZONES), "timestamptz[]"),
+    ArrayType("moods", "mood[]", st.sampled_from(MOODS), "mood[]", "text[]"),
+    ArrayType("emails", "email[]", _SHORT_TEXT.map(lambda s: s + "@x"), "email[]", "text[]"),
+    ArrayType("intlist", "intlist", _ints(32), "intlist"),  # a domain over integer[]
+)
+BY_COLUMN = {t.column: t for t in ARRAY_TYPES}
+
+SCHEMA = (
+    "CREATE TYPE mood AS ENUM (" + ", ".join(f"'{m}'" for m in MOODS) + ");\n"
+    "CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%');\n"
+    "CREATE DOMAIN intlist AS integer[];\n"
+    "CREATE TABLE arrays (\n    id bigserial PRIMARY KEY,\n"
+    + ",\n".join(f"    {t.column} {t.declared}" for t in ARRAY_TYPES) + "\n);\n"
+    "CREATE VIEW arrays_view AS SELECT * FROM arrays;\n"
+)
+
+# Where a parameter of the column's type stands, as (query suffix, predicate): the oracle runs the
+# same predicate with its parameter cast, `{p}` standing for the parameter in both.
+PREDICATES = {
+    "equal": "{c} = {p}",
+    "contains": "{c} @> {p}",
+    "contained_by": "{c} <@ {p}",
+    "overlaps": "{c} && {p}",
+    "distinct": "{c} IS DISTINCT FROM {p}",
+    "in_list": "{c} IN ({p})",
+    "coalesced": "COALESCE({c}, {p}) = {p}",
+}
+# Where a result of the column's type is read, as (query suffix, select list, FROM).
+READS = {
+    "get": ("{c}", "arrays"),
+    "via_view": ("{c}", "arrays_view"),
+    "via_case": ("CASE WHEN id > 0 THEN {c} END AS {c}", "arrays"),
+    "via_coalesce": ("COALESCE({c}, {c}) AS {c}", "arrays"),
+}
+
+
+def queries() -> str:
+    """The query file: per column, an INSERT, an UPDATE, every predicate and every read."""
+    blocks = ["-- name: row :one\nSELECT sqlc.embed(arrays) FROM arrays WHERE id = sqlc.arg(id);\n"]
+    for t in ARRAY_TYPES:
+        c = t.column
+        blocks.append(f"-- name: put_{c} :one\nINSERT INTO arrays ({c}) VALUES (sqlc.arg(val)) RETURNING id;\n")
+        blocks.append(f"-- name: set_{c} :execrows\nUPDATE arrays SET {c} = sqlc.arg(val) WHERE id = sqlc.arg(id);\n")
+        for name, predicate in PREDICATES.items():
+            where = predicate.format(c=c, p="sqlc.arg(val)")
+            blocks.append(f"-- name: {name}_{c} :many\nSELECT id FROM arrays WHERE {where} ORDER BY id;\n")
+        for name, (select, table) in READS.items():
+            blocks.append(f"-- name: {name}_{c} :one\nSELECT {select.format(c=c)} FROM {table} "
+                          "WHERE id = sqlc.arg(id);\n")
+    return "\n".join(blocks)
+
+
+@st.composite
+def array_values(draw: st.DrawFn, t: ArrayType, stored: list[list[Any]] | None = None) -> list[Any]:
+    """A list for the column: often one already stored, or a part of one (so @>, <@ and && hold)."""
+    if stored and draw(st.integers(0, 2)) > 0:
+        base = draw(st.sampled_from(stored))
+        return draw(st.sampled_from([base, base[:1], base[1:], list(reversed(base))]))
+    return draw(st.lists(t.element, max_size=4))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as the database's values: lists item by item, exact types, datetimes as instants."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, decimal.Decimal) and isinstance(b, decimal.Decimal):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def as_written(t: ArrayType, read: list[Any], written: list[Any]) -> bool:
+    """Whether a list read back from the column is the one written (as the column keeps values)."""
+    if t.written == "float32":
+        def real(x: float) -> float:
+            return float(struct.unpack("f", struct.pack("f", x))[0])
+        return same([real(x) for x in read], [real(x) for x in written])
+    return same(read, written)

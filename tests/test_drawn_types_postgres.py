@@ -1,0 +1,116 @@
+"""Drawn array values of every array column type a user plausibly declares, through every position a
+parameter or result of that type takes, against a real PostgreSQL server as the oracle.
+
+One table holds a column of each type (tests/drawn_types.py: smallint[] to bigint[], real[],
+numeric[], text[], varchar(n)[], uuid[], boolean[], date[], timestamptz[], an enum's array, a
+domain's array, a domain over integer[]); the query file gives each column an INSERT, an UPDATE,
+a WHERE of each array predicate (=, @>, <@, &&, IS DISTINCT FROM, IN, COALESCE) and reads through
+the table, a view, a CASE, a COALESCE and sqlc.embed. Each example draws a column, rows and a
+parameter value. A call fails the example when:
+  - it raises where the oracle (the same predicate, its parameter cast to the column's type, run
+    by psycopg itself) did not;
+  - it returns other rows than the oracle;
+  - a value it reads differs from the one the raw driver reads, or does not fit its annotation
+    (tests/harness/harness_typecheck.py).
+
+Figures: `DRAWN_TYPES_EXAMPLES=N` (default 40); `python -m pytest tests/test_drawn_types_postgres.py -s`
+prints them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import typing
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parent / "harness"))
+
+import drawn_types as dt_  # noqa: E402
+from _support import generate, import_module, imported  # noqa: E402
+from harness_typecheck import mismatches  # noqa: E402
+
+EXAMPLES = int(os.environ.get("DRAWN_TYPES_EXAMPLES", "40"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                    derandomize=not os.environ.get("DRAWN_TYPES_RANDOM"),
+                    suppress_health_check=list(HealthCheck))
+FIGURES: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module")
+def gen() -> Iterator[ModuleType]:
+    with tempfile.TemporaryDirectory() as tmp:
+        package = generate(Path(tmp), {"1.sql": dt_.SCHEMA}, {"q.sql": dt_.queries()}, out="drawn_types_gen",
+                           engine="postgresql")
+        with imported(package) as module:
+            yield import_module(module, "queries.q")
+    print("\ndrawn array types: " + "; ".join(f"{k} {v}" for k, v in sorted(FIGURES.items())))
+
+
+@pytest.fixture(scope="module")
+def conn(postgres_server: Any) -> Iterator[psycopg.Connection[Any]]:
+    name = "drawn_types_arrays"
+    admin_url = postgres_server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
+        admin.execute(f'CREATE DATABASE "{name}"'.encode())
+    with psycopg.connect(postgres_server.get_uri(database=name), autocommit=True) as db:
+        db.execute(dt_.SCHEMA.encode())
+        yield db
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+def _raw_read(conn: psycopg.Connection[Any], t: dt_.ArrayType, row_id: int) -> Any:
+    cast = f"::{t.read_cast}" if t.read_cast else ""
+    return conn.execute(f"SELECT {t.column}{cast} FROM arrays WHERE id = %s".encode(), [row_id]).fetchone()[0]  # type: ignore[index]
+
+
+def _check_read(gen: ModuleType, function: str, value: Any, raw: Any) -> None:
+    hint = typing.get_type_hints(getattr(gen, function))["return"]
+    assert not mismatches(value, hint), (function, value, mismatches(value, hint))
+    assert dt_.same(value, raw), (function, value, raw)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_postgres_a_drawn_array_value_goes_through_every_position(gen: ModuleType, conn: psycopg.Connection[Any],
+                                                                   data: st.DataObject) -> None:
+    t = data.draw(st.sampled_from(dt_.ARRAY_TYPES), label="type")
+    c = t.column
+    conn.execute(b"TRUNCATE arrays")
+    stored: list[list[Any]] = []
+    ids = []
+    for _ in range(data.draw(st.integers(1, 3), label="rows")):
+        value = data.draw(dt_.array_values(t, stored), label="stored")
+        stored.append(value)
+        ids.append(getattr(gen, f"put_{c}")(conn, val=value))  # written through the generated INSERT
+    for row_id, value in zip(ids, stored):
+        raw = _raw_read(conn, t, row_id)
+        assert dt_.as_written(t, raw, value), (value, raw)
+        for read in dt_.READS:
+            _check_read(gen, f"{read}_{c}", getattr(gen, f"{read}_{c}")(conn, id=row_id), raw)
+        embedded = getattr(gen.row(conn, id=row_id).arrays, c)
+        assert dt_.same(embedded, raw), (embedded, raw)
+    param = data.draw(dt_.array_values(t, stored), label="param")
+    for name, predicate in dt_.PREDICATES.items():
+        where = predicate.format(c=c, p=f"%s::{t.oracle_cast}")
+        count = where.count("%s")
+        expected = [r[0] for r in conn.execute(f"SELECT id FROM arrays WHERE {where} ORDER BY id".encode(),
+                                               [param] * count).fetchall()]
+        got = getattr(gen, f"{name}_{c}")(conn, val=param)
+        assert got == expected, (name, t.declared, stored, param, got, expected)
+        FIGURES[f"{name} matched" if expected else f"{name} empty"] += 1
+    assert getattr(gen, f"set_{c}")(conn, val=param, id=ids[0]) == 1
+    assert dt_.as_written(t, _raw_read(conn, t, ids[0]), param)
+    FIGURES[t.declared] += 1
