@@ -5,7 +5,7 @@ One table holds a column of each type (tests/drawn_types.py: smallint[] to bigin
 numeric[], text[], varchar(n)[], uuid[], boolean[], date[], timestamptz[], an enum's array, a
 domain's array, a domain over integer[]); the query file gives each column an INSERT, an UPDATE,
 a WHERE of each array predicate (=, @>, <@, &&, IS DISTINCT FROM, IN, COALESCE) and reads through
-the table, a view, a CASE, a COALESCE and sqlc.embed. Each example draws a column, rows and a
+the table, a view, a CASE, a COALESCE and sqlc.embed. Each example draws, for every column, rows and a
 parameter value. A call fails the example when:
   - it raises where the oracle (the same predicate, its parameter cast to the column's type, run
     by psycopg itself) did not;
@@ -13,8 +13,8 @@ parameter value. A call fails the example when:
   - a value it reads differs from the one the raw driver reads, or does not fit its annotation
     (tests/harness/harness_typecheck.py).
 
-Figures: `DRAWN_TYPES_EXAMPLES=N` (default 40); `python -m pytest tests/test_drawn_types_postgres.py -s`
-prints them.
+Figures: `DRAWN_TYPES_EXAMPLES=N` (default 25, each through every column); `python -m pytest
+tests/test_drawn_types_postgres.py -s` prints them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import drawn_types as dt_  # noqa: E402
 from _support import generate, import_module, imported  # noqa: E402
 from harness_typecheck import mismatches  # noqa: E402
 
-EXAMPLES = int(os.environ.get("DRAWN_TYPES_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("DRAWN_TYPES_EXAMPLES", "25"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                     derandomize=not os.environ.get("DRAWN_TYPES_RANDOM"),
                     suppress_health_check=list(HealthCheck))
@@ -84,17 +84,23 @@ def _check_read(gen: ModuleType, function: str, value: Any, raw: Any) -> None:
 
 @SETTINGS
 @given(data=st.data())
-def test_postgres_a_drawn_array_value_goes_through_every_position(gen: ModuleType, conn: psycopg.Connection[Any],
-                                                                   data: st.DataObject) -> None:
-    t = data.draw(st.sampled_from(dt_.ARRAY_TYPES), label="type")
+def test_postgres_drawn_array_values_go_through_every_position(gen: ModuleType, conn: psycopg.Connection[Any],
+                                                                data: st.DataObject) -> None:
+    for t in dt_.ARRAY_TYPES:
+        _one_column(gen, conn, data, t)
+
+
+def _one_column(gen: ModuleType, conn: psycopg.Connection[Any], data: st.DataObject, t: dt_.ArrayType) -> None:
+    """Drawn rows of column t written through the generated INSERT and read through every read, then
+    a drawn parameter through every predicate (against the oracle's rows) and the UPDATE."""
     c = t.column
     conn.execute(b"TRUNCATE arrays")
     stored: list[list[Any]] = []
     ids = []
-    for _ in range(data.draw(st.integers(1, 3), label="rows")):
-        value = data.draw(dt_.array_values(t, stored), label="stored")
+    for _ in range(data.draw(st.integers(1, 3), label=f"{c} rows")):
+        value = data.draw(dt_.array_values(t, stored), label=f"{c} stored")
         stored.append(value)
-        ids.append(getattr(gen, f"put_{c}")(conn, val=value))  # written through the generated INSERT
+        ids.append(getattr(gen, f"put_{c}")(conn, val=value))
     for row_id, value in zip(ids, stored):
         raw = _raw_read(conn, t, row_id)
         assert dt_.as_written(t, raw, value), (value, raw)
@@ -102,7 +108,7 @@ def test_postgres_a_drawn_array_value_goes_through_every_position(gen: ModuleTyp
             _check_read(gen, f"{read}_{c}", getattr(gen, f"{read}_{c}")(conn, id=row_id), raw)
         embedded = getattr(gen.row(conn, id=row_id).arrays, c)
         assert dt_.same(embedded, raw), (embedded, raw)
-    param = data.draw(dt_.array_values(t, stored), label="param")
+    param = data.draw(dt_.array_values(t, stored), label=f"{c} param")
     for name, predicate in dt_.PREDICATES.items():
         where = predicate.format(c=c, p=f"%s::{t.oracle_cast}")
         count = where.count("%s")
