@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from .config import Config
 from .engines.registry import lexing_named
 from .errors import CodegenError, Diagnostic
 from .source import SourceFile
-from .sqltext import normalise_line_breaks
+from .sqltext import false_blank, normalise_line_breaks
 
 _VERSION = re.compile(r"^(\d+)")
 _GOOSE = re.compile(r"^\s*--\s*\+goose\s+(up|down)\b", re.IGNORECASE | re.MULTILINE)
@@ -52,9 +53,17 @@ def _read(config: Config, path: Path) -> SourceFile:
         at = text.index("\0")
         line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
         raise CodegenError([Diagnostic(shown, line, col, "file holds a NUL byte")])
+    lexing = lexing_named(config.engine)
+    blank = false_blank(text, lexing)
+    if blank is not None:
+        line, col = text.count("\n", 0, blank) + 1, blank - (text.rfind("\n", 0, blank) + 1) + 1
+        name = unicodedata.name(text[blank], "a control character")
+        raise CodegenError([Diagnostic(shown, line, col, f"U+{ord(text[blank]):04X} ({name}) is not a blank to the "
+                                       "database, though it looks like one: it is read as part of the next name, "
+                                       "or refused; write a space or a line break")])
     # CRLF and lone CR become LF so offsets, columns and the emitted SQL agree; string literals
     # keep theirs (the value a query compares with must not change).
-    return SourceFile.of(shown, normalise_line_breaks(text, lexing_named(config.engine)))
+    return SourceFile.of(shown, normalise_line_breaks(text, lexing))
 
 
 def _blank(text: str, start: int, end: int) -> str:

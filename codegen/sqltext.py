@@ -21,6 +21,13 @@ class Lexical(Protocol):
     @property
     def lexer(self) -> re.Pattern[str]: ...
 
+
+class Lexing(Lexical, Protocol):
+    """An engine's lexing module: its pattern, and the characters its own tokenizer skips as blanks."""
+
+    @property
+    def blanks(self) -> str: ...
+
 _COMMON = r"""
       (?P<ws>\s+)
     | (?P<line_comment>--[^\n\r]*)
@@ -64,6 +71,21 @@ def normalise_line_breaks(text: str, engine: Lexical) -> str:
         return text
     return "".join(lx.text if lx.kind in ("string", "ident", "dollar")
                    else lx.text.replace("\r\n", "\n").replace("\r", "\n") for lx in lex(text, engine))
+
+
+def false_blank(text: str, engine: Lexing) -> int | None:
+    """The offset of the first character between tokens that Python (and so this lexer and
+    sqlglot) reads as a blank but the database does not (U+2028, a no-break space, U+0085, \\v...):
+    the database reads it as part of the next name, or refuses it, so the analysis would describe
+    another statement than the one that runs. None when there is none."""
+    if not any(ch.isspace() and ch not in engine.blanks for ch in set(text)):
+        return None  # the common case, without lexing
+    for lx in lex(text, engine):
+        if lx.kind == "ws":
+            for i, ch in enumerate(lx.text):
+                if ch not in engine.blanks:
+                    return lx.start + i
+    return None
 
 
 def first_significant(text: str, engine: Lexical) -> Lexeme | None:

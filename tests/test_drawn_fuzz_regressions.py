@@ -4,14 +4,27 @@
   quadratic-time conversion, sys.get_int_max_str_digits) crashed every verb with a ValueError
   traceback: tomllib, PyYAML and json raise that bare ValueError, not their own decode error. So did a
   YAML scalar its constructor cannot build (`2021-02-30`, `!!int x`). Each is now a located error.
+- With several targets, a later target's located error came after the earlier targets' packages
+  were written ("nothing written", it said). Every target is now analysed first.
+- A character Python calls whitespace but the database does not (U+2028, U+0085, a no-break space,
+  \\v or \\x1c on SQLite...) between two tokens: codegen's lexer and sqlglot skipped it, the
+  database reads it as part of the next name (`SELECT id,\u2028email` asks for a column
+  "\u2028email") or refuses it, so the generated function failed at every call (or the catalog held
+  a column the database named otherwise). Such a character is now a located error; the database
+  decides which characters are blanks.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
+
+from _support import generate, import_module, imported, make_project, run_cli
 
 from drawn_fuzz import LOCATED, invoke, no_cache, tree
 
@@ -88,3 +101,69 @@ def test_a_refused_target_leaves_every_out_folder_as_it_was(tmp_path: Path) -> N
         located = [m.group("path") for m in map(LOCATED.match, outcome.stderr.splitlines()) if m]
         assert sorted(located) == ["also_broken/q.sql", "broken/q.sql"], outcome.stderr  # both targets' errors
         assert tree(root) == before, f"{args} wrote"
+
+
+# Every character Python's str.isspace() (and so sqlglot) takes as a blank, and a zero-width space it does not.
+SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u200b"]
+TABLE = {"sqlite": "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT);",
+         "postgresql": "CREATE TABLE t (id bigint PRIMARY KEY, email text);"}
+QUERY = "-- name: GetEmail :one\nSELECT id,{ch}email FROM t WHERE id = {mark};\n"
+
+
+def _database_takes_as_blank(engine: str, ch: str, url: str | None) -> bool:
+    """The oracle: does the database itself run `SELECT id,<ch>email` as `SELECT id, email`?"""
+    sql = f"SELECT id,{ch}email FROM t"
+    if engine == "sqlite":
+        conn = sqlite3.connect(":memory:")
+        conn.execute(TABLE[engine])
+        try:
+            conn.execute(sql)
+            return True
+        except sqlite3.Error:
+            return False
+        finally:
+            conn.close()
+    with psycopg.connect(url) as conn:
+        try:
+            conn.execute(sql)
+            return True
+        except psycopg.Error:
+            return False
+        finally:
+            conn.rollback()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_blank_only_python_sees_is_refused_where_the_database_would_misread_it(
+        engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    url = None
+    if engine == "postgresql":
+        url = request.getfixturevalue("postgres_databases")("blanks")
+        with psycopg.connect(url) as conn:
+            conn.execute(TABLE[engine])
+    refused, accepted = [], []
+    for i, ch in enumerate(SPACES):
+        root = tmp_path / f"c{i}"
+        mark = "?" if engine == "sqlite" else "$1"
+        make_project(root, {"1.sql": TABLE[engine]}, {"q.sql": QUERY.format(ch=ch, mark=mark)}, engine=engine,
+                     out=f"blank{i}")
+        result = run_cli(root)
+        assert "Traceback" not in result.stderr
+        if _database_takes_as_blank(engine, ch, url):
+            assert result.code == 0, (hex(ord(ch)), result.stderr)
+            accepted.append(ch)
+            with imported(root / f"blank{i}") as package:
+                get_email = import_module(package, "queries.q").get_email
+                if engine == "sqlite":
+                    conn = sqlite3.connect(":memory:")
+                    conn.execute(TABLE[engine])
+                    assert get_email(conn, id=1) is None  # the statement runs
+                else:
+                    with psycopg.connect(url) as pg:
+                        assert get_email(pg, id=1) is None
+        else:
+            assert result.code == 1, (hex(ord(ch)), "generated a function the database cannot run")
+            assert result.errors and result.errors[0].startswith("queries/q.sql:2:11: error: "), result.stderr
+            assert not (root / f"blank{i}").exists()
+            refused.append(ch)
+    assert " " in accepted and "\u2028" in refused

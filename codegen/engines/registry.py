@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from ..sqltext import Lexical
+from ..sqltext import Lexing
 
 if TYPE_CHECKING:  # the engine's type names every stage: loaded with an engine, not before
     from .base import Engine
@@ -27,20 +27,20 @@ def _postgresql() -> Engine:
     return POSTGRESQL
 
 
-def _sqlite_lexing() -> Lexical:
+def _sqlite_lexing() -> Lexing:
     from .sqlite import lexing
 
     return lexing
 
 
-def _postgresql_lexing() -> Lexical:
+def _postgresql_lexing() -> Lexing:
     from .postgresql import lexing
 
     return lexing
 
 
 _LOADERS: dict[str, Callable[[], Engine]] = {"sqlite": _sqlite, "postgresql": _postgresql}
-_LEXING: dict[str, Callable[[], Lexical]] = {"sqlite": _sqlite_lexing, "postgresql": _postgresql_lexing}
+_LEXING: dict[str, Callable[[], Lexing]] = {"sqlite": _sqlite_lexing, "postgresql": _postgresql_lexing}
 NAMES: tuple[str, ...] = tuple(_LOADERS)
 DEFAULT = "sqlite"
 
@@ -53,7 +53,7 @@ def engine_named(name: str) -> Engine:
     return engine
 
 
-def lexing_named(name: str) -> Lexical:
+def lexing_named(name: str) -> Lexing:
     """The engine's lexer alone (reading source files needs no more, and loads no parser)."""
     return _LEXING[name]()
 

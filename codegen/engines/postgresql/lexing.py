@@ -14,3 +14,6 @@ from ...sqltext import lexer_pattern
 lexer = lexer_pattern(escape=r"| (?P<escaped>[eE]'(?:[^'\\]|''|\\.)*(?:'|\Z))",
                       dollar=r"| (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
                       r"| (?P<meta>(?m:^)\\[^\n]*)")
+# What PostgreSQL's scanner skips between tokens (`space` in scan.l); a character >= 0x80, even
+# one Python calls whitespace, is part of a name.
+blanks = " \t\n\r\f\v"
