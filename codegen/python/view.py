@@ -72,6 +72,9 @@ class Function:
     # :execrows / :execlastid / :execresult of a writing statement the driver does not count (a
     # WITH in front, on SQLite): the count and last rowid are asked of the database after it
     count_changes: bool = False
+    # :execrows / :execresult of a statement that changes no rows (a SELECT), which the driver does
+    # not count (sqlite3: -1): the rows it returned are counted, as PostgreSQL's rowcount does
+    count_rows: bool = False
     row_factory: bool = False  # :many: the cursor makes rows with the reader's row factory (TypedRows)
     pieces: str = ""  # sqlc.optional: literal of the statement's pieces (_runtime.Pieces)
     mask: str = ""  # sqlc.optional: the expression of the variant's bitmask (a bit per argument set)
@@ -337,6 +340,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
                   and rowstyle.has_row_factory(reader[1]))
     fn.drain = _drains(query, engine)
     fn.count_changes = _counts_by_asking(query, engine)
+    fn.count_rows = query.command in ("execrows", "execresult") and not query.writes and bool(engine.rowcount_verbs)
     if fn.count_changes:
         used.add("_runtime")
     classes = [row_class] if row_class is not None else []

@@ -115,7 +115,7 @@ def functions(package: str, package_dir: Path, skip: Callable[[str, str, int], s
 def _function(module: ModuleType, name: str, fn: Callable[..., Any]) -> Function:
     hints = typing.get_type_hints(fn)
     params = list(inspect.signature(fn).parameters.values())[1:]  # the first is the connection
-    counts = re.search(r"\b(rowcount|lastrowid|ExecResult)\b", inspect.getsource(fn)) is not None
+    counts = re.search(r"\b(rowcount|lastrowid|ExecResult|_returned)\b", inspect.getsource(fn)) is not None
     return Function(f"{module.__name__}.{name}", fn, inspect.iscoroutinefunction(fn), [p.name for p in params],
                     hints.get("return"), not counts)
 

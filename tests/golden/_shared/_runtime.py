@@ -359,7 +359,8 @@ def expand(sql: str, marker: str, items: typing.Sized, placeholder: str, empty: 
 class ExecResult:
     """What an :execresult statement did.
 
-    rowcount: rows inserted, updated or deleted. lastrowid: the rowid of the last row the
+    rowcount: rows inserted, updated or deleted (a statement that changes none, a SELECT: the rows
+    it returned). lastrowid: the rowid of the last row the
     statement inserted (SQLite); None when it inserted none, is not an INSERT, is an upsert
     that may update, or the engine has no rowid (PostgreSQL).
     """
