@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .. import ir
 from ..placeholders import quote_identifier
-from . import naming, rowstyle
+from . import counting, naming, rowstyle
 from .typemap import annotation, py_type, read_annotation
 
 if TYPE_CHECKING:
@@ -338,9 +338,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
                   inserts_rows=query.inserts_rows and engine.counts_inserted_rows,
                   row_factory=query.command == "many" and not layout and reader is not None
                   and rowstyle.has_row_factory(reader[1]))
-    fn.drain = _drains(query, engine)
-    fn.count_changes = _counts_by_asking(query, engine)
-    fn.count_rows = query.command in ("execrows", "execresult") and not query.writes and bool(engine.rowcount_verbs)
+    fn.drain, fn.count_changes, fn.count_rows = counting.how_counted(query, engine)
     if fn.count_changes:
         used.add("_runtime")
     classes = [row_class] if row_class is not None else []
@@ -462,28 +460,10 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
                   [Arg("rows", f"typing.Iterable[{row.name}]", "rows")], "()", [], [], "int", False, None, None,
                   _item_bind(query, args, converters),
                   sql_literal(copy_sql) if engine.copy_from_stdin and query.insert_columns else "")
-    fn.drain = _drains(query, engine)
-    fn.count_changes = _counts_by_asking(query, engine)
+    fn.drain, fn.count_changes, _ = counting.how_counted(query, engine)
     if fn.count_changes:
         used.add("_runtime")
     return fn, [row], None, used
-
-
-def _drains(query: ir.Query, engine: "EngineTraits") -> bool:
-    """A counting command with RETURNING rows the driver must read before it counts."""
-    counts = query.command in ("execrows", "execresult", "copyfrom") or \
-        (query.command == "execlastid" and query.inserts_rows)
-    return counts and bool(query.columns) and engine.counts_after_returned_rows
-
-
-def _counts_by_asking(query: ir.Query, engine: "EngineTraits") -> bool:
-    """A counting command whose statement changes rows but does not begin with a word the driver
-    counts (sqlite3 leaves rowcount -1 for `WITH ... INSERT`, so :execrows returned -1)."""
-    counts = query.command in ("execrows", "execresult", "copyfrom") or \
-        (query.command == "execlastid" and query.inserts_rows)
-    words = query.sql.split(None, 1)
-    verb = words[0].upper() if words else ""
-    return counts and query.writes and bool(engine.rowcount_verbs) and verb not in engine.rowcount_verbs
 
 
 def _params_class(query: ir.Query, class_name: str, args: list[Arg]) -> RowClass:
