@@ -251,3 +251,45 @@ def test_a_new_not_null_column_after_a_short_postgres_insert_breaks_it(tmp_path:
         conn.execute((TABLE["postgresql"] + added).encode())
         with pytest.raises(psycopg.errors.NotNullViolation):
             conn.execute(b"INSERT INTO users VALUES (%s, %s)", (1, "ann"))
+
+
+STORED_ELSEWHERE = [  # (query, the statement with the parameter sent as NULL)
+    ("-- name: Upsert :exec\nINSERT INTO users (id, name, email) VALUES (@id, @name, 'x')\n"
+     "ON CONFLICT (id) DO UPDATE SET email = sqlc.narg(email);\n",
+     "INSERT INTO users (id, name, email) VALUES (1, 'a', 'x') ON CONFLICT (id) DO UPDATE SET email = NULL"),
+    ("-- name: AddTwo :exec\nINSERT INTO users (id, name, email) VALUES (@a, 'a', 'x'), (@b, 'b', sqlc.narg(email));\n",
+     "INSERT INTO users (id, name, email) VALUES (2, 'a', 'x'), (3, 'b', NULL)"),
+    ("-- name: Copy :exec\nINSERT INTO users (id, name, email) SELECT id + 100, name, sqlc.narg(email) FROM users;\n",
+     "INSERT INTO users (id, name, email) SELECT id + 100, name, NULL FROM users"),
+]
+
+
+@pytest.mark.parametrize("query, with_null", STORED_ELSEWHERE, ids=["do-update-set", "second-values-row", "select"])
+def test_a_new_not_null_breaks_a_parameter_stored_by_an_upsert_a_later_row_or_a_select(
+        tmp_path: Path, postgres_databases: Any, query: str, with_null: str) -> None:
+    """A nullable parameter stored through DO UPDATE SET, a VALUES row after the first or an INSERT's
+    SELECT list: the previous release may send NULL there, which a new NOT NULL refuses."""
+    root = tmp_path / "service"
+    root.mkdir()
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "dev")
+    release(root, {
+        "pyproject.toml": '[tool.codegen]\nengine = "postgresql"\nschema = "schema/*.up.sql"\n'
+                          'queries = "queries"\nout = "generated"\n',
+        "schema/000001_init.up.sql": TABLE["postgresql"],
+        "queries/users.sql": query,
+    }, "release 1: stores a nullable email")
+    tightened = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"
+    release(root, {"schema/000002_email.up.sql": tightened, "queries/users.sql": READS_NAME},
+            "release 2: every user has an email")
+    done = lint(root, "--previous", "HEAD~1")
+    name = query.split()[2]
+    assert (f"schema/000002_email.up.sql:1:1: error: previous-query-breaks: the previous release's query {name} "
+            in done.stdout), done.stdout + done.stderr
+    assert "parameter email is stored in a NOT NULL column" in done.stdout
+    with psycopg.connect(postgres_databases("stored_elsewhere"), autocommit=True) as conn:  # and so it does
+        conn.execute((TABLE["postgresql"] + tightened).encode())
+        conn.execute(b"INSERT INTO users (id, name, email) VALUES (1, 'a', 'x')")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute(with_null.encode())

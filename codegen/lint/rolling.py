@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ class Status:
     signature: Signature | None
     error: str | None = None
     written: frozenset[str] = frozenset()  # parameters stored in a column (INSERT VALUES, UPDATE SET)
+    # Parameters whose context takes NULL: the columns they meet are nullable (sqlc.narg aside, which
+    # makes a parameter nullable whatever it meets: a NOT NULL column gained still refuses its NULL)
+    takes_null: frozenset[str] = frozenset()
     unset: frozenset[str] = frozenset()  # NOT NULL columns without a default an INSERT leaves out
 
 
@@ -69,21 +73,36 @@ def signature(query: ir.Query, engine: "EngineTraits") -> Signature:
 
 
 def _written(query: ir.Query, block: Block, engine: "EngineTraits") -> frozenset[str]:
-    """The parameters whose value a row stores: those in INSERT's VALUES or UPDATE's SET list. A
-    NULL sent there meets the column's NOT NULL; sent to a comparison it only matches nothing."""
+    """The parameters whose value a row stores: those in an INSERT's VALUES rows or SELECT list, an
+    upsert's DO UPDATE SET and an UPDATE's SET list. A NULL sent there meets the column's NOT NULL;
+    sent to a comparison it only matches nothing."""
     view = StatementView(block.statement, engine)
-    values = view.find("VALUES")
-    if view.words[:1] == ["INSERT"] and values >= 0 and values + 1 < len(view.words) and view.words[values + 1] == "(":
-        first, last = view.group(values + 1)
+    spans: list[tuple[int, int]] = []  # lexeme index ranges [first, last)
+
+    def span_from(first: int, *stops: str) -> None:
+        ends = [i for i in (view.find(w, start=first) for w in stops) if i >= 0]
+        spans.append((first, min(ends, default=len(view.items))))
+
+    if view.words[:1] == ["INSERT"]:
+        values, select = view.find("VALUES"), view.find("SELECT")
+        if values >= 0:
+            span_from(values + 1, "ON", "RETURNING")
+        elif select >= 0:
+            span_from(select + 1, "FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "ON", "RETURNING")
+        update = view.find("DO", "UPDATE", "SET")
+        if update >= 0:
+            span_from(update + 3, "WHERE", "RETURNING")
     elif view.words[:1] == ["UPDATE"] and view.find("SET") >= 0:
-        first = view.find("SET") + 1
-        ends = [i for i in (view.find(w, start=first) for w in ("FROM", "WHERE", "RETURNING")) if i >= 0]
-        last = min(ends, default=len(view.items))
-    else:
-        return frozenset()
-    start, end = view.offset(first), view.offset(last) if last < len(view.items) else len(block.statement.text)
-    slots = [o for o in scan(block.statement.text, engine).occurrences if o.param is not None]
-    stored = {query.slots[k] for k, o in enumerate(slots) if start <= o.start < end and k < len(query.slots)}
+        span_from(view.find("SET") + 1, "FROM", "WHERE", "RETURNING")
+    text = block.statement.text
+
+    def offset(i: int) -> int:
+        return view.offset(i) if i < len(view.items) else len(text)
+
+    ranges = [(offset(first), offset(last)) for first, last in spans]
+    slots = [o for o in scan(text, engine).occurrences if o.param is not None]
+    stored = {query.slots[k] for k, o in enumerate(slots)
+              if any(start <= o.start < end for start, end in ranges) and k < len(query.slots)}
     return frozenset(query.params[i].name for i in stored if i < len(query.params))
 
 
@@ -114,11 +133,31 @@ def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozense
                      and c.name.lower() not in named)
 
 
+def _takes_null(engine: "AnalysisEngine", state: SchemaState, block: Block, query: ir.Query) -> frozenset[str]:
+    """The parameters the query's context lets be NULL: query's own nullability, with each
+    sqlc.narg(x) analysed as sqlc.arg(x) so that the columns it meets decide."""
+    text = block.statement.text
+    nargs = [o for o in scan(text, engine).occurrences if _NARG.match(text, o.start, o.end)]
+    if not nargs:
+        return frozenset(p.name for p in query.params if p.nullable)
+    for o in nargs:  # `sqlc. arg(`: the same length, so every offset (and the block's end) stays
+        text = text[:o.start] + _NARG.sub(r"\1 arg", text[o.start:o.end], count=1) + text[o.end:]
+    try:
+        as_args = analyze_block(engine, state, dataclasses.replace(
+            block, statement=dataclasses.replace(block.statement, text=text)))
+    except (Located, RecursionError):
+        return frozenset(p.name for p in query.params if p.nullable)
+    return frozenset(p.name for p in as_args.params if p.nullable)
+
+
+_NARG = re.compile(r"(sqlc\s*\.\s*)narg", re.IGNORECASE)
+
+
 def status(engine: "AnalysisEngine", state: SchemaState, block: Block) -> Status:
     try:
         query = analyze_block(engine, state, block)
         return Status(signature(query, engine), written=_written(query, block, engine),
-                      unset=_unset(state, block, engine))
+                      unset=_unset(state, block, engine), takes_null=_takes_null(engine, state, block, query))
     except Located as problem:
         return Status(None, problem.message)
     except RecursionError:
@@ -212,7 +251,7 @@ def breaks(before: Status, after: Status, engine: "EngineTraits") -> str | None:
         (old_type, old_null), (new_type, new_null) = _nullable(old), _nullable(new)
         if not _sends(engine, old_type, new_type, name in after.written):
             return f"parameter {name} takes {new}, generated as {old}"
-        if old_null and not new_null and name in after.written:
+        if old_null and name in after.written and name in before.takes_null and name not in after.takes_null:
             return f"parameter {name} is stored in a NOT NULL column, generated as {old}"
     for column in sorted(after.unset - before.unset):
         return f"column {column} is NOT NULL without a default, and the query does not set it"
