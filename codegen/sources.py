@@ -10,7 +10,7 @@ from .config import Config
 from .engines.registry import lexing_named
 from .errors import CodegenError, Diagnostic
 from .source import SourceFile
-from .sqltext import false_blank, normalise_line_breaks
+from .sqltext import blank_marks, false_blank, normalise_line_breaks
 
 _VERSION = re.compile(r"^(\d+)")
 _GOOSE = re.compile(r"^\s*--\s*\+goose\s+(up|down)\b", re.IGNORECASE | re.MULTILINE)
@@ -63,7 +63,7 @@ def _read(config: Config, path: Path) -> SourceFile:
                                        "or refused; write a space or a line break")])
     # CRLF and lone CR become LF so offsets, columns and the emitted SQL agree; string literals
     # keep theirs (the value a query compares with must not change).
-    return SourceFile.of(shown, normalise_line_breaks(text, lexing))
+    return SourceFile.of(shown, normalise_line_breaks(blank_marks(text, lexing), lexing))
 
 
 def _blank(text: str, start: int, end: int) -> str:

@@ -73,19 +73,37 @@ def normalise_line_breaks(text: str, engine: Lexical) -> str:
                    else lx.text.replace("\r\n", "\n").replace("\r", "\n") for lx in lex(text, engine))
 
 
+# A byte order mark: where one stands inside a file, files were joined together (`cat a.sql b.sql`).
+_MARK = "\ufeff"
+
+
+def _false(ch: str, engine: Lexing) -> bool:
+    return (ch.isspace() or ch == _MARK) and ch not in engine.blanks
+
+
 def false_blank(text: str, engine: Lexing) -> int | None:
     """The offset of the first character between tokens that Python (and so this lexer and
-    sqlglot) reads as a blank but the database does not (U+2028, a no-break space, U+0085, \\v...):
-    the database reads it as part of the next name, or refuses it, so the analysis would describe
-    another statement than the one that runs. None when there is none."""
-    if not any(ch.isspace() and ch not in engine.blanks for ch in set(text)):
+    sqlglot) reads as a blank but the database does not (U+2028, a no-break space, U+0085, \\v...),
+    or a byte order mark the database does not skip: the database reads it as part of the next name,
+    or refuses it, so the analysis would describe another statement than the one that runs. None
+    when there is none."""
+    if not any(_false(ch, engine) for ch in set(text)):
         return None  # the common case, without lexing
     for lx in lex(text, engine):
-        if lx.kind == "ws":
+        if lx.kind in ("ws", "word"):
             for i, ch in enumerate(lx.text):
-                if ch not in engine.blanks:
+                if (lx.kind == "ws" and ch not in engine.blanks) or (ch == _MARK and _false(ch, engine)):
                     return lx.start + i
     return None
+
+
+def blank_marks(text: str, engine: Lexing) -> str:
+    """A byte order mark between tokens as a space, for an engine that skips it as a blank (SQLite
+    does: files joined together keep theirs) where this lexer and sqlglot would make it part of a
+    name. Strings, quoted names and comments keep theirs; one character for one, so positions hold."""
+    if _MARK not in text or _MARK not in engine.blanks:
+        return text
+    return "".join(lx.text.replace(_MARK, " ") if lx.kind in ("word", "punct") else lx.text for lx in lex(text, engine))
 
 
 def first_significant(text: str, engine: Lexical) -> Lexeme | None:

@@ -103,8 +103,9 @@ def test_a_refused_target_leaves_every_out_folder_as_it_was(tmp_path: Path) -> N
         assert tree(root) == before, f"{args} wrote"
 
 
-# Every character Python's str.isspace() (and so sqlglot) takes as a blank, and a zero-width space it does not.
-SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u200b"]
+# Every character Python's str.isspace() (and so sqlglot) takes as a blank, a zero-width space it
+# does not, and a byte order mark (SQLite skips it; PostgreSQL reads it as part of a name).
+SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u200b", "\ufeff"]
 TABLE = {"sqlite": "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT);",
          "postgresql": "CREATE TABLE t (id bigint PRIMARY KEY, email text);"}
 QUERY = "-- name: GetEmail :one\nSELECT id,{ch}email FROM t WHERE id = {mark};\n"
@@ -167,3 +168,21 @@ def test_a_blank_only_python_sees_is_refused_where_the_database_would_misread_it
             assert not (root / f"blank{i}").exists()
             refused.append(ch)
     assert " " in accepted and "\u2028" in refused
+
+
+def test_files_joined_with_their_byte_order_marks_read_as_sqlite_reads_them(tmp_path: Path) -> None:
+    """`cat a.sql b.sql > all.sql` of files saved with a BOM leaves one at the start of a line inside
+    the file: SQLite skips it as a blank, codegen refused the statement ("unsupported statement
+    '\\ufeffCREATE'") or the query block after it."""
+    bom = "\ufeff"
+    schema = f"{bom}CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n{bom}CREATE TABLE u (id INTEGER PRIMARY KEY);\n"
+    queries = (f"-- name: GetU :one\nSELECT id FROM u WHERE id = ?;\n{bom}-- name: GetT :one\n"
+               f"SELECT{bom}id, name FROM t WHERE id = ?;\n")
+    package = generate(tmp_path / "p", {"1.sql": schema}, {"q.sql": queries}, out="joined")
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(schema)  # the oracle: SQLite takes the joined file as it is
+    conn.execute("INSERT INTO t VALUES (1, 'a')")
+    with imported(package) as pkg:
+        q = import_module(pkg, "queries.q")
+        assert q.get_t(conn, id=1).name == "a"
+        assert q.get_u(conn, id=1) is None

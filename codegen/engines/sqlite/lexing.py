@@ -7,6 +7,6 @@ from __future__ import annotations
 from ...sqltext import lexer_pattern
 
 lexer = lexer_pattern(bracket=r"|\[[^\]]*(?:\]|\Z)")
-# What SQLite's tokenizer skips between tokens (its CC_SPACE class); any other character, even one
-# Python calls whitespace, is part of a name or refused.
-blanks = " \t\n\f\r"
+# What SQLite's tokenizer skips between tokens (its CC_SPACE class, and a UTF-8 byte order mark,
+# CC_BOM); any other character, even one Python calls whitespace, is part of a name or refused.
+blanks = " \t\n\f\r\ufeff"
