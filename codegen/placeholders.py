@@ -57,6 +57,17 @@ class Scan:
     embeds: list[str]
 
 
+_HIGHEST = 32766  # SQLite's highest ?NNN (SQLITE_MAX_VARIABLE_NUMBER); PostgreSQL takes no more binds either
+
+
+def _number(digits: str) -> int:
+    """A parameter's number, capped just past the highest one a database takes: int() of a number
+    of thousands of digits raises (Python's guard against quadratic conversion), and it is out of
+    range however it reads."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= len(str(_HIGHEST)) else _HIGHEST + 1
+
+
 def scan(text: str, engine: "EngineTraits") -> Scan:
     lexemes = lex(text, engine)
     by_key: dict[tuple[str, object], ParamSpec] = {}
@@ -64,7 +75,7 @@ def scan(text: str, engine: "EngineTraits") -> Scan:
     embeds: list[str] = []
     highest = 0
     # PostgreSQL (like sqlc): named parameters are numbered after every $N, in order of appearance.
-    named_next = 1 + max((int(lexemes[i + 1].text) for i, lx in enumerate(lexemes[:-1])
+    named_next = 1 + max((_number(lexemes[i + 1].text) for i, lx in enumerate(lexemes[:-1])
                           if engine.names_numbered_last and lx.text == "$" and lexemes[i + 1].kind == "number"
                           and lexemes[i + 1].start == lx.end and lexemes[i + 1].text.isdigit()), default=0)
     i = 0
@@ -85,8 +96,10 @@ def scan(text: str, engine: "EngineTraits") -> Scan:
             key: tuple[str, object] = ("num", highest)
         elif kind == "num":
             assert isinstance(value, int)
-            if value < 1 or value > 32766:
-                raise Located(f"parameter number {value} is out of range", start)
+            if value < 1 or value > _HIGHEST:
+                digits = text[start + 1:end]
+                shown = digits if len(digits) <= 12 else f"{digits[:12]}... ({len(digits)} digits)"
+                raise Located(f"parameter number {shown} is out of range (1 to {_HIGHEST})", start)
             highest = max(highest, value)
             key = ("num", value)
         else:
@@ -160,7 +173,7 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: "EngineTraits") -> tuple
         return None
     if cur.text == "?" and engine.question_mark_parameters:
         if adjacent and nxt is not None and nxt.kind == "number" and nxt.text.isdigit():
-            return "num", int(nxt.text), nxt.end, 2
+            return "num", _number(nxt.text), nxt.end, 2
         return "anon", None, cur.end, 1
     jsonpath_exists = i > 0 and lx[i - 1].text == "@" and lx[i - 1].end == cur.start  # jsonb @? jsonpath
     if cur.text == "?" and not jsonpath_exists and _operand_expected(lx, i):
@@ -169,7 +182,7 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: "EngineTraits") -> tuple
         raise Located("`?` is not a PostgreSQL parameter: write $1, @name or sqlc.arg(name)", cur.start)
     if cur.text == "$" and adjacent and nxt is not None:
         if nxt.kind == "number" and nxt.text.isdigit():
-            return "num", int(nxt.text), nxt.end, 2
+            return "num", _number(nxt.text), nxt.end, 2
         if nxt.kind == "word" and engine.dollar_names:
             return "named", nxt.text, nxt.end, 2
     if cur.text in (":", "@") and adjacent and nxt is not None and nxt.kind == "word":

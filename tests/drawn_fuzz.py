@@ -44,7 +44,7 @@ def _projects() -> list[Path]:
             for config in root.rglob(name):
                 if not SKIP_PARTS & set(config.relative_to(root).parts):
                     found.add(config.parent)
-    return sorted(found)
+    return [*sorted(found), REPO]  # and this repository's own data layer
 
 
 PROJECTS = _projects()
@@ -61,8 +61,13 @@ class Project:
 
 
 def inputs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not SKIP_PARTS & set(p.relative_to(folder).parts)
-                  and (p.suffix == ".sql" or p.name in CONFIG_NAMES))
+    """The project's schema, query and config files (of this repository: schema/, queries/ and
+    pyproject.toml, not the test data under it)."""
+    found = sorted(p for p in folder.rglob("*") if p.is_file() and not SKIP_PARTS & set(p.relative_to(folder).parts)
+                   and (p.suffix == ".sql" or p.name in CONFIG_NAMES))
+    if folder == REPO:
+        found = [p for p in found if p.relative_to(REPO).parts[0] in ("schema", "queries", "pyproject.toml")]
+    return found
 
 
 def copy_project(source: Path, dest: Path) -> Path:

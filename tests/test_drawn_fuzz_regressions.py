@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import psycopg
@@ -186,3 +187,43 @@ def test_files_joined_with_their_byte_order_marks_read_as_sqlite_reads_them(tmp_
         q = import_module(pkg, "queries.q")
         assert q.get_t(conn, id=1).name == "a"
         assert q.get_u(conn, id=1) is None
+
+
+# Integer literals around 64 bits, and of more digits than Python's int() reads.
+LITERALS = ["0", "7", "-7", "9223372036854775807", "-9223372036854775807", "9223372036854775808",
+            "-9223372036854775808", "-9223372036854775809", "18446744073709551615", "99999999999999999999",
+            "-99999999999999999999", "000000000000000000000000042", "9" * 5000, "-" + "9" * 5000, "1e3", "1.5"]
+LITERAL_TABLE = {"sqlite": "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);",
+                 "postgresql": "CREATE TABLE t (id bigint PRIMARY KEY, n numeric);"}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_an_integer_literal_beyond_64_bits_is_typed_as_the_database_returns_it(
+        engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """SQLite reads an integer literal beyond 64 bits as REAL (SELECT 99999999999999999999 is 1e+20):
+    codegen typed it int, and every call raised a ValidationError. A literal of thousands of digits
+    crashed the analysis (PostgreSQL) or the parameter scan ($99999...: int() refuses so many digits)
+    with a ValueError traceback. The oracle is the driver's own value."""
+    queries = "".join(f"-- name: Lit{i} :one\nSELECT {lit} AS v;\n" for i, lit in enumerate(LITERALS))
+    queries += f"-- name: HugeParam :one\nSELECT id FROM t WHERE n = {'?' if engine == 'sqlite' else '$'}{'9' * 5000};\n"
+    root = make_project(tmp_path / "p", {"1.sql": LITERAL_TABLE[engine]}, {"q.sql": queries}, engine=engine,
+                        out="literals")
+    result = run_cli(root)
+    assert "Traceback" not in result.stderr
+    assert result.code == 1 and len(result.errors) == 1, result.stderr
+    assert result.errors[0].startswith(f"queries/q.sql:{2 * len(LITERALS) + 2}:28: error: "), result.stderr
+    assert "out of range" in result.errors[0]
+    (root / "queries" / "q.sql").write_text(queries[:queries.index("-- name: HugeParam")])
+    package = generate(root, {"1.sql": LITERAL_TABLE[engine]}, {"q.sql": queries[:queries.index("-- name: HugeParam")]},
+                       engine=engine, out="literals")
+    conn: Any = sqlite3.connect(":memory:") if engine == "sqlite" else \
+        psycopg.connect(request.getfixturevalue("postgres_databases")("literals"))
+    try:
+        with imported(package) as pkg:
+            q = import_module(pkg, "queries.q")
+            for i, lit in enumerate(LITERALS):
+                raw = conn.execute(f"SELECT {lit}").fetchone()[0]
+                got = getattr(q, f"lit{i}")(conn)  # a ValidationError here: the annotation is wrong
+                assert got == raw and type(got) is type(raw), (lit[:30], got, raw)
+    finally:
+        conn.close()

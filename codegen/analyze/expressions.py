@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 Handler = Callable[["ExpressionTyping", exp.Expr, Scope], ir.Typed]
 
 
+
+def _magnitude(digits: str) -> int:
+    """The value of a literal's digits, capped past 2**63: int() refuses a number of thousands of
+    digits (Python's guard against quadratic conversion), and any of them is beyond 64 bits."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 19 else 2**63 + 1
+
 class ExpressionEngine(CatalogEngine, Protocol):
     """What expression typing asks of the engine, besides the catalog's questions."""
 
@@ -170,7 +177,10 @@ class ExpressionTyping:
         if node.is_string:
             return STR
         text = str(node.this)
-        return INT if text.lstrip("-+").isdigit() or text.lower().startswith("0x") else FLOAT
+        digits = text.lstrip("-+")
+        if digits.isdigit():  # an integer beyond 64 bits is read as REAL: 99999999999999999999 is 1e+20
+            return INT if _magnitude(digits) < 2**63 else FLOAT
+        return INT if text.lower().startswith("0x") else FLOAT
 
     def _t_Null(self, node: exp.Null, scope: Scope) -> ir.Typed:
         return NULL
@@ -185,6 +195,10 @@ class ExpressionTyping:
         return self.type_of(node.this, scope)
 
     def _t_Neg(self, node: exp.Neg, scope: Scope) -> ir.Typed:
+        literal = node.this
+        if isinstance(literal, exp.Literal) and not literal.is_string and str(literal.this).isdigit() \
+                and _magnitude(str(literal.this)) == 2**63:
+            return INT  # -9223372036854775808, the smallest 64-bit integer, is still one
         # -x is numeric whatever x is: -'1.5' is -1.5, -'abc' is 0.
         inner = self.type_of(node.this, scope)
         numeric = inner.type.base in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.INTERVAL)

@@ -58,7 +58,10 @@ class PgExpressions:
         if node.is_string:
             return ir.Typed(TEXT, False)
         digits = str(node.this).lstrip("-+").replace("_", "")
-        if digits.lower().startswith(("0x", "0o", "0b")) or (digits.isdigit() and int(digits) < 2**63):
+        significant = digits.lstrip("0")
+        # A bigint has at most 19 digits: the length first, as int() refuses thousands of them.
+        if digits.lower().startswith(("0x", "0o", "0b")) or (
+                digits.isdigit() and len(significant) <= 19 and int(significant or "0") < 2**63):
             return ir.Typed(ir.ValueType(ir.INT), False)
         return ir.Typed(ir.ValueType(ir.DECIMAL), False)
 
