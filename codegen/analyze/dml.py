@@ -47,6 +47,7 @@ def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     if isinstance(node, exp.Insert):
         _insert(an, node, scope, target)
         _check_keys_given(an, node, table)
+        _check_conflict_target(an, node, table)
     elif isinstance(node, exp.Update):
         _update(an, node, scope, target)
     else:
@@ -167,6 +168,25 @@ def _filled(an: "Analyzer", listed: bool, columns: list[tuple[str, ir.Typed]], c
         return columns[:count]
     offset = an.offset_of(at)
     raise Located(f"{count} values for {len(columns)} columns", offset if offset is not None else an.offset_of(table))
+
+
+def _check_conflict_target(an: "Analyzer", node: exp.Insert, table: "TableDef") -> None:
+    """ON CONFLICT (columns) must name exactly the columns of the primary key, a UNIQUE constraint
+    or a unique index: both engines refuse the statement otherwise, at every call. Checked only
+    when the target is plain columns and the catalog knows every key of the table."""
+    conflict = node.args.get("conflict")
+    targets = [k.this if isinstance(k, exp.Ordered) else k for k in (conflict.args.get("conflict_keys") or [])] \
+        if conflict is not None else []
+    if not targets or not all(isinstance(t, (exp.Column, exp.Identifier)) for t in targets):
+        return
+    arbiters = table.conflict_arbiters()
+    names = frozenset(t.name.lower() for t in targets)
+    if arbiters is None or names in arbiters or not all(table.column(n) is not None for n in names):
+        return
+    listed = ", ".join(t.name for t in targets)
+    raise Located(f"ON CONFLICT ({listed}): {table.name} has no primary key, UNIQUE constraint or unique index "
+                  f"on exactly ({listed}), so the database refuses the statement; add one, or name the columns "
+                  "of one", an.offset_of(targets[0]))
 
 
 def _check_keys_given(an: "Analyzer", node: exp.Insert, table: "TableDef") -> None:

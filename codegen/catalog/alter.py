@@ -62,6 +62,8 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
             if ddl.open_options:
                 if not any(cur.is_word("USING", ahead=i) and cur.is_word("INDEX", ahead=i + 1) for i in range(5)):
                     parse_table_constraint(cur, table, dialect)
+                else:
+                    table.keys_unknown = True  # a key made of an index: which columns, we did not record
                 cur.skip_until_top_level(",")  # INCLUDE (...), NOT VALID, DEFERRABLE, USING INDEX...
                 for col in table.columns:
                     col.not_null = col.not_null or col.primary_key  # a primary key is NOT NULL

@@ -147,6 +147,7 @@ class CatalogBuilder:
             # A partition has its parent's columns; FOR VALUES ... only routes rows.
             src_schema, src_name, src_offset = cur.qualified_name("table name")
             table.columns = [replace(c) for c in self._existing(src_schema, src_name, src_offset).columns]
+            table.keys_unknown = True  # the parent's unique indexes are the partition's too
             self.state.tables[self.state.key(schema, name)] = table
             return
         if cur.accept("AS"):
@@ -169,6 +170,7 @@ class CatalogBuilder:
                 src_schema, src_name, src_offset = cur.qualified_name("table name")
                 source = self._existing(src_schema, src_name, src_offset)
                 table.columns.extend(replace(c, unique=False) for c in source.columns)  # LIKE copies no keys
+                table.keys_unknown = True  # ...but LIKE ... INCLUDING INDEXES (or ALL) does
                 cur.skip_until_top_level(",")
             else:
                 col, offset = parse_column(cur, self.state.type_of, self.dialect, self.state.is_identity)

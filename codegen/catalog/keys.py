@@ -22,6 +22,7 @@ class TableDef(Protocol):
     """What keys need of a table (tables.TableDef, whose parser calls note_key: no import back)."""
 
     unique_keys: list[tuple[str | None, tuple[str, ...]]]
+    keys_unknown: bool
 
     @property
     def columns(self) -> Sequence[_Column]: ...
@@ -89,10 +90,10 @@ def _deferrable_ahead(cur: Cursor) -> bool:
 def note_key(cur: Cursor, table: "TableDef", constraint: str | None, start: int) -> None:
     """A table constraint's PRIMARY KEY / UNIQUE column list, read from items[start:pos]."""
     columns = _plain_columns(cur, start)
-    if columns is None or _deferrable_ahead(cur):
+    if columns is None or _deferrable_ahead(cur) or not all(table.column(c) is not None for c in columns):
+        table.keys_unknown = True
         return
-    if all(table.column(c) is not None for c in columns):
-        table.unique_keys.append((constraint, columns))
+    table.unique_keys.append((constraint, columns))
 
 
 def create_unique_index(state: "SchemaState", cur: Cursor) -> None:
@@ -109,16 +110,19 @@ def create_unique_index(state: "SchemaState", cur: Cursor) -> None:
     table = state.find(schema, table_name)
     if cur.accept("USING"):
         cur.next()
-    if table is None or not cur.is_punct("("):
+    if table is None:
+        return
+    if not cur.is_punct("("):
+        table.keys_unknown = True
         return
     start = cur.pos
     cur.balanced()
     columns = _plain_columns(cur, start)
     rest = [x.text.upper() for x in cur.items[cur.pos:] if x.kind == "word"]
-    if columns is None or "WHERE" in rest:  # a partial index: unique among some rows only
+    if columns is None or "WHERE" in rest or not all(table.column(c) is not None for c in columns):
+        table.keys_unknown = True  # an expression or partial index (unique among some rows only)
         return
-    if all(table.column(c) is not None for c in columns):
-        table.unique_keys.append((name, columns))
+    table.unique_keys.append((name, columns))
 
 
 def drop_index(state: "SchemaState", cur: Cursor) -> None:
@@ -153,6 +157,7 @@ def drop_constraint(table: "TableDef", name: str) -> None:
         kept = []
         for col in table.columns:
             col.unique = False
+        table.keys_unknown = True  # perhaps a CHECK or foreign key: the keys may all still stand
     table.unique_keys = kept
 
 

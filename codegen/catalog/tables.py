@@ -40,6 +40,7 @@ class ColumnDef:
     identity_always: bool = False
     primary_key_name: str | None = None  # CONSTRAINT name PRIMARY KEY on the column
     primary_key_desc: bool = False  # PRIMARY KEY DESC on the column: SQLite makes no rowid alias of it
+    deferred_key: bool = False  # its PRIMARY KEY / UNIQUE is DEFERRABLE (no key; TableDef.keys_unknown)
     # A PRIMARY KEY column the database lets hold NULL (a SQLite rowid table's legacy quirk), which
     # the row models declare NOT NULL: an INSERT must not leave it out (analyze/dml.py).
     null_key: bool = False
@@ -65,6 +66,10 @@ class TableDef:
     # or index name, columns). See catalog/keys.py for what counts.
     unique_keys: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     inherited: bool = False  # PostgreSQL INHERITS from it: its rows include the children's, keys do not hold
+    # A unique constraint or index of the table is not in unique_keys (an expression or partial
+    # index, a DEFERRABLE key, LIKE, a constraint dropped by a name never seen...): what an ON
+    # CONFLICT target may match is not known, so none is refused (see conflict_arbiters).
+    keys_unknown: bool = False
     # The PRIMARY KEY constraint's name: as written, else PostgreSQL's `<table>_pkey` at the time it
     # was declared (a later RENAME TO keeps it), so DROP CONSTRAINT of that name drops the key.
     primary_key_name: str | None = None
@@ -78,6 +83,15 @@ class TableDef:
         if self.is_view or self.virtual is not None or self.inherited:
             return []
         return [(c.name,) for c in self.columns if c.unique] + [cols for _, cols in self.unique_keys]
+
+    def conflict_arbiters(self) -> list[frozenset[str]] | None:
+        """The lower-cased column sets an ON CONFLICT (columns) target may name (each engine takes
+        the primary key, a UNIQUE constraint or a unique index over exactly those columns); None
+        when the table may have others this catalog did not record."""
+        if self.keys_unknown or self.is_view or self.virtual is not None or any(c.deferred_key for c in self.columns):
+            return None
+        return [frozenset({c.name.lower()}) for c in self.columns if c.unique] + \
+            [frozenset(c.lower() for c in cols) for _, cols in self.unique_keys]
 
     def column(self, name: str) -> ColumnDef | None:
         lowered = name.lower()
@@ -220,6 +234,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
                                               or cur.accept("NO", "INHERIT")):
             if cur.items[cur.pos - 1].text.upper() == "DEFERRABLE" and cur.items[cur.pos - 2].text.upper() != "NOT":
                 col.unique = False  # checked at commit: duplicates may stand inside a transaction
+                col.deferred_key = True
             cur.accept("INITIALLY", "DEFERRED") or cur.accept("INITIALLY", "IMMEDIATE")
         else:
             bad = cur.next()
@@ -306,6 +321,7 @@ def parse_table_constraint(cur: Cursor, table: TableDef, dialect: str) -> list[t
         skip_references(cur)
     else:
         cur.accept("EXCLUDE")
+        table.keys_unknown = True  # an exclusion constraint may arbitrate ON CONFLICT DO NOTHING
         cur.skip_until_top_level(",")
     return named
 
