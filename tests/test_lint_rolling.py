@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -261,10 +262,14 @@ STORED_ELSEWHERE = [  # (query, the statement with the parameter sent as NULL)
      "INSERT INTO users (id, name, email) VALUES (2, 'a', 'x'), (3, 'b', NULL)"),
     ("-- name: Copy :exec\nINSERT INTO users (id, name, email) SELECT id + 100, name, sqlc.narg(email) FROM users;\n",
      "INSERT INTO users (id, name, email) SELECT id + 100, name, NULL FROM users"),
+    ("-- name: AddVia :exec\nWITH src AS (SELECT 1 AS one)\n"
+     "INSERT INTO users (id, name, email) SELECT @id, 'n', sqlc.narg(email) FROM src;\n",
+     "WITH src AS (SELECT 1 AS one) INSERT INTO users (id, name, email) SELECT 5, 'n', NULL FROM src"),
 ]
 
 
-@pytest.mark.parametrize("query, with_null", STORED_ELSEWHERE, ids=["do-update-set", "second-values-row", "select"])
+@pytest.mark.parametrize("query, with_null", STORED_ELSEWHERE,
+                         ids=["do-update-set", "second-values-row", "select", "behind-a-with"])
 def test_a_new_not_null_breaks_a_parameter_stored_by_an_upsert_a_later_row_or_a_select(
         tmp_path: Path, postgres_databases: Any, query: str, with_null: str) -> None:
     """A nullable parameter stored through DO UPDATE SET, a VALUES row after the first or an INSERT's
@@ -293,3 +298,32 @@ def test_a_new_not_null_breaks_a_parameter_stored_by_an_upsert_a_later_row_or_a_
         conn.execute(b"INSERT INTO users (id, name, email) VALUES (1, 'a', 'x')")
         with pytest.raises(psycopg.errors.NotNullViolation):
             conn.execute(with_null.encode())
+
+
+def test_sqlite_replace_into_stores_its_parameters_as_an_insert_does(tmp_path: Path) -> None:
+    """REPLACE INTO is SQLite's INSERT OR REPLACE: a nullable parameter it stores breaks once the
+    table is rebuilt with the column NOT NULL (the rebuild SQLite's ALTER TABLE cannot do)."""
+    root = tmp_path / "service"
+    root.mkdir()
+    git(root, "init", "-q")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "dev")
+    release(root, {
+        "pyproject.toml": '[tool.codegen]\nschema = "schema/*.up.sql"\nqueries = "queries"\nout = "generated"\n',
+        "schema/000001_init.up.sql": TABLE["sqlite"],
+        "queries/users.sql": "-- name: PutUser :exec\nREPLACE INTO users (id, name, email) "
+                             "VALUES (@id, @name, sqlc.narg(email));\n",
+    }, "release 1: replaces users")
+    rebuild = ("CREATE TABLE users_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);\n"
+               "INSERT INTO users_new SELECT id, name, coalesce(email, '') FROM users;\n"
+               "DROP TABLE users;\nALTER TABLE users_new RENAME TO users;\n")
+    release(root, {"schema/000002_email.up.sql": rebuild, "queries/users.sql": READS_NAME},
+            "release 2: every user has an email")
+    done = lint(root, "--previous", "HEAD~1")
+    assert "previous-query-breaks: the previous release's query PutUser" in done.stdout, done.stdout + done.stderr
+    assert "parameter email is stored in a NOT NULL column" in done.stdout, done.stdout
+    conn = sqlite3.connect(tmp_path / "after.db")  # and so it does
+    conn.executescript(TABLE["sqlite"] + rebuild)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("REPLACE INTO users (id, name, email) VALUES (1, 'a', NULL)")
+    conn.close()

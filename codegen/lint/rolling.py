@@ -72,6 +72,17 @@ def signature(query: ir.Query, engine: "EngineTraits") -> Signature:
             tuple((c.name, shown(c.type, c.nullable)) for c in query.columns))
 
 
+def _main_verb(view: StatementView) -> tuple[str, int]:
+    """The statement's verb and its index, past a WITH's common table expressions (nested in
+    brackets, so the first top-level verb is the statement's); REPLACE is SQLite's INSERT."""
+    at = 0
+    if view.words[:1] == ["WITH"]:
+        found = [i for i in (view.find(w) for w in ("INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT")) if i >= 0]
+        at = min(found, default=0)
+    verb = view.words[at] if at < len(view.words) else ""
+    return ("INSERT" if verb == "REPLACE" else verb), at
+
+
 def _written(query: ir.Query, block: Block, engine: "EngineTraits") -> frozenset[str]:
     """The parameters whose value a row stores: those in an INSERT's VALUES rows or SELECT list, an
     upsert's DO UPDATE SET and an UPDATE's SET list. A NULL sent there meets the column's NOT NULL;
@@ -83,17 +94,18 @@ def _written(query: ir.Query, block: Block, engine: "EngineTraits") -> frozenset
         ends = [i for i in (view.find(w, start=first) for w in stops) if i >= 0]
         spans.append((first, min(ends, default=len(view.items))))
 
-    if view.words[:1] == ["INSERT"]:
-        values, select = view.find("VALUES"), view.find("SELECT")
+    verb, at = _main_verb(view)
+    if verb == "INSERT":
+        values, select = view.find("VALUES", start=at), view.find("SELECT", start=at)
         if values >= 0:
             span_from(values + 1, "ON", "RETURNING")
         elif select >= 0:
             span_from(select + 1, "FROM", "WHERE", "GROUP", "ORDER", "LIMIT", "ON", "RETURNING")
-        update = view.find("DO", "UPDATE", "SET")
+        update = view.find("DO", "UPDATE", "SET", start=at)
         if update >= 0:
             span_from(update + 3, "WHERE", "RETURNING")
-    elif view.words[:1] == ["UPDATE"] and view.find("SET") >= 0:
-        span_from(view.find("SET") + 1, "FROM", "WHERE", "RETURNING")
+    elif verb == "UPDATE" and view.find("SET", start=at) >= 0:
+        span_from(view.find("SET", start=at) + 1, "FROM", "WHERE", "RETURNING")
     text = block.statement.text
 
     def offset(i: int) -> int:
@@ -111,8 +123,9 @@ def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozense
     out that need a value:
     NOT NULL, without a default, not filled by the database (identity, rowid)."""
     view = StatementView(block.statement, engine)
-    into = view.find("INTO")
-    if view.words[:1] != ["INSERT"] or into < 0:
+    verb, at = _main_verb(view)
+    into = view.find("INTO", start=at)
+    if verb != "INSERT" or into < 0:
         return frozenset()
     table = state.find(None, view.name_at(into + 1))
     j = view.name_end(into + 1)
