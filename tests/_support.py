@@ -180,3 +180,28 @@ def explain(conn: sqlite3.Connection, sql: str) -> None:
         if not m:
             raise
         conn.execute("EXPLAIN " + sql, [None] * int(m.group(1)))
+
+
+def refused_by_engine(engine: str, schema: str, sql: str, url: str, folder: Path) -> bool:
+    """Whether the real engine refuses sql over schema: a new SQLite file in folder runs it (1 for
+    each `?`), the PostgreSQL database at url PREPAREs it (which parses and types it, but does not
+    plan it: an error only the planner finds, such as a missing ON CONFLICT arbiter, passes)."""
+    if engine == "sqlite":
+        conn = sqlite3.connect(folder / "refused.db")
+        conn.executescript(schema)
+        try:
+            conn.execute(sql, [1] * sql.count("?"))
+        except sqlite3.Error:
+            return True
+        finally:
+            conn.close()
+        return False
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as server:
+        server.execute(schema.encode())
+        try:
+            server.execute(f"PREPARE refused AS {sql}".encode())
+        except psycopg.Error:
+            return True
+    return False

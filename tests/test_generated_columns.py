@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests._support import generate, import_module, imported, make_project, run_cli
+from tests._support import generate, import_module, imported, make_project, refused_by_engine, run_cli
 
 SCHEMAS = {
     "sqlite": "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, "
@@ -39,26 +39,6 @@ REFUSED = [
 ]
 
 
-def _refused_by_the_engine(engine: str, sql: str, url: str, tmp_path: Path) -> bool:
-    if engine == "sqlite":
-        conn = sqlite3.connect(tmp_path / "real.db")
-        conn.execute(SCHEMAS[engine])
-        try:
-            conn.execute(sql, [1] * sql.count("?"))
-        except sqlite3.Error:
-            return True
-        finally:
-            conn.close()
-        return False
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(SCHEMAS[engine].encode())
-        try:
-            conn.execute(f"PREPARE refused AS {sql}".encode())
-        except psycopg.Error:
-            return True
-    return False
-
-
 @pytest.mark.parametrize("engine, sql, column", REFUSED, ids=[f"{e}:{s}" for e, s, _ in REFUSED])
 def test_writing_a_generated_column_is_an_error_at_it_as_the_engine_refuses_it(
         engine: str, sql: str, column: str, tmp_path: Path, postgres_databases: Any) -> None:
@@ -69,7 +49,7 @@ def test_writing_a_generated_column_is_an_error_at_it_as_the_engine_refuses_it(
     assert f"q.sql:2:{at}: error:" in result.stderr, result.stderr
     assert f"column {column} of t is a generated column" in result.stderr
     url = postgres_databases("generated_refused") if engine == "postgresql" else ""
-    assert _refused_by_the_engine(engine, sql, url, tmp_path)
+    assert refused_by_engine(engine, SCHEMAS[engine], sql, url, tmp_path)
 
 
 PG_QUERIES = """

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests._support import generate, import_module, imported, make_project, run_cli
+from tests._support import generate, import_module, imported, make_project, refused_by_engine, run_cli
 
 SQLITE_SCHEMA = ("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, "
                  "g INTEGER GENERATED ALWAYS AS (a * 2) STORED, v INTEGER AS (a + 1), n TEXT);")
@@ -66,26 +66,6 @@ REFUSED = [
 ]
 
 
-def _refused_by_the_engine(engine: str, sql: str, url: str, tmp_path: Path) -> bool:
-    if engine == "sqlite":
-        conn = sqlite3.connect(tmp_path / "real.db")
-        conn.execute(SCHEMAS[engine])
-        try:
-            conn.execute(sql, [1] * sql.count("?"))
-        except sqlite3.Error:
-            return True
-        finally:
-            conn.close()
-        return False
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(SCHEMAS[engine].encode())
-        try:
-            conn.execute(f"PREPARE refused AS {sql}".encode())
-        except psycopg.Error:
-            return True
-    return False
-
-
 @pytest.mark.parametrize("engine, sql, at, message", REFUSED, ids=[f"{e}:{s}" for e, s, _, _ in REFUSED])
 def test_what_the_engine_refuses_is_a_located_error(engine: str, sql: str, at: str, message: str,
                                                     tmp_path: Path, postgres_databases: Any) -> None:
@@ -96,7 +76,7 @@ def test_what_the_engine_refuses_is_a_located_error(engine: str, sql: str, at: s
     assert f"q.sql:2:{column}: error:" in result.stderr, result.stderr
     assert message in result.stderr, result.stderr
     url = postgres_databases("insert_targets_refused") if engine == "postgresql" else ""
-    assert _refused_by_the_engine(engine, sql, url, tmp_path)
+    assert refused_by_engine(engine, SCHEMAS[engine], sql, url, tmp_path)
 
 
 PG_QUERIES = """

@@ -38,9 +38,8 @@ def lint(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "codegen", "lint", *args], cwd=root, capture_output=True, text=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def repo(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
-    engine = request.param
+def first_release(tmp_path: Path, engine: str, queries: str, message: str) -> Path:
+    """A new repository whose first commit is a release: the users table and the given queries."""
     root = tmp_path / "service"
     root.mkdir()
     git(root, "init", "-q")
@@ -50,9 +49,14 @@ def repo(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
         "pyproject.toml": f'[tool.codegen]\nengine = "{engine}"\nschema = "schema/*.up.sql"\n'
                           'queries = "queries"\nout = "generated"\n',
         "schema/000001_init.up.sql": TABLE[engine],
-        "queries/users.sql": READS_EMAIL,
-    }, "release 1: reads users.email")
-    return root, engine
+        "queries/users.sql": queries,
+    }, message)
+    return root
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def repo(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    return first_release(tmp_path, request.param, READS_EMAIL, "release 1: reads users.email"), request.param
 
 
 def test_dropping_a_column_the_previous_release_reads_is_an_error_at_the_migration(repo: tuple[Path, str]) -> None:
@@ -228,18 +232,8 @@ def test_previous_queries_from_a_folder_are_pinned_to_the_schema_up_to_since(tmp
 def test_a_new_not_null_column_after_a_short_postgres_insert_breaks_it(tmp_path: Path, postgres_databases: Any) -> None:
     """PostgreSQL lets an INSERT without a column list give fewer values than the table has columns
     (the rest take their defaults): a NOT NULL column added since, with no default, breaks it."""
-    root = tmp_path / "service"
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "dev")
-    insert = "-- name: AddUser :exec\nINSERT INTO users VALUES ($1, $2);\n"
-    release(root, {
-        "pyproject.toml": '[tool.codegen]\nengine = "postgresql"\nschema = "schema/*.up.sql"\n'
-                          'queries = "queries"\nout = "generated"\n',
-        "schema/000001_init.up.sql": TABLE["postgresql"],
-        "queries/users.sql": insert,
-    }, "release 1: adds users by position")
+    root = first_release(tmp_path, "postgresql", "-- name: AddUser :exec\nINSERT INTO users VALUES ($1, $2);\n",
+                         "release 1: adds users by position")
     added = "ALTER TABLE users ADD COLUMN nick text NOT NULL;\n"
     release(root, {"schema/000002_nick.up.sql": added,
                    "queries/users.sql": "-- name: AddUser :exec\nINSERT INTO users VALUES ($1, $2, $3, $4);\n"},
@@ -274,17 +268,7 @@ def test_a_new_not_null_breaks_a_parameter_stored_by_an_upsert_a_later_row_or_a_
         tmp_path: Path, postgres_databases: Any, query: str, with_null: str) -> None:
     """A nullable parameter stored through DO UPDATE SET, a VALUES row after the first or an INSERT's
     SELECT list: the previous release may send NULL there, which a new NOT NULL refuses."""
-    root = tmp_path / "service"
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "dev")
-    release(root, {
-        "pyproject.toml": '[tool.codegen]\nengine = "postgresql"\nschema = "schema/*.up.sql"\n'
-                          'queries = "queries"\nout = "generated"\n',
-        "schema/000001_init.up.sql": TABLE["postgresql"],
-        "queries/users.sql": query,
-    }, "release 1: stores a nullable email")
+    root = first_release(tmp_path, "postgresql", query, "release 1: stores a nullable email")
     tightened = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"
     release(root, {"schema/000002_email.up.sql": tightened, "queries/users.sql": READS_NAME},
             "release 2: every user has an email")
@@ -303,17 +287,8 @@ def test_a_new_not_null_breaks_a_parameter_stored_by_an_upsert_a_later_row_or_a_
 def test_sqlite_replace_into_stores_its_parameters_as_an_insert_does(tmp_path: Path) -> None:
     """REPLACE INTO is SQLite's INSERT OR REPLACE: a nullable parameter it stores breaks once the
     table is rebuilt with the column NOT NULL (the rebuild SQLite's ALTER TABLE cannot do)."""
-    root = tmp_path / "service"
-    root.mkdir()
-    git(root, "init", "-q")
-    git(root, "config", "user.email", "dev@example.com")
-    git(root, "config", "user.name", "dev")
-    release(root, {
-        "pyproject.toml": '[tool.codegen]\nschema = "schema/*.up.sql"\nqueries = "queries"\nout = "generated"\n',
-        "schema/000001_init.up.sql": TABLE["sqlite"],
-        "queries/users.sql": "-- name: PutUser :exec\nREPLACE INTO users (id, name, email) "
-                             "VALUES (@id, @name, sqlc.narg(email));\n",
-    }, "release 1: replaces users")
+    root = first_release(tmp_path, "sqlite", "-- name: PutUser :exec\nREPLACE INTO users (id, name, email) "
+                             "VALUES (@id, @name, sqlc.narg(email));\n", "release 1: replaces users")
     rebuild = ("CREATE TABLE users_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);\n"
                "INSERT INTO users_new SELECT id, name, coalesce(email, '') FROM users;\n"
                "DROP TABLE users;\nALTER TABLE users_new RENAME TO users;\n")
