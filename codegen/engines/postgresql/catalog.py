@@ -42,14 +42,19 @@ _ITEMS_FROM_TEXT = {ir.STR, ir.INT, ir.FLOAT, ir.DECIMAL, ir.BOOL, ir.UUID, ir.D
 _INTERVAL_FIELDS = re.compile(r"interval(?: (?:year|month|day|hour|minute|second|to))+")
 _WIDE_INTEGERS = {"bigint", "int8", "bigserial", "serial8"}
 SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"}
-# An array parameter is cast to its column's own array type where psycopg would send another:
-# a list of ints goes as smallint[] (or bigint[], by the largest item) and a list of floats as
-# double precision[], and PostgreSQL has no =, @>, <@ or && between two different array types.
-# Only names whose cast without a size loses nothing (never varchar(n)[], char[] or bit[]).
+# An array parameter is cast to its column's own array type where psycopg may send another: a
+# list of ints goes as smallint[] (or bigint[], by the largest item), of floats as double
+# precision[], of naive datetimes as timestamp[] and aware ones as timestamptz[] (time[] and
+# timetz[] alike), of networks as cidr[]; PostgreSQL has no =, @>, <@ or && between two different
+# array types (the cast converts as an assignment does). Only names whose cast without a size
+# loses nothing (never varchar(n)[], char[] or bit[], which mean a length of 1).
 _ARRAY_CASTS = {
     "smallint": "smallint", "int2": "smallint", "integer": "integer", "int": "integer", "int4": "integer",
     "bigint": "bigint", "int8": "bigint", "oid": "oid", "real": "real", "float4": "real",
     "double precision": "double precision", "float8": "double precision",
+    "timestamp": "timestamp", "timestamp without time zone": "timestamp", "timestamptz": "timestamptz",
+    "timestamp with time zone": "timestamptz", "time": "time", "time without time zone": "time",
+    "timetz": "timetz", "time with time zone": "timetz", "inet": "inet", "cidr": "cidr",
 }
 
 # Words that end a function's RETURNS type and start its options or body.
