@@ -227,3 +227,47 @@ def test_an_integer_literal_beyond_64_bits_is_typed_as_the_database_returns_it(
                 assert got == raw and type(got) is type(raw), (lit[:30], got, raw)
     finally:
         conn.close()
+
+
+FROM_FIRST = ["FROM t", "FROM t WHERE id = 1", "SELECT * FROM (FROM t) x", "WITH x AS (FROM t) SELECT * FROM x",
+              "SELECT id FROM t WHERE id IN (FROM t)", "SELECT id FROM t WHERE EXISTS (FROM t)"]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_query_without_its_select_is_refused_as_the_database_refuses_it(
+        engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A query whose SELECT line was deleted (`FROM t WHERE ...`): sqlglot reads DuckDB's FROM-first
+    form as SELECT * FROM t, so codegen generated a function both databases refuse at every call
+    (found by test_drawn_fuzz_accepted.py: a delete_line mutant). The databases are the oracle."""
+    table = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);"
+    url = request.getfixturevalue("postgres_databases")("from_first") if engine == "postgresql" else None
+    valid = ["SELECT id FROM t"] + (["SELECT trim(FROM name) AS n FROM t"] if engine == "postgresql" else [])
+    for i, statement in enumerate([*FROM_FIRST, *valid]):
+        if engine == "sqlite":
+            conn = sqlite3.connect(":memory:")
+            conn.execute(table)
+            try:
+                conn.execute(statement)
+                runs = True
+            except sqlite3.Error:
+                runs = False
+        else:
+            with psycopg.connect(url) as pg:
+                pg.execute(table)
+                try:
+                    pg.execute(statement)
+                    runs = True
+                except psycopg.Error:
+                    runs = False
+                pg.rollback()
+        root = make_project(tmp_path / f"{engine}{i}", {"1.sql": table}, {"q.sql": f"-- name: Q :many\n{statement};\n"},
+                            engine=engine, out="pkg")
+        result = run_cli(root)
+        assert "Traceback" not in result.stderr
+        if statement in FROM_FIRST:
+            assert not runs, statement
+        if runs:
+            assert result.code == 0, (statement, result.stderr)
+        else:
+            assert result.code == 1 and result.errors, (statement, "generated a function the database refuses")
+            assert result.errors[0].startswith("queries/q.sql:2:"), result.stderr

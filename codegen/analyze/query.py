@@ -72,6 +72,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
     rewritten = for_analysis(text, found, extra)
     if engine.query_semicolons:
         _check_semicolon(block, engine)
+    _check_from_first(text, engine)
     utility = engine.utility(state, rewritten.text)
     if utility is not None and utility.select is not None:
         # CALL p(...) is analysed as SELECT p(...): shift the offsets past the longer word.
@@ -229,6 +230,21 @@ def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | No
         if offset is not None and item.alias_or_name:
             offsets.setdefault(item.alias_or_name, offset)
     return offsets
+
+
+def _check_from_first(text: str, engine: "EngineTraits") -> None:
+    """`FROM t ...` with no SELECT before it (DuckDB's FROM-first form, or a SELECT line deleted by
+    mistake): sqlglot reads it as SELECT * FROM t, but neither SQLite nor PostgreSQL parses it, so
+    the generated function would fail at every call. At the start of the statement, a subquery or a
+    CTE; `trim(FROM x)` is PostgreSQL's own."""
+    significant = [lx for lx in lex(text, engine) if lx.kind not in ("ws", "line_comment", "block_comment")]
+    for i, lx in enumerate(significant):
+        if lx.kind != "word" or lx.text.upper() != "FROM":
+            continue
+        before = significant[i - 1] if i else None
+        if before is None or (before.text == "(" and not (i >= 2 and significant[i - 2].text.upper() == "TRIM")):
+            raise Located("a statement cannot start with FROM: write SELECT ... FROM (neither SQLite nor "
+                          "PostgreSQL reads the FROM-first form)", lx.start)
 
 
 def _check_semicolon(block: Block, engine: "EngineTraits") -> None:
