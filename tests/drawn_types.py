@@ -85,7 +85,27 @@ SCHEMA = (
     "CREATE TABLE arrays (\n    id bigserial PRIMARY KEY,\n"
     + ",\n".join(f"    {t.column} {t.declared}" for t in ARRAY_TYPES) + "\n);\n"
     "CREATE VIEW arrays_view AS SELECT * FROM arrays;\n"
+    # Transaction ids: xmin (every table's, the optimistic-locking version) and columns of the types.
+    "CREATE TABLE versioned (id bigserial PRIMARY KEY, name text NOT NULL, x xid, x8 xid8);\n"
 )
+XID_QUERIES = """
+-- name: put_versioned :one
+INSERT INTO versioned (name, x, x8) VALUES (sqlc.arg(name), sqlc.arg(x), sqlc.arg(x8)) RETURNING id, xmin;
+
+-- name: rename_if_unchanged :execrows
+UPDATE versioned SET name = sqlc.arg(name) WHERE id = sqlc.arg(id) AND xmin = sqlc.arg(version);
+
+-- name: by_x :many
+SELECT id FROM versioned WHERE x = sqlc.arg(x) ORDER BY id;
+
+-- name: by_x8 :many
+SELECT id FROM versioned WHERE x8 = sqlc.arg(x8) ORDER BY id;
+
+-- name: get_versioned :one
+SELECT id, xmin, xmax, cmin, x, x8 FROM versioned WHERE id = sqlc.arg(id);
+"""
+XIDS = st.integers(0, 2**32 - 1)
+XID8S = st.integers(0, 2**63 - 1)
 
 # Where a parameter of the column's type stands, as (query suffix, predicate): the oracle runs the
 # same predicate with its parameter cast, `{p}` standing for the parameter in both.
@@ -109,7 +129,7 @@ READS = {
 
 def queries() -> str:
     """The query file: per column, an INSERT, an UPDATE, every predicate and every read."""
-    blocks = ["-- name: row :one\nSELECT sqlc.embed(arrays) FROM arrays WHERE id = sqlc.arg(id);\n"]
+    blocks = [XID_QUERIES, "-- name: row :one\nSELECT sqlc.embed(arrays) FROM arrays WHERE id = sqlc.arg(id);\n"]
     for t in ARRAY_TYPES:
         c = t.column
         blocks.append(f"-- name: put_{c} :one\nINSERT INTO arrays ({c}) VALUES (sqlc.arg(val)) RETURNING id;\n")

@@ -104,7 +104,8 @@ class Analyzer(ExpressionTyping):
         key = ir.table_key(table.name, table.schema)
         cols = [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), key) for c in table.columns]
         cols += [SourceColumn(c.name, ir.Typed(c.type, not c.not_null), None, hidden=True) for c in table.hidden]
-        cols += [SourceColumn(n, INT, None, hidden=True) for n in self.engine.hidden_columns(table)]
+        cols += [SourceColumn(n, ir.Typed(self.state.type_of(self.engine.hidden_column_type(n)), False), None,
+                              hidden=True) for n in self.engine.hidden_columns(table)]
         return cols
 
     def view_columns(self, view: TableDef) -> list[SourceColumn]:

@@ -28,6 +28,10 @@ class CatalogEngine(EngineTraits, Protocol):
             return self.rowid_columns
         return ()
 
+    def hidden_column_type(self, name: str) -> str:
+        """The type name a hidden column has, as a column would declare it (a rowid: INTEGER)."""
+        return "INTEGER"
+
     def writable_view_columns(self, tree: exp.Expr, state: SchemaState) -> list[bool] | None:
         """For a view the database changes its base table through, per column of its query (a `*`
         as the base's columns) whether INSERT and UPDATE may write it; None: only an INSTEAD OF

@@ -48,6 +48,10 @@ SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"
 # timetz[] alike), of networks as cidr[]; PostgreSQL has no =, @>, <@ or && between two different
 # array types (the cast converts as an assignment does). Only names whose cast without a size
 # loses nothing (never varchar(n)[], char[] or bit[], which mean a length of 1).
+# An int is sent as an integer type, which a transaction id has no operator with past 2^31
+# (`xmin = $1` with 3000000000: "operator does not exist: xid = bigint"), and no cast from at all
+# (an xid column could not be written): it goes through its text.
+_SCALAR_CASTS = {"xid": "::text::xid", "xid8": "::text::xid8", "cid": "::text::cid"}
 _ARRAY_CASTS = {
     "smallint": "smallint", "int2": "smallint", "integer": "integer", "int": "integer", "int4": "integer",
     "bigint": "bigint", "int8": "bigint", "oid": "oid", "real": "real", "float4": "real",
@@ -123,7 +127,8 @@ class PostgresTypes:
             return ir.ValueType(ir.ANY, dims=dims)
         base = _TYPES.get(name)
         if base is not None:
-            return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS, parameter_cast=_array_cast(declared, dims))
+            cast = _array_cast(declared, dims) if dims else _SCALAR_CASTS.get(name, "")
+            return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS, parameter_cast=cast)
         schema, _, bare = name.rpartition(".")
         key = self.state.key(schema.strip('"') or None, bare.strip('"'))
         enum = self.state.enums.get(key)

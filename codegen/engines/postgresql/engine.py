@@ -93,6 +93,9 @@ class PostgreSQLEngine(Engine):
         insert), `tableoid::regclass` (a partition's name). ctid (a tid, read as text) is left out."""
         return () if table.is_view else ("tableoid", "xmin", "xmax", "cmin", "cmax")
 
+    def hidden_column_type(self, name: str) -> str:
+        return "oid" if name == "tableoid" else "xid" if name in ("xmin", "xmax") else "cid"
+
     def lookup_schema(self, schema: str | None) -> str | None:
         return None if schema is not None and schema.lower() in ("public", "pg_catalog") else schema
 
