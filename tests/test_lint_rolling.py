@@ -302,3 +302,19 @@ def test_sqlite_replace_into_stores_its_parameters_as_an_insert_does(tmp_path: P
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("REPLACE INTO users (id, name, email) VALUES (1, 'a', NULL)")
     conn.close()
+
+
+def test_an_identity_made_always_breaks_the_previous_insert_that_writes_it(tmp_path: Path, postgres_databases: Any) -> None:
+    """SET GENERATED ALWAYS: PostgreSQL now refuses the id the previous release's INSERT sends."""
+    root = first_release(tmp_path, "postgresql", "-- name: ImportUser :exec\n"
+                         "INSERT INTO users (id, name) VALUES (@id, @name);\n", "release 1: imports users with their ids")
+    always = "ALTER TABLE users ALTER COLUMN id SET GENERATED ALWAYS;\n"
+    release(root, {"schema/000002_always.up.sql": always, "queries/users.sql": READS_NAME}, "release 2: ids are ours")
+    done = lint(root, "--previous", "HEAD~1")
+    assert "schema/000002_always.up.sql:1:1: error: previous-query-breaks: the previous release's query ImportUser" \
+        in done.stdout, done.stdout + done.stderr
+    assert "is GENERATED ALWAYS AS IDENTITY" in done.stdout
+    with psycopg.connect(postgres_databases("made_always"), autocommit=True) as conn:  # and so it does
+        conn.execute((TABLE["postgresql"] + always).encode())
+        with pytest.raises(psycopg.errors.GeneratedAlways):
+            conn.execute(b"INSERT INTO users (id, name) VALUES (%s, %s)", (1, "ann"))
