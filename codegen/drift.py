@@ -184,7 +184,11 @@ def _migration_statements(config: Config) -> list[tuple[Place, str]]:
 
 def build_reference(reference: Reference, statements: list[tuple[Place, str]]) -> tuple[Description, Locator]:
     locator = Locator()
+    path = None
     for place, sql in statements:
+        if place.path != path:
+            path = place.path
+            reference.start_file()
         try:
             reference.apply(sql)
         except MigrationRefused as refused:

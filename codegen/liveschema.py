@@ -52,6 +52,10 @@ class Reference(Protocol):
     def apply(self, sql: str) -> None:
         """Run one migration statement; MigrationRefused with the engine's reason if it fails."""
 
+    def start_file(self) -> None:
+        """A migration file begins: what the files before it set for their session (PostgreSQL's
+        search_path, SET or SET LOCAL) is undone, as the runner starts each step afresh."""
+
     def describe(self) -> Description: ...
 
 

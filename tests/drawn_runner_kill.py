@@ -116,3 +116,107 @@ def run_child(engine: str, db: str, history: list[list[str]], folder: Path, kill
         return Outcome(True, {}, done.stderr)
     assert done.returncode == 0, done.stderr
     return Outcome(False, json.loads(done.stdout.strip().splitlines()[-1]), done.stderr)
+
+
+# -- concurrent runners -----------------------------------------------------------------------------------
+
+# argv: repo, package, db, spec.json, go-file, op ("up", "down", "status"), target ("None" or a number)
+_WORKER = """
+import importlib, json, os, sys, time
+repo, package, db, spec_path, go, op, target = sys.argv[1:8]
+sys.path.insert(0, repo)
+_migrate = importlib.import_module(package + "._migrate")
+engine = importlib.import_module(package + "._migrate_engine")
+with open(spec_path, encoding="utf-8") as f:
+    spec = json.load(f)
+migrations = tuple(_migrate.Migration(m["version"], m["number"], m["path"], m["up"], _migrate.checksum(m["up"]),
+                                      m["down_path"], m["down"]) for m in spec)
+while not os.path.exists(go):
+    time.sleep(0.001)
+try:
+    if op == "status":
+        done = [v for v, _ in engine.status(db, migrations).applied]
+    else:
+        done = list(engine.run(db, migrations, op, None if target == "None" else int(target), backup=False).steps)
+    print(json.dumps({"done": done}))
+except _migrate.MigrationError as error:
+    print(json.dumps({"error": str(error)}))
+"""
+
+
+def spec_with_downs(steps: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"version": f"{n:04d}_m{n}", "number": n, "path": f"schema/{n:04d}_m{n}.up.sql", "up": up,
+             "down_path": f"schema/{n:04d}_m{n}.down.sql", "down": down} for n, (up, down) in enumerate(steps, 1)]
+
+
+def run_concurrently(engine: str, db: str, steps: list[tuple[str, str]], folder: Path,
+                     ops: list[tuple[str, int | None]]) -> list[dict[str, Any]]:
+    """Start one process per (op, target), let them all go at once; each one's JSON report."""
+    spec_path, go = folder / "spec.json", folder / "go"
+    spec_path.write_text(json.dumps(spec_with_downs(steps)), encoding="utf-8")
+    go.unlink(missing_ok=True)
+    workers = [subprocess.Popen([sys.executable, "-c", _WORKER, str(REPO), PACKAGES[engine], db, str(spec_path),
+                                 str(go), op, str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for op, target in ops]
+    go.touch()
+    reports = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0 and not err.strip(), err
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    return reports
+
+
+def migrations_with_downs(engine: str, steps: list[tuple[str, str]]) -> tuple[Any, ...]:
+    """spec_with_downs(steps) for this process's runner."""
+    import importlib
+
+    sys.path.insert(0, str(REPO))
+    _migrate = importlib.import_module(PACKAGES[engine] + "._migrate")
+    return tuple(_migrate.Migration(m["version"], m["number"], m["path"], m["up"], _migrate.checksum(m["up"]),
+                                    m["down_path"], m["down"]) for m in spec_with_downs(steps))
+
+
+# -- another tool's version table at a drawn version --------------------------------------------------------
+
+TOOLS = ("codegen", "golang-migrate", "goose", "dbmate")
+# Where each tool keeps its versions once the runner has taken them over (left out of comparisons).
+VERSION_TABLES = ("schema_migrations", "schema_migrations_golang_migrate", "schema_migrations_dbmate",
+                  "goose_db_version")
+
+_FOREIGN_SQL = {
+    "sqlite": {
+        "golang-migrate": ["CREATE TABLE schema_migrations (version uint64, dirty bool)",
+                           "CREATE UNIQUE INDEX version_unique ON schema_migrations (version)"],
+        "goose": ["CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER NOT NULL, "
+                  "is_applied INTEGER NOT NULL, tstamp TIMESTAMP DEFAULT (datetime('now')))"],
+        "dbmate": ['CREATE TABLE "schema_migrations" (version varchar(128) primary key)'],
+    },
+    "postgresql": {
+        "golang-migrate": ["CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)"],
+        "goose": ["CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL, "
+                  "is_applied boolean NOT NULL, tstamp timestamp DEFAULT now())"],
+        "dbmate": ["CREATE TABLE schema_migrations (version character varying(128) NOT NULL PRIMARY KEY)"],
+    },
+}
+
+
+def as_recorded_by(engine: str, execute: Any, tool: str, applied: list[int], rolled_back: list[int]) -> None:
+    """Replace codegen's schema_migrations by `tool`'s version table recording the migrations
+    numbered `applied` (goose also keeps rows of `rolled_back` ones: applied, then reverted)."""
+    if tool == "codegen":
+        return
+    true, false = ("true", "false") if engine == "postgresql" else ("1", "0")
+    execute("DROP TABLE schema_migrations")
+    for sql in _FOREIGN_SQL[engine][tool]:
+        execute(sql)
+    if tool == "golang-migrate" and applied:
+        execute(f"INSERT INTO schema_migrations (version, dirty) VALUES ({max(applied)}, {false})")
+    elif tool == "goose":
+        rows = [(0, true)] + [(n, true) for n in sorted(set(applied) | set(rolled_back))]
+        rows += [(n, false) for n in rolled_back]
+        for version, state in rows:
+            execute(f"INSERT INTO goose_db_version (version_id, is_applied) VALUES ({version}, {state})")
+    elif tool == "dbmate":
+        for n in applied:
+            execute(f"INSERT INTO schema_migrations (version) VALUES ('{n:04d}')")

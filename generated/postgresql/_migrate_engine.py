@@ -12,7 +12,14 @@ The same guarantees as on SQLite, by PostgreSQL's own means:
   * a database recording a version these migrations do not hold, or an applied migration whose
     SQL changed, is refused before any statement of a migration runs;
   * another tool's version table (golang-migrate, goose, dbmate) is taken over in the first step's
-    transaction; a failing statement is reported as file:line.
+    transaction; a failing statement is reported as file:line;
+  * the version table lives in the schema the connection creates in when the run starts
+    (current_schema(), normally public) and is always named with it: a migration that sets the
+    search_path (pg_dump's `set_config('search_path', '', false)`, `SET search_path TO app`) moves
+    neither where the runner records a step nor where it looks for the steps recorded;
+  * each step starts with the search_path the run started with, whichever steps ran before it in
+    the same run: where a step creates its tables does not depend on how the steps were split
+    into runs (a `SET search_path` lasts to the end of its own file, as under psql -f).
 Foreign keys are enforced by PostgreSQL at every statement, so there is no foreign key check
 step, and there is no file to copy: take a pg_dump before migrating a database whose contents
 matter (RunResult.backup stays None).
@@ -63,8 +70,9 @@ TRANSACTION_CONTROL = frozenset(
     {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "VACUUM"}
 )
 
+# {table}: the version table, named with its schema (see _home).
 CREATE_VERSIONS = """
-CREATE TABLE IF NOT EXISTS schema_migrations (
+CREATE TABLE IF NOT EXISTS {table} (
     version TEXT PRIMARY KEY,
     applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     checksum TEXT
@@ -72,7 +80,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 # checksums=False: the table as the runner kept it before checksums (a caller whose version table
 # must keep that shape, e.g. for an earlier release that reads it).
 CREATE_VERSIONS_WITHOUT_CHECKSUMS = """
-CREATE TABLE IF NOT EXISTS schema_migrations (
+CREATE TABLE IF NOT EXISTS {table} (
     version TEXT PRIMARY KEY,
     applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 )"""
@@ -106,14 +114,28 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _home(conn: psycopg.Connection[Any]) -> str:
+    """The schema of the version tables: the one the connection creates in as the run starts."""
+    row = conn.execute("SELECT current_schema()").fetchone()
+    if row is None or row[0] is None:
+        raise MigrationError("the search_path names no schema that exists: there is nowhere to keep schema_migrations; "
+                             "nothing was changed")
+    return str(row[0])
+
+
+def _in(home: str, table: str) -> str:
+    """`table` named with its schema, quoted."""
+    return '"' + home.replace('"', '""') + '".' + table
+
+
 def status(db: Database, migrations: Sequence[Migration], *, adopt: bool = True) -> Status:
     """Applied, pending, unknown and edited versions, without modifying anything."""
     if not isinstance(db, str):
-        applied, foreign = read_versions(db, migrations, adopt)
+        applied, foreign = read_versions(db, migrations, adopt, _home(db))
         return status_of(applied, migrations, foreign.tool if foreign else None)
     conn = connect(db, readonly=True)
     try:
-        applied, foreign = read_versions(conn, migrations, adopt)
+        applied, foreign = read_versions(conn, migrations, adopt, _home(conn))
         return status_of(applied, migrations, foreign.tool if foreign else None)
     finally:
         conn.close()
@@ -155,6 +177,31 @@ def _run(
 ) -> RunResult:
     if conn.info.transaction_status != pq.TransactionStatus.IDLE:
         raise MigrationError("cannot migrate inside an open transaction")
+    home = _home(conn)  # before any step can change the search_path
+    (search_path,) = conn.execute("SELECT current_setting('search_path')").fetchone() or ("",)
+    try:
+        return _steps(conn, migrations, direction, target, accept_edited, adopt, progress, checksums, home,
+                      search_path)
+    finally:
+        if not conn.closed and conn.info.transaction_status == pq.TransactionStatus.IDLE:
+            try:  # the caller's connection is left with its own search_path
+                conn.execute("SELECT set_config('search_path', %s, false)", (search_path,))
+            except psycopg.Error:
+                pass  # the connection broke: the error that ended the run says more
+
+
+def _steps(
+    conn: psycopg.Connection[Any],
+    migrations: Sequence[Migration],
+    direction: str,
+    target: Target,
+    accept_edited: tuple[str, ...],
+    adopt: bool,
+    progress: Progress | None,
+    checksums: bool,
+    home: str,
+    search_path: str,
+) -> RunResult:
     steps: list[str] = []
     version: str | None = None
     adopted_from: str | None = None
@@ -163,8 +210,9 @@ def _run(
             # Before any query of the transaction, whatever the connection's default: each
             # statement must see what earlier migrators committed.
             conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            conn.execute("SELECT set_config('search_path', %s, false)", (search_path,))  # what a step set is gone
             _lock(conn)
-            applied, foreign = read_versions(conn, migrations, adopt)
+            applied, foreign = read_versions(conn, migrations, adopt, home)
             rewrite = check_checksums(applied, migrations, accept_edited)
             version = status_of(applied, migrations).current
             todo = plan(migrations, applied, direction, target)  # refuses unknown versions untouched
@@ -172,15 +220,15 @@ def _run(
             if not todo and not accepted:
                 break  # leaving the block commits the (empty) transaction and frees the lock
             if foreign is not None:
-                _take_over(conn, foreign, migrations, checksums)
+                _take_over(conn, foreign, migrations, checksums, home)
                 adopted_from = foreign.tool
             if checksums:
-                _record_checksums(conn, rewrite if todo else accepted)
+                _record_checksums(conn, rewrite if todo else accepted, home)
             accept_edited = ()
             if not todo:
                 break
             step = todo[0]
-            _apply(conn, step, direction, version, checksums)
+            _apply(conn, step, direction, version, checksums, home)
         steps.append(step.version)
         if progress is not None:
             progress(step.version)
@@ -194,8 +242,8 @@ def _lock(conn: psycopg.Connection[Any]) -> None:
         raise MigrationError(f"cannot lock the database for migrating: {one_line(exc)}") from exc
 
 
-def _apply(conn: psycopg.Connection[Any], step: Migration, direction: str, version: str | None, checksums: bool
-           ) -> None:
+def _apply(conn: psycopg.Connection[Any], step: Migration, direction: str, version: str | None, checksums: bool,
+           home: str) -> None:
     path, text = (step.path, step.up) if direction == "up" else (step.down_path or step.path, step.down or "")
     kept = kept_message(version)
     for statement in split_statements(text):
@@ -207,14 +255,19 @@ def _apply(conn: psycopg.Connection[Any], step: Migration, direction: str, versi
             raise MigrationError(f"{path}:{statement.line}: {_message(exc)} (rolled back; {kept})") from exc
         if conn.info.transaction_status != pq.TransactionStatus.INTRANS:
             raise MigrationError(f"{path}:{statement.line}: the statement ended the migration's transaction")
-    if direction == "up" and checksums:
-        conn.execute(CREATE_VERSIONS)
-        conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)", (step.version, step.checksum))
-    elif direction == "up":
-        conn.execute(CREATE_VERSIONS_WITHOUT_CHECKSUMS)
-        conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (step.version,))
-    else:
-        conn.execute("DELETE FROM schema_migrations WHERE version = %s", (step.version,))
+    table = _in(home, "schema_migrations")
+    try:
+        if direction == "up" and checksums:
+            conn.execute(CREATE_VERSIONS.format(table=table))
+            conn.execute(f"INSERT INTO {table} (version, checksum) VALUES (%s, %s)", (step.version, step.checksum))
+        elif direction == "up":
+            conn.execute(CREATE_VERSIONS_WITHOUT_CHECKSUMS.format(table=table))
+            conn.execute(f"INSERT INTO {table} (version) VALUES (%s)", (step.version,))
+        else:
+            conn.execute(f"DELETE FROM {table} WHERE version = %s", (step.version,))
+    except psycopg.Error as exc:  # the step took away what the row needs (DROP SCHEMA, a REVOKE...)
+        raise MigrationError(f"{path}: cannot record {step.version} in {table}: {_message(exc)} (rolled back; {kept})"
+                             ) from exc
 
 
 def _message(exc: psycopg.Error) -> str:
@@ -236,34 +289,35 @@ def _columns(conn: psycopg.Connection[Any], table: str) -> list[str] | None:
     ]
 
 
-def read_versions(conn: psycopg.Connection[Any], migrations: Sequence[Migration], adopt: bool
+def read_versions(conn: psycopg.Connection[Any], migrations: Sequence[Migration], adopt: bool, home: str
                   ) -> tuple[dict[str, Record], Foreign | None]:
     """The applied versions, from schema_migrations or from another tool's version table (then
-    also returned as Foreign, to be taken over by the next step)."""
-    columns = _columns(conn, "schema_migrations")
+    also returned as Foreign, to be taken over by the next step), both in schema `home`."""
+    table = _in(home, "schema_migrations")
+    columns = _columns(conn, table)
     foreign: Foreign | None = None
     rows: Sequence[tuple[object, ...]]
     if columns is not None and {"version", "applied_at"} <= set(columns):
         checksum = "checksum" if "checksum" in columns else "NULL::text"
         found = conn.execute(
-            f"SELECT version, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), {checksum} FROM schema_migrations"
+            f"SELECT version, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), {checksum} FROM {table}"
         ).fetchall()
         return {str(v): Record(at, c) for v, at, c in found}, None
     if columns is not None:
         if set(columns) == {"version", "dirty"}:
             foreign = Foreign(GOLANG_MIGRATE, "schema_migrations")
-            rows = conn.execute("SELECT version, dirty FROM schema_migrations ORDER BY version DESC").fetchall()
+            rows = conn.execute(f"SELECT version, dirty FROM {table} ORDER BY version DESC").fetchall()
         elif columns == ["version"]:
             foreign = Foreign(DBMATE, "schema_migrations")
-            rows = conn.execute("SELECT version FROM schema_migrations").fetchall()
+            rows = conn.execute(f"SELECT version FROM {table}").fetchall()
         else:
             raise MigrationError(foreign_table_message(columns))
     else:
-        goose = _columns(conn, "goose_db_version")
+        goose = _columns(conn, _in(home, "goose_db_version"))
         if goose is None or not {"id", "version_id", "is_applied"} <= set(goose):
             return {}, None
         foreign = Foreign(GOOSE, "goose_db_version")
-        rows = conn.execute("SELECT id, version_id, is_applied FROM goose_db_version").fetchall()
+        rows = conn.execute(f"SELECT id, version_id, is_applied FROM {_in(home, 'goose_db_version')}").fetchall()
         columns = goose
     if not adopt:
         raise MigrationError(adoption_refused_message(foreign, columns))
@@ -273,49 +327,69 @@ def read_versions(conn: psycopg.Connection[Any], migrations: Sequence[Migration]
 
 
 def _take_over(conn: psycopg.Connection[Any], foreign: Foreign, migrations: Sequence[Migration],
-               checksums: bool) -> None:
+               checksums: bool, home: str) -> None:
     """Inside the step's transaction: the other tool's versions become rows of ours. Its table is
     kept beside ours (schema_migrations_<tool> when it was named schema_migrations); copied, not
     renamed, so that its constraint and index names do not clash with our table's."""
+    table = _in(home, "schema_migrations")
     if foreign.table == "schema_migrations":
-        kept = "schema_migrations_" + foreign.tool.replace("-", "_")
-        conn.execute(f"CREATE TABLE {kept} AS TABLE schema_migrations")
-        conn.execute("DROP TABLE schema_migrations")
-    conn.execute(CREATE_VERSIONS if checksums else CREATE_VERSIONS_WITHOUT_CHECKSUMS)
+        kept = _in(home, "schema_migrations_" + foreign.tool.replace("-", "_"))
+        conn.execute(f"CREATE TABLE {kept} AS TABLE {table}")
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute((CREATE_VERSIONS if checksums else CREATE_VERSIONS_WITHOUT_CHECKSUMS).format(table=table))
     by_version = {m.version: m for m in migrations}
     for v in foreign.versions:
         if checksums:
-            conn.execute("INSERT INTO schema_migrations (version, checksum) VALUES (%s, %s)", (v, by_version[v].checksum))
+            conn.execute(f"INSERT INTO {table} (version, checksum) VALUES (%s, %s)", (v, by_version[v].checksum))
         else:
-            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (v,))
+            conn.execute(f"INSERT INTO {table} (version) VALUES (%s)", (v,))
 
 
-def _record_checksums(conn: psycopg.Connection[Any], migrations: Sequence[Migration]) -> None:
+def _record_checksums(conn: psycopg.Connection[Any], migrations: Sequence[Migration], home: str) -> None:
     """Rows kept without a checksum (or an accepted edit's old one) get the migration's checksum."""
-    columns = _columns(conn, "schema_migrations")
+    table = _in(home, "schema_migrations")
+    columns = _columns(conn, table)
     if columns is None:
         return
     if "checksum" not in columns:
-        conn.execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN checksum TEXT")
     for m in migrations:
-        conn.execute("UPDATE schema_migrations SET checksum = %s WHERE version = %s", (m.checksum, m.version))
+        conn.execute(f"UPDATE {table} SET checksum = %s WHERE version = %s", (m.checksum, m.version))
 
 
 def split_statements(text: str) -> list[Statement]:
     """Cut a PostgreSQL migration file into single statements, keeping their lines.
 
     A semicolon ends a statement unless it sits in a '...' or E'...' string, a
-    "quoted" identifier, a -- or (nested) /* */ comment, or a $tag$ ... $tag$
-    dollar-quoted body (CREATE FUNCTION, DO).
+    "quoted" identifier, a -- or (nested) /* */ comment, a $tag$ ... $tag$
+    dollar-quoted body (CREATE FUNCTION, DO), or the BEGIN ATOMIC ... END body of
+    a CREATE FUNCTION or PROCEDURE (PostgreSQL 14's SQL-standard bodies, whose
+    statements end in semicolons of their own: psql keeps them together the same way).
     """
     statements: list[Statement] = []
     start = i = 0
     n = len(text)
+    words: list[str] = []  # the first words of the statement, upper-cased
+    depth = 0  # BEGIN ... END nesting inside a function's body (CASE ... END too, in there)
     while i < n:
         ch = text[i]
-        if ch == ";":
+        if ch == ";" and depth == 0:
             _append(statements, text, start, i + 1)
             start = i = i + 1
+            words = []
+        elif ch.isalpha() or ch == "_":
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "_$"):
+                j += 1
+            word = text[i:j].upper()
+            if len(words) < 4:
+                words.append(word)
+            if words[0] == "CREATE" and ("FUNCTION" in words[1:] or "PROCEDURE" in words[1:]):
+                if word == "BEGIN" or (word == "CASE" and depth > 0):
+                    depth += 1
+                elif word == "END" and depth > 0:
+                    depth -= 1
+            i = j
         elif ch == "-" and text.startswith("--", i):
             newline = text.find("\n", i)
             i = n if newline < 0 else newline + 1

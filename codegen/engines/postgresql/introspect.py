@@ -254,6 +254,13 @@ class ScratchDatabase:
         for setting in _SESSION_SETTINGS:
             (value,) = live.conn.execute("SELECT current_setting(%s)", (setting,)).fetchone()
             self.conn.execute("SELECT set_config(%s, %s, false)", (setting, value))
+        (self.search_path,) = self.conn.execute("SELECT current_setting('search_path')").fetchone()
+
+    def start_file(self) -> None:
+        """Each file starts with the search_path the first one started with, as each step of the
+        runner does: a SET search_path (or SET LOCAL) of an earlier file, which the one transaction
+        the reference is built in would keep, is gone."""
+        self.conn.execute("SELECT set_config('search_path', %s, false)", (self.search_path,))
 
     def apply(self, sql: str) -> None:
         import psycopg

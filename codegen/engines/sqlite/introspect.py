@@ -242,6 +242,9 @@ class MemoryReference:
             raise MigrationRefused(reason if sandbox_refusal(reason)
                                    else f"SQLite rejects this migration statement: {reason}") from None
 
+    def start_file(self) -> None:
+        """Nothing a SQLite migration sets outlives it in the runner either."""
+
     def describe(self) -> Description:
         return describe(self.conn, self.tables)
 

@@ -377,9 +377,11 @@ def _final_name(partial: Path) -> Path:
 
 # Table names a statement can change: CREATE/ALTER/DROP TABLE x, INSERT/REPLACE INTO x, UPDATE x,
 # DELETE FROM x, ... RENAME TO x.
+# A table's name as SQL writes it: "quoted" (a "" inside is one "), `quoted`, [quoted] or bare.
+_NAME = r'(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|\[[^\]]+\]|\w+)'
 _TOUCHED = re.compile(
     r"\b(?:TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?|INTO|UPDATE(?:\s+OR\s+\w+)?|FROM|RENAME\s+TO)\s+"
-    r"(?:\w+\s*\.\s*)?[\"`\[]?(\w+)",
+    rf"(?:{_NAME}\s*\.\s*)?({_NAME})",
     re.IGNORECASE,
 )
 
@@ -390,7 +392,16 @@ _HARMLESS = re.compile(r"^\s*ALTER\s+TABLE\s+\S+\s+(?:DROP|RENAME)\s+(?!TO\b)", 
 
 
 def touched_tables(statements: Iterable[str]) -> set[str]:
-    return {m.group(1).lower() for sql in statements if not _HARMLESS.match(sql) for m in _TOUCHED.finditer(sql)}
+    """The lower-cased names of the tables the statements may change. A quoted name is read whole:
+    "Odd Table" was read as odd, so the keys of a table named so went unchecked."""
+    return {_unquoted(m.group(1)).lower() for sql in statements if not _HARMLESS.match(sql)
+            for m in _TOUCHED.finditer(sql)}
+
+
+def _unquoted(name: str) -> str:
+    if name[:1] in ('"', "`"):
+        return name[1:-1].replace(name[0] * 2, name[0])
+    return name[1:-1] if name[:1] == "[" else name
 
 
 def _quote(name: str) -> str:
