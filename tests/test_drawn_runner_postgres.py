@@ -255,16 +255,27 @@ def test_postgres_a_found_session_history_migrates_as_by_hand(postgres_databases
     check_session_history(postgres_databases, history, splits)
 
 
-def test_postgres_a_callers_connection_keeps_its_search_path(postgres_url: str) -> None:
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_postgres_a_callers_connection_keeps_its_search_path(postgres_url: str, autocommit: bool) -> None:
+    """... and, out of autocommit mode, is left outside a transaction with every step committed."""
     import psycopg
+    from psycopg import pq
 
-    history = [["CREATE SCHEMA app", "SET search_path TO app", "CREATE TABLE t (id integer)"]]
+    history = [["CREATE SCHEMA app", "SET search_path TO app", "CREATE TABLE t (id integer)"],
+               ["CREATE TABLE u (id integer)"]]
     engine = drawn_runner_kill.engine_module("postgresql")
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
+    with psycopg.connect(postgres_url, autocommit=autocommit) as conn:
         conn.execute("SET search_path TO public")
-        engine.run(conn, drawn_runner_kill.migrations("postgresql", history), "up", None)
+        if not autocommit:
+            conn.commit()
+        assert engine.run(conn, drawn_runner_kill.migrations("postgresql", history), "up", None).steps == (
+            "0001_m1", "0002_m2")
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE
         assert conn.execute("SHOW search_path").fetchone() == ("public",)
     assert _version_tables(postgres_url) == [("public",)]
+    with psycopg.connect(postgres_url) as other:
+        assert other.execute("SELECT to_regclass('app.t') IS NOT NULL, to_regclass('public.u') IS NOT NULL"
+                             ).fetchone() == (True, True)
 
 
 # -- concurrent runners ---------------------------------------------------------------------------------

@@ -177,15 +177,20 @@ def _run(
 ) -> RunResult:
     if conn.info.transaction_status != pq.TransactionStatus.IDLE:
         raise MigrationError("cannot migrate inside an open transaction")
-    home = _home(conn)  # before any step can change the search_path
-    (search_path,) = conn.execute("SELECT current_setting('search_path')").fetchone() or ("",)
+    # Read before any step can change the search_path; in a transaction block of its own, so that
+    # a caller's connection out of autocommit mode is not left inside an open transaction (each
+    # step's block would then be a mere savepoint of it, committed by nobody).
+    with conn.transaction():
+        home = _home(conn)
+        (search_path,) = conn.execute("SELECT current_setting('search_path')").fetchone() or ("",)
     try:
         return _steps(conn, migrations, direction, target, accept_edited, adopt, progress, checksums, home,
                       search_path)
     finally:
         if not conn.closed and conn.info.transaction_status == pq.TransactionStatus.IDLE:
             try:  # the caller's connection is left with its own search_path
-                conn.execute("SELECT set_config('search_path', %s, false)", (search_path,))
+                with conn.transaction():
+                    conn.execute("SELECT set_config('search_path', %s, false)", (search_path,))
             except psycopg.Error:
                 pass  # the connection broke: the error that ended the run says more
 

@@ -1,0 +1,149 @@
+"""`codegen verify --db` on a SQLite file changed out of band after the runner migrated it: a drawn
+history (tests/drawn_evolution.py) is migrated by the package's runner, then drawn changes are
+made to the live file by hand, as a person with a shell on the server would.
+
+Some changes are round trips that leave the schema as the migrations declare it (a table or
+column renamed and renamed back, a column added and dropped, an index or view dropped and created
+again from its own SQL, VACUUM, ANALYZE, REINDEX): verify must stay clean. The others change it
+(a column added, dropped or renamed, an index created or dropped, a view or table dropped, a table
+created): verify must report drift, each line located in a migration file, one of them at a
+statement naming the table changed. The drawing knows which kind each change is; the database
+decides whether it takes it (a change it refuses is left out).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+import drawn_runner_kill
+from _support import make_project, run_cli
+from tests import drawn_evolution, drawn_evolution_db, drawn_evolution_oracle
+
+EXAMPLES = int(os.environ.get("RUNNER_EXAMPLES", "25"))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _round_trips(conn: sqlite3.Connection, table: str, columns: list[str]) -> list[list[str]]:
+    """Changes of `table` that end where they started, each a list of statements."""
+    t = _q(table)
+    trips = [[f"ALTER TABLE {t} RENAME TO {_q(table + '_tmp')}", f"ALTER TABLE {_q(table + '_tmp')} RENAME TO {t}"],
+             [f"ALTER TABLE {t} ADD COLUMN {_q('x_extra')} INTEGER", f"ALTER TABLE {t} DROP COLUMN {_q('x_extra')}"],
+             [f"CREATE INDEX {_q('i_extra')} ON {t} ({_q(columns[0])})", f"DROP INDEX {_q('i_extra')}"],
+             ["VACUUM"], ["ANALYZE"], ["REINDEX"]]
+    for column in columns:
+        trips.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_tmp')}",
+                      f"ALTER TABLE {t} RENAME COLUMN {_q(column + '_tmp')} TO {_q(column)}"])
+    for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? "
+                                        "AND type IN ('index', 'view') AND sql IS NOT NULL", (table,)):
+        trips.append([f"DROP {kind.upper()} {_q(name)}", sql])
+    return trips
+
+
+def _changes(conn: sqlite3.Connection, table: str, columns: list[str]) -> list[list[str]]:
+    """Changes of `table` the migrations do not declare."""
+    t = _q(table)
+    changes = [[f"ALTER TABLE {t} ADD COLUMN {_q('x_extra')} INTEGER"],
+               [f"CREATE INDEX {_q('i_extra')} ON {t} ({_q(columns[0])})"],
+               [f"DROP TABLE {t}"], ["CREATE TABLE t_extra (id INTEGER PRIMARY KEY)"]]
+    for column in columns:
+        changes.append([f"ALTER TABLE {t} DROP COLUMN {_q(column)}"])
+        changes.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_renamed')}"])
+    for kind, name in conn.execute("SELECT type, name FROM sqlite_master WHERE tbl_name = ? "
+                                   "AND type IN ('index', 'view') AND sql IS NOT NULL", (table,)):
+        changes.append([f"DROP {kind.upper()} {_q(name)}"])
+    return changes
+
+
+def _apply(db: Path, statements: list[str]) -> bool:
+    """Run the change in one transaction (VACUUM alone); whether SQLite took all of it."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        if statements in (["VACUUM"],):
+            conn.execute("VACUUM")
+            return True
+        conn.execute("BEGIN")
+        try:
+            for statement in statements:
+                conn.execute(statement)
+        except sqlite3.Error:
+            conn.execute("ROLLBACK")
+            return False
+        conn.execute("COMMIT")
+        return True
+    finally:
+        conn.close()
+
+
+def _statement_at(project: Path, line: str) -> str:
+    """The text of the migration statement a drift line is located at (its file's line onwards)."""
+    found = re.match(r"^(schema/[^:]+):(\d+):\d+: error: drift: ", line)
+    assert found, line
+    lines = (project / found[1]).read_text(encoding="utf-8").splitlines()
+    return lines[int(found[2]) - 1]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=drawn_evolution.histories("sqlite"), data=st.data())
+def test_verify_reports_drift_exactly_when_a_change_out_of_band_leaves_the_schema_changed(
+        history: list[list[str]], data: st.DataObject) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        conn = sqlite3.connect(root / "scratch.db")
+        accepted, _ = drawn_evolution_db.apply_sqlite(conn, history)
+        schema = drawn_evolution_db.sqlite_schema(conn)
+        conn.close()
+        assume(accepted and not any(r.columns is None for r in schema.relations))
+        project = make_project(root / "p", drawn_evolution_oracle.schema_files(accepted),
+                               {"q.sql": "-- name: One :one\nSELECT 1 AS one;\n"})
+        db = root / "live.db"
+        engine = drawn_runner_kill.engine_module("sqlite")
+        try:
+            engine.run(str(db), drawn_runner_kill.migrations("sqlite", accepted), "up", None, backup=False)
+        except engine.MigrationError as error:
+            assert "foreign key" in str(error), error  # a key it cannot check: refused, located (README)
+            return
+        before = run_cli(project, "verify", "--db", str(db))
+        assume(before.code == 0)  # a history codegen refuses is drawn_evolution's to judge
+        tables = [r for r in schema.relations if not r.is_view and r.columns]
+        assume(tables)
+        table = data.draw(st.sampled_from(tables), label="table")
+        conn = sqlite3.connect(db)
+        columns = [c.name for c in table.columns or ()]
+        kind = data.draw(st.sampled_from(["round trip", "change"]), label="kind")
+        pool = (_round_trips if kind == "round trip" else _changes)(conn, table.name, columns)
+        conn.close()
+        statements = data.draw(st.sampled_from(pool), label="statements")
+        assume(_apply(db, statements))
+        event(f"{kind}: {' '.join(statements[0].split()[:2])}")
+        result = run_cli(project, "verify", "--db", str(db))
+        assert "Traceback" not in result.stderr
+        drift = [line for line in result.stderr.splitlines() if ": error: drift: " in line]
+        if kind == "round trip":
+            assert (result.code, drift) == (0, []), (accepted, statements, result.stderr)
+            return
+        assert result.code == 1 and drift, (accepted, statements, result.stderr)
+        if statements[0].startswith("CREATE TABLE t_extra"):
+            return  # located at the first migration: no statement of the migrations names it
+        names = _names_of(table.name, accepted)
+        assert any(any(name in _statement_at(project, line).lower() for name in names) for line in drift), \
+            (accepted, statements, result.stderr)
+
+
+def _names_of(table: str, history: list[list[str]]) -> set[str]:
+    """The lower-cased names the table had: a table renamed into place is located at its CREATE."""
+    names = {table.lower()}
+    for statement in reversed([s for migration in history for s in migration]):
+        renamed = re.match(r'ALTER TABLE ("[^"]+"|\S+) RENAME TO ("[^"]+"|\S+)$', statement, re.IGNORECASE)
+        if renamed and drawn_evolution.bare(renamed[2]).lower() in names:
+            names.add(drawn_evolution.bare(renamed[1]).lower())
+    return names
