@@ -8,7 +8,8 @@ again from its own SQL, VACUUM, ANALYZE, REINDEX): verify must stay clean. The o
 (a column added, dropped or renamed, an index created or dropped, a view or table dropped, a table
 created): verify must report drift, each line located in a migration file, one of them at a
 statement naming the table changed. The drawing knows which kind each change is; the database
-decides whether it takes it (a change it refuses is left out).
+decides whether it takes it (a change it refuses is left out). The PostgreSQL twin draws its own
+round trips (a comment, storage parameters, statistics targets, UNLOGGED and back).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import re
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -147,3 +149,90 @@ def _names_of(table: str, history: list[list[str]]) -> set[str]:
         if renamed and drawn_evolution.bare(renamed[2]).lower() in names:
             names.add(drawn_evolution.bare(renamed[1]).lower())
     return names
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------------------
+
+def _pg_round_trips(table: str, columns: list[str], schema: str | None) -> list[list[str]]:
+    t = f"{_q(schema)}.{_q(table)}" if schema else _q(table)
+    bare = _q(table)
+    trips = [[f"ALTER TABLE {t} RENAME TO {_q(table + '_tmp')}",
+              f"ALTER TABLE {_q(schema or 'public')}.{_q(table + '_tmp')} RENAME TO {bare}"],
+             [f"ALTER TABLE {t} ADD COLUMN x_extra integer", f"ALTER TABLE {t} DROP COLUMN x_extra"],
+             [f"CREATE INDEX i_extra ON {t} ({_q(columns[0])})", f"DROP INDEX {_q(schema or 'public')}.i_extra"],
+             [f"ANALYZE {t}"], [f"VACUUM {t}"], [f"REINDEX TABLE {t}"], [f"ALTER TABLE {t} SET (fillfactor = 70)"],
+             [f"COMMENT ON TABLE {t} IS 'out of band'"], [f"ALTER TABLE {t} SET UNLOGGED", f"ALTER TABLE {t} SET LOGGED"]]
+    for column in columns:
+        trips.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_tmp')}",
+                      f"ALTER TABLE {t} RENAME COLUMN {_q(column + '_tmp')} TO {_q(column)}"])
+        trips.append([f"ALTER TABLE {t} ALTER COLUMN {_q(column)} SET STATISTICS 500"])
+    return trips
+
+
+def _pg_changes(table: str, columns: list[str], schema: str | None) -> list[list[str]]:
+    t = f"{_q(schema)}.{_q(table)}" if schema else _q(table)
+    changes = [[f"ALTER TABLE {t} ADD COLUMN x_extra integer"], [f"CREATE INDEX i_extra ON {t} ({_q(columns[0])})"],
+               [f"DROP TABLE {t} CASCADE"], ["CREATE TABLE t_extra (id integer PRIMARY KEY)"]]
+    for column in columns:
+        changes.append([f"ALTER TABLE {t} DROP COLUMN {_q(column)} CASCADE"])
+        changes.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_renamed')}"])
+    return changes
+
+
+def _pg_apply(url: str, statements: list[str]) -> bool:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if statements[0].startswith("VACUUM"):
+            conn.execute(statements[0].encode())
+            return True
+        try:
+            with conn.transaction():
+                for statement in statements:
+                    conn.execute(statement.encode())
+        except psycopg.Error:
+            return False
+    return True
+
+
+@settings(max_examples=max(EXAMPLES // 3, 4), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(history=drawn_evolution.histories("postgresql"), data=st.data())
+def test_postgres_verify_reports_drift_exactly_when_a_change_out_of_band_leaves_the_schema_changed(
+        postgres_databases: Callable[[str], str], history: list[list[str]], data: st.DataObject) -> None:
+    import psycopg
+
+    scratch = postgres_databases("runner_drift_scratch")
+    with psycopg.connect(scratch) as conn:
+        accepted, _ = drawn_evolution_db.apply_postgresql(conn, history)
+        schema = drawn_evolution_db.postgresql_schema(conn)
+    assume(accepted)
+    url = postgres_databases("runner_drift_live")
+    engine = drawn_runner_kill.engine_module("postgresql")
+    engine.run(url, drawn_runner_kill.migrations("postgresql", accepted), "up", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        project = make_project(Path(tmp), drawn_evolution_oracle.schema_files(accepted),
+                               {"q.sql": "-- name: One :one\nSELECT 1 AS one;\n"}, engine="postgresql")
+        before = run_cli(project, "verify", "--db", url)
+        assume(before.code == 0)
+        tables = [r for r in schema.relations if not r.is_view and r.columns]
+        assume(tables)
+        table = data.draw(st.sampled_from(tables), label="table")
+        columns = [c.name for c in table.columns or ()]
+        kind = data.draw(st.sampled_from(["round trip", "change"]), label="kind")
+        pool = (_pg_round_trips if kind == "round trip" else _pg_changes)(table.name, columns, table.schema)
+        statements = data.draw(st.sampled_from(pool), label="statements")
+        assume(_pg_apply(url, statements))
+        event(f"{kind}: {' '.join(statements[0].split()[:2])}")
+        result = run_cli(project, "verify", "--db", url)
+        assert "Traceback" not in result.stderr
+        drift = [line for line in result.stderr.splitlines() if ": error: drift: " in line]
+        if kind == "round trip":
+            assert (result.code, drift) == (0, []), (accepted, statements, result.stderr)
+            return
+        assert result.code == 1 and drift, (accepted, statements, result.stderr)
+        if statements[0].startswith("CREATE TABLE t_extra"):
+            return
+        names = _names_of(table.name, accepted)
+        assert any(any(name in _statement_at(project, line).lower() for name in names) for line in drift), \
+            (accepted, statements, result.stderr)
