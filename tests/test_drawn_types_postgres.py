@@ -156,3 +156,36 @@ def test_postgres_transaction_ids_of_any_size_go_back_as_parameters(gen: ModuleT
                            [rows[0].id, version]).fetchone()[0]  # type: ignore[index]
     assert gen.rename_if_unchanged(conn, name="c", id=rows[0].id, version=version) == changed
     FIGURES["transaction ids"] += 1
+
+
+@pytest.fixture(scope="module")
+def typed_gen() -> Iterator[ModuleType]:
+    queries = "".join(f"-- name: expression_{i} :many\nSELECT {e} AS v FROM typed{' GROUP BY id' if '(m)' in e else ''} "
+                      "ORDER BY 1;\n\n" for i, e in enumerate(dt_.EXPRESSIONS))
+    with tempfile.TemporaryDirectory() as tmp:
+        package = generate(Path(tmp), {"1.sql": dt_.EXPRESSION_SCHEMA}, {"q.sql": queries},
+                           out="drawn_typed_expressions_gen", engine="postgresql")
+        with imported(package) as module:
+            yield import_module(module, "queries.q")
+
+
+@SETTINGS
+@given(rows=dt_.typed_rows())
+def test_postgres_expressions_keep_their_operands_type(typed_gen: ModuleType, conn: psycopg.Connection[Any],
+                                                       rows: list[tuple[Any, ...]]) -> None:
+    """sum(money) is money, inet & inet an inet, cidr >> inet a boolean, bit & bit a bit string, upper() of
+    a range its bound: each read equals the raw driver's value and fits its annotation."""
+    conn.execute(dt_.EXPRESSION_SCHEMA.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS").encode())
+    conn.execute(b"TRUNCATE typed")
+    with conn.cursor() as cur:
+        cur.executemany(b"INSERT INTO typed (m, ip, net, bits, vbits, r, n) VALUES (%s, %s, %s, %s::bit(8), "
+                        b"%s::varbit, %s, %s)", rows)
+    for i, expression in enumerate(dt_.EXPRESSIONS):
+        group = " GROUP BY id" if "(m)" in expression else ""
+        raw = [r[0] for r in conn.execute(f"SELECT {expression} AS v FROM typed{group} ORDER BY 1".encode())]
+        function = getattr(typed_gen, f"expression_{i}")
+        got = function(conn)
+        hint = typing.get_type_hints(function)["return"]
+        assert not mismatches(got, hint), (expression, got, hint)
+        assert got == raw and [type(v) for v in got] == [type(v) for v in raw], (expression, got, raw)
+    FIGURES["typed expressions"] += 1

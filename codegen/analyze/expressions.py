@@ -262,7 +262,8 @@ class ExpressionTyping:
                 nullable = True
         if isinstance(node, (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseLeftShift,
                              exp.BitwiseRightShift)):
-            result = ir.ValueType(ir.INT)
+            # An integer, unless the engine's operator of these types is another (an inet's & or <<)
+            result = self.engine.arithmetic_type(node, a.type, b.type) or ir.ValueType(ir.INT)
         return ir.Typed(result, nullable)
 
     def _t_Between(self, node: exp.Between, scope: Scope) -> ir.Typed:

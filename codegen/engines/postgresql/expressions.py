@@ -28,10 +28,17 @@ TEXT = ir.ValueType(ir.STR)
 _TEMPORAL = {ir.DATE, ir.DATETIME, ir.DATETIME_TZ, ir.TIME}
 
 
+_SHIFTS = (exp.BitwiseLeftShift, exp.BitwiseRightShift)
+_BITWISE = (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor) + _SHIFTS
+
+
 def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
     """timestamp - timestamp is an interval, timestamp + interval a timestamp, date - date an
-    integer, date + integer a date, interval * number an interval."""
+    integer, date + integer a date, interval * number an interval; the bit operators of addresses
+    and bit strings (bitwise_operator)."""
     x, y = a.base, b.base
+    if isinstance(node, _BITWISE):
+        return bitwise_operator(node, a, b)
     if isinstance(node, exp.Sub) and x == y and x in (ir.DATETIME, ir.DATETIME_TZ, ir.TIME):
         return ir.ValueType(ir.INTERVAL)
     if isinstance(node, exp.Sub) and x == y == ir.DATE:
@@ -46,6 +53,17 @@ def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.
     if isinstance(node, (exp.Mul, exp.Div)) and ir.INTERVAL in (x, y) and {x, y} <= {ir.INTERVAL, ir.INT, ir.FLOAT,
                                                                                       ir.DECIMAL}:
         return ir.ValueType(ir.INTERVAL)
+    return None
+
+
+def bitwise_operator(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
+    """inet & inet and inet | inet are an inet, while inet << inet and >> ask whether one network
+    holds the other (a boolean); on bit strings (read as text) &, |, # and the shifts give a bit
+    string. None: the integer operators."""
+    if not a.dims and {a.base, b.base} & {ir.INET, ir.CIDR}:
+        return ir.ValueType(ir.BOOL) if isinstance(node, _SHIFTS) else ir.ValueType(ir.INET)
+    if not a.dims and a.base == ir.STR and not a.literals:  # text has no such operator: a bit string
+        return ir.ValueType(ir.STR)
     return None
 
 

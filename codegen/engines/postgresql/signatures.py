@@ -165,11 +165,18 @@ def NULLIF(c: Call) -> ValueType:
 
 
 def SUM(c: Call) -> ValueType:
-    """sum(smallint or integer) is bigint, sum(bigint) numeric (it may pass 64 bits)."""
+    """sum(smallint or integer) is bigint, sum(bigint) numeric (it may pass 64 bits); sum(money) is
+    money, the one text-read type with a sum (psycopg returns its text, '$12.34')."""
     base = c.base(0)
     if base == ir.INT and c.t(0).type.wide and c.t(0).type.dims == 0:
         return ValueType(ir.DECIMAL)
-    return ValueType(base if base in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.INTERVAL) else ir.DECIMAL)
+    return ValueType(base if base in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.INTERVAL, ir.STR) else ir.DECIMAL)
+
+
+def TEXT_OR_BOUND(c: Call) -> ValueType:
+    """lower() and upper() of text are text; of a range (a type without a Python one here: Any) its
+    bound, of the range's element type (upper(int4range) is an int)."""
+    return ValueType(ir.ANY) if c.base(0) == ir.ANY else ValueType(ir.STR)
 
 
 def AVG(c: Call) -> ValueType:
@@ -247,8 +254,9 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["JUSTIFY_DAYS", "JUSTIFY_HOURS", "JUSTIFY_INTERVAL"], _s("iv", STRICT, "iv")),
     "ISFINITE": _s("b", STRICT, "tz"),
     # strings
-    **dict.fromkeys(["LOWER", "UPPER", "INITCAP", "MD5", "REVERSE", "QUOTE_IDENT", "QUOTE_LITERAL",
-                     "UNACCENT"], _s("t", STRICT, "t", arity=(1,))),
+    **dict.fromkeys(["INITCAP", "MD5", "REVERSE", "QUOTE_IDENT", "QUOTE_LITERAL", "UNACCENT"],
+                    _s("t", STRICT, "t", arity=(1,))),
+    **dict.fromkeys(["LOWER", "UPPER"], _s(TEXT_OR_BOUND, STRICT, "t", arity=(1,))),
     **dict.fromkeys(["LTRIM", "RTRIM", "BTRIM", "TRIM"], _s(TEXT_OR_BYTES, STRICT, "t,t")),
     **dict.fromkeys(["LPAD", "RPAD"], _s("t", STRICT, "t,i,t")),
     **dict.fromkeys(["LEFT", "RIGHT", "REPEAT"], _s("t", STRICT, "t,i")),
