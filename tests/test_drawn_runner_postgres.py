@@ -308,3 +308,21 @@ def test_postgres_concurrent_runners_with_drawn_targets_leave_a_version_the_migr
         for up, _ in steps[:k]:
             conn.execute(up.encode())
     assert _contents(url)[0] == _contents(by_hand)[0], (ops, reports)
+
+
+def test_postgres_a_search_path_in_the_url_naming_a_schema_the_first_migration_creates(postgres_url: str) -> None:
+    """A URL with options=-csearch_path=app, whose first migration creates app: the version table
+    goes to app, where the next run finds it (refused at first while app did not exist yet)."""
+    import psycopg
+
+    url = psycopg.conninfo.make_conninfo(postgres_url, options="-c search_path=app")
+    history = [["CREATE SCHEMA app", "CREATE TABLE t (id integer)"], ["CREATE TABLE u (id integer)"]]
+    engine = drawn_runner_kill.engine_module("postgresql")
+    migrations = drawn_runner_kill.migrations("postgresql", history)
+    assert engine.status(url, migrations).pending == ("0001_m1", "0002_m2")
+    assert engine.run(url, migrations, "up", 1).steps == ("0001_m1",)
+    assert engine.run(url, migrations, "up", None).steps == ("0002_m2",)
+    assert _version_tables(postgres_url) == [("app",)]
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regclass('app.t') IS NOT NULL, to_regclass('app.u') IS NOT NULL").fetchone() \
+            == (True, True)

@@ -27,6 +27,7 @@ matter (RunResult.backup stays None).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
@@ -104,8 +105,6 @@ def connect(url: str, *, readonly: bool = False, timeout: float = BUSY_TIMEOUT_S
 
 def redact(url: str) -> str:
     """The URL without its password, fit for messages."""
-    import re
-
     return re.sub(r"^(\w+://[^:/?#@]*):[^@/?#]*@", r"\1:***@", url)
 
 
@@ -115,12 +114,18 @@ def one_line(exc: BaseException) -> str:
 
 
 def _home(conn: psycopg.Connection[Any]) -> str:
-    """The schema of the version tables: the one the connection creates in as the run starts."""
-    row = conn.execute("SELECT current_schema()").fetchone()
-    if row is None or row[0] is None:
-        raise MigrationError("the search_path names no schema that exists: there is nowhere to keep schema_migrations; "
-                             "nothing was changed")
-    return str(row[0])
+    """The schema of the version tables: the one the connection creates in as the run starts, or,
+    before the first migration has created it, the first one its search_path names (a URL with
+    options=-csearch_path=app, whose first migration runs CREATE SCHEMA app)."""
+    row = conn.execute("SELECT current_schema(), current_setting('search_path')").fetchone()
+    if row is not None and row[0] is not None:
+        return str(row[0])
+    named: list[str] = [] if row is None else re.findall(r'\s*("(?:[^"]|"")*"|[^,]*?)\s*(?:,|$)', str(row[1]))
+    for name in named:
+        if name and name not in ('"$user"', "$user"):  # the role's own schema, which is not there
+            return name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+    raise MigrationError("the search_path names no schema: there is nowhere to keep schema_migrations; "
+                         "nothing was changed")
 
 
 def _in(home: str, table: str) -> str:
