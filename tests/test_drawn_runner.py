@@ -420,3 +420,22 @@ def test_concurrent_runners_with_drawn_targets_leave_a_version_the_migrations_gi
         k = _applied(engine, db, migrations)
         event(f"{len(ops)} runners")
         assert schema_of(db) == _schema_by_hand(root / "by_hand.db", [up for up, _ in steps[:k]]), (ops, reports)
+
+
+def test_a_partial_backup_a_killed_run_left_is_removed_whatever_the_version_is_named(tmp_path: Path) -> None:
+    """A copy cut short by kill -9 keeps its .partial name until the next run with a backup removes
+    it; the leftovers were only recognised for versions of digits, _ and word characters, so a
+    partial copy taken at 001_add-users (or at a plain init.sql) stayed beside the file forever."""
+    for n, first in enumerate(("001_add-users", "init")):
+        project = make_project(tmp_path / f"p{n}", {f"{first}.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+                                                   "zz_more.sql": "ALTER TABLE users ADD COLUMN name TEXT;\n"},
+                               QUERIES)
+        db = tmp_path / f"app{n}.db"
+        assert run_cli(project, "migrate", "--db", str(db), "--to", first, "--no-backup").code == 0
+        stale = [db.with_name(f"{db.name}.bak-{first}-20260101T000000Z.partial{end}") for end in ("", "-journal")]
+        for path in stale:
+            path.write_bytes(b"cut short")
+        done = run_cli(project, "migrate", "--db", str(db))
+        assert done.code == 0, done.stderr
+        left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(db.name + ".bak-"))
+        assert len(left) == 1 and not left[0].endswith(".partial"), left

@@ -313,7 +313,8 @@ def start_backup(db_path: Path, version: str) -> Path:
         counter += 1
         target = db_path.with_name(f"{base}-{counter}")
     # This run holds the migration lock, so .partial files found now are leftovers of a run cut short.
-    leftover = re.compile(re.escape(db_path.name) + r"\.bak-(\d+_\w+|none)-\d{8}T\d{6}Z(-\d+)?\.partial(-journal|-wal|-shm)?")
+    # Any version: a file name gives it (001_add-users, init), not only digits and word characters.
+    leftover = re.compile(re.escape(db_path.name) + r"\.bak-.+-\d{8}T\d{6}Z(-\d+)?\.partial(-journal|-wal|-shm)?")
     for stale in db_path.parent.iterdir():
         if leftover.fullmatch(stale.name):
             stale.unlink(missing_ok=True)
