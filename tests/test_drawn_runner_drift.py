@@ -161,7 +161,8 @@ def _pg_round_trips(table: str, columns: list[str], schema: str | None) -> list[
              [f"ALTER TABLE {t} ADD COLUMN x_extra integer", f"ALTER TABLE {t} DROP COLUMN x_extra"],
              [f"CREATE INDEX i_extra ON {t} ({_q(columns[0])})", f"DROP INDEX {_q(schema or 'public')}.i_extra"],
              [f"ANALYZE {t}"], [f"VACUUM {t}"], [f"REINDEX TABLE {t}"], [f"ALTER TABLE {t} SET (fillfactor = 70)"],
-             [f"COMMENT ON TABLE {t} IS 'out of band'"], [f"ALTER TABLE {t} SET UNLOGGED", f"ALTER TABLE {t} SET LOGGED"]]
+             [f"COMMENT ON TABLE {t} IS 'out of band'"], [f"ALTER TABLE {t} SET UNLOGGED", f"ALTER TABLE {t} SET LOGGED"],
+             [f"CREATE RULE r_extra AS ON INSERT TO {t} DO INSTEAD NOTHING", f"DROP RULE r_extra ON {t}"]]
     for column in columns:
         trips.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_tmp')}",
                       f"ALTER TABLE {t} RENAME COLUMN {_q(column + '_tmp')} TO {_q(column)}"])
@@ -172,7 +173,9 @@ def _pg_round_trips(table: str, columns: list[str], schema: str | None) -> list[
 def _pg_changes(table: str, columns: list[str], schema: str | None) -> list[list[str]]:
     t = f"{_q(schema)}.{_q(table)}" if schema else _q(table)
     changes = [[f"ALTER TABLE {t} ADD COLUMN x_extra integer"], [f"CREATE INDEX i_extra ON {t} ({_q(columns[0])})"],
-               [f"DROP TABLE {t} CASCADE"], ["CREATE TABLE t_extra (id integer PRIMARY KEY)"]]
+               [f"DROP TABLE {t} CASCADE"], ["CREATE TABLE t_extra (id integer PRIMARY KEY)"],
+               # an INSERT the generated code sends is dropped, without an error
+               [f"CREATE RULE r_extra AS ON INSERT TO {t} DO INSTEAD NOTHING"]]
     for column in columns:
         changes.append([f"ALTER TABLE {t} DROP COLUMN {_q(column)} CASCADE"])
         changes.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_renamed')}"])
@@ -236,3 +239,25 @@ def test_postgres_verify_reports_drift_exactly_when_a_change_out_of_band_leaves_
         names = _names_of(table.name, accepted)
         assert any(any(name in _statement_at(project, line).lower() for name in names) for line in drift), \
             (accepted, statements, result.stderr)
+
+
+def test_postgres_a_rule_is_drift_and_a_declared_one_is_not(postgres_url: str, tmp_path: Path) -> None:
+    """Found drawing: verify compared no rules, so a DO INSTEAD NOTHING rule created by hand on a
+    table (every INSERT the generated code sends then silently does nothing) verified clean."""
+    import psycopg
+
+    history = [["CREATE TABLE t (id integer PRIMARY KEY, label text)", "CREATE TABLE log (id integer)"],
+               ["CREATE RULE keep AS ON DELETE TO t DO ALSO INSERT INTO log VALUES (old.id)"]]
+    engine = drawn_runner_kill.engine_module("postgresql")
+    engine.run(postgres_url, drawn_runner_kill.migrations("postgresql", history), "up", None)
+    project = make_project(tmp_path, drawn_evolution_oracle.schema_files(history),
+                           {"q.sql": "-- name: AddT :exec\nINSERT INTO t (id, label) VALUES ($1, $2);\n"},
+                           engine="postgresql")
+    assert run_cli(project, "verify", "--db", postgres_url).code == 0
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE RULE swallow AS ON INSERT TO t DO INSTEAD NOTHING")
+        conn.execute("DROP RULE keep ON t")
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert result.code == 1
+    assert "schema/0001_m1.up.sql:1:1: error: drift: rule swallow on t is in the database" in result.stderr
+    assert "schema/0002_m2.up.sql:1:1: error: drift: rule keep on t is missing from the database" in result.stderr

@@ -60,6 +60,13 @@ _TRIGGERS = """
 SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, true)
   FROM pg_trigger t WHERE t.tgrelid = ANY(%s) AND NOT t.tgisinternal
 """
+# A table's or view's rules (CREATE RULE): an INSTEAD rule changes what a statement on it does
+# (DO INSTEAD NOTHING drops every INSERT the generated code sends). A view's own _RETURN rule is
+# its definition, compared as the view's.
+_RULES = """
+SELECT r.ev_class, r.rulename, pg_get_ruledef(r.oid, true)
+  FROM pg_rewrite r WHERE r.ev_class = ANY(%s) AND r.rulename <> '_RETURN'
+"""
 _TYPES = f"""
 SELECT n.nspname, t.typname, t.typtype,
        ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
@@ -128,8 +135,9 @@ def _describe(conn: Any) -> Description:
     columns: dict[int, list[str]] = {}
     views: dict[int, dict[str, object]] = {}
     view_columns: dict[int, list[str]] = {}
+    names: dict[int, str] = {}  # every table's and view's, by oid
     for oid, schema, name, kind, definition, persistence in conn.execute(_RELATIONS).fetchall():
-        shown = _name(schema, name)
+        shown = names[oid] = _name(schema, name)
         if kind in ("v", "m"):
             views[oid] = found[("view" if kind == "v" else "materialized_view", shown)] = {"definition": definition}
         else:
@@ -156,6 +164,8 @@ def _describe(conn: Any) -> Description:
         found[("index", tables[relid], name)] = {"definition": definition}
     for relid, name, definition in conn.execute(_TRIGGERS, (list(tables),)):
         found[("trigger", tables[relid], name)] = {"definition": definition}
+    for relid, name, definition in conn.execute(_RULES, (list(names),)):
+        found[("rule", names[relid], name)] = {"definition": definition}
     for schema, name, type_, start, increment, low, high, cycle in conn.execute(_SEQUENCES):
         found[("sequence", _name(schema, name))] = {"type": type_, "start": start, "increment": increment,
                                                    "minimum": low, "maximum": high, "cycle": cycle}
