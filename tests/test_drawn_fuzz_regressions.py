@@ -11,7 +11,12 @@
   database reads it as part of the next name (`SELECT id,\u2028email` asks for a column
   "\u2028email") or refuses it, so the generated function failed at every call (or the catalog held
   a column the database named otherwise). Such a character is now a located error; the database
-  decides which characters are blanks.
+  decides which characters are blanks. SQLite skips a byte order mark (files joined with cat keep
+  theirs): codegen now does too, where it refused the statement.
+- An integer literal beyond 64 bits is a float on SQLite (codegen said int: a ValidationError at
+  every call); a literal or a ?NNN / $NNN of thousands of digits crashed the analysis.
+- A query starting with FROM (its SELECT line deleted): sqlglot reads DuckDB's FROM-first form, so
+  codegen generated a function both databases refuse at every call.
 """
 
 from __future__ import annotations
