@@ -185,6 +185,10 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: "EngineTraits") -> tuple
             return "num", _number(nxt.text), nxt.end, 2
         if nxt.kind == "word" and engine.dollar_names:
             return "named", nxt.text, nxt.end, 2
+    if cur.text == "@" and not engine.at_operators and not (adjacent and nxt is not None
+                                                             and nxt.kind in ("word", "number")):
+        # sqlglot reads a lone @ as PostgreSQL's absolute value, which the database refuses here
+        raise Located("a lone `@`: a named parameter is written @name, with no space", cur.start)
     if cur.text in (":", "@") and adjacent and nxt is not None and nxt.kind == "word":
         prev = lx[i - 1] if i else None
         if cur.text == ":" and prev is not None and prev.end == cur.start and prev.text in (":", "::"):

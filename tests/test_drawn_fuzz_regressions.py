@@ -276,3 +276,32 @@ def test_a_query_without_its_select_is_refused_as_the_database_refuses_it(
         else:
             assert result.code == 1 and result.errors, (statement, "generated a function the database refuses")
             assert result.errors[0].startswith("queries/q.sql:2:"), result.stderr
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_lone_at_sign_is_refused_where_the_database_has_no_such_operator(
+        engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """`@ name` (a space typed into @name, or a token duplicated): sqlglot reads a lone @ as
+    PostgreSQL's absolute value, so on SQLite codegen generated SQL the database refuses at every call
+    ("unrecognized token: @"; found by test_drawn_fuzz_accepted.py). PostgreSQL runs it."""
+    table = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);"
+    url = request.getfixturevalue("postgres_databases")("lone_at") if engine == "postgresql" else None
+    for i, statement in enumerate(["SELECT @ 5 AS x", "SELECT id FROM t WHERE n = @ 5"]):
+        if engine == "sqlite":
+            conn = sqlite3.connect(":memory:")
+            conn.execute(table)
+            with pytest.raises(sqlite3.OperationalError, match="unrecognized token"):
+                conn.execute(statement)
+        else:
+            with psycopg.connect(url) as pg:
+                pg.execute(table)
+                pg.execute(statement)  # the absolute value
+                pg.rollback()
+        root = make_project(tmp_path / f"c{i}", {"1.sql": table}, {"q.sql": f"-- name: Q :many\n{statement};\n"},
+                            engine=engine, out="pkg")
+        result = run_cli(root)
+        if engine == "sqlite":
+            assert result.code == 1 and result.errors[0].startswith(f"queries/q.sql:2:{statement.index('@') + 1}: "), \
+                result.stderr
+        else:
+            assert result.code == 0, result.stderr

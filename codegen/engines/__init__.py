@@ -98,6 +98,7 @@ class EngineTraits(Protocol):
     question_mark_parameters: bool  # `?` is a parameter (else an operator: jsonb's key test)
     implicit_transactions: bool  # several statements sent as one query run in one transaction
     dollar_names: bool  # $name is a named parameter (else $ only numbers them: $1)
+    at_operators: bool  # @ alone is an operator (PostgreSQL's absolute value, @>, <@); else only @name
     names_numbered_last: bool  # named parameters are numbered after every $N, in order of appearance
     parameter_marker: str  # the driver's positional marker in the SQL sent
     percent_escaped: bool  # the driver reads % as a marker's start, so a literal % is written %%

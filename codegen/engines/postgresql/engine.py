@@ -53,6 +53,7 @@ class PostgreSQLEngine(Engine):
     question_mark_parameters = False
     implicit_transactions = True
     dollar_names = False
+    at_operators = True
     names_numbered_last = True
     parameter_marker = "%s"
     percent_escaped = True

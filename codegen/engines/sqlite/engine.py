@@ -54,6 +54,7 @@ class SQLiteEngine(Engine):
     question_mark_parameters = True
     implicit_transactions = False
     dollar_names = True
+    at_operators = False
     names_numbered_last = False
     parameter_marker = "?"
     percent_escaped = False
