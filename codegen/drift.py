@@ -117,7 +117,7 @@ def _label(key: Key) -> str:
         words, sql = _KIND_WORDS[kind]
         # SQLite's constraints are named by their definition, PostgreSQL's by their name.
         return f"{key[2]} on {key[1]}" if key[2].upper().startswith(sql) else f"{words} {key[2]} on {key[1]}"
-    if kind in ("index", "trigger", "rule"):
+    if kind in ("index", "trigger", "rule", "policy"):
         return f"{kind} {key[2]} on {key[1]}"
     return f"{kind.replace('_', ' ')} {key[1]}"
 

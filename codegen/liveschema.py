@@ -30,7 +30,7 @@ Description = dict[Key, dict[str, object]]
 
 # Kinds whose key[1] is the table they belong to (a missing table explains them all).
 TABLE_PARTS = frozenset({"column", "column_order", "primary_key", "foreign_key", "unique", "check", "index",
-                         "trigger", "exclusion", "rule"})
+                         "trigger", "exclusion", "rule", "policy"})
 
 
 class LiveDatabaseError(Exception):

@@ -162,7 +162,8 @@ def _pg_round_trips(table: str, columns: list[str], schema: str | None) -> list[
              [f"CREATE INDEX i_extra ON {t} ({_q(columns[0])})", f"DROP INDEX {_q(schema or 'public')}.i_extra"],
              [f"ANALYZE {t}"], [f"VACUUM {t}"], [f"REINDEX TABLE {t}"], [f"ALTER TABLE {t} SET (fillfactor = 70)"],
              [f"COMMENT ON TABLE {t} IS 'out of band'"], [f"ALTER TABLE {t} SET UNLOGGED", f"ALTER TABLE {t} SET LOGGED"],
-             [f"CREATE RULE r_extra AS ON INSERT TO {t} DO INSTEAD NOTHING", f"DROP RULE r_extra ON {t}"]]
+             [f"CREATE RULE r_extra AS ON INSERT TO {t} DO INSTEAD NOTHING", f"DROP RULE r_extra ON {t}"],
+             [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY"]]
     for column in columns:
         trips.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_tmp')}",
                       f"ALTER TABLE {t} RENAME COLUMN {_q(column + '_tmp')} TO {_q(column)}"])
@@ -175,7 +176,11 @@ def _pg_changes(table: str, columns: list[str], schema: str | None) -> list[list
     changes = [[f"ALTER TABLE {t} ADD COLUMN x_extra integer"], [f"CREATE INDEX i_extra ON {t} ({_q(columns[0])})"],
                [f"DROP TABLE {t} CASCADE"], ["CREATE TABLE t_extra (id integer PRIMARY KEY)"],
                # an INSERT the generated code sends is dropped, without an error
-               [f"CREATE RULE r_extra AS ON INSERT TO {t} DO INSTEAD NOTHING"]]
+               [f"CREATE RULE r_extra AS ON INSERT TO {t} DO INSTEAD NOTHING"],
+               # rows the generated queries read and write are filtered (an owner who FORCEs it too)
+               [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY"],
+               [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+                f"CREATE POLICY p_extra ON {t} USING (false)"]]
     for column in columns:
         changes.append([f"ALTER TABLE {t} DROP COLUMN {_q(column)} CASCADE"])
         changes.append([f"ALTER TABLE {t} RENAME COLUMN {_q(column)} TO {_q(column + '_renamed')}"])
@@ -261,3 +266,32 @@ def test_postgres_a_rule_is_drift_and_a_declared_one_is_not(postgres_url: str, t
     assert result.code == 1
     assert "schema/0001_m1.up.sql:1:1: error: drift: rule swallow on t is in the database" in result.stderr
     assert "schema/0002_m2.up.sql:1:1: error: drift: rule keep on t is missing from the database" in result.stderr
+
+
+def test_postgres_row_security_and_policies_are_drift_and_declared_ones_are_not(postgres_url: str,
+                                                                                 tmp_path: Path) -> None:
+    """Found drawing: verify compared neither a table's row security nor its policies, so RLS
+    forced on by hand with a USING (false) policy (every generated query then reads no row and
+    writes none) verified clean, and so did a declared policy dropped by hand."""
+    import psycopg
+
+    history = [["CREATE TABLE t (id integer PRIMARY KEY, owner text)", "CREATE TABLE u (id integer PRIMARY KEY)"],
+               ["ALTER TABLE t ENABLE ROW LEVEL SECURITY",
+                "CREATE POLICY mine ON t USING (owner = current_user) WITH CHECK (owner = current_user)"]]
+    engine = drawn_runner_kill.engine_module("postgresql")
+    engine.run(postgres_url, drawn_runner_kill.migrations("postgresql", history), "up", None)
+    project = make_project(tmp_path, drawn_evolution_oracle.schema_files(history),
+                           {"q.sql": "-- name: ListU :many\nSELECT id FROM u;\n"}, engine="postgresql")
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert result.code == 0, result.stderr
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP POLICY mine ON t")
+        conn.execute("ALTER TABLE u ENABLE ROW LEVEL SECURITY")
+        conn.execute("ALTER TABLE u FORCE ROW LEVEL SECURITY")
+        conn.execute("CREATE POLICY nothing ON u USING (false)")
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert result.code == 1
+    assert "schema/0002_m2.up.sql:2:1: error: drift: policy mine on t is missing from the database" in result.stderr
+    assert "schema/0001_m1.up.sql:2:1: error: drift: table u: row security: the migrations declare off, the " \
+           "database has forced" in result.stderr
+    assert "schema/0001_m1.up.sql:2:1: error: drift: policy nothing on u is in the database" in result.stderr

@@ -30,7 +30,8 @@ _NOT_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat
 _RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END,
-       c.relpersistence
+       c.relpersistence,
+       CASE WHEN c.relforcerowsecurity THEN 'forced' WHEN c.relrowsecurity THEN 'enabled' ELSE 'off' END
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {_USER_SCHEMAS} AND {_NOT_EXTENSION.format(catalog='pg_class', oid='c.oid')}
 """
@@ -66,6 +67,13 @@ SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, true)
 _RULES = """
 SELECT r.ev_class, r.rulename, pg_get_ruledef(r.oid, true)
   FROM pg_rewrite r WHERE r.ev_class = ANY(%s) AND r.rulename <> '_RETURN'
+"""
+# Row-level security policies (CREATE POLICY), read as pg_policies prints them.
+_POLICIES = """
+SELECT c.oid, p.policyname, p.permissive, p.cmd, p.roles::text[], p.qual, p.with_check
+  FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname
+  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+ WHERE c.oid = ANY(%s)
 """
 _TYPES = f"""
 SELECT n.nspname, t.typname, t.typtype,
@@ -136,14 +144,15 @@ def _describe(conn: Any) -> Description:
     views: dict[int, dict[str, object]] = {}
     view_columns: dict[int, list[str]] = {}
     names: dict[int, str] = {}  # every table's and view's, by oid
-    for oid, schema, name, kind, definition, persistence in conn.execute(_RELATIONS).fetchall():
+    for oid, schema, name, kind, definition, persistence, security in conn.execute(_RELATIONS).fetchall():
         shown = names[oid] = _name(schema, name)
         if kind in ("v", "m"):
             views[oid] = found[("view" if kind == "v" else "materialized_view", shown)] = {"definition": definition}
         else:
             tables[oid] = shown
+            # Row security decides which rows the generated queries see and may write.
             found[("table", shown)] = {"partitioned": kind == "p", "foreign": kind == "f",
-                                      "unlogged": persistence == "u"}
+                                      "unlogged": persistence == "u", "row_security": security}
     oids = list(tables) + list(views)
     for relid, name, type_, not_null, default, identity, generated, collation in conn.execute(_COLUMNS, (oids,)):
         columns.setdefault(relid, []).append(name)
@@ -166,6 +175,10 @@ def _describe(conn: Any) -> Description:
         found[("trigger", tables[relid], name)] = {"definition": definition}
     for relid, name, definition in conn.execute(_RULES, (list(names),)):
         found[("rule", names[relid], name)] = {"definition": definition}
+    for relid, name, permissive, command, roles, using, check in conn.execute(_POLICIES, (list(tables),)):
+        found[("policy", tables[relid], name)] = {
+            "definition": f"AS {permissive} FOR {command} TO {', '.join(sorted(roles))} USING ({using}) "
+                          f"WITH CHECK ({check})"}
     for schema, name, type_, start, increment, low, high, cycle in conn.execute(_SEQUENCES):
         found[("sequence", _name(schema, name))] = {"type": type_, "start": start, "increment": increment,
                                                    "minimum": low, "maximum": high, "cycle": cycle}
