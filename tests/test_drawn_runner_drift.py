@@ -295,3 +295,30 @@ def test_postgres_row_security_and_policies_are_drift_and_declared_ones_are_not(
     assert "schema/0001_m1.up.sql:2:1: error: drift: table u: row security: the migrations declare off, the " \
            "database has forced" in result.stderr
     assert "schema/0001_m1.up.sql:2:1: error: drift: policy nothing on u is in the database" in result.stderr
+
+
+def test_postgres_a_trigger_disabled_by_hand_is_drift(postgres_url: str, tmp_path: Path) -> None:
+    """Found probing out-of-band changes: DISABLE TRIGGER leaves the trigger's definition as it
+    was, and verify compared only that, so a trigger the generated code relies on (here one
+    keeping updated_at) silently stopped firing and the database verified clean. One the
+    migrations disable themselves is no drift."""
+    import psycopg
+
+    history = [["CREATE TABLE t (id integer PRIMARY KEY, updated_at timestamptz)",
+                "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at = now(); "
+                "RETURN NEW; END $$",
+                "CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()",
+                "CREATE TRIGGER t_touch_again BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()"],
+               ["ALTER TABLE t DISABLE TRIGGER t_touch_again"]]
+    engine = drawn_runner_kill.engine_module("postgresql")
+    engine.run(postgres_url, drawn_runner_kill.migrations("postgresql", history), "up", None)
+    project = make_project(tmp_path, drawn_evolution_oracle.schema_files(history),
+                           {"q.sql": "-- name: One :one\nSELECT 1 AS one;\n"}, engine="postgresql")
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert result.code == 0, result.stderr
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE t DISABLE TRIGGER t_touch")
+    result = run_cli(project, "verify", "--db", postgres_url)
+    assert result.code == 1
+    assert result.errors == ["schema/0001_m1.up.sql:3:1: error: drift: trigger t_touch on t: enabled: the migrations "
+                             "declare yes, the database has no (disabled)"], result.stderr

@@ -58,9 +58,11 @@ SELECT x.indrelid, i.relname, pg_get_indexdef(i.oid)
                     WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
 """
 _TRIGGERS = """
-SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, true)
+SELECT t.tgrelid, t.tgname, pg_get_triggerdef(t.oid, true), t.tgenabled
   FROM pg_trigger t WHERE t.tgrelid = ANY(%s) AND NOT t.tgisinternal
 """
+# pg_trigger.tgenabled: when a trigger fires (session_replication_role origin is the default).
+_TRIGGER_STATES = {"O": "yes", "D": "no (disabled)", "R": "only on replicas", "A": "always"}
 # A table's or view's rules (CREATE RULE): an INSTEAD rule changes what a statement on it does
 # (DO INSTEAD NOTHING drops every INSERT the generated code sends). A view's own _RETURN rule is
 # its definition, compared as the view's.
@@ -171,8 +173,11 @@ def _describe(conn: Any) -> Description:
         found[(_KINDS[kind], tables[relid], name)] = {"definition": definition}
     for relid, name, definition in conn.execute(_INDEXES, (list(tables),)):
         found[("index", tables[relid], name)] = {"definition": definition}
-    for relid, name, definition in conn.execute(_TRIGGERS, (list(tables),)):
-        found[("trigger", tables[relid], name)] = {"definition": definition}
+    for relid, name, definition, enabled in conn.execute(_TRIGGERS, (list(tables),)):
+        # ALTER TABLE ... DISABLE TRIGGER leaves the definition as it was: a trigger the generated
+        # code relies on (one keeping updated_at, an audit row) then silently stops firing.
+        found[("trigger", tables[relid], name)] = {"definition": definition, "enabled": _TRIGGER_STATES.get(
+            str(enabled), str(enabled))}
     for relid, name, definition in conn.execute(_RULES, (list(names),)):
         found[("rule", names[relid], name)] = {"definition": definition}
     for relid, name, permissive, command, roles, using, check in conn.execute(_POLICIES, (list(tables),)):
