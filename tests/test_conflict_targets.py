@@ -142,3 +142,19 @@ def test_codegen_refuses_an_on_conflict_target_exactly_when_the_engine_does(
         assert refusal.startswith(f"queries/q.sql:2:{column}: ") and "has no primary key" in refusal, refusal
     elif all(key.exact for key in drawn):
         assert not refused, f"{engine} refuses what codegen took:\n{schema}{sql}"
+
+
+# Pinned: drawn runs found each once (SQLite matches no target of several columns holding its rowid
+# alias, whatever index covers them; a key over INT PRIMARY KEY, no alias, does match).
+PINNED = [
+    ("sqlite", [Key("table", ("c0", "c1")), Key("column", ("c0",), primary=True)], ("c0", "c1"), True),
+    ("sqlite", [Key("index", ("c1", "c0")), Key("table", ("c0",), primary=True)], ("c1", "c0"), True),
+    ("sqlite", [Key("table", ("c0", "c1"))], ("c1", "c0"), False),
+]
+
+
+@pytest.mark.parametrize("engine, drawn, target, refused", PINNED)
+def test_pinned_targets(engine: str, drawn: list[Key], target: tuple[str, ...], refused: bool, tmp_path: Any) -> None:
+    schema, sql = schema_sql(engine, drawn), statement(engine, target)
+    assert engine_refuses(engine, schema, sql, "") is refused, schema
+    assert (codegen_refusal(engine, schema, sql, tmp_path) is not None) is refused, schema

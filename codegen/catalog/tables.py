@@ -41,6 +41,7 @@ class ColumnDef:
     primary_key_name: str | None = None  # CONSTRAINT name PRIMARY KEY on the column
     primary_key_desc: bool = False  # PRIMARY KEY DESC on the column: SQLite makes no rowid alias of it
     deferred_key: bool = False  # its PRIMARY KEY / UNIQUE is DEFERRABLE (no key; TableDef.keys_unknown)
+    rowid_alias: bool = False  # SQLite's INTEGER PRIMARY KEY: the rowid itself
     # A PRIMARY KEY column the database lets hold NULL (a SQLite rowid table's legacy quirk), which
     # the row models declare NOT NULL: an INSERT must not leave it out (analyze/dml.py).
     null_key: bool = False
@@ -90,8 +91,12 @@ class TableDef:
         when the table may have others this catalog did not record."""
         if self.keys_unknown or self.is_view or self.virtual is not None or any(c.deferred_key for c in self.columns):
             return None
+        # SQLite matches no target of several columns that holds the rowid alias, whatever index
+        # covers them (a UNIQUE (id, x) beside `id INTEGER PRIMARY KEY` arbitrates nothing).
+        aliases = {c.name.lower() for c in self.columns if c.rowid_alias}
+        keyed = [frozenset(c.lower() for c in cols) for _, cols in self.unique_keys]
         return [frozenset({c.name.lower()}) for c in self.columns if c.unique] + \
-            [frozenset(c.lower() for c in cols) for _, cols in self.unique_keys]
+            [k for k in keyed if len(k) == 1 or not k & aliases]
 
     def column(self, name: str) -> ColumnDef | None:
         lowered = name.lower()
@@ -353,6 +358,7 @@ def finish_nullability(table: TableDef, rowid_alias: Callable[[str], bool], rowi
             and not (rowid_tables and table.without_rowid)
         if alias:
             col.identity = True
+            col.rowid_alias = rowid_tables
         col.null_key = col.primary_key and not col.not_null and not col.identity and rowid_tables \
             and not table.strict and not table.without_rowid
         if col.primary_key or col.identity:
