@@ -185,6 +185,9 @@ def _match(text: str, lx: list[Lexeme], i: int, engine: "EngineTraits") -> tuple
             return "num", _number(nxt.text), nxt.end, 2
         if nxt.kind == "word" and engine.dollar_names:
             return "named", nxt.text, nxt.end, 2
+        if nxt.kind == "word":  # PostgreSQL: only $1 or a dollar quote ($tag$...$tag$) begins so
+            raise Located(f"`${nxt.text}` is not a parameter here: write $1, @{nxt.text} or sqlc.arg({nxt.text})",
+                          cur.start)
     if cur.text == "@" and not engine.at_operators and not (adjacent and nxt is not None
                                                              and nxt.kind in ("word", "number")):
         # sqlglot reads a lone @ as PostgreSQL's absolute value, which the database refuses here

@@ -305,3 +305,25 @@ def test_a_lone_at_sign_is_refused_where_the_database_has_no_such_operator(
                 result.stderr
         else:
             assert result.code == 0, result.stderr
+
+
+def test_a_dollar_name_is_refused_on_postgresql_as_the_server_refuses_it(tmp_path: Path, postgres_databases: Any) -> None:
+    """`$name` is a named parameter on SQLite; PostgreSQL has none such (only $1 and dollar quotes
+    begin with `$`) and refuses it, while codegen generated a function that sent it as written
+    (found by test_drawn_fuzz_accepted.py: a swap_tokens mutant wrote `2 = $id_old`)."""
+    table = "CREATE TABLE t (id integer PRIMARY KEY, n integer);"
+    statement = "SELECT id FROM t WHERE n = $1 AND 2 = $id_old"
+    with psycopg.connect(postgres_databases("dollar_name")) as pg:
+        pg.execute(table.encode())
+        with pytest.raises(psycopg.errors.SyntaxError):
+            pg.execute(statement.replace("$1", "1").encode())
+    root = make_project(tmp_path, {"1.sql": table}, {"q.sql": f"-- name: Q :many\n{statement};\n"},
+                        engine="postgresql", out="pkg")
+    result = run_cli(root)
+    assert result.code == 1 and result.errors[0].startswith(f"queries/q.sql:2:{statement.index('$id') + 1}: "), \
+        result.stderr
+    assert "Traceback" not in result.stderr
+    ok = "SELECT $$a$$ AS s, id FROM t WHERE n = $1 AND f$ = 1"  # a dollar quote; $ inside a name
+    root = make_project(tmp_path / "ok", {"1.sql": "CREATE TABLE t (id integer PRIMARY KEY, n integer, f$ integer);"},
+                        {"q.sql": f"-- name: Q :many\n{ok};\n"}, engine="postgresql", out="pkg")
+    assert run_cli(root).code == 0
