@@ -13,9 +13,13 @@ both databases alike.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
 from hypothesis import strategies as st
@@ -81,3 +85,28 @@ def insert(execute: Callable[[str, list[Any]], None], rows: list[Row], marker: s
         except refused:
             continue
     return taken
+
+
+@contextlib.contextmanager
+def sqlite_savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    """A savepoint on an autocommit connection: rolled back if the block raises."""
+    conn.execute("SAVEPOINT drawn")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO drawn")
+        raise
+    finally:
+        conn.execute("RELEASE drawn")
+
+
+def fill_sqlite(path: Path, rows: list[Row]) -> list[Row]:
+    """Insert the rows into the SQLite file, foreign keys enforced (so a migration's key check
+    finds what it would in use); returns the rows the database took."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        return insert(lambda sql, row: conn.execute(sql, row), rows, "?",
+                      (sqlite3.IntegrityError, sqlite3.OperationalError), lambda: sqlite_savepoint(conn))
+    finally:
+        conn.close()

@@ -19,11 +19,9 @@ The PostgreSQL twin is tests/test_drawn_evolution_postgres.py.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,30 +160,6 @@ def test_a_drawn_history_gives_the_catalog_the_database_has(history: list[list[s
         assert problems == [], (accepted, problems)
 
 
-@contextlib.contextmanager
-def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("SAVEPOINT call")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK TO call")
-        raise
-    finally:
-        conn.execute("RELEASE call")
-
-
-def _fill(path: Path, rows: list[drawn_evolution_runner.Row]) -> list[drawn_evolution_runner.Row]:
-    """Insert the rows (foreign keys enforced, so the runner's key check finds what it would in use)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        return drawn_evolution_runner.insert(lambda sql, row: conn.execute(sql, row), rows, "?",
-                                             (sqlite3.IntegrityError, sqlite3.OperationalError),
-                                             lambda: _savepoint(conn))
-    finally:
-        conn.close()
-
-
 def _contents(path: Path) -> tuple[drawn_evolution_db.DbSchema, dict[str, list[tuple[Any, ...]]]]:
     conn = sqlite3.connect(path)
     try:
@@ -222,7 +196,7 @@ def run_migrations_sqlite(root: Path, history: list[list[str]], live: Path, data
         rows = drawn_evolution_runner.draw_rows(data, state, drawn_evolution_db.sqlite_schema(conn),
                                                 drawn_evolution_runner.sqlite_value)
         conn.close()
-        rows = _fill(by_hand, rows)
+        rows = drawn_evolution_runner.fill_sqlite(by_hand, rows)
         conn = sqlite3.connect(by_hand)
         _, refused = drawn_evolution_db.apply_sqlite(conn, history[k:])
         conn.close()
@@ -230,7 +204,7 @@ def run_migrations_sqlite(root: Path, history: list[list[str]], live: Path, data
             event("in place: a later statement refuses the rows")
             return problems
         migrations.migrate(str(by_runner), target=k, backup=False)
-        if _fill(by_runner, rows) != rows:
+        if drawn_evolution_runner.fill_sqlite(by_runner, rows) != rows:
             problems.append(f"migrate(target={k}) left a schema that refuses rows the history takes by hand")
         try:
             migrations.migrate(str(by_runner), backup=False)
@@ -262,7 +236,7 @@ def exercise_sqlite(project: Path, path: Path, data: st.DataObject) -> list[str]
 
         with imported(project / "gen") as package:
             caller = drawn_evolution_calls.Caller(import_module(package, "queries.q"), conn, raw,
-                                                  (sqlite3.IntegrityError,), lambda: _savepoint(conn), "?")
+                                                  (sqlite3.IntegrityError,), lambda: drawn_evolution_runner.sqlite_savepoint(conn), "?")
             for plan in plans:
                 caller.exercise(plan, data.draw(drawn_evolution_calls.rows(plan)) if plan.written else [])
         return caller.problems

@@ -14,14 +14,12 @@ same migrations applied by hand, once, to a fresh file.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,29 +137,6 @@ def test_a_checksum_recorded_before_down_sections_were_left_out_is_no_edit(tmp_p
 
 # -- kill -9 at a drawn statement ---------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("SAVEPOINT r")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK TO r")
-        raise
-    finally:
-        conn.execute("RELEASE r")
-
-
-def _fill(path: Path, rows: list[drawn_evolution_runner.Row]) -> list[drawn_evolution_runner.Row]:
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        return drawn_evolution_runner.insert(lambda sql, row: conn.execute(sql, row), rows, "?",
-                                             (sqlite3.IntegrityError, sqlite3.OperationalError),
-                                             lambda: _savepoint(conn))
-    finally:
-        conn.close()
-
-
 def _contents(path: Path) -> tuple[Any, ...]:
     """Schema (as SQLite prints it, and as PRAGMAs read it) and every table's rows."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -195,7 +170,7 @@ class _ByHand:
             drawn_evolution_db.apply_sqlite(conn, self.history[:min(k, self.start)])
             conn.close()
             if k >= self.start:
-                assert _fill(path, self.rows) == self.rows
+                assert drawn_evolution_runner.fill_sqlite(path, self.rows) == self.rows
                 conn = sqlite3.connect(path)
                 _, refused = drawn_evolution_db.apply_sqlite(conn, self.history[self.start:k])
                 conn.close()
@@ -231,7 +206,7 @@ def check_kill_sqlite(root: Path, history: list[list[str]], data: st.DataObject)
         rows = drawn_evolution_runner.draw_rows(data, state, drawn_evolution_db.sqlite_schema(conn),
                                                 drawn_evolution_runner.sqlite_value)
         conn.close()
-        rows = _fill(db, rows)
+        rows = drawn_evolution_runner.fill_sqlite(db, rows)
         tool = data.draw(st.sampled_from(drawn_runner_kill.TOOLS), label="versions recorded by")
         rolled_back = data.draw(st.lists(st.integers(start + 1, n), unique=True), label="goose rolled back")
         conn = sqlite3.connect(db, isolation_level=None)
@@ -282,9 +257,12 @@ def _integrity_problems(path: Path) -> list[str]:
         found = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
         real = []
         for problem in found:
-            null = re.fullmatch(r"NULL value in (\w+)\.(\w+)", problem)
-            if null is None or conn.execute(f'SELECT 1 FROM "{null[1]}" WHERE "{null[2]}" IS NULL').fetchone():
-                real.append(problem)
+            null = re.fullmatch(r"NULL value in (.+)\.([^.]+)", problem)  # names may hold spaces: "Two Words"
+            if null is not None:
+                table, column = ('"' + name.replace('"', '""') + '"' for name in null.groups())
+                if conn.execute(f"SELECT 1 FROM {table} WHERE {column} IS NULL").fetchone() is None:
+                    continue  # the misreading: the column holds no NULL
+            real.append(problem)
         return [] if real == ["ok"] else real
     finally:
         conn.close()

@@ -345,3 +345,24 @@ def test_an_edited_down_file_regenerates_and_is_watched(tmp_path: Path) -> None:
     down.write_text("ALTER TABLE books DROP COLUMN isbn; -- edited\n")
     regenerate(root)  # the run cache must not hand back the package of the old down SQL
     assert "-- edited" in (root / "gen" / "migrations.py").read_text()
+
+
+def test_adopting_a_schema_migrations_table_beside_a_broken_view(tmp_path: Path) -> None:
+    """SQLite lets a migration drop a table a view reads; the view stays, broken. A modern ALTER
+    TABLE RENAME checks every view, so keeping golang-migrate's schema_migrations under another name
+    failed ('error in view v: no such table') and such a database could not be adopted (found by
+    test_drawn_runner.py's kill test in CI)."""
+    out = project(tmp_path / "proj", "golang-migrate")
+    db = tmp_path / "theirs.db"
+    _foreign(db, "golang-migrate", 2, *FOREIGN["golang-migrate"])
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE gone (x INTEGER); CREATE VIEW v AS SELECT x FROM gone; DROP TABLE gone;")
+    conn.close()
+    with imported(out) as package:
+        runner = import_module(package, "migrations")
+        result = runner.migrate(str(db))
+        assert result.steps == (versions("golang-migrate")[2],) and result.adopted_from == "golang-migrate"
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM schema_migrations_golang_migrate").fetchone()[0] == 1
+    assert conn.execute("PRAGMA legacy_alter_table").fetchone() == (0,)  # as it was
+    conn.close()

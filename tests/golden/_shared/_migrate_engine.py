@@ -374,7 +374,15 @@ def _take_over(conn: sqlite3.Connection, foreign: Foreign, migrations: Sequence[
     kept beside ours (schema_migrations_<tool> when it was named schema_migrations)."""
     if foreign.table == "schema_migrations":
         kept = "schema_migrations_" + foreign.tool.replace("-", "_")
-        conn.execute(f"ALTER TABLE schema_migrations RENAME TO {kept}")
+        # A modern RENAME checks every view and trigger of the schema, and so fails on a view an
+        # earlier migration left pointing at a dropped table (SQLite allows that); the legacy form
+        # renames the table alone, which is all this needs (nothing of the user's names it).
+        (legacy,) = conn.execute("PRAGMA legacy_alter_table").fetchone()
+        conn.execute("PRAGMA legacy_alter_table = ON")
+        try:
+            conn.execute(f"ALTER TABLE schema_migrations RENAME TO {kept}")
+        finally:
+            conn.execute(f"PRAGMA legacy_alter_table = {int(legacy)}")
     conn.execute(CREATE_VERSIONS if checksums else CREATE_VERSIONS_WITHOUT_CHECKSUMS)
     by_version = {m.version: m for m in migrations}
     if not checksums:
