@@ -5,6 +5,7 @@ PostgreSQL into a folder of their own."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -114,3 +115,14 @@ def sequences(draw: st.DrawFn) -> list[tuple[str, str]]:
         else:
             steps.append((f"CREATE INDEX idx_{name} ON {tables[0]} (label);", f"DROP INDEX idx_{name};"))
     return steps
+
+
+def schema_of(path: Path) -> list[tuple[str, str, str]]:
+    """The SQLite file's schema as sqlite_master holds it, less the runner's own tables."""
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT IN ('schema_migrations', 'sqlite_sequence') "
+            "AND sql IS NOT NULL"))
+    finally:
+        conn.close()

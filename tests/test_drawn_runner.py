@@ -32,20 +32,10 @@ from codegen.catalog.state import SchemaState
 from codegen.engines.registry import engine_named
 import drawn_runner
 from drawn_runner import Edit, down_sql, edited_files, edits, layouts, up_changed, up_sql, write_schema
-from migration_project import QUERIES, STEPS, schema_files, sequences, versions
+from migration_project import QUERIES, STEPS, schema_files, schema_of, sequences, versions
 from tests import drawn_evolution, drawn_evolution_db, drawn_evolution_runner
 
 EXAMPLES = int(os.environ.get("RUNNER_EXAMPLES", "25"))
-
-
-def schema_of(path: Path) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return sorted(conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE name NOT IN ('schema_migrations', 'sqlite_sequence') "
-            "AND sql IS NOT NULL"))
-    finally:
-        conn.close()
 
 
 def by_hand(path: Path, scripts: list[str]) -> list[tuple[str, str, str]]:

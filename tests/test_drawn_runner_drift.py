@@ -246,6 +246,18 @@ def test_postgres_verify_reports_drift_exactly_when_a_change_out_of_band_leaves_
             (accepted, statements, result.stderr)
 
 
+def _migrated_and_verified(history: list[list[str]], queries: str, url: str, tmp_path: Path) -> Path:
+    """The history migrated by the generated runner into the database at url, and a project of it
+    with the given queries, which verifies clean there before anything is changed by hand."""
+    engine = drawn_runner_kill.engine_module("postgresql")
+    engine.run(url, drawn_runner_kill.migrations("postgresql", history), "up", None)
+    project = make_project(tmp_path, drawn_evolution_oracle.schema_files(history), {"q.sql": queries},
+                           engine="postgresql")
+    result = run_cli(project, "verify", "--db", url)
+    assert result.code == 0, result.stderr
+    return project
+
+
 def test_postgres_a_rule_is_drift_and_a_declared_one_is_not(postgres_url: str, tmp_path: Path) -> None:
     """Found drawing: verify compared no rules, so a DO INSTEAD NOTHING rule created by hand on a
     table (every INSERT the generated code sends then silently does nothing) verified clean."""
@@ -253,12 +265,7 @@ def test_postgres_a_rule_is_drift_and_a_declared_one_is_not(postgres_url: str, t
 
     history = [["CREATE TABLE t (id integer PRIMARY KEY, label text)", "CREATE TABLE log (id integer)"],
                ["CREATE RULE keep AS ON DELETE TO t DO ALSO INSERT INTO log VALUES (old.id)"]]
-    engine = drawn_runner_kill.engine_module("postgresql")
-    engine.run(postgres_url, drawn_runner_kill.migrations("postgresql", history), "up", None)
-    project = make_project(tmp_path, drawn_evolution_oracle.schema_files(history),
-                           {"q.sql": "-- name: AddT :exec\nINSERT INTO t (id, label) VALUES ($1, $2);\n"},
-                           engine="postgresql")
-    assert run_cli(project, "verify", "--db", postgres_url).code == 0
+    project = _migrated_and_verified(history, "-- name: AddT :exec\nINSERT INTO t (id, label) VALUES ($1, $2);\n", postgres_url, tmp_path)
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("CREATE RULE swallow AS ON INSERT TO t DO INSTEAD NOTHING")
         conn.execute("DROP RULE keep ON t")
@@ -278,12 +285,7 @@ def test_postgres_row_security_and_policies_are_drift_and_declared_ones_are_not(
     history = [["CREATE TABLE t (id integer PRIMARY KEY, owner text)", "CREATE TABLE u (id integer PRIMARY KEY)"],
                ["ALTER TABLE t ENABLE ROW LEVEL SECURITY",
                 "CREATE POLICY mine ON t USING (owner = current_user) WITH CHECK (owner = current_user)"]]
-    engine = drawn_runner_kill.engine_module("postgresql")
-    engine.run(postgres_url, drawn_runner_kill.migrations("postgresql", history), "up", None)
-    project = make_project(tmp_path, drawn_evolution_oracle.schema_files(history),
-                           {"q.sql": "-- name: ListU :many\nSELECT id FROM u;\n"}, engine="postgresql")
-    result = run_cli(project, "verify", "--db", postgres_url)
-    assert result.code == 0, result.stderr
+    project = _migrated_and_verified(history, "-- name: ListU :many\nSELECT id FROM u;\n", postgres_url, tmp_path)
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("DROP POLICY mine ON t")
         conn.execute("ALTER TABLE u ENABLE ROW LEVEL SECURITY")
@@ -310,12 +312,7 @@ def test_postgres_a_trigger_disabled_by_hand_is_drift(postgres_url: str, tmp_pat
                 "CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()",
                 "CREATE TRIGGER t_touch_again BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()"],
                ["ALTER TABLE t DISABLE TRIGGER t_touch_again"]]
-    engine = drawn_runner_kill.engine_module("postgresql")
-    engine.run(postgres_url, drawn_runner_kill.migrations("postgresql", history), "up", None)
-    project = make_project(tmp_path, drawn_evolution_oracle.schema_files(history),
-                           {"q.sql": "-- name: One :one\nSELECT 1 AS one;\n"}, engine="postgresql")
-    result = run_cli(project, "verify", "--db", postgres_url)
-    assert result.code == 0, result.stderr
+    project = _migrated_and_verified(history, "-- name: One :one\nSELECT 1 AS one;\n", postgres_url, tmp_path)
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("ALTER TABLE t DISABLE TRIGGER t_touch")
     result = run_cli(project, "verify", "--db", postgres_url)

@@ -19,17 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _support import REPO, import_module, imported, run_cli, run_subprocess
-from migration_project import LAYOUTS, STEPS, Step, edit, project, regenerate, sequences, versions
-
-
-def schema_of(path: Path) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(path)
-    try:
-        return sorted(conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE name NOT IN ('schema_migrations', 'sqlite_sequence') "
-            "AND sql IS NOT NULL"))
-    finally:
-        conn.close()
+from migration_project import LAYOUTS, STEPS, Step, edit, project, regenerate, schema_of, sequences, versions
 
 
 def recorded(path: Path) -> list[tuple[str, str]]:
