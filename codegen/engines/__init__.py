@@ -131,6 +131,10 @@ class EngineTraits(Protocol):
     # meets; else a value is compared and stored by the column's affinity, whatever its own type.
     typed_parameters: bool
     copy_from_stdin: bool  # :copyfrom streams COPY ... FROM STDIN (else executemany of the INSERT)
+    # The driver has a pipeline mode (psycopg's conn.pipeline()): execute() returns before the
+    # statement's result arrives, so its rowcount is -1 until the generated code waits for it,
+    # and COPY cannot run in it (a :copyfrom runs its INSERT per row there instead).
+    pipeline_mode: bool
     install_extra: str  # the extra of codegen-sql that installs the generated code's driver
     example_migration: str  # what `codegen init` writes: a first migration
     example_queries: str  # and a query file for it

@@ -327,6 +327,8 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
             returns = f"{element} | None"
     elif query.command == "execrows":
         returns = "int"
+        if engine.pipeline_mode:  # _runtime.rowcount waits for the count
+            used.add("_runtime")
     elif query.command == "execlastid":
         returns = "int | None"
         used.add("_runtime")
@@ -461,7 +463,7 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
                   _item_bind(query, args, converters),
                   sql_literal(copy_sql) if engine.copy_from_stdin and query.insert_columns else "")
     fn.drain, fn.count_changes, _ = counting.how_counted(query, engine)
-    if fn.count_changes:
+    if fn.count_changes or engine.pipeline_mode:  # _runtime.in_pipeline
         used.add("_runtime")
     return fn, [row], None, used
 

@@ -79,7 +79,7 @@ def render_query_module(module: QueryModule, engine: "EngineTraits") -> str:
     stdlib = sorted(set(stdlib) | engine.connection_imports)
     return _render("query.py.j2", header=header(module.source), module=module, stdlib_imports=sorted(stdlib + drivers),
                    local_imports=local, conn_type=engine.connection_type, marker_text=engine.parameter_marker,
-                   direct_execute=engine.direct_execute)
+                   direct_execute=engine.direct_execute, pipeline_mode=engine.pipeline_mode)
 
 
 def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
@@ -88,6 +88,7 @@ def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
     local = [m for m in local if m == "models" and _uses_models(module)] + \
         (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or f.pieces or _reads_result_sets(f)
                                                    or f.command in ("execlastid", "execresult") or f.count_changes
+                                                   or (engine.pipeline_mode and f.command in ("execrows", "copyfrom"))
                                                    or (_reads_rows(f) and not f.row_factory)
                                                    for f in module.functions) else [])
     stdlib = [m for m in stdlib if _needed(m, module)]
@@ -96,7 +97,7 @@ def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
     return _render("query_async.py.j2", header=header(module.source), module=module, stdlib_imports=stdlib,
                    driver_imports=[engine.async_driver_module], local_imports=sorted(local),
                    conn_type=engine.async_connection_type, marker_text=engine.parameter_marker,
-                   direct_execute=engine.direct_execute, sync_classes=tuple(r.name for r in module.row_classes))
+                   direct_execute=engine.direct_execute, pipeline_mode=engine.pipeline_mode, sync_classes=tuple(r.name for r in module.row_classes))
 
 
 def _reads_rows(fn: Function) -> bool:

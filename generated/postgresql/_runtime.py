@@ -494,6 +494,62 @@ async def query_async(conn: psycopg.AsyncConnection[typing.Any], sql: str | byte
     return await tuples_async(conn).execute(sql, args)
 
 
+# Inside conn.pipeline() psycopg's execute() sends a statement and returns before its result
+# arrives: until something reads it, rowcount is -1 and an error the statement met is unseen. COPY
+# cannot run in pipeline mode at all.
+
+
+def in_pipeline(conn: psycopg.Connection[typing.Any] | psycopg.AsyncConnection[typing.Any]) -> bool:
+    """Whether conn is in pipeline mode (inside conn.pipeline())."""
+    return conn.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
+
+
+def _read_anyway(cursor: psycopg.Cursor[typing.Any] | psycopg.AsyncCursor[typing.Any],
+                 error: psycopg.ProgrammingError) -> None:
+    """fetchone() read a result that has no rows (an UPDATE's): its count is in; any other error stands."""
+    result = cursor.pgresult
+    if result is None or result.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        raise error
+
+
+def arrived(cursor: psycopg.Cursor[typing.Any]) -> psycopg.Cursor[typing.Any]:
+    """The cursor once its statement's result is in (its rowcount counts): in pipeline mode read
+    as fetchone() reads a SELECT's, by a flush, not a sync, so the statements pipelined before it
+    stay in the transaction they are in, and its error is raised here, by the call that caused it."""
+    if cursor.pgresult is None and in_pipeline(cursor.connection):
+        try:
+            cursor.fetchone()
+        except psycopg.ProgrammingError as error:
+            _read_anyway(cursor, error)
+    return cursor
+
+
+async def arrived_async(cursor: psycopg.AsyncCursor[typing.Any]) -> psycopg.AsyncCursor[typing.Any]:
+    """arrived() for an AsyncCursor."""
+    if cursor.pgresult is None and in_pipeline(cursor.connection):
+        try:
+            await cursor.fetchone()
+        except psycopg.ProgrammingError as error:
+            _read_anyway(cursor, error)
+    return cursor
+
+
+def insert_each(cursor: psycopg.Cursor[typing.Any], sql: str, rows: typing.Iterable[typing.Any]) -> int:
+    """A :copyfrom in pipeline mode: the INSERT once per row, each count read as it arrives.
+    COPY is refused there, and executemany() riding the caller's pipeline counts no rows (0, or
+    with returning=True the last statement's alone)."""
+    return sum(arrived(cursor.execute(sql, row)).rowcount for row in rows)
+
+
+async def insert_each_async(cursor: psycopg.AsyncCursor[typing.Any], sql: str, rows: typing.Iterable[typing.Any]
+                            ) -> int:
+    """insert_each() for an AsyncCursor."""
+    count = 0
+    for row in rows:
+        count += (await arrived_async(await cursor.execute(sql, row))).rowcount
+    return count
+
+
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:
     """The rows of every statement of a psycopg executemany(..., returning=True), one list each."""
     sets = [cursor.fetchall()]

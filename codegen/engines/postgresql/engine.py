@@ -78,6 +78,7 @@ class PostgreSQLEngine(Engine):
     typed_results = True
     typed_parameters = True
     copy_from_stdin = True
+    pipeline_mode = True
     install_extra = "postgresql"
     example_migration = scaffold.MIGRATION
     example_queries = scaffold.QUERIES

@@ -78,6 +78,7 @@ class SQLiteEngine(Engine):
     typed_results = False  # a value's type is its own, whatever the column's
     typed_parameters = False
     copy_from_stdin = False
+    pipeline_mode = False
     install_extra = "async"  # aiosqlite; sqlite3 is in the standard library
     example_migration = scaffold.MIGRATION
     example_queries = scaffold.QUERIES

@@ -89,6 +89,7 @@ async def update_session_status(
     )
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_STATUS, _params)
+        await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
 
 
@@ -102,6 +103,7 @@ async def update_session_end_time(
     ('failed'), an idle session closed ('timeout'). Usage figures stay as they are."""
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_END_TIME, (status, session_id))
+        await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
 
 
@@ -130,6 +132,7 @@ async def update_session_on_complete(
     )
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_ON_COMPLETE, _params)
+        await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
 
 
@@ -141,6 +144,7 @@ async def update_session_model(
 ) -> int:
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_MODEL, (model, session_id))
+        await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
 
 
@@ -153,6 +157,7 @@ async def update_session_id(
     """Replace a provisional session id with the real one once Claude reports it."""
     async with conn.cursor() as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_ID, (new_session_id, old_session_id))
+        await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
 
 

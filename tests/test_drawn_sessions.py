@@ -1,0 +1,157 @@
+"""Drawn sessions on SQLite (tests/drawn_sessions.py): generated calls, sync (sqlite3) and async
+(aiosqlite), interleaved with the user's BEGIN [IMMEDIATE] / SAVEPOINT / ROLLBACK TO / RELEASE /
+COMMIT / ROLLBACK, commit() and rollback(), `with conn:` blocks that commit or raise, under every
+isolation_level and with a row_factory on the generated side, against the same SQL through sqlite3
+on a twin file. `DRAWN_SESSIONS_EXAMPLES=N` (default 30 a test)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import itertools
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parent))
+import drawn_sessions as ds  # noqa: E402
+
+EXAMPLES = int(os.environ.get("DRAWN_SESSIONS_EXAMPLES", "30"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+_FILES = itertools.count()
+
+
+class BlockFailed(Exception):
+    """Raised by the user inside a `with conn:` block (sqlite3 rolls back and re-raises)."""
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    root = tmp_path_factory.mktemp("drawn_sessions")
+    ds.generate("sqlite", root, "sessions_sqlite")
+    sys.path.insert(0, str(root))
+    try:
+        yield (importlib.import_module("sessions_sqlite.queries.q"), importlib.import_module("sessions_sqlite.aio.q"))
+    finally:
+        sys.path.remove(str(root))
+
+
+def oracle_call(conn: sqlite3.Connection, call: ds.Call, sql: str) -> Any:
+    query = call.query
+    if not call.items and query.command in ("copyfrom", "batchexec"):
+        # As sqlite3 runs an empty batch: executemany() opens the transaction a write would.
+        conn.executemany(sql, [])
+    outcomes = []
+    for item in call.items:
+        rows = conn.execute(sql, tuple(item[p] for p in query.params)).fetchall()
+        changes, lastid = conn.execute("SELECT changes(), last_insert_rowid()").fetchone()
+        inserted = lastid if query.sql.startswith("INSERT") and "DO UPDATE" not in query.sql and changes else None
+        outcomes.append((rows, len(rows) if query.counts == "rows" else changes, inserted))
+    command = query.command
+    if command in ("one", "many", "execrows", "execlastid", "execresult"):
+        rows, count, inserted = outcomes[0]
+        return {"one": rows[0] if rows else None, "many": rows, "execrows": count, "execlastid": inserted,
+                "execresult": ("ExecResult", count, inserted)}[command]
+    if command == "copyfrom":
+        return sum(count for _, count, _ in outcomes)
+    if command == "batchone":
+        return [rows[0] if rows else None for rows, _, _ in outcomes]
+    if command == "batchmany":
+        return [rows for rows, _, _ in outcomes]
+    return None  # exec, batchexec
+
+
+def control(conn: Any, what: str) -> Any:
+    if what == "commit()":
+        return conn.commit()
+    if what == "rollback()":
+        return conn.rollback()
+    return conn.execute(what)
+
+
+def twin(gen: Any, oracle: sqlite3.Connection, module: Any, sync_module: Any) -> ds.Twin:
+    return ds.Twin(gen, oracle, module, sync_module, oracle_call, status=lambda conn: conn.in_transaction,
+                   gen_control=control, oracle_control=control, gen_block=lambda conn, block: conn,
+                   oracle_block=lambda conn, block: conn, fail_error=lambda block: BlockFailed())
+
+
+def kept_rows(path: Path) -> list[Any]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT * FROM items ORDER BY name").fetchall()
+    finally:
+        conn.close()
+
+
+def fresh_files(tmp_path: Path) -> tuple[Path, Path]:
+    n = next(_FILES)
+    paths = tmp_path / f"gen{n}.db", tmp_path / f"oracle{n}.db"
+    for path in paths:
+        conn = sqlite3.connect(path)
+        conn.executescript(ds.SCHEMA)
+        conn.close()
+    return paths
+
+
+ISOLATION_LEVELS = st.sampled_from([None, "DEFERRED", "IMMEDIATE", "EXCLUSIVE"])
+
+
+def test_drawn_sessions_sqlite_sync(package: tuple[Any, Any], tmp_path: Path) -> None:
+    module, _ = package
+
+    @SETTINGS
+    @given(program=ds.programs("sqlite", ("with conn",)), isolation_level=ISOLATION_LEVELS,
+           row_factory=st.sampled_from([None, sqlite3.Row, lambda cursor, row: dict(zip("ab", row))]))
+    def check(program: list[ds.Step], isolation_level: str | None, row_factory: Any) -> None:
+        gen_path, oracle_path = fresh_files(tmp_path)
+        gen = sqlite3.connect(gen_path, isolation_level=isolation_level)
+        oracle = sqlite3.connect(oracle_path, isolation_level=isolation_level)
+        gen.row_factory = row_factory
+        state = twin(gen, oracle, module, module)
+        try:
+            asyncio.run(ds.run_steps(state, program))
+        finally:
+            gen.close()  # without a commit: what the user did not commit is gone
+            oracle.close()
+        ds.report(state, program, kept_rows(gen_path), kept_rows(oracle_path))
+
+    check()
+
+
+def test_drawn_sessions_sqlite_async(package: tuple[Any, Any], tmp_path: Path) -> None:
+    import aiosqlite
+
+    module, aio = package
+
+    @SETTINGS
+    @given(program=ds.programs("sqlite", ()), isolation_level=ISOLATION_LEVELS,
+           row_factory=st.sampled_from([None, aiosqlite.Row]))
+    def check(program: list[ds.Step], isolation_level: str | None, row_factory: Any) -> None:
+        gen_path, oracle_path = fresh_files(tmp_path)
+        oracle = sqlite3.connect(oracle_path, isolation_level=isolation_level)
+        state: ds.Twin | None = None
+
+        async def main() -> None:
+            nonlocal state
+            gen = await aiosqlite.connect(gen_path, isolation_level=isolation_level)
+            gen.row_factory = row_factory
+            state = twin(gen, oracle, aio, module)
+            try:
+                await ds.run_steps(state, program)
+            finally:
+                await gen.close()
+
+        try:
+            asyncio.run(main())
+        finally:
+            oracle.close()
+        assert state is not None
+        ds.report(state, program, kept_rows(gen_path), kept_rows(oracle_path))
+
+    check()

@@ -1,0 +1,224 @@
+"""Drawn sessions on PostgreSQL (tests/drawn_sessions.py): generated calls, sync and async
+(psycopg), interleaved with the user's BEGIN / SAVEPOINT / ROLLBACK TO / RELEASE / COMMIT /
+ROLLBACK, commit() and rollback(), nested conn.transaction() blocks (savepoints) that commit or
+roll back, and conn.pipeline() blocks, with autocommit on or off, prepare_threshold 0 (every
+statement prepared), None (none: pgbouncer) or psycopg's default, and a row_factory on the
+generated side; against the same SQL through psycopg on a twin database, outside any pipeline.
+`DRAWN_SESSIONS_EXAMPLES=N` (default 30 a test)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parent))
+import drawn_sessions as ds  # noqa: E402
+
+EXAMPLES = int(os.environ.get("DRAWN_SESSIONS_EXAMPLES", "30"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+BLOCKS = ("transaction", "pipeline")
+# psycopg logs each savepoint it cannot roll back to after the user's own ROLLBACK: drawn, expected.
+logging.getLogger("psycopg").setLevel(logging.ERROR)
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
+    root = tmp_path_factory.mktemp("drawn_sessions_pg")
+    ds.generate("postgresql", root, "sessions_pg")
+    sys.path.insert(0, str(root))
+    try:
+        yield (importlib.import_module("sessions_pg.queries.q"), importlib.import_module("sessions_pg.aio.q"))
+    finally:
+        sys.path.remove(str(root))
+
+
+def oracle_call(conn: Any, call: ds.Call, sql: str) -> Any:
+    query = call.query
+    if not call.items and query.command in ("copyfrom", "batchexec"):
+        # The generated function runs COPY (or executemany) even for no rows, which out of
+        # autocommit opens the transaction any statement opens; so does the raw driver's.
+        with conn.cursor() as cursor:
+            if query.command == "copyfrom" and "ON CONFLICT" not in query.sql:
+                with cursor.copy(b"COPY items (name, n) FROM STDIN"):
+                    pass
+            else:
+                cursor.executemany(sql, [])
+    outcomes = []
+    for item in call.items:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, tuple(item[p] for p in query.params))
+            rows = cursor.fetchall() if cursor.description else []
+            outcomes.append((rows, cursor.rowcount))
+    command = query.command
+    if command in ("one", "many", "execrows", "execresult"):
+        rows, count = outcomes[0]
+        return {"one": rows[0] if rows else None, "many": rows, "execrows": count,
+                "execresult": ("ExecResult", count, None)}[command]
+    if command == "copyfrom":
+        return sum(count for _, count in outcomes)
+    if command == "batchone":
+        return [rows[0] if rows else None for rows, _ in outcomes]
+    if command == "batchmany":
+        return [rows for rows, _ in outcomes]
+    return None  # exec, batchexec
+
+
+def control(conn: Any, what: str) -> Any:
+    if what == "commit()":
+        return conn.commit()
+    if what == "rollback()":
+        return conn.rollback()
+    return conn.execute(what.encode())
+
+
+def block(conn: Any, drawn: ds.Block) -> Any:
+    return conn.transaction() if drawn.kind == "transaction" else conn.pipeline()
+
+
+def oracle_block(conn: Any, drawn: ds.Block) -> Any:
+    # The oracle's counts must be the real ones: it runs a pipeline's steps outside one.
+    return conn.transaction() if drawn.kind == "transaction" else contextlib.nullcontext()
+
+
+def twin(gen: Any, oracle: Any, module: Any, sync_module: Any) -> ds.Twin:
+    import psycopg
+
+    return ds.Twin(gen, oracle, module, sync_module, oracle_call, status=lambda conn: conn.info.transaction_status,
+                   gen_control=control, oracle_control=control, gen_block=block, oracle_block=oracle_block,
+                   fail_error=lambda drawn: psycopg.Rollback(),
+                   failed=lambda conn: conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR)
+
+
+@pytest.fixture
+def databases(postgres_databases: Callable[[str], str]) -> tuple[str, str, Callable[[], None], Callable[[str], Any]]:
+    """The generated side's and the oracle's database URLs, a reset of both, and the rows one kept."""
+    import psycopg
+
+    urls = postgres_databases("sessions_gen"), postgres_databases("sessions_oracle")
+
+    def reset() -> None:
+        for url in urls:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(b"DROP TABLE IF EXISTS items")
+                conn.execute(ds.SCHEMA.encode())
+
+    def kept(url: str) -> Any:
+        with psycopg.connect(url, autocommit=True) as conn:
+            return conn.execute(b"SELECT * FROM items ORDER BY name").fetchall()
+
+    return urls[0], urls[1], reset, kept
+
+
+SESSION_OPTIONS = st.fixed_dictionaries({
+    "autocommit": st.booleans(),
+    "prepare_threshold": st.sampled_from([0, None, 5]),
+    "dict_rows": st.booleans(),
+})
+
+
+def _options(options: dict[str, Any]) -> dict[str, Any]:
+    import psycopg.rows
+
+    extra = {"row_factory": psycopg.rows.dict_row} if options["dict_rows"] else {}
+    return {"autocommit": options["autocommit"], "prepare_threshold": options["prepare_threshold"], **extra}
+
+
+def test_postgres_drawn_sessions_sync(package: tuple[Any, Any], databases: Any) -> None:
+    import psycopg
+
+    module, _ = package
+    gen_url, oracle_url, reset, kept = databases
+
+    @SETTINGS
+    @given(program=ds.programs("postgresql", BLOCKS), options=SESSION_OPTIONS)
+    def check(program: list[ds.Step], options: dict[str, Any]) -> None:
+        reset()
+        gen = psycopg.connect(gen_url, **_options(options))
+        oracle = psycopg.connect(oracle_url, autocommit=options["autocommit"])
+        state = twin(gen, oracle, module, module)
+        try:
+            asyncio.run(ds.run_steps(state, program))
+        finally:
+            gen.close()  # without a commit: what the user did not commit is gone
+            oracle.close()
+        ds.report(state, program, kept(gen_url), kept(oracle_url))
+
+    check()
+
+
+def test_postgres_drawn_sessions_async(package: tuple[Any, Any], databases: Any) -> None:
+    import psycopg
+
+    module, aio = package
+    gen_url, oracle_url, reset, kept = databases
+
+    @SETTINGS
+    @given(program=ds.programs("postgresql", BLOCKS), options=SESSION_OPTIONS)
+    def check(program: list[ds.Step], options: dict[str, Any]) -> None:
+        reset()
+        oracle = psycopg.connect(oracle_url, autocommit=options["autocommit"])
+        state: ds.Twin | None = None
+
+        async def main() -> None:
+            nonlocal state
+            gen = await psycopg.AsyncConnection.connect(gen_url, **_options(options))
+            state = twin(gen, oracle, aio, module)
+            try:
+                await ds.run_steps(state, program)
+            finally:
+                await gen.close()
+
+        try:
+            asyncio.run(main())
+        finally:
+            oracle.close()
+        assert state is not None
+        ds.report(state, program, kept(gen_url), kept(oracle_url))
+
+    check()
+
+
+def test_postgres_counts_and_copies_inside_a_pipeline(package: tuple[Any, Any], databases: Any) -> None:
+    """Inside conn.pipeline() each count is the real one (psycopg left rowcount at -1: :execrows
+    and :execresult returned -1) and :copyfrom stores its rows (COPY was refused in pipeline mode;
+    executemany riding the pipeline counted 0), sync and async, in and out of autocommit."""
+    import psycopg
+
+    module, aio = package
+    gen_url, _, reset, kept = databases
+    rows = [module.CopyItemsParams(name="x", n=1), module.CopyItemsParams(name="y", n=2)]
+    upserts = [module.CopyUpsertsParams(name="y", n=3), module.CopyUpsertsParams(name="z", n=0)]
+    for autocommit in (True, False):
+        reset()
+        with psycopg.connect(gen_url, autocommit=autocommit) as conn:
+            with conn.pipeline():
+                assert module.copy_items(conn, rows) == 2
+                assert module.copy_upserts(conn, upserts) == 2
+                assert module.bump_all(conn) == 3
+                assert module.drop_small(conn, n=2).rowcount == 1
+                assert module.count_names(conn) == 2
+            conn.commit()
+        assert kept(gen_url) == [("x", 2), ("y", 4)]
+
+        async def main() -> list[Any]:
+            reset()
+            async with await psycopg.AsyncConnection.connect(gen_url, autocommit=autocommit) as conn:
+                async with conn.pipeline():
+                    counts = [await aio.copy_items(conn, rows), await aio.copy_upserts(conn, upserts),
+                              await aio.bump_behind_with(conn), (await aio.drop_small(conn, n=2)).rowcount,
+                              await aio.count_names(conn)]
+                await conn.commit()
+            return counts
+
+        assert asyncio.run(main()) == [2, 2, 3, 1, 2]
+        assert kept(gen_url) == [("x", 2), ("y", 4)]
