@@ -116,7 +116,7 @@ def analyze(config: Config, cache: Cache | None = None,
     seen: dict[str, tuple[str, str]] = {}  # python name -> (query name, path:line)
     used_keys = set()
     schema_paths = {s.path for s in schema}
-    check: VariantCheck | None = None  # made at the first dynamic query: no cost for projects without
+    check: VariantCheck | None = None  # made at the first query analysed: no cost when the cache has all
     for source in query_sources:
         file_key = cache.key(schema_key, source.path, source.text, str(source.path in schema_paths))
         used_keys.add(file_key)
@@ -135,8 +135,13 @@ def analyze(config: Config, cache: Cache | None = None,
                 continue
             try:
                 query = _unique_params(analyze_block(engine, state, block))
+                check = check or variant_check(engine, schema, state)
+                refused = check.query_problem(query)
+                if refused is not None:
+                    line, col = block.statement.position(0)
+                    problems.append(Diagnostic(source.path, line, col, f"query {block.name}: {refused}"))
+                    continue
                 if query.dynamic:
-                    check = check or variant_check(engine, schema, state)
                     bad = variant_problems(query, check)
                     if bad:
                         line, col = block.statement.position(0)

@@ -59,10 +59,13 @@ def checked_variants(query: ir.Query) -> list[tuple[str, str, tuple[int, ...]]]:
 
 
 class VariantCheck(Protocol):
-    """An engine's judgement of one statement a dynamic query can send."""
+    """An engine's judgement, at generation, of a query and of each statement a dynamic query can send."""
 
     def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
         """Why the engine (or the analysis standing in for it) rejects the statement; None if it is fine."""
+
+    def query_problem(self, query: ir.Query) -> str | None:
+        """Why every call of a query would fail, when the engine can tell at generation; None if it cannot."""
 
 
 class VariantEngine(EngineTraits, Protocol):

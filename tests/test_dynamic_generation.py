@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+from typing import Any
 from pathlib import Path
 
 import pytest
 
-from codegen import pipeline
+from codegen import ir, pipeline
 from tests._support import generate, import_module, imported, make_project, run_cli
 
 SCHEMA = """
@@ -72,39 +73,42 @@ def test_postgres_accepts_the_upsert_variant_sqlite_refuses(tmp_path: Path) -> N
 
 
 def _count_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the queries generation prepares, in order."""
     made: list[str] = []
     real = pipeline.variant_check
 
-    def counting(engine, schema, state):  # type: ignore[no-untyped-def]
-        made.append(engine.name)
-        return real(engine, schema, state)
+    class Counting:
+        def __init__(self, check: Any) -> None:
+            self.check = check
 
-    monkeypatch.setattr(pipeline, "variant_check", counting)
+        def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
+            return self.check.problem(query, sql, slots)  # type: ignore[no-any-return]
+
+        def query_problem(self, query: ir.Query) -> str | None:
+            made.append(query.name)
+            return self.check.query_problem(query)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(pipeline, "variant_check", lambda *args: Counting(real(*args)))
     return made
 
 
-def test_generation_prepares_nothing_for_a_project_without_dynamic_queries(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    made = _count_checks(monkeypatch)
-    generate(tmp_path, {"1.sql": SCHEMA}, {"q.sql": "-- name: All :many\nSELECT id FROM items;\n"})
-    assert made == []
-
-
-def test_the_cache_skips_preparing_variants_of_unchanged_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                               ) -> None:
+def test_the_cache_skips_preparing_queries_of_unchanged_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("CODEGEN_NO_CACHE", raising=False)
     made = _count_checks(monkeypatch)
     project = tmp_path / "p"
     dynamic = "-- name: Some :many\nSELECT id FROM items WHERE category = sqlc.optional(category);\n"
     generate(project, {"1.sql": SCHEMA}, {"d.sql": dynamic, "plain.sql": "-- name: All :many\nSELECT id FROM items;\n"})
-    assert made == ["sqlite"]
+    assert made == ["Some", "All"]
+    assert run_cli(project).code == 0
+    assert made == ["Some", "All"], "nothing changed: the first run prepared every query"
     (project / "queries" / "plain.sql").write_text("-- name: All :many\nSELECT id, name FROM items;\n")
     assert run_cli(project).code == 0
-    assert made == ["sqlite"], "d.sql did not change: its variants were prepared by the first run"
+    assert made == ["Some", "All", "All"], "d.sql did not change: its queries were prepared by the first run"
     (project / "queries" / "d.sql").write_text(dynamic.replace("SELECT id", "SELECT id, price"))
     assert run_cli(project).code == 0
-    assert made == ["sqlite", "sqlite"]
+    assert made == ["Some", "All", "All", "Some"]
 
 
 def test_variants_are_joined_once_per_combination_at_run_time(tmp_path: Path) -> None:

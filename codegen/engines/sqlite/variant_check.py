@@ -1,8 +1,8 @@
-"""Generation prepares each variant of a dynamic query against SQLite itself.
+"""Generation prepares each query, and each variant of a dynamic query, against SQLite itself.
 
-The migrations are applied once per run to an in-memory database (only when some query has
-variants, and the per-file cache skips files already checked); each statement is compiled with
-EXPLAIN, which runs nothing.
+The migrations are applied once per run to an in-memory database (the per-file cache skips files
+already checked); each statement is compiled with EXPLAIN, which runs nothing. A statement SQLite
+cannot compile fails at every call of its function, so it is refused here, not at run time.
 """
 
 from __future__ import annotations
@@ -14,12 +14,20 @@ from ...catalog.build import SchemaState
 from ...source import SourceFile
 from .sandbox import sandbox_refusal, schema_database
 
+# What an application brings to its own connection and this database lacks: a function or
+# collation it registers, a module or table its extensions load (`dbstat`, spatialite's). A query
+# needing one is judged by `verify --db` against the real database, not here.
+_SUPPLIED_AT_RUN_TIME = ("no such function:", "no such collation sequence:", "no such module:", "no such table:")
+# Errors no migration can cause: the text itself is not SQLite's SQL.
+_SYNTAX = ("syntax error", "unrecognized token", "incomplete input")
+
 
 class VariantCheck:
     def __init__(self, schema: list[SourceFile], state: SchemaState) -> None:
         # Migrations SQLite refuses are verify's to report; the queries that need what they
         # would have made fail their first variant as well, and are then not judged here.
-        self.conn, self.sandbox, _ = schema_database(schema)
+        self.conn, self.sandbox, problems = schema_database(schema)
+        self.schema_complete = not problems
 
     def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
         try:
@@ -28,3 +36,17 @@ class VariantCheck:
             reason = self.sandbox.reason(error)
             return reason if sandbox_refusal(reason) else f"SQLite rejects it: {reason}"
         return None
+
+    def query_problem(self, query: ir.Query) -> str | None:
+        """Why SQLite cannot compile the query as written, when that is certain here: a syntax
+        error always; another error when every migration applied, unless an application could
+        supply what is missing."""
+        problem = self.problem(query, query.sql, query.slots)
+        if problem is None or sandbox_refusal(problem):
+            return None
+        reason = problem.removeprefix("SQLite rejects it: ")
+        if reason.startswith(_SUPPLIED_AT_RUN_TIME):
+            return None
+        if not self.schema_complete and not any(mark in reason for mark in _SYNTAX):
+            return None
+        return f"SQLite {sqlite3.sqlite_version} rejects it, so every call would fail: {reason}"
