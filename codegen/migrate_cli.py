@@ -5,7 +5,8 @@ The runner modules and the migrations are rendered exactly as `python -m codegen
 the package (codegen.migrations), into a temporary folder, and imported from there: the command and
 the package's migrate() are the same code on the same data, even before the package is
 regenerated. The config target whose engine takes --db (a URL for PostgreSQL, a path for SQLite)
-is the one migrated. Every failure is one `error: ...` line and exit 1.
+is the one migrated. Every failure is one line and exit 1: `path:line:1: error: ...` when a
+statement of a migration file is at fault, else `error: ...`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import dataclasses
 import importlib
 import importlib.util
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -73,8 +75,18 @@ def run(command: str, argv: list[str], prog: str) -> int:
         return _fail(f"cannot load the {error.name or 'database'} driver: {error}")
 
 
+# The runner's errors about a statement start `schema/0002_x.up.sql:7: ` (its Statement knows the
+# line its text starts on, not the column): said the way every other located error is said.
+_AT_STATEMENT = re.compile(r"(?P<path>[^\s:][^:]*\.sql):(?P<line>\d+): (?P<rest>.*)", re.DOTALL)
+
+
 def _fail(message: str) -> int:
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    message = " ".join(message.split())
+    located = _AT_STATEMENT.fullmatch(message)
+    if located is not None:
+        print(f"{located['path']}:{located['line']}:1: error: {located['rest']}", file=sys.stderr)
+    else:
+        print(f"error: {message}", file=sys.stderr)
     return 1
 
 

@@ -56,6 +56,7 @@ from ._migrate import (
     plan,
     refuse_transaction_control,
     status_of,
+    without_wrapper,
 )
 
 Database = Union["psycopg.Connection[Any]", str]
@@ -256,7 +257,7 @@ def _apply(conn: psycopg.Connection[Any], step: Migration, direction: str, versi
            home: str) -> None:
     path, text = (step.path, step.up) if direction == "up" else (step.down_path or step.path, step.down or "")
     kept = kept_message(version)
-    for statement in split_statements(text):
+    for statement in without_wrapper(split_statements(text)):
         refuse_transaction_control(path, statement, TRANSACTION_CONTROL, kept)
         try:
             # No parameters: psycopg sends the text as it is ('%' needs no escaping).

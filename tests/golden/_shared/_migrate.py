@@ -305,8 +305,32 @@ def kept_message(version: str | None) -> str:
     return f"the database stays at {version or 'no version'}"
 
 
+# A file that is one transaction, as golang-migrate's PostgreSQL files often are (that runner wraps
+# nothing): `BEGIN;` first and `COMMIT;` last, with no mode that would change what the statements
+# see. The runner's own transaction is exactly that, so the pair is left out rather than refused.
+_WRAPPER_OPENS = {("BEGIN",), ("BEGIN", "TRANSACTION"), ("BEGIN", "WORK"), ("START", "TRANSACTION"),
+                  ("BEGIN", "DEFERRED"), ("BEGIN", "IMMEDIATE"), ("BEGIN", "EXCLUSIVE"),
+                  ("BEGIN", "DEFERRED", "TRANSACTION"), ("BEGIN", "IMMEDIATE", "TRANSACTION"),
+                  ("BEGIN", "EXCLUSIVE", "TRANSACTION")}
+_WRAPPER_CLOSES = {("COMMIT",), ("COMMIT", "TRANSACTION"), ("COMMIT", "WORK"), ("END",), ("END", "TRANSACTION"),
+                   ("END", "WORK")}
+
+
+def _words(statement: Statement) -> tuple[str, ...]:
+    return tuple(statement.sql.rstrip().rstrip(";").upper().split())
+
+
+def without_wrapper(statements: list[Statement]) -> list[Statement]:
+    """A file's statements, less a `BEGIN` ... `COMMIT` pair around all of them."""
+    if len(statements) >= 2 and _words(statements[0]) in _WRAPPER_OPENS \
+            and _words(statements[-1]) in _WRAPPER_CLOSES:
+        return statements[1:-1]
+    return statements
+
+
 def refuse_transaction_control(path: str, statement: Statement, control: frozenset[str], kept: str) -> None:
-    """The runner wraps each step in its own transaction: a file must not end or nest it."""
+    """The runner wraps each step in its own transaction: a file must not end or nest it (a pair
+    around the whole file is left out first: see without_wrapper)."""
     keyword = statement.sql.split(None, 1)[0].rstrip(";").upper()
     if keyword in control:
         raise MigrationError(

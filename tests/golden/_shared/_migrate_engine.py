@@ -52,6 +52,7 @@ from ._migrate import (
     plan,
     refuse_transaction_control,
     status_of,
+    without_wrapper,
 )
 
 Database = Union[sqlite3.Connection, str, "os.PathLike[str]"]
@@ -264,7 +265,7 @@ def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: s
            ) -> None:
     path, text = (step.path, step.up) if direction == "up" else (step.down_path or step.path, step.down or "")
     kept = kept_message(version)
-    statements = split_statements(text)
+    statements = without_wrapper(split_statements(text))
     for statement in statements:
         refuse_transaction_control(path, statement, TRANSACTION_CONTROL, kept)
         try:
