@@ -678,7 +678,15 @@ def query(conn: sqlite3.Connection, sql: str, args: typing.Any) -> sqlite3.Curso
         return conn.execute(sql, args)
     cursor = conn.cursor()
     cursor.row_factory = None
-    return cursor.execute(sql, args)
+    try:
+        return cursor.execute(sql, args)
+    except BaseException:
+        # The error's traceback holds this frame and so the cursor: while the caller keeps the
+        # error, conn.close() would leave the connection open (sqlite3 closes it once its last
+        # cursor goes) and its transaction not rolled back, the database locked. conn.execute()
+        # makes its cursor out of reach of the traceback, so the raw driver has no such cursor.
+        cursor.close()
+        raise
 
 
 class Changes(typing.NamedTuple):
@@ -697,17 +705,40 @@ def changes(conn: sqlite3.Connection) -> Changes:
     return Changes(*query(conn, _CHANGES, ()).fetchone())
 
 
-async def changes_async(conn: typing.Any) -> Changes:
-    """changes() for an aiosqlite.Connection."""
-    async with await query_async(conn, _CHANGES, ()) as cursor:
-        return Changes(*await cursor.fetchone())
+# An aiosqlite.Connection runs each of its calls as a job on its own thread, one at a time, in the
+# order they were made; asyncio tasks sharing the connection take turns between jobs. A query of
+# several jobs (execute, then fetch; a statement, then changes()) let another task's statement run
+# in between: a list read the rows a task started after it inserted, changes() counted that other
+# statement. Each query here is one job, as aiosqlite's own execute_fetchall() and execute_insert()
+# are (through its job queue, Connection._execute, which they use; aiosqlite has no public one).
 
 
-async def query_async(conn: typing.Any, sql: str, args: typing.Any) -> typing.Any:
-    """query() for an aiosqlite.Connection: the executed aiosqlite.Cursor (one more trip to the
-    connection's thread only when the connection has a row_factory)."""
-    if conn.row_factory is None:
-        return await conn.execute(sql, args)
-    cursor = await conn.cursor()
-    cursor.row_factory = None
-    return await cursor.execute(sql, args)
+def _rows(conn: sqlite3.Connection, sql: str, args: typing.Any) -> list[typing.Any]:
+    return query(conn, sql, args).fetchall()
+
+
+def _row(conn: sqlite3.Connection, sql: str, args: typing.Any) -> typing.Any:
+    return query(conn, sql, args).fetchone()
+
+
+def _counted(conn: sqlite3.Connection, sql: str, args: typing.Any, drain: bool) -> Changes:
+    cursor = query(conn, sql, args)
+    if drain:
+        cursor.fetchall()  # sqlite3 counts the changes once the RETURNING rows are read
+    return changes(conn)
+
+
+async def rows_async(conn: typing.Any, sql: str, args: typing.Any) -> list[typing.Any]:
+    """query(...).fetchall() on an aiosqlite.Connection, in one job: tuple rows whatever its row_factory."""
+    return typing.cast(list[typing.Any], await conn._execute(_rows, conn._conn, sql, args))
+
+
+async def row_async(conn: typing.Any, sql: str, args: typing.Any) -> typing.Any:
+    """query(...).fetchone() on an aiosqlite.Connection, in one job."""
+    return await conn._execute(_row, conn._conn, sql, args)
+
+
+async def counted_async(conn: typing.Any, sql: str, args: typing.Any, drain: bool) -> Changes:
+    """Run a statement on an aiosqlite.Connection and read SQLite's count of it (changes()), in one
+    job: no other task's statement runs between the two."""
+    return typing.cast(Changes, await conn._execute(_counted, conn._conn, sql, args, drain))

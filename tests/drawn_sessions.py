@@ -118,7 +118,16 @@ class Block:
     fail: bool = False
 
 
-Step = typing.Union[Call, Control, Block]
+@dataclass(frozen=True)
+class Gather:
+    """Calls run at once as asyncio tasks sharing the one async connection (asyncio.gather); the
+    oracle runs them one after another in the order they were started. Each is of a command whose
+    call is one statement (no :copyfrom or :batch*, which interleave their statements)."""
+    calls: tuple[Call, ...]
+
+
+Step = typing.Union[Call, Control, Block, Gather]
+ONE_STATEMENT = ("one", "many", "exec", "execrows", "execlastid", "execresult")
 
 
 def _args(query: Query, fresh: Callable[[], str] | None) -> st.SearchStrategy[dict[str, Any]]:
@@ -155,6 +164,10 @@ def programs(engine: str, blocks: tuple[str, ...], steps: int = 8) -> st.SearchS
         return st.builds(lambda s, fail: Block(kind, tuple(s), fail), st.lists(inner, max_size=4), st.booleans())
 
     leaf: st.SearchStrategy[Step] = st.one_of(calls(engine), calls(engine), controls(engine))
+    if "gather" in blocks:
+        together = st.lists(calls(engine).filter(lambda c: c.query.command in ONE_STATEMENT), min_size=2, max_size=4)
+        leaf = st.one_of(leaf, together.map(lambda c: Gather(tuple(c))))
+        blocks = tuple(b for b in blocks if b != "gather")
     step = st.recursive(leaf, lambda inner: st.one_of([block(k, inner) for k in blocks]) if blocks else leaf,
                         max_leaves=steps)
     return st.lists(step, min_size=1, max_size=steps)
@@ -210,6 +223,9 @@ class Twin:
     failed: Callable[[Any], bool] = lambda conn: False  # in a failed transaction (PostgreSQL's INERROR)
     problems: list[str] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
+    # Every error a generated call raised, kept until the rows are compared, as an application
+    # that logs or reports its errors keeps them (a traceback holds whatever its frames held).
+    errors: list[BaseException] = field(default_factory=list)
 
 
 def _outcome(error: BaseException | None) -> str:
@@ -224,6 +240,8 @@ async def run_steps(twin: Twin, steps: typing.Sequence[Step], in_pipeline: bool 
             await _run_call(twin, step, in_pipeline)
         elif isinstance(step, Control):
             await _run_control(twin, step)
+        elif isinstance(step, Gather):
+            await _run_gather(twin, step)
         else:
             await _run_block(twin, step)
         if not in_pipeline and not twin.problems:
@@ -243,6 +261,7 @@ async def _run_call(twin: Twin, call: Call, in_pipeline: bool) -> None:
         got = plain(await call_generated(twin.module, twin.sync_module, twin.gen, call))
     except Exception as error:  # noqa: BLE001 - compared with the oracle's below
         gen_error = error
+        twin.errors.append(error)
     try:
         expected = twin.oracle_call(twin.oracle, call, sql)
     except Exception as error:  # noqa: BLE001
@@ -253,6 +272,30 @@ async def _run_call(twin: Twin, call: Call, in_pipeline: bool) -> None:
     elif gen_error is None and got != expected:
         twin.problems.append(f"{call.query.name} {call.items!r}{' in a pipeline' if in_pipeline else ''}: "
                              f"returned {got!r}, the raw driver {expected!r}")
+
+
+async def _run_gather(twin: Twin, gather: Gather) -> None:
+    import asyncio
+
+    twin.trace.append("at once: " + ", ".join(f"{c.query.name} {c.items!r}" for c in gather.calls))
+    results = await asyncio.gather(*(call_generated(twin.module, twin.sync_module, twin.gen, c) for c in gather.calls),
+                                   return_exceptions=True)
+    for call, result in zip(gather.calls, results):
+        sql = getattr(twin.sync_module, "".join("_" + c if c.isupper() else c for c in call.query.name)
+                      .lstrip("_").upper())
+        try:
+            expected, oracle_error = twin.oracle_call(twin.oracle, call, sql), None
+        except Exception as error:  # noqa: BLE001
+            expected, oracle_error = None, error
+        gen_error = result if isinstance(result, BaseException) else None
+        if gen_error is not None:
+            twin.errors.append(gen_error)
+        if _outcome(gen_error) != _outcome(oracle_error):
+            twin.problems.append(f"{call.query.name} {call.items!r} beside other tasks: raised {gen_error!r}, "
+                                 f"the raw driver one after another {oracle_error!r}")
+        elif gen_error is None and plain(result) != expected:
+            twin.problems.append(f"{call.query.name} {call.items!r} beside other tasks: returned {plain(result)!r}, "
+                                 f"the raw driver one after another {expected!r}")
 
 
 async def _run_control(twin: Twin, control: Control) -> None:

@@ -81,10 +81,15 @@ def twin(gen: Any, oracle: sqlite3.Connection, module: Any, sync_module: Any) ->
                    oracle_block=lambda conn, block: conn, fail_error=lambda block: BlockFailed())
 
 
-def kept_rows(path: Path) -> list[Any]:
-    conn = sqlite3.connect(path)
+def kept_rows(path: Path) -> Any:
+    """The rows a closed connection left, read by a new one that does not wait for a lock: a
+    connection closed without a commit has rolled its transaction back and holds no lock."""
+    conn = sqlite3.connect(path, timeout=0)
     try:
+        conn.execute("BEGIN IMMEDIATE")
         return conn.execute("SELECT * FROM items ORDER BY name").fetchall()
+    except sqlite3.OperationalError as error:
+        return f"{error} after the connection was closed"
     finally:
         conn.close()
 
@@ -130,7 +135,7 @@ def test_drawn_sessions_sqlite_async(package: tuple[Any, Any], tmp_path: Path) -
     module, aio = package
 
     @SETTINGS
-    @given(program=ds.programs("sqlite", ()), isolation_level=ISOLATION_LEVELS,
+    @given(program=ds.programs("sqlite", ("gather",)), isolation_level=ISOLATION_LEVELS,
            row_factory=st.sampled_from([None, aiosqlite.Row]))
     def check(program: list[ds.Step], isolation_level: str | None, row_factory: Any) -> None:
         gen_path, oracle_path = fresh_files(tmp_path)
@@ -155,3 +160,54 @@ def test_drawn_sessions_sqlite_async(package: tuple[Any, Any], tmp_path: Path) -
         ds.report(state, program, kept_rows(gen_path), kept_rows(oracle_path))
 
     check()
+
+
+@pytest.mark.parametrize("row_factory", [None, sqlite3.Row], ids=["tuples", "sqlite3.Row"])
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_an_error_kept_leaves_no_lock_after_close(package: tuple[Any, Any], tmp_path: Path, row_factory: Any,
+                                                  is_async: bool) -> None:
+    """A generated call that fails (a unique violation) on a connection with a row_factory, its error
+    kept (logged, reported, chained), then the connection closed without a commit: the transaction
+    is rolled back and the database free. The cursor the call made for tuple rows stayed alive in
+    the error's traceback, so sqlite3's close left the connection open, holding its write lock."""
+    import aiosqlite
+
+    module, aio = package
+    gen_path, _ = fresh_files(tmp_path)
+    errors: list[BaseException] = []
+
+    async def main() -> None:
+        conn = await aiosqlite.connect(gen_path) if is_async else sqlite3.connect(gen_path)
+        conn.row_factory = row_factory
+        for _ in range(2):
+            try:
+                await ds.maybe_await((aio if is_async else module).add_item(conn, name="a", n=1))
+            except sqlite3.IntegrityError as error:
+                errors.append(error)
+        await ds.maybe_await(conn.close())
+
+    asyncio.run(main())
+    assert len(errors) == 1
+    assert kept_rows(gen_path) == []
+
+
+def test_tasks_sharing_one_async_connection_get_their_own_results(package: tuple[Any, Any], tmp_path: Path) -> None:
+    """asyncio tasks sharing one aiosqlite connection: each call returns what it would alone, in the
+    order the tasks started. A count read by a second job (SQLite's changes() after a statement behind
+    a WITH) counted another task's statement that ran between the two jobs (0 rows bumped for 2),
+    and a list fetched in a second job read a row a task started after it inserted."""
+    import aiosqlite
+
+    module, aio = package
+    gen_path, _ = fresh_files(tmp_path)
+
+    async def main() -> list[Any]:
+        async with aiosqlite.connect(gen_path) as conn:
+            await aio.put_item(conn, name="a", n=0)
+            await aio.put_item(conn, name="b", n=0)
+            return list(await asyncio.gather(
+                aio.bump_behind_with(conn), aio.put_item(conn, name="c", n=0), aio.drop_small(conn, n=-1),
+                aio.list_items(conn), aio.put_item(conn, name="d", n=0), aio.count_names(conn)))
+
+    bumped, _, dropped, listed, _, counted = asyncio.run(main())
+    assert (bumped, dropped.rowcount, [row.name for row in listed], counted) == (2, 0, ["a", "b", "c"], 4)

@@ -163,7 +163,7 @@ def test_postgres_drawn_sessions_async(package: tuple[Any, Any], databases: Any)
     gen_url, oracle_url, reset, kept = databases
 
     @SETTINGS
-    @given(program=ds.programs("postgresql", BLOCKS), options=SESSION_OPTIONS)
+    @given(program=ds.programs("postgresql", BLOCKS + ("gather",)), options=SESSION_OPTIONS)
     def check(program: list[ds.Step], options: dict[str, Any]) -> None:
         reset()
         oracle = psycopg.connect(oracle_url, autocommit=options["autocommit"])

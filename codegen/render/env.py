@@ -87,7 +87,7 @@ def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
     code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
         (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or f.pieces or _reads_result_sets(f)
-                                                   or f.command in ("execlastid", "execresult") or f.count_changes
+                                                   or f.command in ("execlastid", "execresult") or f.count_changes or f.count_rows
                                                    or (engine.pipeline_mode and f.command in ("execrows", "copyfrom"))
                                                    or (_reads_rows(f) and not f.row_factory)
                                                    for f in module.functions) else [])

@@ -488,12 +488,6 @@ def query(conn: psycopg.Connection[typing.Any], sql: str | bytes, args: typing.A
     return tuples(conn).execute(sql, args)
 
 
-async def query_async(conn: psycopg.AsyncConnection[typing.Any], sql: str | bytes, args: typing.Any
-                      ) -> psycopg.AsyncCursor[tuple[typing.Any, ...]]:
-    """query() for an AsyncConnection."""
-    return await tuples_async(conn).execute(sql, args)
-
-
 # Inside conn.pipeline() psycopg's execute() sends a statement and returns before its result
 # arrives: until something reads it, rowcount is -1 and an error the statement met is unseen. COPY
 # cannot run in pipeline mode at all.
@@ -548,6 +542,22 @@ async def insert_each_async(cursor: psycopg.AsyncCursor[typing.Any], sql: str, r
     for row in rows:
         count += (await arrived_async(await cursor.execute(sql, row))).rowcount
     return count
+
+
+async def rows_async(conn: psycopg.AsyncConnection[typing.Any], sql: str | bytes, args: typing.Any
+                     ) -> list[tuple[typing.Any, ...]]:
+    """Every row of a statement, plain tuples whatever the connection's row_factory."""
+    async with tuples_async(conn) as cursor:
+        await cursor.execute(sql, args)
+        return await cursor.fetchall()
+
+
+async def row_async(conn: psycopg.AsyncConnection[typing.Any], sql: str | bytes, args: typing.Any
+                    ) -> tuple[typing.Any, ...] | None:
+    """The first row of a statement (None when it has none), a plain tuple."""
+    async with tuples_async(conn) as cursor:
+        await cursor.execute(sql, args)
+        return await cursor.fetchone()
 
 
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:

@@ -9,8 +9,7 @@ from .. import _runtime, models
 
 
 async def get_session(conn: psycopg.AsyncConnection[typing.Any], *, session_id: str) -> models.Session | None:
-    async with await _runtime.query_async(conn, _sync.GET_SESSION, (session_id,)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_SESSION, (session_id,))
     return None if _row is None else _sync._SESSION_ROWS.one(_row)
 
 
@@ -21,8 +20,7 @@ async def get_latest_completed_session_by_thread(
 ) -> models.Session | None:
     """The session to resume: the thread's most recently ended completed session.
     One without an end time is never resumed (the Go service checks the same)."""
-    async with await _runtime.query_async(conn, _sync.GET_LATEST_COMPLETED_SESSION_BY_THREAD, (thread_id,)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_LATEST_COMPLETED_SESSION_BY_THREAD, (thread_id,))
     return None if _row is None else _sync._SESSION_ROWS.one(_row)
 
 
@@ -31,8 +29,7 @@ async def get_active_session_by_thread(
     *,
     thread_id: int,
 ) -> models.Session | None:
-    async with await _runtime.query_async(conn, _sync.GET_ACTIVE_SESSION_BY_THREAD, (thread_id,)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_ACTIVE_SESSION_BY_THREAD, (thread_id,))
     return None if _row is None else _sync._SESSION_ROWS.one(_row)
 
 
@@ -43,8 +40,7 @@ async def create_session(
     session_id: str,
     model: str | None,
 ) -> models.Session:
-    async with await _runtime.query_async(conn, _sync.CREATE_SESSION, (thread_id, session_id, model)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.CREATE_SESSION, (thread_id, session_id, model))
     return _sync._SESSION_ROWS.one(_row)
 
 
@@ -59,8 +55,7 @@ async def create_session_with_initial_prompt(
     """A session as the Go service starts one: under a provisional id (renamed by
     UpdateSessionID once Claude reports the real one), with the prompt it was
     started with (NULL when there was none)."""
-    async with await _runtime.query_async(conn, _sync.CREATE_SESSION_WITH_INITIAL_PROMPT, (thread_id, session_id, model, initial_prompt)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.CREATE_SESSION_WITH_INITIAL_PROMPT, (thread_id, session_id, model, initial_prompt))
     return _sync._SESSION_ROWS.one(_row)
 
 
@@ -162,9 +157,8 @@ async def update_session_id(
 
 
 async def list_active_sessions(conn: psycopg.AsyncConnection[typing.Any]) -> list[models.Session]:
-    async with await _runtime.query_async(conn, _sync.LIST_ACTIVE_SESSIONS, ()) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._SESSION_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_ACTIVE_SESSIONS, ())
+    return _sync._SESSION_ROWS.many(_rows)
 
 
 async def count_active_sessions_by_thread(
@@ -172,16 +166,14 @@ async def count_active_sessions_by_thread(
     *,
     thread_id: int,
 ) -> int:
-    async with await _runtime.query_async(conn, _sync.COUNT_ACTIVE_SESSIONS_BY_THREAD, (thread_id,)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.COUNT_ACTIVE_SESSIONS_BY_THREAD, (thread_id,))
     return _sync._COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES.one(_row)
 
 
 async def list_sessions(conn: psycopg.AsyncConnection[typing.Any]) -> list[models.Session]:
     """Newest first."""
-    async with await _runtime.query_async(conn, _sync.LIST_SESSIONS, ()) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._SESSION_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_SESSIONS, ())
+    return _sync._SESSION_ROWS.many(_rows)
 
 
 async def list_sessions_by_thread_id(
@@ -189,9 +181,8 @@ async def list_sessions_by_thread_id(
     *,
     thread_id: int,
 ) -> list[models.Session]:
-    async with await _runtime.query_async(conn, _sync.LIST_SESSIONS_BY_THREAD_ID, (thread_id,)) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._SESSION_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_SESSIONS_BY_THREAD_ID, (thread_id,))
+    return _sync._SESSION_ROWS.many(_rows)
 
 
 async def list_sessions_paginated(
@@ -200,6 +191,5 @@ async def list_sessions_paginated(
     limit: int,
     offset: int,
 ) -> list[models.Session]:
-    async with await _runtime.query_async(conn, _sync.LIST_SESSIONS_PAGINATED, (limit, offset)) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._SESSION_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_SESSIONS_PAGINATED, (limit, offset))
+    return _sync._SESSION_ROWS.many(_rows)

@@ -15,14 +15,12 @@ async def get_thread(
     thread_ts: str,
 ) -> models.Thread | None:
     """Fetch one thread by its Slack coordinates."""
-    async with await _runtime.query_async(conn, _sync.GET_THREAD, (channel_id, thread_ts)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_THREAD, (channel_id, thread_ts))
     return None if _row is None else _sync._THREAD_ROWS.one(_row)
 
 
 async def get_thread_by_id(conn: psycopg.AsyncConnection[typing.Any], *, id: int) -> models.Thread | None:
-    async with await _runtime.query_async(conn, _sync.GET_THREAD_BY_ID, (id,)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_THREAD_BY_ID, (id,))
     return None if _row is None else _sync._THREAD_ROWS.one(_row)
 
 
@@ -34,8 +32,7 @@ async def create_thread(
     working_directory: str,
 ) -> models.Thread:
     """Create a thread; fails if the thread already exists."""
-    async with await _runtime.query_async(conn, _sync.CREATE_THREAD, (channel_id, thread_ts, working_directory)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.CREATE_THREAD, (channel_id, thread_ts, working_directory))
     return _sync._THREAD_ROWS.one(_row)
 
 
@@ -48,8 +45,7 @@ async def get_or_create_thread(
 ) -> models.Thread:
     """Get or create a thread in one atomic statement. An existing thread keeps
     the working directory it was created with; only updated_at moves."""
-    async with await _runtime.query_async(conn, _sync.GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory))
     return _sync._THREAD_ROWS.one(_row)
 
 
@@ -61,9 +57,8 @@ async def update_thread_timestamp(conn: psycopg.AsyncConnection[typing.Any], *, 
 
 async def list_threads(conn: psycopg.AsyncConnection[typing.Any]) -> list[models.Thread]:
     """Threads with the most recent activity first."""
-    async with await _runtime.query_async(conn, _sync.LIST_THREADS, ()) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._THREAD_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_THREADS, ())
+    return _sync._THREAD_ROWS.many(_rows)
 
 
 async def list_threads_paginated(
@@ -75,6 +70,5 @@ async def list_threads_paginated(
     """A page of threads, most recent activity first, each with the prompt its
     first session was started with (NULL without sessions or prompt), as the
     Go service's web console lists them."""
-    async with await _runtime.query_async(conn, _sync.LIST_THREADS_PAGINATED, (limit, offset)) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._LIST_THREADS_PAGINATED_ROW_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_THREADS_PAGINATED, (limit, offset))
+    return _sync._LIST_THREADS_PAGINATED_ROW_ROWS.many(_rows)

@@ -10,33 +10,28 @@ from .. import _runtime, models
 
 
 async def get_event(conn: aiosqlite.Connection, *, id: int) -> models.Event | None:
-    async with await _runtime.query_async(conn, _sync.GET_EVENT, (id,)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_EVENT, (id,))
     return None if _row is None else _sync._EVENT_ROWS.one(_row)
 
 
 async def get_event_name(conn: aiosqlite.Connection, *, id: int) -> str | None:
-    async with await _runtime.query_async(conn, _sync.GET_EVENT_NAME, (id,)) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.GET_EVENT_NAME, (id,))
     return None if _row is None else _sync._GET_EVENT_NAME_VALUES.one(_row)
 
 
 async def count_events(conn: aiosqlite.Connection) -> int:
-    async with await _runtime.query_async(conn, _sync.COUNT_EVENTS, ()) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.COUNT_EVENTS, ())
     return _sync._COUNT_EVENTS_VALUES.one(_row)
 
 
 async def event_stats(conn: aiosqlite.Connection) -> _sync.EventStatsRow:
-    async with await _runtime.query_async(conn, _sync.EVENT_STATS, ()) as _cur:
-        _row = await _cur.fetchone()
+    _row = await _runtime.row_async(conn, _sync.EVENT_STATS, ())
     return _sync._EVENT_STATS_ROW_ROWS.one(_row)
 
 
 async def list_events(conn: aiosqlite.Connection) -> list[models.Event]:
-    async with await _runtime.query_async(conn, _sync.LIST_EVENTS, ()) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._EVENT_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_EVENTS, ())
+    return _sync._EVENT_ROWS.many(_rows)
 
 
 async def list_event_summaries(
@@ -44,17 +39,15 @@ async def list_event_summaries(
     *,
     capacity: int,
 ) -> list[_sync.ListEventSummariesRow]:
-    async with await _runtime.query_async(conn, _sync.LIST_EVENT_SUMMARIES, (capacity,)) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._LIST_EVENT_SUMMARIES_ROW_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sync.LIST_EVENT_SUMMARIES, (capacity,))
+    return _sync._LIST_EVENT_SUMMARIES_ROW_ROWS.many(_rows)
 
 
 async def list_by_ids(conn: aiosqlite.Connection, *, ids: typing.Sequence[int]) -> list[_sync.ListByIdsRow]:
     _sql = _sync.LIST_BY_IDS
     _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "", "ids")
-    async with await _runtime.query_async(conn, _sql, (*ids,)) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._LIST_BY_IDS_ROW_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sql, (*ids,))
+    return _sync._LIST_BY_IDS_ROW_ROWS.many(_rows)
 
 
 async def create_event(

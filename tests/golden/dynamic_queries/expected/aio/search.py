@@ -25,9 +25,8 @@ async def search_items(
     _sql, _slots = _runtime.variant(_sync.SEARCH_ITEMS_PIECES, _sync.SEARCH_ITEMS_VARIANTS, _mask, _order)
     _values = (max_price, category, name_like, city, page_size, skip)
     _params = [_values[_i] for _i in _slots]
-    async with await _runtime.query_async(conn, _sql, _params) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._SEARCH_ITEMS_ROW_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sql, _params)
+    return _sync._SEARCH_ITEMS_ROW_ROWS.many(_rows)
 
 
 async def count_per_category(
@@ -40,6 +39,5 @@ async def count_per_category(
     _sql, _slots = _runtime.variant(_sync.COUNT_PER_CATEGORY_PIECES, _sync.COUNT_PER_CATEGORY_VARIANTS, _mask, _order)
     _values = (at_least,)
     _params = [_values[_i] for _i in _slots]
-    async with await _runtime.query_async(conn, _sql, _params) as _cur:
-        _rows = await _cur.fetchall()
-    return _sync._COUNT_PER_CATEGORY_ROW_ROWS.many(list(_rows))
+    _rows = await _runtime.rows_async(conn, _sql, _params)
+    return _sync._COUNT_PER_CATEGORY_ROW_ROWS.many(_rows)
