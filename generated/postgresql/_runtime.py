@@ -69,6 +69,11 @@ def sort_text(choices: dict[str, str], value: str, name: str) -> str:
 
 
 RowT = typing.TypeVar("RowT", bound=tuple[typing.Any, ...])
+# The validation context of every row read from the database. A reader marker that turns what the
+# driver returns into the field's type (SQLite's JSON text, date forms and truth) acts only under
+# it: a row built by hand, validated from its own model_dump(), a FastAPI response or request body
+# holds the field's values already (JSON text decoded again turned the JSON string "123" into 123).
+FROM_DATABASE: typing.Final = {"codegen": "read from the database"}
 ModelT = typing.TypeVar("ModelT", bound=pydantic.BaseModel)
 ValueT = typing.TypeVar("ValueT")
 
@@ -99,13 +104,13 @@ class Rows(typing.Generic[RowT]):
         if self._one is None:
             self._build()
         assert self._one is not None
-        return typing.cast(RowT, self._one.validate_python(row))
+        return typing.cast(RowT, self._one.validate_python(row, context=FROM_DATABASE))
 
     def many(self, rows: list[typing.Any]) -> list[RowT]:
         if self._many is None:
             self._build()
         assert self._many is not None
-        return typing.cast(list[RowT], self._many.validate_python(rows))
+        return typing.cast(list[RowT], self._many.validate_python(rows, context=FROM_DATABASE))
 
 
 def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
@@ -122,17 +127,26 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
     schema = handler(source)
     hints = typing.get_type_hints(source)
     names = tuple((keys or {}).get(name, name) for name in source._fields)
-    binary = [i for i, name in enumerate(source._fields) if bytes in (typing.get_args(hints[name]) or (hints[name],))]
+    # Fields holding bytes, as bytes or inside a list (a bytea[]), by position: their hints.
+    binary = {i: hints[name] for i, name in enumerate(source._fields) if _holds_bytes(hints[name])}
     fields = {key: core_schema.typed_dict_field(_base64_field(hints[name]) if i in binary
                                                 else handler.generate_schema(hints[name]))
               for i, (key, name) in enumerate(zip(names, source._fields))}
     typing.cast(dict[str, typing.Any], schema)["serialization"] = core_schema.plain_serializer_function_ser_schema(
         functools.partial(_keyed, names), return_schema=core_schema.typed_dict_schema(fields))
-    if binary or names != source._fields:  # read back what it writes: its keys, base64
-        fields_by_key = {name: name for name in source._fields} | dict(zip(names, source._fields))
-        schema = core_schema.with_info_before_validator_function(
-            _from_json(fields_by_key, frozenset(source._fields[i] for i in binary), frozenset(binary)), schema)
-    return schema
+    # Read back what it writes (its keys, base64), and say so: the JSON schema of what it takes (a
+    # request body in the OpenAPI document) is the object it writes, not pydantic's array of a
+    # NamedTuple, which a client built from the document sent and which no response ever was.
+    # The reference moves out to the wrapper: another row holding this one (sqlc.embed) refers to it.
+    fields_by_key = {name: name for name in source._fields} | dict(zip(names, source._fields))
+    return core_schema.with_info_before_validator_function(
+        _from_json(fields_by_key, {source._fields[i]: hint for i, hint in binary.items()}, binary), schema,
+        json_schema_input_schema=core_schema.typed_dict_schema(fields),
+        ref=typing.cast(dict[str, typing.Any], schema).pop("ref", None))
+
+
+def _holds_bytes(hint: typing.Any) -> bool:
+    return hint is bytes or any(_holds_bytes(arg) for arg in typing.get_args(hint))
 
 
 def _keyed(keys: tuple[str, ...], row: typing.Any) -> dict[str, typing.Any]:
@@ -140,12 +154,27 @@ def _keyed(keys: tuple[str, ...], row: typing.Any) -> dict[str, typing.Any]:
 
 
 def _base64_field(hint: typing.Any) -> core_schema.CoreSchema:
-    """A bytes (or bytes | None) field's schema, written to JSON as base64 text the way a model
-    row's is (ser_json_bytes="base64": the URL-safe alphabet), and so described."""
-    written = core_schema.bytes_schema(serialization=core_schema.plain_serializer_function_ser_schema(
-        _to_base64, when_used="json", return_schema=core_schema.str_schema(
-            metadata={"pydantic_js_updates": {"format": "base64url"}})))
-    return core_schema.nullable_schema(written) if type(None) in typing.get_args(hint) else written
+    """The schema of a field holding bytes (bytes, bytes | None, list[bytes]...): each bytes value
+    written to JSON as base64 text the way a model row's is (ser_json_bytes="base64": the URL-safe
+    alphabet), and so described. A list of bytes was written as UTF-8 text, failing on other bytes."""
+    if hint is bytes:
+        return core_schema.bytes_schema(serialization=core_schema.plain_serializer_function_ser_schema(
+            _to_base64, when_used="json", return_schema=core_schema.str_schema(
+                metadata={"pydantic_js_updates": {"format": "base64url"}})))
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if typing.get_origin(hint) is list:
+        return core_schema.list_schema(_base64_field(args[0]))
+    return core_schema.nullable_schema(_base64_field(args[0]))  # X | None
+
+
+def _from_base64(hint: typing.Any, value: typing.Any) -> typing.Any:
+    """A value of a field holding bytes, its base64 texts decoded (what _base64_field writes)."""
+    if hint is bytes:
+        return _b64decode(value) if isinstance(value, str) else value
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if typing.get_origin(hint) is list:
+        return [_from_base64(args[0], item) for item in value] if isinstance(value, list) else value
+    return value if value is None else _from_base64(args[0], value)
 
 
 def _to_base64(value: bytes) -> str:
@@ -157,17 +186,17 @@ def _b64decode(text: str) -> bytes:
     return base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
 
 
-def _from_json(fields_by_key: dict[str, str], binary: frozenset[str], positions: frozenset[int]
+def _from_json(fields_by_key: dict[str, str], binary: dict[str, typing.Any], positions: dict[int, typing.Any]
                ) -> typing.Callable[[typing.Any, core_schema.ValidationInfo], typing.Any]:
-    """What reads a tuple row from JSON as written: keys to field names, bytes fields' base64 decoded."""
+    """What reads a tuple row from JSON as written: keys to field names, bytes fields' base64 decoded
+    (binary: the hint of each field holding bytes, by name; positions: the same by position)."""
     def read_json(value: typing.Any, info: core_schema.ValidationInfo) -> typing.Any:
-        if info.mode != "json":
-            return value
-        if isinstance(value, dict):
+        if isinstance(value, dict):  # the object it writes, parsed or not: FastAPI validates a tuple
+            # body from its parsed JSON in python mode (renamed keys were refused, base64 kept as bytes)
             named = {fields_by_key.get(k, k): v for k, v in value.items()}
-            return {k: _b64decode(v) if k in binary and isinstance(v, str) else v for k, v in named.items()}
-        if isinstance(value, list):
-            return [_b64decode(v) if i in positions and isinstance(v, str) else v for i, v in enumerate(value)]
+            return {k: _from_base64(binary[k], v) if k in binary else v for k, v in named.items()}
+        if info.mode == "json" and isinstance(value, list):
+            return [_from_base64(positions[i], v) if i in positions else v for i, v in enumerate(value)]
         return value
     return read_json
 
@@ -204,7 +233,8 @@ class ModelRows(typing.Generic[ModelT]):
         if self._one is None:
             self._build()
         assert self._one is not None
-        return typing.cast(ModelT, self._one.validate_python(pydantic_core.ArgsKwargs(tuple(row))))
+        return typing.cast(ModelT, self._one.validate_python(pydantic_core.ArgsKwargs(tuple(row)),
+                                                             context=FROM_DATABASE))
 
     def many(self, rows: list[typing.Any]) -> list[ModelT]:
         if self._many is None:
@@ -214,7 +244,7 @@ class ModelRows(typing.Generic[ModelT]):
             arguments = list(map(pydantic_core.ArgsKwargs, rows))
         except TypeError:  # rows that are not tuples (a row_factory): positional arguments need tuples
             arguments = [pydantic_core.ArgsKwargs(tuple(row)) for row in rows]
-        return typing.cast(list[ModelT], self._many.validate_python(arguments))
+        return typing.cast(list[ModelT], self._many.validate_python(arguments, context=FROM_DATABASE))
 
 
 class _FieldNames(set[str]):
@@ -336,10 +366,10 @@ class Values(typing.Generic[ValueT]):
         self._many: pydantic.TypeAdapter[list[ValueT]] = pydantic.TypeAdapter(list[value_type])
 
     def one(self, row: typing.Any) -> ValueT:
-        return self._one.validate_python(row[0])
+        return self._one.validate_python(row[0], context=FROM_DATABASE)
 
     def many(self, rows: list[typing.Any]) -> list[ValueT]:
-        return self._many.validate_python([row[0] for row in rows])
+        return self._many.validate_python([row[0] for row in rows], context=FROM_DATABASE)
 
 
 def text(value: object) -> str:
