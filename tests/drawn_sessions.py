@@ -368,3 +368,21 @@ def report(twin: Twin, program: list[Step], gen_rows: list[Any], oracle_rows: li
         problems.append(f"after closing without a commit, the database kept {gen_rows!r}, the twin {oracle_rows!r}")
     if problems:
         raise AssertionError("\n".join(problems) + "\n--- steps run\n" + "\n".join(twin.trace))
+
+
+async def cancelled_midway(module: Any, sync_module: Any, conn: Any, call: Call, ticks: int) -> str:
+    """Start the call as a task, let the event loop run `ticks` times, cancel it, and wait for it:
+    how it ended ("cancelled", "done" or the error's class)."""
+    import asyncio
+
+    task = asyncio.ensure_future(call_generated(module, sync_module, conn, call))
+    for _ in range(ticks):
+        await asyncio.sleep(0)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        return "cancelled"
+    except Exception as error:  # noqa: BLE001 - a refusal of the database is an ending too
+        return type(error).__name__
+    return "done"

@@ -211,3 +211,39 @@ def test_tasks_sharing_one_async_connection_get_their_own_results(package: tuple
 
     bumped, _, dropped, listed, _, counted = asyncio.run(main())
     assert (bumped, dropped.rowcount, [row.name for row in listed], counted) == (2, 0, ["a", "b", "c"], 4)
+
+
+def test_drawn_cancelled_call_leaves_the_connection_usable(package: tuple[Any, Any], tmp_path: Path) -> None:
+    """A task running a generated call on a shared aiosqlite connection, cancelled after a drawn number
+    of event-loop turns, mid-call: the connection still answers (a generated list equals the raw
+    driver's SELECT on it), its rollback() undoes whatever the call did, and once closed it holds
+    no lock."""
+    import aiosqlite
+
+    module, aio = package
+
+    @settings(SETTINGS, max_examples=max(EXAMPLES // 2, 1))
+    @given(call=ds.calls("sqlite"), ticks=st.integers(0, 6), row_factory=st.sampled_from([None, aiosqlite.Row]))
+    def check(call: ds.Call, ticks: int, row_factory: Any) -> None:
+        gen_path, _ = fresh_files(tmp_path)
+        with sqlite3.connect(gen_path) as setup:
+            setup.executemany("INSERT INTO items VALUES (?, ?)", [("a", 0), ("b", 2)])
+        setup.close()
+
+        async def main() -> tuple[str, list[Any], list[Any]]:
+            async with aiosqlite.connect(gen_path, isolation_level="DEFERRED") as conn:
+                conn.row_factory = row_factory
+                # Opened by the user: sqlite3 opens none for a statement behind a WITH, which commits
+                # on its own (as through the raw driver).
+                await conn.execute("BEGIN")
+                ended = await ds.cancelled_midway(aio, module, conn, call, ticks)
+                listed = [ds.plain(row) for row in await aio.list_items(conn)]
+                raw = [tuple(row) for row in await conn.execute_fetchall("SELECT * FROM items ORDER BY name")]
+                await conn.rollback()
+                return ended, listed, raw
+
+        ended, listed, raw = asyncio.run(main())
+        assert listed == raw, (ended, listed, raw)
+        assert kept_rows(gen_path) == [("a", 0), ("b", 2)], ended
+
+    check()

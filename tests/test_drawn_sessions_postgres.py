@@ -222,3 +222,95 @@ def test_postgres_counts_and_copies_inside_a_pipeline(package: tuple[Any, Any], 
 
         assert asyncio.run(main()) == [2, 2, 3, 1, 2]
         assert kept(gen_url) == [("x", 2), ("y", 4)]
+
+
+def test_postgres_drawn_cancelled_call_leaves_the_connection_usable(package: tuple[Any, Any], databases: Any
+                                                                   ) -> None:
+    """A task running a generated call on a shared AsyncConnection (in a transaction, or in a
+    pipeline), cancelled after a drawn number of event-loop turns: the connection still answers (a
+    generated list equals the raw driver's SELECT on it), its rollback() undoes whatever the call
+    did, and nothing is left for the server to hold."""
+    import psycopg
+
+    module, aio = package
+    gen_url, _, reset, kept = databases
+
+    @settings(SETTINGS, max_examples=max(EXAMPLES // 2, 1))
+    @given(call=ds.calls("postgresql"), ticks=st.integers(0, 8), pipeline=st.booleans(),
+           prepare_threshold=st.sampled_from([0, None]))
+    def check(call: ds.Call, ticks: int, pipeline: bool, prepare_threshold: int | None) -> None:
+        reset()
+        with psycopg.connect(gen_url, autocommit=True) as setup:
+            setup.execute(b"INSERT INTO items VALUES ('a', 0), ('b', 2)")
+
+        async def main() -> tuple[str, list[Any], list[Any], Any]:
+            async with await psycopg.AsyncConnection.connect(gen_url, prepare_threshold=prepare_threshold) as conn:
+                if pipeline:
+                    try:
+                        async with conn.pipeline():
+                            ended = await ds.cancelled_midway(aio, module, conn, call, ticks)
+                    except psycopg.DatabaseError as error:  # a statement the pipeline had sent failed
+                        ended = type(error).__name__
+                else:
+                    ended = await ds.cancelled_midway(aio, module, conn, call, ticks)
+                status = conn.info.transaction_status
+                await conn.rollback()
+                listed = [ds.plain(row) for row in await aio.list_items(conn)]
+                async with conn.cursor() as cursor:
+                    await cursor.execute(b"SELECT * FROM items ORDER BY name")
+                    raw = await cursor.fetchall()
+                await conn.rollback()
+                return ended, listed, raw, status
+
+        try:
+            ended, listed, raw, status = asyncio.run(main())
+        except Exception as error:  # noqa: BLE001 - reported with the call's ending
+            raise AssertionError(f"after the cancelled call the connection failed: {error!r}") from error
+        assert listed == raw == [("a", 0), ("b", 2)], (ended, status, listed, raw)
+
+    check()
+
+
+@pytest.mark.parametrize("autocommit", [False, True], ids=["transaction", "autocommit"])
+def test_postgres_cancelled_copy_leaves_the_connection_usable(package: tuple[Any, Any], databases: Any,
+                                                             autocommit: bool) -> None:
+    """An async :copyfrom (COPY FROM STDIN) whose task is cancelled while psycopg waits inside the
+    COPY: psycopg left the COPY unfinished, and every later statement on the connection failed
+    ("another command is already in progress"). Now the COPY is aborted unless it had ended (all
+    rows or none stored, even in autocommit; in a transaction, the transaction fails as on a cancelled INSERT, for the caller
+    to roll back), the caller gets its CancelledError and the connection goes on."""
+    import psycopg
+
+    module, aio = package
+    gen_url, _, reset, kept = databases
+    rows = [module.CopyItemsParams(name=f"r{i}", n=i) for i in range(50)]
+    for ticks in range(1, 6):
+        reset()
+
+        async def main() -> tuple[str, list[Any]]:
+            async with await psycopg.AsyncConnection.connect(gen_url, autocommit=autocommit) as conn:
+                ended = await _cancel_copy(aio, conn, rows, ticks)
+                if ended == "cancelled" and not autocommit:
+                    await conn.rollback()  # the aborted COPY failed the transaction, as a cancelled INSERT does
+                listed = [ds.plain(row) for row in await aio.list_items(conn)]
+                await conn.rollback()
+                return ended, listed
+
+        ended, listed = asyncio.run(main())
+        every = [(r.name, r.n) for r in sorted(rows)]
+        assert ended in ("cancelled", "done"), ended
+        # All or nothing: a cancel that comes once the last row is sent finds the COPY ending anyway.
+        assert listed == every if ended == "done" else listed in ([], every), (ticks, ended, listed)
+        assert kept(gen_url) == (listed if autocommit else []), (ticks, ended)
+
+
+async def _cancel_copy(aio: Any, conn: Any, rows: list[Any], ticks: int) -> str:
+    task = asyncio.ensure_future(aio.copy_items(conn, rows))
+    for _ in range(ticks):
+        await asyncio.sleep(0)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        return "cancelled"
+    return "done"

@@ -7,6 +7,7 @@ field types, each validated tuple becoming the row class through tuple.__new__,
 with no Python code per row. Model rows (rows = "model"): see ModelRows.
 """
 
+import asyncio
 import base64
 import dataclasses
 import datetime
@@ -588,6 +589,48 @@ async def row_async(conn: psycopg.AsyncConnection[typing.Any], sql: str | bytes,
     async with tuples_async(conn) as cursor:
         await cursor.execute(sql, args)
         return await cursor.fetchone()
+
+
+async def copy_async(conn: psycopg.AsyncConnection[typing.Any], sql: str, rows: typing.Iterable[typing.Any]) -> int:
+    """COPY ... FROM STDIN of rows on an AsyncConnection; the rows stored.
+
+    A task cancelled while psycopg waits inside a COPY leaves the COPY unfinished and the
+    connection refusing every later statement ("another command is already in progress"). So
+    the COPY runs in a task of its own, shielded: when the caller is cancelled, it is told to
+    stop, aborts the COPY before its next row (nothing stored, the server's COPY failed as
+    psycopg fails it on an error; a COPY whose rows were all sent ends as it would have), and
+    the caller's CancelledError is raised once it has.
+    """
+    stop = asyncio.Event()
+    copying = asyncio.ensure_future(_copy_rows(conn, sql, rows, stop))
+    try:
+        return await asyncio.shield(copying)
+    except asyncio.CancelledError:
+        stop.set()
+        await asyncio.wait({copying})
+        if not copying.cancelled():
+            copying.exception()  # retrieved: the caller was cancelled, the COPY's own end is moot
+        raise
+
+
+class _CopyStopped(Exception):
+    """Raised inside a COPY whose caller was cancelled: psycopg aborts the COPY on the way out."""
+
+
+async def _copy_rows(conn: psycopg.AsyncConnection[typing.Any], sql: str, rows: typing.Iterable[typing.Any],
+                     stop: asyncio.Event) -> int:
+    async with conn.cursor() as cursor:
+        try:
+            async with cursor.copy(sql) as copy:
+                for row in rows:
+                    if stop.is_set():
+                        raise _CopyStopped
+                    await copy.write_row(row)
+                if stop.is_set():
+                    raise _CopyStopped
+        except _CopyStopped:
+            return 0
+        return cursor.rowcount
 
 
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:

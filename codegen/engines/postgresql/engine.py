@@ -62,7 +62,7 @@ class PostgreSQLEngine(Engine):
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = True  # psycopg returns an enum's array as its text form
     template_folder = Path(__file__).parent / "templates"
-    runtime_stdlib = frozenset({"datetime", "operator", "types"})
+    runtime_stdlib = frozenset({"asyncio", "datetime", "operator", "types"})
     runtime_imports = ("psycopg.adapt", "psycopg.postgres", "psycopg.pq", "psycopg.rows", "psycopg.types.json")
     driver_module = "psycopg"
     connection_type = "psycopg.Connection[typing.Any]"
