@@ -60,6 +60,7 @@ def build_schema(config: Config, sources: list[SourceFile] | None = None) -> Sch
     builder = CatalogBuilder(state, column_inference(engine))
     for source in schema_files(config) if sources is None else sources:
         builder.apply_file(source)
+    builder.end_session()
     if builder.diagnostics:
         raise CodegenError(builder.diagnostics)
     apply_overrides(state, config)

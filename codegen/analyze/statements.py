@@ -147,7 +147,8 @@ class Analyzer(ExpressionTyping):
                 if value is not None:
                     return value
             if table is None:
-                raise Located(f"no such table: {node.sql(dialect=self.engine.dialect) if schema else name}", self.offset_of(node))
+                raise Located(f"no such table: {node.sql(dialect=self.engine.dialect)}" if schema else self.state.missing(name),
+                              self.offset_of(node))
             return Source(alias or table.name, self.table_columns(table), table=None if table.is_view else table.name,
                           schema=table.schema, view=table.name if table.is_view else None)
         if isinstance(node, exp.Subquery):
@@ -376,7 +377,7 @@ class Analyzer(ExpressionTyping):
             raise Located("unsupported target", self.offset_of(node))
         table = self.state.find(table_node.db or None, table_node.name)
         if table is None:
-            raise Located(f"no such table: {table_node.name}", self.offset_of(table_node))
+            raise Located(self.state.missing(table_node.name), self.offset_of(table_node))
         if table.is_view and not table.updatable and not instead_of_trigger(node, self.state):
             statement = type(node).__name__.upper()
             raise Located(f"{table_node.name} is a view with no INSTEAD OF {statement} trigger: a {statement} cannot "

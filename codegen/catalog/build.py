@@ -62,6 +62,7 @@ class CatalogBuilder:
         self.infer = infer
         self.dialect = state.engine.dialect
         self.diagnostics: list[Diagnostic] = []
+        self._temporary = False  # the CREATE being applied makes a TEMP table or view
 
     def apply_file(self, source: SourceFile) -> None:
         for stmt in split_statements(source, self.state.engine):
@@ -102,8 +103,34 @@ class CatalogBuilder:
     def _create(self, cur: Cursor, stmt: Statement) -> None:
         cur.expect("CREATE")
         replace_view = cur.accept("OR", "REPLACE")
-        for word in ("TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL"):
-            cur.accept(word)
+        self._temporary = False
+        while (lx := cur.peek()) is not None and lx.kind == "word" \
+                and lx.text.upper() in ("TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL"):  # in any order
+            self._temporary = self._temporary or lx.text.upper() in ("TEMP", "TEMPORARY")
+            cur.pos += 1
+        before = set(self.state.tables)
+        self._create_object(cur, stmt, replace_view)
+        if self._temporary:
+            for key in set(self.state.tables) - before:
+                self.state.tables[key].temporary = True
+
+    def end_session(self) -> None:
+        """After the last migration: the migrating session's TEMP tables and views are gone (and a
+        PostgreSQL view over one, which the server made temporary too). Queries run in sessions of
+        their own and cannot read them."""
+        gone = {key for key, table in self.state.tables.items() if table.temporary}
+        while True:
+            names = {self.state.tables[key].name.lower() for key in gone}
+            readers = {key for key, table in self.state.tables.items() if key not in gone and table.is_view
+                       and (table.view_reads & names or (table.view_select is not None and names & {
+                           t.name.lower() for t in table.view_select.find_all(exp.Table)}))}
+            if not readers:
+                break
+            gone |= readers
+        for key in gone:
+            self.state.session_only.add(self.state.tables.pop(key).name.lower())
+
+    def _create_object(self, cur: Cursor, stmt: Statement, replace_view: bool) -> None:
         if cur.accept("TABLE"):
             self._create_table(cur, stmt)
         elif cur.accept("VIRTUAL", "TABLE"):
@@ -127,6 +154,7 @@ class CatalogBuilder:
         """Name of a table or view being created; False when IF NOT EXISTS skips it."""
         if_not_exists = self._if_not_exists(cur)
         schema, name, offset = cur.qualified_name(f"{what} name")
+        self._temporary = self._temporary or (schema is not None and self.state.engine.temporary_schema(schema))
         schema = self.state.engine.created_schema(schema)
         existing = self.state.find(schema, name)
         if existing is not None:

@@ -59,6 +59,8 @@ class SchemaState:
         # Lower-cased view name -> the statements (INSERT, UPDATE, DELETE) an INSTEAD OF trigger on it
         # runs in their place: those may name the view as their target.
         self.instead_of: dict[str, set[str]] = {}
+        # Lower-cased names of the migrations' TEMP tables and views, gone when their session ended.
+        self.session_only: set[str] = set()
         engine.install_catalog(self)  # its type names, and the statements only it has
 
     def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
@@ -67,6 +69,13 @@ class SchemaState:
 
     def find(self, schema: str | None, name: str) -> TableDef | None:
         return self.tables.get(self.key(schema, name))
+
+    def missing(self, name: str) -> str:
+        """What a statement naming a table the catalog lacks is told."""
+        if name.lower() in self.session_only:
+            return (f"no such table: {name} (a TEMP table or view of the migrations: it is gone when their "
+                    "session ends, and queries run in sessions of their own)")
+        return f"no such table: {name}"
 
     def type_of(self, declared: str) -> ir.ValueType:
         """The value type of a declared type name (the engine installs its own)."""

@@ -59,6 +59,7 @@ class TableDef:
     view_column_names: list[str] = field(default_factory=list)
     view_text: str | None = None  # the view's query as written, renames applied (catalog/view_text.py)
     updatable: bool = False  # a view the database changes its base table through (PostgreSQL's simple views)
+    temporary: bool = False  # CREATE TEMP: it lasts as long as the migrating session, not for the queries
     strict: bool = False
     without_rowid: bool = False
     virtual: str | None = None  # module name for CREATE VIRTUAL TABLE

@@ -152,6 +152,10 @@ class EngineTraits(Protocol):
         """The schema a new table or view of this qualified name goes into (None: the default one)."""
         return schema
 
+    def temporary_schema(self, schema: str) -> bool:
+        """A table created as `schema.name` is temporary: gone when the migrating session ends."""
+        return False
+
     # -- analysis --------------------------------------------------------------
     @abstractmethod
     def call_name(self, node: exp.Expr) -> str:

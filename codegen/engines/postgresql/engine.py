@@ -99,7 +99,12 @@ class PostgreSQLEngine(Engine):
         return "oid" if name == "tableoid" else "xid" if name in ("xmin", "xmax") else "cid"
 
     def lookup_schema(self, schema: str | None) -> str | None:
-        return None if schema is not None and schema.lower() in ("public", "pg_catalog") else schema
+        # pg_temp (the session's own temporary schema) is searched first, before public.
+        return None if schema is not None and (schema.lower() in ("public", "pg_catalog")
+                                               or self.temporary_schema(schema)) else schema
+
+    def temporary_schema(self, schema: str) -> bool:
+        return schema.lower().startswith("pg_temp")
 
     def cast_type(self, state: "SchemaState", to: exp.DataType) -> ir.ValueType:
         return state.type_of(to.sql(dialect=self.dialect))

@@ -92,6 +92,9 @@ class SQLiteEngine(Engine):
     def created_schema(self, schema: str | None) -> str | None:
         return None if schema is not None and schema.lower() in ("temp", "main") else schema
 
+    def temporary_schema(self, schema: str) -> bool:
+        return schema.lower() == "temp"
+
     def lookup_schema(self, schema: str | None) -> str | None:
         # main (the database file) and temp are where every table of the schema lives, as
         # created_schema puts them: main.authors is authors.
