@@ -125,8 +125,8 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
     hints = typing.get_type_hints(source)
     names = tuple((keys or {}).get(name, name) for name in source._fields)
     # Fields holding bytes, as bytes or inside a list (a bytea[]), by position: their hints.
-    binary = {i: hints[name] for i, name in enumerate(source._fields) if _holds_bytes(hints[name])}
-    fields = {key: core_schema.typed_dict_field(_base64_field(hints[name]) if i in binary
+    binary = {i: hints[name] for i, name in enumerate(source._fields) if _holds(hints[name], bytes)}
+    fields = {key: core_schema.typed_dict_field(_json_field(hints[name]) if _holds(hints[name], bytes, float)
                                                 else handler.generate_schema(hints[name]))
               for i, (key, name) in enumerate(zip(names, source._fields))}
     typing.cast(dict[str, typing.Any], schema)["serialization"] = core_schema.plain_serializer_function_ser_schema(
@@ -142,30 +142,73 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
         ref=typing.cast(dict[str, typing.Any], schema).pop("ref", None))
 
 
-def _holds_bytes(hint: typing.Any) -> bool:
-    return hint is bytes or any(_holds_bytes(arg) for arg in typing.get_args(hint))
+def _holds(hint: typing.Any, *kinds: type) -> bool:
+    """Whether a field's hint is one of kinds or holds one (X | None, list[X])."""
+    return hint in kinds or any(_holds(arg, *kinds) for arg in typing.get_args(hint))
+
+
+# JSON has no NaN or infinities: pydantic writes a float's as null by default (a NOT NULL REAL
+# holding Infinity answered null, which reads back as no number or as None). Rows write them as
+# these strings, which pydantic reads back as the float, and their JSON schemas admit them.
+NON_FINITE = ("Infinity", "-Infinity", "NaN")
+
+
+def admit_non_finite(schema: dict[str, typing.Any], model: type[pydantic.BaseModel]) -> None:
+    """json_schema_extra of a model row holding floats: each float's {"type": "number"} admits NON_FINITE."""
+    properties = schema.get("properties", {})
+    for name, field in model.model_fields.items():
+        key = field.serialization_alias or name
+        if key in properties and _holds(field.annotation, float):
+            _numbers_admit_non_finite(properties[key])
+
+
+def _numbers_admit_non_finite(node: typing.Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _numbers_admit_non_finite(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "number":
+            del node["type"]
+            node["anyOf"] = [{"type": "number"}, {"enum": list(NON_FINITE)}]
+            return
+        for value in node.values():
+            _numbers_admit_non_finite(value)
+
+
+def _non_finite_text(value: float) -> float | str:
+    if value != value:
+        return "NaN"
+    return value if abs(value) != float("inf") else ("Infinity" if value > 0 else "-Infinity")
 
 
 def _keyed(keys: tuple[str, ...], row: typing.Any) -> dict[str, typing.Any]:
     return dict(zip(keys, row))
 
 
-def _base64_field(hint: typing.Any) -> core_schema.CoreSchema:
-    """The schema of a field holding bytes (bytes, bytes | None, list[bytes]...): each bytes value
-    written to JSON as base64 text the way a model row's is (ser_json_bytes="base64": the URL-safe
-    alphabet), and so described. A list of bytes was written as UTF-8 text, failing on other bytes."""
+def _json_field(hint: typing.Any) -> core_schema.CoreSchema:
+    """The schema of a field holding bytes or floats (X, X | None, list[X]...), as a model row's:
+    each bytes value written to JSON as base64 text (ser_json_bytes="base64": the URL-safe
+    alphabet; a list of bytes was written as UTF-8 text, failing on other bytes), each float that
+    JSON has no number for as one of NON_FINITE (ser_json_inf_nan="strings"), and so described."""
+    if hint is float:
+        choices: list[core_schema.CoreSchema | tuple[core_schema.CoreSchema, str]] = [
+            core_schema.float_schema(), core_schema.literal_schema(list(NON_FINITE))]
+        return core_schema.union_schema(choices, serialization=core_schema.plain_serializer_function_ser_schema(
+            _non_finite_text, when_used="json", return_schema=core_schema.union_schema(choices)))
     if hint is bytes:
         return core_schema.bytes_schema(serialization=core_schema.plain_serializer_function_ser_schema(
             _to_base64, when_used="json", return_schema=core_schema.str_schema(
                 metadata={"pydantic_js_updates": {"format": "base64url"}})))
     args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
     if typing.get_origin(hint) is list:
-        return core_schema.list_schema(_base64_field(args[0]))
-    return core_schema.nullable_schema(_base64_field(args[0]))  # X | None
+        return core_schema.list_schema(_json_field(args[0]))
+    if len(args) == 1 and _holds(args[0], bytes, float):
+        return core_schema.nullable_schema(_json_field(args[0]))  # X | None
+    return pydantic.TypeAdapter(hint).core_schema  # holds neither (an inet's union of address types)
 
 
 def _from_base64(hint: typing.Any, value: typing.Any) -> typing.Any:
-    """A value of a field holding bytes, its base64 texts decoded (what _base64_field writes)."""
+    """A value of a field holding bytes, its base64 texts decoded (what _json_field writes)."""
     if hint is bytes:
         return _b64decode(value) if isinstance(value, str) else value
     args = [arg for arg in typing.get_args(hint) if arg is not type(None)]

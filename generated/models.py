@@ -11,7 +11,7 @@ from . import _runtime
 class Session(pydantic.BaseModel):
     """A row of the table sessions."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     thread_id: int

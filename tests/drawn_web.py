@@ -43,8 +43,10 @@ JSON_VALUES = st.recursive(
     st.none() | st.booleans() | _ints(53) | _JSON_TEXTS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_SHORT, inner, max_size=3), max_leaves=6)
 # A JSON column's value as a row holds it; None is SQL NULL in a nullable column.
-_FLOATS = st.floats(allow_nan=False, allow_infinity=False)
-_REALS = st.floats(width=32, allow_nan=False, allow_infinity=False)
+_FLOATS = st.floats(allow_nan=True, allow_infinity=True)
+_REALS = st.floats(width=32, allow_nan=True, allow_infinity=True)
+# SQLite stores NaN as NULL (the generated code refuses it going in); infinities it keeps.
+_SQLITE_FLOATS = st.floats(allow_nan=False, allow_infinity=True)
 _DECIMALS = st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**9, max_value=10**9) | \
     st.sampled_from([decimal.Decimal("NaN"), decimal.Decimal("Infinity"), decimal.Decimal("-Infinity")])
 _NAIVE = st.datetimes(dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30))
@@ -54,7 +56,7 @@ MOODS = drawn_types.MOODS
 
 SQLITE_COLUMNS = (
     Column("i", "INTEGER", _ints(64)),
-    Column("r", "REAL", _FLOATS),  # SQLite stores NaN as NULL: refused going in
+    Column("r", "REAL", _SQLITE_FLOATS),  # SQLite stores NaN as NULL: refused going in
     Column("t", "TEXT", _TEXT),
     Column('"class"', "TEXT", _SHORT),
     Column("bl", "BLOB", st.binary(max_size=16)),
@@ -77,6 +79,7 @@ POSTGRES_COLUMNS = (
     Column("big", "bigint", _ints(64)),
     Column("r", "real", _REALS),
     Column("dp", "double precision", _FLOATS),
+    Column("dps", "double precision[]", st.lists(_FLOATS, max_size=3)),
     Column("n", "numeric", _DECIMALS),
     Column('"unit price"', "numeric(12, 2)", st.decimals(allow_nan=False, allow_infinity=False, places=2,
                                                           min_value=-10**9, max_value=10**9)),
@@ -106,7 +109,7 @@ COLUMNS = {"sqlite": SQLITE_COLUMNS, "postgresql": POSTGRES_COLUMNS}
 
 # The owner's columns are NOT NULL: a value the web turns into null shows as a failed read-back.
 OWNER_COLUMNS = {
-    "sqlite": (Column("name", "TEXT NOT NULL", _TEXT), Column("score", "REAL NOT NULL", _FLOATS),
+    "sqlite": (Column("name", "TEXT NOT NULL", _TEXT), Column("score", "REAL NOT NULL", _SQLITE_FLOATS),
                Column("doc", "JSON NOT NULL", JSON_VALUES), Column("photo", "BLOB NOT NULL", st.binary(max_size=8))),
     "postgresql": (Column("name", "text NOT NULL", _TEXT), Column("score", "double precision NOT NULL", _FLOATS),
                    Column("doc", "jsonb NOT NULL", JSON_VALUES), Column("photo", "bytea NOT NULL", st.binary(max_size=8))),

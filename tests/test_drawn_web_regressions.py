@@ -161,3 +161,38 @@ def test_postgres_tuple_rows_write_bytea_arrays_and_embedded_rows_as_json(postgr
             adapter = pydantic.TypeAdapter(list[q.OwnerPetsRow])
             assert adapter.validate_json(response.content) == rows
             jsonschema.Draft202012Validator(adapter.json_schema(mode="validation")).validate(response.json())
+
+
+FLOAT_SCHEMA = "CREATE TABLE scores (id INTEGER PRIMARY KEY, best REAL NOT NULL, last REAL);\n"
+FLOAT_QUERIES = "-- name: ListScores :many\nSELECT * FROM scores ORDER BY id;\n"
+
+
+@pytest.mark.parametrize("style", ["model", "tuple"])
+def test_infinite_floats_answer_json_that_reads_back(tmp_path: Path, style: str) -> None:
+    """JSON has no infinities: pydantic wrote a REAL holding Infinity as null, against the OpenAPI
+    document's number, and it read back as None (a nullable column) or failed (NOT NULL)."""
+    db = tmp_path / "scores.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute(FLOAT_SCHEMA)
+        conn.execute("INSERT INTO scores VALUES (1, 9e999, -9e999), (2, 1.5, NULL)")
+    out = generate(tmp_path / "project", {"1.sql": FLOAT_SCHEMA}, {"q.sql": FLOAT_QUERIES}, out=f"web_floats_{style}",
+                   extra=f'rows = "{style}"')
+    with imported(out) as package:
+        q, models = import_module(package, "queries.q"), import_module(package, "models")
+        app = FastAPI()
+
+        @app.get("/scores")
+        def scores() -> list[models.Score]:  # type: ignore[name-defined]
+            with sqlite3.connect(db) as conn:
+                return q.list_scores(conn)  # type: ignore[no-any-return]
+
+        client = TestClient(app)
+        response = client.get("/scores")
+        assert response.status_code == 200, response.text
+        assert response.json() == [{"id": 1, "best": "Infinity", "last": "-Infinity"},
+                                   {"id": 2, "best": 1.5, "last": None}]
+        with sqlite3.connect(db) as conn:
+            assert pydantic.TypeAdapter(list[models.Score]).validate_json(response.content) == q.list_scores(conn)
+        openapi = client.get("/openapi.json").json()
+        schema = openapi["paths"]["/scores"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        jsonschema.Draft202012Validator({**schema, "components": openapi["components"]}).validate(response.json())

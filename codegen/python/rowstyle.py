@@ -71,21 +71,27 @@ def field_default(style: str, key: str) -> str:
     return f" = pydantic.Field(validation_alias={key!r}, serialization_alias={key!r})" if key and style == MODEL else ""
 
 
-def class_shape(style: str, field_names: list[str], keys: dict[str, str], binary: bool = False) -> ClassShape:
+def class_shape(style: str, field_names: list[str], keys: dict[str, str], binary: bool = False,
+                floats: bool = False) -> ClassShape:
     """The row class's base and body; keys: JSON key by field name, for the renamed fields;
-    binary: a field holds bytes."""
+    binary: a field holds bytes; floats: a field holds floats."""
     aliased = bool(keys)
     if style == MODEL:
         options = ["frozen=True"]
+        imports = {"pydantic"}
         if binary:  # JSON has no bytes: pydantic writes them as UTF-8 text, and raises on any other
             # (a BLOB holding an image failed the FastAPI response); base64 both ways round-trips
             options += ['ser_json_bytes="base64"', 'val_json_bytes="base64"']
+        if floats:  # JSON has no NaN or infinities: pydantic writes null, which reads back as None or
+            # fails; as "Infinity" text they read back, and the JSON schema says so
+            options += ['ser_json_inf_nan="strings"', "json_schema_extra=_runtime.admit_non_finite"]
+            imports.add("_runtime")
         if aliased:  # JSON and the OpenAPI schema show the column's name; construction by either
             options += ["serialize_by_alias=True", "validate_by_name=True", "validate_by_alias=True"]
         if any(n.startswith("model_") for n in field_names):
             options.append("protected_namespaces=()")  # a column may start with model_
         return ClassShape("pydantic.BaseModel", (f"model_config = pydantic.ConfigDict({', '.join(options)})",),
-                          frozenset({"pydantic"}))
+                          frozenset(imports))
     return ClassShape("typing.NamedTuple", (), frozenset({"typing", "_runtime"}), _tuple_hook(keys))
 
 

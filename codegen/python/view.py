@@ -208,7 +208,8 @@ def sql_literal(sql: str) -> str:
 def _row_class(name: str, doc: str, fields: list[Field], rows: str, imports: set[str]) -> RowClass:
     """A row class in the configured style; adds what its class line and body name to imports."""
     shape = rowstyle.class_shape(rows, [f.name for f in fields], {f.name: f.key for f in fields if f.key},
-                                 binary=any(re.search(r"\bbytes\b", f.annotation) for f in fields))
+                                 binary=any(re.search(r"\bbytes\b", f.annotation) for f in fields),
+                                 floats=any(re.search(r"\bfloat\b", f.annotation) for f in fields))
     imports |= shape.imports
     return RowClass(name, doc, fields, shape.base, shape.body, shape.after)
 

@@ -5,6 +5,8 @@ import datetime
 import pydantic
 import typing
 
+from . import _runtime
+
 
 class Thread(pydantic.BaseModel):
     """A row of the table threads."""
@@ -22,7 +24,7 @@ class Thread(pydantic.BaseModel):
 class Session(pydantic.BaseModel):
     """A row of the table sessions."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     thread_id: int

@@ -4,6 +4,8 @@
 import pydantic
 import typing
 
+from . import _runtime
+
 
 class Author(pydantic.BaseModel):
     """A row of the table authors."""
@@ -18,7 +20,7 @@ class Author(pydantic.BaseModel):
 class Book(pydantic.BaseModel):
     """A row of the table books."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     author_id: int

@@ -12,7 +12,7 @@ from . import _runtime
 class Sample(pydantic.BaseModel):
     """A row of the table samples."""
 
-    model_config = pydantic.ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64", ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     code: str
@@ -60,7 +60,7 @@ class Counter(pydantic.BaseModel):
 class StrictOnly(pydantic.BaseModel):
     """A row of the table strict_only."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     data: typing.Any

@@ -4,11 +4,13 @@
 import pydantic
 import typing
 
+from . import _runtime
+
 
 class OrderItem(pydantic.BaseModel):
     """A row of the table order items."""
 
-    model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
 
     id: int
     class_: str = pydantic.Field(validation_alias='class', serialization_alias='class')

@@ -45,7 +45,7 @@ class AllOrder(pydantic.BaseModel):
 class BigOrder(pydantic.BaseModel):
     """A row of the view big_orders."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     customer: str

@@ -21,7 +21,7 @@ GET_ARTICLE = """SELECT id, title, body, words, updated_at FROM articles WHERE i
 class SearchArticlesRow(pydantic.BaseModel):
     """A row returned by SearchArticles."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     title: str

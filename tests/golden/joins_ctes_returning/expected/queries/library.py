@@ -108,7 +108,7 @@ class UsingJoinRow(pydantic.BaseModel):
 class BookCountsRow(pydantic.BaseModel):
     """A row returned by BookCounts."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     name: str
     n: int | None
@@ -118,7 +118,7 @@ class BookCountsRow(pydantic.BaseModel):
 class AddBookRow(pydantic.BaseModel):
     """A row returned by AddBook."""
 
-    model_config = pydantic.ConfigDict(frozen=True)
+    model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
 
     id: int
     title: str
