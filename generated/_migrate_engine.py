@@ -23,9 +23,10 @@ Given a connection rather than a path, the runner cannot check or copy the file:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Union
 
@@ -75,10 +76,23 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 )"""
 
 
+@contextlib.contextmanager
+def _tuple_rows(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The caller's connection, its rows plain tuples while the runner uses it: its row_factory (a
+    dict per row, ...) is the application's, and the runner reads rows by position."""
+    factory = conn.row_factory
+    conn.row_factory = None
+    try:
+        yield conn
+    finally:
+        conn.row_factory = factory
+
+
 def status(db: Database, migrations: Sequence[Migration], *, adopt: bool = True) -> Status:
     """Applied, pending, unknown and edited versions, without modifying anything."""
     if isinstance(db, sqlite3.Connection):
-        applied, foreign = read_versions(db, migrations, adopt)
+        with _tuple_rows(db):
+            applied, foreign = read_versions(db, migrations, adopt)
         return status_of(applied, migrations, foreign.tool if foreign else None)
     conn = checks.connect(Path(db), readonly=True)
     try:
@@ -105,7 +119,8 @@ def run(
     check_target(migrations, target)
     options = _Options(tuple(accept_edited), adopt, progress, checksums)
     if isinstance(db, sqlite3.Connection):
-        return _run(db, migrations, direction, target, options)
+        with _tuple_rows(db):
+            return _run(db, migrations, direction, target, options)
     path = Path(db)
     check = False  # whether there are steps to run on an existing file: checked beside the first
     keep_journal = False  # a rollback-journal file is migrated so and switched to WAL after its last step

@@ -86,7 +86,7 @@ def generate(engine: str, folder: Path, package: str) -> None:
     (project_root / "schema" / "0001_items.up.sql").write_text(SCHEMA, encoding="utf-8")
     text = "".join(f"-- name: {q.name} :{q.command}\n{q.sql};\n\n" for q in queries(engine))
     config = Config(path=project_root / "pyproject.toml", root=project_root, engine=engine, schema=("schema",),
-                    queries=("queries",), out=package, emit_async=True, emit_migrations=False)
+                    queries=("queries",), out=package, emit_async=True, emit_migrations=True)
     project = pipeline.analyze(config, sources=([SourceFile.of("schema/0001_items.up.sql", SCHEMA)],
                                                 [SourceFile.of("queries/q.sql", text)]))
     write_package(project, config, folder / package)
@@ -263,7 +263,10 @@ async def _run_call(twin: Twin, call: Call, in_pipeline: bool) -> None:
         gen_error = error
         twin.errors.append(error)
     try:
-        expected = twin.oracle_call(twin.oracle, call, sql)
+        if in_pipeline and not call.items and call.query.command == "copyfrom":
+            expected = 0  # in a pipeline the INSERT runs once per row: for no rows, no statement at all
+        else:
+            expected = twin.oracle_call(twin.oracle, call, sql)
     except Exception as error:  # noqa: BLE001
         oracle_error = error
     if _outcome(gen_error) != _outcome(oracle_error):

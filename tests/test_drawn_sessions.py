@@ -247,3 +247,22 @@ def test_drawn_cancelled_call_leaves_the_connection_usable(package: tuple[Any, A
         assert kept_rows(gen_path) == [("a", 0), ("b", 2)], ended
 
     check()
+
+
+@pytest.mark.parametrize("row_factory", [sqlite3.Row, lambda cursor, row: {d[0]: v for d, v in zip(cursor.description, row)}],
+                         ids=["sqlite3.Row", "dicts"])
+def test_migrations_run_on_the_application_connection(package: tuple[Any, Any], tmp_path: Path,
+                                                      row_factory: Any) -> None:
+    """The generated runner on the application's own connection, whatever its row_factory: a factory
+    making a dict per row failed migrate() and status() with a traceback (KeyError: 0: the runner
+    reads rows by position). The connection keeps its factory afterwards."""
+    migrations = importlib.import_module("sessions_sqlite.migrations")
+    conn = sqlite3.connect(tmp_path / "app.db", isolation_level=None)
+    conn.row_factory = row_factory
+    try:
+        assert migrations.migrate(conn).version == "0001_items"
+        assert [version for version, _ in migrations.status(conn).applied] == ["0001_items"]
+        assert conn.row_factory is row_factory
+        assert package[0].upsert_item(conn, name="a", n=1) is None
+    finally:
+        conn.close()

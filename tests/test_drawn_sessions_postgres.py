@@ -123,13 +123,20 @@ SESSION_OPTIONS = st.fixed_dictionaries({
     "autocommit": st.booleans(),
     "prepare_threshold": st.sampled_from([0, None, 5]),
     "dict_rows": st.booleans(),
+    # The connection's cursor_factory: psycopg's own, ClientCursor (parameters bound client-side,
+    # as for pgbouncer) or RawCursor (the application's own SQL written with $1 placeholders).
+    "cursors": st.sampled_from(["default", "client", "raw"]),
 })
 
 
-def _options(options: dict[str, Any]) -> dict[str, Any]:
+def _options(options: dict[str, Any], is_async: bool = False) -> dict[str, Any]:
     import psycopg.rows
 
-    extra = {"row_factory": psycopg.rows.dict_row} if options["dict_rows"] else {}
+    extra: dict[str, Any] = {"row_factory": psycopg.rows.dict_row} if options["dict_rows"] else {}
+    factories = {"client": (psycopg.ClientCursor, psycopg.AsyncClientCursor),
+                 "raw": (psycopg.RawCursor, psycopg.AsyncRawCursor)}
+    if options["cursors"] in factories:
+        extra["cursor_factory"] = factories[options["cursors"]][is_async]
     return {"autocommit": options["autocommit"], "prepare_threshold": options["prepare_threshold"], **extra}
 
 
@@ -171,7 +178,7 @@ def test_postgres_drawn_sessions_async(package: tuple[Any, Any], databases: Any)
 
         async def main() -> None:
             nonlocal state
-            gen = await psycopg.AsyncConnection.connect(gen_url, **_options(options))
+            gen = await psycopg.AsyncConnection.connect(gen_url, **_options(options, is_async=True))
             state = twin(gen, oracle, aio, module)
             try:
                 await ds.run_steps(state, program)
@@ -314,3 +321,26 @@ async def _cancel_copy(aio: Any, conn: Any, rows: list[Any], ticks: int) -> str:
     except asyncio.CancelledError:
         return "cancelled"
     return "done"
+
+
+@pytest.mark.parametrize("factory", ["dict_row", "RawCursor"])
+def test_postgres_migrations_run_on_the_application_connection(package: tuple[Any, Any], databases: Any,
+                                                               factory: str) -> None:
+    """The generated runner on the application's own connection: with row_factory=dict_row it failed
+    with a traceback (KeyError: 0), with cursor_factory=RawCursor (the application's SQL written
+    with $1) every statement of it with %s failed. The connection keeps its factories afterwards."""
+    import psycopg
+    import psycopg.rows
+
+    migrations = importlib.import_module("sessions_pg.migrations")
+    gen_url = databases[0]
+    options: dict[str, Any] = ({"row_factory": psycopg.rows.dict_row} if factory == "dict_row"
+                               else {"cursor_factory": psycopg.RawCursor})
+    with psycopg.connect(gen_url, autocommit=True) as conn:
+        conn.execute(b"DROP TABLE IF EXISTS items")
+    with psycopg.connect(gen_url, autocommit=True, **options) as conn:
+        assert migrations.migrate(conn).version == "0001_items"
+        assert [version for version, _ in migrations.status(conn).applied] == ["0001_items"]
+        assert (conn.row_factory, conn.cursor_factory) == (options.get("row_factory", psycopg.rows.tuple_row),
+                                                           options.get("cursor_factory", psycopg.Cursor))
+        assert package[0].upsert_item(conn, name="a", n=1) is None

@@ -118,6 +118,9 @@ class EngineTraits(Protocol):
     async_connection_type: str
     connection_imports: frozenset[str]  # modules the connection annotations name besides the driver
     direct_execute: bool  # conn.execute(sql, args) runs a statement (else through conn.cursor())
+    # How a sync query function runs a statement (the cursor it returns): the connection's own
+    # execute(), or a runtime call that picks a cursor taking the generated SQL's placeholders.
+    execute_call: str
     batches_in_python: bool  # :batch* queries loop in Python (else executemany, result sets per item)
     counts_inserted_rows: bool  # an INSERT's rowcount tells whether a trigger skipped the row
     # The driver's rowcount (and so lastrowid's meaning) counts a statement's changes only once its

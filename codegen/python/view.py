@@ -278,7 +278,7 @@ def query_module(qfile: ir.QueryFile, catalog: ir.Catalog, engine: "EngineTraits
         if reader is not None:
             readers.setdefault(reader[0], reader[1])
         functions.append(fn)
-    if readers:
+    if readers or (functions and "_runtime." in engine.execute_call):
         imports.add("_runtime")
     imported_names = {m for m in imports} | {"_sync"}
     for fn in functions:

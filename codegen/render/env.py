@@ -79,7 +79,8 @@ def render_query_module(module: QueryModule, engine: "EngineTraits") -> str:
     stdlib = sorted(set(stdlib) | engine.connection_imports)
     return _render("query.py.j2", header=header(module.source), module=module, stdlib_imports=sorted(stdlib + drivers),
                    local_imports=local, conn_type=engine.connection_type, marker_text=engine.parameter_marker,
-                   direct_execute=engine.direct_execute, pipeline_mode=engine.pipeline_mode)
+                   direct_execute=engine.direct_execute, pipeline_mode=engine.pipeline_mode,
+                   execute=engine.execute_call)
 
 
 def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
@@ -89,6 +90,7 @@ def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
         (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or f.pieces or _reads_result_sets(f)
                                                    or f.command in ("execlastid", "execresult") or f.count_changes or f.count_rows
                                                    or (engine.pipeline_mode and f.command in ("execrows", "copyfrom"))
+                                                   or not engine.direct_execute  # _runtime.cursor_async
                                                    or (_reads_rows(f) and not f.row_factory)
                                                    for f in module.functions) else [])
     stdlib = [m for m in stdlib if _needed(m, module)]

@@ -27,11 +27,13 @@ matter (RunResult.backup stays None).
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import psycopg
+import psycopg.rows
 from psycopg import pq
 
 from ._migrate import (
@@ -134,10 +136,26 @@ def _in(home: str, table: str) -> str:
     return '"' + home.replace('"', '""') + '".' + table
 
 
+@contextlib.contextmanager
+def _plain_cursors(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+    """The caller's connection while the runner uses it: rows plain tuples (its row_factory,
+    dict_row..., is the application's; the runner reads rows by position) and %s placeholders
+    (a RawCursor cursor_factory takes $1)."""
+    row_factory, cursor_factory = conn.row_factory, conn.cursor_factory
+    conn.row_factory = psycopg.rows.tuple_row
+    if issubclass(cursor_factory, psycopg.RawCursor):
+        conn.cursor_factory = psycopg.Cursor
+    try:
+        yield conn
+    finally:
+        conn.row_factory, conn.cursor_factory = row_factory, cursor_factory
+
+
 def status(db: Database, migrations: Sequence[Migration], *, adopt: bool = True) -> Status:
     """Applied, pending, unknown and edited versions, without modifying anything."""
     if not isinstance(db, str):
-        applied, foreign = read_versions(db, migrations, adopt, _home(db))
+        with _plain_cursors(db):
+            applied, foreign = read_versions(db, migrations, adopt, _home(db))
         return status_of(applied, migrations, foreign.tool if foreign else None)
     conn = connect(db, readonly=True)
     try:
@@ -163,7 +181,8 @@ def run(
     mode outside a transaction, to `target`. `backup` is SQLite's (there is no file to copy)."""
     check_target(migrations, target)
     if not isinstance(db, str):
-        return _run(db, migrations, direction, target, tuple(accept_edited), adopt, progress, checksums)
+        with _plain_cursors(db):
+            return _run(db, migrations, direction, target, tuple(accept_edited), adopt, progress, checksums)
     conn = connect(db)
     try:
         return _run(conn, migrations, direction, target, tuple(accept_edited), adopt, progress, checksums)

@@ -546,14 +546,31 @@ READ_TEXT_ARRAY = pydantic.BeforeValidator(text_array)
 # application's choice for its own queries, so a query reads through a cursor of tuple rows.
 
 
+def cursor(conn: psycopg.Connection[typing.Any], row_factory: typing.Any = None) -> psycopg.Cursor[typing.Any]:
+    """A cursor of conn that takes the generated SQL's %s placeholders: conn.cursor(), of the
+    connection's cursor_factory (a ClientCursor binding client-side is kept), unless that is a
+    RawCursor, which takes $1 and refused every generated statement with parameters."""
+    if issubclass(conn.cursor_factory, psycopg.RawCursor):
+        return psycopg.Cursor(conn, row_factory=row_factory or conn.row_factory)
+    return conn.cursor(row_factory=row_factory) if row_factory is not None else conn.cursor()
+
+
+def cursor_async(conn: psycopg.AsyncConnection[typing.Any], row_factory: typing.Any = None
+                 ) -> psycopg.AsyncCursor[typing.Any]:
+    """cursor() for an AsyncConnection."""
+    if issubclass(conn.cursor_factory, psycopg.AsyncRawCursor):
+        return psycopg.AsyncCursor(conn, row_factory=row_factory or conn.row_factory)
+    return conn.cursor(row_factory=row_factory) if row_factory is not None else conn.cursor()
+
+
 def tuples(conn: psycopg.Connection[typing.Any]) -> psycopg.Cursor[tuple[typing.Any, ...]]:
     """A cursor whose rows are plain tuples whatever the connection's row_factory."""
-    return conn.cursor(row_factory=psycopg.rows.tuple_row)
+    return cursor(conn, psycopg.rows.tuple_row)
 
 
 def tuples_async(conn: psycopg.AsyncConnection[typing.Any]) -> psycopg.AsyncCursor[tuple[typing.Any, ...]]:
     """tuples() for an AsyncConnection."""
-    return conn.cursor(row_factory=psycopg.rows.tuple_row)
+    return cursor_async(conn, psycopg.rows.tuple_row)
 
 
 def query(conn: psycopg.Connection[typing.Any], sql: str | bytes, args: typing.Any
@@ -662,9 +679,9 @@ class _CopyStopped(Exception):
 
 async def _copy_rows(conn: psycopg.AsyncConnection[typing.Any], sql: str, rows: typing.Iterable[typing.Any],
                      stop: asyncio.Event) -> int:
-    async with conn.cursor() as cursor:
+    async with cursor_async(conn) as cur:
         try:
-            async with cursor.copy(sql) as copy:
+            async with cur.copy(sql) as copy:
                 for row in rows:
                     if stop.is_set():
                         raise _CopyStopped
@@ -673,7 +690,7 @@ async def _copy_rows(conn: psycopg.AsyncConnection[typing.Any], sql: str, rows: 
                     raise _CopyStopped
         except _CopyStopped:
             return 0
-        return cursor.rowcount
+        return cur.rowcount
 
 
 def result_sets(cursor: typing.Any) -> list[list[typing.Any]]:

@@ -71,6 +71,7 @@ class PostgreSQLEngine(Engine):
     async_connection_type = "psycopg.AsyncConnection[typing.Any]"
     connection_imports = frozenset({"typing"})
     direct_execute = False
+    execute_call = "_runtime.cursor(conn).execute"  # a RawCursor cursor_factory takes $1
     batches_in_python = False
     counts_inserted_rows = False
     counts_after_returned_rows = False

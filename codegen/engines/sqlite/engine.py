@@ -71,6 +71,7 @@ class SQLiteEngine(Engine):
     async_connection_type = "aiosqlite.Connection"
     connection_imports = frozenset()
     direct_execute = True
+    execute_call = "conn.execute"
     batches_in_python = True
     counts_inserted_rows = True
     counts_after_returned_rows = True

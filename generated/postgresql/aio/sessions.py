@@ -82,7 +82,7 @@ async def update_session_status(
         num_turns,
         session_id,
     )
-    async with conn.cursor() as _cur:
+    async with _runtime.cursor_async(conn) as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_STATUS, _params)
         await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
@@ -96,7 +96,7 @@ async def update_session_end_time(
 ) -> int:
     """How a session ended without a result: a start whose process never ran
     ('failed'), an idle session closed ('timeout'). Usage figures stay as they are."""
-    async with conn.cursor() as _cur:
+    async with _runtime.cursor_async(conn) as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_END_TIME, (status, session_id))
         await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
@@ -125,7 +125,7 @@ async def update_session_on_complete(
         model,
         session_id,
     )
-    async with conn.cursor() as _cur:
+    async with _runtime.cursor_async(conn) as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_ON_COMPLETE, _params)
         await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
@@ -137,7 +137,7 @@ async def update_session_model(
     model: str | None,
     session_id: str,
 ) -> int:
-    async with conn.cursor() as _cur:
+    async with _runtime.cursor_async(conn) as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_MODEL, (model, session_id))
         await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount
@@ -150,7 +150,7 @@ async def update_session_id(
     old_session_id: str,
 ) -> int:
     """Replace a provisional session id with the real one once Claude reports it."""
-    async with conn.cursor() as _cur:
+    async with _runtime.cursor_async(conn) as _cur:
         await _cur.execute(_sync.UPDATE_SESSION_ID, (new_session_id, old_session_id))
         await _runtime.arrived_async(_cur)  # in pipeline mode rowcount is -1 until the result is in
         return _cur.rowcount

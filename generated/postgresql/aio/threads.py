@@ -50,7 +50,7 @@ async def get_or_create_thread(
 
 
 async def update_thread_timestamp(conn: psycopg.AsyncConnection[typing.Any], *, id: int) -> None:
-    async with conn.cursor() as _cur:
+    async with _runtime.cursor_async(conn) as _cur:
         await _cur.execute(_sync.UPDATE_THREAD_TIMESTAMP, (id,))
         pass
 

@@ -154,7 +154,7 @@ def update_session_status(
         num_turns,
         session_id,
     )
-    return _runtime.arrived(conn.execute(UPDATE_SESSION_STATUS, _params)).rowcount
+    return _runtime.arrived(_runtime.cursor(conn).execute(UPDATE_SESSION_STATUS, _params)).rowcount
 
 
 def update_session_end_time(
@@ -165,7 +165,7 @@ def update_session_end_time(
 ) -> int:
     """How a session ended without a result: a start whose process never ran
     ('failed'), an idle session closed ('timeout'). Usage figures stay as they are."""
-    return _runtime.arrived(conn.execute(UPDATE_SESSION_END_TIME, (status, session_id))).rowcount
+    return _runtime.arrived(_runtime.cursor(conn).execute(UPDATE_SESSION_END_TIME, (status, session_id))).rowcount
 
 
 def update_session_on_complete(
@@ -191,11 +191,11 @@ def update_session_on_complete(
         model,
         session_id,
     )
-    return _runtime.arrived(conn.execute(UPDATE_SESSION_ON_COMPLETE, _params)).rowcount
+    return _runtime.arrived(_runtime.cursor(conn).execute(UPDATE_SESSION_ON_COMPLETE, _params)).rowcount
 
 
 def update_session_model(conn: psycopg.Connection[typing.Any], *, model: str | None, session_id: str) -> int:
-    return _runtime.arrived(conn.execute(UPDATE_SESSION_MODEL, (model, session_id))).rowcount
+    return _runtime.arrived(_runtime.cursor(conn).execute(UPDATE_SESSION_MODEL, (model, session_id))).rowcount
 
 
 def update_session_id(
@@ -205,7 +205,7 @@ def update_session_id(
     old_session_id: str,
 ) -> int:
     """Replace a provisional session id with the real one once Claude reports it."""
-    return _runtime.arrived(conn.execute(UPDATE_SESSION_ID, (new_session_id, old_session_id))).rowcount
+    return _runtime.arrived(_runtime.cursor(conn).execute(UPDATE_SESSION_ID, (new_session_id, old_session_id))).rowcount
 
 
 def list_active_sessions(conn: psycopg.Connection[typing.Any]) -> list[models.Session]:

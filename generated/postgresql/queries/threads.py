@@ -98,7 +98,7 @@ def get_or_create_thread(
 
 
 def update_thread_timestamp(conn: psycopg.Connection[typing.Any], *, id: int) -> None:
-    conn.execute(UPDATE_THREAD_TIMESTAMP, (id,))
+    _runtime.cursor(conn).execute(UPDATE_THREAD_TIMESTAMP, (id,))
 
 
 def list_threads(conn: psycopg.Connection[typing.Any]) -> list[models.Thread]:
