@@ -10,6 +10,8 @@ compared with, assigned to or inserted into.
 
 from __future__ import annotations
 
+import dataclasses
+
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Callable, Mapping, Protocol
 
@@ -358,6 +360,8 @@ class ExpressionTyping:
         inner = node.this
         self.bind(inner, ir.Typed(target, False), self.context_name(inner))
         value = self.type_of(inner, scope)
+        if target.dims and value.type.nullable_elements:  # ARRAY[nullable]::bigint[] keeps its NULL elements
+            target = dataclasses.replace(target, nullable_elements=True)
         return ir.Typed(target, value.nullable)
 
     _t_TryCast = _t_Cast

@@ -72,7 +72,10 @@ def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_
     if a.base == b.base and a.base != ir.ANY and not a.model and not b.model:
         if a.literals and b.literals:
             return ir.ValueType(a.base, tuple(dict.fromkeys(a.literals + b.literals)))
-        return ir.ValueType(a.base, dims=a.dims) if a.dims == b.dims else ir.ValueType(ir.ANY)
+        if a.dims != b.dims:
+            return ir.ValueType(ir.ANY)
+        # arrays: a NULL element of either side's array is an element of the result
+        return ir.ValueType(a.base, dims=a.dims, nullable_elements=a.nullable_elements or b.nullable_elements)
     numeric = {ir.INT, ir.FLOAT, ir.BOOL}
     if a.dims or b.dims:
         return ir.ValueType(ir.ANY)

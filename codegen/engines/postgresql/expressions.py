@@ -8,6 +8,7 @@ produces these node kinds).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -174,7 +175,9 @@ class PgExpressions:
             for side, other in ((node.left, parts[1]), (node.right, parts[0])):
                 self.bind(side, ir.Typed(other.type, False), None)  # type: ignore[attr-defined]
             array = next(p.type for p in parts if p.type.dims)
-            return ir.Typed(array, all(p.nullable for p in parts))
+            # a NULL element of either array, or a NULL element appended, is an element of the result
+            holds_null = any(p.type.nullable_elements or (p.nullable and p.type.dims < array.dims) for p in parts)
+            return ir.Typed(replace(array, nullable_elements=holds_null), all(p.nullable for p in parts))
         if any(p.type.base == ir.JSON for p in parts):  # jsonb || jsonb: a jsonb, NULL when either is
             for side in (node.left, node.right):
                 self.bind(side, ir.Typed(ir.ValueType(ir.JSON), False), None)  # type: ignore[attr-defined]

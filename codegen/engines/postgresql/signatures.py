@@ -129,6 +129,23 @@ def PREPEND(c: Call) -> ValueType:  # array_prepend(x, arr)
     return replace(t, nullable_elements=t.nullable_elements or (bool(c.args) and c.t(0).nullable))
 
 
+def REPLACE_ELEMENTS(c: Call) -> ValueType:  # array_replace(arr, old, new): a NULL new is an element
+    t = ARG0(c)
+    return replace(t, nullable_elements=t.nullable_elements or (len(c.args) > 2 and c.t(2).nullable))
+
+
+def FILLED(c: Call) -> ValueType:  # array_fill(x, dims): every element is x, NULL or not
+    return replace(ARRAY0(c), nullable_elements=bool(c.args) and c.t(0).nullable)
+
+
+def SPLIT(c: Call) -> ValueType:  # string_to_array(s, sep, null_string): that piece is a NULL element
+    return ValueType(ir.STR, dims=1, nullable_elements=len(c.args) > 2)
+
+
+# regexp_match(es): a group that matched nothing ('(a)(x)?') is a NULL element
+GROUPS = ValueType(ir.STR, dims=1, nullable_elements=True)
+
+
 def ELEMENTS_NULL(c: Call) -> bool:  # unnest(arr): NULL where arr holds a NULL
     return bool(c.args) and c.t(0).type.nullable_elements
 
@@ -140,8 +157,8 @@ def MERGE(c: Call) -> ValueType:
     if all(k == known[0] for k in known):
         return known[0]
     bases = {k.base for k in known}
-    if len(bases) == 1:
-        return ValueType(bases.pop(), dims=known[0].dims)
+    if len(bases) == 1:  # arrays (array_cat, COALESCE): a NULL element of any of them is one of the result
+        return ValueType(bases.pop(), dims=known[0].dims, nullable_elements=any(k.nullable_elements for k in known))
     if bases <= {ir.INT, ir.DECIMAL}:
         return ValueType(ir.DECIMAL)
     if bases <= {ir.INT, ir.DECIMAL, ir.FLOAT}:
@@ -272,8 +289,8 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["STRPOS", "POSITION"], _s("i", STRICT, "t,t")),
     "STARTS_WITH": _s("b", STRICT, "t,t"),
     "ENCODE": _s("t", STRICT, "y,t"), "DECODE": _s("y", STRICT, "t,t"),
-    "REGEXP_MATCH": _s("t[]", ALWAYS, "t,t,t"),  # NULL when nothing matches
-    "REGEXP_SPLIT_TO_ARRAY": _s("t[]", STRICT, "t,t,t"), "STRING_TO_ARRAY": _s("t[]", FIRST, "t,t,t"),
+    "REGEXP_MATCH": _s(lambda c: GROUPS, ALWAYS, "t,t,t"),  # NULL when nothing matches
+    "REGEXP_SPLIT_TO_ARRAY": _s("t[]", STRICT, "t,t,t"), "STRING_TO_ARRAY": _s(SPLIT, FIRST, "t,t,t"),
     "REGEXP_COUNT": _s("i", STRICT, "t,t"), "REGEXP_INSTR": _s("i", STRICT, "t,t"),
     "REGEXP_LIKE": _s("b", STRICT, "t,t"), "REGEXP_SUBSTR": _s("t", ALWAYS, "t,t"),
     "ARRAY_TO_STRING": _s("t", FIRST, ",t,t"),
@@ -314,7 +331,7 @@ SIGNATURES: dict[str, Sig] = {
     "ARRAY_NDIMS": _s("i", ALWAYS), "ARRAY_DIMS": _s("t", ALWAYS),
     "CARDINALITY": _s("i"),
     "ARRAY_APPEND": _s(APPEND, NEVER), "ARRAY_PREPEND": _s(PREPEND, NEVER), "ARRAY_CAT": _s(MERGE, ALL_NULL),
-    **dict.fromkeys(["ARRAY_REMOVE", "ARRAY_REPLACE"], _s(ARG0, FIRST)),
+    "ARRAY_REMOVE": _s(ARG0, FIRST), "ARRAY_REPLACE": _s(REPLACE_ELEMENTS, FIRST),
     "ARRAY_POSITION": _s("i", ALWAYS), "ARRAY_POSITIONS": _s("i[]", FIRST),
     "UNNEST": _s(ELEM0, ELEMENTS_NULL), "GENERATE_SERIES": _s(SERIES, NEVER), "GENERATE_SUBSCRIPTS": _s("i", NEVER),
     # sequences
@@ -350,7 +367,7 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["PG_SIZE_PRETTY", "FORMAT_TYPE", "OBJ_DESCRIPTION", "COL_DESCRIPTION"], _s("t")),
     **dict.fromkeys(["PG_TOTAL_RELATION_SIZE", "PG_RELATION_SIZE", "PG_TABLE_SIZE", "PG_DATABASE_SIZE"],
                     _s("i", STRICT, "t")),
-    "ARRAY_FILL": _s(ARRAY0, STRICT),
+    "ARRAY_FILL": _s(FILLED, STRICT),
 }
 
 
@@ -383,7 +400,7 @@ SET_RETURNING: dict[str, Callable[[Call, str], list[tuple[str, Typed]]]] = {
     **dict.fromkeys(["JSON_ARRAY_ELEMENTS_TEXT", "JSONB_ARRAY_ELEMENTS_TEXT"],
                     lambda c, name: [("value", Typed(ValueType(ir.STR), True))]),
     **dict.fromkeys(["JSON_OBJECT_KEYS", "JSONB_OBJECT_KEYS", "REGEXP_SPLIT_TO_TABLE", "STRING_TO_TABLE"], _one("t")),
-    "REGEXP_MATCHES": _one("t[]"),
+    "REGEXP_MATCHES": lambda c, name: [(name, Typed(GROUPS, False))],
     "JSONB_PATH_QUERY": _one("j"),
 }
 
