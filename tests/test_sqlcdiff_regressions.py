@@ -42,3 +42,13 @@ NULL_AGE = rows_of(owners=[{}])
 ])
 def test_null_array_elements_are_typed_nullable(sql: str, pg_conn: Any, tmp_path: Path) -> None:  # noqa: F811
     assert problems("postgresql", pg_conn, tmp_path, sql, NULL_AGE) == []
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT substring(o.name FROM 'zz') AS c0 FROM owners o",
+    "SELECT substring(o.name, 'z+') AS c0 FROM owners o",
+])
+def test_substring_of_a_pattern_that_does_not_match_is_null(sql: str, pg_conn: Any, tmp_path: Path) -> None:  # noqa: F811
+    """substring with a text pattern is the regular-expression form: NULL where the pattern does not
+    match (it was typed NOT NULL, as the positional substring(s, 2) is; sqlc types it nullable)."""
+    assert problems("postgresql", pg_conn, tmp_path, sql, NULL_AGE) == []

@@ -91,6 +91,12 @@ def AGG_ROWS(c: Call) -> bool:  # array_agg, json_agg...: NULL over no rows only
     return not c.rows or c.filtered
 
 
+def SUBSTRING_NULL(c: Call) -> bool:
+    """substring(s FROM pattern) and substring(s, pattern): a text pattern is a regular expression,
+    and a string it does not match gives NULL (an integer start never does)."""
+    return STRICT(c) or (len(c.args) > 1 and c.base(1) == ir.STR)
+
+
 def LAG(c: Call) -> bool:  # NULL past the partition's edge unless a default is given
     return len(c.args) < 3 or c.t(0).nullable or c.t(2).nullable
 
@@ -278,7 +284,7 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["LPAD", "RPAD"], _s("t", STRICT, "t,i,t")),
     **dict.fromkeys(["LEFT", "RIGHT", "REPEAT"], _s("t", STRICT, "t,i")),
     **dict.fromkeys(["REPLACE", "TRANSLATE", "REGEXP_REPLACE"], _s("t", STRICT, "t,t,t,t")),
-    **dict.fromkeys(["SUBSTRING", "SUBSTR"], _s(TEXT_OR_BYTES, STRICT, "t,i,i")),
+    "SUBSTR": _s(TEXT_OR_BYTES, STRICT, "t,i,i"), "SUBSTRING": _s(TEXT_OR_BYTES, SUBSTRING_NULL, "t,i,i"),
     "OVERLAY": _s(TEXT_OR_BYTES, STRICT, "t,t,i,i"), "SPLIT_PART": _s("t", STRICT, "t,t,i"),
     "CHR": _s("t", STRICT, "i"), "TO_HEX": _s("t", STRICT, "i"), "TO_ASCII": _s("t", STRICT, "t"),
     "CONCAT": _s("t", NEVER, "t", variadic=True),  # NULL arguments are skipped
