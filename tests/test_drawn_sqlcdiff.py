@@ -14,7 +14,8 @@ its JSON codegen request for the same files. Then, for every query:
     tables; every nullable column NULL with dangling foreign keys) with parameters of codegen's
     own types (NULL where codegen lets it), each in a savepoint rolled back. A NULL in a column
     codegen types NOT NULL fails the example (the generated function raises a ValidationError at
-    that call), and so does a value not of the Python type codegen infers. Where sqlc said the
+    that call), and so do a NULL element in an array codegen types list[T] and a value not of the
+    Python type codegen infers. Where sqlc said the
     column was nullable the database has then sided with sqlc; where codegen says nullable and
     sqlc NOT NULL, a NULL seen proves sqlc wrong (counted).
 Figures: `DRAWN_SQLCDIFF_EXAMPLES=N` (default 10 on SQLite, 6 on PostgreSQL), `-s` prints them;
@@ -224,11 +225,14 @@ _RAW: dict[str, dict[str, tuple[type, ...]]] = {
 }
 
 
-def contradictions(engine: str, described: dict[str, Any], rows: list[tuple[Any, ...]]) -> list[tuple[int, str]]:
-    """(column index, why) for each value that contradicts codegen's type of its column."""
+def contradictions(engine: str, query: ir.Query, described: dict[str, Any],
+                   rows: list[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    """(column index, why) for each value that contradicts codegen's type of its column: NULL where
+    it says NOT NULL, a NULL element in an array whose elements it says are never NULL, a value of
+    another Python type."""
     out = []
     columns = described["columns"]
-    if any(c.get("embed") or c.get("array") for c in columns):
+    if any(c.get("embed") for c in columns):
         return []
     for row in rows:
         if len(row) != len(columns):
@@ -237,6 +241,10 @@ def contradictions(engine: str, described: dict[str, Any], rows: list[tuple[Any,
             if value is None:
                 if not column["nullable"]:
                     out.append((j, "NULL"))
+                continue
+            if column.get("array"):
+                if isinstance(value, list) and None in value and not query.columns[j].type.nullable_elements:
+                    out.append((j, f"{value!r}, an array with a NULL element"))
                 continue
             family = family_of_py_type(column["py_type"])
             allowed = _RAW[engine].get(family)
@@ -389,7 +397,7 @@ def _adjudicate(engine: str, conn: Any, label: str, block: str,
         for j, why in disputed.items():
             if why == "codegen nullable, sqlc NOT NULL" and j in seen_null:
                 FIGURES[f"{engine} sqlc NOT NULL proven wrong (NULL read)"] += 1
-        for j, what in contradictions(engine, described, rows)[:1]:
+        for j, what in contradictions(engine, query, described, rows)[:1]:
             name = described["columns"][j]["name"] if j >= 0 else "?"
             _record(f"{engine}: column {name} is {what} with {label}, arguments {arguments}; codegen infers "
                     f"{described['columns'][j]['py_type'] if j >= 0 else '?'}"
