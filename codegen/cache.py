@@ -49,9 +49,23 @@ def _digest(*parts: bytes) -> str:
 
 
 def generator_fingerprint() -> str:
-    """A hash of codegen's own code and templates."""
+    """A hash of codegen's own code and templates, and of the parsers that judge queries when
+    generating (SQLite's library, PostgreSQL's through pglast): a verdict cached under one is not
+    another's."""
     files = sorted(p for p in _PACKAGE.rglob("*") if p.suffix in (".py", ".j2") and "__pycache__" not in p.parts)
-    return _digest(*(p.relative_to(_PACKAGE).as_posix().encode() + b"\0" + p.read_bytes() for p in files))
+    return _digest(*(p.relative_to(_PACKAGE).as_posix().encode() + b"\0" + p.read_bytes() for p in files),
+                   *(f"{name} {version}".encode() for name, version in _checkers()))
+
+
+def _checkers() -> list[tuple[str, str]]:
+    import sqlite3
+    from importlib import metadata
+
+    try:
+        pglast = metadata.version("pglast")
+    except metadata.PackageNotFoundError:
+        pglast = "not installed"
+    return [("sqlite", sqlite3.sqlite_version), ("pglast", pglast)]
 
 
 def _read_regular(path: Path) -> bytes | None:

@@ -222,7 +222,12 @@ def _render(config: Config) -> dict[str, str]:
 
         project = pipeline.analyze(config, cache, (schema, queries))
         files = pipeline.render(project, config)
-        found = {"warnings.py": json.dumps([dataclasses.astuple(w) for w in warnings_of(project)])}
+        from .engines.registry import engine_named
+
+        # Notes, located at the target's `engine` key: what this installation cannot check here.
+        noted = [dataclasses.replace(config.diagnostic("engine", f"engine {config.engine}: {text}"), severity="note")
+                 for text in engine_named(config.engine).generation_notes()]
+        found = {"warnings.py": json.dumps([dataclasses.astuple(w) for w in noted + warnings_of(project)])}
         cache.store_run(key, files, config.out)
         cache.store_run(key, found, config.out + "\0warnings")
     _warn([Diagnostic(*fields) for fields in json.loads(found["warnings.py"])], config.strict)
@@ -230,9 +235,10 @@ def _render(config: Config) -> dict[str, str]:
 
 
 def _warn(warnings: list[Diagnostic], strict: bool) -> None:
-    """Warnings go to stderr and the run goes on; under strict they are errors and nothing is written."""
-    if strict and warnings:
-        raise CodegenError([dataclasses.replace(w, severity="error") for w in warnings])
+    """Warnings go to stderr and the run goes on; under strict they are errors and nothing is written
+    (notes, about the installation rather than the project, stay notes)."""
+    if strict and any(w.severity == "warning" for w in warnings):
+        raise CodegenError([dataclasses.replace(w, severity="error") for w in warnings if w.severity == "warning"])
     for warning in warnings:
         print(warning, file=sys.stderr)
 

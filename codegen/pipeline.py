@@ -137,10 +137,10 @@ def analyze(config: Config, cache: Cache | None = None,
             try:
                 query = _unique_params(analyze_block(engine, state, block))
                 check = check or variant_check(engine, schema, state)
-                refused = check.query_problem(query)
+                refused = check.query_problem(query, block.statement.text)
                 if refused is not None:
-                    line, col = block.statement.position(0)
-                    problems.append(Diagnostic(source.path, line, col, f"query {block.name}: {refused}"))
+                    line, col = block.statement.position(refused[1])
+                    problems.append(Diagnostic(source.path, line, col, f"query {block.name}: {refused[0]}"))
                     continue
                 if query.dynamic:
                     bad = variant_problems(query, check)

@@ -64,8 +64,9 @@ class VariantCheck(Protocol):
     def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
         """Why the engine (or the analysis standing in for it) rejects the statement; None if it is fine."""
 
-    def query_problem(self, query: ir.Query) -> str | None:
-        """Why every call of a query would fail, when the engine can tell at generation; None if it cannot."""
+    def query_problem(self, query: ir.Query, text: str) -> tuple[str, int] | None:
+        """Why every call of a query would fail, when the engine can tell at generation, and where
+        in `text` (the statement as written); None if it cannot."""
 
 
 class VariantEngine(EngineTraits, Protocol):

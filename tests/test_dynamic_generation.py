@@ -84,9 +84,9 @@ def _count_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
             return self.check.problem(query, sql, slots)  # type: ignore[no-any-return]
 
-        def query_problem(self, query: ir.Query) -> str | None:
+        def query_problem(self, query: ir.Query, text: str) -> tuple[str, int] | None:
             made.append(query.name)
-            return self.check.query_problem(query)  # type: ignore[no-any-return]
+            return self.check.query_problem(query, text)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(pipeline, "variant_check", lambda *args: Counting(real(*args)))
     return made

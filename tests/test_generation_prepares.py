@@ -1,4 +1,4 @@
-"""SQLite: generation refuses every query SQLite cannot compile, and says so of no other.
+"""Generation refuses every query SQLite cannot compile, or PostgreSQL cannot parse, and says so of no other.
 
 sqlglot reads much that is not SQLite's SQL (PostgreSQL's `ILIKE`, `::`, `FETCH FIRST`, `DISTINCT
 ON`...). A query the analysis accepts but SQLite cannot compile used to generate a function that
@@ -11,6 +11,11 @@ cannot compile its text (if the analysis has not refused it first), and every fu
 runs on the file. What an application
 supplies at run time (a function or collation it registers, a table of an extension the
 migrations could not load here) is not judged.
+
+PostgreSQL has no server at hand when generating: its own parser (libpg_query, through pglast, the
+`pgparse` extra) reads each query, its parameters spelt `$1`. The oracle is a real server: a query
+it reports a syntax error for (SQLSTATE 42601) is refused, and the parser's verdict is given for
+no query the server parses.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+import psycopg
 
 from tests._support import generate, import_module, imported, make_project, run_cli, run_subprocess
 
@@ -165,3 +171,66 @@ def test_a_migration_without_end_stops_with_a_located_error(tmp_path: Path) -> N
     assert verified.errors[2] == ("schema/1.sql:4:1: error: verify refuses PRAGMA max_page_count "
                                   "(the sandbox bounds its database's size)")
     assert len(verified.errors) == 3, verified.stderr
+
+
+# {t}, {x} (integer NOT NULL), {n} (text), as above; parameters as users write them on PostgreSQL.
+PG_FOREIGN = [
+    "SELECT {x} FROM {t} LIMIT 1, 2",
+    "INSERT OR IGNORE INTO {t} ({x}) VALUES (@v)",
+    "SELECT {x} FROM {t} WHERE {n} GLOB sqlc.arg(pattern)",
+    "SELECT {x} FROM {t} WHERE {n} REGEXP $1",
+    "SELECT {x} FROM {t} WHERE {x} IN sqlc.slice(ids) AND {n} MATCH @q",
+    "UPDATE OR REPLACE {t} SET {n} = @n",
+]
+PG_VALID = [
+    "SELECT {x} FROM {t} WHERE {n} ILIKE @pattern",
+    "SELECT {x}::text AS y FROM {t} LIMIT sqlc.arg(lim)",
+    "SELECT DISTINCT ON ({x}) {x} FROM {t} ORDER BY {x}",
+    "SELECT {x} FROM {t} WHERE {x} = ANY(sqlc.slice(ids)) FETCH FIRST 2 ROWS ONLY",
+    "SELECT {x} FROM {t} WHERE {n} = sqlc.narg(n) FOR UPDATE",
+    "INSERT INTO {t} ({x}, {n}) VALUES (@x, @n) ON CONFLICT DO NOTHING",
+]
+
+
+def _pg_syntax_error(conn: psycopg.Connection[Any], sql: str) -> bool:
+    """The server's parser refuses it (PREPARE parses and plans, runs nothing)."""
+    try:
+        with conn.transaction():
+            conn.execute(f"PREPARE probe AS {sql}")
+            conn.execute("DEALLOCATE probe")
+    except psycopg.errors.SyntaxError:
+        return True
+    except psycopg.Error:
+        return False  # parsed; refused for another reason (verify --db's to report)
+    return False
+
+
+def _as_sent(sql: str) -> str:
+    """Each way of writing a parameter here, as PostgreSQL's $n."""
+    import re
+    counter = iter(range(1, 100))
+    return re.sub(r"sqlc\.(?:arg|narg|slice)\(\w+\)|@\w+|\$1", lambda m: f"${next(counter)}", sql)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.sampled_from(PG_FOREIGN + PG_VALID), min_size=1, max_size=3, unique=True),
+       table=names, columns=st.lists(names, min_size=2, max_size=2, unique=True))
+def test_postgres_a_query_is_refused_when_postgresql_cannot_parse_it(
+        tmp_path_factory: Any, postgres_url: str, texts: list[str], table: str, columns: list[str]) -> None:
+    root = tmp_path_factory.mktemp("p")
+    t, x, n = (f'"{name}"' for name in (table, *columns))
+    schema = f"CREATE TABLE {t} ({x} integer NOT NULL, {n} text);\n"
+    statements = [text.format(t=t, x=x, n=n) for text in texts]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
+        conn.execute(schema)
+        unparsable = {i for i, sql in enumerate(statements) if _pg_syntax_error(conn, _as_sent(sql))}
+    queries = "".join(f"-- name: Q{i} :exec\n{sql};\n" for i, sql in enumerate(statements))
+    make_project(root, {"1.sql": schema}, {"q.sql": queries}, engine="postgresql")
+    result = run_cli(root)
+    refused = {int(line.split("query Q", 1)[1].split(":", 1)[0]) for line in result.errors}
+    by_parser = {int(line.split("query Q", 1)[1].split(":", 1)[0]) for line in result.errors
+                 if "PostgreSQL cannot parse it" in line}
+    assert unparsable <= refused and by_parser <= unparsable, (statements, result.stderr)
+    for line in result.errors:
+        assert line.startswith(f"queries/q.sql:{2 * int(line.split('query Q', 1)[1].split(':', 1)[0]) + 2}:"), line

@@ -155,6 +155,10 @@ class EngineTraits(Protocol):
         """The schema a new table or view of this qualified name goes into (None: the default one)."""
         return schema
 
+    def generation_notes(self) -> list[str]:
+        """What generation for this engine cannot check here, said once per run."""
+        return []
+
     def temporary_schema(self, schema: str) -> bool:
         """A table created as `schema.name` is temporary: gone when the migrating session ends."""
         return False

@@ -13,7 +13,7 @@ from ...analyze.scope import Source
 from ...errors import Located
 from .. import ArgType, DDLForms, Utility
 from ..base import Engine
-from . import (catalog, expressions, functions, generated, join_keys, lexing, naming, pytypes, relations,
+from . import (catalog, expressions, functions, generated, grammar, join_keys, lexing, naming, pytypes, relations,
                scaffold, updatable, utility)
 from .dialect import NAME as DIALECT_NAME
 
@@ -103,6 +103,12 @@ class PostgreSQLEngine(Engine):
         # pg_temp (the session's own temporary schema) is searched first, before public.
         return None if schema is not None and (schema.lower() in ("public", "pg_catalog")
                                                or self.temporary_schema(schema)) else schema
+
+    def generation_notes(self) -> list[str]:
+        if grammar.available():
+            return []
+        return ["PostgreSQL's own parser (pglast, GPL-3.0) is not installed, so a query it cannot parse is not "
+                "refused when generating (`verify --db` still prepares every query): pip install 'codegen-sql[pgparse]'"]
 
     def temporary_schema(self, schema: str) -> bool:
         return schema.lower().startswith("pg_temp")

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 
 from ... import ir
+from . import grammar
 from ...analyze.query import analyze_block
 from ...annotate import Block
 from ...analyze.statements import AnalysisEngine
 from ...catalog.build import SchemaState
 from ...errors import Located
+from ...placeholders import scan
 from ...source import SourceFile, Statement
 
 _MARKER = re.compile(r"%%|%s")  # psycopg's placeholder, and its escaped percent sign
@@ -41,9 +43,11 @@ class VariantCheck:
             return f"it returns the columns {theirs}, the query {ours}"
         return None
 
-    def query_problem(self, query: ir.Query) -> str | None:
-        """None: the query as written is what was just analysed; the server's verdict is `verify`'s."""
-        return None
+    def query_problem(self, query: ir.Query, text: str) -> tuple[str, int] | None:
+        """PostgreSQL's own parser on the query as written (grammar.py), each parameter (`@name`,
+        `sqlc.arg(name)`: not PostgreSQL's SQL) spelt `$1` in its place, padded so every offset
+        stays the source's; the server's verdict on the rest is `verify --db`'s."""
+        return grammar.problem(_as_postgresql(text, self.engine))
 
     def _names(self, columns: tuple[ir.ResultColumn, ...]) -> list[str]:
         """Result column names, a sqlc.embed(t) as t's columns (the statement sent lists them)."""
@@ -52,3 +56,14 @@ class VariantCheck:
             table = self.state.find(None, column.embed) if column.embed else None
             out += [c.name for c in table.columns] if table is not None else [column.name]
         return out
+
+
+def _as_postgresql(text: str, engine: AnalysisEngine) -> str:
+    out = text
+    for occ in sorted(scan(text, engine).occurrences, key=lambda o: o.start, reverse=True):
+        width = occ.end - occ.start
+        marker = "($1)" if occ.wrap else "$1"
+        if occ.param is None or width < len(marker):
+            continue  # sqlc.embed(t) is a call PostgreSQL parses as it is
+        out = out[:occ.start] + marker.ljust(width) + out[occ.end:]
+    return out

@@ -37,7 +37,7 @@ class VariantCheck:
             return reason if sandbox_refusal(reason) else f"SQLite rejects it: {reason}"
         return None
 
-    def query_problem(self, query: ir.Query) -> str | None:
+    def query_problem(self, query: ir.Query, text: str) -> tuple[str, int] | None:
         """Why SQLite cannot compile the query as written, when that is certain here: a syntax
         error always; another error when every migration applied, unless an application could
         supply what is missing."""
@@ -49,4 +49,5 @@ class VariantCheck:
             return None
         if not self.schema_complete and not any(mark in reason for mark in _SYNTAX):
             return None
-        return f"SQLite {sqlite3.sqlite_version} rejects it, so every call would fail: {reason}"
+        # SQLite's message has no position (Python's sqlite3 does not expose sqlite3_error_offset).
+        return f"SQLite {sqlite3.sqlite_version} rejects it, so every call would fail: {reason}", 0
