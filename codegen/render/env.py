@@ -103,7 +103,7 @@ def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
 
 
 def _reads_rows(fn: Function) -> bool:
-    """The query reads rows through _runtime.query_async (tuple rows whatever the connection's row_factory)."""
+    """The query reads rows through _runtime.rows_async or row_async (tuple rows whatever the connection's row_factory)."""
     return fn.command in ("one", "many", "batchone", "batchmany")
 
 
