@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..errors import Located
+from . import placement
 from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn
 from .types import Output
@@ -255,6 +256,7 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
         _assign(an, assignment, scope, target)
     where = node.args.get("where")
     if where is not None:
+        _check_where(an, where.this, scope)
         an.type_of(where.this, scope)
     an.limits(node, scope)
 
@@ -265,5 +267,13 @@ def _delete(an: "Analyzer", node: exp.Delete, scope: Scope, target: Source) -> N
         an.from_clause(exp.Select(from_=exp.From(this=item.copy()), joins=item.args.get("joins")), scope)
     where = node.args.get("where")
     if where is not None:
+        _check_where(an, where.this, scope)
         an.type_of(where.this, scope)
     an.limits(node, scope)
+
+
+def _check_where(an: "Analyzer", where: exp.Expr, scope: Scope) -> None:
+    """No aggregate or window function decides which rows an UPDATE or DELETE changes (placement.py)."""
+    misplaced = placement.where_problem(where, an.state.engine.is_aggregate, {s.alias.lower() for s in scope.sources})
+    if misplaced is not None:
+        raise Located(misplaced[0], an.offset_of(misplaced[1]))

@@ -285,6 +285,10 @@ class ExpressionTyping:
         query = node.args.get("query")
         if query is not None:
             cols = self.query_columns(query.unnest() if isinstance(query, exp.Subquery) else query, scope)
+            # `x IN (SELECT a, b ...)` fails at every call on both engines; `(x, y) IN (SELECT a, b ...)` is a row.
+            width = len(node.this.expressions) if isinstance(node.this, exp.Tuple) else 1
+            if len(cols) != width:
+                raise Located(f"sub-select returns {len(cols)} columns - expected {width}", self.offset_of(query))
             if len(cols) == 1:
                 self.bind(node.this, cols[0][1], cols[0][0])
                 nullable = nullable or cols[0][1].nullable

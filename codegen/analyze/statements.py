@@ -15,6 +15,7 @@ from ..engines import EngineTraits, Utility
 from ..errors import Located
 from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
+from . import placement
 from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output, is_null_literal
@@ -286,6 +287,9 @@ class Analyzer(ExpressionTyping):
         return out
 
     def select(self, node: exp.Select, scope: Scope) -> list[Output]:
+        misplaced = placement.problem(node, self.engine.is_aggregate)
+        if misplaced is not None:
+            raise Located(misplaced[0], self.offset_of(misplaced[1]))
         self.from_clause(node, scope)
         scope.grouped = node.args.get("group") is not None
         where = node.args.get("where")
