@@ -82,8 +82,9 @@ def _compiles(conn: sqlite3.Connection, sql: str) -> bool:
 
 
 def _argument(annotation: Any) -> object:
-    text = str(annotation)
-    return 1 if text.startswith("int") else "a"
+    """A value of the parameter's type: 1 for an int (a LIMIT's), else text."""
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    return 1 if text.split("|")[0].strip() in ("int", "<class 'int'>") else "a"
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
