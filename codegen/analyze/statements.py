@@ -368,8 +368,11 @@ class Analyzer(ExpressionTyping):
         inner = item.this if isinstance(item, exp.Alias) else item
         table = None
         if isinstance(inner, exp.Column) and not isinstance(item, exp.Alias):
-            src, col = scope.resolve(inner, None)
-            table = _origin(src, col)
+            try:
+                src, col = scope.resolve(inner, None)
+                table = _origin(src, col)
+            except Located:
+                pass  # a FROM item's whole row (PostgreSQL: `SELECT e FROM f(x) AS e`), typed above: no column of a table
         return [Output(result_name(item, self.engine, self.text), typed, table)]
 
     # -- INSERT / UPDATE / DELETE ----------------------------------------------------
