@@ -91,12 +91,14 @@ class PgExpressions:
             cols = self.query_columns(query, scope)  # type: ignore[attr-defined]
             return ir.Typed(array_of(cols[0][1].type, cols[0][1].nullable) if cols else ir.ValueType(ir.ANY), False)
         known = [self.type_of(i, scope) for i in items if not _is_param(i)]  # type: ignore[attr-defined]
+        elements = []
         for item in items:
             if _is_param(item) and known:
                 self.bind(item, ir.Typed(known[0].type, False), None)  # type: ignore[attr-defined]
-            self.type_of(item, scope)  # type: ignore[attr-defined]
+            elements.append(self.type_of(item, scope))  # type: ignore[attr-defined]
         base = known[0].type if known and all(k.type == known[0].type for k in known) else ir.ValueType(ir.ANY)
-        return ir.Typed(array_of(base, any(k.nullable for k in known)), False)
+        # A parameter that may be None (sqlc.narg) is an element that may be NULL, as a column may.
+        return ir.Typed(array_of(base, any(e.nullable for e in elements)), False)
 
     def _t_Bracket(self, node: exp.Bracket, scope: "Scope") -> ir.Typed:
         subject: ir.Typed = self.type_of(node.this, scope)  # type: ignore[attr-defined]
