@@ -18,6 +18,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+import pydantic
 from hypothesis import strategies as st
 
 import drawn_types
@@ -171,7 +172,7 @@ def same(a: Any, b: Any) -> bool:
     """Equal as values, NaN equal to NaN (a float's or a Decimal's): rows compared field by field."""
     if isinstance(a, tuple) and isinstance(b, tuple):  # NamedTuple rows
         return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if hasattr(a, "model_fields") and type(a) is type(b):
+    if isinstance(a, pydantic.BaseModel) and type(a) is type(b):
         return all(same(getattr(a, f), getattr(b, f)) for f in type(a).model_fields)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
