@@ -376,9 +376,15 @@ def report(twin: Twin, program: list[Step], gen_rows: list[Any], oracle_rows: li
 async def cancelled_midway(module: Any, sync_module: Any, conn: Any, call: Call, ticks: int) -> str:
     """Start the call as a task, let the event loop run `ticks` times, cancel it, and wait for it:
     how it ended ("cancelled", "done" or the error's class)."""
+    return await cancelled_after(call_generated(module, sync_module, conn, call), ticks)
+
+
+async def cancelled_after(work: Any, ticks: int) -> str:
+    """Run `work` (a coroutine) as a task, cancel it after `ticks` turns of the event loop, wait for
+    it: "cancelled", "done" or the class of the error it ended with."""
     import asyncio
 
-    task = asyncio.ensure_future(call_generated(module, sync_module, conn, call))
+    task = asyncio.ensure_future(work)
     for _ in range(ticks):
         await asyncio.sleep(0)
     task.cancel()
