@@ -3,7 +3,8 @@
 No server is at hand when generating, so each statement a query can send is turned back into
 query text (`%s` into `sqlc.arg(name)`) and analysed like any query; an error there, or result
 columns other than the query's, is the variant's problem. The server's own verdict on every
-variant comes from `verify` against a database.
+variant comes from `verify` against a database. Each query as written is also read by PostgreSQL's
+own parser (grammar.py), when pglast is installed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 
 from ... import ir
-from . import grammar
 from ...analyze.query import analyze_block
 from ...annotate import Block
 from ...analyze.statements import AnalysisEngine
@@ -19,6 +19,7 @@ from ...catalog.build import SchemaState
 from ...errors import Located
 from ...placeholders import scan
 from ...source import SourceFile, Statement
+from . import grammar
 
 _MARKER = re.compile(r"%%|%s")  # psycopg's placeholder, and its escaped percent sign
 
