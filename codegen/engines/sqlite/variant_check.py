@@ -30,22 +30,25 @@ class VariantCheck:
         self.schema_complete = not problems
 
     def problem(self, query: ir.Query, sql: str, slots: tuple[int, ...]) -> str | None:
+        reason = self._compile_error(sql, slots)
+        if reason is None or sandbox_refusal(reason):
+            return reason
+        return f"SQLite rejects it: {reason}"
+
+    def _compile_error(self, sql: str, slots: tuple[int, ...]) -> str | None:
+        """SQLite's error compiling the statement (or the sandbox's refusal), None if it compiles."""
         try:
             self.conn.execute("EXPLAIN " + sql, [None] * len(slots)).fetchall()
         except sqlite3.Error as error:
-            reason = self.sandbox.reason(error)
-            return reason if sandbox_refusal(reason) else f"SQLite rejects it: {reason}"
+            return self.sandbox.reason(error)
         return None
 
     def query_problem(self, query: ir.Query, text: str) -> tuple[str, int] | None:
         """Why SQLite cannot compile the query as written, when that is certain here: a syntax
         error always; another error when every migration applied, unless an application could
         supply what is missing."""
-        problem = self.problem(query, query.sql, query.slots)
-        if problem is None or sandbox_refusal(problem):
-            return None
-        reason = problem.removeprefix("SQLite rejects it: ")
-        if reason.startswith(_SUPPLIED_AT_RUN_TIME):
+        reason = self._compile_error(query.sql, query.slots)
+        if reason is None or sandbox_refusal(reason) or reason.startswith(_SUPPLIED_AT_RUN_TIME):
             return None
         if not self.schema_complete and not any(mark in reason for mark in _SYNTAX):
             return None
