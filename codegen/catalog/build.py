@@ -327,10 +327,10 @@ class CatalogBuilder:
                                       not_null=not t.nullable)
                             for i, (n, t) in enumerate(columns)]
             writable = self.state.engine.writable_view_columns(tree, self.state) if plain else None
-            if writable is not None and len(writable) == len(columns):
-                view.updatable = True
-                for col, flag in zip(view.columns, writable):
-                    col.read_only = not flag
+            if writable is not None and len(writable[1]) == len(columns):
+                view.updatable, view.view_base = True, writable[0]
+                for col, through in zip(view.columns, writable[1]):
+                    col.read_only, col.base = through is None, through
         self.state.tables[self.state.key(schema, name)] = view
 
     # -- ALTER / DROP --------------------------------------------------------

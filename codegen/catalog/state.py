@@ -32,10 +32,10 @@ class CatalogEngine(EngineTraits, Protocol):
         """The type name a hidden column has, as a column would declare it (a rowid: INTEGER)."""
         return "INTEGER"
 
-    def writable_view_columns(self, tree: exp.Expr, state: SchemaState) -> list[bool] | None:
-        """For a view the database changes its base table through, per column of its query (a `*`
-        as the base's columns) whether INSERT and UPDATE may write it; None: only an INSTEAD OF
-        trigger changes the view."""
+    def writable_view_columns(self, tree: exp.Expr, state: SchemaState) -> tuple[TableDef, list[ColumnDef | None]] | None:
+        """For a view the database changes its base relation through: that relation and, per
+        column of the view's query (a `*` as the base's columns), the base column INSERT and
+        UPDATE write through it (None: read-only); None: only an INSTEAD OF trigger changes the view."""
         return None
 
     @abstractmethod

@@ -33,6 +33,9 @@ class ColumnDef:
     unique: bool = False  # PRIMARY KEY or UNIQUE on the column itself (not deferrable): a key alone
     collation: str | None = None  # COLLATE on the column
     read_only: bool = False  # a column of an updatable view that is no plain column of its base (upper(x))
+    # The base column an updatable view's plain column writes (PostgreSQL): an INSERT through the
+    # view that leaves it out leaves the base column to its default (lint's `_unset`).
+    base: ColumnDef | None = field(default=None, repr=False, compare=False)
     # GENERATED ALWAYS AS (expr) / AS (expr): the database computes it and refuses a value for it
     computed: bool = False
     # GENERATED ALWAYS AS IDENTITY (PostgreSQL): refuses a value unless OVERRIDING SYSTEM VALUE, which
@@ -59,6 +62,7 @@ class TableDef:
     view_column_names: list[str] = field(default_factory=list)
     view_text: str | None = None  # the view's query as written, renames applied (catalog/view_text.py)
     updatable: bool = False  # a view the database changes its base table through (PostgreSQL's simple views)
+    view_base: TableDef | None = field(default=None, repr=False, compare=False)  # an updatable view's base relation
     temporary: bool = False  # CREATE TEMP: it lasts as long as the migrating session, not for the queries
     strict: bool = False
     without_rowid: bool = False

@@ -130,7 +130,7 @@ def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozense
     table = state.find(None, view.name_at(into + 1))
     j = view.name_end(into + 1)
     j += 2 if view.words[j:j + 1] == ["AS"] else 0
-    if table is None or table.is_view:
+    if table is None or (table.is_view and table.view_base is None):
         return frozenset()
     if view.words[j:j + 1] == ["("]:
         named = set(view.names_in(*view.group(j)))
@@ -140,10 +140,21 @@ def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozense
         # PostgreSQL: fewer values than columns fill the first ones (a column added since is left out)
         count = len(view.split_top(*view.group(j + 1)))
         named = {c.name.lower() for c in table.columns[:count]}
-    else:
+    elif not table.is_view:
         return frozenset()  # every column, by position: the count of values says whether it fits
-    return frozenset(c.name for c in table.columns if c.not_null and not c.has_default and not c.identity
-                     and c.name.lower() not in named)
+    else:
+        named = {c.name.lower() for c in table.columns}
+    given = [c for c in table.columns if c.name.lower() in named or c.has_default]
+    prefix = ""
+    while table.view_base is not None:
+        # An updatable view (PostgreSQL): the INSERT lands in its base relation, and a base column
+        # the view does not expose, or that the INSERT leaves out, takes the base's default or NULL.
+        given = [c.base for c in given if c.base is not None]
+        table = table.view_base
+        prefix = f"{table.name}."
+        given += [c for c in table.columns if c.has_default]
+    return frozenset(prefix + c.name for c in table.columns if c.not_null and not c.has_default and not c.identity
+                     and not c.computed and not any(c is g for g in given))
 
 
 def _takes_null(engine: "AnalysisEngine", state: SchemaState, block: Block, query: ir.Query) -> frozenset[str]:

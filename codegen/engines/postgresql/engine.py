@@ -148,7 +148,7 @@ class PostgreSQLEngine(Engine):
     def compares_exactly(self, key: "ColumnDef", value: exp.Expr, value_column: "ColumnDef | None") -> bool:
         return join_keys.compares_exactly(key, value, value_column)
 
-    def writable_view_columns(self, tree: exp.Expr, state: "SchemaState") -> list[bool] | None:
+    def writable_view_columns(self, tree: exp.Expr, state: "SchemaState") -> "tuple[TableDef, list[ColumnDef | None]] | None":
         return updatable.writable_columns(tree, state)
 
     def call_name(self, node: exp.Expr) -> str:

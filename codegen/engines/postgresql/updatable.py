@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 _NOT_SIMPLE = ("with_", "distinct", "group", "having", "limit", "offset", "joins", "laterals", "qualify")
 
 
-def writable_columns(tree: exp.Expr, state: "SchemaState") -> list[bool] | None:
-    """Per column the view's query yields (a `*` as the base's columns), whether a statement may
-    write it; None when PostgreSQL does not change the base through the view at all."""
+def writable_columns(tree: exp.Expr, state: "SchemaState") -> "tuple[TableDef, list[ColumnDef | None]] | None":
+    """The view's base relation and, per column the view's query yields (a `*` as the base's
+    columns), the base column a statement writes through it (None: read-only); None when
+    PostgreSQL does not change the base through the view at all."""
     base = _base(tree, state)
     if base is None:
         return None
@@ -36,16 +37,16 @@ def writable_columns(tree: exp.Expr, state: "SchemaState") -> list[bool] | None:
         return None
     from_item = tree.args["from_"].this
     alias = from_item.alias_or_name.lower()
-    flags: list[bool] = []
+    through: list[ColumnDef | None] = []
     for item in tree.expressions:
         value = item.this if isinstance(item, exp.Alias) else item
         if isinstance(value, exp.Star) or (isinstance(value, exp.Column) and isinstance(value.this, exp.Star)):
-            flags.extend(_writable(base, col) for col in base.columns)
+            through.extend(col if _writable(base, col) else None for col in base.columns)
             continue
         col = base.column(value.name) if isinstance(value, exp.Column) and value.table.lower() in ("", alias) \
             and not value.args.get("db") else None
-        flags.append(col is not None and _writable(base, col))
-    return flags
+        through.append(col if col is not None and _writable(base, col) else None)
+    return base, through
 
 
 def _base(tree: exp.Expr, state: "SchemaState") -> "TableDef | None":
