@@ -349,7 +349,7 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
         _dynamic(fn, query, body_names)
         used |= {"_runtime", "typing"} if query.sort_choices else {"_runtime"}
     if query.command.startswith("batch"):
-        params = _params_class(query, class_name, args)
+        params = _params_class(query, class_name, args, used, engine)
         fn.args = [Arg("params", f"typing.Iterable[{params.name}]", "params")]
         fn.copy_row = _item_bind(query, args, converters)
         fn.returns = "None" if query.command == "batchexec" else f"list[{returns}]"
@@ -453,7 +453,7 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
               converters: list[tuple[str | None, bool]], used: set[str], engine: "EngineTraits"
               ) -> tuple[Function, list[RowClass], tuple[str, str] | None, set[str]]:
     """Bulk insert: one argument, an iterable of parameter rows; COPY on PostgreSQL, executemany on SQLite."""
-    row = _params_class(query, class_name, args)
+    row = _params_class(query, class_name, args, used, engine)
     table = _ident(query.insert_table or "")
     if query.insert_schema:
         table = f"{_ident(query.insert_schema)}.{table}"
@@ -469,10 +469,23 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
     return fn, [row], None, used
 
 
-def _params_class(query: ir.Query, class_name: str, args: list[Arg]) -> RowClass:
-    """The arguments of one call of a bulk query (:copyfrom, :batch*) as a named tuple."""
-    fields = [Field(a.name, a.annotation, a.name) for a in args]
-    return RowClass(class_name[: -len("Row")] + "Params", docstring(f"One set of arguments for {query.name}."), fields)
+def _params_class(query: ir.Query, class_name: str, args: list[Arg], used: set[str], engine: "EngineTraits"
+                  ) -> RowClass:
+    """The arguments of one call of a bulk query (:copyfrom, :batch*) as a named tuple. A web app
+    takes a list of them as a request body, so each is what a row is there: the tuple row's hook
+    makes it read and write (and document) the JSON object a tuple row does (bytes as base64,
+    keyed by name; a renamed argument, `class` -> `class_`, by its parameter's name), not
+    pydantic's array of a NamedTuple; and its fields are typed as a row's (a Decimal takes NaN and
+    infinities, which the column holds and a row of it answers; the readers of what the driver
+    returns act on database rows only). mypy sees the argument's own type."""
+    fields = [Field(a.name, read_annotation(p.type, p.nullable, engine), a.name, key=p.name if p.name != a.name else "")
+              for a, p in zip(args, query.params)]
+    for p in query.params:
+        used |= _read_imports(p.type, engine)
+    shape = rowstyle.class_shape(rowstyle.TUPLE, [f.name for f in fields], {f.name: f.key for f in fields if f.key})
+    used |= shape.imports
+    return RowClass(class_name[: -len("Row")] + "Params", docstring(f"One set of arguments for {query.name}."), fields,
+                    shape.base, shape.body, shape.after)
 
 
 def _item_bind(query: ir.Query, args: list[Arg], converters: list[tuple[str | None, bool]]) -> str:

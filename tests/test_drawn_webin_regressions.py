@@ -1,0 +1,95 @@
+"""Values arriving from the web, pinned: each failure tests/test_drawn_webin.py found, as the smallest
+app that showed it, on a real SQLite file or PostgreSQL server. No `from __future__ import
+annotations`: FastAPI reads the endpoints' annotations."""
+
+import base64
+import decimal
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from _support import generate, import_module, imported
+
+SQLITE_SCHEMA = 'CREATE TABLE files (id INTEGER PRIMARY KEY, "class" TEXT, data BLOB, size DECIMAL);\n'
+SQLITE_QUERIES = """-- name: CopyFiles :copyfrom
+INSERT INTO files ("class", data, size) VALUES (sqlc.arg(class), sqlc.arg(data), sqlc.arg(size));
+
+-- name: PutFiles :batchexec
+INSERT INTO files ("class", data, size) VALUES (sqlc.arg(class), sqlc.arg(data), sqlc.arg(size));
+"""
+
+
+def _bulk_app(q: Any, conn: Any) -> TestClient:
+    app = FastAPI()
+
+    @app.post("/copy")
+    def copy_files(rows: list[q.CopyFilesParams]) -> int:  # type: ignore[name-defined]
+        return q.copy_files(conn, rows)  # type: ignore[no-any-return]
+
+    @app.post("/batch")
+    def put_files(rows: list[q.PutFilesParams]) -> None:  # type: ignore[name-defined]
+        q.put_files(conn, rows)
+
+    return TestClient(app)
+
+
+def _request_schema(client: TestClient, path: str) -> jsonschema.Draft202012Validator:
+    openapi = client.get("/openapi.json").json()
+    schema = openapi["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator({**schema, "components": openapi["components"]})
+
+
+@pytest.mark.parametrize("path", ["/copy", "/batch"])
+def test_sqlite_params_bodies_are_objects_with_base64_bytes(tmp_path: Path, path: str) -> None:
+    """A :copyfrom / :batchexec Params class, a FastAPI request body, was pydantic's NamedTuple: its
+    OpenAPI schema an array, the key of a renamed argument (`class` -> `class_`) unknown, a bytes
+    value's base64 text (what a row answers for the same BLOB) stored as its own bytes, and a
+    Decimal's Infinity (which a DECIMAL column keeps and a row answers) refused with 422."""
+    conn = sqlite3.connect(tmp_path / "files.sqlite", isolation_level=None, check_same_thread=False)
+    conn.execute(SQLITE_SCHEMA)
+    out = generate(tmp_path / "project", {"1.sql": SQLITE_SCHEMA}, {"q.sql": SQLITE_QUERIES}, out="webin_bulk")
+    with imported(out) as package:
+        client = _bulk_app(import_module(package, "queries.q"), conn)
+        body = [{"class": "png", "data": base64.b64encode(b"\x89PNG\xff").decode(), "size": "Infinity"},
+                {"class": "x", "data": base64.urlsafe_b64encode(b"\xfb\xff").decode(), "size": "1.5"}]
+        _request_schema(client, path).validate(body)
+        response = client.post(path, json=body)
+        assert response.status_code == 200, response.text
+    assert conn.execute('SELECT "class", data, size FROM files ORDER BY id').fetchall() == [
+        ("png", b"\x89PNG\xff", float("inf")), ("x", b"\xfb\xff", 1.5)]
+    conn.close()
+
+
+PG_SCHEMA = "CREATE TABLE amounts (id bigserial PRIMARY KEY, value numeric, data bytea);\n"
+PG_QUERIES = """-- name: CopyAmounts :copyfrom
+INSERT INTO amounts (value, data) VALUES (sqlc.narg(value), sqlc.narg(data));
+"""
+
+
+def test_postgres_copy_params_take_numeric_nan_and_base64(postgres_url: str, tmp_path: Path) -> None:
+    """A numeric column holds NaN and infinities, and a row of it answers them ("NaN"): its
+    :copyfrom Params refused them (422), and stored a bytea's base64 text as its own bytes."""
+    out = generate(tmp_path, {"1.sql": PG_SCHEMA}, {"q.sql": PG_QUERIES}, out="webin_pg_bulk", engine="postgresql")
+    with psycopg.connect(postgres_url, autocommit=True) as conn, imported(out) as package:
+        conn.execute(PG_SCHEMA.encode())
+        q = import_module(package, "queries.q")
+        app = FastAPI()
+
+        @app.post("/copy")
+        def copy_amounts(rows: list[q.CopyAmountsParams]) -> int:  # type: ignore[name-defined]
+            return q.copy_amounts(conn, rows)  # type: ignore[no-any-return]
+
+        client = TestClient(app)
+        body = [{"value": "NaN", "data": "AP8="}, {"value": "-Infinity", "data": None}, {"value": "2.50", "data": ""}]
+        _request_schema(client, "/copy").validate(body)
+        response = client.post("/copy", json=body)
+        assert response.status_code == 200 and response.json() == 3, response.text
+        held = conn.execute(b"SELECT value::text, data FROM amounts ORDER BY id").fetchall()
+    assert held == [("NaN", b"\x00\xff"), ("-Infinity", None), ("2.50", b"")]
+    assert decimal.Decimal("2.50") == decimal.Decimal(held[2][0])
