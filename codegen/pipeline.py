@@ -15,9 +15,10 @@ from .analyze.query import analyze_block
 from .analyze.statements import AnalysisEngine, Analyzer
 from .annotate import split_blocks
 from .catalog.build import CatalogBuilder, SchemaState
+from .catalog.state import CatalogEngine
 from .catalog.tables import to_ir
 from .cache import Cache
-from .config import Config
+from .config import Config, Override
 from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic, Located
 from .migrations import render_migrations
@@ -63,23 +64,61 @@ def build_schema(config: Config, sources: list[SourceFile] | None = None) -> Sch
     builder.end_session()
     if builder.diagnostics:
         raise CodegenError(builder.diagnostics)
-    apply_overrides(state, config)
+    unmatched = apply_overrides(state, config)
+    if unmatched:
+        raise CodegenError(_unmatched_overrides(state, config, unmatched))
     return state
 
 
-def apply_overrides(state: SchemaState, config: Config) -> None:
+def apply_overrides(state: SchemaState, config: Config) -> list[Override]:
     """Configured Python types ride on the column's type, so every parameter compared with or
     assigned to the column, and every result reading it, gets them too. A column override
-    wins over an SQL type override."""
+    wins over an SQL type override, whose sql_type matches as the engine spells type names.
+    Returns the column overrides that name no column of a table of the schema: a misspelt name
+    would otherwise leave the column's type as it was, silently."""
+    engine = state.engine
+    by_type = [(engine.type_name_key(ov.sql_type), ov) for ov in config.overrides if ov.sql_type is not None]
+    used: set[Override] = set()
     for table in state.tables.values():
+        if table.is_view:
+            continue
         for col in table.columns:
-            declared = col.sql_type.upper().split("(")[0].strip()
-            for ov in sorted(config.overrides, key=lambda o: o.column is None):
-                if (ov.column == f"{table.name}.{col.name}".lower()) or (ov.sql_type is not None and ov.sql_type == declared):
-                    col.type = dataclasses.replace(col.type, override=ov.py_type)
-                    if ov.nullable is not None:
-                        col.not_null = not ov.nullable
-                    break
+            declared = engine.type_name_key(col.sql_type)
+            match = next((ov for ov in config.overrides if ov.column is not None
+                          and _names_column(engine, ov.column, table.schema, table.name, col.name)), None)
+            if match is None:
+                match = next((ov for key, ov in by_type if key == declared), None)
+            if match is None:
+                continue
+            used.add(match)
+            col.type = dataclasses.replace(col.type, override=match.py_type)
+            if match.nullable is not None:
+                col.not_null = not match.nullable
+    return [ov for ov in config.overrides if ov.column is not None and ov not in used]
+
+
+def _names_column(engine: CatalogEngine, written: str, schema: str | None, table: str, column: str) -> bool:
+    """Whether an override's "table.column" or "schema.table.column" is this column."""
+    qualifier, _, name = written.rpartition(".")
+    wanted_schema, _, wanted_table = qualifier.rpartition(".")
+    if name != column.lower() or wanted_table != table.lower():
+        return False
+    if not wanted_schema:
+        return True
+    found = engine.lookup_schema(wanted_schema)
+    return (found or "").lower() == (schema or "").lower()
+
+
+def _unmatched_overrides(state: SchemaState, config: Config, unmatched: list[Override]) -> list[Diagnostic]:
+    views = {t.name.lower() for t in state.tables.values() if t.is_view}
+    problems = []
+    for ov in unmatched:
+        assert ov.column is not None
+        table = ov.column.rpartition(".")[0]
+        why = ("names a view: override the table column the view reads, whose type its column takes"
+               if table.rpartition(".")[2] in views else "names no column of a table of the schema")
+        problems.append(config.diagnostic("overrides", f"override column {ov.column!r} {why}"))
+    return problems
 
 
 def catalog_of(state: SchemaState, config: Config) -> ir.Catalog:

@@ -38,6 +38,11 @@ class CatalogEngine(EngineTraits, Protocol):
         UPDATE write through it (None: read-only); None: only an INSTEAD OF trigger changes the view."""
         return None
 
+    def type_name_key(self, declared: str) -> str:
+        """A declared type name as an `overrides` sql_type matches it: the name without its size,
+        in one spelling per type ("VARCHAR(20)" -> "VARCHAR")."""
+        return " ".join(declared.split("(")[0].upper().split())
+
     @abstractmethod
     def compares_exactly(self, key: ColumnDef, value: exp.Expr, value_column: ColumnDef | None) -> bool:
         """`key = value` matches at most the rows equal to value (no collation or cast widening it)."""

@@ -24,6 +24,29 @@ _SIMPLE = {
     ir.ANY: PyType("typing.Any", frozenset({"typing"})),
 }
 
+
+def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, str | None]:
+    """Going in, a configured type's value is made the column's own type, then converted as that
+    type would be. An array's override is a builtin list type whose elements the array's own
+    conversion takes. A JSON column takes the value as pydantic serialises it (a model, an enum, a
+    UUID inside a dict...); a text column its str() (pathlib.Path, Decimal), an enum member's value's;
+    a BLOB a UUID's bytes; any other column an enum member's value (IntEnum, an Enum of ints)."""
+    if t.dims:
+        return underlying.to_db, underlying.to_db_not_null
+    if t.base in (ir.JSON, ir.JSON_TEXT):
+        wrap = "_runtime.jsonable({v})"
+    elif (t.base == ir.STR and underlying.to_db is None) or underlying.to_db == "_runtime.text({v})":
+        return "_runtime.text({v})", None
+    elif t.base == ir.BYTES:
+        wrap = "_runtime.blob({v})"
+    else:
+        wrap = "_runtime.plain({v})"
+    if underlying.to_db is None:
+        return wrap, None
+    not_null = underlying.to_db_not_null.format(v=wrap) if underlying.to_db_not_null else None
+    return underlying.to_db.format(v=wrap), not_null
+
+
 def literal(values: tuple[str, ...]) -> str:
     return "typing.Literal[" + ", ".join(repr(v) for v in values) + "]"
 
@@ -34,13 +57,14 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
     if t.override:
         base = t.override.split("[", 1)[0]
         module = base.rsplit(".", 1)[0] if "." in base else ""
-        # Going in, the value is converted as the column's own type would be; a str column
-        # takes str(value) (pathlib.Path, a str enum), other types go to the driver as they are.
         underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
-        to_db = underlying.to_db or ("_runtime.text({v})" if t.base == ir.STR else None)
+        to_db, to_db_not_null = _override_to_db(t, underlying)
         # Coming out, the column's own reader runs first (JSON text is decoded, SQLite's date
-        # forms parsed), then pydantic validates the result as the override.
-        return PyType(t.override, frozenset({module}) if module else frozenset(), to_db, underlying.reader)
+        # forms parsed), then pydantic validates the result as the override. A Decimal stored as
+        # text ('NaN', 'Infinity') reads back as it went in, as from a DECIMAL column.
+        reader = underlying.reader or ("_runtime.READ_DECIMAL" if t.override == "decimal.Decimal" else None)
+        return PyType(t.override, frozenset({module}) if module else frozenset(), to_db, reader,
+                      to_db_not_null=to_db_not_null)
     if t.literals and t.base == ir.STR:
         element = PyType(literal(t.literals), frozenset({"typing"}))
     else:

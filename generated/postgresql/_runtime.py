@@ -11,11 +11,13 @@ import asyncio
 import base64
 import dataclasses
 import datetime
+import enum
 import functools
 import operator
 import threading
 import types
 import typing
+import uuid
 
 import pydantic
 import pydantic.main
@@ -267,6 +269,9 @@ class ModelRows(typing.Generic[ModelT]):
         # Built on first use, not at import: importing many query modules stays cheap.
         models: list[type[pydantic.BaseModel]] = []
         schema, definitions = _positional_model_schema(self._model, models)
+        # A type two models share (a configured pydantic model for a JSON column, in a row and in
+        # the row it embeds) comes once: pydantic-core refuses a definition given twice.
+        definitions = list({_definition_ref(d): d for d in definitions}.values())
         many = core_schema.list_schema(schema)
         self._one = _own_validator(core_schema.definitions_schema(schema, definitions) if definitions else schema,
                                    models)
@@ -390,10 +395,22 @@ def _own_validator(schema: core_schema.CoreSchema, models: list[type[pydantic.Ba
 
 
 def _embedded(annotation: typing.Any) -> tuple[type[pydantic.BaseModel] | None, bool]:
-    """(the row model, optional) when a field holds an embedded row model, else (None, False)."""
+    """(the row model, optional) when a field holds an embedded row model, else (None, False).
+
+    Only this package's own row models are embedded rows: a pydantic model configured as a JSON
+    column's type (overrides) is validated from the column's value, as any other field."""
     options = typing.get_args(annotation) or (annotation,)  # X | None, or X
-    models = [o for o in options if isinstance(o, type) and issubclass(o, pydantic.BaseModel)]
+    models = [o for o in options if isinstance(o, type) and issubclass(o, pydantic.BaseModel)
+              and o.__module__.startswith(_PACKAGE)]
     return (models[0], type(None) in options) if models else (None, False)
+
+
+def _definition_ref(definition: core_schema.CoreSchema) -> typing.Any:
+    return definition.get("ref") or id(definition)
+
+
+# "gen." for the package gen: the prefix of the modules holding its row models.
+_PACKAGE = __name__.rpartition(".")[0] + "."
 
 
 def _positional(row: typing.Any) -> pydantic_core.ArgsKwargs:
@@ -417,8 +434,33 @@ class Values(typing.Generic[ValueT]):
 
 
 def text(value: object) -> str:
-    """str(value), callable from a function whose argument is named str."""
-    return str(value)
+    """str(value), callable from a function whose argument is named str. An enum member is its
+    value's text: str() of a plain Enum's member is 'Color.RED', which reads back as no member."""
+    return str(value.value if isinstance(value, enum.Enum) else value)
+
+
+def plain(value: typing.Any) -> typing.Any:
+    """A value of a configured Python type (overrides) as the column's own type takes it: an enum
+    member as its value (the driver cannot bind an Enum, or psycopg sends its name, where reading
+    back validates the value), a pydantic model as its JSON-mode dict; anything else as it is."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    return value
+
+
+def jsonable(value: typing.Any) -> typing.Any:
+    """A value of a configured type for a JSON column as plain JSON values, the way pydantic
+    serialises it (models, enums, UUIDs, dates at any depth), so reading it back validates to it."""
+    return pydantic_core.to_jsonable_python(value)
+
+
+def blob(value: typing.Any) -> typing.Any:
+    """A configured type for a BLOB/bytea column: a UUID as its 16 bytes (pydantic reads a UUID
+    from them), an enum member as its value, bytes as they are."""
+    value = plain(value)
+    return value.bytes if isinstance(value, uuid.UUID) else value
 
 
 def expand(sql: str, marker: str, items: typing.Sized, placeholder: str, empty: str, name: str = "items") -> str:

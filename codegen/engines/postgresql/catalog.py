@@ -37,6 +37,14 @@ _TYPES: dict[str, str] = {
     "timestamptz": ir.DATETIME_TZ, "timestamp with time zone": ir.DATETIME_TZ,
     "interval": ir.INTERVAL,
 }
+# Each type's other names, as PostgreSQL resolves them (serials are integer columns of their own
+# name: an override of "integer" leaves a serial id alone, as sqlc's db_type does).
+SYNONYMS = {"int": "integer", "int4": "integer", "int2": "smallint", "int8": "bigint", "float4": "real",
+            "float8": "double precision", "float": "double precision", "decimal": "numeric",
+            "varchar": "character varying", "char": "character", "bpchar": "character", "bool": "boolean",
+            "varbit": "bit varying", "timestamp": "timestamp without time zone",
+            "timestamptz": "timestamp with time zone", "time": "time without time zone",
+            "timetz": "time with time zone", "serial4": "serial", "serial8": "bigserial", "serial2": "smallserial"}
 # Value types pydantic makes from PostgreSQL's text of an array item.
 _ITEMS_FROM_TEXT = {ir.STR, ir.INT, ir.FLOAT, ir.DECIMAL, ir.BOOL, ir.UUID, ir.DATE}
 _INTERVAL_FIELDS = re.compile(r"interval(?: (?:year|month|day|hour|minute|second|to))+")

@@ -91,6 +91,13 @@ class PostgreSQLEngine(Engine):
     def is_rowid_alias(self, declared: str) -> bool:
         return False
 
+    def type_name_key(self, declared: str) -> str:
+        """One spelling per type, so an override's sql_type matches a column however either is
+        written: int4 and integer, timestamptz and timestamp with time zone, pg_catalog.text and
+        text; an array keeps its brackets (text[] is not text)."""
+        name, dims = catalog.normalise(declared)
+        return catalog.SYNONYMS.get(name, name).upper() + "[]" * dims
+
     def hidden_columns(self, table: "TableDef") -> tuple[str, ...]:
         """Every table's system columns, as int: `RETURNING (xmax = 0) AS inserted` (an upsert's
         insert), `tableoid::regclass` (a partition's name). ctid (a tid, read as text) is left out."""
