@@ -58,6 +58,8 @@ def _infer_columns(engine: AnalysisEngine, state: SchemaState, tree: exp.Expr, t
 def build_schema(config: Config, sources: list[SourceFile] | None = None) -> SchemaState:
     engine = engine_named(config.engine)
     state = SchemaState(engine)
+    if config.overrides:
+        state.apply_overrides = functools.partial(apply_overrides, config=config)
     builder = CatalogBuilder(state, column_inference(engine))
     for source in schema_files(config) if sources is None else sources:
         builder.apply_file(source)

@@ -316,6 +316,8 @@ class CatalogBuilder:
         if ddl.views_fixed_at_creation:
             # PostgreSQL checks it now and fixes its columns (`*` is expanded then), so the
             # view keeps them, instead of its query, to be re-expanded at each use.
+            if self.state.apply_overrides is not None:
+                self.state.apply_overrides(self.state)
             columns = self.infer(self.state, tree, lambda o: o + offset)
             if len(names) > len(columns):
                 raise Located(f"CREATE VIEW specifies more column names than columns", offset)

@@ -61,6 +61,10 @@ class SchemaState:
         # Lower-cased names of tables and views with a BEFORE or INSTEAD OF INSERT trigger: such a
         # trigger may skip the row (RAISE(IGNORE), RETURN NULL), so an INSERT there may return none.
         self.insert_triggers: set[str] = set()
+        # Applies the configured Python types (overrides) to the tables' columns: run before a view
+        # whose columns are fixed when it is created (PostgreSQL) takes them, so the view's
+        # columns carry them too; None when there are none to apply.
+        self.apply_overrides: Callable[[SchemaState], object] | None = None
         # Lower-cased view name -> the statements (INSERT, UPDATE, DELETE) an INSTEAD OF trigger on it
         # runs in their place: those may name the view as their target.
         self.instead_of: dict[str, set[str]] = {}
