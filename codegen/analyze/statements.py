@@ -15,7 +15,7 @@ from ..engines import EngineTraits, Utility
 from ..errors import Located
 from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
-from . import placement
+from . import clashes, grouping, placement
 from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output, is_null_literal
@@ -186,10 +186,13 @@ class Analyzer(ExpressionTyping):
     def from_clause(self, node: exp.Expr, scope: Scope) -> None:
         """Fill scope.sources from FROM and JOINs, marking the optional side of outer joins."""
         from_ = node.args.get("from_")
+        named: dict[str, str] = {}  # each FROM item's name, for the engines that refuse a name twice
         if from_ is not None:
             scope.sources.append(self.relation(from_.this, scope))
+            clashes.from_item_named_once(self, from_.this, named)
         for join in node.args.get("joins") or []:
             src = self.relation(join.this, scope)
+            clashes.from_item_named_once(self, join.this, named)
             side = (join.args.get("side") or "").upper()
             if side in ("LEFT", "FULL"):
                 src.optional = True
@@ -197,6 +200,7 @@ class Analyzer(ExpressionTyping):
                 for earlier in scope.sources:
                     earlier.optional = True
             using = [u.name.lower() for u in join.args.get("using") or []]
+            clashes.using_columns_on_both_sides(self, join, src, scope.sources)
             if (join.args.get("method") or "").upper() == "NATURAL":
                 using = [c.name.lower() for c in src.columns if not c.hidden
                          and any(s.find(c.name) for s in scope.sources)]
@@ -234,8 +238,10 @@ class Analyzer(ExpressionTyping):
 
     def ctes(self, with_: exp.With, scope: Scope) -> None:
         recursive = bool(with_.args.get("recursive"))
+        seen: set[str] = set()
         for cte in with_.expressions:
             name = cte.alias
+            clashes.cte_named_once(self, cte, seen)
             names = _alias_columns(cte)
             body = cte.this
             if recursive and isinstance(body, exp.Union):
@@ -272,7 +278,7 @@ class Analyzer(ExpressionTyping):
         # A compound's ORDER BY names result columns: those of every SELECT, the leftmost first.
         for o in reversed([*zip(out, right)]):
             scope.aliases.update({o[1].name.lower(): o[0].typed, o[0].name.lower(): o[0].typed})
-        self.limits(node, scope)
+        self.limits(node, scope, len(out))
         return out
 
     def values_columns(self, node: exp.Values, scope: Scope) -> list[Output]:
@@ -311,12 +317,23 @@ class Analyzer(ExpressionTyping):
         having = node.args.get("having")
         if having is not None:
             self.type_of(having.this, scope)
-        self.limits(node, scope)
+        self.limits(node, scope, len(outputs))
+        misgrouped = grouping.position_problem("GROUP BY", group.expressions if group is not None else [],
+                                               len(outputs))
+        if misgrouped is None and self.engine.strict_grouping:
+            misgrouped = grouping.Grouping(node, scope, self.state, self.engine.dialect, self.engine.is_aggregate,
+                                           [o.name for o in outputs]).problem()
+        if misgrouped is not None:
+            raise Located(misgrouped[0], self.offset_of(misgrouped[1]))
         return outputs
 
-    def limits(self, node: exp.Expr, scope: Scope) -> None:
+    def limits(self, node: exp.Expr, scope: Scope, width: int | None = None) -> None:
+        """ORDER BY, LIMIT and OFFSET; `width` result columns for ORDER BY's positions to name."""
         order = node.args.get("order")
         if order is not None:
+            misplaced = grouping.position_problem("ORDER BY", order.expressions, width) if width is not None else None
+            if misplaced is not None:
+                raise Located(misplaced[0], self.offset_of(misplaced[1]))
             for ordered in order.expressions:
                 if isinstance(ordered.this, exp.Literal) and not ordered.this.is_string:
                     continue  # ORDER BY 2 names a result column

@@ -81,6 +81,10 @@ class EngineTraits(Protocol):
     folds_identifiers: bool  # an unquoted name is lower-cased (ID names the column id)
     rowid_columns: tuple[str, ...]  # hidden columns every rowid table has
     whole_row_references: bool  # a FROM item's bare name is its whole row (row_to_json(t))
+    # A grouped SELECT reads only grouped columns (or its grouped primary key's table), a DISTINCT one
+    # orders by what it selects (PostgreSQL); else a bare column reads any row of its group (SQLite)
+    strict_grouping: bool
+    distinct_from_names: bool  # two FROM items of one name are refused (else a reference to it is ambiguous)
     returning_reads_from: bool  # RETURNING sees UPDATE's FROM and DELETE's USING tables (else only the table changed)
     double_quoted_strings: bool  # an unknown "name" may be the string 'name'
     division_by_zero_is_null: bool  # x / 0 is NULL instead of an error

@@ -39,6 +39,8 @@ class PostgreSQLEngine(Engine):
     folds_identifiers = True
     rowid_columns = ()
     whole_row_references = True
+    strict_grouping = True
+    distinct_from_names = True
     returning_reads_from = True
     double_quoted_strings = False
     division_by_zero_is_null = False

@@ -39,6 +39,8 @@ class SQLiteEngine(Engine):
     folds_identifiers = False
     rowid_columns = ("rowid", "oid", "_rowid_")
     whole_row_references = False
+    strict_grouping = False
+    distinct_from_names = False
     returning_reads_from = False  # "the auxiliary tables named in the FROM clause may not participate"
     double_quoted_strings = True
     division_by_zero_is_null = True

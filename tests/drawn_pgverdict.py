@@ -1,0 +1,221 @@
+"""Drawn PostgreSQL schemas and the queries a user plausibly writes over them, mistakes included
+(tests/test_drawn_pgverdict.py asks the server's PREPARE of each, and codegen's verdict).
+
+A schema: two tables of drawn names and column types, each with a drawn primary key (one column,
+two, or none), and a view over the first. A query comes from one family:
+
+- grouped: a select list of columns, expressions over them and aggregates, GROUP BY drawn columns,
+  expressions, positions or result aliases (a primary key, ROLLUP), HAVING and ORDER BY that read a
+  column or an aggregate: a column neither grouped nor aggregated, or grouped through its table's
+  primary key (PostgreSQL's functional dependency: not a view's, not a UNIQUE column's);
+- distinct: SELECT DISTINCT ordered by a selected column, another one, or an expression;
+- positions: ORDER BY n / GROUP BY n, n in and out of the select list's range;
+- names: CTEs and FROM aliases of names drawn from a small set (so they clash), JOIN ... USING a
+  column one side may lack.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+SQL_TYPES = {"int": "integer", "big": "bigint", "num": "numeric", "text": "text", "bool": "boolean",
+             "ts": "timestamptz"}
+NUMERIC = ("int", "big", "num")
+# PostgreSQL's system columns: no table may have a column of these names.
+_SYSTEM = {"oid", "tableoid", "xmin", "xmax", "cmin", "cmax", "ctid"}
+
+names = st.text(string.ascii_lowercase + "_", min_size=1, max_size=8).filter(lambda s: s not in _SYSTEM)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    not_null: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # primary key columns (none: no primary key)
+    view: bool = False  # a view over another table: no primary key PostgreSQL can use
+
+    def ddl(self, over: Table | None = None) -> str:
+        if self.view:
+            assert over is not None
+            return f"CREATE VIEW {q(self.name)} AS SELECT * FROM {q(over.name)};\n"
+        lines = [f"  {q(c.name)} {SQL_TYPES[c.kind]}{' NOT NULL' if c.not_null else ''}" for c in self.columns]
+        if self.key:
+            lines.append(f"  PRIMARY KEY ({', '.join(q(k) for k in self.key)})")
+        return f"CREATE TABLE {q(self.name)} (\n" + ",\n".join(lines) + "\n);\n"
+
+
+@dataclass(frozen=True)
+class World:
+    first: Table
+    second: Table
+    view: Table
+
+    def schema(self) -> str:
+        return self.first.ddl() + self.second.ddl() + self.view.ddl(self.first)
+
+    @property
+    def relations(self) -> tuple[Table, ...]:
+        return (self.first, self.second, self.view)
+
+
+def q(name: str) -> str:
+    return f'"{name}"'
+
+
+@st.composite
+def tables(draw: st.DrawFn, name: str) -> Table:
+    column_names = draw(st.lists(names, min_size=2, max_size=5, unique=True))
+    columns = tuple(Column(n, draw(st.sampled_from(sorted(SQL_TYPES))), draw(st.booleans())) for n in column_names)
+    key = draw(st.sampled_from([(), column_names[:1], column_names[:2]]))
+    return Table(name, columns, tuple(key))
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> World:
+    first_name, second_name, view_name = draw(st.lists(names, min_size=3, max_size=3, unique=True))
+    first = draw(tables(first_name))
+    second = draw(tables(second_name))
+    return World(first, second, Table(view_name, first.columns, (), view=True))
+
+
+# --- terms over one FROM item ------------------------------------------------------------------
+
+def term(column: Column, qualifier: str, form: int) -> str:
+    """A column read plainly (form 0) or inside an expression of its type (other forms)."""
+    ref = f"{q(qualifier)}.{q(column.name)}"
+    if form == 0:
+        return ref
+    return {"int": f"{ref} + 1", "big": f"{ref} * 2", "num": f"({ref} + 1)", "text": f"lower({ref})",
+            "bool": f"NOT {ref}", "ts": f"date_trunc('day', {ref})"}[column.kind]
+
+
+def aggregate(column: Column | None, qualifier: str, form: int) -> str:
+    if column is None:
+        return "count(*)"
+    ref = f"{q(qualifier)}.{q(column.name)}"
+    if form == 1 and column.kind in NUMERIC:
+        return f"sum({ref})"
+    if form == 2 and column.kind != "bool":
+        return f"max({ref})"
+    return f"count({ref})"
+
+
+@st.composite
+def grouped(draw: st.DrawFn, world: World) -> str:
+    """A grouped SELECT over one relation, or the two tables joined."""
+    joined = draw(st.booleans())
+    if joined:
+        sources = [(world.first, "a"), (world.second, "b")]
+        from_ = f"{q(world.first.name)} AS a JOIN {q(world.second.name)} AS b ON true"
+    else:
+        relation = draw(st.sampled_from(world.relations))
+        sources = [(relation, relation.name)]
+        from_ = q(relation.name)
+    pool = [(table, alias, c) for table, alias in sources for c in table.columns]
+    picks = st.tuples(st.sampled_from(pool), st.integers(0, 1))
+    selected = draw(st.lists(picks, min_size=1, max_size=3))
+    items = [term(c, alias, form) for (_, alias, c), form in selected]
+    for _ in range(draw(st.integers(0, 2))):
+        (_, alias, c), form = draw(st.tuples(st.sampled_from(pool), st.integers(0, 2)))
+        items.append(aggregate(draw(st.sampled_from([c, None])), alias, form))
+    aliased = [f"{item} AS r{i}" for i, item in enumerate(items)]
+    group: list[str] = []
+    for _ in range(draw(st.integers(0, 3))):
+        way = draw(st.sampled_from(["term", "term", "key", "position", "alias"]))
+        if way == "term":
+            (_, alias, c), form = draw(picks)
+            group.append(term(c, alias, form))
+        elif way == "key":
+            table, alias = draw(st.sampled_from(sources))
+            group += [f"{q(alias)}.{q(k)}" for k in table.key]
+        elif way == "position":
+            group.append(str(draw(st.integers(1, len(items)))))
+        else:
+            group.append(f"r{draw(st.integers(0, len(items) - 1))}")
+    sql = f"SELECT {', '.join(aliased)} FROM {from_}"
+    if group:
+        rollup = draw(st.integers(0, 5)) == 0
+        sql += f" GROUP BY {'ROLLUP (' + ', '.join(group) + ')' if rollup else ', '.join(group)}"
+    having = draw(st.sampled_from(["", "aggregate", "column"]))
+    if having:
+        (_, alias, c), form = draw(picks)
+        test = f"{aggregate(c, alias, 0)} > 0" if having == "aggregate" else f"{term(c, alias, form)} IS NOT NULL"
+        sql += f" HAVING {test}"
+    order = draw(st.sampled_from(["", "term", "aggregate", "alias"]))
+    if order == "term":
+        (_, alias, c), form = draw(picks)
+        sql += f" ORDER BY {term(c, alias, form)}"
+    elif order == "aggregate":
+        sql += " ORDER BY count(*)"
+    elif order == "alias":
+        sql += f" ORDER BY r{draw(st.integers(0, len(items) - 1))}"
+    return sql
+
+
+@st.composite
+def distinct(draw: st.DrawFn, world: World) -> str:
+    relation = draw(st.sampled_from(world.relations))
+    columns = draw(st.lists(st.sampled_from(relation.columns), min_size=1, max_size=3, unique=True))
+    star = draw(st.integers(0, 4)) == 0
+    listed = "*" if star else ", ".join(q(c.name) for c in columns)
+    (c, form) = draw(st.tuples(st.sampled_from(relation.columns), st.integers(0, 1)))
+    return f"SELECT DISTINCT {listed} FROM {q(relation.name)} ORDER BY {term(c, relation.name, form)}"
+
+
+@st.composite
+def positions(draw: st.DrawFn, world: World) -> str:
+    relation = draw(st.sampled_from(world.relations))
+    columns = draw(st.lists(st.sampled_from(relation.columns), min_size=1, max_size=3, unique=True))
+    n = draw(st.integers(0, len(columns) + 1))
+    listed = ", ".join(q(c.name) for c in columns)
+    if draw(st.booleans()):
+        return f"SELECT {listed} FROM {q(relation.name)} ORDER BY {n}"
+    return f"SELECT {listed}, count(*) AS n FROM {q(relation.name)} GROUP BY {n}"
+
+
+@st.composite
+def clashing_names(draw: st.DrawFn, world: World) -> str:
+    small = st.sampled_from(["x", "y", world.first.name, world.second.name])
+    way = draw(st.sampled_from(["cte", "alias", "using"]))
+    first, second = world.first, world.second
+    if way == "cte":
+        a, b = draw(small), draw(small)
+        column = q(first.columns[0].name)
+        return (f"WITH {q(a)} AS (SELECT {column} FROM {q(first.name)}), {q(b)} AS (SELECT {column} FROM {q(a)}) "
+                f"SELECT {column} FROM {q(b)}")
+    if way == "alias":
+        a, b = draw(small), draw(small)
+        return (f"SELECT {q(a)}.{q(first.columns[0].name)} FROM {q(first.name)} AS {q(a)} "
+                f"CROSS JOIN {q(second.name)} AS {q(b)}")
+    # a name on one side only, or on both with one type (types that do not compare: the types family)
+    kinds = {c.name: c.kind for c in first.columns}
+    shared = draw(st.sampled_from([c.name for c in first.columns + second.columns
+                                   if kinds.get(c.name, c.kind) == c.kind]))
+    return f"SELECT count(*) AS n FROM {q(first.name)} JOIN {q(second.name)} USING ({q(shared)})"
+
+
+FAMILIES = {"grouped": grouped, "distinct": distinct, "positions": positions, "names": clashing_names}
+
+
+def queries(world: World, count: int) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """(family, SQL) pairs over the world's schema."""
+    one = st.sampled_from(sorted(FAMILIES)).flatmap(lambda family: FAMILIES[family](world).map(lambda s: (family, s)))
+    return st.lists(one, min_size=1, max_size=count)
+
+
+def as_prepared(sql: str) -> str:
+    """Each parameter as written here (@name, sqlc.arg/narg(name)) as PostgreSQL's $n, one per name."""
+    numbers: dict[str, str] = {}
+    return re.sub(r"sqlc\.n?arg\((\w+)\)|@(\w+)",
+                  lambda m: numbers.setdefault(m.group(1) or m.group(2), f"${len(numbers) + 1}"), sql)
