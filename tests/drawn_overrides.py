@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import ipaddress
 import json
 import pathlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +145,11 @@ def _uuid_blob(engine: str, value: Any) -> Any:
     return value.bytes
 
 
+def _numeric_affinity(value: float) -> int | float:
+    """A REAL as a NUMERIC column keeps it: an integer when it is one within 64 bits."""
+    return int(value) if value.is_integer() and -2**63 <= value < 2**63 else value
+
+
 def _datetimes() -> st.SearchStrategy[dt.datetime]:
     return st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
                         timezones=st.none() | st.just(dt.timezone.utc)
@@ -192,6 +199,24 @@ KINDS = [
                            tags=st.lists(_TEXT, max_size=2)), _json, json=True, sliceable=False),
     Kind("core_schema", f"{USER_MODULE_NAME}.Slug", {"sqlite": "TEXT", "postgresql": "text"},
          lambda: _TEXT.map(user_types().Slug), _text),
+    # builtin types over columns of another type: a uuid, a date, a number as str; a number as int or float
+    Kind("str_uuid", "str", {"sqlite": "UUID", "postgresql": "uuid"}, lambda: st.uuids().map(str),
+         lambda engine, v: uuid.UUID(v) if engine == "postgresql" else v),
+    Kind("str_date", "str", {"sqlite": "DATE", "postgresql": "date"},
+         lambda: st.dates().map(dt.date.isoformat),
+         lambda engine, v: dt.date.fromisoformat(v) if engine == "postgresql" else v),
+    Kind("str_numeric", "str", {"postgresql": "numeric"},
+         lambda: st.decimals(min_value=-10**9, max_value=10**9, places=2).map(lambda d: str(d + 0)),
+         lambda engine, v: decimal.Decimal(v)),
+    Kind("str_bigint", "str", {"postgresql": "bigint"}, lambda: st.integers(-2**63, 2**63 - 1).map(str),
+         lambda engine, v: int(v)),
+    Kind("str_inet", "str", {"postgresql": "inet"}, lambda: st.ip_addresses().map(str),
+         lambda engine, v: ipaddress.ip_address(v)),
+    Kind("int_numeric", "int", {"sqlite": "DECIMAL", "postgresql": "numeric"}, lambda: st.integers(-2**63, 2**63 - 1),
+         lambda engine, v: decimal.Decimal(v) if engine == "postgresql" else v),
+    Kind("float_numeric", "float", {"sqlite": "NUMERIC", "postgresql": "numeric"},
+         lambda: st.floats(allow_nan=False, allow_infinity=False, width=64),
+         lambda engine, v: decimal.Decimal(repr(v)) if engine == "postgresql" else _numeric_affinity(v)),
     Kind("text_array", "list[str]", {"postgresql": "text[]"}, lambda: st.lists(_TEXT, max_size=3), _same,
          sliceable=False),
 ]
@@ -314,6 +339,10 @@ def instance_of(value: Any, kind: Kind) -> bool:
     if t == "list[str]":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     module, _, name = t.rpartition(".")
+    if not module:
+        import builtins
+
+        return isinstance(value, getattr(builtins, name))
     if module == USER_MODULE_NAME:
         target = getattr(user_types(), name)
         target = getattr(target, "__supertype__", target)  # a NewType is its base at run time

@@ -167,3 +167,42 @@ def test_schema_qualified_column_override_and_sql_type_spellings_apply(pg: Modul
     assert "Mood" in str(fields["mood"].annotation)
     assert "UserId" in str(fields["n"].annotation) and "Stamp" in str(fields["at"].annotation)
     assert fields["id"].annotation is int
+
+
+CROSS_SQLITE = """
+CREATE TABLE t (id INTEGER PRIMARY KEY, d DATE, n DECIMAL(10, 2), k INTEGER, f NUMERIC);
+"""
+CROSS_PG = """
+CREATE TABLE t (id bigserial PRIMARY KEY, d date, n numeric, k bigint, f numeric, u uuid, ip inet);
+"""
+CROSS_OVERRIDES = {"d": "str", "n": "str", "k": "str", "f": "float"}
+
+
+def test_builtin_types_over_columns_of_another_type(types_root: Path, tmp_path: Path, postgres_url: str) -> None:
+    """str for a date, a DECIMAL, an integer, a uuid, an inet; float for a numeric. Before: the
+    SQLite package did not import (NaN-taking applied to a str field: 'Unable to apply constraint
+    allow_inf_nan'), a str reading a PostgreSQL uuid/date/numeric/inet failed validation (the
+    driver's UUID, date... is no str), and a float went to a numeric at 15 significant digits."""
+    lite_pkg = generate(tmp_path / "lite", {"1.sql": CROSS_SQLITE},
+                        {"q.sql": "-- name: Put :one\nINSERT INTO t (d, n, k, f) VALUES (?, ?, ?, ?) RETURNING *;\n"},
+                        out="ov_cross_lite", extra=overrides(CROSS_OVERRIDES))
+    with imported(lite_pkg) as package:
+        q = import_module(package, "queries.q")
+        conn = sqlite3.connect(tmp_path / "cross.db", isolation_level=None)
+        conn.executescript(CROSS_SQLITE)
+        row = q.put(conn, d="2024-02-29", n="12.5", k="7", f=0.1 + 0.2)
+        assert (row.d, row.n, row.k, row.f) == ("2024-02-29", "12.5", "7", 0.1 + 0.2)
+        assert conn.execute("SELECT d, n, k, f FROM t").fetchone() == ("2024-02-29", 12.5, 7, 0.1 + 0.2)
+    pg_pkg = generate(tmp_path / "pg", {"1.sql": CROSS_PG},
+                      {"q.sql": "-- name: Put :one\nINSERT INTO t (d, n, k, f, u, ip) VALUES ($1, $2, $3, $4, $5, $6)"
+                                " RETURNING *;\n"},
+                      out="ov_cross_pg", engine="postgresql",
+                      extra=overrides({**CROSS_OVERRIDES, "u": "str", "ip": "str"}))
+    with imported(pg_pkg) as package, psycopg.connect(postgres_url, autocommit=True) as conn:
+        q = import_module(package, "queries.q")
+        conn.execute(CROSS_PG.encode())
+        sent = dict(d="0999-12-31", n="-12.50", k="-9223372036854775808", f=1000000000000001.0,
+                    u="6ba7b810-9dad-11d1-80b4-00c04fd430c8", ip="2001:db8::1")
+        row = q.put(conn, **sent)
+        assert {k: getattr(row, k) for k in sent} == sent
+        assert conn.execute("SELECT f FROM t").fetchone() == (decimal.Decimal("1000000000000001.0"),)

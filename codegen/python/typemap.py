@@ -30,7 +30,8 @@ def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, st
     type would be. An array's override is a builtin list type whose elements the array's own
     conversion takes. A JSON column takes the value as pydantic serialises it (a model, an enum, a
     UUID inside a dict...); a text column its str() (pathlib.Path, Decimal), an enum member's value's;
-    a BLOB a UUID's bytes; any other column an enum member's value (IntEnum, an Enum of ints)."""
+    a BLOB a UUID's bytes; a DECIMAL a float's exact Decimal; any other column an enum member's value
+    (IntEnum, an Enum of ints)."""
     if t.dims:
         return underlying.to_db, underlying.to_db_not_null
     if t.base in (ir.JSON, ir.JSON_TEXT):
@@ -39,6 +40,8 @@ def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, st
         return "_runtime.text({v})", None
     elif t.base == ir.BYTES:
         wrap = "_runtime.blob({v})"
+    elif t.base == ir.DECIMAL:
+        wrap = "_runtime.numeric({v})"
     else:
         wrap = "_runtime.plain({v})"
     if underlying.to_db is None:
@@ -57,12 +60,18 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
     if t.override:
         base = t.override.split("[", 1)[0]
         module = base.rsplit(".", 1)[0] if "." in base else ""
+        if t.override == "str" and not t.dims and t.base not in (ir.STR, ir.JSON, ir.JSON_TEXT, ir.BYTES):
+            # Text of a column of another type (a uuid, a date, a numeric as str) goes in as the
+            # text the database parses and comes out as the text of what the driver returns.
+            return PyType("str", frozenset(), "_runtime.text({v})", "_runtime.READ_TEXT")
         underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
         to_db, to_db_not_null = _override_to_db(t, underlying)
         # Coming out, the column's own reader runs first (JSON text is decoded, SQLite's date
         # forms parsed), then pydantic validates the result as the override. A Decimal stored as
-        # text ('NaN', 'Infinity') reads back as it went in, as from a DECIMAL column.
-        reader = underlying.reader or ("_runtime.READ_DECIMAL" if t.override == "decimal.Decimal" else None)
+        # text ('NaN', 'Infinity') reads back as it went in, as from a DECIMAL column; NaN-taking is
+        # a constraint of Decimal's alone (on an int or a float field the model would not build).
+        reader = underlying.reader if underlying.reader != "_runtime.READ_DECIMAL" else None
+        reader = reader or ("_runtime.READ_DECIMAL" if t.override == "decimal.Decimal" else None)
         return PyType(t.override, frozenset({module}) if module else frozenset(), to_db, reader,
                       to_db_not_null=to_db_not_null)
     if t.literals and t.base == ir.STR:
