@@ -446,6 +446,14 @@ def plain(value: typing.Any) -> typing.Any:
     return value
 
 
+def numeric(value: typing.Any) -> typing.Any:
+    """A configured type's value for a DECIMAL/NUMERIC column: a float as the Decimal of its
+    shortest repr, the number it stands for (PostgreSQL casts a float8 to numeric at 15
+    significant digits: 1000000000000001.0 would be stored as 1000000000000000)."""
+    value = plain(value)
+    return decimal.Decimal(repr(value)) if isinstance(value, float) else value
+
+
 def jsonable(value: typing.Any) -> typing.Any:
     """A value of a configured type for a JSON column as plain JSON values, the way pydantic
     serialises it (models, enums, UUIDs, dates at any depth), so reading it back validates to it."""
@@ -514,6 +522,17 @@ def nest(row: typing.Sequence[typing.Any], layout: typing.Sequence[tuple[int, in
 
 # Decimal fields take NaN and +-Infinity (numeric values on both engines; pydantic refuses them by default).
 READ_DECIMAL = pydantic.AllowInfNan()
+
+
+def _as_text(value: typing.Any, info: core_schema.ValidationInfo) -> typing.Any:
+    # What the driver returns for a column whose override is str (a UUID, a date, a Decimal, an
+    # int): its text, which pydantic's str takes from nothing but a str.
+    if info.context is FROM_DATABASE and not isinstance(value, (str, bytes, bytearray, memoryview)):
+        return str(value)
+    return value
+
+
+READ_TEXT = pydantic.BeforeValidator(_as_text)
 
 
 # ---------------------------------------------------------------- SQLite values in and out
