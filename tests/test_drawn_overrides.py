@@ -221,3 +221,26 @@ def test_postgres_overrides(root: Path, postgres_url: str, data: st.DataObject) 
         return psycopg.connect(postgres_url, autocommit=True), Raw(design, psycopg.connect(postgres_url, autocommit=True))
 
     run(root, design, rows, connect, lambda: psycopg.AsyncConnection.connect(postgres_url))
+
+
+def test_every_override_kind_passes_mypy_strict(root: Path) -> None:
+    """A package per engine whose table has a column of every kind (nullable and, for the second
+    row style, NOT NULL), sync and async, passes `mypy --strict` with the user's module."""
+    import subprocess
+
+    from drawn_overrides import KINDS, Column
+
+    targets = []
+    for engine, rows in (("sqlite", "model"), ("postgresql", "tuple")):
+        columns = tuple(Column(f"c{i}_{k.name}", k, rows == "tuple", None)
+                        for i, k in enumerate(k for k in KINDS if engine in k.sql))
+        design = Design(engine, columns, rows, True)
+        name = f"ov_mypy_{engine}"
+        generate(root / name, {"1.sql": design.schema()}, {"q.sql": design.queries()}, out=name, engine=engine,
+                 emit_async=True, extra=f'rows = "{rows}"\n' + design.overrides())
+        targets.append(str(Path(name) / name))
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--python-version", "3.11",
+                             "--cache-dir", str(root / ".mypy_cache"), *targets],
+                            cwd=root, capture_output=True, text=True, timeout=600,
+                            env={**__import__("os").environ, "MYPYPATH": str(root)})
+    assert result.returncode == 0, result.stdout + result.stderr
