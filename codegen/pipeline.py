@@ -22,7 +22,7 @@ from .config import Config, Override
 from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic, Located
 from .migrations import render_migrations
-from .python import naming
+from .python import naming, override_fit
 from .python.view import models_module, query_module
 from .render.env import check_syntax, render_async_module, render_models, render_package, render_query_module
 from .source import SourceFile
@@ -67,9 +67,22 @@ def build_schema(config: Config, sources: list[SourceFile] | None = None) -> Sch
     if builder.diagnostics:
         raise CodegenError(builder.diagnostics)
     unmatched = apply_overrides(state, config)
-    if unmatched:
-        raise CodegenError(_unmatched_overrides(state, config, unmatched))
+    problems = _unmatched_overrides(state, config, unmatched) + _unfit_overrides(state, config)
+    if problems:
+        raise CodegenError(problems)
     return state
+
+
+def _unfit_overrides(state: SchemaState, config: Config) -> list[Diagnostic]:
+    """An override whose type the column cannot hold (override_fit) would fail at every call."""
+    problems = []
+    for table in state.tables.values():
+        for col in [] if table.is_view else table.columns:
+            why = override_fit.problem(col.type.override, col.type) if col.type.override else None
+            if why:
+                problems.append(config.diagnostic("overrides", f"override python_type {col.type.override!r} for "
+                                                               f"{table.name}.{col.name} ({col.sql_type}) {why}"))
+    return problems
 
 
 def apply_overrides(state: SchemaState, config: Config) -> list[Override]:

@@ -454,6 +454,13 @@ def numeric(value: typing.Any) -> typing.Any:
     return decimal.Decimal(repr(value)) if isinstance(value, float) else value
 
 
+def floating(value: typing.Any) -> typing.Any:
+    """A configured type's value for a floating-point column: a Decimal as the float nearest it
+    (sqlite3 binds no Decimal), as the column would keep it."""
+    value = plain(value)
+    return float(value) if isinstance(value, decimal.Decimal) else value
+
+
 def jsonable(value: typing.Any) -> typing.Any:
     """A value of a configured type for a JSON column as plain JSON values, the way pydantic
     serialises it (models, enums, UUIDs, dates at any depth), so reading it back validates to it."""

@@ -206,3 +206,33 @@ def test_builtin_types_over_columns_of_another_type(types_root: Path, tmp_path: 
         row = q.put(conn, **sent)
         assert {k: getattr(row, k) for k in sent} == sent
         assert conn.execute("SELECT f FROM t").fetchone() == (decimal.Decimal("1000000000000001.0"),)
+
+
+@pytest.mark.parametrize(("python_type", "column"), [("pathlib.Path", "k INTEGER"), ("uuid.UUID", "k INTEGER"),
+                                                      ("fractions.Fraction", "k REAL"), ("datetime.time", "k DATE"),
+                                                      ("float", "k INTEGER"), ("bytes", "k TEXT"),
+                                                      ("ipaddress.IPv4Address", "k BLOB")])
+def test_an_override_no_column_conversion_makes_fit_is_a_located_error(tmp_path: Path, python_type: str,
+                                                                        column: str) -> None:
+    """Before: generated, then every call failed (`Error binding parameter`, `cannot adapt`), or
+    the value changed (str(b'x') stored as "b'x'"; PostgreSQL rounds a float sent to an integer)."""
+    make_project(tmp_path, {"1.sql": f"CREATE TABLE t (id INTEGER PRIMARY KEY, {column});\n"},
+                 {"q.sql": "-- name: Put :exec\nINSERT INTO t (k) VALUES (?);\n"}, extra=overrides({"k": python_type}))
+    result = run_cli(tmp_path)
+    assert result.code == 1 and not (tmp_path / "gen").exists()
+    assert f"pyproject.toml:6:1: error: override python_type '{python_type}' for t.k ({column.split()[1]}) cannot " \
+           "be stored in a" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_decimal_for_a_real_column_is_stored_as_its_float(tmp_path: Path) -> None:
+    """Before: sqlite3 refused the Decimal at every call ('type decimal.Decimal is not supported')."""
+    package = generate(tmp_path, {"1.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, r REAL);\n"},
+                       {"q.sql": "-- name: Put :one\nINSERT INTO t (r) VALUES (?) RETURNING r;\n"},
+                       out="ov_real", extra=overrides({"r": "decimal.Decimal"}))
+    with imported(package) as module:
+        q = import_module(module, "queries.q")
+        conn = sqlite3.connect(tmp_path / "real.db", isolation_level=None)
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, r REAL)")
+        assert q.put(conn, r=decimal.Decimal("2.5")) == decimal.Decimal("2.5")
+        assert conn.execute("SELECT r FROM t").fetchone() == (2.5,)

@@ -30,8 +30,9 @@ def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, st
     type would be. An array's override is a builtin list type whose elements the array's own
     conversion takes. A JSON column takes the value as pydantic serialises it (a model, an enum, a
     UUID inside a dict...); a text column its str() (pathlib.Path, Decimal), an enum member's value's;
-    a BLOB a UUID's bytes; a DECIMAL a float's exact Decimal; any other column an enum member's value
-    (IntEnum, an Enum of ints)."""
+    a BLOB a UUID's bytes; a DECIMAL a float's exact Decimal; a float column a Decimal's float; any
+    other column an enum member's value (IntEnum, an Enum of ints). python/override_fit.py refuses
+    the builtin and standard types no column conversion makes fit."""
     if t.dims:
         return underlying.to_db, underlying.to_db_not_null
     if t.base in (ir.JSON, ir.JSON_TEXT):
@@ -42,6 +43,8 @@ def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, st
         wrap = "_runtime.blob({v})"
     elif t.base == ir.DECIMAL:
         wrap = "_runtime.numeric({v})"
+    elif t.base == ir.FLOAT:
+        wrap = "_runtime.floating({v})"
     else:
         wrap = "_runtime.plain({v})"
     if underlying.to_db is None:
