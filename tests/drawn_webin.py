@@ -25,8 +25,9 @@ import drawn_web as dw
 
 COLUMNS = dw.COLUMNS
 # Columns a query string cannot carry as the column holds them: JSON (any value), bytes (no text
-# form a query string implies), arrays (an empty list is no parameter at all).
-_NOT_IN_QUERY_STRINGS = ("JSON", "BLOB", "json", "jsonb", "bytea", "[]")
+# form a query string implies). An array is the parameter repeated (an empty one is no parameter:
+# None).
+_NOT_IN_QUERY_STRINGS = ("JSON", "BLOB", "json", "jsonb", "bytea")
 
 
 def in_query_string(column: dw.Column) -> bool:
