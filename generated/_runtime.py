@@ -292,6 +292,32 @@ class ModelRows(typing.Generic[ModelT]):
         return typing.cast(list[ModelT], self._many.validate_python(arguments, context=FROM_DATABASE))
 
 
+class Row(pydantic.BaseModel):
+    """The base of every model row: a row holds what its annotations say, a copy of it too.
+
+    pydantic's model_copy(update=...) puts the values into the copy unvalidated (a date's text
+    stayed a str, which a generated function then failed on) and takes a renamed field's JSON
+    key (`class`, as a request body spells it) for a new attribute, the field unchanged. Here an
+    update is keyed by field name or JSON key and validated as a request body is: a
+    ValidationError, never a row its annotations deny; a key that is neither raises ValueError.
+    """
+
+    def model_copy(self, *, update: typing.Mapping[str, typing.Any] | None = None, deep: bool = False
+                   ) -> typing.Self:
+        copied = super().model_copy(deep=deep)
+        if not update:
+            return copied
+        fields = type(self).model_fields
+        by_key = {info.validation_alias: name for name, info in fields.items() if isinstance(info.validation_alias, str)}
+        values = {name: copied.__dict__[name] for name in fields}
+        for key, value in update.items():
+            name = key if key in fields else by_key.get(key)
+            if name is None:
+                raise ValueError(f"{type(self).__name__} has no field {key!r}")
+            values[name] = value
+        return type(self).model_validate(values, by_name=True)
+
+
 class _FieldNames(set[str]):
     """The names of every field of a row model: the `model_fields_set` all its rows share.
 

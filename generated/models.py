@@ -8,7 +8,7 @@ import typing
 from . import _runtime
 
 
-class Session(pydantic.BaseModel):
+class Session(_runtime.Row):
     """A row of the table sessions."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
@@ -28,7 +28,7 @@ class Session(pydantic.BaseModel):
     initial_prompt: str | None
 
 
-class Thread(pydantic.BaseModel):
+class Thread(_runtime.Row):
     """A row of the table threads."""
 
     model_config = pydantic.ConfigDict(frozen=True)

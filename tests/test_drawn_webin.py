@@ -15,7 +15,9 @@ The oracle is the database. An example fails when:
   - a row written from a request, read back raw by the driver, is not the row the generated
     INSERT writes with the client's values called directly (what the client sent);
   - a filtered read returns other ids than the rows whose values (read back) match the request's;
-  - a row read back does not survive pickle, copy, deepcopy, hash and == as the same row.
+  - a row read back does not survive pickle, copy, deepcopy, hash and == as the same row; or a row
+    changed by model_copy(update=...) (keyed by field name or JSON key) or a validated _replace()
+    is not the row validated from its values with the new ones, or holds a value of a wrong type.
 No `from __future__ import annotations`: FastAPI reads the endpoints' annotations.
 Figures: `DRAWN_WEBIN_EXAMPLES=N` (default 8 per engine and row style); `-s` prints them.
 """
@@ -37,6 +39,7 @@ from typing import Annotated, Any
 
 import jsonschema
 import psycopg
+import pydantic
 import pytest
 from fastapi import Body, FastAPI, Query
 from fastapi.testclient import TestClient
@@ -243,6 +246,29 @@ def _as_python_value(row: Any) -> None:
                 hash(row)
 
 
+def _check_changed_copy(web: Web, row: Any, replaced: dict[int, Any]) -> None:
+    """A row changed as a service changes one (model_copy(update=...), keyed by JSON key as a PATCH
+    body spells it; a tuple row's _replace() validated) is the row validated from its dump with the
+    new values; a value of the wrong type is refused, never held."""
+    fields = list(row._fields if isinstance(row, tuple) else type(row).model_fields)
+    new = {fields[2 + k]: v for k, v in replaced.items()}
+    adapter = pydantic.TypeAdapter(type(row))
+    if isinstance(row, tuple):
+        changed = adapter.validate_python(row._replace(**new))
+        expected = adapter.validate_python(row._asdict() | new)
+    else:
+        changed = row.model_copy(update={_key(web.columns[k]): v for k, v in replaced.items()})
+        expected = type(row).model_validate(dict(row) | new, by_name=True)
+        assert dw.same(row.model_copy(update=new), expected), (row, new)
+        wrong = next((f for f, info in type(row).model_fields.items() if info.annotation in (int | None, bool | None)),
+                     None)
+        if wrong is not None:
+            with pytest.raises(pydantic.ValidationError):
+                row.model_copy(update={wrong: "not a number"})
+    assert dw.same(changed, expected), (row, new, changed)
+    FIGURES["changed copies"] += 1
+
+
 def _holds_nan(value: Any) -> bool:
     if isinstance(value, float) and value != value:
         return True
@@ -310,4 +336,5 @@ def test_drawn_request_values_are_what_the_database_holds(web: Web, data: st.Dat
     _check_put_back(web, thing_id, replaced, urlsafe)
     for row in web.q.list_things(web.conn):
         _as_python_value(row)
+    _check_changed_copy(web, web.q.get_thing(web.conn, id=thing_id), replaced)
     _check_filters(web, data)

@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 import psycopg
+import pydantic
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -93,3 +94,46 @@ def test_postgres_copy_params_take_numeric_nan_and_base64(postgres_url: str, tmp
         held = conn.execute(b"SELECT value::text, data FROM amounts ORDER BY id").fetchall()
     assert held == [("NaN", b"\x00\xff"), ("-Infinity", None), ("2.50", b"")]
     assert decimal.Decimal("2.50") == decimal.Decimal(held[2][0])
+
+
+EVENT_SCHEMA = 'CREATE TABLE events (id INTEGER PRIMARY KEY, "class" TEXT NOT NULL, day DATE NOT NULL, seats INTEGER);\n'
+EVENT_QUERIES = """-- name: GetEvent :one
+SELECT * FROM events WHERE id = ?;
+
+-- name: SaveEvent :exec
+UPDATE events SET "class" = sqlc.arg(class), day = sqlc.arg(day), seats = sqlc.narg(seats) WHERE id = sqlc.arg(id);
+"""
+
+
+def test_model_copy_update_validates_and_takes_json_keys(tmp_path: Path) -> None:
+    """A PATCH applied as row.model_copy(update=body): pydantic kept a date's text as a str (the
+    generated UPDATE then raised AttributeError: 500) and took the JSON key "class" for a new
+    attribute, leaving the field as it was (the row saved unchanged, silently)."""
+    db = tmp_path / "events.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute(EVENT_SCHEMA)
+        conn.execute("INSERT INTO events VALUES (1, 'talk', '2026-12-07', 10)")
+    out = generate(tmp_path / "project", {"1.sql": EVENT_SCHEMA}, {"q.sql": EVENT_QUERIES}, out="webin_patch")
+    with imported(out) as package:
+        q = import_module(package, "queries.q")
+        app = FastAPI()
+
+        @app.patch("/events/{event_id}")
+        def patch_event(event_id: int, patch: dict[str, Any]) -> Any:
+            with sqlite3.connect(db) as conn:
+                event = q.get_event(conn, id=event_id).model_copy(update=patch)
+                q.save_event(conn, class_=event.class_, day=event.day, seats=event.seats, id=event_id)
+                return q.get_event(conn, id=event_id)
+
+        client = TestClient(app)
+        response = client.patch("/events/1", json={"class": "workshop", "day": "2026-12-08"})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"id": 1, "class": "workshop", "day": "2026-12-08", "seats": 10}
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT * FROM events").fetchall() == [(1, "workshop", "2026-12-08", 10)]
+            event = q.get_event(conn, id=1)
+        with pytest.raises(pydantic.ValidationError):
+            event.model_copy(update={"seats": "many"})
+        with pytest.raises(ValueError, match="no field 'room'"):
+            event.model_copy(update={"room": 3})
+        assert event.model_copy(update={"class_": "x"}).class_ == "x" and event.model_copy() == event

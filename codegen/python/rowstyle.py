@@ -90,8 +90,9 @@ def class_shape(style: str, field_names: list[str], keys: dict[str, str], binary
             options += ["serialize_by_alias=True", "validate_by_name=True", "validate_by_alias=True"]
         if any(n.startswith("model_") for n in field_names):
             options.append("protected_namespaces=()")  # a column may start with model_
-        return ClassShape("pydantic.BaseModel", (f"model_config = pydantic.ConfigDict({', '.join(options)})",),
-                          frozenset(imports))
+        # _runtime.Row: model_copy(update=...) validates the update (pydantic's does not).
+        return ClassShape("_runtime.Row", (f"model_config = pydantic.ConfigDict({', '.join(options)})",),
+                          frozenset(imports | {"_runtime"}))
     return ClassShape("typing.NamedTuple", (), frozenset({"typing", "_runtime"}), _tuple_hook(keys))
 
 

@@ -8,7 +8,7 @@ import typing
 from . import _runtime
 
 
-class Thread(pydantic.BaseModel):
+class Thread(_runtime.Row):
     """A row of the table threads."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -21,7 +21,7 @@ class Thread(pydantic.BaseModel):
     updated_at: datetime.datetime | None
 
 
-class Session(pydantic.BaseModel):
+class Session(_runtime.Row):
     """A row of the table sessions."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)

@@ -41,7 +41,7 @@ ORDER BY t.updated_at DESC NULLS LAST, t.id DESC
 LIMIT %s OFFSET %s"""
 
 
-class ListThreadsPaginatedRow(pydantic.BaseModel):
+class ListThreadsPaginatedRow(_runtime.Row):
     """A row returned by ListThreadsPaginated."""
 
     model_config = pydantic.ConfigDict(frozen=True)

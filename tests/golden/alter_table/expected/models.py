@@ -4,8 +4,10 @@
 import pydantic
 import typing
 
+from . import _runtime
 
-class Person(pydantic.BaseModel):
+
+class Person(_runtime.Row):
     """A row of the table people."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -17,7 +19,7 @@ class Person(pydantic.BaseModel):
     handle: str
 
 
-class Label(pydantic.BaseModel):
+class Label(_runtime.Row):
     """A row of the table labels."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -4,8 +4,10 @@
 import pydantic
 import typing
 
+from . import _runtime
 
-class Item(pydantic.BaseModel):
+
+class Item(_runtime.Row):
     """A row of the table items."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -4,8 +4,10 @@
 import pydantic
 import typing
 
+from . import _runtime
 
-class Shop(pydantic.BaseModel):
+
+class Shop(_runtime.Row):
     """A row of the table shops."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -14,7 +16,7 @@ class Shop(pydantic.BaseModel):
     city: str
 
 
-class Item(pydantic.BaseModel):
+class Item(_runtime.Row):
     """A row of the table items."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -8,7 +8,7 @@ import typing
 from . import _runtime
 
 
-class Article(pydantic.BaseModel):
+class Article(_runtime.Row):
     """A row of the table articles."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -20,7 +20,7 @@ class Article(pydantic.BaseModel):
     updated_at: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
 
 
-class ArticlesFts(pydantic.BaseModel):
+class ArticlesFts(_runtime.Row):
     """A row of the table articles_fts."""
 
     model_config = pydantic.ConfigDict(frozen=True)

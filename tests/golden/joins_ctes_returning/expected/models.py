@@ -7,7 +7,7 @@ import typing
 from . import _runtime
 
 
-class Author(pydantic.BaseModel):
+class Author(_runtime.Row):
     """A row of the table authors."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -17,7 +17,7 @@ class Author(pydantic.BaseModel):
     country: str | None
 
 
-class Book(pydantic.BaseModel):
+class Book(_runtime.Row):
     """A row of the table books."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)

@@ -4,8 +4,10 @@
 import pydantic
 import typing
 
+from . import _runtime
 
-class Tag(pydantic.BaseModel):
+
+class Tag(_runtime.Row):
     """A row of the table tags."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -4,8 +4,10 @@
 import pydantic
 import typing
 
+from . import _runtime
 
-class User(pydantic.BaseModel):
+
+class User(_runtime.Row):
     """A row of the table users."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -16,7 +18,7 @@ class User(pydantic.BaseModel):
     bio: str
 
 
-class Post(pydantic.BaseModel):
+class Post(_runtime.Row):
     """A row of the table posts."""
 
     model_config = pydantic.ConfigDict(frozen=True)

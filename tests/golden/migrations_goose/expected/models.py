@@ -4,8 +4,10 @@
 import pydantic
 import typing
 
+from . import _runtime
 
-class Account(pydantic.BaseModel):
+
+class Account(_runtime.Row):
     """A row of the table accounts."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -15,7 +17,7 @@ class Account(pydantic.BaseModel):
     balance: int
 
 
-class Audit(pydantic.BaseModel):
+class Audit(_runtime.Row):
     """A row of the table audit."""
 
     model_config = pydantic.ConfigDict(frozen=True)

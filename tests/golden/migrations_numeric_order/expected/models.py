@@ -4,8 +4,10 @@
 import pydantic
 import typing
 
+from . import _runtime
 
-class Setting(pydantic.BaseModel):
+
+class Setting(_runtime.Row):
     """A row of the table settings."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -14,7 +16,7 @@ class Setting(pydantic.BaseModel):
     value: str
 
 
-class Widget(pydantic.BaseModel):
+class Widget(_runtime.Row):
     """A row of the table widgets."""
 
     model_config = pydantic.ConfigDict(frozen=True)

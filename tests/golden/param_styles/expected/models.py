@@ -8,7 +8,7 @@ import typing
 from . import _runtime
 
 
-class Event(pydantic.BaseModel):
+class Event(_runtime.Row):
     """A row of the table events."""
 
     model_config = pydantic.ConfigDict(frozen=True)

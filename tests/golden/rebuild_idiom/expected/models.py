@@ -8,7 +8,7 @@ import typing
 from . import _runtime
 
 
-class Project(pydantic.BaseModel):
+class Project(_runtime.Row):
     """A row of the table projects."""
 
     model_config = pydantic.ConfigDict(frozen=True)

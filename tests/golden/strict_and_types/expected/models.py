@@ -9,7 +9,7 @@ import typing
 from . import _runtime
 
 
-class Sample(pydantic.BaseModel):
+class Sample(_runtime.Row):
     """A row of the table samples."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64", ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
@@ -38,7 +38,7 @@ class Sample(pydantic.BaseModel):
     level: typing.Literal['low', 'high']
 
 
-class Kv(pydantic.BaseModel):
+class Kv(_runtime.Row):
     """A row of the table kv."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
@@ -48,7 +48,7 @@ class Kv(pydantic.BaseModel):
     n: int | None
 
 
-class Counter(pydantic.BaseModel):
+class Counter(_runtime.Row):
     """A row of the table counters."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -57,7 +57,7 @@ class Counter(pydantic.BaseModel):
     value: int
 
 
-class StrictOnly(pydantic.BaseModel):
+class StrictOnly(_runtime.Row):
     """A row of the table strict_only."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)

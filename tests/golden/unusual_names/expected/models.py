@@ -7,7 +7,7 @@ import typing
 from . import _runtime
 
 
-class OrderItem(pydantic.BaseModel):
+class OrderItem(_runtime.Row):
     """A row of the table order items."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
@@ -23,7 +23,7 @@ class OrderItem(pydantic.BaseModel):
     conn: str | None
 
 
-class Größe(pydantic.BaseModel):
+class Größe(_runtime.Row):
     """A row of the table Größe."""
 
     model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)

@@ -8,7 +8,7 @@ import typing
 from . import _runtime
 
 
-class Order(pydantic.BaseModel):
+class Order(_runtime.Row):
     """A row of the table orders."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -20,7 +20,7 @@ class Order(pydantic.BaseModel):
     currency: str
 
 
-class Note(pydantic.BaseModel):
+class Note(_runtime.Row):
     """A row of the table notes."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -30,7 +30,7 @@ class Note(pydantic.BaseModel):
     body: str
 
 
-class AllOrder(pydantic.BaseModel):
+class AllOrder(_runtime.Row):
     """A row of the view all_orders."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -42,7 +42,7 @@ class AllOrder(pydantic.BaseModel):
     currency: str
 
 
-class BigOrder(pydantic.BaseModel):
+class BigOrder(_runtime.Row):
     """A row of the view big_orders."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
@@ -52,7 +52,7 @@ class BigOrder(pydantic.BaseModel):
     total: float
 
 
-class BigCustomer(pydantic.BaseModel):
+class BigCustomer(_runtime.Row):
     """A row of the view big_customers."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -60,7 +60,7 @@ class BigCustomer(pydantic.BaseModel):
     customer: str
 
 
-class OrderNote(pydantic.BaseModel):
+class OrderNote(_runtime.Row):
     """A row of the view order_notes."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -12,7 +12,7 @@ FIND_BY_HANDLE = """SELECT id, name, handle, email FROM people WHERE handle = ?"
 LIST_LABELS = """SELECT id, label FROM labels ORDER BY label"""
 
 
-class FindByHandleRow(pydantic.BaseModel):
+class FindByHandleRow(_runtime.Row):
     """A row returned by FindByHandle."""
 
     model_config = pydantic.ConfigDict(frozen=True)

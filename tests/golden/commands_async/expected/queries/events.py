@@ -27,7 +27,7 @@ RENAME_EVENT = """UPDATE events SET name = ? WHERE id = ?"""
 DELETE_SMALL_EVENTS = """DELETE FROM events WHERE capacity < ?"""
 
 
-class EventStatsRow(pydantic.BaseModel):
+class EventStatsRow(_runtime.Row):
     """A row returned by EventStats."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -37,7 +37,7 @@ class EventStatsRow(pydantic.BaseModel):
     first_start: typing.Annotated[datetime.datetime, _runtime.READ_DATETIME] | None
 
 
-class ListEventSummariesRow(pydantic.BaseModel):
+class ListEventSummariesRow(_runtime.Row):
     """A row returned by ListEventSummaries."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -47,7 +47,7 @@ class ListEventSummariesRow(pydantic.BaseModel):
     venue: str | None
 
 
-class ListByIdsRow(pydantic.BaseModel):
+class ListByIdsRow(_runtime.Row):
     """A row returned by ListByIds."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -51,7 +51,7 @@ ORDER BY category""", (), "", "", (), ()),
 COUNT_PER_CATEGORY_VARIANTS: dict[tuple[int, str], tuple[str, tuple[int, ...]]] = {}
 
 
-class SearchItemsRow(pydantic.BaseModel):
+class SearchItemsRow(_runtime.Row):
     """A row returned by SearchItems."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -62,7 +62,7 @@ class SearchItemsRow(pydantic.BaseModel):
     category: str | None
 
 
-class CountPerCategoryRow(pydantic.BaseModel):
+class CountPerCategoryRow(_runtime.Row):
     """A row returned by CountPerCategory."""
 
     model_config = pydantic.ConfigDict(frozen=True)

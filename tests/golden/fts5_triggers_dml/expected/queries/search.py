@@ -18,7 +18,7 @@ ADD_ARTICLE = """INSERT INTO articles (title, body) VALUES (?, ?)"""
 GET_ARTICLE = """SELECT id, title, body, words, updated_at FROM articles WHERE id = ?"""
 
 
-class SearchArticlesRow(pydantic.BaseModel):
+class SearchArticlesRow(_runtime.Row):
     """A row returned by SearchArticles."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
@@ -28,7 +28,7 @@ class SearchArticlesRow(pydantic.BaseModel):
     rank: float | None
 
 
-class SnippetsRow(pydantic.BaseModel):
+class SnippetsRow(_runtime.Row):
     """A row returned by Snippets."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -57,7 +57,7 @@ ORDER BY rating DESC
 LIMIT 1"""
 
 
-class AuthorsWithBooksRow(pydantic.BaseModel):
+class AuthorsWithBooksRow(_runtime.Row):
     """A row returned by AuthorsWithBooks."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -68,7 +68,7 @@ class AuthorsWithBooksRow(pydantic.BaseModel):
     title: str | None
 
 
-class BooksWithAuthorsRow(pydantic.BaseModel):
+class BooksWithAuthorsRow(_runtime.Row):
     """A row returned by BooksWithAuthors."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -77,7 +77,7 @@ class BooksWithAuthorsRow(pydantic.BaseModel):
     title: str
 
 
-class EveryPairingRow(pydantic.BaseModel):
+class EveryPairingRow(_runtime.Row):
     """A row returned by EveryPairing."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -86,7 +86,7 @@ class EveryPairingRow(pydantic.BaseModel):
     title: str | None
 
 
-class InnerPairingRow(pydantic.BaseModel):
+class InnerPairingRow(_runtime.Row):
     """A row returned by InnerPairing."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -95,7 +95,7 @@ class InnerPairingRow(pydantic.BaseModel):
     title: str
 
 
-class UsingJoinRow(pydantic.BaseModel):
+class UsingJoinRow(_runtime.Row):
     """A row returned by UsingJoin."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -105,7 +105,7 @@ class UsingJoinRow(pydantic.BaseModel):
     title: str
 
 
-class BookCountsRow(pydantic.BaseModel):
+class BookCountsRow(_runtime.Row):
     """A row returned by BookCounts."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
@@ -115,7 +115,7 @@ class BookCountsRow(pydantic.BaseModel):
     avg_rating: float | None
 
 
-class AddBookRow(pydantic.BaseModel):
+class AddBookRow(_runtime.Row):
     """A row returned by AddBook."""
 
     model_config = pydantic.ConfigDict(frozen=True, ser_json_inf_nan="strings", json_schema_extra=_runtime.admit_non_finite)
@@ -125,7 +125,7 @@ class AddBookRow(pydantic.BaseModel):
     rating: float | None
 
 
-class AuthorBookRowsRow(pydantic.BaseModel):
+class AuthorBookRowsRow(_runtime.Row):
     """A row returned by AuthorBookRows."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -134,7 +134,7 @@ class AuthorBookRowsRow(pydantic.BaseModel):
     books: models.Book | None
 
 
-class BestBookRow(pydantic.BaseModel):
+class BestBookRow(_runtime.Row):
     """A row returned by BestBook."""
 
     model_config = pydantic.ConfigDict(frozen=True)

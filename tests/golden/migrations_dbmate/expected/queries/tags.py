@@ -10,7 +10,7 @@ CREATE_TAG = """INSERT INTO tags (label, color) VALUES (?, ?) RETURNING id, labe
 TAGS_BY_COLOR = """SELECT id, label FROM tags WHERE color = ? ORDER BY label"""
 
 
-class TagsByColorRow(pydantic.BaseModel):
+class TagsByColorRow(_runtime.Row):
     """A row returned by TagsByColor."""
 
     model_config = pydantic.ConfigDict(frozen=True)

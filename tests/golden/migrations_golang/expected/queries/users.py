@@ -14,7 +14,7 @@ WHERE users.id = ?
 ORDER BY posts.id"""
 
 
-class ListPostsByUserRow(pydantic.BaseModel):
+class ListPostsByUserRow(_runtime.Row):
     """A row returned by ListPostsByUser."""
 
     model_config = pydantic.ConfigDict(frozen=True)

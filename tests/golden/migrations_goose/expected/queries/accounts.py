@@ -14,7 +14,7 @@ WHERE audit.account_id = ?
 ORDER BY audit.id"""
 
 
-class HistoryRow(pydantic.BaseModel):
+class HistoryRow(_runtime.Row):
     """A row returned by History."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -27,7 +27,7 @@ INFERRED = """SELECT id FROM events WHERE starts_at >= ? AND starts_at < ? AND i
 MIXED = """SELECT id FROM events WHERE name = ? AND capacity > ? AND venue = ?"""
 
 
-class SqlcSliceRow(pydantic.BaseModel):
+class SqlcSliceRow(_runtime.Row):
     """A row returned by SqlcSlice."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -21,7 +21,7 @@ RETURNING value"""
 STRICT_ROW = """SELECT id, data, score FROM strict_only WHERE id = ?"""
 
 
-class SamplesOfKindRow(pydantic.BaseModel):
+class SamplesOfKindRow(_runtime.Row):
     """A row returned by SamplesOfKind."""
 
     model_config = pydantic.ConfigDict(frozen=True)

@@ -15,7 +15,7 @@ IMPORT = """INSERT INTO "order items" ("class", "from", "import", "unit price", 
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-class ItemsFromRow(pydantic.BaseModel):
+class ItemsFromRow(_runtime.Row):
     """A row returned by ItemsFrom."""
 
     model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
@@ -25,7 +25,7 @@ class ItemsFromRow(pydantic.BaseModel):
     from_: str | None = pydantic.Field(validation_alias='from', serialization_alias='from')
 
 
-class SelfJoinRow(pydantic.BaseModel):
+class SelfJoinRow(_runtime.Row):
     """A row returned by SelfJoin."""
 
     model_config = pydantic.ConfigDict(frozen=True, serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)

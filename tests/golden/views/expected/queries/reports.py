@@ -15,7 +15,7 @@ ORDER_NOTES = """SELECT order_id, customer, note FROM order_notes WHERE order_id
 BIG_ORDER_TOTAL = """SELECT total FROM big_orders WHERE id = ?"""
 
 
-class AllOrdersRow(pydantic.BaseModel):
+class AllOrdersRow(_runtime.Row):
     """A row returned by AllOrders."""
 
     model_config = pydantic.ConfigDict(frozen=True)
@@ -27,7 +27,7 @@ class AllOrdersRow(pydantic.BaseModel):
     currency: str
 
 
-class OrderNotesRow(pydantic.BaseModel):
+class OrderNotesRow(_runtime.Row):
     """A row returned by OrderNotes."""
 
     model_config = pydantic.ConfigDict(frozen=True)
