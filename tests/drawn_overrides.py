@@ -274,6 +274,8 @@ class Design:
                "-- name: GetViewItem :one\nSELECT * FROM item_view WHERE id = sqlc.arg(id);\n",
                f"-- name: CopyItems :copyfrom\nINSERT INTO items ({cols}) VALUES ({values});\n",
                f"-- name: BatchItems :batchexec\nINSERT INTO items ({cols}) VALUES ({values});\n",
+               f"-- name: BatchReturning :batchone\nINSERT INTO items ({cols}) VALUES ({values}) RETURNING *;\n",
+               "-- name: BatchRead :batchmany\nSELECT * FROM items WHERE id = sqlc.arg(id);\n",
                # the optional side of a LEFT JOIN (all NULL, the columns' types nullable) beside an
                # embedded row of the table
                "-- name: PairItems :many\nSELECT sqlc.embed(a), " + ", ".join(f"b.{n} AS b_{n}" for n in names)

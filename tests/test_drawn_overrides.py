@@ -120,9 +120,14 @@ def exercise(design: Design, q: ModuleType, aio: ModuleType, models: ModuleType,
         params = [q.CopyItemsParams(**r) for r in rows[1:]]
         assert q.copy_items(conn, params) == len(params)
         q.batch_items(conn, [q.BatchItemsParams(**r) for r in rows[1:]])
+        back = q.batch_returning(conn, [q.BatchReturningParams(**r) for r in rows[1:]])
+        for row, values in zip(back, rows[1:]):
+            returned(design, row, values, ":batchone RETURNING")
         stored = [r[0] for r in raw.conn.execute("SELECT id FROM items ORDER BY id").fetchall()][1:]
-        assert len(stored) == 2 * len(params)
-        for row_id, values in zip(stored, rows[1:] * 2):  # copy's rows, then batch's
+        assert len(stored) == 3 * len(params)
+        for found, values in zip(q.batch_read(conn, [q.BatchReadParams(id=i) for i in stored]), rows[1:] * 3):
+            returned(design, found[0], values, ":batchmany")
+        for row_id, values in zip(stored, rows[1:] * 3):  # copy's rows, then each batch's
             raw.check(row_id, values, "copyfrom/batchexec")
             returned(design, q.get_item(conn, id=row_id), values, "SELECT after copyfrom/batchexec")
         ids += stored
@@ -139,7 +144,7 @@ def exercise(design: Design, q: ModuleType, aio: ModuleType, models: ModuleType,
         index = n.split("_")[0][1:]
         fn = lambda verb: getattr(q, f"{verb}_col{index}")  # noqa: E731
         if c.kind.sliceable and value is not None:
-            same = [i for i, r in zip(ids, [rows[0]] + rows[1:] * 2) if equal(r[n], value)]
+            same = [i for i, r in zip(ids, [rows[0]] + rows[1:] * 3) if equal(r[n], value)]
             by = fn("by")(conn, value=value)
             assert [r.id for r in by] == same, f"{n} = {value!r}: {by}"
             for r in by:
