@@ -236,3 +236,24 @@ def test_decimal_for_a_real_column_is_stored_as_its_float(tmp_path: Path) -> Non
         conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, r REAL)")
         assert q.put(conn, r=decimal.Decimal("2.5")) == decimal.Decimal("2.5")
         assert conn.execute("SELECT r FROM t").fetchone() == (2.5,)
+
+
+def test_an_override_that_admits_none_sends_none_as_null(tmp_path: Path) -> None:
+    """`pathlib.Path | None` for a NOT NULL text column. Before: None went in as str(None), the
+    text 'None', and came back as Path('None'); now it is NULL, which the column refuses."""
+    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, p TEXT NOT NULL, u TEXT);\n"
+    package = generate(tmp_path, {"1.sql": schema},
+                       {"q.sql": "-- name: Put :one\nINSERT INTO t (p, u) VALUES (?, ?) RETURNING *;\n"
+                                 "-- name: ByP :many\nSELECT id FROM t WHERE p IN (sqlc.slice(ps));\n"},
+                       out="ov_optional", extra=overrides({"p": "pathlib.Path | None", "u": "uuid.UUID | None"}))
+    with imported(package) as module:
+        q = import_module(module, "queries.q")
+        conn = sqlite3.connect(tmp_path / "optional.db", isolation_level=None)
+        conn.executescript(schema)
+        with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+            q.put(conn, p=None, u=None)
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+        row = q.put(conn, p=Path("a/b"), u=None)
+        assert (row.p, row.u) == (Path("a/b"), None)
+        assert q.by_p(conn, ps=[None, Path("a/b")]) == [row.id]
+    assert "| None | None" not in (package / "queries" / "q.py").read_text()

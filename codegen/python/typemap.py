@@ -6,6 +6,7 @@ field named like a module can never shadow the type of another field.
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 from .. import ir
@@ -23,6 +24,24 @@ _SIMPLE = {
     ir.BOOL: PyType("bool"),
     ir.ANY: PyType("typing.Any", frozenset({"typing"})),
 }
+
+
+def _admits_none(text: str) -> bool:
+    """Whether a configured type takes None itself: `X | None`, `typing.Optional[X]`, `typing.Union[X, None]`."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    if isinstance(tree, ast.Subscript) and ast.unparse(tree.value) in ("typing.Optional", "Optional"):
+        return True
+    parts = []
+    while isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.BitOr):
+        parts.append(tree.right)
+        tree = tree.left
+    parts.append(tree)
+    if isinstance(tree, ast.Subscript) and ast.unparse(tree.value) in ("typing.Union", "Union"):
+        parts += list(tree.slice.elts) if isinstance(tree.slice, ast.Tuple) else [tree.slice]
+    return any(isinstance(p, ast.Constant) and p.value is None for p in parts)
 
 
 def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, str | None]:
@@ -69,6 +88,11 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
             return PyType("str", frozenset(), "_runtime.text({v})", "_runtime.READ_TEXT")
         underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
         to_db, to_db_not_null = _override_to_db(t, underlying)
+        if to_db and _admits_none(t.override) and t.base not in (ir.JSON, ir.JSON_TEXT):
+            # `pathlib.Path | None` for a NOT NULL column: its None is SQL NULL (which the column
+            # refuses), never the text 'None' (str(None)) stored as if it were a path. (A nullable
+            # parameter's None is NULL already.)
+            to_db_not_null = "(None if {v} is None else " + to_db + ")"
         # Coming out, the column's own reader runs first (JSON text is decoded, SQLite's date
         # forms parsed), then pydantic validates the result as the override. A Decimal stored as
         # text ('NaN', 'Infinity') reads back as it went in, as from a DECIMAL column; NaN-taking is
@@ -102,7 +126,8 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
 
 def annotation(t: ir.ValueType, nullable: bool, engine: "EngineTraits", model_ref: str = "models.") -> str:
     base = py_type(t, engine, model_ref).annotation
-    return f"{base} | None" if nullable and base != "typing.Any" else base
+    none = nullable and base != "typing.Any" and not (t.override and _admits_none(t.override))
+    return f"{base} | None" if none else base
 
 
 def read_annotation(t: ir.ValueType, nullable: bool, engine: "EngineTraits", model_ref: str = "models.") -> str:
