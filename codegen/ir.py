@@ -59,6 +59,9 @@ class ValueType:
     # type's identity either. PostgreSQL has no operator between integer[] and the smallint[]
     # psycopg sends for a list of small ints, so `ints = $1` or `ints @> $1` failed at every call.
     parameter_cast: str = field(default="", compare=False)
+    # The engine's name for the family of SQL types this value's type compares with ("" when not
+    # known): PostgreSQL reads text, money and tsvector all as str, and compares text only with text.
+    family: str = field(default="", compare=False)
 
     def with_base(self, base: str) -> ValueType:
         return ValueType(base)

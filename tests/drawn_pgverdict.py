@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 SQL_TYPES = {"int": "integer", "big": "bigint", "num": "numeric", "text": "text", "bool": "boolean",
-             "ts": "timestamptz"}
-NUMERIC = ("int", "big", "num")
+             "ts": "timestamptz", "mood": "pgv_mood_t", "uuid": "uuid", "real": "double precision",
+             "vc": "varchar(20)", "date": "date"}
+ENUM = "CREATE TYPE pgv_mood_t AS ENUM ('happy', 'sad');\n"
+NUMERIC = ("int", "big", "num", "real")
 # PostgreSQL's system columns: no table may have a column of these names.
 _SYSTEM = {"oid", "tableoid", "xmin", "xmax", "cmin", "cmax", "ctid"}
 
@@ -62,7 +64,7 @@ class World:
     view: Table
 
     def schema(self) -> str:
-        return self.first.ddl() + self.second.ddl() + self.view.ddl(self.first)
+        return ENUM + self.first.ddl() + self.second.ddl() + self.view.ddl(self.first)
 
     @property
     def relations(self) -> tuple[Table, ...]:
@@ -97,7 +99,8 @@ def term(column: Column, qualifier: str, form: int) -> str:
     if form == 0:
         return ref
     return {"int": f"{ref} + 1", "big": f"{ref} * 2", "num": f"({ref} + 1)", "text": f"lower({ref})",
-            "bool": f"NOT {ref}", "ts": f"date_trunc('day', {ref})"}[column.kind]
+            "bool": f"NOT {ref}", "ts": f"date_trunc('day', {ref})", "mood": f"{ref}::text",
+            "uuid": f"{ref}::text", "real": f"{ref} / 2", "vc": f"upper({ref})", "date": f"{ref} + 1"}[column.kind]
 
 
 def aggregate(column: Column | None, qualifier: str, form: int) -> str:
@@ -106,7 +109,7 @@ def aggregate(column: Column | None, qualifier: str, form: int) -> str:
     ref = f"{q(qualifier)}.{q(column.name)}"
     if form == 1 and column.kind in NUMERIC:
         return f"sum({ref})"
-    if form == 2 and column.kind != "bool":
+    if form == 2 and column.kind not in ("bool", "uuid"):
         return f"max({ref})"
     return f"count({ref})"
 
@@ -198,14 +201,72 @@ def clashing_names(draw: st.DrawFn, world: World) -> str:
         a, b = draw(small), draw(small)
         return (f"SELECT {q(a)}.{q(first.columns[0].name)} FROM {q(first.name)} AS {q(a)} "
                 f"CROSS JOIN {q(second.name)} AS {q(b)}")
-    # a name on one side only, or on both with one type (types that do not compare: the types family)
-    kinds = {c.name: c.kind for c in first.columns}
-    shared = draw(st.sampled_from([c.name for c in first.columns + second.columns
-                                   if kinds.get(c.name, c.kind) == c.kind]))
+    shared = draw(st.sampled_from([c.name for c in first.columns + second.columns]))
     return f"SELECT count(*) AS n FROM {q(first.name)} JOIN {q(second.name)} USING ({q(shared)})"
 
 
-FAMILIES = {"grouped": grouped, "distinct": distinct, "positions": positions, "names": clashing_names}
+# Quoted literals a user writes for a value of some type, right for some types and wrong for others.
+LITERALS = ["'abc'", "'12'", "' 7 '", "'1.5'", "'-3e2'", "'true'", "'yes'", "'maybe'", "'t'", "'2024-01-31'",
+            "'2024-01-31 10:00:00+00'", "'NaN'", "''", "'happy'", "'angry'", "'0x1F'",
+            "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'"]
+
+
+@st.composite
+def value(draw: st.DrawFn, world: World, relation: Table, typed: bool = False) -> str:
+    """An operand: a column of the relation (or an expression of one), a literal, NULL or a parameter
+    (typed: a column or an expression of one, as one side of what a user writes is)."""
+    way = draw(st.sampled_from(["column", "term"] if typed else
+                               ["column", "column", "term", "literal", "quoted", "quoted", "null", "parameter"]))
+    column = draw(st.sampled_from(relation.columns))
+    if way == "column":
+        return f"{q(relation.name)}.{q(column.name)}"
+    if way == "term":
+        return term(column, relation.name, 1)
+    if way == "literal":
+        return draw(st.sampled_from(["1", "-2", "1.5", "true", "false", "3000000000"]))
+    if way == "quoted":
+        return draw(st.sampled_from(LITERALS))
+    if way == "null":
+        return "NULL"
+    return f"@{draw(st.sampled_from(['p', 'r']))}"
+
+
+@st.composite
+def typed(draw: st.DrawFn, world: World) -> str:
+    """Values put side by side: compared, tested, added, chosen between, stored, a LIMIT."""
+    relation = draw(st.sampled_from([world.first, world.second]))
+    t = q(relation.name)
+    a, b, c = draw(value(world, relation, typed=True)), draw(value(world, relation)), draw(value(world, relation))
+    column = draw(st.sampled_from(relation.columns))
+    way = draw(st.sampled_from(["compare", "compare", "between", "in", "like", "condition", "arithmetic", "case",
+                                "union", "update", "insert", "limit"]))
+    if way == "compare":
+        return f"SELECT 1 AS one FROM {t} WHERE {a} {draw(st.sampled_from(['=', '<>', '<', '>=']))} {b}"
+    if way == "between":
+        return f"SELECT 1 AS one FROM {t} WHERE {a} BETWEEN {b} AND {c}"
+    if way == "in":
+        return f"SELECT 1 AS one FROM {t} WHERE {a} IN ({b}, {c})"
+    if way == "like":
+        return f"SELECT 1 AS one FROM {t} WHERE {a} {draw(st.sampled_from(['LIKE', 'ILIKE']))} {b}"
+    if way == "condition":
+        return f"SELECT 1 AS one FROM {t} WHERE {draw(st.sampled_from(['', 'NOT ']))}{a}" + \
+            draw(st.sampled_from(["", f" AND {b}", f" OR {b}"]))
+    if way == "arithmetic":
+        return f"SELECT {a} {draw(st.sampled_from(['+', '-', '*']))} {b} AS v FROM {t}"
+    if way == "case":
+        return f"SELECT CASE WHEN {t}.{q(column.name)} IS NULL THEN {a} ELSE {b} END AS v FROM {t}"
+    if way == "union":
+        other = draw(st.sampled_from([world.first, world.second]))
+        return f"SELECT {a} AS v FROM {t} UNION SELECT {draw(value(world, other))} FROM {q(other.name)}"
+    if way == "update":
+        return f"UPDATE {t} SET {q(column.name)} = {b}"
+    if way == "insert":
+        return f"INSERT INTO {t} ({q(column.name)}) VALUES ({b})"
+    return f"SELECT 1 AS one FROM {t} LIMIT {b}"
+
+
+FAMILIES = {"grouped": grouped, "distinct": distinct, "positions": positions, "names": clashing_names,
+            "typed": typed}
 
 
 def queries(world: World, count: int) -> st.SearchStrategy[list[tuple[str, str]]]:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from sqlglot import exp
 
+from .. import ir
 from ..catalog.build import SchemaState
 from ..engines import EngineTraits
 from ..errors import Located
@@ -29,6 +30,8 @@ class Analyzer(Protocol):
 
     def folded(self, name: str, written: exp.Expr | None) -> str: ...
     def offset_of(self, node: exp.Expr) -> int | None: ...
+    def coherent(self, rule: str, label: str, node: exp.Expr,
+                 operands: list[tuple[exp.Expr, ir.ValueType]]) -> None: ...
 
 
 def cte_named_once(an: Analyzer, cte: exp.CTE, seen: set[str]) -> None:
@@ -66,3 +69,7 @@ def using_columns_on_both_sides(an: Analyzer, join: exp.Join, joined: Source, ea
         if side is not None:
             raise Located(f'column "{name}" specified in USING does not exist in the {side} table',
                           an.offset_of(written))
+        left = next(c for s in earlier if (c := s.find(name)) is not None)
+        right = joined.find(name)
+        assert right is not None
+        an.coherent("compare", "=", written, [(written, left.typed.type), (written, right.typed.type)])

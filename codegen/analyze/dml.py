@@ -28,7 +28,9 @@ class Analyzer(Protocol):
     def bind(self, node: exp.Expr, typed: ir.Typed, name: str | None) -> bool: ...
     def type_of(self, node: exp.Expr, scope: Scope) -> ir.Typed: ...
     def from_clause(self, node: exp.Expr, scope: Scope) -> None: ...
-    def limits(self, node: exp.Expr, scope: Scope) -> None: ...
+    def limits(self, node: exp.Expr, scope: Scope, width: int | None = None) -> None: ...
+    def coherent(self, rule: str, label: str, node: exp.Expr,
+                 operands: list[tuple[exp.Expr, ir.ValueType]]) -> None: ...
     def outputs(self, node: exp.Expr, outer: Scope | None) -> list[Output]: ...
     def projection(self, item: exp.Expr, scope: Scope, top: bool = False) -> list[Output]: ...
     def table_columns(self, table: "TableDef") -> list[SourceColumn]: ...
@@ -129,7 +131,7 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
                 _check_not_computed(an, target, name, value, c)
             for (name, typed), value in zip(row_columns, values):
                 an.bind(value, typed, name)
-                an.type_of(value, scope)
+                an.coherent("assign", name, value, [(value, typed.type), (value, an.type_of(value, scope).type)])
     elif source is not None:
         # INSERT ... SELECT $1, ...: a parameter selected into a column takes the column's type.
         selects = [source] if isinstance(source, exp.Select) else (
@@ -143,6 +145,10 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
                     an.bind(item.this if isinstance(item, exp.Alias) else item, typed, name)
         outputs = an.outputs(source, scope)
         filled = _filled(an, listed, columns, len(outputs), source, table_name)
+        items = source.expressions if isinstance(source, exp.Select) else []
+        for i, ((name, typed), output) in enumerate(zip(filled, outputs)):
+            at = items[i].unalias() if len(items) == len(outputs) else source
+            an.coherent("assign", name, at, [(at, typed.type), (at, output.typed.type)])
         if not listed:
             for name, _ in filled:
                 _check_not_computed(an, target, name, None, table_name)  # INSERT ... SELECT: no DEFAULT there
@@ -240,7 +246,8 @@ def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) 
     if _is_default(assignment.expression):
         return  # SET col = DEFAULT (PostgreSQL): no value to type
     an.bind(assignment.expression, typed, name)
-    an.type_of(assignment.expression, scope)
+    value = assignment.expression
+    an.coherent("assign", name, value, [(value, typed.type), (value, an.type_of(value, scope).type)])
 
 
 def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> None:
@@ -257,7 +264,7 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
     where = node.args.get("where")
     if where is not None:
         _check_where(an, where.this, scope)
-        an.type_of(where.this, scope)
+        an.coherent("condition", "WHERE", where.this, [(where.this, an.type_of(where.this, scope).type)])
     an.limits(node, scope)
 
 
@@ -268,7 +275,7 @@ def _delete(an: "Analyzer", node: exp.Delete, scope: Scope, target: Source) -> N
     where = node.args.get("where")
     if where is not None:
         _check_where(an, where.this, scope)
-        an.type_of(where.this, scope)
+        an.coherent("condition", "WHERE", where.this, [(where.this, an.type_of(where.this, scope).type)])
     an.limits(node, scope)
 
 

@@ -39,6 +39,12 @@ def _magnitude(digits: str) -> int:
     significant = digits.lstrip("0")
     return int(significant or "0") if len(significant) <= 19 else 2**63 + 1
 
+# How each comparison is spelt in the engine's messages (operand_problem's label).
+_OPERATORS: dict[type, str] = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
+                               exp.Like: "~~", exp.ILike: "~~*", exp.NullSafeEQ: "IS NOT DISTINCT FROM",
+                               exp.NullSafeNEQ: "IS DISTINCT FROM", exp.RegexpLike: "~"}
+
+
 class ExpressionEngine(CatalogEngine, Protocol):
     """What expression typing asks of the engine, besides the catalog's questions."""
 
@@ -119,6 +125,12 @@ class ExpressionTyping:
                 self.bind(other, ir.Typed(element(self.type_of(inner, scope).type), False), None)
             return True
         return False
+
+    def coherent(self, rule: str, label: str, node: exp.Expr, operands: list[tuple[exp.Expr, ir.ValueType]]) -> None:
+        """Values the engine cannot put together (engine.operand_problem) are an error here."""
+        problem = self.engine.operand_problem(rule, label, node, operands)
+        if problem is not None:
+            raise Located(problem[0], self.offset_of(problem[1]))
 
     # -- expressions -----------------------------------------------------------
     def type_of(self, node: exp.Expr, scope: Scope) -> ir.Typed:
@@ -203,6 +215,7 @@ class ExpressionTyping:
             return INT  # -9223372036854775808, the smallest 64-bit integer, is still one
         # -x is numeric whatever x is: -'1.5' is -1.5, -'abc' is 0.
         inner = self.type_of(node.this, scope)
+        self.coherent("arithmetic", "-", node, [(node.this, inner.type)])
         numeric = inner.type.base in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.INTERVAL)
         base = inner.type.base if numeric else (ir.INT if inner.type.base == ir.BOOL else ir.ANY)
         return ir.Typed(ir.ValueType(base), inner.nullable)
@@ -217,10 +230,13 @@ class ExpressionTyping:
 
     def _t_Not(self, node: exp.Not, scope: Scope) -> ir.Typed:
         inner = self.type_of(node.this, scope)
+        self.coherent("condition", "NOT", node, [(node.this, inner.type)])
         return ir.Typed(BOOL.type, inner.nullable)
 
     def _t_And(self, node: exp.Connector, scope: Scope) -> ir.Typed:
         left, right = self.type_of(node.left, scope), self.type_of(node.right, scope)
+        for operand, typed in ((node.left, left), (node.right, right)):
+            self.coherent("condition", type(node).__name__.upper(), node, [(operand, typed.type)])
         return ir.Typed(BOOL.type, left.nullable or right.nullable)
 
     _t_Or = _t_And
@@ -247,6 +263,8 @@ class ExpressionTyping:
         if not self.bind_quantified(left, right, scope):  # x = ANY($1)
             self.bind_pair(left, right, scope)
         a, b = self.type_of(left, scope), self.type_of(right, scope)
+        if not any(isinstance(side, (exp.Any, exp.All, exp.Anonymous, exp.Tuple)) for side in (left, right)):
+            self.coherent("compare", _OPERATORS.get(type(node), "="), node, [(left, a.type), (right, b.type)])
         if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
             return BOOL
         return ir.Typed(BOOL.type, a.nullable or b.nullable)
@@ -254,6 +272,7 @@ class ExpressionTyping:
     def _arithmetic(self, node: exp.Binary, scope: Scope) -> ir.Typed:
         self.bind_pair(node.left, node.right, scope)
         a, b = self.type_of(node.left, scope), self.type_of(node.right, scope)
+        self.coherent("arithmetic", "", node, [(node.left, a.type), (node.right, b.type)])
         result = numeric_type(a, b)
         if result.base == ir.ANY:
             result = self.engine.arithmetic_type(node, a.type, b.type) or result
@@ -276,12 +295,15 @@ class ExpressionTyping:
         # The subject's nullability as read here (the optional side of an outer join is NULL),
         # not the declared one its parameters take.
         parts = [self.type_of(node.this, scope)] + [self.type_of(node.args[b], scope) for b in ("low", "high")]
+        self.coherent("compare", "BETWEEN", node, [(node.this, parts[0].type), (node.args["low"], parts[1].type),
+                                                   (node.args["high"], parts[2].type)])
         return ir.Typed(BOOL.type, any(p.nullable for p in parts))
 
     def _t_In(self, node: exp.In, scope: Scope) -> ir.Typed:
         subject = self.context_type(node.this, scope)
         name = self.context_name(node.this)
-        nullable = self.type_of(node.this, scope).nullable  # as read here: an outer join's side is NULL
+        subject_read = self.type_of(node.this, scope)
+        nullable = subject_read.nullable  # as read here: an outer join's side is NULL
         query = node.args.get("query")
         if query is not None:
             cols = self.query_columns(query.unnest() if isinstance(query, exp.Subquery) else query, scope)
@@ -292,9 +314,15 @@ class ExpressionTyping:
             if len(cols) == 1:
                 self.bind(node.this, cols[0][1], cols[0][0])
                 nullable = nullable or cols[0][1].nullable
+                self.coherent("compare", "=", node, [(node.this, subject_read.type), (query, cols[0][1].type)])
+        operands = [(node.this, subject_read.type)]
         for item in node.expressions:
             self.bind(item, ir.Typed(subject.type, subject.nullable), name)
-            nullable = self.type_of(item, scope).nullable or nullable
+            typed = self.type_of(item, scope)
+            nullable = typed.nullable or nullable
+            operands.append((item, typed.type))
+        if node.expressions and not isinstance(node.this, exp.Tuple):
+            self.coherent("compare", "=", node, operands)
         unnest = node.args.get("unnest")
         if unnest is not None:
             self.type_of(unnest, scope)
@@ -337,11 +365,13 @@ class ExpressionTyping:
             for value in values:
                 self.bind(value, self.context_type(known, scope), self.context_name(known))
         all_null = True  # every result so far is the NULL literal
+        results = []
         for branch in node.args.get("ifs") or []:
             if subject is not None and subject_type is not None:
                 self.bind(branch.this, subject_type, self.context_name(subject))
             self.type_of(branch.this, scope)
             value = self.type_of(branch.args["true"], scope)
+            results.append((branch.args["true"], value.type))
             null = is_null_literal(branch.args["true"])
             result = value if result is None else merge(result, value, all_null, null)
             all_null = all_null and null
@@ -350,6 +380,8 @@ class ExpressionTyping:
             tail = NULL
         else:
             tail = self.type_of(default, scope)
+            results.append((default, tail.type))
+        self.coherent("common", "CASE", node, results)
         return tail if result is None else merge(result, tail, all_null, default is None or is_null_literal(default))
 
     def _t_If(self, node: exp.If, scope: Scope) -> ir.Typed:

@@ -37,6 +37,18 @@ def position_problem(clause: str, items: list[exp.Expr], width: int) -> Problem 
     return None
 
 
+def row_column(tree: exp.Expr, scope: Scope) -> exp.Column | None:
+    """A column of this query's own FROM items in tree (not an enclosing query's, not a subquery's)."""
+    for column in _this_level_columns(tree):
+        try:
+            src, _ = scope.resolve(column, None)
+        except Exception:  # Located: not a column here, judged where it is typed
+            continue
+        if src in scope.sources:
+            return column
+    return None
+
+
 class Grouping:
     """The rules for one SELECT, its FROM items already in `scope`."""
 

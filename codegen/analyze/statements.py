@@ -211,7 +211,7 @@ class Analyzer(ExpressionTyping):
             scope.sources.append(src)
             on = join.args.get("on")
             if on is not None:
-                self.type_of(on, scope)
+                self.coherent("condition", "JOIN/ON", on, [(on, self.type_of(on, scope).type)])
 
     # -- SELECT and friends ------------------------------------------------------
     def query_columns(self, node: exp.Expr, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
@@ -253,6 +253,7 @@ class Analyzer(ExpressionTyping):
                 if len(anchor) != len(step):
                     raise Located("SELECTs to the left and right of UNION do not have the same number of "
                                   "result columns", self.offset_of(body))
+                self._one_type_per_column("UNION", body, anchor, step)
                 outputs = merged
             else:
                 outputs = self.outputs(body, scope)
@@ -267,6 +268,7 @@ class Analyzer(ExpressionTyping):
         if len(left) != len(right):
             raise Located(f"SELECTs to the left and right of {node.key.upper()} do not have the same number of "
                           "result columns", self.offset_of(node))
+        self._one_type_per_column(node.key.upper(), node, left, right)
         out = []
         for i, (a, b) in enumerate(zip(left, right)):
             typed = merge(a.typed, b.typed, _null_projection(node.this, i), _null_projection(node.expression, i))
@@ -280,6 +282,12 @@ class Analyzer(ExpressionTyping):
             scope.aliases.update({o[1].name.lower(): o[0].typed, o[0].name.lower(): o[0].typed})
         self.limits(node, scope, len(out))
         return out
+
+    def _one_type_per_column(self, what: str, node: exp.SetOperation, left: list[Output], right: list[Output]) -> None:
+        """Each column of a compound has one type: its sides' values of it must have one (PostgreSQL)."""
+        for i, (a, b) in enumerate(zip(left, right)):
+            self.coherent("common", what, node, [(_projected(node.this, i), a.typed.type),
+                                                 (_projected(node.expression, i), b.typed.type)])
 
     def values_columns(self, node: exp.Values, scope: Scope) -> list[Output]:
         rows = [self_row.expressions if isinstance(self_row, exp.Tuple) else [self_row] for self_row in node.expressions]
@@ -300,7 +308,7 @@ class Analyzer(ExpressionTyping):
         scope.grouped = node.args.get("group") is not None
         where = node.args.get("where")
         if where is not None:
-            self.type_of(where.this, scope)
+            self.coherent("condition", "WHERE", where.this, [(where.this, self.type_of(where.this, scope).type)])
         outputs: list[Output] = []
         group_by = node.args.get("group")
         scope.bare_columns_nullable = (not scope.grouped and (
@@ -316,7 +324,7 @@ class Analyzer(ExpressionTyping):
                 self.type_of(e, scope)
         having = node.args.get("having")
         if having is not None:
-            self.type_of(having.this, scope)
+            self.coherent("condition", "HAVING", having.this, [(having.this, self.type_of(having.this, scope).type)])
         self.limits(node, scope, len(outputs))
         misgrouped = grouping.position_problem("GROUP BY", group.expressions if group is not None else [],
                                                len(outputs))
@@ -346,7 +354,11 @@ class Analyzer(ExpressionTyping):
             if value is None:
                 value = clause.this
             self.bind(value, INT, key)
-            self.type_of(value, scope)
+            self.coherent("limit", key.upper(), value, [(value, self.type_of(value, scope).type)])
+            reads_row = grouping.row_column(value, scope)
+            if reads_row is not None:  # both engines: LIMIT is one number for the statement, not per row
+                raise Located(f"argument of {key.upper()} must not read a column of its own query's rows",
+                              self.offset_of(reads_row))
 
     def projection(self, item: exp.Expr, scope: Scope, top: bool = False) -> list[Output]:
         if isinstance(item, exp.Star):
@@ -512,6 +524,18 @@ def written_call_name(node: exp.Expr, text: str | None) -> str:
 
 
 __all__ = ["Analyzer", "Output", "as_written", "identifier_offset", "result_name", "written_call_name"]
+
+
+def _projected(side: exp.Expr, index: int) -> exp.Expr:
+    """The index-th result expression of a compound's side where it is one SELECT's item (so a NULL or
+    a quoted literal is seen as one), else the side itself."""
+    select = side.unnest() if isinstance(side, exp.Subquery) else side
+    if isinstance(select, exp.Select) and index < len(select.expressions) \
+            and not any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                        for e in select.expressions):
+        item: exp.Expr = select.expressions[index]
+        return item.unalias()
+    return side
 
 
 def _null_projection(node: exp.Expr, index: int) -> bool | None:

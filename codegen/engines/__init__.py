@@ -180,6 +180,14 @@ class EngineTraits(Protocol):
         """Engine-only arithmetic results (timestamp - timestamp), None when the common rules apply."""
         return None
 
+    def operand_problem(self, rule: str, label: str, node: exp.Expr,
+                        operands: list[tuple[exp.Expr, ir.ValueType]]) -> tuple[str, exp.Expr] | None:
+        """(message, where) when the engine refuses, preparing the query, values put together so:
+        rule is compare (label: the operator), condition (WHERE...), arithmetic, common (CASE, UNION:
+        one type for all), assign (label: the column; operands: the column's type, then the value),
+        limit (LIMIT, OFFSET). None: taken, or not the engine's to say before running it."""
+        return None
+
     def result_node(self, item: exp.Expr, text: str | None) -> "exp.Expr | str":
         """What an unaliased result column is named after: the item itself, the part of it the
         engine names it after (PostgreSQL names x::int after x), or a name the engine gives it."""

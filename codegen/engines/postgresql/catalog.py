@@ -37,6 +37,8 @@ _TYPES: dict[str, str] = {
     "timestamptz": ir.DATETIME_TZ, "timestamp with time zone": ir.DATETIME_TZ,
     "interval": ir.INTERVAL,
 }
+# The string types: text compares with each (varchar = text), and with no number, date or boolean.
+STRING_TYPES = {"text", "varchar", "character varying", "char", "character", "bpchar", "citext", "name"}
 # Each type's other names, as PostgreSQL resolves them (serials are integer columns of their own
 # name: an override of "integer" leaves a serial id alone, as sqlc's db_type does).
 SYNONYMS = {"int": "integer", "int4": "integer", "int2": "smallint", "int8": "bigint", "float4": "real",
@@ -136,7 +138,8 @@ class PostgresTypes:
         base = _TYPES.get(name)
         if base is not None:
             cast = _array_cast(declared, dims) if dims else _SCALAR_CASTS.get(name, "")
-            return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS, parameter_cast=cast)
+            return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS, parameter_cast=cast,
+                                family="string" if name in STRING_TYPES else "")
         schema, _, bare = name.rpartition(".")
         key = self.state.key(schema.strip('"') or None, bare.strip('"'))
         enum = self.state.enums.get(key)

@@ -13,7 +13,7 @@ from ...analyze.scope import Source
 from ...errors import Located
 from .. import ArgType, DDLForms, Utility
 from ..base import Engine
-from . import (catalog, expressions, functions, generated, grammar, join_keys, lexing, naming, pytypes, relations,
+from . import (catalog, coherence, expressions, functions, generated, grammar, join_keys, lexing, naming, pytypes, relations,
                scaffold, updatable, utility)
 from .dialect import NAME as DIALECT_NAME
 
@@ -168,6 +168,22 @@ class PostgreSQLEngine(Engine):
 
     def arithmetic_type(self, node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
         return expressions.temporal_arithmetic(node, a, b)
+
+    def operand_problem(self, rule: str, label: str, node: exp.Expr,
+                        operands: list[tuple[exp.Expr, ir.ValueType]]) -> tuple[str, exp.Expr] | None:
+        if rule == "compare":
+            return coherence.compared(node, operands, label)
+        if rule == "condition":
+            return coherence.condition(label, *operands[0])
+        if rule == "arithmetic":
+            return coherence.arithmetic(node, operands)
+        if rule == "common":
+            return coherence.common(label, operands)
+        if rule == "assign":
+            return coherence.assigned(label, operands[0][1], *operands[1])
+        if rule == "limit":
+            return coherence.limit(label, *operands[0])
+        return None
 
     def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> Source | None:
         if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):

@@ -24,7 +24,8 @@ _CODES = {"i": ir.INT, "f": ir.FLOAT, "n": ir.DECIMAL, "t": ir.STR, "b": ir.BOOL
 
 def value_type(code: str) -> ValueType:
     dims = code.count("[]")
-    return ValueType(_CODES[code.replace("[]", "")], dims=dims)
+    base = code.replace("[]", "")
+    return ValueType(_CODES[base], dims=dims, family="string" if base == "t" else "")
 
 
 @dataclass
@@ -199,7 +200,7 @@ def SUM(c: Call) -> ValueType:
 def TEXT_OR_BOUND(c: Call) -> ValueType:
     """lower() and upper() of text are text; of a range (a type without a Python one here: Any) its
     bound, of the range's element type (upper(int4range) is an int)."""
-    return ValueType(ir.ANY) if c.base(0) == ir.ANY else ValueType(ir.STR)
+    return ValueType(ir.ANY) if c.base(0) == ir.ANY else ValueType(ir.STR, family="string")
 
 
 def AVG(c: Call) -> ValueType:
@@ -369,7 +370,7 @@ SIGNATURES: dict[str, Sig] = {
                      "CURRENT_CATALOG"], _s("t", NEVER)),
     **dict.fromkeys(["PG_BACKEND_PID", "TXID_CURRENT"], _s("i", NEVER, arity=(0,))),
     "CURRENT_SETTING": _s("t", STRICT, "t,b"), "SET_CONFIG": _s("t", FIRST, "t,t,b"),
-    "PG_TYPEOF": _s("t", NEVER), "HOST": _s("t", STRICT, "t"),
+    "PG_TYPEOF": _s(lambda c: ValueType(ir.STR), NEVER),  # a regtype, read as its name: not text "HOST": _s("t", STRICT, "t"),
     **dict.fromkeys(["PG_SIZE_PRETTY", "FORMAT_TYPE", "OBJ_DESCRIPTION", "COL_DESCRIPTION"], _s("t")),
     **dict.fromkeys(["PG_TOTAL_RELATION_SIZE", "PG_RELATION_SIZE", "PG_TABLE_SIZE", "PG_DATABASE_SIZE"],
                     _s("i", STRICT, "t")),

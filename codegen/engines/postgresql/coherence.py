@@ -1,0 +1,229 @@
+"""Values PostgreSQL cannot put together: refused when the query is prepared, so at every call.
+
+PostgreSQL resolves every operator and assignment by the types on both sides when it prepares a
+query: `text_col = 1` (operator does not exist: text = integer), `bool_col = 2`, `ts_col > 5`,
+`int_col LIKE 'a%'`, `WHERE text_col`, `text_col + 1`, `CASE ... THEN name ELSE age END`, a UNION
+of text over integer, `SET bool_col = 1`; and a quoted literal takes the type of the other side,
+read by that type's input function then and there: `int_col = 'abc'`, `LIMIT 'a'`, `bool_col =
+'maybe'`, `mood_col = 'sad'` where the enum has no such label. The analysis generated a function
+failing at every call for each.
+
+Only what is known is judged. A type is known by its family (`family()`): numbers compare with
+numbers (integer = numeric), strings with strings, dates and timestamps with each other; a
+parameter, NULL or a quoted literal has no type of its own (it takes the other side's); a type read
+as str that is no string type (money, tsvector, a bit string) or any type codegen reads as Any is
+not judged. A quoted literal is judged only by the input syntaxes below, each looser than the
+server's (the server's verdict on the rest comes from `verify --db`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from ... import ir
+
+Problem = tuple[str, exp.Expr]
+
+_BASE_FAMILIES = {ir.INT: "number", ir.FLOAT: "number", ir.DECIMAL: "number", ir.BOOL: "boolean",
+                  ir.DATE: "datetime", ir.DATETIME: "datetime", ir.DATETIME_TZ: "datetime", ir.TIME: "time",
+                  ir.INTERVAL: "interval", ir.UUID: "uuid", ir.BYTES: "bytea"}
+_SPOKEN = {"number": "a number", "string": "text", "boolean": "boolean", "datetime": "a date or timestamp",
+           "time": "a time of day", "interval": "an interval", "uuid": "uuid", "bytea": "bytea"}
+# Families an assignment converts between (timestamp to time, interval to time are assignment casts).
+_ASSIGNABLE = [{"datetime", "time", "interval"}]
+
+_INTEGER = re.compile(r"\s*[+-]?(?:\d[\d_]*|0[xX][\da-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)\s*")
+_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d[\d_]*)?\.?[\d_]*(?:[eE][+-]?\d+)?|nan|inf|infinity)\s*", re.IGNORECASE)
+_BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0")
+_UUID = re.compile(r"[\da-fA-F]{32}")
+
+
+def family(t: ir.ValueType) -> str | None:
+    """The family of SQL types a value of this type compares with, None when not known."""
+    if t.dims or t.model is not None or t.text_array:
+        return None
+    if t.enum is not None:
+        return f"enum {t.enum}"
+    if t.base == ir.STR:
+        return t.family or None
+    return _BASE_FAMILIES.get(t.base)
+
+
+def spoken(name: str) -> str:
+    return _SPOKEN.get(name, name.removeprefix("enum "))
+
+
+def _adapts(node: exp.Expr) -> bool:
+    """A value of no type of its own: a parameter, NULL, a quoted literal (PostgreSQL's unknown)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return isinstance(node, (exp.Placeholder, exp.Null, exp.Parameter)) or (
+        isinstance(node, exp.Literal) and node.is_string)
+
+
+def _literal(node: exp.Expr) -> exp.Literal | None:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node if isinstance(node, exp.Literal) and node.is_string else None
+
+
+def literal_problem(node: exp.Expr, t: ir.ValueType) -> Problem | None:
+    """A quoted literal the input function of t refuses: `int_col = 'abc'`."""
+    literal = _literal(node)
+    if literal is None or t.dims:
+        return None
+    text = str(literal.this)
+    if t.enum is not None:
+        if t.literals and text not in t.literals:
+            return f'invalid input value for enum {t.enum}: "{text}"', node
+        return None
+    kind = family(t)
+    if t.base == ir.INT and kind == "number" and not _INTEGER.fullmatch(text):
+        return f'invalid input syntax for type integer: "{text}"', node
+    if t.base in (ir.DECIMAL, ir.FLOAT) and not _NUMBER.fullmatch(text) or (
+            t.base in (ir.DECIMAL, ir.FLOAT) and not re.search(r"\d|nan|inf", text, re.IGNORECASE)):
+        return f'invalid input syntax for type {"numeric" if t.base == ir.DECIMAL else "double precision"}: ' \
+               f'"{text}"', node
+    if t.base == ir.BOOL and not _boolean(text):
+        return f'invalid input syntax for type boolean: "{text}"', node
+    if t.base == ir.UUID and not _UUID.fullmatch(re.sub(r"[{}\-\s]", "", text)):
+        return f'invalid input syntax for type uuid: "{text}"', node
+    if t.base in _DATE_NAMES and (not re.search(r"\d", text) and text.strip().lower() not in _DATE_WORDS or (
+            t.base != ir.TIME and _PLAIN_NUMBER.fullmatch(text) and len(re.sub(r"\D", "", text)) < 6)):
+        return f'invalid input syntax for type {_DATE_NAMES[t.base]}: "{text}"', node
+    return None
+
+
+# A date or time PostgreSQL reads has a digit in it, or is one of its special words.
+_DATE_NAMES = {ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamp with time zone",
+               ir.TIME: "time"}
+# A date as a plain number has at least 6 digits (YYMMDD, YYYYMMDD): '2024' or '7' is no date.
+_PLAIN_NUMBER = re.compile(r"\s*[+-]?[\d.]+(?:[eE][+-]?\d+)?\s*")
+_DATE_WORDS = {"now", "today", "tomorrow", "yesterday", "epoch", "infinity", "-infinity", "+infinity", "allballs"}
+
+
+def _boolean(text: str) -> bool:
+    """PostgreSQL's boolean input: a word or a prefix of one (1 letter for t/f/y/n, 2 for on/off)."""
+    word = text.strip().lower()
+    return bool(word) and any(w.startswith(word) and (len(word) >= 2 or w not in ("on", "off"))
+                              for w in _BOOLEAN_WORDS)
+
+
+def compared(node: exp.Expr, operands: list[tuple[exp.Expr, ir.ValueType]], operator: str) -> Problem | None:
+    """Operands one operator puts side by side (=, <, IN's items, BETWEEN's bounds, LIKE)."""
+    typed = [(n, t, family(t)) for n, t in operands if not _adapts(n)]
+    known = [(n, f) for n, _, f in typed if f is not None]
+    if operator in ("~~", "~~*", "~"):  # LIKE, ILIKE, regular expressions: text only
+        other = next(((n, f) for n, f in known if f != "string"), None)
+        if other is not None:
+            return f"operator does not exist: {spoken(other[1])} {operator} text (LIKE compares text)", other[0]
+    elif known:
+        first = known[0][1]
+        other = next(((n, f) for n, f in known if f != first), None)
+        if other is not None:
+            return (f"operator does not exist: {spoken(first)} {operator} {spoken(other[1])}: PostgreSQL compares "
+                    "no such values", other[0])
+    if typed and len({f for _, _, f in typed}) == 1 and typed[0][2] is not None:
+        t = typed[0][1]
+        for n, _ in operands:
+            problem = literal_problem(n, t)
+            if problem is not None:
+                return problem
+    return None
+
+
+def condition(clause: str, node: exp.Expr, t: ir.ValueType) -> Problem | None:
+    """WHERE, ON, HAVING and the operands of AND, OR and NOT must be boolean."""
+    kind = None if _adapts(node) else family(t)
+    if kind is not None and kind != "boolean":
+        return f"argument of {clause} must be type boolean, not {spoken(kind)}", node
+    return literal_problem(node, ir.ValueType(ir.BOOL)) if _literal(node) is not None else None
+
+
+def arithmetic(node: exp.Expr, operands: list[tuple[exp.Expr, ir.ValueType]]) -> Problem | None:
+    """+ - * / % of text, a boolean, a uuid or bytea: no such operator; nor timestamp + number,
+    date + bigint, date + date (date +/- integer, date - date, timestamp - timestamp are)."""
+    symbol = _SYMBOLS.get(type(node), "")
+    kinds = [(operand, t, None if _adapts(operand) else family(t)) for operand, t in operands]
+    for operand, t, kind in kinds:
+        if kind is not None and (kind in ("string", "boolean", "uuid", "bytea") or kind.startswith("enum ")):
+            if isinstance(node, exp.Neg):
+                return f"operator does not exist: - {spoken(kind)}", operand
+            return f"operator does not exist: {spoken(kind)} {symbol or 'arithmetic'}", operand
+    if len(kinds) != 2 or not symbol:
+        return None
+    (left, a, x), (right, b, y) = kinds
+    for (literal, _, _), (_, t, kind) in (((left, a, x), (right, b, y)), ((right, b, y), (left, a, x))):
+        if _literal(literal) is not None and kind == "number":
+            return literal_problem(literal, t)  # the literal is read as the number's type
+        if _literal(literal) is not None and kind == "datetime" and symbol in "*/%":
+            return f"operator does not exist: {_date_name(t)} {symbol} unknown", node
+    if "datetime" not in (x, y):
+        return None
+    if x == y == "datetime":
+        return None if symbol == "-" else (f"operator does not exist: {_date_name(a)} {symbol} {_date_name(b)}", right)
+    date, number = ((left, a), (right, b)) if x == "datetime" else ((right, b), (left, a))
+    if "number" not in (x, y):
+        return None  # an interval, a time, or what is not known
+    if symbol in "+-" and date[1].base == ir.DATE and _integer(*number) and (symbol == "+" or date[0] is left):
+        return None
+    return f"operator does not exist: {_date_name(date[1])} {symbol} a number", number[0]
+
+
+_SYMBOLS: dict[type, str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
+
+
+def _date_name(t: ir.ValueType) -> str:
+    return {ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamp with time zone"}.get(t.base, "a date")
+
+
+def _integer(node: exp.Expr, t: ir.ValueType) -> bool:
+    """An integer (not a bigint: PostgreSQL has date + integer only)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return str(node.this).isdigit() and int(str(node.this)) < 2**31
+    return t.base == ir.INT and not t.wide
+
+
+def common(what: str, operands: list[tuple[exp.Expr, ir.ValueType]]) -> Problem | None:
+    """The results of a CASE, the columns a UNION puts one above the other: one type for all."""
+    typed = [(n, family(t), t) for n, t in operands if not _adapts(n)]
+    known = [(n, f, t) for n, f, t in typed if f is not None]
+    if known:
+        first = known[0][1]
+        other = next(((n, f) for n, f, _ in known if f != first), None)
+        if other is not None:
+            return f"{what} types {spoken(first)} and {spoken(other[1])} cannot be matched", other[0]
+    if typed and known and len(known) == len(typed):
+        for n, _ in operands:
+            problem = literal_problem(n, known[0][2])
+            if problem is not None:
+                return problem
+    return None
+
+
+def assigned(column: str, target: ir.ValueType, value: exp.Expr, t: ir.ValueType) -> Problem | None:
+    """A value stored into a column (INSERT's VALUES, UPDATE's SET) converts by an assignment cast:
+    anything to text, numbers among themselves, dates and times among themselves."""
+    problem = literal_problem(value, target)
+    if problem is not None or _adapts(value):
+        return problem
+    goal, have = family(target), family(t)
+    if goal is None or have is None or goal == have or goal == "string":
+        return None
+    if any(goal in group and have in group for group in _ASSIGNABLE):
+        return None
+    return f'column "{column}" is of type {spoken(goal)} but expression is of type {spoken(have)}', value
+
+
+def limit(clause: str, node: exp.Expr, t: ir.ValueType) -> Problem | None:
+    literal = _literal(node)
+    if literal is not None and not _INTEGER.fullmatch(str(literal.this)):
+        return f'invalid input syntax for type bigint: "{literal.this}"', node
+    kind = None if _adapts(node) else family(t)
+    if kind is not None and kind != "number":
+        return f"argument of {clause} must be type bigint, not {spoken(kind)}", node
+    return None
