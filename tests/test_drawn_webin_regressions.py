@@ -137,3 +137,35 @@ def test_model_copy_update_validates_and_takes_json_keys(tmp_path: Path) -> None
         with pytest.raises(ValueError, match="no field 'room'"):
             event.model_copy(update={"room": 3})
         assert event.model_copy(update={"class_": "x"}).class_ == "x" and event.model_copy() == event
+
+
+SCORE_SCHEMA = "CREATE TABLE scores (id INTEGER PRIMARY KEY, best REAL NOT NULL, history JSON);\n"
+SCORE_QUERIES = "-- name: ListScores :many\nSELECT * FROM scores ORDER BY id;\n"
+
+
+def test_model_rows_answer_non_finite_floats_without_a_return_annotation(tmp_path: Path) -> None:
+    """An endpoint with no return annotation is answered through jsonable_encoder, which dumps a
+    model with model_dump(mode="json"): pydantic left an infinite float a float there (its
+    ser_json_inf_nan is for JSON text only) and the response failed (500)."""
+    db = tmp_path / "scores.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute(SCORE_SCHEMA)
+        conn.execute("""INSERT INTO scores VALUES (1, 9e999, '[1.5]'), (2, -9e999, NULL)""")
+    out = generate(tmp_path / "project", {"1.sql": SCORE_SCHEMA}, {"q.sql": SCORE_QUERIES}, out="webin_plain")
+    with imported(out) as package:
+        q, models = import_module(package, "queries.q"), import_module(package, "models")
+        app = FastAPI()
+
+        @app.get("/scores")
+        def scores():  # type: ignore[no-untyped-def]
+            with sqlite3.connect(db) as conn:
+                return q.list_scores(conn)
+
+        response = TestClient(app).get("/scores")
+        assert response.status_code == 200, response.text
+        assert response.json() == [{"id": 1, "best": "Infinity", "history": [1.5]},
+                                   {"id": 2, "best": "-Infinity", "history": None}]
+        with sqlite3.connect(db) as conn:
+            rows = q.list_scores(conn)
+        assert pydantic.TypeAdapter(list[models.Score]).validate_json(response.content) == rows
+        assert rows[0].model_dump() == {"id": 1, "best": float("inf"), "history": [1.5]}

@@ -317,6 +317,24 @@ class Row(pydantic.BaseModel):
             values[name] = value
         return type(self).model_validate(values, by_name=True)
 
+    def model_dump(self, *, mode: str = "python", **kwargs: typing.Any) -> dict[str, typing.Any]:
+        """pydantic's, but in mode="json" a NaN or infinite float is the string its JSON holds
+        ("Infinity"): pydantic leaves the float (ser_json_inf_nan is for JSON text only), so FastAPI
+        answering a row from an endpoint with no return annotation (jsonable_encoder) failed (500)."""
+        dumped = super().model_dump(mode=mode, **kwargs)
+        return typing.cast(dict[str, typing.Any], _finite_json(dumped)) if mode == "json" else dumped
+
+
+def _finite_json(value: typing.Any) -> typing.Any:
+    """A model_dump(mode="json") value with each NaN or infinite float written as NON_FINITE text."""
+    if isinstance(value, float):
+        return _non_finite_text(value)
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_json(v) for v in value]
+    return value
+
 
 class _FieldNames(set[str]):
     """The names of every field of a row model: the `model_fields_set` all its rows share.
