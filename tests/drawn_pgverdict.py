@@ -239,7 +239,7 @@ def typed(draw: st.DrawFn, world: World) -> str:
     a, b, c = draw(value(world, relation, typed=True)), draw(value(world, relation)), draw(value(world, relation))
     column = draw(st.sampled_from(relation.columns))
     way = draw(st.sampled_from(["compare", "compare", "between", "in", "like", "condition", "arithmetic", "case",
-                                "union", "update", "insert", "limit"]))
+                                "union", "update", "insert", "limit", "coalesce", "values", "cast", "call"]))
     if way == "compare":
         return f"SELECT 1 AS one FROM {t} WHERE {a} {draw(st.sampled_from(['=', '<>', '<', '>=']))} {b}"
     if way == "between":
@@ -258,6 +258,16 @@ def typed(draw: st.DrawFn, world: World) -> str:
     if way == "union":
         other = draw(st.sampled_from([world.first, world.second]))
         return f"SELECT {a} AS v FROM {t} UNION SELECT {draw(value(world, other))} FROM {q(other.name)}"
+    if way == "coalesce":
+        return f"SELECT {draw(st.sampled_from(['coalesce', 'greatest', 'nullif']))}({a}, {b}) AS v FROM {t}"
+    if way == "values":
+        rows = draw(st.lists(st.sampled_from(["1", "2.5", "true", "NULL"] + LITERALS), min_size=2, max_size=3))
+        return f"SELECT v.x FROM (VALUES {', '.join(f'({r})' for r in rows)}) AS v (x)"
+    if way == "cast":
+        return f"SELECT {draw(st.sampled_from(LITERALS))}::{draw(st.sampled_from(sorted(SQL_TYPES.values())))} AS v"
+    if way == "call":
+        function = draw(st.sampled_from(["sum", "avg", "max", "min", "lower", "upper", "length", "char_length"]))
+        return f"SELECT {function}({a}) AS v FROM {t}"
     if way == "update":
         return f"UPDATE {t} SET {q(column.name)} = {b}"
     if way == "insert":

@@ -100,6 +100,17 @@ REFUSED = [
      "3"),
     ("SELECT u.id FROM users u JOIN (SELECT name AS id FROM users) AS p USING (id)",
      "operator does not exist: a number = text", "id)"),
+    ("SELECT coalesce(name, 1) AS c FROM users", "COALESCE types text and a number cannot be matched", "1"),
+    ("SELECT greatest(age, 'x') AS c FROM users", 'invalid input syntax for type integer: "x"', "'x'"),
+    ("SELECT x FROM (VALUES (1), ('b')) AS v (x)", 'invalid input syntax for type integer: "b"', "'b'"),
+    ("SELECT x FROM (VALUES (1), (true)) AS v (x)", "VALUES types a number and boolean cannot be matched", "v (x)"),
+    ("SELECT 'abc'::int AS x", 'invalid input syntax for type integer: "abc"', "'abc'"),
+    ("SELECT '0x1F'::date AS x", 'invalid input syntax for type date: "0x1F"', "'0x1F'"),
+    ("SELECT sum(name) AS s FROM users", "function sum(text) does not exist", "name"),
+    ("SELECT avg(created) AS a FROM users", "function avg(a date or timestamp) does not exist", "created"),
+    ("SELECT max(active) AS a FROM users", "function max(boolean) does not exist", "active"),
+    ("SELECT length(age) AS l FROM users", "function length(a number) does not exist", "age"),
+    ("SELECT upper(id) AS u FROM users", "function upper(a number) does not exist", "id) AS"),
 ]
 EXEC_REFUSED = [
     ("UPDATE users SET age = name", 'column "age" is of type a number but expression is of type text', "name"),
@@ -153,6 +164,11 @@ TAKEN = [
     "SELECT name FROM users WHERE active AND (age > 1 OR NOT active) AND name LIKE @pattern AND nick ILIKE 'a%'",
     "SELECT id FROM users WHERE token = @token AND feeling = @feeling AND age IN (@a, 2) LIMIT @n OFFSET '3'",
     "SELECT u.id FROM users u JOIN posts p ON p.user_id = u.id AND p.likes > u.score",
+    "SELECT coalesce(age, score, 0) AS a, greatest(nick, name, 'x') AS b, nullif(born, created) AS c FROM users",
+    "SELECT x, y FROM (VALUES (1, 'a'), (2.5, NULL), (NULL, 'c')) AS v (x, y)",
+    "SELECT '5'::int AS a, ' 2.5 '::numeric AS b, 'yes'::boolean AS c, 'now'::date AS d, '1 day'::interval AS e",
+    "SELECT sum(age) AS a, avg(score) AS b, max(name) AS c, min(born) AS d, max(feeling) AS e FROM users",
+    "SELECT lower(nick) AS a, upper(name) AS b, length(name) AS c, char_length(nick) AS d FROM users",
 ]
 EXEC_TAKEN = [
     "UPDATE users SET name = 1, nick = age, score = age, age = 2.5, active = 'yes', feeling = 'sad'",

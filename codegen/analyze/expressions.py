@@ -129,8 +129,9 @@ class ExpressionTyping:
     def coherent(self, rule: str, label: str, node: exp.Expr, operands: list[tuple[exp.Expr, ir.ValueType]]) -> None:
         """Values the engine cannot put together (engine.operand_problem) are an error here."""
         problem = self.engine.operand_problem(rule, label, node, operands)
-        if problem is not None:
-            raise Located(problem[0], self.offset_of(problem[1]))
+        if problem is not None:  # where the value is, else where the construct is (TRUE keeps no place)
+            at = self.offset_of(problem[1])
+            raise Located(problem[0], at if at is not None else self.offset_of(node))
 
     # -- expressions -----------------------------------------------------------
     def type_of(self, node: exp.Expr, scope: Scope) -> ir.Typed:
@@ -396,6 +397,7 @@ class ExpressionTyping:
         inner = node.this
         self.bind(inner, ir.Typed(target, False), self.context_name(inner))
         value = self.type_of(inner, scope)
+        self.coherent("cast", "", node, [(inner, target)])  # '5'::int is read when prepared: 'abc'::int fails
         if target.dims and value.type.nullable_elements:  # ARRAY[nullable]::bigint[] keeps its NULL elements
             target = dataclasses.replace(target, nullable_elements=True)
         return ir.Typed(target, value.nullable)
@@ -458,6 +460,10 @@ class ExpressionTyping:
                     if placeholder_index(arg) is not None:
                         self.bind(arg, ir.Typed(typed.type, isinstance(node, exp.Coalesce) or typed.nullable),
                                   self.context_name(known[0]))
+            self.coherent("common", type(node).__name__.upper(), node, [(a, self.type_of(a, scope).type) for a in args])
+        elif isinstance(node, exp.Func) and len(single := list(node.iter_expressions())) == 1:
+            self.coherent("call", self.engine.call_name(node).lower(), node,
+                          [(single[0], self.type_of(single[0], scope).type)])
 
         grouped = scope.grouped if grouped is None else grouped
         result = self.engine.call_type(self, node, arg_type, grouped, filtered)

@@ -33,7 +33,7 @@ RETURNING_ROWS = ("one", "many", "batchone", "batchmany")
 
 def _offsets(rewritten: Rewritten):  # type: ignore[no-untyped-def]
     def offset_of(node: exp.Expr) -> int | None:
-        if isinstance(node, exp.Literal) and "start" in node.meta:
+        if isinstance(node, (exp.Literal, exp.Boolean, exp.Null)) and "start" in node.meta:
             return rewritten.original_offset(int(node.meta["start"]))  # ORDER BY 5, age = 'abc'
         for candidate in [node, *node.find_all(exp.Identifier)]:
             off = identifier_offset(candidate) if not isinstance(candidate, exp.Identifier) else (

@@ -292,12 +292,17 @@ class Analyzer(ExpressionTyping):
     def values_columns(self, node: exp.Values, scope: Scope) -> list[Output]:
         rows = [self_row.expressions if isinstance(self_row, exp.Tuple) else [self_row] for self_row in node.expressions]
         out: list[Output] = []
+        columns: list[list[tuple[exp.Expr, ir.ValueType]]] = [[] for _ in rows[0]] if rows else []
         for row in rows:
             types = [self.type_of(v, scope) for v in row]
+            for column, value, typed in zip(columns, row, types):
+                column.append((value, typed.type))
             if not out:
                 out = [Output(f"column{i + 1}", t) for i, t in enumerate(types)]
             else:
                 out = [Output(o.name, merge(o.typed, t)) for o, t in zip(out, types)]
+        for column in columns:
+            self.coherent("common", "VALUES", node, column)
         return out
 
     def select(self, node: exp.Select, scope: Scope) -> list[Output]:

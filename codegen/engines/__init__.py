@@ -185,7 +185,8 @@ class EngineTraits(Protocol):
         """(message, where) when the engine refuses, preparing the query, values put together so:
         rule is compare (label: the operator), condition (WHERE...), arithmetic, common (CASE, UNION:
         one type for all), assign (label: the column; operands: the column's type, then the value),
-        limit (LIMIT, OFFSET). None: taken, or not the engine's to say before running it."""
+        limit (LIMIT, OFFSET), cast (the value, then the type cast to), call (label: the function; its
+        one argument). None: taken, or not the engine's to say before running it."""
         return None
 
     def result_node(self, item: exp.Expr, text: str | None) -> "exp.Expr | str":

@@ -91,7 +91,8 @@ def literal_problem(node: exp.Expr, t: ir.ValueType) -> Problem | None:
     if t.base == ir.UUID and not _UUID.fullmatch(re.sub(r"[{}\-\s]", "", text)):
         return f'invalid input syntax for type uuid: "{text}"', node
     if t.base in _DATE_NAMES and (not re.search(r"\d", text) and text.strip().lower() not in _DATE_WORDS or (
-            t.base != ir.TIME and _PLAIN_NUMBER.fullmatch(text) and len(re.sub(r"\D", "", text)) < 6)):
+            t.base != ir.TIME and (_PLAIN_NUMBER.fullmatch(text) and len(re.sub(r"\D", "", text)) < 6
+                                   or _CODED_NUMBER.fullmatch(text)))):
         return f'invalid input syntax for type {_DATE_NAMES[t.base]}: "{text}"', node
     return None
 
@@ -101,6 +102,7 @@ _DATE_NAMES = {ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "times
                ir.TIME: "time"}
 # A date as a plain number has at least 6 digits (YYMMDD, YYYYMMDD): '2024' or '7' is no date.
 _PLAIN_NUMBER = re.compile(r"\s*[+-]?[\d.]+(?:[eE][+-]?\d+)?\s*")
+_CODED_NUMBER = re.compile(r"\s*[+-]?(?:0[xXoObB][\da-fA-F_]+|\d+_[\d_]*)\s*")  # 0x1F, 1_000: no dates
 _DATE_WORDS = {"now", "today", "tomorrow", "yesterday", "epoch", "infinity", "-infinity", "+infinity", "allballs"}
 
 
@@ -217,6 +219,27 @@ def assigned(column: str, target: ir.ValueType, value: exp.Expr, t: ir.ValueType
     if any(goal in group and have in group for group in _ASSIGNABLE):
         return None
     return f'column "{column}" is of type {spoken(goal)} but expression is of type {spoken(have)}', value
+
+
+# Functions of one argument and the families no version of them takes (sum(text), max(boolean),
+# length(integer)); a family not listed, or not known, is left to the server.
+_NOT_TAKEN = {
+    "sum": {"string", "boolean", "datetime", "time", "uuid", "bytea"},
+    "avg": {"string", "boolean", "datetime", "time", "uuid", "bytea"},
+    "max": {"boolean"}, "min": {"boolean"},
+    "lower": {"number", "boolean", "datetime", "time", "interval", "uuid"},
+    "upper": {"number", "boolean", "datetime", "time", "interval", "uuid"},
+    "length": {"number", "boolean", "datetime", "time", "interval", "uuid"},
+    "char_length": {"number", "boolean", "datetime", "time", "interval", "uuid", "bytea"},
+}
+
+
+def called(function: str, argument: exp.Expr, t: ir.ValueType) -> Problem | None:
+    kind = None if _adapts(argument) else family(t)
+    if kind is not None and (kind in _NOT_TAKEN.get(function, ()) or (
+            kind.startswith("enum ") and function in ("sum", "avg", "lower", "upper", "length", "char_length"))):
+        return f"function {function}({spoken(kind)}) does not exist", argument
+    return None
 
 
 def limit(clause: str, node: exp.Expr, t: ir.ValueType) -> Problem | None:

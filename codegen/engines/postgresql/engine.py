@@ -183,6 +183,10 @@ class PostgreSQLEngine(Engine):
             return coherence.assigned(label, operands[0][1], *operands[1])
         if rule == "limit":
             return coherence.limit(label, *operands[0])
+        if rule == "cast":
+            return coherence.literal_problem(*operands[0])
+        if rule == "call":
+            return coherence.called(label, *operands[0])
         return None
 
     def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> Source | None:
