@@ -127,6 +127,12 @@ EXEC_REFUSED = [
     ("INSERT INTO posts (id, user_id, title, likes) SELECT id, name, name, age FROM users",
      'column "user_id" is of type a number but expression is of type text', "name, name"),
     ("DELETE FROM users WHERE name = 1", "operator does not exist: text = a number", "1"),
+    ("INSERT INTO users (id, name, name, active) VALUES (1, 'a', 'b', true)", 'column "name" specified more than once',
+     "name, active"),
+    ("UPDATE users SET name = 'a', age = 2, name = 'b'", 'multiple assignments to same column "name"', "name = 'b'"),
+    ("UPDATE users SET (name, age) = ('a', 2), age = 3", 'multiple assignments to same column "age"', "age = 3"),
+    ("INSERT INTO users (id, name, active) VALUES (1, 'a', true) ON CONFLICT (id) DO UPDATE SET name = 'x', "
+     "name = excluded.name", 'multiple assignments to same column "name"', "name = excluded"),
     ("INSERT INTO users (id, name, active, email) VALUES (1, 'a', true, 'e') ON CONFLICT (id) DO UPDATE "
      "SET name = excluded.name WHERE users.active = 1", "operator does not exist: boolean = a number", "active = |1"),
 ]
@@ -169,12 +175,14 @@ TAKEN = [
     "SELECT '5'::int AS a, ' 2.5 '::numeric AS b, 'yes'::boolean AS c, 'now'::date AS d, '1 day'::interval AS e",
     "SELECT sum(age) AS a, avg(score) AS b, max(name) AS c, min(born) AS d, max(feeling) AS e FROM users",
     "SELECT lower(nick) AS a, upper(name) AS b, length(name) AS c, char_length(nick) AS d FROM users",
+    "SELECT id FROM users WHERE score = '0x1F' AND score > '1_000' AND age = '1_000'",
 ]
 EXEC_TAKEN = [
     "UPDATE users SET name = 1, nick = age, score = age, age = 2.5, active = 'yes', feeling = 'sad'",
     "UPDATE users SET created = born, born = created, name = feeling, token = @token, feeling = @f",
     "INSERT INTO users (id, name, active, born) VALUES (1, 2, 't', '2024-01-31')",
     "INSERT INTO posts (id, user_id, title, likes) SELECT id, id, name, age FROM users",
+    "UPDATE users SET (name, age) = ('a', 2), score = 3, nick = 'n'",
 ]
 
 

@@ -1,14 +1,17 @@
-"""A name a query gives twice (two CTEs of one WITH, two FROM items of one SELECT), or names where
-it is not (JOIN ... USING a column one side lacks).
+"""A name a query gives twice (two CTEs of one WITH, two FROM items of one SELECT, a column an
+INSERT lists twice or an UPDATE sets twice), or names where it is not (JOIN ... USING a column one
+side lacks).
 
 PostgreSQL refuses both at every call ("WITH query name "x" specified more than once", "table name
 "a" specified more than once"); SQLite refuses the first and takes the second (a reference to the
 name is then ambiguous, and refused where it is written). The analysis resolved the later one and
 generated a function that failed at every call. Both engines refuse a USING column missing on a side.
+PostgreSQL refuses a column written twice by one statement (SQLite keeps the last value).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from sqlglot import exp
@@ -73,3 +76,17 @@ def using_columns_on_both_sides(an: Analyzer, join: exp.Join, joined: Source, ea
         right = joined.find(name)
         assert right is not None
         an.coherent("compare", "=", written, [(written, left.typed.type), (written, right.typed.type)])
+
+
+def written_once(engine: EngineTraits, offset_of: Callable[[exp.Expr], int | None],
+                 columns: list[tuple[str, exp.Expr]], statement: str) -> None:
+    """(resolved column name, where it is written) for each column an INSERT lists or an UPDATE sets."""
+    if not engine.columns_written_once:
+        return
+    seen: set[str] = set()
+    for name, written in columns:
+        if name in seen:
+            message = (f'column "{name}" specified more than once' if statement == "INSERT"
+                       else f'multiple assignments to same column "{name}"')
+            raise Located(message, offset_of(written))
+        seen.add(name)

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..errors import Located
-from . import placement
+from . import clashes, placement
 from .inserts import instead_of_trigger
 from .scope import Scope, Source, SourceColumn
 from .types import Output
@@ -108,6 +108,7 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
     schema = node.this
     if isinstance(schema, exp.Schema) and schema.expressions:
         columns = [_column(an, target, c) for c in schema.expressions]
+        clashes.written_once(an.state.engine, an.offset_of, [(name, c) for c, (name, _) in zip(schema.expressions, columns)], "INSERT")
         for c, (name, _) in zip(schema.expressions, columns):
             if not isinstance(node.args.get("expression"), exp.Values):
                 _check_not_computed(an, target, name, None, c)  # INSERT ... SELECT: no DEFAULT there
@@ -159,6 +160,7 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
         conflict_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[target, excluded])
         for key in conflict.args.get("conflict_keys") or []:
             an.type_of(key.this if isinstance(key, exp.Ordered) else key, Scope(sources=[target]))
+        _set_once(an, conflict.expressions or [], target)
         for assignment in conflict.expressions or []:
             _assign(an, assignment, conflict_scope, target)
         where = conflict.args.get("where")
@@ -218,6 +220,17 @@ def _check_keys_given(an: "Analyzer", node: exp.Insert, table: "TableDef") -> No
                           an.offset_of(schema.this if isinstance(schema, exp.Schema) else schema))
 
 
+def _set_once(an: "Analyzer", assignments: list[exp.Expr], target: Source) -> None:
+    """Each column an UPDATE's SET names (a[1] and a[2] of one array may both be set)."""
+    written: list[tuple[str, exp.Expr]] = []
+    for assignment in assignments:
+        left = assignment.this if isinstance(assignment, exp.EQ) else None
+        for column in left.expressions if isinstance(left, exp.Tuple) else [left]:
+            if isinstance(column, exp.Column):
+                written.append((_column(an, target, column)[0], column))
+    clashes.written_once(an.state.engine, an.offset_of, written, "UPDATE")
+
+
 def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) -> None:
     if not isinstance(assignment, exp.EQ):
         an.type_of(assignment, scope)
@@ -259,6 +272,7 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
         an.from_clause(holder, scope)
     for join in node.args.get("joins") or []:
         an.from_clause(exp.Select(joins=[join]), scope)
+    _set_once(an, node.expressions, target)
     for assignment in node.expressions:
         _assign(an, assignment, scope, target)
     where = node.args.get("where")

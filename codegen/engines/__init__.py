@@ -85,6 +85,7 @@ class EngineTraits(Protocol):
     # orders by what it selects (PostgreSQL); else a bare column reads any row of its group (SQLite)
     strict_grouping: bool
     distinct_from_names: bool  # two FROM items of one name are refused (else a reference to it is ambiguous)
+    columns_written_once: bool  # an INSERT listing a column twice, an UPDATE setting one twice, are refused
     returning_reads_from: bool  # RETURNING sees UPDATE's FROM and DELETE's USING tables (else only the table changed)
     double_quoted_strings: bool  # an unknown "name" may be the string 'name'
     division_by_zero_is_null: bool  # x / 0 is NULL instead of an error

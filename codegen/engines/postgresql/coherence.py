@@ -35,7 +35,8 @@ _SPOKEN = {"number": "a number", "string": "text", "boolean": "boolean", "dateti
 _ASSIGNABLE = [{"datetime", "time", "interval"}]
 
 _INTEGER = re.compile(r"\s*[+-]?(?:\d[\d_]*|0[xX][\da-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)\s*")
-_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d[\d_]*)?\.?[\d_]*(?:[eE][+-]?\d+)?|nan|inf|infinity)\s*", re.IGNORECASE)
+_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d[\d_]*)?\.?[\d_]*(?:[eE][+-]?\d+)?|nan|inf|infinity|0[xob][\da-f_.p+-]+)\s*",
+                     re.IGNORECASE)  # numeric reads 0x1F and 1_000 too (PostgreSQL 16), double precision hex
 _BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0")
 _UUID = re.compile(r"[\da-fA-F]{32}")
 

@@ -41,6 +41,7 @@ class PostgreSQLEngine(Engine):
     whole_row_references = True
     strict_grouping = True
     distinct_from_names = True
+    columns_written_once = True
     returning_reads_from = True
     double_quoted_strings = False
     division_by_zero_is_null = False

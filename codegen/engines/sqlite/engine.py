@@ -41,6 +41,7 @@ class SQLiteEngine(Engine):
     whole_row_references = False
     strict_grouping = False
     distinct_from_names = False
+    columns_written_once = False
     returning_reads_from = False  # "the auxiliary tables named in the FROM clause may not participate"
     double_quoted_strings = True
     division_by_zero_is_null = True
