@@ -257,3 +257,21 @@ def test_an_override_that_admits_none_sends_none_as_null(tmp_path: Path) -> None
         assert (row.p, row.u) == (Path("a/b"), None)
         assert q.by_p(conn, ps=[None, Path("a/b")]) == [row.id]
     assert "| None | None" not in (package / "queries" / "q.py").read_text()
+
+
+def test_postgres_array_overrides_enum_array_and_tuple(tmp_path: Path, postgres_url: str) -> None:
+    """`list[str]` for a PostgreSQL enum array, `tuple[str]` for a text[]. Before: the enum array
+    (which psycopg returns as its text, '{sad}') failed validation on every read, and the tuple
+    went as a record, '(a)': a malformed array literal at every call."""
+    schema = "CREATE TYPE mood AS ENUM ('happy', 'sad');\nCREATE TABLE t (id bigserial PRIMARY KEY, ms mood[], ts text[]);\n"
+    package = generate(tmp_path, {"1.sql": schema},
+                       {"q.sql": "-- name: Put :one\nINSERT INTO t (ms, ts) VALUES ($1, $2) RETURNING *;\n"
+                                 "-- name: ByTs :many\nSELECT id FROM t WHERE ts @> $1;\n"},
+                       out="ov_arrays", engine="postgresql", extra=overrides({"ms": "list[str]", "ts": "tuple[str]"}))
+    with imported(package) as module, psycopg.connect(postgres_url, autocommit=True) as conn:
+        q = import_module(module, "queries.q")
+        conn.execute(schema.encode())
+        row = q.put(conn, ms=["sad", "happy"], ts=("a b",))
+        assert (row.ms, row.ts) == (["sad", "happy"], ("a b",))
+        assert conn.execute("SELECT ms::text[], ts FROM t").fetchone() == (["sad", "happy"], ["a b"])
+        assert q.by_ts(conn, ts=("a b",)) == [row.id]

@@ -53,7 +53,11 @@ def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, st
     other column an enum member's value (IntEnum, an Enum of ints). python/override_fit.py refuses
     the builtin and standard types no column conversion makes fit."""
     if t.dims:
-        return underlying.to_db, underlying.to_db_not_null
+        if t.override is not None and t.override.startswith("list["):
+            return underlying.to_db, underlying.to_db_not_null
+        # psycopg sends a tuple as a record ('(a)', a malformed array literal): a list it sends as an array
+        to_db = underlying.to_db.format(v="list({v})") if underlying.to_db else "list({v})"
+        return to_db, underlying.to_db_not_null.format(v="list({v})") if underlying.to_db_not_null else None
     if t.base in (ir.JSON, ir.JSON_TEXT):
         wrap = "_runtime.jsonable({v})"
     elif (t.base == ir.STR and underlying.to_db is None) or underlying.to_db == "_runtime.text({v})":
@@ -98,6 +102,9 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
         # text ('NaN', 'Infinity') reads back as it went in, as from a DECIMAL column; NaN-taking is
         # a constraint of Decimal's alone (on an int or a float field the model would not build).
         reader = underlying.reader if underlying.reader != "_runtime.READ_DECIMAL" else None
+        if reader is None and underlying.read and underlying.read.startswith("typing.Annotated["):
+            # an array the driver returns as text (an enum's): the whole-array reader parses it
+            reader = underlying.read.rsplit(", ", 1)[1].removesuffix("]")
         reader = reader or ("_runtime.READ_DECIMAL" if t.override == "decimal.Decimal" else None)
         return PyType(t.override, frozenset({module}) if module else frozenset(), to_db, reader,
                       to_db_not_null=to_db_not_null)
