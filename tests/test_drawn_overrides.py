@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from _support import generate, import_module, imported
 from drawn_overrides import USER_MODULE, USER_MODULE_NAME, Design, designs, equal, instance_of, row_values
 
-EXAMPLES = int(__import__("os").environ.get("OVERRIDES_EXAMPLES", "10"))
+EXAMPLES = int(__import__("os").environ.get("OVERRIDES_EXAMPLES", "20"))
 _PACKAGES = itertools.count()
 FIGURES: Counter[str] = Counter()
 
