@@ -78,7 +78,8 @@ def _unfit_overrides(state: SchemaState, config: Config) -> list[Diagnostic]:
     problems = []
     for table in state.tables.values():
         for col in [] if table.is_view else table.columns:
-            why = override_fit.problem(col.type.override, col.type) if col.type.override else None
+            why = override_fit.problem(col.type.override, col.type, state.engine.typed_parameters) \
+                if col.type.override else None
             if why:
                 problems.append(config.diagnostic("overrides", f"override python_type {col.type.override!r} for "
                                                                f"{table.name}.{col.name} ({col.sql_type}) {why}"))

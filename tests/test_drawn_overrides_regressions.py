@@ -275,3 +275,32 @@ def test_postgres_array_overrides_enum_array_and_tuple(tmp_path: Path, postgres_
         assert (row.ms, row.ts) == (["sad", "happy"], ("a b",))
         assert conn.execute("SELECT ms::text[], ts FROM t").fetchone() == (["sad", "happy"], ["a b"])
         assert q.by_ts(conn, ts=("a b",)) == [row.id]
+
+
+@pytest.mark.parametrize(("python_type", "column", "value"), [("int", "boolean", 1), ("bool", "bigint", True)])
+def test_int_and_bool_swapped_are_refused_on_postgresql_and_kept_on_sqlite(
+        tmp_path: Path, postgres_url: str, python_type: str, column: str, value: Any) -> None:
+    """`int` over a boolean column, `bool` over an integer one: SQLite stores a bool as 1 or 0 and
+    reads either back, so both work there; PostgreSQL assigns neither (the server refuses the bound
+    value below), so generating for it is a located error instead of a function failing at every call."""
+    query = {"q.sql": "-- name: Put :one\nINSERT INTO t (k) VALUES (?) RETURNING k;\n"}
+    make_project(tmp_path / "pg", {"1.sql": f"CREATE TABLE t (id bigserial PRIMARY KEY, k {column});\n"},
+                 {"q.sql": query["q.sql"].replace("?", "$1")},
+                 extra=overrides({"k": python_type}), engine="postgresql")
+    result = run_cli(tmp_path / "pg")
+    assert result.code == 1 and not (tmp_path / "pg" / "gen").exists(), result.stderr
+    assert f"error: override python_type '{python_type}' for t.k ({column}) cannot be stored" in result.stderr
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE t (id bigserial PRIMARY KEY, k {column})".encode())
+        with pytest.raises(psycopg.errors.DatatypeMismatch):
+            conn.execute(b"INSERT INTO t (k) VALUES (%s)", (value,))
+    sqlite_type = "BOOLEAN" if column == "boolean" else "INTEGER"
+    package = generate(tmp_path / "lite", {"1.sql": f"CREATE TABLE t (id INTEGER PRIMARY KEY, k {sqlite_type});\n"},
+                       query, out=f"ov_swap_{python_type}", extra=overrides({"k": python_type}))
+    with imported(package) as module:
+        q = import_module(module, "queries.q")
+        conn = sqlite3.connect(tmp_path / "swap.db", isolation_level=None)
+        conn.execute(f"CREATE TABLE t (id INTEGER PRIMARY KEY, k {sqlite_type})")
+        back = q.put(conn, k=value)
+        assert back == value and type(back) is type(value)
+        conn.close()

@@ -40,9 +40,17 @@ _KIND = {ir.STR: "text", ir.JSON: "JSON", ir.JSON_TEXT: "JSON", ir.BYTES: "BLOB/
          ir.UUID: "uuid", ir.INET: "inet", ir.CIDR: "cidr"}
 
 
-def problem(override: str, column_type: ir.ValueType) -> str | None:
+# A server that types each parameter (PostgreSQL) assigns no integer to a boolean column and no
+# boolean to an integer one ("column is of type boolean but expression is of type bigint");
+# SQLite stores a bool as the integer 1 or 0, and pydantic reads either back.
+_UNTYPED_ONLY: dict[str, frozenset[str]] = {"int": frozenset({ir.BOOL}), "bool": frozenset({ir.INT})}
+
+
+def problem(override: str, column_type: ir.ValueType, typed_parameters: bool) -> str | None:
     """Why the override cannot hold the column's values, or None (also when it is not known here)."""
     fits = _FITS.get(override.replace(" ", ""))
+    if fits is not None and typed_parameters:
+        fits = fits - _UNTYPED_ONLY.get(override.replace(" ", ""), frozenset())
     if fits is None or column_type.dims or column_type.base in fits:
         return None
     if column_type.base in _ANYWHERE and override != "bytes":
