@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from ..errors import CodegenError, Diagnostic
-from ..python.view import Function, ModelsModule, QueryModule
+from ..python.shapes import Function, ModelsModule, QueryModule
 
 if TYPE_CHECKING:
     from ..engines import EngineTraits
