@@ -34,7 +34,7 @@ from codegen.config import Config
 from codegen.errors import Diagnostic
 from codegen.source import SourceFile
 
-EXAMPLES = int(os.environ.get("DRAWN_PGVERDICT_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("DRAWN_PGVERDICT_EXAMPLES", "100"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                     derandomize=not os.environ.get("DRAWN_PGVERDICT_RANDOM"),
                     suppress_health_check=list(HealthCheck))
