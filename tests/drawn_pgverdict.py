@@ -278,7 +278,8 @@ def typed(draw: st.DrawFn, world: World) -> str:
         rows = draw(st.lists(st.sampled_from(["1", "2.5", "true", "NULL"] + LITERALS), min_size=2, max_size=3))
         return f"SELECT v.x FROM (VALUES {', '.join(f'({r})' for r in rows)}) AS v (x)"
     if way == "cast":
-        return f"SELECT {draw(st.sampled_from(LITERALS))}::{draw(st.sampled_from(sorted(SQL_TYPES.values())))} AS v"
+        target = draw(st.sampled_from(sorted(SQL_TYPES.values())))
+        return f"SELECT {draw(st.sampled_from([*LITERALS, a]))}::{target} AS v FROM {t}"
     if way == "call":
         function = draw(st.sampled_from(["sum", "avg", "max", "min", "lower", "upper", "length", "char_length"]))
         return f"SELECT {function}({a}) AS v FROM {t}"

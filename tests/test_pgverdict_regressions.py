@@ -106,6 +106,10 @@ REFUSED = [
     ("SELECT x FROM (VALUES (1), (true)) AS v (x)", "VALUES types a number and boolean cannot be matched", "v (x)"),
     ("SELECT 'abc'::int AS x", 'invalid input syntax for type integer: "abc"', "'abc'"),
     ("SELECT '0x1F'::date AS x", 'invalid input syntax for type date: "0x1F"', "'0x1F'"),
+    ("SELECT active::date AS x FROM users", "cannot cast type boolean to a date or timestamp", "active"),
+    ("SELECT created::int AS x FROM users", "cannot cast type a date or timestamp to a number", "created"),
+    ("SELECT age::timestamptz AS x FROM users", "cannot cast type a number to a date or timestamp", "age"),
+    ("SELECT token::bigint AS x FROM users", "cannot cast type uuid to a number", "token"),
     ("SELECT sum(name) AS s FROM users", "function sum(text) does not exist", "name"),
     ("SELECT avg(created) AS a FROM users", "function avg(a date or timestamp) does not exist", "created"),
     ("SELECT max(active) AS a FROM users", "function max(boolean) does not exist", "active"),
@@ -176,6 +180,8 @@ TAKEN = [
     "SELECT sum(age) AS a, avg(score) AS b, max(name) AS c, min(born) AS d, max(feeling) AS e FROM users",
     "SELECT lower(nick) AS a, upper(name) AS b, length(name) AS c, char_length(nick) AS d FROM users",
     "SELECT id FROM users WHERE score = '0x1F' AND score > '1_000' AND age = '1_000'",
+    "SELECT age::boolean AS a, active::int AS b, score::int AS c, born::timestamp AS d, created::date AS e, "
+    "token::text AS f, name::uuid AS g, created::time AS h, feeling::text AS i, age::text AS j FROM users",
 ]
 EXEC_TAKEN = [
     "UPDATE users SET name = 1, nick = age, score = age, age = 2.5, active = 'yes', feeling = 'sad'",

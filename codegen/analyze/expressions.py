@@ -397,7 +397,8 @@ class ExpressionTyping:
         inner = node.this
         self.bind(inner, ir.Typed(target, False), self.context_name(inner))
         value = self.type_of(inner, scope)
-        self.coherent("cast", "", node, [(inner, target)])  # '5'::int is read when prepared: 'abc'::int fails
+        # '5'::int is read when prepared ('abc'::int fails), and a timestamp has no cast to integer
+        self.coherent("cast", "", node, [(inner, target), (inner, value.type)])
         if target.dims and value.type.nullable_elements:  # ARRAY[nullable]::bigint[] keeps its NULL elements
             target = dataclasses.replace(target, nullable_elements=True)
         return ir.Typed(target, value.nullable)

@@ -243,6 +243,24 @@ def called(function: str, argument: exp.Expr, t: ir.ValueType) -> Problem | None
     return None
 
 
+# Casts PostgreSQL has not got (a boolean to a date, a timestamp to an integer): to text and from
+# a quoted literal every type has one, and what is not listed is left to the server.
+_NO_CAST = {"boolean": {"datetime", "time", "interval", "uuid", "bytea"},
+            "datetime": {"number", "boolean", "uuid"},
+            "number": {"datetime", "time", "uuid"},
+            "uuid": {"number", "boolean", "datetime"}}
+
+
+def cast(value: exp.Expr, have: ir.ValueType, goal: ir.ValueType) -> Problem | None:
+    problem = literal_problem(value, goal)
+    if problem is not None or _adapts(value):
+        return problem
+    source, target = family(have), family(goal)
+    if source is not None and target is not None and target in _NO_CAST.get(source, ()):
+        return f"cannot cast type {spoken(source)} to {spoken(target)}", value
+    return None
+
+
 def limit(clause: str, node: exp.Expr, t: ir.ValueType) -> Problem | None:
     literal = _literal(node)
     if literal is not None and not _INTEGER.fullmatch(str(literal.this)):

@@ -185,7 +185,7 @@ class PostgreSQLEngine(Engine):
         if rule == "limit":
             return coherence.limit(label, *operands[0])
         if rule == "cast":
-            return coherence.literal_problem(*operands[0])
+            return coherence.cast(operands[0][0], operands[1][1], operands[0][1])
         if rule == "call":
             return coherence.called(label, *operands[0])
         return None
