@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Protocol, cast
 
 from sqlglot import exp
@@ -10,13 +9,13 @@ from sqlglot import exp
 from .. import ir
 from ..catalog.build import SchemaState
 from ..catalog.tables import TableDef
-from ..catalog.view_text import result_spans
-from ..engines import EngineTraits, Utility
+from ..engines import Utility
 from ..errors import Located
 from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
 from . import clashes, grouping, placement
 from .inserts import instead_of_trigger
+from .result_names import as_written, named_by_text, numbered_duplicates, result_name
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output, is_null_literal
 
@@ -123,7 +122,7 @@ class Analyzer(ExpressionTyping):
             raise Located(f"view {view.name} is invalid: {problem.message}") from None
         names = view.view_column_names or [o.name for o in outputs]
         if not view.view_column_names and self.engine.ddl.views_named_by_text:
-            names = numbered_duplicates(_named_by_text(view, names, self.engine))
+            names = numbered_duplicates(named_by_text(view, names, self.engine))
         return [SourceColumn(n, o.typed, None) for n, o in zip(names, outputs)]
 
     def relation(self, node: exp.Expr, scope: Scope) -> Source:
@@ -441,39 +440,6 @@ def _origin(src: Source, col: SourceColumn) -> str | None:
     return col.table if src.table is not None and not src.optional else None
 
 
-def _named_by_text(view: TableDef, names: list[str], engine: EngineTraits) -> list[str]:
-    """Each unaliased expression of the view's result list named by its text (SQLite); a column
-    keeps its name. Left as analysis names them when a `*` or a compound makes items and columns
-    no longer one for one."""
-    spans = result_spans(view.view_text, engine) if view.view_text is not None else None
-    select = view.view_select
-    if spans is None or not isinstance(select, exp.Select) or not len(spans) == len(select.expressions) == len(names):
-        return names
-    named = list(names)
-    for i, item in enumerate(select.expressions):
-        while isinstance(item, exp.Paren):
-            item = item.this
-        if not isinstance(item, (exp.Alias, exp.Column, exp.Star)):
-            named[i] = spans[i]
-    return named
-
-
-def numbered_duplicates(names: list[str]) -> list[str]:
-    """A view's column names as SQLite makes them unique (sqlite3ColumnsFromExprList): a name met
-    before, without case, gets `:1` (`:2`...) in place of any `:N` it ends with. SQLite numbers a
-    name's fifth clash at random; that view has names no code can know."""
-    seen: set[str] = set()
-    unique = []
-    for name in names:
-        count = 0
-        while name.lower() in seen:
-            count += 1
-            name = f"{re.sub(r'(?<=.):[0-9]*$', '', name)}:{count}"
-        seen.add(name.lower())
-        unique.append(name)
-    return unique
-
-
 def _alias_columns(node: exp.Expr) -> list[str]:
     alias = node.args.get("alias")
     if isinstance(alias, exp.TableAlias):
@@ -485,50 +451,7 @@ def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
     return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
 
 
-def as_written(name: str, written: exp.Expr | None, folds: bool) -> str:
-    """A name as the engine sees it: one that folds unquoted identifiers (PostgreSQL) names a
-    result column in lower case unless it was written quoted."""
-    if not folds or (isinstance(written, exp.Identifier) and written.quoted):
-        return name
-    return name.lower()
-
-
-def result_name(item: exp.Expr, engine: EngineTraits, text: str | None = None) -> str:
-    """What a result column is called: its alias, its column name, or its function's name."""
-    if isinstance(item, exp.Alias):
-        return as_written(item.alias, item.args.get("alias"), engine.folds_identifiers)
-    node = engine.result_node(item, text)
-    if isinstance(node, str):
-        return node
-    while isinstance(node, exp.Paren):
-        node = node.this
-    if isinstance(node, exp.Column):
-        return as_written(node.name, node.this, engine.folds_identifiers)
-    if isinstance(node, exp.Dot) and isinstance(node.expression, (exp.Func, exp.Anonymous)):
-        node = node.expression  # schema.function(...)
-    if isinstance(node, exp.Window):
-        node = node.this
-    if isinstance(node, exp.Filter):
-        node = node.this
-    if isinstance(node, exp.Anonymous):
-        return str(node.name).lower()
-    if isinstance(node, exp.Func):
-        return engine.function_result_name(node)
-    return ""
-
-
-def written_call_name(node: exp.Expr, text: str | None) -> str:
-    """PostgreSQL names a call's column after the function as written (ceiling, not ceil; mod(a, b),
-    which sqlglot turns into a % b); sqlglot keeps where that name was in the parsed text."""
-    start, end = node.meta.get("start"), node.meta.get("end")
-    if text is None or not isinstance(start, int) or not isinstance(end, int):
-        return ""
-    name = text[start:end + 1]
-    rest = text[end + 1:].lstrip()
-    return name.lower() if re.fullmatch(r"[A-Za-z_]\w*", name) and rest.startswith("(") else ""
-
-
-__all__ = ["Analyzer", "Output", "as_written", "identifier_offset", "result_name", "written_call_name"]
+__all__ = ["Analyzer", "Output", "identifier_offset"]
 
 
 def _projected(side: exp.Expr, index: int) -> exp.Expr:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from ...analyze.statements import written_call_name
+from ...analyze.result_names import written_call_name
 
 
 def result_node(item: exp.Expr, text: str | None) -> exp.Expr | str:
     """x::int is named after x, ceiling(x) as written (not ceil), NOT EXISTS as sqlc names it; the
-    rest by the common rules (codegen.analyze.statements.result_name)."""
+    rest by the common rules (codegen.analyze.result_names.result_name)."""
     node = item
     while isinstance(node, (exp.Paren, exp.Cast)):
         if written := written_call_name(node, text):
