@@ -11,14 +11,21 @@ Column names include a keyword (`class`), a BaseModel attribute (`schema`) and a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import math
+import sqlite3
 import string
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pydantic
+import pytest
 from hypothesis import strategies as st
 
 import drawn_types
@@ -183,3 +190,26 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, decimal.Decimal) and isinstance(b, decimal.Decimal) and a.is_nan() and b.is_nan():
         return True
     return type(a) is type(b) and a == b
+
+
+@contextlib.contextmanager
+def database(engine: str, request: pytest.FixtureRequest, name: str) -> Iterator[Any]:
+    """A fresh database holding the drawn schema: a SQLite file, or a PostgreSQL database `name`
+    on the session's server (dropped afterwards)."""
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            # FastAPI runs sync endpoints in worker threads, one at a time here.
+            conn = sqlite3.connect(Path(tmp) / f"{name}.sqlite", isolation_level=None, check_same_thread=False)
+            conn.executescript(schema(engine))
+            yield conn
+            conn.close()
+        return
+    server = request.getfixturevalue("postgres_server")
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+        admin.execute(f'CREATE DATABASE "{name}"'.encode())
+    with psycopg.connect(server.get_uri(database=name), autocommit=True) as conn:
+        conn.execute(schema(engine).encode())
+        yield conn
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())

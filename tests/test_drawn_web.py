@@ -18,10 +18,8 @@ No `from __future__ import annotations`: FastAPI reads the endpoints' annotation
 Figures: `DRAWN_WEB_EXAMPLES=N` (default 12 per engine and row style); `-s` prints them.
 """
 
-import contextlib
 import json
 import os
-import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,7 +29,6 @@ from types import ModuleType
 from typing import Annotated, Any
 
 import jsonschema
-import psycopg
 import pydantic
 import pytest
 from fastapi import Body, FastAPI
@@ -95,34 +92,12 @@ def _field(row: Any, position: int) -> Any:
     return row[position] if isinstance(row, tuple) else getattr(row, list(type(row).model_fields)[position])
 
 
-@contextlib.contextmanager
-def _database(engine: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    if engine == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            # FastAPI runs sync endpoints in worker threads, one at a time here.
-            conn = sqlite3.connect(Path(tmp) / "web.sqlite", isolation_level=None, check_same_thread=False)
-            conn.executescript(dw.schema(engine))
-            yield conn
-            conn.close()
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = "drawn_web"
-    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
-        admin.execute(f'CREATE DATABASE "{name}"'.encode())
-    with psycopg.connect(server.get_uri(database=name), autocommit=True) as conn:
-        conn.execute(dw.schema(engine).encode())
-        yield conn
-    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
-
-
 @pytest.fixture(scope="module", params=[(e, s) for e in ("sqlite", "postgresql") for s in ("model", "tuple")],
                 ids=lambda p: "-".join(p))
 def web(request: pytest.FixtureRequest) -> Iterator[Web]:
     engine, style = request.param
     FIGURES.clear()
-    with tempfile.TemporaryDirectory() as tmp, _database(engine, request) as conn:
+    with tempfile.TemporaryDirectory() as tmp, dw.database(engine, request, "drawn_web") as conn:
         out = generate(Path(tmp), {"1.sql": dw.schema(engine)}, {"q.sql": dw.queries(engine)},
                        out=f"drawn_web_{engine}_{style}", engine=engine, extra=f'rows = "{style}"')
         with imported(out) as package:

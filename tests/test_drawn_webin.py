@@ -23,13 +23,11 @@ No `from __future__ import annotations`: FastAPI reads the endpoints' annotation
 Figures: `DRAWN_WEBIN_EXAMPLES=N` (default 8 per engine and row style); `-s` prints them.
 """
 
-import contextlib
 import copy
 import decimal
 import inspect
 import os
 import pickle
-import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,7 +37,6 @@ from types import ModuleType
 from typing import Annotated, Any
 
 import jsonschema
-import psycopg
 import pydantic
 import pytest
 from fastapi import Body, FastAPI, Query
@@ -121,33 +118,12 @@ def _app(engine: str, models: ModuleType, q: ModuleType, conn: Any) -> FastAPI:
     return app
 
 
-@contextlib.contextmanager
-def _database(engine: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    if engine == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            conn = sqlite3.connect(Path(tmp) / "webin.sqlite", isolation_level=None, check_same_thread=False)
-            conn.executescript(dw.schema(engine))
-            yield conn
-            conn.close()
-        return
-    server = request.getfixturevalue("postgres_server")
-    name = "drawn_webin"
-    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
-        admin.execute(f'CREATE DATABASE "{name}"'.encode())
-    with psycopg.connect(server.get_uri(database=name), autocommit=True) as conn:
-        conn.execute(dw.schema(engine).encode())
-        yield conn
-    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
-
-
 @pytest.fixture(scope="module", params=[(e, s) for e in ("sqlite", "postgresql") for s in ("model", "tuple")],
                 ids=lambda p: "-".join(p))
 def web(request: pytest.FixtureRequest) -> Iterator[Web]:
     engine, style = request.param
     FIGURES.clear()
-    with tempfile.TemporaryDirectory() as tmp, _database(engine, request) as conn:
+    with tempfile.TemporaryDirectory() as tmp, dw.database(engine, request, "drawn_webin") as conn:
         out = generate(Path(tmp), {"1.sql": dw.schema(engine)}, {"q.sql": dwi.queries(engine)},
                        out=f"drawn_webin_{engine}_{style}", engine=engine, extra=f'rows = "{style}"')
         with imported(out) as package:
@@ -283,7 +259,7 @@ def _holds_nan(value: Any) -> bool:
         return any(map(_holds_nan, value))
     if isinstance(value, dict):
         return any(map(_holds_nan, value.values()))
-    if hasattr(value, "model_fields"):
+    if isinstance(value, pydantic.BaseModel):
         return any(_holds_nan(getattr(value, f)) for f in type(value).model_fields)
     return False
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from sqlglot import exp
 
 from ..catalog.build import SchemaState
+from .levels import NESTED_QUERY, this_level
 from .scope import Scope, Source
 
-_NESTED_QUERY = (exp.Subquery, exp.Select, exp.SetOperation)
 Problem = tuple[str, exp.Expr]
 Key = tuple[int, str] | str  # how two expressions are known to be one (Grouping._key)
 
@@ -39,7 +39,7 @@ def position_problem(clause: str, items: list[exp.Expr], width: int) -> Problem 
 
 def row_column(tree: exp.Expr, scope: Scope) -> exp.Column | None:
     """A column of this query's own FROM items in tree (not an enclosing query's, not a subquery's)."""
-    for column in _this_level_columns(tree):
+    for column in _columns_here(tree):
         try:
             src, _ = scope.resolve(column, None)
         except Exception:  # Located: not a column here, judged where it is typed
@@ -138,7 +138,7 @@ class Grouping:
 
     def _walk(self, tree: exp.Expr, columns: set[tuple[int, str]], texts: set[str]) -> Problem | None:
         """The first column of this SELECT's FROM items read outside the grouped expressions and aggregates."""
-        if isinstance(tree, _NESTED_QUERY):
+        if isinstance(tree, NESTED_QUERY):
             return None  # a subquery's reading of this query's columns is not judged here
         key = self._key(tree)
         if key is not None and (key in texts if isinstance(key, str) else key in columns):
@@ -194,10 +194,10 @@ class Grouping:
     def _aggregated_here(self, tree: exp.Expr) -> bool:
         """An aggregate of this query level in tree (one reading only an enclosing query's columns is
         that query's; a window's function is no aggregate of the group)."""
-        for call in _this_level(tree):
+        for call in this_level(tree, exp.Func):
             if not self.is_aggregate(call) or isinstance(call.parent, exp.Window):
                 continue
-            owners = [self._resolved(c) for c in _this_level_columns(call)]
+            owners = [self._resolved(c) for c in _columns_here(call)]
             if not owners or any(o is not None and o[0] in self.scope.sources for o in owners):
                 return True
         return False
@@ -238,7 +238,7 @@ class Grouping:
         if isinstance(tree, exp.Column) and not isinstance(tree.this, exp.Star):
             resolved = self._resolved(tree)
             return (id(resolved[0]), resolved[1]) if resolved is not None else None
-        if any(True for _ in tree.find_all(*_NESTED_QUERY)):
+        if any(True for _ in tree.find_all(*NESTED_QUERY)):
             return None
         marks: dict[int, str] = {}
         for column in tree.find_all(exp.Column):
@@ -283,23 +283,6 @@ def _flattened(items: list[exp.Expr]) -> Iterator[exp.Expr]:
             yield item
 
 
-def _this_level(tree: exp.Expr) -> Iterator[exp.Expr]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _NESTED_QUERY) and node is not tree:
-            continue
-        if isinstance(node, exp.Func):
-            yield node
-        stack.extend(node.iter_expressions())
-
-
-def _this_level_columns(tree: exp.Expr) -> Iterator[exp.Column]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _NESTED_QUERY):
-            continue
-        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
-            yield node
-        stack.extend(node.iter_expressions())
+def _columns_here(tree: exp.Expr) -> Iterator[exp.Column]:
+    """The columns this level names (a `t.*` is no column), none when `tree` is itself a query."""
+    return (c for c in this_level(tree, exp.Column, into_root_query=False) if not isinstance(c.this, exp.Star))

@@ -13,11 +13,11 @@ it there, so `WHERE ... (SELECT ... HAVING count(outer.x) > 1)` stays valid).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from sqlglot import exp
 
-_NESTED_QUERY = (exp.Subquery, exp.Select, exp.SetOperation)
+from .levels import this_level
 
 
 def problem(node: exp.Select, is_aggregate: Callable[[exp.Expr], bool]) -> tuple[str, exp.Expr] | None:
@@ -31,15 +31,15 @@ def problem(node: exp.Select, is_aggregate: Callable[[exp.Expr], bool]) -> tuple
     for clause, tree, aggregates_refused in clauses:
         if tree is None:
             continue
-        for call in _this_level(tree):
+        for call in this_level(tree, (exp.Func, exp.Window)):
             if isinstance(call, exp.Window):
                 return f"window functions are not allowed in {clause}", call
             if aggregates_refused and is_aggregate(call) and _belongs_here(call, own):
                 return f"aggregate functions are not allowed in {clause}", call
     for tree in [*node.expressions, node.args.get("having"), node.args.get("order")]:
-        for call in _this_level(tree) if tree is not None else ():
+        for call in this_level(tree, (exp.Func, exp.Window)) if tree is not None else ():
             if is_aggregate(call) and not isinstance(call.parent, exp.Window) and _belongs_here(call, own):
-                inner = next((c for c in _this_level(call, skip_root=True) if is_aggregate(c)
+                inner = next((c for c in this_level(call, (exp.Func, exp.Window), skip_root=True) if is_aggregate(c)
                               and not isinstance(c.parent, exp.Window) and _belongs_here(c, own)), None)
                 if inner is not None:
                     return "aggregate function calls cannot be nested", inner
@@ -49,24 +49,12 @@ def problem(node: exp.Select, is_aggregate: Callable[[exp.Expr], bool]) -> tuple
 def where_problem(where: exp.Expr | None, is_aggregate: Callable[[exp.Expr], bool], own: set[str]
                   ) -> tuple[str, exp.Expr] | None:
     """The same rule for an UPDATE's or DELETE's WHERE (no group there at all)."""
-    for call in _this_level(where) if where is not None else ():
+    for call in this_level(where, (exp.Func, exp.Window)) if where is not None else ():
         if isinstance(call, exp.Window):
             return "window functions are not allowed in WHERE", call
         if is_aggregate(call) and _belongs_here(call, own):
             return "aggregate functions are not allowed in WHERE", call
     return None
-
-
-def _this_level(tree: exp.Expr, skip_root: bool = False) -> Iterator[exp.Expr]:
-    """The calls and windows of `tree`, not descending into nested queries."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _NESTED_QUERY) and node is not tree:
-            continue
-        if (node is not tree or not skip_root) and isinstance(node, (exp.Func, exp.Window)):
-            yield node
-        stack.extend(child for child in node.iter_expressions())
 
 
 def _source_names(node: exp.Select) -> set[str]:
@@ -81,16 +69,5 @@ def _source_names(node: exp.Select) -> set[str]:
 
 def _belongs_here(call: exp.Expr, own: set[str]) -> bool:
     """No column of the call names a FROM item of an enclosing query (unqualified ones count as ours)."""
-    columns = [c for c in _columns(call)]
+    columns = list(this_level(call, exp.Column))
     return not columns or any(not c.table or c.table.lower() in own for c in columns)
-
-
-def _columns(tree: exp.Expr) -> Iterator[exp.Column]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _NESTED_QUERY) and node is not tree:
-            continue
-        if isinstance(node, exp.Column):
-            yield node
-        stack.extend(node.iter_expressions())
