@@ -18,17 +18,21 @@ import math
 import sqlite3
 import string
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, TypeVar
 
 import psycopg
 import pydantic
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import strategies as st
 
 import drawn_types
+from _support import generate, import_module, imported
 
 
 @dataclass(frozen=True)
@@ -213,3 +217,34 @@ def database(engine: str, request: pytest.FixtureRequest, name: str) -> Iterator
         yield conn
     with psycopg.connect(server.get_uri(), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+@dataclass
+class Web:
+    """The package generated for the drawn schema, its FastAPI app's client and OpenAPI document,
+    over a fresh database."""
+
+    engine: str
+    style: str
+    models: ModuleType
+    q: ModuleType
+    conn: Any
+    client: TestClient
+    openapi: dict[str, Any]
+
+
+WebT = TypeVar("WebT", bound=Web)
+
+
+@contextlib.contextmanager
+def served(request: pytest.FixtureRequest, engine: str, style: str, name: str, queries: str,
+           app: Callable[[ModuleType, ModuleType, Any], FastAPI], kind: type[WebT]) -> Iterator[WebT]:
+    """The drawn schema and `queries` generated in row style `style` (package `<name>_<engine>_<style>`),
+    served by `app(models, queries module, connection)` over database `name`."""
+    with tempfile.TemporaryDirectory() as tmp, database(engine, request, name) as conn:
+        out = generate(Path(tmp), {"1.sql": schema(engine)}, {"q.sql": queries},
+                       out=f"{name}_{engine}_{style}", engine=engine, extra=f'rows = "{style}"')
+        with imported(out) as package:
+            models, q = import_module(package, "models"), import_module(package, "queries.q")
+            client = TestClient(app(models, q, conn))
+            yield kind(engine, style, models, q, conn, client, client.get("/openapi.json").json())

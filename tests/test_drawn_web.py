@@ -20,11 +20,8 @@ Figures: `DRAWN_WEB_EXAMPLES=N` (default 12 per engine and row style); `-s` prin
 
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
 
@@ -32,27 +29,14 @@ import jsonschema
 import pydantic
 import pytest
 from fastapi import Body, FastAPI
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import drawn_web as dw
-from _support import generate, import_module, imported
 
 EXAMPLES = int(os.environ.get("DRAWN_WEB_EXAMPLES", "12"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
 FIGURES: Counter[str] = Counter()
-
-
-@dataclass
-class Web:
-    engine: str
-    style: str
-    models: ModuleType
-    q: ModuleType
-    conn: Any
-    client: TestClient
-    openapi: dict[str, Any]
 
 
 def _app(models: ModuleType, q: ModuleType, conn: Any) -> FastAPI:
@@ -94,20 +78,15 @@ def _field(row: Any, position: int) -> Any:
 
 @pytest.fixture(scope="module", params=[(e, s) for e in ("sqlite", "postgresql") for s in ("model", "tuple")],
                 ids=lambda p: "-".join(p))
-def web(request: pytest.FixtureRequest) -> Iterator[Web]:
+def web(request: pytest.FixtureRequest) -> Iterator[dw.Web]:
     engine, style = request.param
     FIGURES.clear()
-    with tempfile.TemporaryDirectory() as tmp, dw.database(engine, request, "drawn_web") as conn:
-        out = generate(Path(tmp), {"1.sql": dw.schema(engine)}, {"q.sql": dw.queries(engine)},
-                       out=f"drawn_web_{engine}_{style}", engine=engine, extra=f'rows = "{style}"')
-        with imported(out) as package:
-            models, q = import_module(package, "models"), import_module(package, "queries.q")
-            client = TestClient(_app(models, q, conn))
-            yield Web(engine, style, models, q, conn, client, client.get("/openapi.json").json())
+    with dw.served(request, engine, style, "drawn_web", dw.queries(engine), _app, dw.Web) as web:
+        yield web
     print(f"\ndrawn web ({engine}, {style}): " + "; ".join(f"{k} {v}" for k, v in sorted(FIGURES.items())))
 
 
-def _fill(web: Web, data: st.DataObject) -> tuple[int, list[int]]:
+def _fill(web: dw.Web, data: st.DataObject) -> tuple[int, list[int]]:
     """An owner and 0-2 things of it (and maybe one of no owner), drawn values written through the
     generated INSERTs; (owner id, thing ids)."""
     web.conn.execute("DELETE FROM things")
@@ -123,14 +102,14 @@ def _fill(web: Web, data: st.DataObject) -> tuple[int, list[int]]:
     return owner, ids
 
 
-def _response_schema(web: Web, method: str, path: str) -> Callable[[Any], None]:
+def _response_schema(web: dw.Web, method: str, path: str) -> Callable[[Any], None]:
     """A validator of path's 200 body against the app's own OpenAPI document."""
     operation = web.openapi["paths"][path][method]
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     return jsonschema.Draft202012Validator({**schema, "components": web.openapi["components"]}).validate
 
 
-def _get(web: Web, path: str, template: str, expected: Any) -> Any:
+def _get(web: dw.Web, path: str, template: str, expected: Any) -> Any:
     """GET path: 200, a body its OpenAPI schema admits, which reads back as `expected`."""
     response = web.client.get(path)
     assert response.status_code == 200, (path, response.text)
@@ -162,7 +141,7 @@ def _own_json(row: Any) -> None:
 
 @SETTINGS
 @given(data=st.data())
-def test_drawn_rows_answer_json_that_reads_back_as_the_row(web: Web, data: st.DataObject) -> None:
+def test_drawn_rows_answer_json_that_reads_back_as_the_row(web: dw.Web, data: st.DataObject) -> None:
     owner, ids = _fill(web, data)
     q, conn = web.q, web.conn
     things = q.list_things(conn)

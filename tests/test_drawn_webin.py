@@ -24,15 +24,14 @@ Figures: `DRAWN_WEBIN_EXAMPLES=N` (default 8 per engine and row style); `-s` pri
 """
 
 import copy
+import functools
 import decimal
 import inspect
 import os
 import pickle
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
 
@@ -40,13 +39,11 @@ import jsonschema
 import pydantic
 import pytest
 from fastapi import Body, FastAPI, Query
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import drawn_web as dw
 import drawn_webin as dwi
-from _support import generate, import_module, imported
 
 EXAMPLES = int(os.environ.get("DRAWN_WEBIN_EXAMPLES", "8"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, report_multiple_bugs=False,
@@ -55,15 +52,7 @@ FIGURES: Counter[str] = Counter()
 
 
 @dataclass
-class Web:
-    engine: str
-    style: str
-    models: ModuleType
-    q: ModuleType
-    conn: Any
-    client: TestClient
-    openapi: dict[str, Any]
-
+class Web(dw.Web):
     @property
     def columns(self) -> tuple[dw.Column, ...]:
         return dwi.COLUMNS[self.engine]
@@ -123,13 +112,9 @@ def _app(engine: str, models: ModuleType, q: ModuleType, conn: Any) -> FastAPI:
 def web(request: pytest.FixtureRequest) -> Iterator[Web]:
     engine, style = request.param
     FIGURES.clear()
-    with tempfile.TemporaryDirectory() as tmp, dw.database(engine, request, "drawn_webin") as conn:
-        out = generate(Path(tmp), {"1.sql": dw.schema(engine)}, {"q.sql": dwi.queries(engine)},
-                       out=f"drawn_webin_{engine}_{style}", engine=engine, extra=f'rows = "{style}"')
-        with imported(out) as package:
-            models, q = import_module(package, "models"), import_module(package, "queries.q")
-            client = TestClient(_app(engine, models, q, conn))
-            yield Web(engine, style, models, q, conn, client, client.get("/openapi.json").json())
+    with dw.served(request, engine, style, "drawn_webin", dwi.queries(engine), functools.partial(_app, engine),
+                   Web) as web:
+        yield web
     print(f"\ndrawn webin ({engine}, {style}): " + "; ".join(f"{k} {v}" for k, v in sorted(FIGURES.items())))
 
 
