@@ -31,6 +31,7 @@ class Analyzer(Protocol):
     def limits(self, node: exp.Expr, scope: Scope, width: int | None = None) -> None: ...
     def coherent(self, rule: str, label: str, node: exp.Expr,
                  operands: list[tuple[exp.Expr, ir.ValueType]]) -> None: ...
+    def condition(self, clause: str, node: exp.Expr, scope: Scope) -> ir.Typed: ...
     def outputs(self, node: exp.Expr, outer: Scope | None) -> list[Output]: ...
     def projection(self, item: exp.Expr, scope: Scope, top: bool = False) -> list[Output]: ...
     def table_columns(self, table: "TableDef") -> list[SourceColumn]: ...
@@ -278,7 +279,7 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
     where = node.args.get("where")
     if where is not None:
         _check_where(an, where.this, scope)
-        an.coherent("condition", "WHERE", where.this, [(where.this, an.type_of(where.this, scope).type)])
+        an.condition("WHERE", where.this, scope)
     an.limits(node, scope)
 
 
@@ -289,7 +290,7 @@ def _delete(an: "Analyzer", node: exp.Delete, scope: Scope, target: Source) -> N
     where = node.args.get("where")
     if where is not None:
         _check_where(an, where.this, scope)
-        an.coherent("condition", "WHERE", where.this, [(where.this, an.type_of(where.this, scope).type)])
+        an.condition("WHERE", where.this, scope)
     an.limits(node, scope)
 
 

@@ -133,6 +133,12 @@ class ExpressionTyping:
             at = self.offset_of(problem[1])
             raise Located(problem[0], at if at is not None else self.offset_of(node))
 
+    def condition(self, clause: str, node: exp.Expr, scope: Scope) -> ir.Typed:
+        """A clause's condition (WHERE, HAVING, JOIN/ON) typed, and checked to be one."""
+        typed = self.type_of(node, scope)
+        self.coherent("condition", clause, node, [(node, typed.type)])
+        return typed
+
     # -- expressions -----------------------------------------------------------
     def type_of(self, node: exp.Expr, scope: Scope) -> ir.Typed:
         index = placeholder_index(node)

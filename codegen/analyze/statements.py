@@ -210,7 +210,7 @@ class Analyzer(ExpressionTyping):
             scope.sources.append(src)
             on = join.args.get("on")
             if on is not None:
-                self.coherent("condition", "JOIN/ON", on, [(on, self.type_of(on, scope).type)])
+                self.condition("JOIN/ON", on, scope)
 
     # -- SELECT and friends ------------------------------------------------------
     def query_columns(self, node: exp.Expr, scope: Scope | None) -> list[tuple[str, ir.Typed, str | None]]:
@@ -312,7 +312,7 @@ class Analyzer(ExpressionTyping):
         scope.grouped = node.args.get("group") is not None
         where = node.args.get("where")
         if where is not None:
-            self.coherent("condition", "WHERE", where.this, [(where.this, self.type_of(where.this, scope).type)])
+            self.condition("WHERE", where.this, scope)
         outputs: list[Output] = []
         group_by = node.args.get("group")
         scope.bare_columns_nullable = (not scope.grouped and (
@@ -328,7 +328,7 @@ class Analyzer(ExpressionTyping):
                 self.type_of(e, scope)
         having = node.args.get("having")
         if having is not None:
-            self.coherent("condition", "HAVING", having.this, [(having.this, self.type_of(having.this, scope).type)])
+            self.condition("HAVING", having.this, scope)
         self.limits(node, scope, len(outputs))
         misgrouped = grouping.position_problem("GROUP BY", group.expressions if group is not None else [],
                                                len(outputs))
