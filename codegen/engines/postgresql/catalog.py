@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ... import ir
 from ...errors import Located
+from ...placeholders import quote_identifier
 from ...source import Statement
 from ...catalog.alter import remove_column
 from ...catalog.build import SchemaState
 from ...catalog.cursor import Cursor, unquote
-from ...catalog.tables import parse_type_name
+from ...catalog.tables import ColumnDef, parse_type_name
 
 _TYPES: dict[str, str] = {
     "smallint": ir.INT, "int2": ir.INT, "integer": ir.INT, "int": ir.INT, "int4": ir.INT, "bigint": ir.INT,
@@ -144,7 +145,7 @@ class PostgresTypes:
         key = self.state.key(schema.strip('"') or None, bare.strip('"'))
         enum = self.state.enums.get(key)
         if enum is not None:
-            return ir.ValueType(ir.STR, literals=enum.values, enum=enum.name, dims=dims)
+            return ir.ValueType(ir.STR, literals=enum.values, enum=enum_identity(enum), dims=dims)
         if key[1] in self.domains:
             inner, _ = self.domains[key[1]]
             # email[] (an array of the domain, not a domain over an array) arrives as text; parsed
@@ -200,7 +201,7 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         if cur.accept("AS", "ENUM"):
             start, end = cur.balanced()
             values = tuple(unquote(x) for x in Cursor(cur.text[start:end], cur.engine).items if x.kind == "string")
-            state.enums[state.key(schema, name)] = ir.Enum(name, values, schema)
+            state.enums[state.key(schema, name)] = ir.Enum(name, values, state.engine.lookup_schema(schema))
         elif cur.accept("AS") and cur.is_punct("("):  # a composite type: its fields, for functions' rows
             start, end = cur.balanced()
             fields = [Cursor(part, cur.engine) for part in _split_top_level(cur, cur.text[start:end])]
@@ -358,24 +359,37 @@ def _alter_type(state: SchemaState, cur: Cursor) -> None:
             values.insert(index + (1 if where == "AFTER" else 0), value)
         elif value not in values:
             values.append(value)
-        state.enums[state.key(schema, name)] = ir.Enum(enum.name, tuple(values), enum.schema)
+        _replace_enum(state, enum, ir.Enum(enum.name, tuple(values), enum.schema))
     elif cur.accept("RENAME", "VALUE"):
         old = unquote(cur.next())
         cur.expect("TO")
         new = unquote(cur.next())
-        values = [new if v == old else v for v in enum.values]
-        state.enums[state.key(schema, name)] = ir.Enum(enum.name, tuple(values), enum.schema)
-        _retype(state, enum.name, enum.name, tuple(values))
+        _replace_enum(state, enum, ir.Enum(enum.name, tuple(new if v == old else v for v in enum.values), enum.schema))
     elif cur.accept("RENAME", "TO"):
         new_name, _ = cur.name("type name")
-        del state.enums[state.key(schema, name)]
-        state.enums[state.key(schema, new_name)] = ir.Enum(new_name, enum.values, enum.schema)
-        _retype(state, enum.name, new_name, enum.values)
+        _replace_enum(state, enum, ir.Enum(new_name, enum.values, enum.schema))
     elif cur.accept("SET", "SCHEMA"):
         new_schema, _ = cur.name("schema name")
-        del state.enums[state.key(schema, name)]
-        new_key = state.key(new_schema, name)
-        state.enums[new_key] = ir.Enum(enum.name, enum.values, new_key[0])
+        _replace_enum(state, enum, ir.Enum(enum.name, enum.values, state.engine.lookup_schema(new_schema)))
+
+
+def enum_identity(enum: ir.Enum) -> str:
+    """How a value type names its enum (ValueType.enum): as SQL names it, schema included, so two
+    enums of one name in two schemas stay two types (a cast to it, an empty slice of it)."""
+    bare = quote_identifier(enum.name)
+    return f"{quote_identifier(enum.schema)}.{bare}" if enum.schema else bare
+
+
+def _replace_enum(state: SchemaState, old: ir.Enum, new: ir.Enum) -> None:
+    """An enum changed by ALTER TYPE: the catalog's entry, and every column of it (or an array of
+    it), tables and views, which the server reads with the new labels and name."""
+    del state.enums[state.key(old.schema, old.name)]
+    state.enums[state.key(new.schema, new.name)] = new
+    before, after = enum_identity(old), enum_identity(new)
+    for table in state.tables.values():
+        for col in table.columns:
+            if col.type.enum == before:
+                col.type = replace(col.type, literals=new.values, enum=after)
 
 
 def _alter_relation(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
@@ -412,16 +426,19 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     cur.expect("DROP")
     if cur.accept("TYPE") or cur.accept("DOMAIN"):
         cur.accept("IF", "EXISTS")
-        dropped = set()
+        domains, enums = set(), set()
         while True:
             schema, name, _ = cur.qualified_name("type name")
-            state.enums.pop(state.key(schema, name), None)
-            types.domains.pop(name.lower(), None)
-            dropped.add(name.lower())
+            enum = state.enums.pop(state.key(schema, name), None)
+            if enum is not None:
+                enums.add(enum_identity(enum))
+            else:  # a domain or composite type: its columns are known by the name they declare
+                types.domains.pop(name.lower(), None)
+                domains.add(name.lower())
             if not cur.accept_punct(","):
                 break
         if cur.accept("CASCADE"):
-            _drop_columns_of_types(state, dropped)
+            _drop_columns_of_types(state, domains, enums)
         return True
     if cur.accept("SCHEMA"):
         cur.accept("IF", "EXISTS")
@@ -453,21 +470,18 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     return False
 
 
-def _drop_columns_of_types(state: SchemaState, names: set[str]) -> None:
+def _drop_columns_of_types(state: SchemaState, domains: set[str], enums: set[str]) -> None:
     """DROP TYPE / DOMAIN ... CASCADE drops every column of that type (or an array of it), and the
-    views reading those columns."""
+    views reading those columns. An enum's columns are known by its identity, schema included: a
+    same-named enum of another schema keeps its columns."""
+    def dropped(col: ColumnDef) -> bool:
+        return col.type.enum in enums or normalise(col.sql_type)[0].rpartition(".")[2].strip('"') in domains
+
     for table in list(state.tables.values()):
         if table.is_view:
             continue
-        for col in [c for c in table.columns if normalise(c.sql_type)[0].rpartition(".")[2].strip('"') in names]:
+        for col in [c for c in table.columns if dropped(c)]:
             remove_column(state, table, col, cascade=True)
-
-
-def _retype(state: SchemaState, old: str, new: str, values: tuple[str, ...]) -> None:
-    for table in state.tables.values():
-        for col in table.columns:
-            if col.type.enum == old:
-                col.type = ir.ValueType(col.type.base, values, new, col.type.dims)
 
 
 __all__ = ["FuncArg", "FuncDef", "install", "normalise", "Located"]

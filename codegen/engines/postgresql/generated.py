@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ... import ir
-from ...placeholders import quote_identifier
 
 # PostgreSQL's name for each value type, to type the NULL of an empty sqlc.slice list.
 _PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.BYTES: "bytea",
@@ -19,8 +18,7 @@ def empty_slice(t: ir.ValueType, catalog: ir.Catalog) -> str:
     left side compares with (an untyped NULL column would be text)."""
     name = _PG_TYPES.get(t.base)
     if t.enum:
-        schema = next((e.schema for e in catalog.enums if e.name == t.enum), None)
-        name = (f"{quote_identifier(schema)}." if schema else "") + quote_identifier(t.enum)
+        name = t.enum  # as SQL names it, its schema included (catalog.enum_identity)
     if name is None:
         return "SELECT NULL WHERE FALSE"
     return f"SELECT NULL::{name}{'[]' * t.dims} WHERE FALSE"
