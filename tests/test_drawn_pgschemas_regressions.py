@@ -93,3 +93,46 @@ def test_postgres_enum_dropped_in_one_schema_keeps_the_others_columns(postgres_u
         assert [(r.id, r.st) for r in q.public(conn)] == [(1, "b")] and q.states(conn) == ["b"]
         assert [c for (c,) in conn.execute("SELECT column_name FROM information_schema.columns "
                                            "WHERE table_schema = 'billing' AND table_name = 'items'")] == ["id"]
+
+
+SAME_FUNCTION = """\
+CREATE SCHEMA billing;
+CREATE TABLE billing.items (id serial PRIMARY KEY, amount integer NOT NULL);
+CREATE FUNCTION billing.total(x integer) RETURNS integer LANGUAGE sql AS $$ SELECT x * 2 $$;
+CREATE FUNCTION total(x text) RETURNS text LANGUAGE sql AS $$ SELECT x || '!' $$;
+CREATE FUNCTION billing.items_of(lo integer) RETURNS SETOF billing.items LANGUAGE sql
+    AS $$ SELECT * FROM billing.items WHERE amount >= lo $$;
+CREATE FUNCTION items_of(lo text) RETURNS TABLE (label text) LANGUAGE sql AS $$ SELECT lo $$;
+"""
+
+
+def test_postgres_same_named_functions_of_two_schemas(postgres_url: str, tmp_path: Path) -> None:
+    """Functions were known by their bare name: `total('a')` (public's, text) was typed by
+    billing.total (integer), and `FROM items_of('a')` by billing.items_of's rows: every call failed
+    validation. Each call now resolves among the functions of the schema it names (public unnamed)."""
+    queries = ("-- name: Doubled :one\nSELECT billing.total(amount) FROM billing.items WHERE id = $1;\n"
+               "-- name: Shout :one\nSELECT total(sqlc.arg(word)::text);\n"
+               "-- name: Billed :many\nSELECT * FROM billing.items_of($1) ORDER BY id;\n"
+               "-- name: Labels :many\nSELECT * FROM items_of($1);\n"
+               "-- name: PublicShout :one\nSELECT public.total('b');\n")
+    out = generate(tmp_path, {"1.sql": SAME_FUNCTION}, {"q.sql": queries}, out="pgs_functions", engine="postgresql")
+    with _migrated(postgres_url, SAME_FUNCTION) as conn, imported(out) as package:
+        conn.execute("INSERT INTO billing.items (amount) VALUES (5), (7)")
+        q = import_module(package, "queries.q")
+        assert q.doubled(conn, id=1) == 10
+        assert q.shout(conn, word="a") == "a!" and q.public_shout(conn) == "b!"
+        assert [(r.id, r.amount) for r in q.billed(conn, lo=6)] == [(2, 7)]
+        assert [r.label if hasattr(r, "label") else r for r in q.labels(conn, lo="x")] == ["x"]
+
+
+def test_postgres_function_dropped_in_one_schema_keeps_the_other(postgres_url: str, tmp_path: Path) -> None:
+    """DROP FUNCTION billing.total(integer) dropped public's total(text) too: a query calling it
+    became an unknown function, typed Any."""
+    later = "DROP FUNCTION billing.total(integer);\n"
+    queries = "-- name: Shout :one\nSELECT total(sqlc.arg(word)::text);\n"
+    out = generate(tmp_path, {"1.sql": SAME_FUNCTION, "2.sql": later}, {"q.sql": queries}, out="pgs_drop_function",
+                   engine="postgresql", extra="strict = true")
+    with _migrated(postgres_url, SAME_FUNCTION, later) as conn, imported(out) as package:
+        q = import_module(package, "queries.q")
+        assert q.shout(conn, word="a") == "a!"
+        assert typing.get_type_hints(q.shout)["return"] == str

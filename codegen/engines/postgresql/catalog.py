@@ -245,7 +245,7 @@ def _function(types: PostgresTypes, cur: Cursor, procedure: bool) -> FuncDef:
     schema, name, _ = cur.qualified_name("function name")
     start, end = cur.balanced()
     args = [_argument(types, part) for part in _split_top_level(cur, cur.text[start:end])]
-    func = FuncDef(name, None if schema is None or schema.lower() == "public" else schema.lower(), args, None,
+    func = FuncDef(name, state_schema(schema), args, None,
                    procedure=procedure)
     if cur.accept("RETURNS"):
         if cur.accept("TABLE"):
@@ -373,6 +373,12 @@ def _alter_type(state: SchemaState, cur: Cursor) -> None:
         _replace_enum(state, enum, ir.Enum(enum.name, enum.values, state.engine.lookup_schema(new_schema)))
 
 
+def state_schema(schema: str | None) -> str | None:
+    """A function's schema as a call names it (functions.call_schema): folded by the cursor
+    already, None for public."""
+    return None if schema is None or schema == "public" else schema
+
+
 def enum_identity(enum: ir.Enum) -> str:
     """How a value type names its enum (ValueType.enum): as SQL names it, schema included, so two
     enums of one name in two schemas stay two types (a cast to it, an empty slice of it)."""
@@ -463,7 +469,8 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
             schema, name, _ = cur.qualified_name("function name")
             arity = len(_split_top_level(cur, cur.text[slice(*cur.balanced())])) if cur.is_punct("(") else None
             overloads = state.functions.get(name.lower(), [])
-            state.functions[name.lower()] = [f for f in overloads if arity is not None and len(f.inputs) != arity]
+            state.functions[name.lower()] = [f for f in overloads if f.schema != state_schema(schema)
+                                             or (arity is not None and len(f.inputs) != arity)]
             if not cur.accept_punct(","):
                 break
         return True

@@ -90,6 +90,23 @@ def call_args(node: exp.Expr) -> list[exp.Expr]:
 # ---------------------------------------------------------------- user-defined functions
 
 
+def call_schema(node: exp.Expr) -> str | None:
+    """The schema a call names (`billing.total(1)`, `FROM billing.items_of(1)`) as the catalog
+    keeps a function's (FuncDef.schema): None for public or none named, since the default
+    search_path finds public's; pg_catalog's are the built-ins, never a user's."""
+    parent = node.parent
+    if isinstance(parent, exp.Dot) and parent.expression is node:
+        written = parent.this
+    elif isinstance(parent, exp.Table) and parent.this is node:
+        written = parent.args.get("db")
+    else:
+        return None
+    if not isinstance(written, exp.Identifier):
+        return None
+    name = written.name if written.quoted else written.name.lower()
+    return None if name == "public" else name
+
+
 @dataclass
 class _Match:
     func: Any  # catalog.postgres.FuncDef
@@ -100,7 +117,8 @@ def _match_user(node: exp.Expr, functions: dict[str, list[Any]] | None) -> tuple
     """(name is user-defined, the overload the call resolves to)."""
     if not functions or not isinstance(node, exp.Anonymous):
         return False, None
-    overloads = functions.get(str(node.name).lower()) or []
+    schema = call_schema(node)
+    overloads = [f for f in functions.get(str(node.name).lower()) or [] if f.schema == schema]
     if not overloads:
         return False, None
     args = list(node.expressions)
