@@ -19,7 +19,8 @@ BOOL = "bool"
 DATE = "date"
 DATETIME = "datetime"
 DATETIME_TZ = "datetime_tz"
-TIME = "time"
+TIME = "time"  # a time of day without a zone (SQLite TIME, PostgreSQL time)
+TIME_TZ = "time_tz"  # PostgreSQL timetz: a time of day with its UTC offset
 INTERVAL = "interval"
 DECIMAL = "decimal"
 JSON = "json"
@@ -28,8 +29,8 @@ INET = "inet"  # PostgreSQL inet: a host address, with its network when it has o
 CIDR = "cidr"  # PostgreSQL cidr: a network
 JSON_TEXT = "json_text"  # PostgreSQL json: its text kept as written (jsonb is JSON)
 ANY = "any"
-BASES = frozenset({INT, FLOAT, STR, BYTES, BOOL, DATE, DATETIME, DATETIME_TZ, TIME, INTERVAL, DECIMAL, JSON, UUID, INET, CIDR,
-                   JSON_TEXT, ANY})
+BASES = frozenset({INT, FLOAT, STR, BYTES, BOOL, DATE, DATETIME, DATETIME_TZ, TIME, TIME_TZ, INTERVAL, DECIMAL, JSON,
+                   UUID, INET, CIDR, JSON_TEXT, ANY})
 
 
 @dataclass(frozen=True)

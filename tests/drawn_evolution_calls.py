@@ -60,6 +60,8 @@ def _scalar(t: ir.ValueType) -> st.SearchStrategy[Any]:
         return moments.map(lambda d: d.replace(tzinfo=_UTC)) if base == ir.DATETIME_TZ else moments
     if base == ir.TIME:
         return st.times()
+    if base == ir.TIME_TZ:
+        return st.times().map(lambda t: t.replace(tzinfo=_UTC))
     if base == ir.UUID:
         return st.uuids()
     if base in (ir.JSON, ir.JSON_TEXT):

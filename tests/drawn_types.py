@@ -152,6 +152,17 @@ def array_values(draw: st.DrawFn, t: ArrayType, stored: list[list[Any]] | None =
     return draw(st.lists(t.element, max_size=4))
 
 
+def as_meant(t: ArrayType, value: list[Any]) -> list[Any]:
+    """The value as the generated code sends it, for the oracle to send too: an aware time for a
+    `time` column is its UTC time of day (README, "Types on PostgreSQL"), where the server's own
+    cast of a timetz to time would drop the offset."""
+    if t.declared != "time[]":
+        return value
+    return [x if x.tzinfo is None else
+            dt.datetime.combine(dt.date(2000, 1, 1), x).astimezone(dt.timezone.utc).time().replace(tzinfo=None)
+            for x in value]
+
+
 def same(a: Any, b: Any) -> bool:
     """Equal as the database's values: lists item by item, exact types, datetimes as instants."""
     if isinstance(a, list) and isinstance(b, list):

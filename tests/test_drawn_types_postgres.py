@@ -110,7 +110,7 @@ def _one_column(gen: ModuleType, conn: psycopg.Connection[Any], data: st.DataObj
         ids.append(getattr(gen, f"put_{c}")(conn, val=value))
     for row_id, value in zip(ids, stored):
         raw = _raw_read(conn, t, row_id)
-        assert dt_.same(raw, _as_stored(conn, t, value)), (value, raw)
+        assert dt_.same(raw, _as_stored(conn, t, dt_.as_meant(t, value))), (value, raw)
         for read in dt_.READS:
             _check_read(gen, f"{read}_{c}", getattr(gen, f"{read}_{c}")(conn, id=row_id), raw)
         embedded = getattr(gen.row(conn, id=row_id).arrays, c)
@@ -120,12 +120,12 @@ def _one_column(gen: ModuleType, conn: psycopg.Connection[Any], data: st.DataObj
         where = predicate.format(c=c, p=f"%s::{t.oracle_cast}")
         count = where.count("%s")
         expected = [r[0] for r in conn.execute(f"SELECT id FROM arrays WHERE {where} ORDER BY id".encode(),
-                                               [param] * count).fetchall()]
+                                               [dt_.as_meant(t, param)] * count).fetchall()]
         got = getattr(gen, f"{name}_{c}")(conn, val=param)
         assert got == expected, (name, t.declared, stored, param, got, expected)
         FIGURES[f"{name} matched" if expected else f"{name} empty"] += 1
     assert getattr(gen, f"set_{c}")(conn, val=param, id=ids[0]) == 1
-    assert dt_.same(_raw_read(conn, t, ids[0]), _as_stored(conn, t, param))
+    assert dt_.same(_raw_read(conn, t, ids[0]), _as_stored(conn, t, dt_.as_meant(t, param)))
     FIGURES[t.declared] += 1
 
 

@@ -227,7 +227,7 @@ _FAMILIES = {
     ir.STR: {"text", "character varying", "character", "name", "unknown"}, ir.BOOL: {"boolean"},
     ir.BYTES: {"bytea"}, ir.JSON: {"json", "jsonb"}, ir.UUID: {"uuid"}, ir.DATE: {"date"},
     ir.DATETIME: {"timestamp without time zone"}, ir.DATETIME_TZ: {"timestamp with time zone"},
-    ir.TIME: {"time without time zone", "time with time zone"}, ir.INTERVAL: {"interval"},
+    ir.TIME: {"time without time zone"}, ir.TIME_TZ: {"time with time zone"}, ir.INTERVAL: {"interval"},
 }
 
 

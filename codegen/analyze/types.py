@@ -92,7 +92,10 @@ def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_
 
 def merge_datetimes(bases: set[str]) -> ir.ValueType | None:
     """Dates and timestamps together: PostgreSQL resolves them to timestamptz when one is
-    (its preferred type of the category), else timestamp; SQLite's readers take either form."""
+    (its preferred type of the category), else timestamp; SQLite's readers take either form.
+    time with timetz is a timetz (PostgreSQL's alone: SQLite has no timetz)."""
+    if bases == {ir.TIME, ir.TIME_TZ}:
+        return ir.ValueType(ir.TIME_TZ)
     if len(bases) < 2 or not bases <= {ir.DATE, ir.DATETIME, ir.DATETIME_TZ}:
         return None
     return ir.ValueType(ir.DATETIME_TZ if ir.DATETIME_TZ in bases else ir.DATETIME)

@@ -26,7 +26,7 @@ _FITS: dict[str, frozenset[str]] = {
     **{address: frozenset({ir.INET, ir.CIDR}) for address in _ADDRESSES},
     "uuid.UUID": frozenset({ir.UUID, ir.BYTES}),
     "datetime.timedelta": frozenset({ir.INTERVAL}),
-    "datetime.time": frozenset({ir.TIME}),
+    "datetime.time": frozenset({ir.TIME, ir.TIME_TZ}),
     "decimal.Decimal": frozenset({ir.DECIMAL, ir.FLOAT}),
     "float": frozenset({ir.FLOAT, ir.DECIMAL}),
     "int": frozenset({ir.INT, ir.FLOAT, ir.DECIMAL, ir.BOOL}),
@@ -36,7 +36,7 @@ _FITS: dict[str, frozenset[str]] = {
 }
 _KIND = {ir.STR: "text", ir.JSON: "JSON", ir.JSON_TEXT: "JSON", ir.BYTES: "BLOB/bytea", ir.INT: "integer",
          ir.FLOAT: "floating-point", ir.DECIMAL: "DECIMAL/NUMERIC", ir.BOOL: "boolean", ir.DATE: "date",
-         ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamp", ir.TIME: "time", ir.INTERVAL: "interval",
+         ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamp", ir.TIME: "time", ir.TIME_TZ: "time", ir.INTERVAL: "interval",
          ir.UUID: "uuid", ir.INET: "inet", ir.CIDR: "cidr"}
 
 

@@ -606,6 +606,19 @@ def json_text_value(value: typing.Any, sql_null: bool = True) -> typing.Any:
     return None if value is None and sql_null else psycopg.types.json.Json(value)
 
 
+def zoneless_time(value: datetime.time) -> datetime.time:
+    """A time for a `time` (without time zone) parameter: an aware one converted to UTC first, as
+    SQLite's TIME and PostgreSQL's timestamp (in a UTC session) take an aware value. Sent as it is,
+    psycopg would send a timetz, which the server casts to time by dropping the offset on
+    assignment but compares by casting the column to timetz in the session's zone: the row written
+    with a value would not be found by it."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    moment = datetime.datetime.combine(datetime.date(2000, 1, 1), value.replace(tzinfo=None)) - offset
+    return moment.time()
+
+
 def text_array(value: typing.Any) -> typing.Any:
     """An array psycopg has no loader for (an enum's, `status[]`) arrives as PostgreSQL's text
     form, '{open,"in progress",NULL}': parsed into nested lists of str and None."""

@@ -33,7 +33,7 @@ _TYPES: dict[str, str] = {
     "uuid": ir.UUID,
     "json": ir.JSON_TEXT, "jsonb": ir.JSON,
     "date": ir.DATE,
-    "time": ir.TIME, "time without time zone": ir.TIME, "timetz": ir.TIME, "time with time zone": ir.TIME,
+    "time": ir.TIME, "time without time zone": ir.TIME, "timetz": ir.TIME_TZ, "time with time zone": ir.TIME_TZ,
     "timestamp": ir.DATETIME, "timestamp without time zone": ir.DATETIME,
     "timestamptz": ir.DATETIME_TZ, "timestamp with time zone": ir.DATETIME_TZ,
     "interval": ir.INTERVAL,

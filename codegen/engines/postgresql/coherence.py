@@ -28,6 +28,7 @@ Problem = tuple[str, exp.Expr]
 
 _BASE_FAMILIES = {ir.INT: "number", ir.FLOAT: "number", ir.DECIMAL: "number", ir.BOOL: "boolean",
                   ir.DATE: "datetime", ir.DATETIME: "datetime", ir.DATETIME_TZ: "datetime", ir.TIME: "time",
+                  ir.TIME_TZ: "time",
                   ir.INTERVAL: "interval", ir.UUID: "uuid", ir.BYTES: "bytea"}
 _SPOKEN = {"number": "a number", "string": "text", "boolean": "boolean", "datetime": "a date or timestamp",
            "time": "a time of day", "interval": "an interval", "uuid": "uuid", "bytea": "bytea"}
@@ -92,7 +93,7 @@ def literal_problem(node: exp.Expr, t: ir.ValueType) -> Problem | None:
     if t.base == ir.UUID and not _UUID.fullmatch(re.sub(r"[{}\-\s]", "", text)):
         return f'invalid input syntax for type uuid: "{text}"', node
     if t.base in _DATE_NAMES and (not re.search(r"\d", text) and text.strip().lower() not in _DATE_WORDS or (
-            t.base != ir.TIME and (_PLAIN_NUMBER.fullmatch(text) and len(re.sub(r"\D", "", text)) < 6
+            t.base not in (ir.TIME, ir.TIME_TZ) and (_PLAIN_NUMBER.fullmatch(text) and len(re.sub(r"\D", "", text)) < 6
                                    or _CODED_NUMBER.fullmatch(text)))):
         return f'invalid input syntax for type {_DATE_NAMES[t.base]}: "{text}"', node
     return None
@@ -100,7 +101,7 @@ def literal_problem(node: exp.Expr, t: ir.ValueType) -> Problem | None:
 
 # A date or time PostgreSQL reads has a digit in it, or is one of its special words.
 _DATE_NAMES = {ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamp with time zone",
-               ir.TIME: "time"}
+               ir.TIME: "time", ir.TIME_TZ: "time with time zone"}
 # A date as a plain number has at least 6 digits (YYMMDD, YYYYMMDD): '2024' or '7' is no date.
 _PLAIN_NUMBER = re.compile(r"\s*[+-]?[\d.]+(?:[eE][+-]?\d+)?\s*")
 _CODED_NUMBER = re.compile(r"\s*[+-]?(?:0[xXoObB][\da-fA-F_]+|\d+_[\d_]*)\s*")  # 0x1F, 1_000: no dates

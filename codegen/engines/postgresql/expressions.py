@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 BOOL = ir.Typed(ir.ValueType(ir.BOOL), False)
 TEXT = ir.ValueType(ir.STR)
-_TEMPORAL = {ir.DATE, ir.DATETIME, ir.DATETIME_TZ, ir.TIME}
+_TEMPORAL = {ir.DATE, ir.DATETIME, ir.DATETIME_TZ, ir.TIME, ir.TIME_TZ}
 
 
 _SHIFTS = (exp.BitwiseLeftShift, exp.BitwiseRightShift)
@@ -44,6 +44,8 @@ def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.
         return ir.ValueType(ir.INTERVAL)
     if isinstance(node, exp.Sub) and x == y == ir.DATE:
         return ir.ValueType(ir.INT)
+    if isinstance(node, exp.Add) and {x, y} in ({ir.DATE, ir.TIME}, {ir.DATE, ir.TIME_TZ}):
+        return ir.ValueType(ir.DATETIME_TZ if ir.TIME_TZ in (x, y) else ir.DATETIME)  # date + time of day
     if isinstance(node, (exp.Add, exp.Sub)):
         if x in _TEMPORAL and y in (ir.INTERVAL, ir.INT):
             return ir.ValueType(ir.DATETIME if x == ir.DATE and y == ir.INTERVAL else x)

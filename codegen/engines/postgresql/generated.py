@@ -7,7 +7,7 @@ from ... import ir
 # PostgreSQL's name for each value type, to type the NULL of an empty sqlc.slice list.
 _PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.BYTES: "bytea",
              ir.BOOL: "boolean", ir.DATE: "date", ir.DATETIME: "timestamp", ir.DATETIME_TZ: "timestamptz",
-             ir.TIME: "time", ir.INTERVAL: "interval", ir.DECIMAL: "numeric", ir.JSON: "jsonb", ir.UUID: "uuid",
+             ir.TIME: "time", ir.TIME_TZ: "timetz", ir.INTERVAL: "interval", ir.DECIMAL: "numeric", ir.JSON: "jsonb", ir.UUID: "uuid",
              ir.INET: "inet", ir.CIDR: "cidr",
              ir.JSON_TEXT: "json"}
 

@@ -9,7 +9,9 @@ PYTHON_TYPES = {
     ir.DATE: PyType("datetime.date", frozenset({"datetime"})),
     ir.DATETIME: PyType("datetime.datetime", frozenset({"datetime"})),
     ir.DATETIME_TZ: PyType("datetime.datetime", frozenset({"datetime"})),
-    ir.TIME: PyType("datetime.time", frozenset({"datetime"})),
+    # An aware time for a `time` column is made UTC (zoneless_time); a timetz keeps its offset.
+    ir.TIME: PyType("datetime.time", frozenset({"datetime"}), "_runtime.zoneless_time({v})"),
+    ir.TIME_TZ: PyType("datetime.time", frozenset({"datetime"})),
     ir.INTERVAL: PyType("datetime.timedelta", frozenset({"datetime"})),
     # NaN and +-Infinity are numeric values; pydantic refuses them in a Decimal unless told.
     ir.DECIMAL: PyType("decimal.Decimal", frozenset({"decimal"}), None, "_runtime.READ_DECIMAL"),

@@ -44,7 +44,7 @@ def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str],
     return Source(alias or fname, [SourceColumn(n, t, None) for n, t in cols])
 
 
-_VALUE_FUNCTIONS = {"current_date": ir.DATE, "current_time": ir.TIME, "current_timestamp": ir.DATETIME_TZ,
+_VALUE_FUNCTIONS = {"current_date": ir.DATE, "current_time": ir.TIME_TZ, "current_timestamp": ir.DATETIME_TZ,
                     "localtime": ir.TIME, "localtimestamp": ir.DATETIME, "current_user": ir.STR,
                     "session_user": ir.STR, "current_role": ir.STR, "user": ir.STR, "current_catalog": ir.STR,
                     "current_schema": ir.STR}

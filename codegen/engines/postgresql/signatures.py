@@ -18,7 +18,7 @@ from codegen.analyze.types import merge_datetimes
 from codegen.ir import Typed, ValueType
 
 _CODES = {"i": ir.INT, "f": ir.FLOAT, "n": ir.DECIMAL, "t": ir.STR, "b": ir.BOOL, "y": ir.BYTES, "j": ir.JSON,
-          "u": ir.UUID, "d": ir.DATE, "ts": ir.DATETIME, "tz": ir.DATETIME_TZ, "tm": ir.TIME, "iv": ir.INTERVAL,
+          "u": ir.UUID, "d": ir.DATE, "ts": ir.DATETIME, "tz": ir.DATETIME_TZ, "tm": ir.TIME, "ttz": ir.TIME_TZ, "iv": ir.INTERVAL,
           "a": ir.ANY}
 
 
@@ -261,7 +261,7 @@ SIGNATURES: dict[str, Sig] = {
     # date and time
     **dict.fromkeys(["NOW", "TRANSACTION_TIMESTAMP", "STATEMENT_TIMESTAMP", "CLOCK_TIMESTAMP"],
                     _s("tz", NEVER, arity=(0,))),
-    "CURRENT_DATE": _s("d", NEVER), "CURRENT_TIME": _s("tm", NEVER), "LOCALTIME": _s("tm", NEVER),
+    "CURRENT_DATE": _s("d", NEVER), "CURRENT_TIME": _s("ttz", NEVER), "LOCALTIME": _s("tm", NEVER),
     "LOCALTIMESTAMP": _s("ts", NEVER), "TIMEOFDAY": _s("t", NEVER, arity=(0,)),
     "DATE_TRUNC": _s(ARG1, STRICT, "t,tz,t"),
     "DATE_BIN": _s(ARG1, STRICT, "iv,tz,tz"),
