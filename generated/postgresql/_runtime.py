@@ -108,13 +108,19 @@ class Rows(typing.Generic[RowT]):
         if self._one is None:
             self._build()
         assert self._one is not None
-        return typing.cast(RowT, self._one.validate_python(row, context=FROM_DATABASE))
+        try:
+            return typing.cast(RowT, self._one.validate_python(row, context=FROM_DATABASE))
+        except pydantic_core.ValidationError as error:
+            raise _located(error, self._row_type, many=False) from None
 
     def many(self, rows: list[typing.Any]) -> list[RowT]:
         if self._many is None:
             self._build()
         assert self._many is not None
-        return typing.cast(list[RowT], self._many.validate_python(rows, context=FROM_DATABASE))
+        try:
+            return typing.cast(list[RowT], self._many.validate_python(rows, context=FROM_DATABASE))
+        except pydantic_core.ValidationError as error:
+            raise _located(error, self._row_type, many=True) from None
 
 
 def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
@@ -283,8 +289,11 @@ class ModelRows(typing.Generic[ModelT]):
         if self._one is None:
             self._build()
         assert self._one is not None
-        return typing.cast(ModelT, self._one.validate_python(pydantic_core.ArgsKwargs(tuple(row)),
-                                                             context=FROM_DATABASE))
+        try:
+            return typing.cast(ModelT, self._one.validate_python(pydantic_core.ArgsKwargs(tuple(row)),
+                                                                 context=FROM_DATABASE))
+        except pydantic_core.ValidationError as error:
+            raise _located(error, self._model, many=False) from None
 
     def many(self, rows: list[typing.Any]) -> list[ModelT]:
         if self._many is None:
@@ -294,7 +303,10 @@ class ModelRows(typing.Generic[ModelT]):
             arguments = list(map(pydantic_core.ArgsKwargs, rows))
         except TypeError:  # rows that are not tuples (a row_factory): positional arguments need tuples
             arguments = [pydantic_core.ArgsKwargs(tuple(row)) for row in rows]
-        return typing.cast(list[ModelT], self._many.validate_python(arguments, context=FROM_DATABASE))
+        try:
+            return typing.cast(list[ModelT], self._many.validate_python(arguments, context=FROM_DATABASE))
+        except pydantic_core.ValidationError as error:
+            raise _located(error, self._model, many=True) from None
 
 
 class Row(pydantic.BaseModel):
@@ -465,17 +477,24 @@ def _positional(row: typing.Any) -> pydantic_core.ArgsKwargs:
 class Values(typing.Generic[ValueT]):
     """Validates single-column results."""
 
-    __slots__ = ("_one", "_many")
+    __slots__ = ("_type", "_one", "_many")
 
     def __init__(self, value_type: typing.Any) -> None:
+        self._type = value_type
         self._one: pydantic.TypeAdapter[ValueT] = pydantic.TypeAdapter(value_type)
         self._many: pydantic.TypeAdapter[list[ValueT]] = pydantic.TypeAdapter(list[value_type])
 
     def one(self, row: typing.Any) -> ValueT:
-        return self._one.validate_python(row[0], context=FROM_DATABASE)
+        try:
+            return self._one.validate_python(row[0], context=FROM_DATABASE)
+        except pydantic_core.ValidationError as error:
+            raise _located(error, self._type, many=False) from None
 
     def many(self, rows: list[typing.Any]) -> list[ValueT]:
-        return self._many.validate_python([row[0] for row in rows], context=FROM_DATABASE)
+        try:
+            return self._many.validate_python([row[0] for row in rows], context=FROM_DATABASE)
+        except pydantic_core.ValidationError as error:
+            raise _located(error, self._type, many=True) from None
 
 
 def text(value: object) -> str:
@@ -589,6 +608,67 @@ def _as_text(value: typing.Any, info: core_schema.ValidationInfo) -> typing.Any:
 
 
 READ_TEXT = pydantic.BeforeValidator(_as_text)
+
+
+def _located(error: pydantic_core.ValidationError, read: typing.Any, many: bool) -> pydantic_core.ValidationError:
+    """The error of a read, titled by the row class (or value type) read and each place in it named
+    by the field it fills.
+
+    Rows go into pydantic-core positionally (a tuple, or ArgsKwargs: the fast paths), so the error
+    located a bad value by its position ("1: Input should be a valid string") and titled it by the
+    validator ("function-after[functools.partial(...)]"): a NULL where a column was declared NOT
+    NULL told the reader neither the column nor the row type. A reader that is a union (a fast and
+    a full date parser, bool or SQLite's truth) gave one error per branch, each located by the
+    branch's schema: only the last, the full reader's, is kept. Built only when a read fails; an
+    error it cannot rebuild is raised as it was."""
+    try:
+        places: dict[tuple[typing.Any, ...], list[tuple[list[typing.Any], typing.Any]]] = {}
+        for item in error.errors(include_url=False):
+            loc: list[typing.Any] = list(item["loc"])
+            at, kind = (1 if many else 0), read
+            while kind is not None and at < len(loc) and isinstance(loc[at], int):
+                fields = _row_fields(kind)
+                if not 0 <= loc[at] < len(fields):
+                    break
+                loc[at], kind = fields[loc[at]]
+                at += 1
+            inner = [part for part in loc[at:] if not (isinstance(part, str) and "[" in part)]
+            places.setdefault(tuple(loc[:at]), []).append((inner, item))
+        details: list[typing.Any] = []
+        for place, found in places.items():
+            if len(found) > 1 and all(item["input"] is found[0][1]["input"] for _, item in found):
+                found = found[-1:]  # a union's branches (bool, or SQLite's truth): the last is the full reader's
+            for inner, item in found:
+                details.append({"type": item["type"], "loc": place + tuple(inner), "input": item["input"],
+                                **({"ctx": item["ctx"]} if "ctx" in item else {})})
+        title = _title(read)
+        return pydantic_core.ValidationError.from_exception_data(f"list[{title}]" if many else title,
+                                                                details)
+    except Exception:  # a custom error type from_exception_data does not know: the original is still right
+        return error
+
+
+def _title(read: typing.Any) -> str:
+    while typing.get_origin(read) is typing.Annotated:
+        read = typing.get_args(read)[0]
+    return getattr(read, "__name__", None) or repr(read)
+
+
+def _row_fields(kind: typing.Any) -> list[tuple[str, typing.Any]]:
+    """(name, the row type it embeds or None) of each field of a row class, in column order."""
+    options = typing.get_args(kind) or (kind,)  # an optional embedded row: X | None
+    kind = next((o for o in options if isinstance(o, type) and o is not type(None)), None)
+    if isinstance(kind, type) and issubclass(kind, pydantic.BaseModel):
+        return [(name, _embedded(info.annotation)[0]) for name, info in kind.model_fields.items()]
+    if isinstance(kind, type) and issubclass(kind, tuple) and hasattr(kind, "_fields"):
+        hints = typing.get_type_hints(kind)
+        return [(name, _nested_tuple_row(hints.get(name))) for name in kind._fields]
+    return []
+
+
+def _nested_tuple_row(hint: typing.Any) -> typing.Any:
+    options = typing.get_args(hint) or (hint,)
+    return next((o for o in options if isinstance(o, type) and issubclass(o, tuple) and hasattr(o, "_fields")), None)
 
 
 def json_value(value: typing.Any, sql_null: bool = True) -> typing.Any:
