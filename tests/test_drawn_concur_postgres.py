@@ -1,0 +1,155 @@
+"""Drawn concurrency on PostgreSQL (tests/drawn_concur.py): drawn tasks, each on its own owner's rows,
+run at once by threads with a psycopg connection each, by threads sharing one connection (psycopg's
+connections are thread-safe), and by asyncio tasks over one AsyncConnection or one each (as a pool
+hands out); held to the same tasks run one after another. `DRAWN_CONCUR_EXAMPLES=N` (default 12)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+sys.path.insert(0, str(Path(__file__).parent))
+import drawn_concur as dc  # noqa: E402
+from test_drawn_concur import on_threads  # noqa: E402
+
+EXAMPLES = int(os.environ.get("DRAWN_CONCUR_EXAMPLES", "12"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("drawn_concur_pg")
+    dc.generate("postgresql", root, "concur_pg")
+    sys.path.insert(0, str(root))
+    try:
+        yield importlib.import_module("concur_pg")
+    finally:
+        sys.path.remove(str(root))
+
+
+def database(package: Any, make: Callable[[str], str]) -> str:
+    """A fresh database migrated by the generated runner: one a test, its examples' tasks on owners of
+    their own."""
+    url = make("concur")
+    importlib.import_module(package.__name__ + ".migrations").migrate(url)
+    return url
+
+
+def kept(url: str, of: list[str]) -> tuple[list[Any], list[Any]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return (dc.kept_rows(conn.execute(dc.ROWS_KEPT).fetchall(), of),
+                dc.kept_rows(conn.execute(dc.NOTES_KEPT).fetchall(), of))
+
+
+def check_inserted(conn: Any, call: dc.Call, who: str, result: dc.Outcome) -> None:
+    sql, expected = dc.inserted_row("postgresql", call, who)
+    found = conn.execute(sql.encode(), (result.inserted,)).fetchone()
+    assert found == expected, f"{call.query.name} returned the id {result.inserted}, of the row {found}"
+
+
+def run_task(q: Any, conn: Any, task: dc.Task, who: str) -> list[dc.Outcome]:
+    """The task's calls on conn (in autocommit)."""
+    outcomes = []
+    for call in task:
+        function = getattr(q, dc.function_name(call.query))
+        args, kwargs = dc.arguments(q, call, who)
+        result = dc.outcome(call, lambda: function(conn, *args, **kwargs))
+        if result.inserted is not None:
+            check_inserted(conn, call, who, result)
+        outcomes.append(result)
+    return outcomes
+
+
+def alone(q: Any, url: str, tasks: list[dc.Task]) -> tuple[list[list[dc.Outcome]], Any]:
+    """Each task on its own, one after another (on owners of their own): outcomes, rows kept."""
+    import psycopg
+
+    who = dc.owners(len(tasks))
+    with psycopg.connect(url, autocommit=True) as conn:
+        outcomes = [run_task(q, conn, task, who[i]) for i, task in enumerate(tasks)]
+    return outcomes, kept(url, who)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["a connection each", "one connection"])
+def test_postgres_drawn_threads(package: Any, postgres_databases: Callable[[str], str], shared: bool) -> None:
+    """Threads with a psycopg connection each, or sharing one (autocommit): every call gives what it
+    gives alone, and the database keeps the rows the tasks keep one after another."""
+    import psycopg
+
+    q = importlib.import_module("concur_pg.queries.q")
+    url = database(package, postgres_databases)
+
+    @SETTINGS
+    @given(tasks=dc.tasks("postgresql"))
+    def check(tasks: list[dc.Task]) -> None:
+        who = dc.owners(len(tasks))
+        if shared:
+            with psycopg.connect(url, autocommit=True) as conn:
+                got = on_threads([lambda i=i: run_task(q, conn, tasks[i], who[i]) for i in range(len(tasks))])
+        else:
+            def own(index: int) -> list[dc.Outcome]:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    return run_task(q, conn, tasks[index], who[index])
+            got = on_threads([lambda i=i: own(i) for i in range(len(tasks))])
+        expected, kept_alone = alone(q, url, tasks)
+        dc.compare(tasks, got, expected, kept(url, who), kept_alone,
+                   "threads " + ("sharing a connection" if shared else "with a connection each"))
+
+    check()
+
+
+async def run_task_async(aio: Any, q: Any, conn: Any, task: dc.Task, who: str) -> list[dc.Outcome]:
+    outcomes = []
+    for call in task:
+        function = getattr(aio, dc.function_name(call.query))
+        args, kwargs = dc.arguments(q, call, who)
+        result = await dc.outcome_async(call, lambda: function(conn, *args, **kwargs))
+        if result.inserted is not None:
+            sql, expected = dc.inserted_row("postgresql", call, who)
+            found = await (await conn.execute(sql.encode(), (result.inserted,))).fetchone()
+            assert found == expected, f"{call.query.name} returned the id {result.inserted}, of the row {found}"
+        outcomes.append(result)
+    return outcomes
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one connection", "a connection each"])
+def test_postgres_drawn_asyncio_tasks(package: Any, postgres_databases: Callable[[str], str], shared: bool) -> None:
+    """asyncio tasks gathered over one psycopg AsyncConnection, or one each (autocommit)."""
+    import psycopg
+
+    q = importlib.import_module("concur_pg.queries.q")
+    aio = importlib.import_module("concur_pg.aio.q")
+    url = database(package, postgres_databases)
+
+    @SETTINGS
+    @given(tasks=dc.tasks("postgresql"))
+    def check(tasks: list[dc.Task]) -> None:
+        who = dc.owners(len(tasks))
+
+        async def main() -> list[list[dc.Outcome]]:
+            if shared:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                    return list(await asyncio.gather(*(run_task_async(aio, q, conn, task, who[i])
+                                                       for i, task in enumerate(tasks))))
+
+            async def own(index: int) -> list[dc.Outcome]:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                    return await run_task_async(aio, q, conn, tasks[index], who[index])
+            return list(await asyncio.gather(*(own(i) for i in range(len(tasks)))))
+
+        got = asyncio.run(main())
+        expected, kept_alone = alone(q, url, tasks)
+        dc.compare(tasks, got, expected, kept(url, who), kept_alone,
+                   "asyncio tasks on " + ("one connection" if shared else "a connection each"))
+
+    check()
