@@ -7,6 +7,7 @@ field types, each validated tuple becoming the row class through tuple.__new__,
 with no Python code per row. Model rows (rows = "model"): see ModelRows.
 """
 
+import asyncio
 import base64
 import dataclasses
 import datetime
@@ -982,38 +983,50 @@ def changes(conn: sqlite3.Connection) -> Changes:
 
 # An aiosqlite.Connection runs each of its calls as a job on its own thread, one at a time, in the
 # order they were made; asyncio tasks sharing the connection take turns between jobs. A query of
-# several jobs (execute, then fetch; a statement, then changes()) let another task's statement run
-# in between: a list read the rows a task started after it inserted, changes() counted that other
-# statement. Each query here is one job, as aiosqlite's own execute_fetchall() and execute_insert()
-# are (through its job queue, Connection._execute, which they use; aiosqlite has no public one).
+# several jobs (execute, then fetch; a statement, then changes(); a batch, an item a job) let another
+# task's statement run in between: a list read the rows a task started after it inserted, changes()
+# counted that other statement, a batch read a row half its items missed. So an async function runs
+# its sync twin whole, as one job (through aiosqlite's job queue, Connection._execute, as its own
+# execute_fetchall() does; aiosqlite has no public one).
+#
+# aiosqlite runs a job whatever became of the task that queued it: cancelled while its statement
+# waited behind another (an asyncio.wait_for timeout), a call used to run it later anyway, the
+# caller told it had not. A job whose caller was cancelled before it started never starts; one
+# that started runs to its end (SQLite's interrupt() would stop every statement the connection
+# has open, an application's cursor too, and roll back a transaction a write was interrupted in).
+
+_T = typing.TypeVar("_T")
 
 
-def _rows(conn: sqlite3.Connection, sql: str, args: typing.Any) -> list[typing.Any]:
-    return query(conn, sql, args).fetchall()
+class _Job:
+    """A call queued on an aiosqlite connection's thread, which its caller may give up before it starts."""
+
+    __slots__ = ("_lock", "_state")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "queued"  # then "running", or "given up" (it never starts)
+
+    def run(self, function: typing.Callable[..., _T], conn: sqlite3.Connection, arguments: dict[str, typing.Any]
+            ) -> _T | None:
+        with self._lock:
+            if self._state == "given up":
+                return None  # the caller was cancelled: no one awaits this result
+            self._state = "running"
+        return function(conn, **arguments)
+
+    def give_up(self) -> None:
+        with self._lock:
+            if self._state == "queued":
+                self._state = "given up"
 
 
-def _row(conn: sqlite3.Connection, sql: str, args: typing.Any) -> typing.Any:
-    return query(conn, sql, args).fetchone()
-
-
-def _counted(conn: sqlite3.Connection, sql: str, args: typing.Any, drain: bool) -> Changes:
-    cursor = query(conn, sql, args)
-    if drain:
-        cursor.fetchall()  # sqlite3 counts the changes once the RETURNING rows are read
-    return changes(conn)
-
-
-async def rows_async(conn: typing.Any, sql: str, args: typing.Any) -> list[typing.Any]:
-    """query(...).fetchall() on an aiosqlite.Connection, in one job: tuple rows whatever its row_factory."""
-    return typing.cast(list[typing.Any], await conn._execute(_rows, conn._conn, sql, args))
-
-
-async def row_async(conn: typing.Any, sql: str, args: typing.Any) -> typing.Any:
-    """query(...).fetchone() on an aiosqlite.Connection, in one job."""
-    return await conn._execute(_row, conn._conn, sql, args)
-
-
-async def counted_async(conn: typing.Any, sql: str, args: typing.Any, drain: bool) -> Changes:
-    """Run a statement on an aiosqlite.Connection and read SQLite's count of it (changes()), in one
-    job: no other task's statement runs between the two."""
-    return typing.cast(Changes, await conn._execute(_counted, conn._conn, sql, args, drain))
+async def job_async(conn: typing.Any, function: typing.Callable[..., _T], /, **arguments: typing.Any) -> _T:
+    """function(conn's sqlite3 connection, **arguments), a generated sync function, run as one job
+    on an aiosqlite.Connection's thread; not at all when the caller is cancelled before it starts."""
+    job = _Job()
+    try:
+        return typing.cast(_T, await conn._execute(job.run, function, conn._conn, arguments))
+    except asyncio.CancelledError:
+        job.give_up()
+        raise

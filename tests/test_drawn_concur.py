@@ -213,3 +213,101 @@ def test_drawn_asyncio_tasks(package: Any, tmp_path: Path, shared: bool) -> None
                    "asyncio tasks on " + ("one connection" if shared else "a connection each"))
 
     check()
+
+
+# --- one job a call: aiosqlite -------------------------------------------------------------------------
+
+
+def test_drawn_gathered_calls_on_the_same_rows_each_run_whole(package: Any, tmp_path: Path) -> None:
+    """Calls of every command gathered over one aiosqlite connection, all on one owner's rows: each
+    runs as one job on the connection's thread, so the results are those of the calls one after
+    another in the order they started. A :batch* or :copyfrom call used to run a job per item, and
+    another task's statement ran between two items (a batch read a row half its items missed)."""
+    import aiosqlite
+
+    q = importlib.import_module("concur_sqlite.queries.q")
+    aio = importlib.import_module("concur_sqlite.aio.q")
+    files = Files(package, tmp_path)
+
+    @SETTINGS
+    @given(task=dc.tasks("sqlite", most=2).map(lambda tasks: tasks[0] + tasks[1]))
+    def check(task: dc.Task) -> None:
+        path, who = files.fresh(), dc.owners(1)[0]
+
+        async def one(conn: Any, call: dc.Call) -> dc.Outcome:
+            function = getattr(aio, dc.function_name(call.query))
+            args, kwargs = dc.arguments(q, call, who)
+            return await dc.outcome_async(call, lambda: function(conn, *args, **kwargs))
+
+        async def main() -> list[dc.Outcome]:
+            async with aiosqlite.connect(path) as conn:
+                got = await asyncio.gather(*(one(conn, call) for call in task))
+                await conn.commit()
+                return list(got)
+
+        got = asyncio.run(main())
+        alone_path = files.fresh()
+        conn = sqlite3.connect(alone_path)
+        try:
+            expected = [dc.outcome(call, lambda call=call: getattr(q, dc.function_name(call.query))(
+                conn, *dc.arguments(q, call, who)[0], **dc.arguments(q, call, who)[1])) for call in task]
+            conn.commit()
+        finally:
+            conn.close()
+        dc.compare([task], [got], [expected], kept(path, [who]), kept(alone_path, [who]),
+                   "calls gathered on one connection")
+
+    check()
+
+
+def test_batch_read_beside_a_write_sees_one_state(package: Any, tmp_path: Path) -> None:
+    """A :batchone of three reads of one row, gathered with the insert of that row: the batch sees
+    the row in all three items or in none (it started first: none), never in some."""
+    import aiosqlite
+
+    q = importlib.import_module("concur_sqlite.queries.q")
+    aio = importlib.import_module("concur_sqlite.aio.q")
+    path = Files(package, tmp_path).fresh()
+
+    async def main() -> list[Any]:
+        async with aiosqlite.connect(path) as conn:
+            read, _ = await asyncio.gather(aio.batch_get(conn, [q.BatchGetParams(owner="o", name="a")] * 3),
+                                           aio.put_item(conn, owner="o", name="a", n=1))
+            return list(read)
+
+    assert asyncio.run(main()) == [None, None, None]
+
+
+def slow_query(conn: sqlite3.Connection) -> None:
+    """A statement that keeps the connection's thread busy for about a second."""
+    conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) "
+                 "SELECT count(*) FROM c").fetchone()
+
+
+@pytest.mark.parametrize("command", ["put_item", "copy_items", "batch_put", "add_item"])
+def test_call_cancelled_before_it_started_never_runs(package: Any, tmp_path: Path, command: str) -> None:
+    """A call whose task is cancelled (an asyncio.wait_for timeout) while its statement waits behind
+    another on the aiosqlite connection never runs it: the caller was told it timed out. aiosqlite
+    runs a queued job whatever became of its caller, so the row used to be inserted afterwards."""
+    import aiosqlite
+
+    q = importlib.import_module("concur_sqlite.queries.q")
+    aio = importlib.import_module("concur_sqlite.aio.q")
+    path = Files(package, tmp_path).fresh()
+    calls = {
+        "put_item": lambda conn: aio.put_item(conn, owner="o", name="late", n=1),
+        "add_item": lambda conn: aio.add_item(conn, owner="o", name="late", n=1),
+        "copy_items": lambda conn: aio.copy_items(conn, [q.CopyItemsParams(owner="o", name="late", n=1)]),
+        "batch_put": lambda conn: aio.batch_put(conn, [q.BatchPutParams(owner="o", name="late", n=1)]),
+    }
+
+    async def main() -> list[Any]:
+        async with aiosqlite.connect(path, isolation_level=None) as conn:
+            busy = asyncio.ensure_future(conn._execute(slow_query, conn._conn))
+            await asyncio.sleep(0.05)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(calls[command](conn), 0.05)
+            await busy
+            return await aio.list_items(conn, owner="o")
+
+    assert asyncio.run(main()) == []

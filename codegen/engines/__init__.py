@@ -122,6 +122,11 @@ class EngineTraits(Protocol):
     async_driver_module: str
     async_connection_type: str
     connection_imports: frozenset[str]  # modules the connection annotations name besides the driver
+    # The async driver runs each call of a connection as a job on a thread of its own (aiosqlite):
+    # an async function runs its sync twin whole, as one job (_runtime.job_async), so no other
+    # task's statement runs between its statements and a call cancelled before its job starts
+    # never runs. Else (psycopg) the async functions are written out against the async driver.
+    async_runs_sync_job: bool
     direct_execute: bool  # conn.execute(sql, args) runs a statement (else through conn.cursor())
     # How a sync query function runs a statement (the cursor it returns): the connection's own
     # execute(), or a runtime call that picks a cursor taking the generated SQL's placeholders.

@@ -141,6 +141,19 @@ class Function:
         return "_params = (\n" + "".join(f"        {v},\n" for v in values) + "    )"
 
     @property
+    def job_call(self) -> str:
+        """The body of an async function that runs its sync twin as one job (aiosqlite): its
+        arguments passed on by name; a bulk iterable as a list, read on the caller's thread (a
+        generator may read objects bound to it, another sqlite3 connection)."""
+        bulk = self.command == "copyfrom" or self.command.startswith("batch")
+        names = [a.name for a in self.args] + ([self.sort_arg.name] if self.sort_arg else [])
+        parts = ["conn", f"_sync.{self.name}"] + [f"{n}=list({n})" if bulk else f"{n}={n}" for n in names]
+        line = f"return await _runtime.job_async({', '.join(parts)})"
+        if len(line) <= 106:  # indented, within the 110 columns signature() keeps to
+            return line
+        return "return await _runtime.job_async(\n" + "".join(f"        {p},\n" for p in parts) + "    )"
+
+    @property
     def bind_ref(self) -> str:
         return "_params" if self.bind_block else self.bind
 

@@ -85,21 +85,23 @@ def render_query_module(module: QueryModule, engine: "EngineTraits") -> str:
 
 def render_async_module(module: QueryModule, engine: "EngineTraits") -> str:
     stdlib, _, local = _imports(module)
-    code = " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
+    jobs = engine.async_runs_sync_job  # each function runs its sync twin: only the signatures name modules
+    code = "" if jobs else " ".join(f"{f.nest_layout} {f.copy_row} {f.bind}" for f in module.functions)
     local = [m for m in local if m == "models" and _uses_models(module)] + \
-        (["_runtime"] if "_runtime." in code or any(f.nest_layout or f.slices or f.pieces or _reads_result_sets(f)
-                                                   or f.command in ("execlastid", "execresult") or f.count_changes or f.count_rows
-                                                   or (engine.pipeline_mode and f.command in ("execrows", "copyfrom"))
-                                                   or not engine.direct_execute  # _runtime.cursor_async
-                                                   or (_reads_rows(f) and not f.row_factory)
-                                                   for f in module.functions) else [])
-    stdlib = [m for m in stdlib if _needed(m, module)]
+        (["_runtime"] if jobs or "_runtime." in code or any(
+            f.nest_layout or f.slices or f.pieces or _reads_result_sets(f) or f.command in ("execlastid", "execresult")
+            or (engine.pipeline_mode and f.command in ("execrows", "copyfrom"))
+            or not engine.direct_execute  # _runtime.cursor_async
+            or (_reads_rows(f) and not f.row_factory)
+            for f in module.functions) else [])
+    stdlib = [m for m in stdlib if _needed(m, module, bodies=not jobs)]
     if engine.connection_imports:
         stdlib = sorted(set(stdlib) | engine.connection_imports)
     return _render("query_async.py.j2", header=header(module.source), module=module, stdlib_imports=stdlib,
                    driver_imports=[engine.async_driver_module], local_imports=sorted(local),
                    conn_type=engine.async_connection_type, marker_text=engine.parameter_marker,
-                   direct_execute=engine.direct_execute, pipeline_mode=engine.pipeline_mode, sync_classes=tuple(r.name for r in module.row_classes))
+                   async_runs_sync_job=jobs, pipeline_mode=engine.pipeline_mode,
+                   sync_classes=tuple(r.name for r in module.row_classes))
 
 
 def _reads_rows(fn: Function) -> bool:
@@ -122,10 +124,11 @@ def _uses_models(module: QueryModule) -> bool:
     return "models." in _signatures(module)
 
 
-def _needed(stdlib_module: str, module: QueryModule) -> bool:
-    """The async module holds only signatures: import what they name."""
-    text = _signatures(module) + " ".join(a.value for f in module.functions for a in f.args) + \
-        " ".join(f.copy_row for f in module.functions)
+def _needed(stdlib_module: str, module: QueryModule, bodies: bool) -> bool:
+    """The async module holds only signatures, and bodies binding values (`bodies`): import what they name."""
+    text = _signatures(module)
+    if bodies:
+        text += " ".join(a.value for f in module.functions for a in f.args) + " ".join(f.copy_row for f in module.functions)
     return f"{stdlib_module}." in text
 
 

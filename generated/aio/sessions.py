@@ -9,8 +9,7 @@ from .. import _runtime, models
 
 
 async def get_session(conn: aiosqlite.Connection, *, session_id: str) -> models.Session | None:
-    _row = await _runtime.row_async(conn, _sync.GET_SESSION, (session_id,))
-    return None if _row is None else _sync._SESSION_ROWS.one(_row)
+    return await _runtime.job_async(conn, _sync.get_session, session_id=session_id)
 
 
 async def get_latest_completed_session_by_thread(
@@ -20,8 +19,7 @@ async def get_latest_completed_session_by_thread(
 ) -> models.Session | None:
     """The session to resume: the thread's most recently ended completed session.
     One without an end time is never resumed (the Go service checks the same)."""
-    _row = await _runtime.row_async(conn, _sync.GET_LATEST_COMPLETED_SESSION_BY_THREAD, (thread_id,))
-    return None if _row is None else _sync._SESSION_ROWS.one(_row)
+    return await _runtime.job_async(conn, _sync.get_latest_completed_session_by_thread, thread_id=thread_id)
 
 
 async def get_active_session_by_thread(
@@ -29,8 +27,7 @@ async def get_active_session_by_thread(
     *,
     thread_id: int,
 ) -> models.Session | None:
-    _row = await _runtime.row_async(conn, _sync.GET_ACTIVE_SESSION_BY_THREAD, (thread_id,))
-    return None if _row is None else _sync._SESSION_ROWS.one(_row)
+    return await _runtime.job_async(conn, _sync.get_active_session_by_thread, thread_id=thread_id)
 
 
 async def create_session(
@@ -40,8 +37,13 @@ async def create_session(
     session_id: str,
     model: str | None,
 ) -> models.Session:
-    _row = await _runtime.row_async(conn, _sync.CREATE_SESSION, (thread_id, session_id, model))
-    return _sync._SESSION_ROWS.one(_row)
+    return await _runtime.job_async(
+        conn,
+        _sync.create_session,
+        thread_id=thread_id,
+        session_id=session_id,
+        model=model,
+    )
 
 
 async def create_session_with_initial_prompt(
@@ -55,8 +57,14 @@ async def create_session_with_initial_prompt(
     """A session as the Go service starts one: under a provisional id (renamed by
     UpdateSessionID once Claude reports the real one), with the prompt it was
     started with (NULL when there was none)."""
-    _row = await _runtime.row_async(conn, _sync.CREATE_SESSION_WITH_INITIAL_PROMPT, (thread_id, session_id, model, initial_prompt))
-    return _sync._SESSION_ROWS.one(_row)
+    return await _runtime.job_async(
+        conn,
+        _sync.create_session_with_initial_prompt,
+        thread_id=thread_id,
+        session_id=session_id,
+        model=model,
+        initial_prompt=initial_prompt,
+    )
 
 
 async def update_session_status(
@@ -73,17 +81,17 @@ async def update_session_status(
     """How a session ended with a result (completed, or failed when the result
     was an error): the end time and the usage figures, as the Go service
     records them."""
-    _params = (
-        status,
-        None if total_cost_usd is None else _runtime.real(total_cost_usd),
-        input_tokens,
-        output_tokens,
-        duration_ms,
-        num_turns,
-        session_id,
+    return await _runtime.job_async(
+        conn,
+        _sync.update_session_status,
+        status=status,
+        total_cost_usd=total_cost_usd,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        duration_ms=duration_ms,
+        num_turns=num_turns,
+        session_id=session_id,
     )
-    async with conn.execute(_sync.UPDATE_SESSION_STATUS, _params) as _cur:
-        return _cur.rowcount
 
 
 async def update_session_end_time(
@@ -94,8 +102,7 @@ async def update_session_end_time(
 ) -> int:
     """How a session ended without a result: a start whose process never ran
     ('failed'), an idle session closed ('timeout'). Usage figures stay as they are."""
-    async with conn.execute(_sync.UPDATE_SESSION_END_TIME, (status, session_id)) as _cur:
-        return _cur.rowcount
+    return await _runtime.job_async(conn, _sync.update_session_end_time, status=status, session_id=session_id)
 
 
 async def update_session_on_complete(
@@ -111,50 +118,49 @@ async def update_session_on_complete(
     session_id: str,
 ) -> int:
     """Record how a session ended. A NULL model keeps the one already stored."""
-    _params = (
-        status,
-        None if total_cost_usd is None else _runtime.real(total_cost_usd),
-        input_tokens,
-        output_tokens,
-        duration_ms,
-        num_turns,
-        model,
-        session_id,
+    return await _runtime.job_async(
+        conn,
+        _sync.update_session_on_complete,
+        status=status,
+        total_cost_usd=total_cost_usd,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        duration_ms=duration_ms,
+        num_turns=num_turns,
+        model=model,
+        session_id=session_id,
     )
-    async with conn.execute(_sync.UPDATE_SESSION_ON_COMPLETE, _params) as _cur:
-        return _cur.rowcount
 
 
 async def update_session_model(conn: aiosqlite.Connection, *, model: str | None, session_id: str) -> int:
-    async with conn.execute(_sync.UPDATE_SESSION_MODEL, (model, session_id)) as _cur:
-        return _cur.rowcount
+    return await _runtime.job_async(conn, _sync.update_session_model, model=model, session_id=session_id)
 
 
 async def update_session_id(conn: aiosqlite.Connection, *, new_session_id: str, old_session_id: str) -> int:
     """Replace a provisional session id with the real one once Claude reports it."""
-    async with conn.execute(_sync.UPDATE_SESSION_ID, (new_session_id, old_session_id)) as _cur:
-        return _cur.rowcount
+    return await _runtime.job_async(
+        conn,
+        _sync.update_session_id,
+        new_session_id=new_session_id,
+        old_session_id=old_session_id,
+    )
 
 
 async def list_active_sessions(conn: aiosqlite.Connection) -> list[models.Session]:
-    _rows = await _runtime.rows_async(conn, _sync.LIST_ACTIVE_SESSIONS, ())
-    return _sync._SESSION_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_active_sessions)
 
 
 async def count_active_sessions_by_thread(conn: aiosqlite.Connection, *, thread_id: int) -> int:
-    _row = await _runtime.row_async(conn, _sync.COUNT_ACTIVE_SESSIONS_BY_THREAD, (thread_id,))
-    return _sync._COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES.one(_row)
+    return await _runtime.job_async(conn, _sync.count_active_sessions_by_thread, thread_id=thread_id)
 
 
 async def list_sessions(conn: aiosqlite.Connection) -> list[models.Session]:
     """Newest first."""
-    _rows = await _runtime.rows_async(conn, _sync.LIST_SESSIONS, ())
-    return _sync._SESSION_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_sessions)
 
 
 async def list_sessions_by_thread_id(conn: aiosqlite.Connection, *, thread_id: int) -> list[models.Session]:
-    _rows = await _runtime.rows_async(conn, _sync.LIST_SESSIONS_BY_THREAD_ID, (thread_id,))
-    return _sync._SESSION_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_sessions_by_thread_id, thread_id=thread_id)
 
 
 async def list_sessions_paginated(
@@ -163,5 +169,4 @@ async def list_sessions_paginated(
     limit: int,
     offset: int,
 ) -> list[models.Session]:
-    _rows = await _runtime.rows_async(conn, _sync.LIST_SESSIONS_PAGINATED, (limit, offset))
-    return _sync._SESSION_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_sessions_paginated, limit=limit, offset=offset)

@@ -9,13 +9,11 @@ from .. import _runtime, models
 
 async def get_thread(conn: aiosqlite.Connection, *, channel_id: str, thread_ts: str) -> models.Thread | None:
     """Fetch one thread by its Slack coordinates."""
-    _row = await _runtime.row_async(conn, _sync.GET_THREAD, (channel_id, thread_ts))
-    return None if _row is None else _sync._THREAD_ROWS.one(_row)
+    return await _runtime.job_async(conn, _sync.get_thread, channel_id=channel_id, thread_ts=thread_ts)
 
 
 async def get_thread_by_id(conn: aiosqlite.Connection, *, id: int) -> models.Thread | None:
-    _row = await _runtime.row_async(conn, _sync.GET_THREAD_BY_ID, (id,))
-    return None if _row is None else _sync._THREAD_ROWS.one(_row)
+    return await _runtime.job_async(conn, _sync.get_thread_by_id, id=id)
 
 
 async def create_thread(
@@ -26,8 +24,13 @@ async def create_thread(
     working_directory: str,
 ) -> models.Thread:
     """Create a thread; fails if the thread already exists."""
-    _row = await _runtime.row_async(conn, _sync.CREATE_THREAD, (channel_id, thread_ts, working_directory))
-    return _sync._THREAD_ROWS.one(_row)
+    return await _runtime.job_async(
+        conn,
+        _sync.create_thread,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        working_directory=working_directory,
+    )
 
 
 async def get_or_create_thread(
@@ -39,19 +42,22 @@ async def get_or_create_thread(
 ) -> models.Thread:
     """Get or create a thread in one atomic statement. An existing thread keeps
     the working directory it was created with; only updated_at moves."""
-    _row = await _runtime.row_async(conn, _sync.GET_OR_CREATE_THREAD, (channel_id, thread_ts, working_directory))
-    return _sync._THREAD_ROWS.one(_row)
+    return await _runtime.job_async(
+        conn,
+        _sync.get_or_create_thread,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        working_directory=working_directory,
+    )
 
 
 async def update_thread_timestamp(conn: aiosqlite.Connection, *, id: int) -> None:
-    async with conn.execute(_sync.UPDATE_THREAD_TIMESTAMP, (id,)):
-        pass
+    return await _runtime.job_async(conn, _sync.update_thread_timestamp, id=id)
 
 
 async def list_threads(conn: aiosqlite.Connection) -> list[models.Thread]:
     """Threads with the most recent activity first."""
-    _rows = await _runtime.rows_async(conn, _sync.LIST_THREADS, ())
-    return _sync._THREAD_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_threads)
 
 
 async def list_threads_paginated(
@@ -63,5 +69,4 @@ async def list_threads_paginated(
     """A page of threads, most recent activity first, each with the prompt its
     first session was started with (NULL without sessions or prompt), as the
     Go service's web console lists them."""
-    _rows = await _runtime.rows_async(conn, _sync.LIST_THREADS_PAGINATED, (limit, offset))
-    return _sync._LIST_THREADS_PAGINATED_ROW_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_threads_paginated, limit=limit, offset=offset)

@@ -73,6 +73,7 @@ class PostgreSQLEngine(Engine):
     # The connection annotation names typing.Any, whatever the signatures need.
     async_connection_type = "psycopg.AsyncConnection[typing.Any]"
     connection_imports = frozenset({"typing"})
+    async_runs_sync_job = False
     direct_execute = False
     execute_call = "_runtime.cursor(conn).execute"  # a RawCursor cursor_factory takes $1
     batches_in_python = False

@@ -66,13 +66,14 @@ class SQLiteEngine(Engine):
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = False
     template_folder = Path(__file__).parent / "templates"
-    runtime_stdlib = frozenset({"datetime", "decimal", "json", "re", "sqlite3"})
+    runtime_stdlib = frozenset({"asyncio", "datetime", "decimal", "json", "re", "sqlite3"})
     runtime_imports = ()
     driver_module = "sqlite3"
     connection_type = "sqlite3.Connection"
     async_driver_module = "aiosqlite"
     async_connection_type = "aiosqlite.Connection"
     connection_imports = frozenset()
+    async_runs_sync_job = True
     direct_execute = True
     execute_call = "conn.execute"
     batches_in_python = True

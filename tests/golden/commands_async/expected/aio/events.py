@@ -10,28 +10,23 @@ from .. import _runtime, models
 
 
 async def get_event(conn: aiosqlite.Connection, *, id: int) -> models.Event | None:
-    _row = await _runtime.row_async(conn, _sync.GET_EVENT, (id,))
-    return None if _row is None else _sync._EVENT_ROWS.one(_row)
+    return await _runtime.job_async(conn, _sync.get_event, id=id)
 
 
 async def get_event_name(conn: aiosqlite.Connection, *, id: int) -> str | None:
-    _row = await _runtime.row_async(conn, _sync.GET_EVENT_NAME, (id,))
-    return None if _row is None else _sync._GET_EVENT_NAME_VALUES.one(_row)
+    return await _runtime.job_async(conn, _sync.get_event_name, id=id)
 
 
 async def count_events(conn: aiosqlite.Connection) -> int:
-    _row = await _runtime.row_async(conn, _sync.COUNT_EVENTS, ())
-    return _sync._COUNT_EVENTS_VALUES.one(_row)
+    return await _runtime.job_async(conn, _sync.count_events)
 
 
 async def event_stats(conn: aiosqlite.Connection) -> _sync.EventStatsRow:
-    _row = await _runtime.row_async(conn, _sync.EVENT_STATS, ())
-    return _sync._EVENT_STATS_ROW_ROWS.one(_row)
+    return await _runtime.job_async(conn, _sync.event_stats)
 
 
 async def list_events(conn: aiosqlite.Connection) -> list[models.Event]:
-    _rows = await _runtime.rows_async(conn, _sync.LIST_EVENTS, ())
-    return _sync._EVENT_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_events)
 
 
 async def list_event_summaries(
@@ -39,15 +34,11 @@ async def list_event_summaries(
     *,
     capacity: int,
 ) -> list[_sync.ListEventSummariesRow]:
-    _rows = await _runtime.rows_async(conn, _sync.LIST_EVENT_SUMMARIES, (capacity,))
-    return _sync._LIST_EVENT_SUMMARIES_ROW_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_event_summaries, capacity=capacity)
 
 
 async def list_by_ids(conn: aiosqlite.Connection, *, ids: typing.Sequence[int]) -> list[_sync.ListByIdsRow]:
-    _sql = _sync.LIST_BY_IDS
-    _sql = _runtime.expand(_sql, "/*SLICE:0*/?", ids, "?", "", "ids")
-    _rows = await _runtime.rows_async(conn, _sql, (*ids,))
-    return _sync._LIST_BY_IDS_ROW_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.list_by_ids, ids=ids)
 
 
 async def create_event(
@@ -58,15 +49,19 @@ async def create_event(
     capacity: int,
     starts_at: datetime.datetime,
 ) -> int | None:
-    async with conn.execute(_sync.CREATE_EVENT, (name, venue, capacity, _runtime.datetime_text(starts_at))) as _cur:
-        return _runtime.inserted_id(_cur)
+    return await _runtime.job_async(
+        conn,
+        _sync.create_event,
+        name=name,
+        venue=venue,
+        capacity=capacity,
+        starts_at=starts_at,
+    )
 
 
 async def rename_event(conn: aiosqlite.Connection, *, name: str, id: int) -> None:
-    async with conn.execute(_sync.RENAME_EVENT, (name, id)):
-        pass
+    return await _runtime.job_async(conn, _sync.rename_event, name=name, id=id)
 
 
 async def delete_small_events(conn: aiosqlite.Connection, *, capacity: int) -> int:
-    async with conn.execute(_sync.DELETE_SMALL_EVENTS, (capacity,)) as _cur:
-        return _cur.rowcount
+    return await _runtime.job_async(conn, _sync.delete_small_events, capacity=capacity)

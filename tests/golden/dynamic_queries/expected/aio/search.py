@@ -20,13 +20,17 @@ async def search_items(
     order_by: typing.Literal["price", "-price", "name", "-name"] = "price",
 ) -> list[_sync.SearchItemsRow]:
     """Items matching whichever filters the caller gives, in the order it asks."""
-    _mask = ((0 if category is None else 1) | (0 if name_like is None else 2) | (0 if city is None else 4))
-    _order = _runtime.sort_text(_sync.SEARCH_ITEMS_SORTS, order_by, "order_by")
-    _sql, _slots = _runtime.variant(_sync.SEARCH_ITEMS_PIECES, _sync.SEARCH_ITEMS_VARIANTS, _mask, _order)
-    _values = (max_price, category, name_like, city, page_size, skip)
-    _params = [_values[_i] for _i in _slots]
-    _rows = await _runtime.rows_async(conn, _sql, _params)
-    return _sync._SEARCH_ITEMS_ROW_ROWS.many(_rows)
+    return await _runtime.job_async(
+        conn,
+        _sync.search_items,
+        max_price=max_price,
+        category=category,
+        name_like=name_like,
+        city=city,
+        page_size=page_size,
+        skip=skip,
+        order_by=order_by,
+    )
 
 
 async def count_per_category(
@@ -34,10 +38,4 @@ async def count_per_category(
     *,
     at_least: int | None = None,
 ) -> list[_sync.CountPerCategoryRow]:
-    _mask = ((0 if at_least is None else 1))
-    _order = ""
-    _sql, _slots = _runtime.variant(_sync.COUNT_PER_CATEGORY_PIECES, _sync.COUNT_PER_CATEGORY_VARIANTS, _mask, _order)
-    _values = (at_least,)
-    _params = [_values[_i] for _i in _slots]
-    _rows = await _runtime.rows_async(conn, _sql, _params)
-    return _sync._COUNT_PER_CATEGORY_ROW_ROWS.many(_rows)
+    return await _runtime.job_async(conn, _sync.count_per_category, at_least=at_least)
