@@ -54,6 +54,7 @@ class Query:
     params: tuple[str, ...]  # in bind order, besides the owner: "name", "n" or "body"
     engines: tuple[str, ...] = ("sqlite", "postgresql")
     inserted_id: str = ""  # the result holds an id of the row inserted: "items" or "notes"
+    drawn: bool = True  # in drawn tasks (else called by the tests themselves)
 
 
 OWNED = "owner = @owner"
@@ -83,6 +84,11 @@ QUERIES = (
     Query("BatchPut", "batchexec", "INSERT INTO items (owner, name, n) VALUES (@owner, @name, @n)", ("name", "n")),
     Query("BatchGet", "batchone", f"SELECT * FROM items WHERE {OWNED} AND name = @name", ("name",)),
     Query("BatchList", "batchmany", f"SELECT * FROM items WHERE {OWNED} AND n >= @n ORDER BY name", ("n",)),
+    # Keeps the connection busy: SQLite counting to `steps`, PostgreSQL sleeping.
+    Query("Slow", "one", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < @steps) "
+          "SELECT count(*) AS n FROM c", ("steps",), engines=("sqlite",), drawn=False),
+    Query("Slow", "one", "SELECT pg_sleep(@seconds::float8) IS NULL AS slept", ("seconds",),
+          engines=("postgresql",), drawn=False),
 )
 MANY_ITEMS = ("copyfrom", "batchexec", "batchone", "batchmany")
 NAMES = ("a", "b", "c")
@@ -92,15 +98,24 @@ def queries(engine: str) -> list[Query]:
     return [q for q in QUERIES if engine in q.engines]
 
 
-def generate(engine: str, folder: Path, package: str) -> None:
-    """The project's package for `engine`, written to folder/package (importable from folder)."""
+# A later migration, applied while a service runs the first version's package (a rolling deploy).
+LATER = ("0002_tags.up.sql",
+         "ALTER TABLE items ADD COLUMN tag TEXT;\nCREATE INDEX items_by_n ON items (owner, n);\n"
+         "CREATE TABLE tags (owner TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (owner, tag));\n")
+
+
+def generate(engine: str, folder: Path, package: str, later: bool = False) -> None:
+    """The project's package for `engine`, written to folder/package (importable from folder);
+    `later`: with the LATER migration too."""
     text = "".join(f"-- name: {q.name} :{q.command}\n{q.sql};\n\n" for q in queries(engine))
     root = folder / f"{package}_project"
     (root / "schema").mkdir(parents=True)
-    (root / "schema" / "0001_items.up.sql").write_text(SCHEMA[engine], encoding="utf-8")
+    migrations = [("0001_items.up.sql", SCHEMA[engine])] + ([LATER] if later else [])
+    for name, sql in migrations:
+        (root / "schema" / name).write_text(sql, encoding="utf-8")
     config = Config(path=root / "pyproject.toml", root=root, engine=engine, schema=("schema",),
                     queries=("queries",), out=package, emit_async=True, emit_migrations=True)
-    project = pipeline.analyze(config, sources=([SourceFile.of("schema/0001_items.up.sql", SCHEMA[engine])],
+    project = pipeline.analyze(config, sources=([SourceFile.of(f"schema/{n}", sql) for n, sql in migrations],
                                                 [SourceFile.of("queries/q.sql", text)]))
     write_package(project, config, folder / package)
 
@@ -124,7 +139,7 @@ _BODIES = itertools.count()
 
 @st.composite
 def calls(draw: st.DrawFn, engine: str) -> Call:
-    query = draw(st.sampled_from(queries(engine)))
+    query = draw(st.sampled_from([q for q in queries(engine) if q.drawn]))
     parts = {"name": st.sampled_from(NAMES), "n": st.integers(0, 3), "body": st.builds(lambda: f"b{next(_BODIES)}")}
     args = st.fixed_dictionaries({p: parts[p] for p in query.params})
     count = draw(st.integers(0, 3)) if query.command in MANY_ITEMS else 1

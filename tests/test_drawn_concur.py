@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import os
 import sqlite3
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppres
 def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     root = tmp_path_factory.mktemp("drawn_concur")
     dc.generate("sqlite", root, "concur_sqlite")
+    dc.generate("sqlite", root, "concur_sqlite_v2", later=True)
     sys.path.insert(0, str(root))
     try:
         yield importlib.import_module("concur_sqlite")
@@ -61,8 +65,10 @@ def kept(path: Path, of: list[str]) -> tuple[list[Any], list[Any]]:
         conn.close()
 
 
-def run_task(q: Any, conn: sqlite3.Connection, task: dc.Task, who: str, lock: Any = None) -> list[dc.Outcome]:
-    """The task's calls on conn, each committed; each under `lock` (with the check of its id)."""
+def run_task(q: Any, conn: sqlite3.Connection, task: dc.Task, who: str, lock: Any = None, commit: bool = True
+             ) -> list[dc.Outcome]:
+    """The task's calls on conn, each committed (unless not `commit`); each under `lock` (with the
+    check of its id)."""
     outcomes = []
     for call in task:
         function = getattr(q, dc.function_name(call.query))
@@ -73,7 +79,8 @@ def run_task(q: Any, conn: sqlite3.Connection, task: dc.Task, who: str, lock: An
                 sql, expected = dc.inserted_row("sqlite", call, who)
                 found = conn.execute(sql, (result.inserted,)).fetchone()
                 assert found == expected, f"{call.query.name} returned the id {result.inserted}, of the row {found}"
-            conn.commit()
+            if commit:
+                conn.commit()
         outcomes.append(result)
     return outcomes
 
@@ -113,10 +120,13 @@ def on_threads(work: list[Any]) -> list[Any]:
     return results
 
 
-def test_drawn_threads_with_a_connection_each(package: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("transaction", [False, True], ids=["a commit a call", "a task a BEGIN IMMEDIATE"])
+def test_drawn_threads_with_a_connection_each(package: Any, tmp_path: Path, transaction: bool) -> None:
     """Threads, each with its own sqlite3 connection on one WAL file (sqlite3's default 5 s busy
-    timeout), each committing after every call: every call gives what it gives alone, and the
-    file keeps the rows the tasks keep one after another. No `database is locked`."""
+    timeout), each committing after every call or running its whole task in one transaction opened
+    with BEGIN IMMEDIATE, as the README asks of a transaction that reads before it writes: every
+    call gives what it gives alone, and the file keeps the rows the tasks keep one after another.
+    No `database is locked`."""
     q = importlib.import_module("concur_sqlite.queries.q")
     files = Files(package, tmp_path)
 
@@ -125,20 +135,49 @@ def test_drawn_threads_with_a_connection_each(package: Any, tmp_path: Path) -> N
     def check(tasks: list[dc.Task]) -> None:
         path, who = files.fresh(), dc.owners(len(tasks))
 
-        def task_on_own_connection(index: int) -> Any:
-            def work() -> list[dc.Outcome]:
-                conn = sqlite3.connect(path)
-                try:
+        def own(index: int) -> list[dc.Outcome]:
+            conn = sqlite3.connect(path, isolation_level=None if transaction else "")
+            try:
+                if not transaction:
                     return run_task(q, conn, tasks[index], who[index])
-                finally:
-                    conn.close()
-            return work
+                conn.execute("BEGIN IMMEDIATE")
+                outcomes = run_task(q, conn, tasks[index], who[index], commit=False)
+                conn.execute("COMMIT")
+                return outcomes
+            finally:
+                conn.close()
 
-        got = on_threads([task_on_own_connection(i) for i in range(len(tasks))])
+        got = on_threads([lambda i=i: own(i) for i in range(len(tasks))])
         expected, kept_alone = alone(q, files, tasks)
         dc.compare(tasks, got, expected, kept(path, who), kept_alone, "threads with a connection each")
 
     check()
+
+
+def test_a_transaction_reading_before_it_writes_needs_begin_immediate(package: Any, tmp_path: Path) -> None:
+    """The README's rule, shown: a transaction opened with a plain BEGIN that reads, then writes after
+    another connection wrote, fails at once with `database is locked` (SQLite cannot move its read
+    snapshot forward, whatever the busy timeout); opened with BEGIN IMMEDIATE it waits its turn."""
+    q = importlib.import_module("concur_sqlite.queries.q")
+    path = Files(package, tmp_path).fresh()
+    mine, other = sqlite3.connect(path, isolation_level=None), sqlite3.connect(path, isolation_level=None)
+    try:
+        mine.execute("BEGIN")
+        assert q.get_item(mine, owner="o", name="a") is None
+        q.put_item(other, owner="o", name="b", n=1)
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            q.put_item(mine, owner="o", name="a", n=1)
+        assert time.monotonic() - started < 1  # at once, not after the 5 s busy timeout
+        mine.execute("ROLLBACK")
+        mine.execute("BEGIN IMMEDIATE")
+        assert q.get_item(mine, owner="o", name="a") is None
+        q.put_item(mine, owner="o", name="a", n=1)
+        mine.execute("COMMIT")
+    finally:
+        mine.close()
+        other.close()
+    assert kept(path, ["o"])[0] == [(0, "a", 1), (0, "b", 1)]
 
 
 def test_drawn_threads_sharing_one_connection_under_a_lock(package: Any, tmp_path: Path) -> None:
@@ -278,12 +317,6 @@ def test_batch_read_beside_a_write_sees_one_state(package: Any, tmp_path: Path) 
     assert asyncio.run(main()) == [None, None, None]
 
 
-def slow_query(conn: sqlite3.Connection) -> None:
-    """A statement that keeps the connection's thread busy for about a second."""
-    conn.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) "
-                 "SELECT count(*) FROM c").fetchone()
-
-
 @pytest.mark.parametrize("command", ["put_item", "copy_items", "batch_put", "add_item"])
 def test_call_cancelled_before_it_started_never_runs(package: Any, tmp_path: Path, command: str) -> None:
     """A call whose task is cancelled (an asyncio.wait_for timeout) while its statement waits behind
@@ -303,11 +336,134 @@ def test_call_cancelled_before_it_started_never_runs(package: Any, tmp_path: Pat
 
     async def main() -> list[Any]:
         async with aiosqlite.connect(path, isolation_level=None) as conn:
-            busy = asyncio.ensure_future(conn._execute(slow_query, conn._conn))
-            await asyncio.sleep(0.05)
+            release = threading.Event()
+            busy = asyncio.ensure_future(conn._execute(release.wait))  # the connection's thread, held
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(calls[command](conn), 0.05)
+            release.set()
             await busy
             return await aio.list_items(conn, owner="o")
 
     assert asyncio.run(main()) == []
+
+
+def test_call_cancelled_while_it_runs_runs_whole(package: Any, tmp_path: Path) -> None:
+    """A call whose task is cancelled while its job runs: the job runs to its end, all of it (a
+    :copyfrom's every row), the caller gets its CancelledError, and the connection answers the next
+    call once the job has ended (the README's rule: a timeout bounds the wait, not the work)."""
+    import aiosqlite
+
+    q = importlib.import_module("concur_sqlite.queries.q")
+    aio = importlib.import_module("concur_sqlite.aio.q")
+    path = Files(package, tmp_path).fresh()
+    rows = [q.CopyItemsParams(owner="o", name=f"n{i}", n=i) for i in range(1000)]
+    midway, go_on = threading.Event(), threading.Event()
+
+    def hold_once() -> int:  # SQLite's progress handler: the copy stops midway until the task is cancelled
+        if not midway.is_set():
+            midway.set()
+            go_on.wait()
+        return 0
+
+    async def main() -> tuple[int, Any]:
+        async with aiosqlite.connect(path) as conn:
+            await conn.set_progress_handler(hold_once, 1000)
+            copying = asyncio.ensure_future(aio.copy_items(conn, rows))
+            await asyncio.to_thread(midway.wait)
+            copying.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await copying
+            go_on.set()
+            await conn.set_progress_handler(None, 0)
+            total = await aio.total(conn, owner="o")
+            await conn.rollback()
+            return total.items, await aio.total(conn, owner="o")
+
+    copied, after_rollback = asyncio.run(main())
+    assert copied == len(rows)
+    assert after_rollback.items == 0  # it ran in the connection's transaction, which the caller rolls back
+
+
+def test_timed_out_slow_read_keeps_the_connection_until_it_ends(package: Any, tmp_path: Path) -> None:
+    """asyncio.wait_for around a slow read: TimeoutError when the timeout passes, and the next call
+    on the connection is answered once the read has ended, with the right result."""
+    import time
+
+    import aiosqlite
+
+    aio = importlib.import_module("concur_sqlite.aio.q")
+    path = Files(package, tmp_path).fresh()
+
+    async def main() -> tuple[float, float, Any]:
+        async with aiosqlite.connect(path) as conn:
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(aio.slow(conn, steps=1_000_000), 0.05)
+            timed_out = time.monotonic() - started
+            answered = await aio.slow(conn, steps=3)
+            return timed_out, time.monotonic() - started, answered
+
+    timed_out, answered_after, answered = asyncio.run(main())
+    assert timed_out < 0.5 and answered == 3
+    assert answered_after > timed_out  # it waited for the abandoned read (which runs about a second)
+
+
+# --- migrating while the service runs ----------------------------------------------------------------
+
+# A migrator process: it says it is ready, waits for the go file, migrates, prints the steps it applied.
+_MIGRATOR = """import importlib, json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+migrations = importlib.import_module(sys.argv[2] + ".migrations")
+print("ready", flush=True)
+while not os.path.exists(sys.argv[4]):
+    time.sleep(0.001)
+print(json.dumps(list(migrations.migrate(sys.argv[3]).steps)), flush=True)
+"""
+
+
+def test_drawn_service_threads_while_two_processes_migrate(package: Any, tmp_path: Path) -> None:
+    """A service's threads (a connection each) calling the first version's functions on a file while
+    two processes run the next version's migration runner on it at once (a column, an index and a
+    table added; 20,000 rows to index and back up): one process applies the migration, the other
+    finds it applied, both exit 0; every call of the service gives what it gives alone and the
+    rows are kept (the old queries name their columns, so the new one breaks none)."""
+    q = importlib.import_module("concur_sqlite.queries.q")
+    files = Files(package, tmp_path)
+    root = Path(package.__file__).parent.parent
+
+    @settings(SETTINGS, max_examples=max(EXAMPLES // 4, 1))
+    @given(tasks=dc.tasks("sqlite"))
+    def check(tasks: list[dc.Task]) -> None:
+        path, who = files.fresh(), dc.owners(len(tasks))
+        with sqlite3.connect(path) as fill:
+            fill.executemany("INSERT INTO items VALUES ('bulk', ?, ?)", ((f"n{i}", i) for i in range(20_000)))
+        fill.close()
+        go = path.with_name(path.name + ".go")
+        migrators = [subprocess.Popen([sys.executable, "-c", _MIGRATOR, str(root), "concur_sqlite_v2", str(path), str(go)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        try:
+            for migrator in migrators:
+                assert migrator.stdout is not None and migrator.stdout.readline() == "ready\n"
+            go.touch()
+
+            def own(index: int) -> list[dc.Outcome]:
+                conn = sqlite3.connect(path)
+                try:
+                    return run_task(q, conn, tasks[index], who[index])
+                finally:
+                    conn.close()
+
+            got = on_threads([lambda i=i: own(i) for i in range(len(tasks))])
+            ends = [migrator.communicate(timeout=120) for migrator in migrators]
+        finally:
+            for migrator in migrators:
+                migrator.kill()
+                migrator.wait()
+        assert [m.returncode for m in migrators] == [0, 0], [err for _, err in ends]
+        assert sorted(step for out, _ in ends for step in json.loads(out)) == ["0002_tags"]
+        expected, kept_alone = alone(q, files, tasks)
+        dc.compare(tasks, got, expected, kept(path, who), kept_alone, "service threads while migrating")
+        status = importlib.import_module("concur_sqlite_v2.migrations").status(str(path))
+        assert [version for version, _ in status.applied] == ["0001_items", "0002_tags"] and not status.pending
+
+    check()

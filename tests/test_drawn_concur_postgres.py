@@ -153,3 +153,77 @@ def test_postgres_drawn_asyncio_tasks(package: Any, postgres_databases: Callable
                    "asyncio tasks on " + ("one connection" if shared else "a connection each"))
 
     check()
+
+
+def test_postgres_drawn_gathered_calls_on_the_same_rows_each_run_whole(
+        package: Any, postgres_databases: Callable[[str], str]) -> None:
+    """Calls of every command gathered over one AsyncConnection, all on one owner's rows: psycopg runs
+    each statement (a batch, a COPY) under the connection's lock, so the results are those of the
+    calls one after another, in the order they took the connection."""
+    import psycopg
+
+    q = importlib.import_module("concur_pg.queries.q")
+    aio = importlib.import_module("concur_pg.aio.q")
+    url = database(package, postgres_databases)
+
+    @SETTINGS
+    @given(task=dc.tasks("postgresql", most=2).map(lambda tasks: tasks[0] + tasks[1]))
+    def check(task: dc.Task) -> None:
+        who = dc.owners(1)
+
+        async def one(conn: Any, call: dc.Call) -> dc.Outcome:
+            function = getattr(aio, dc.function_name(call.query))
+            args, kwargs = dc.arguments(q, call, who[0])
+            return await dc.outcome_async(call, lambda: function(conn, *args, **kwargs))
+
+        async def main() -> list[dc.Outcome]:
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                return list(await asyncio.gather(*(one(conn, call) for call in task)))
+
+        got = asyncio.run(main())
+        # The order they took the connection in: the order they started, but a COPY runs in a task of
+        # its own (one a cancelled caller can stop: _runtime.copy_async), which queues after them.
+        order = sorted(range(len(task)), key=lambda i: (uses_copy(task[i]), i))
+        in_order = tuple(task[i] for i in order)
+        expected, kept_alone = alone(q, url, [in_order])
+        dc.compare([in_order], [[got[i] for i in order]], expected, kept(url, who), kept_alone,
+                   "calls gathered on one connection")
+
+    check()
+
+
+def uses_copy(call: dc.Call) -> bool:
+    """The call runs COPY FROM STDIN (a :copyfrom of bare parameters, no ON CONFLICT)."""
+    return call.query.command == "copyfrom" and "ON CONFLICT" not in call.query.sql
+
+
+@pytest.mark.parametrize("autocommit", [True, False], ids=["autocommit", "in a transaction"])
+def test_postgres_timed_out_call_is_cancelled_on_the_server(package: Any, postgres_databases: Callable[[str], str],
+                                                            autocommit: bool) -> None:
+    """asyncio.wait_for around a slow call: TimeoutError when the timeout passes, psycopg cancels the
+    statement on the server, and the connection answers the next call at once; inside a
+    transaction that transaction has failed, for the caller to roll back (the README's rule)."""
+    import time
+
+    import psycopg
+
+    aio = importlib.import_module("concur_pg.aio.q")
+    url = database(package, postgres_databases)
+
+    async def main() -> tuple[float, Any, str]:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=autocommit) as conn:
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(aio.slow(conn, seconds=30), 0.2)
+            failed = ""
+            try:
+                await aio.total(conn, owner="o")
+            except psycopg.errors.InFailedSqlTransaction:
+                failed = "failed"
+                await conn.rollback()
+            answer = await aio.total(conn, owner="o")
+            return time.monotonic() - started, answer, failed
+
+    took, answer, failed = asyncio.run(main())
+    assert took < 10 and answer.items == 0
+    assert failed == ("" if autocommit else "failed")
