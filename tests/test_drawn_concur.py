@@ -411,7 +411,7 @@ def test_timed_out_slow_read_keeps_the_connection_until_it_ends(package: Any, tm
 # --- migrating while the service runs ----------------------------------------------------------------
 
 # A migrator process: it says it is ready, waits for the go file, migrates, prints the steps it applied.
-_MIGRATOR = """import importlib, json, os, sys, time
+MIGRATOR = """import importlib, json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 migrations = importlib.import_module(sys.argv[2] + ".migrations")
 print("ready", flush=True)
@@ -439,7 +439,7 @@ def test_drawn_service_threads_while_two_processes_migrate(package: Any, tmp_pat
             fill.executemany("INSERT INTO items VALUES ('bulk', ?, ?)", ((f"n{i}", i) for i in range(20_000)))
         fill.close()
         go = path.with_name(path.name + ".go")
-        migrators = [subprocess.Popen([sys.executable, "-c", _MIGRATOR, str(root), "concur_sqlite_v2", str(path), str(go)],
+        migrators = [subprocess.Popen([sys.executable, "-c", MIGRATOR, str(root), "concur_sqlite_v2", str(path), str(go)],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
         try:
             for migrator in migrators:
@@ -467,3 +467,53 @@ def test_drawn_service_threads_while_two_processes_migrate(package: Any, tmp_pat
         assert [version for version, _ in status.applied] == ["0001_items", "0002_tags"] and not status.pending
 
     check()
+
+
+# --- the application's own cursor, read between generated calls -------------------------------------------
+
+
+def test_own_cursor_read_between_generated_calls(package: Any, tmp_path: Path) -> None:
+    """The application iterates its own cursor (sqlite3, then aiosqlite in chunks) and, for each row,
+    calls generated functions on the same connection: an upsert of that row, a read of it back,
+    a list and a count. Its cursor goes on where it was (every row once, as read before the
+    change), and each generated call sees the connection's changes so far."""
+    import aiosqlite
+
+    q = importlib.import_module("concur_sqlite.queries.q")
+    aio = importlib.import_module("concur_sqlite.aio.q")
+    path = Files(package, tmp_path).fresh()
+    names = [f"n{i:03}" for i in range(250)]  # more than aiosqlite's chunk (its iter_chunk_size, 64)
+    with sqlite3.connect(path) as setup:
+        setup.executemany("INSERT INTO items VALUES ('o', ?, 1)", [(name,) for name in names])
+    setup.close()
+    read = "SELECT name, n FROM items WHERE owner = 'o' ORDER BY name"
+
+    conn = sqlite3.connect(path)
+    try:
+        seen = []
+        for name, n in conn.execute(read):
+            seen.append((name, n))
+            q.upsert_item(conn, owner="o", name=name, n=n + 10)
+            item = q.get_item(conn, owner="o", name=name)
+            assert item is not None and item.n == n + 10
+            assert q.count_names(conn, owner="o") == len(names)
+        assert seen == [(name, 1) for name in names]
+        conn.commit()
+    finally:
+        conn.close()
+
+    async def main() -> list[Any]:
+        async with aiosqlite.connect(path) as conn:
+            seen = []
+            async with conn.execute(read) as cursor:
+                async for name, n in cursor:
+                    seen.append((name, n))
+                    await aio.upsert_item(conn, owner="o", name=name, n=n + 10)
+                    assert (await aio.total(conn, owner="o")).items == len(names)
+                    item = await aio.get_item(conn, owner="o", name=name)
+                    assert item is not None and item.n == n + 10
+            await conn.commit()
+            return seen
+
+    assert asyncio.run(main()) == [(name, 11) for name in names]
+    assert kept(path, ["o"])[0] == [(0, name, 21) for name in names]

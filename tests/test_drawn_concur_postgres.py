@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 import drawn_concur as dc  # noqa: E402
-from test_drawn_concur import on_threads  # noqa: E402
+from test_drawn_concur import MIGRATOR, on_threads  # noqa: E402
 
 EXAMPLES = int(os.environ.get("DRAWN_CONCUR_EXAMPLES", "12"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -28,6 +30,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppres
 def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     root = tmp_path_factory.mktemp("drawn_concur_pg")
     dc.generate("postgresql", root, "concur_pg")
+    dc.generate("postgresql", root, "concur_pg_v2", later=True)
     sys.path.insert(0, str(root))
     try:
         yield importlib.import_module("concur_pg")
@@ -227,3 +230,72 @@ def test_postgres_timed_out_call_is_cancelled_on_the_server(package: Any, postgr
     took, answer, failed = asyncio.run(main())
     assert took < 10 and answer.items == 0
     assert failed == ("" if autocommit else "failed")
+
+
+def test_postgres_drawn_service_threads_while_two_processes_migrate(
+        package: Any, postgres_databases: Callable[[str], str], tmp_path: Path) -> None:
+    """tests/test_drawn_concur.py's twin: a service's threads (a connection each, autocommit) calling
+    the first version's functions while two processes run the next version's migration runner at
+    once: one applies the migration (its ALTER TABLE waits for the service's statements and they
+    for it), the other finds it applied, both exit 0; every call gives what it gives alone."""
+    import psycopg
+
+    q = importlib.import_module("concur_pg.queries.q")
+    root = Path(package.__file__).parent.parent
+
+    @settings(SETTINGS, max_examples=max(EXAMPLES // 6, 1))  # a database each: the migration is once a database
+    @given(tasks=dc.tasks("postgresql"))
+    def check(tasks: list[dc.Task]) -> None:
+        url, who = database(package, postgres_databases), dc.owners(len(tasks))
+        go = tmp_path / f"go-{who[0].replace('/', '-')}"
+        migrators = [subprocess.Popen([sys.executable, "-c", MIGRATOR, str(root), "concur_pg_v2", url, str(go)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        try:
+            for migrator in migrators:
+                assert migrator.stdout is not None and migrator.stdout.readline() == "ready\n"
+            go.touch()
+
+            def own(index: int) -> list[dc.Outcome]:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    return run_task(q, conn, tasks[index], who[index])
+
+            got = on_threads([lambda i=i: own(i) for i in range(len(tasks))])
+            ends = [migrator.communicate(timeout=120) for migrator in migrators]
+        finally:
+            for migrator in migrators:
+                migrator.kill()
+                migrator.wait()
+        assert [m.returncode for m in migrators] == [0, 0], [err for _, err in ends]
+        assert sorted(step for out, _ in ends for step in json.loads(out)) == ["0002_tags"]
+        expected, kept_alone = alone(q, url, tasks)
+        dc.compare(tasks, got, expected, kept(url, who), kept_alone, "service threads while migrating")
+
+    check()
+
+
+def test_postgres_server_side_cursor_read_between_generated_calls(
+        package: Any, postgres_databases: Callable[[str], str]) -> None:
+    """The application iterates a server-side cursor (a named one, fetching 16 rows at a time) in its
+    transaction and, for each row, calls generated functions on the same connection (an upsert of
+    that row, a read of it back, a count): the cursor goes on where it was, every row once as
+    read before the change, and each call sees the transaction's changes so far."""
+    import psycopg
+
+    q = importlib.import_module("concur_pg.queries.q")
+    url = database(package, postgres_databases)
+    names = [f"n{i:03}" for i in range(100)]
+    with psycopg.connect(url) as setup:
+        setup.cursor().executemany(b"INSERT INTO items VALUES ('o', %s, 1)", [(name,) for name in names])
+    with psycopg.connect(url) as conn:
+        seen = []
+        with conn.cursor(name="own") as cursor:
+            cursor.itersize = 16
+            cursor.execute(b"SELECT name, n FROM items WHERE owner = 'o' ORDER BY name")
+            for name, n in cursor:
+                seen.append((name, n))
+                q.upsert_item(conn, owner="o", name=name, n=n + 10)
+                item = q.get_item(conn, owner="o", name=name)
+                assert item is not None and item.n == n + 10
+                assert q.count_names(conn, owner="o") == len(names)
+        assert seen == [(name, 1) for name in names]
+    assert kept(url, ["o"])[0] == [(0, name, 11) for name in names]
