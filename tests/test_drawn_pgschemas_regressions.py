@@ -136,3 +136,145 @@ def test_postgres_function_dropped_in_one_schema_keeps_the_other(postgres_url: s
         q = import_module(package, "queries.q")
         assert q.shout(conn, word="a") == "a!"
         assert typing.get_type_hints(q.shout)["return"] == str
+
+
+MIXED_CASE = """\
+CREATE SCHEMA "Sales";
+CREATE TABLE "Sales"."Orders" (id serial PRIMARY KEY, "Qty" integer NOT NULL, note text);
+CREATE TABLE "People" (id serial PRIMARY KEY, "Name" text);
+"""
+
+
+@pytest.mark.parametrize(("query", "where"), [
+    ("SELECT id FROM sales.orders", "2:16: error: query Q: no such table: sales.orders"),
+    ('SELECT id FROM "Sales".orders', '2:16: error: query Q: no such table: "Sales".orders'),
+    ('SELECT id FROM Sales."Orders"', '2:16: error: query Q: no such table: Sales."Orders"'),
+    ("SELECT id FROM people", "2:16: error: query Q: no such table: people"),
+    ('SELECT qty FROM "Sales"."Orders"', '2:8: error: query Q: no such column: qty'),
+    ('SELECT o."qty" FROM "Sales"."Orders" o', '2:10: error: query Q: no such column: o.qty'),
+    ('SELECT id FROM "People" WHERE name = $1', '2:31: error: query Q: no such column: name'),
+    ("INSERT INTO sales.orders (note) VALUES ($1)", "2:13: error: query Q: no such table: sales.orders"),
+    ('DELETE FROM "people" WHERE id = $1', '2:13: error: query Q: no such table: "people"'),
+    ('INSERT INTO "People" (name) VALUES ($1)', '2:23: error: query Q: table People has no column named name'),
+    ('UPDATE "People" SET name = $1 WHERE id = $2', '2:21: error: query Q: table People has no column named name'),
+])
+def test_postgres_a_quoted_names_case_is_its_own(tmp_path: Path, query: str, where: str) -> None:
+    """Tables, schemas and columns were found by their lower-cased names: a query naming
+    "Sales"."Orders" as sales.orders, or "Qty" as qty, was generated, and the server refused it at
+    every call (relation "sales.orders" does not exist). Now an error where it is named."""
+    make_project(tmp_path, {"1.sql": MIXED_CASE}, {"q.sql": f"-- name: Q :many\n{query};\n"}, engine="postgresql")
+    result = run_cli(tmp_path)
+    assert result.code == 1 and len(result.errors) == 1, result.stderr
+    assert result.errors[0].startswith(f"queries/q.sql:{where} ("), result.stderr
+
+
+def test_postgres_quoted_mixed_case_names_spelt_right(postgres_url: str, tmp_path: Path) -> None:
+    """The same names spelt as the server knows them generate, and the calls read and write them."""
+    queries = ('-- name: AddOrder :one\nINSERT INTO "Sales"."Orders" ("Qty") VALUES ($1) RETURNING *;\n'
+               '-- name: Orders :many\nSELECT o."Qty", O.id, o.Note FROM "Sales"."Orders" O\n'
+               "  WHERE o.id > $1 ORDER BY o.Id;\n"
+               '-- name: People :many\nSELECT "Name" FROM "People" JOIN "Sales"."Orders" USING (id);\n')
+    out = generate(tmp_path, {"1.sql": MIXED_CASE}, {"q.sql": queries}, out="pgs_case", engine="postgresql")
+    with _migrated(postgres_url, MIXED_CASE) as conn, imported(out) as package:
+        conn.execute("""INSERT INTO "People" ("Name") VALUES ('ada')""")
+        q = import_module(package, "queries.q")
+        assert q.add_order(conn, Qty=3).Qty == 3
+        assert [(r.Qty, r.id, r.note) for r in q.orders(conn, id=0)] == [(3, 1, None)]
+        assert q.people(conn) == ["ada"]
+
+
+SET_PATH = """\
+CREATE SCHEMA app;
+SET search_path TO app, public;
+CREATE TABLE items (id serial PRIMARY KEY, label text);
+"""
+
+
+@pytest.mark.parametrize(("query", "where"), [
+    ("SELECT * FROM items", "2:15: error: query Q: table items was created after SET search_path TO app, public "
+                            "(schema/1.sql:2)"),
+    ("INSERT INTO items (label) VALUES ($1)", "2:13: error: query Q: table items was created after "
+                                              "SET search_path TO app, public (schema/1.sql:2)"),
+])
+def test_postgres_a_table_created_under_a_search_path_is_an_error_where_queried(
+        postgres_url: str, tmp_path: Path, query: str, where: str) -> None:
+    """The catalog does not follow SET search_path: a table created unqualified after it was taken
+    for public's, while the server put it in app; a query naming it was generated and failed at
+    every call (relation "items" does not exist). Now an error where the query names it; the
+    migrations themselves are still accepted (the runner and `verify --db` apply them as they are)."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(SET_PATH.encode())
+        assert conn.execute("SELECT to_regclass('public.items') IS NULL").fetchone() == (True,)
+    make_project(tmp_path, {"1.sql": SET_PATH}, {"q.sql": f"-- name: Q :exec\n{query};\n"}, engine="postgresql")
+    result = run_cli(tmp_path)
+    assert result.code == 1 and len(result.errors) == 1, result.stderr
+    assert result.errors[0].startswith(f"queries/q.sql:{where}: "), result.stderr
+
+
+def test_postgres_a_search_path_lasts_to_the_end_of_its_file(postgres_url: str, tmp_path: Path) -> None:
+    """As the runner runs each file with the search_path the run started with, a table the next
+    file creates unqualified is public's: it is queried as usual."""
+    later = "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);\n"
+    queries = "-- name: AddNote :one\nINSERT INTO notes (body) VALUES ($1) RETURNING id;\n"
+    out = generate(tmp_path, {"1.sql": SET_PATH, "2.sql": later}, {"q.sql": queries}, out="pgs_path",
+                   engine="postgresql")
+    with imported(out) as package, psycopg.connect(postgres_url, autocommit=True) as conn:
+        import_module(package, "migrations").migrate(postgres_url)
+        assert import_module(package, "queries.q").add_note(conn, body="x") == 1
+        assert conn.execute("SELECT to_regclass('public.notes') IS NOT NULL").fetchone() == (True,)
+
+
+@pytest.mark.parametrize(("schema", "where"), [
+    ("""CREATE TYPE "Mood" AS ENUM ('a');\nCREATE TYPE mood AS ENUM ('b');\n""",
+     "2:13: error: type 'mood': codegen cannot tell it from 'Mood'"),
+    ('CREATE SCHEMA "Sales";\nCREATE SCHEMA sales;\nCREATE TABLE "Sales".t (id int);\nCREATE TABLE sales.t (id int);\n',
+     "4:14: error: table 't': codegen cannot tell it from 't' (schema Sales)"),
+    ('CREATE TABLE "Items" (id int);\nCREATE TABLE items (id int);\n',
+     "2:14: error: table 'items': codegen cannot tell it from 'Items'"),
+])
+def test_postgres_names_differing_only_in_case_are_refused_where_created(tmp_path: Path, schema: str,
+                                                                         where: str) -> None:
+    """The catalog keys names whatever their case, the server does not: a second enum "Mood" beside
+    mood replaced the first silently (a column of the first, declared after, took the second's
+    labels), and two such tables were refused as "already exists", which they were not."""
+    make_project(tmp_path, {"1.sql": schema}, {"q.sql": "-- name: Q :one\nSELECT 1 AS one;\n"}, engine="postgresql")
+    result = run_cli(tmp_path)
+    assert result.code == 1 and len(result.errors) == 1, result.stderr
+    assert result.errors[0].startswith(f"schema/1.sql:{where}"), result.stderr
+
+
+TWO_DOMAINS = """\
+CREATE SCHEMA billing;
+CREATE DOMAIN amount AS text;
+CREATE DOMAIN billing.amount AS integer;
+CREATE TABLE items (id serial PRIMARY KEY, a amount NOT NULL);
+CREATE TABLE billing.items (id serial PRIMARY KEY, a billing.amount NOT NULL);
+"""
+
+
+def test_postgres_same_named_domains_of_two_schemas(postgres_url: str, tmp_path: Path) -> None:
+    """Domains were known by their bare name: billing.amount (integer) replaced public's amount
+    (text), so public's column was typed int and every read of it failed validation; dropping one
+    with CASCADE dropped the other's columns too."""
+    later = "DROP DOMAIN billing.amount CASCADE;\n"
+    queries = "-- name: Amounts :many\nSELECT a FROM items;\n"
+    out = generate(tmp_path, {"1.sql": TWO_DOMAINS, "2.sql": later}, {"q.sql": queries}, out="pgs_domains",
+                   engine="postgresql")
+    with _migrated(postgres_url, TWO_DOMAINS, later) as conn, imported(out) as package:
+        conn.execute("INSERT INTO items (a) VALUES ('ten')")
+        assert import_module(package, "queries.q").amounts(conn) == ["ten"]
+
+
+def test_postgres_drop_schema_cascade_drops_the_views_reading_it(postgres_url: str, tmp_path: Path) -> None:
+    """DROP SCHEMA gone CASCADE dropped its tables from the catalog but not a view of another schema
+    reading them, which the server drops too: a query of the view was generated and failed at every
+    call (relation "pv" does not exist). Now the query is refused where it names the view."""
+    schema = ("CREATE SCHEMA gone;\nCREATE TABLE gone.t (id int);\nCREATE VIEW pv AS SELECT id FROM gone.t;\n"
+              "DROP SCHEMA gone CASCADE;\n")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(schema.encode())
+        assert conn.execute("SELECT to_regclass('pv') IS NULL").fetchone() == (True,)
+    make_project(tmp_path, {"1.sql": schema}, {"q.sql": "-- name: Q :many\nSELECT * FROM pv;\n"}, engine="postgresql")
+    result = run_cli(tmp_path)
+    assert result.code == 1 and result.errors == ["queries/q.sql:2:15: error: query Q: no such table: pv"], \
+        result.stderr

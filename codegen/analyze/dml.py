@@ -10,6 +10,7 @@ from .. import ir
 from ..errors import Located
 from . import clashes, placement
 from .inserts import instead_of_trigger
+from .result_names import CASE_RULE, as_written
 from .scope import Scope, Source, SourceColumn
 from .types import Output
 
@@ -73,6 +74,11 @@ def _column(an: "Analyzer", target: Source, node: exp.Expr) -> tuple[str, ir.Typ
     col = target.find(name)
     if col is None:
         raise Located(f"table {target.table} has no column named {name}", an.offset_of(node))
+    folds = an.state.engine.folds_identifiers
+    if folds and col.name != as_written(name, node.this if isinstance(node, exp.Column) else node, folds):
+        # The target finds a column whatever its case; PostgreSQL does not: "Qty" is not qty.
+        raise Located(f"table {target.table} has no column named {as_written(name, node, folds)} (the column is "
+                      f'"{col.name}": {CASE_RULE})', an.offset_of(node))
     _check_writable(an, target, col.name, node)
     return col.name, col.typed
 

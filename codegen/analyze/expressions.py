@@ -21,6 +21,7 @@ from .. import ir
 from ..catalog.state import CatalogEngine
 from ..engines import ArgType, EngineTraits
 from ..errors import Located
+from .result_names import CASE_RULE, as_written
 from .scope import Scope, identifier_offset
 from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, is_null_literal, numeric_type,
                     array_of, element, merge, merge_types, placeholder_index)
@@ -181,6 +182,11 @@ class ExpressionTyping:
                     and isinstance(node.this, exp.Identifier) and getattr(self, "dq_fallback", False):
                 return STR  # SQLite reads an unknown "name" as the string 'name'
             raise
+        written = as_written(node.name, node.this, self.engine.folds_identifiers)
+        if (src.table or src.view) and self.engine.folds_identifiers and col.name != written:
+            # The scope finds a column whatever its case; PostgreSQL does not: "Qty" is not qty.
+            raise Located(f"no such column: {node.table + '.' if node.table else ''}{written} (the column is "
+                          f'"{col.name}": {CASE_RULE})', self.offset_of(node))
         return src.typed(col)
 
     def _t_Dot(self, node: exp.Dot, scope: Scope) -> ir.Typed:

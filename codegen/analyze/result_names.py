@@ -48,6 +48,10 @@ def numbered_duplicates(names: list[str]) -> list[str]:
     return unique
 
 
+# What a name differing only in case from the one the database knows is told (PostgreSQL).
+CASE_RULE = "an unquoted name is folded to lower case, a quoted one keeps its case"
+
+
 def as_written(name: str, written: exp.Expr | None, folds: bool) -> str:
     """A name as the engine sees it: one that folds unquoted identifiers (PostgreSQL) names a
     result column in lower case unless it was written quoted."""

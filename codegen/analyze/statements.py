@@ -11,11 +11,12 @@ from ..catalog.build import SchemaState
 from ..catalog.tables import TableDef
 from ..engines import Utility
 from ..errors import Located
+from ..placeholders import quote_identifier
 from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
 from . import clashes, grouping, placement
 from .inserts import instead_of_trigger
-from .result_names import as_written, named_by_text, numbered_duplicates, result_name
+from .result_names import CASE_RULE, as_written, named_by_text, numbered_duplicates, result_name
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output, is_null_literal
 
@@ -142,6 +143,8 @@ class Analyzer(ExpressionTyping):
             if cte is not None:
                 return Source(alias or name, list(cte))
             table = self.state.find(schema, name)
+            if table is not None:
+                self.named_as_created(table, node)
             if table is None:
                 value = self.engine.missing_table(node, alias)
                 if value is not None:
@@ -168,6 +171,24 @@ class Analyzer(ExpressionTyping):
             names = _alias_columns(node) or [alias or "unnest"]
             return Source(alias or "unnest", [SourceColumn(n, NULL, None) for n in names])
         raise Located(f"unsupported FROM item {type(node).__name__}", self.offset_of(node))
+
+    def named_as_created(self, table: TableDef, node: exp.Table) -> None:
+        """A FROM item or statement target the catalog found (whatever its case) must name the
+        table the database finds: PostgreSQL's "Sales"."Orders" is not sales.orders; and a table
+        the migrations created after moving the search_path is not where the catalog put it."""
+        if table.misplaced and not node.db:
+            raise Located(f"{'view' if table.is_view else 'table'} {table.name} was created after {table.misplaced}: "
+                          "the catalog does not follow the search_path, so it cannot tell which schema holds it "
+                          "(queries run with the connection's own); name the schema where it is created",
+                          self.offset_of(node))
+        if not self.engine.folds_identifiers:
+            return
+        schema = self.folded(node.db, node.args.get("db")) if node.db else None
+        if self.folded(node.name, node.this) != table.name \
+                or self.engine.lookup_schema(schema) != self.engine.lookup_schema(table.schema):
+            raise Located(f"no such table: {node.sql(dialect=self.engine.dialect)} (the migrations create "
+                          f"{spelt(table.schema, table.name)}: {CASE_RULE})",
+                          self.offset_of(node.args["db"] if node.db else node))
 
     def table_function(self, call: exp.Expr, alias: str, scope: Scope) -> Source:
         name = (call.name if isinstance(call, exp.Anonymous) else cast(exp.Func, call).sql_name()).lower()
@@ -418,6 +439,7 @@ class Analyzer(ExpressionTyping):
         table = self.state.find(table_node.db or None, table_node.name)
         if table is None:
             raise Located(self.state.missing(table_node.name), self.offset_of(table_node))
+        self.named_as_created(table, table_node)
         if table.is_view and not table.updatable and not instead_of_trigger(node, self.state):
             statement = type(node).__name__.upper()
             raise Located(f"{table_node.name} is a view with no INSTEAD OF {statement} trigger: a {statement} cannot "
@@ -449,6 +471,11 @@ def _alias_columns(node: exp.Expr) -> list[str]:
 
 def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
     return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
+
+
+def spelt(schema: str | None, name: str) -> str:
+    """A relation's or column's name as the database knows it, quoted where it must be."""
+    return f"{quote_identifier(schema)}.{quote_identifier(name)}" if schema else quote_identifier(name)
 
 
 __all__ = ["Analyzer", "Output", "identifier_offset"]

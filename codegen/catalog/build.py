@@ -65,6 +65,7 @@ class CatalogBuilder:
         self._temporary = False  # the CREATE being applied makes a TEMP table or view
 
     def apply_file(self, source: SourceFile) -> None:
+        self.state.placement = None
         for stmt in split_statements(source, self.state.engine):
             try:
                 self.apply(stmt)
@@ -110,9 +111,11 @@ class CatalogBuilder:
             cur.pos += 1
         before = set(self.state.tables)
         self._create_object(cur, stmt, replace_view)
-        if self._temporary:
-            for key in set(self.state.tables) - before:
+        for key in set(self.state.tables) - before:
+            if self._temporary:
                 self.state.tables[key].temporary = True
+            if self.state.tables[key].schema is None:
+                self.state.tables[key].misplaced = self.state.placement
 
     def end_session(self) -> None:
         """After the last migration: the migrating session's TEMP tables and views are gone (and a
@@ -162,6 +165,11 @@ class CatalogBuilder:
                 return schema, name, True
             if if_not_exists:
                 return schema, name, False
+            engine = self.state.engine
+            if engine.folds_identifiers and (existing.name != name or engine.lookup_schema(existing.schema)
+                                             != engine.lookup_schema(schema)):  # PostgreSQL: "Items" beside items
+                raise Located(f"{what} {name!r}: codegen cannot tell it from {existing.name!r} (schema "
+                              f"{existing.schema or 'public'}), a name that differs only in case: rename one", offset)
             raise Located(f"{what} {name!r} already exists", offset)
         return schema, name, True
 

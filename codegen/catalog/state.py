@@ -70,6 +70,11 @@ class SchemaState:
         self.instead_of: dict[str, set[str]] = {}
         # Lower-cased names of the migrations' TEMP tables and views, gone when their session ended.
         self.session_only: set[str] = set()
+        # Set by the engine while a statement of the current migration file has changed where an
+        # unqualified CREATE puts its object (PostgreSQL's SET search_path), which the catalog does
+        # not follow: why, for the tables created meanwhile (TableDef.misplaced). Each file starts
+        # without one, as the migration runner starts each step with its own session's settings.
+        self.placement: str | None = None
         engine.install_catalog(self)  # its type names, and the statements only it has
 
     def key(self, schema: str | None, name: str) -> tuple[str | None, str]:

@@ -64,6 +64,9 @@ class TableDef:
     updatable: bool = False  # a view the database changes its base table through (PostgreSQL's simple views)
     view_base: TableDef | None = field(default=None, repr=False, compare=False)  # an updatable view's base relation
     temporary: bool = False  # CREATE TEMP: it lasts as long as the migrating session, not for the queries
+    # Created without a schema where the catalog cannot tell which schema the database put it in
+    # (after PostgreSQL's SET search_path): what a query naming it is told (SchemaState.placement).
+    misplaced: str | None = None
     strict: bool = False
     without_rowid: bool = False
     virtual: str | None = None  # module name for CREATE VIRTUAL TABLE

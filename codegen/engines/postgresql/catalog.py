@@ -9,7 +9,7 @@ from ... import ir
 from ...errors import Located
 from ...placeholders import quote_identifier
 from ...source import Statement
-from ...catalog.alter import remove_column
+from ...catalog.alter import drop_dependent_views, remove_column
 from ...catalog.build import SchemaState
 from ...catalog.cursor import Cursor, unquote
 from ...catalog.tables import ColumnDef, parse_type_name
@@ -127,7 +127,7 @@ class FuncDef:
 class PostgresTypes:
     def __init__(self, state: SchemaState) -> None:
         self.state = state
-        self.domains: dict[str, tuple[ir.ValueType, bool]] = {}
+        self.domains: dict[tuple[str | None, str], tuple[ir.ValueType, bool]] = {}  # by state.key
         self.sequences: set[tuple[str | None, str]] = set()
         self.schemas: set[str] = {"public", "pg_catalog"}
         self.composites: dict[tuple[str | None, str], list[tuple[str, ir.ValueType]]] = {}
@@ -146,8 +146,8 @@ class PostgresTypes:
         enum = self.state.enums.get(key)
         if enum is not None:
             return ir.ValueType(ir.STR, literals=enum.values, enum=enum_identity(enum), dims=dims)
-        if key[1] in self.domains:
-            inner, _ = self.domains[key[1]]
+        if key in self.domains:
+            inner, _ = self.domains[key]
             # email[] (an array of the domain, not a domain over an array) arrives as text; parsed
             # where its items read back as themselves (not bytea's escapes or JSON's text).
             as_text = dims > 0 and inner.base in _ITEMS_FROM_TEXT
@@ -178,6 +178,12 @@ def install(state: SchemaState) -> None:
 
 def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Statement) -> bool:
     """Handle PostgreSQL-only DDL; False leaves the statement to the common builder."""
+    path = _search_path_set(cur)
+    if path is not None:
+        line, _ = stmt.position(cur.offset())
+        state.placement = None if _creates_in_public(path) else \
+            f"SET search_path TO {path} ({stmt.source.path}:{line})"
+        return True
     if cur.is_word("CREATE"):
         return _create(types, state, cur)
     if cur.accept("ALTER", "TYPE"):
@@ -193,12 +199,46 @@ def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Stat
     return False
 
 
+_SET_SEARCH_PATH = re.compile(r"SET\s+(?:SESSION\s+|LOCAL\s+)?search_path\s*(?:TO\b|=)\s*(.*?)\s*;?\s*$",
+                              re.IGNORECASE | re.DOTALL)
+_SET_CONFIG = re.compile(r"SELECT\s+(?:pg_catalog\s*\.\s*)?set_config\s*\(\s*'search_path'\s*,\s*'((?:[^']|'')*)'",
+                         re.IGNORECASE)
+
+
+def _search_path_set(cur: Cursor) -> str | None:
+    """The search_path a statement sets for the rest of the migration file (SET [LOCAL], pg_dump's
+    set_config, RESET), as written; None for any other statement."""
+    text = cur.text[cur.offset():]
+    if re.match(r"RESET\s+search_path\b", text, re.IGNORECASE):
+        return "DEFAULT"
+    found = _SET_SEARCH_PATH.match(text)
+    if found is not None:
+        return found.group(1)
+    found = _SET_CONFIG.match(text)
+    return found.group(1).replace("''", "'") if found is not None else None
+
+
+def _creates_in_public(path: str) -> bool:
+    """Whether an unqualified CREATE still goes where the catalog puts it (public), or fails at the
+    server (no schema to create in): the path's first schema other than the session's own ones
+    ($user, pg_catalog, pg_temp) is public, or there is none."""
+    names = [p.strip() for p in path.split(",")]
+    names = [n[1:-1].replace('""', '"') if n.startswith('"') else n.strip("'").lower() for n in names]
+    names = [n for n in names if n not in ("", "$user", "pg_catalog") and not n.startswith("pg_temp")]
+    return not names or names[0] in ("public", "default")
+
+
 def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     cur.expect("CREATE")
     cur.accept("OR", "REPLACE")
     if cur.accept("TYPE"):
         schema, name, offset = cur.qualified_name("type name")
         if cur.accept("AS", "ENUM"):
+            existing = state.enums.get(state.key(schema, name))
+            if existing is not None:  # the server refuses the same name; one differing in case it takes
+                raise Located(f"type {name!r} already exists" if existing.name == name else
+                              f"type {name!r}: codegen cannot tell it from {existing.name!r}, a name that differs "
+                              "only in case: rename one", offset)
             start, end = cur.balanced()
             values = tuple(unquote(x) for x in Cursor(cur.text[start:end], cur.engine).items if x.kind == "string")
             state.enums[state.key(schema, name)] = ir.Enum(name, values, state.engine.lookup_schema(schema))
@@ -213,7 +253,7 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         cur.accept("AS")
         declared = parse_type_name(cur)
         not_null = "NOT NULL" in cur.text.upper()[cur.offset():]
-        types.domains[name.lower()] = (types.value_type(declared), not_null)
+        types.domains[state.key(schema, name)] = (types.value_type(declared), not_null)
         return True
     if cur.accept("SCHEMA"):
         cur.accept("IF", "NOT", "EXISTS")
@@ -439,8 +479,8 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
             if enum is not None:
                 enums.add(enum_identity(enum))
             else:  # a domain or composite type: its columns are known by the name they declare
-                types.domains.pop(name.lower(), None)
-                domains.add(name.lower())
+                types.domains.pop(state.key(schema, name), None)
+                domains.add(state.key(schema, name))
             if not cur.accept_punct(","):
                 break
         if cur.accept("CASCADE"):
@@ -451,8 +491,8 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         while True:
             name = cur.name("schema name")[0].lower()
             types.schemas.discard(name)
-            for key in [k for k in state.tables if k[0] == name]:
-                del state.tables[key]
+            dropped = [state.tables.pop(key).name for key in [k for k in state.tables if k[0] == name]]
+            drop_dependent_views(state, dropped)  # CASCADE (else the server refuses): views elsewhere reading them
             for key in [k for k in state.enums if k[0] == name]:
                 del state.enums[key]
             if not cur.accept_punct(","):
@@ -477,12 +517,13 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     return False
 
 
-def _drop_columns_of_types(state: SchemaState, domains: set[str], enums: set[str]) -> None:
+def _drop_columns_of_types(state: SchemaState, domains: set[tuple[str | None, str]], enums: set[str]) -> None:
     """DROP TYPE / DOMAIN ... CASCADE drops every column of that type (or an array of it), and the
     views reading those columns. An enum's columns are known by its identity, schema included: a
     same-named enum of another schema keeps its columns."""
     def dropped(col: ColumnDef) -> bool:
-        return col.type.enum in enums or normalise(col.sql_type)[0].rpartition(".")[2].strip('"') in domains
+        schema, _, bare = normalise(col.sql_type)[0].rpartition(".")
+        return col.type.enum in enums or state.key(schema.strip('"') or None, bare.strip('"')) in domains
 
     for table in list(state.tables.values()):
         if table.is_view:
