@@ -278,3 +278,30 @@ def test_postgres_drop_schema_cascade_drops_the_views_reading_it(postgres_url: s
     result = run_cli(tmp_path)
     assert result.code == 1 and result.errors == ["queries/q.sql:2:15: error: query Q: no such table: pv"], \
         result.stderr
+
+
+def test_postgres_alter_schema_rename(postgres_url: str, tmp_path: Path) -> None:
+    """ALTER SCHEMA billing RENAME TO acct was not followed: a query of billing.items was generated
+    (and failed at every call: relation "billing.items" does not exist) and one of acct.items refused.
+    Its tables, enums, domains and functions now move with it."""
+    schema = TWO_ENUMS + ("CREATE DOMAIN billing.cents AS integer;\n"
+                          "CREATE TABLE billing.prices (id serial PRIMARY KEY, c billing.cents NOT NULL);\n"
+                          "CREATE FUNCTION billing.total(x integer) RETURNS integer LANGUAGE sql AS $$ SELECT x * 2 $$;\n")
+    later = "ALTER SCHEMA billing RENAME TO acct;\nALTER TYPE acct.status ADD VALUE 'void';\n"
+    queries = ("-- name: Add :one\nINSERT INTO acct.items (st) VALUES ($1) RETURNING *;\n"
+               "-- name: Doubled :one\nSELECT acct.total(c) FROM acct.prices WHERE id = $1;\n")
+    out = generate(tmp_path, {"1.sql": schema, "2.sql": later}, {"q.sql": queries}, out="pgs_rename_schema",
+                   engine="postgresql")
+    with _migrated(postgres_url, schema, later) as conn, imported(out) as package:
+        conn.execute("INSERT INTO acct.prices (c) VALUES (21)")
+        q = import_module(package, "queries.q")
+        row = q.add(conn, st="void")
+        assert row.st == "void" and q.doubled(conn, id=1) == 42
+        assert set(typing.get_args(type(row).model_fields["st"].annotation)) == {"open", "paid", "void"}
+    make_project(tmp_path / "old", {"1.sql": schema, "2.sql": later},
+                 {"q.sql": "-- name: Old :many\nSELECT * FROM billing.items;\n"}, engine="postgresql")
+    result = run_cli(tmp_path / "old")
+    assert result.errors == ["queries/q.sql:2:23: error: query Old: no such table: billing.items"], result.stderr
+    (tmp_path / "old" / "queries" / "q.sql").write_text("-- name: Old :exec\nDELETE FROM billing.items;\n")
+    result = run_cli(tmp_path / "old")
+    assert result.errors == ["queries/q.sql:2:21: error: query Old: no such table: billing.items"], result.stderr

@@ -438,7 +438,8 @@ class Analyzer(ExpressionTyping):
             raise Located("unsupported target", self.offset_of(node))
         table = self.state.find(table_node.db or None, table_node.name)
         if table is None:
-            raise Located(self.state.missing(table_node.name), self.offset_of(table_node))
+            raise Located(f"no such table: {table_node.sql(dialect=self.engine.dialect)}" if table_node.db
+                          else self.state.missing(table_node.name), self.offset_of(table_node))
         self.named_as_created(table, table_node)
         if table.is_view and not table.updatable and not instead_of_trigger(node, self.state):
             statement = type(node).__name__.upper()

@@ -194,6 +194,11 @@ def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Stat
         return _alter_relation(types, state, cur)
     if cur.accept("ALTER", "SEQUENCE"):
         return True
+    if cur.accept("ALTER", "SCHEMA"):
+        old, _ = cur.name("schema name")
+        if cur.accept("RENAME", "TO"):
+            _rename_schema(types, state, old, cur.name("schema name")[0])
+        return True  # OWNER TO: nothing the catalog holds
     if cur.is_word("DROP"):
         return _drop(types, state, cur)
     return False
@@ -417,6 +422,34 @@ def state_schema(schema: str | None) -> str | None:
     """A function's schema as a call names it (functions.call_schema): folded by the cursor
     already, None for public."""
     return None if schema is None or schema == "public" else schema
+
+
+def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str) -> None:
+    """ALTER SCHEMA old RENAME TO new: what it holds is named with new from now on (a column of
+    one of its enums too: the enum's identity names its schema)."""
+    gone = state.key(old, "")[0]
+
+    def moved(key: tuple[str | None, str]) -> tuple[str | None, str]:
+        return state.key(new, key[1])
+
+    for key in [k for k in state.tables if k[0] == gone]:
+        table = state.tables.pop(key)
+        table.schema = new
+        state.tables[moved(key)] = table
+    for key in [k for k in state.enums if k[0] == gone]:
+        enum = state.enums[key]
+        _replace_enum(state, enum, ir.Enum(enum.name, enum.values, new))
+    for key in [k for k in types.domains if k[0] == gone]:
+        types.domains[moved(key)] = types.domains.pop(key)
+    for key in [k for k in types.composites if k[0] == gone]:
+        types.composites[moved(key)] = types.composites.pop(key)
+    types.sequences = {moved(k) if k[0] == gone else k for k in types.sequences}
+    for overloads in state.functions.values():
+        for func in overloads:
+            if func.schema == old:
+                func.schema = new
+    types.schemas.discard(old.lower())
+    types.schemas.add(new.lower())
 
 
 def enum_identity(enum: ir.Enum) -> str:
