@@ -7,7 +7,8 @@ A `World` is what was drawn: per schema its enum's labels, the table's columns (
 NOT NULL) and which schema's enum its `st` column takes (a bare `status` in a non-public schema's
 table is public's, as the default search_path finds it); a view in the first schema joining two
 schemas' tables; then a later migration that changes some of them (ADD COLUMN, RENAME COLUMN,
-ALTER TYPE ... ADD VALUE / RENAME VALUE, DROP and re-CREATE a table). `World.final` is the schema
+ALTER TYPE ... ADD VALUE / RENAME VALUE, DROP and re-CREATE a table, ALTER SCHEMA ... RENAME TO).
+`World.final` is the schema
 as that history leaves it, which the queries are written against and the oracle models.
 """
 
@@ -49,9 +50,9 @@ class Table:
 
 @dataclass(frozen=True)
 class Change:
-    """One statement of the later migration; `apply` gives the table it leaves."""
+    """One change of the later migration (_later writes it and the tables it leaves)."""
 
-    kind: str  # add_column, rename_column, add_value, rename_value, recreate
+    kind: str  # add_column, rename_column, add_value, rename_value, recreate, rename_schema
     schema: str
 
 
@@ -61,13 +62,7 @@ class World:
     changes: list[Change]
     view_pair: tuple[int, int]  # indexes of the two tables the view joins
     bare_public: bool  # public's table named `items`, not `public.items`
-    final: list[Table] = field(default_factory=list)
-
-    def table(self, schema: str) -> Table:
-        return next(t for t in self.final if t.schema == schema)
-
-    def labels(self, schema: str) -> tuple[str, ...]:
-        return self.table(schema).labels
+    final: list[Table] = field(default_factory=list)  # in the order of `tables`
 
 
 def qualified(schema: str, name: str) -> str:
@@ -89,39 +84,13 @@ def worlds(draw: st.DrawFn) -> World:
         columns = tuple(Column(n, t, draw(st.booleans())) for n, t in picked)
         enum_of = draw(st.sampled_from(schemas))
         tables.append(Table(schema, tuple(draw(label_pool)), columns, enum_of, draw(st.booleans())))
-    # An enum's labels are its schema's: a table taking another schema's status takes them too.
-    by_schema = {t.schema: t.labels for t in tables}
     changes = draw(st.lists(st.builds(Change, st.sampled_from(("add_column", "rename_column", "add_value",
-                                                                "rename_value", "recreate")),
+                                                                "rename_value", "recreate", "rename_schema")),
                                       st.sampled_from(schemas)), max_size=3))
     pair = draw(st.permutations(range(len(schemas))))[:2]
     world = World(tables, changes, (pair[0], pair[1]), draw(st.booleans()))
-    world.final = _final(world, by_schema)
+    world.final = _later(world)[1]
     return world
-
-
-def _final(world: World, labels: dict[str, tuple[str, ...]]) -> list[Table]:
-    tables = {t.schema: t for t in world.tables}
-    for change in world.changes:
-        if change.kind == "add_value":
-            labels[change.schema] = labels[change.schema] + ("added",) if "added" not in labels[change.schema] \
-                else labels[change.schema]
-        elif change.kind == "rename_value":
-            first = labels[change.schema][0]
-            labels[change.schema] = (first + "_r",) + labels[change.schema][1:]
-        elif change.kind == "add_column":
-            t = tables[change.schema]
-            if "note" not in [c.name for c in t.columns]:
-                tables[change.schema] = replace(t, columns=t.columns + (Column("note", "text", False),))
-        elif change.kind == "rename_column":
-            t = tables[change.schema]
-            if t.columns and not any(c.name.endswith("_2") for c in t.columns):
-                tables[change.schema] = replace(t, columns=(replace(t.columns[0], name=t.columns[0].name + "_2"),)
-                                                + t.columns[1:])
-        elif change.kind == "recreate":  # a table dropped and created again, its own enum, NOT NULL
-            t = tables[change.schema]
-            tables[change.schema] = replace(t, enum_of=t.schema, st_not_null=True)
-    return [replace(t, labels=labels[t.enum_of]) for t in tables.values()]
 
 
 def migration_1(world: World) -> str:
@@ -135,11 +104,15 @@ def migration_1(world: World) -> str:
     for t in world.tables:
         out.append(_create_table(t))
     a, b = (world.tables[i] for i in world.view_pair)
-    out.append(_view(world, a, b))
+    out.append(_view(a, b))
     return "\n".join(out) + "\n"
 
 
-def _view(world: World, a: Table, b: Table) -> str:
+def migration_2(world: World) -> str:
+    return _later(world)[0]
+
+
+def _view(a: Table, b: Table) -> str:
     return (f"CREATE VIEW {qualified(a.schema, 'joined')} AS SELECT a.id, a.st AS a_st, b.st AS b_st "
             f"FROM {qualified(a.schema, 'items')} a JOIN {qualified(b.schema, 'items')} b ON b.id = a.id;")
 
@@ -152,15 +125,19 @@ def _create_table(t: Table) -> str:
     return f"CREATE TABLE {t.name} ({', '.join(cols)});"
 
 
-def migration_2(world: World) -> str:
-    """The later migration: the drawn changes, the view dropped first and created again last
-    (a column it reads cannot change type or go while it stands)."""
-    a, b = (world.tables[i] for i in world.view_pair)
-    out = [f"DROP VIEW {qualified(a.schema, 'joined')};"]
-    labels = {t.schema: t.labels for t in world.tables}
-    tables = {t.schema: t for t in world.tables}
+def _later(world: World) -> tuple[str, list[Table]]:
+    """The later migration and the tables it leaves: the drawn changes, the view dropped first and
+    created again last (a column it reads cannot change type or go while it stands). A change that
+    cannot apply (a second ADD COLUMN note, renaming public) is left out."""
+    a, b = world.view_pair
+    out = [f"DROP VIEW {qualified(world.tables[a].schema, 'joined')};"]
+    labels = {t.schema: t.labels for t in world.tables}  # each schema's enum
+    tables = list(world.tables)
+    names = {t.schema: t.schema for t in world.tables}  # drawn schema -> its name now
     for change in world.changes:
-        s = change.schema
+        s = names[change.schema]
+        i = next(k for k, t in enumerate(tables) if t.schema == s)
+        t = tables[i]
         if change.kind == "add_value" and "added" not in labels[s]:
             out.append(f"ALTER TYPE {enum_name(s)} ADD VALUE 'added';")
             labels[s] = labels[s] + ("added",)
@@ -168,21 +145,27 @@ def migration_2(world: World) -> str:
             first = labels[s][0]
             out.append(f"ALTER TYPE {enum_name(s)} RENAME VALUE {_string(first)} TO {_string(first + '_r')};")
             labels[s] = (first + "_r",) + labels[s][1:]
-        elif change.kind == "add_column" and "note" not in [c.name for c in tables[s].columns]:
-            out.append(f"ALTER TABLE {tables[s].name} ADD COLUMN note text;")
-            tables[s] = replace(tables[s], columns=tables[s].columns + (Column("note", "text", False),))
-        elif change.kind == "rename_column" and tables[s].columns \
-                and not any(c.name.endswith("_2") for c in tables[s].columns):
-            first = tables[s].columns[0]
-            out.append(f"ALTER TABLE {tables[s].name} RENAME COLUMN {quote_identifier(first.name)} "
+        elif change.kind == "add_column" and "note" not in [c.name for c in t.columns]:
+            out.append(f"ALTER TABLE {t.name} ADD COLUMN note text;")
+            tables[i] = replace(t, columns=t.columns + (Column("note", "text", False),))
+        elif change.kind == "rename_column" and t.columns and not any(c.name.endswith("_2") for c in t.columns):
+            first = t.columns[0]
+            out.append(f"ALTER TABLE {t.name} RENAME COLUMN {quote_identifier(first.name)} "
                        f"TO {quote_identifier(first.name + '_2')};")
-            tables[s] = replace(tables[s], columns=(replace(first, name=first.name + "_2"),) + tables[s].columns[1:])
-        elif change.kind == "recreate":
-            tables[s] = replace(tables[s], enum_of=s, st_not_null=True)
-            out.append(f"DROP TABLE {tables[s].name};")
-            out.append(_create_table(tables[s]))
-    out.append(_view(world, tables[a.schema], tables[b.schema]))
-    return "\n".join(out) + "\n"
+            tables[i] = replace(t, columns=(replace(first, name=first.name + "_2"),) + t.columns[1:])
+        elif change.kind == "recreate":  # dropped and created again, its own schema's enum, NOT NULL
+            tables[i] = replace(t, enum_of=s, st_not_null=True)
+            out.append(f"DROP TABLE {t.name};")
+            out.append(_create_table(tables[i]))
+        elif change.kind == "rename_schema" and s != "public":
+            new = s + "_2"
+            out.append(f"ALTER SCHEMA {quote_identifier(s)} RENAME TO {quote_identifier(new)};")
+            names[change.schema] = new
+            labels[new] = labels.pop(s)
+            tables = [replace(x, schema=new if x.schema == s else x.schema, enum_of=new if x.enum_of == s else x.enum_of)
+                      for x in tables]
+    out.append(_view(tables[a], tables[b]))
+    return "\n".join(out) + "\n", [replace(t, labels=labels[t.enum_of]) for t in tables]
 
 
 def _string(value: str) -> str:
