@@ -305,3 +305,28 @@ def test_postgres_alter_schema_rename(postgres_url: str, tmp_path: Path) -> None
     (tmp_path / "old" / "queries" / "q.sql").write_text("-- name: Old :exec\nDELETE FROM billing.items;\n")
     result = run_cli(tmp_path / "old")
     assert result.errors == ["queries/q.sql:2:21: error: query Old: no such table: billing.items"], result.stderr
+
+
+@pytest.mark.parametrize(("query", "where"), [
+    ("SELECT billing.lower(label) FROM billing.items", "2:8: error: query Q: function billing.lower(unknown) does not exist"),
+    ("SELECT public.total(1)", "2:8: error: query Q: function public.total(unknown) does not exist"),
+    ("SELECT * FROM billing.generate_series(1, 2)", "2:15: error: query Q: function billing.generate_series(unknown, "
+                                                    "unknown) does not exist"),
+])
+def test_postgres_a_call_naming_a_schema_without_that_function(postgres_url: str, tmp_path: Path, query: str,
+                                                               where: str) -> None:
+    """A call qualified with a schema that has no function of that name (the built-ins live in
+    pg_catalog) was typed as the built-in or another schema's function: the server refused it at
+    every call. Now an error where it is called; pg_catalog.lower and billing.total still generate."""
+    schema = ("CREATE SCHEMA billing;\nCREATE TABLE billing.items (id serial PRIMARY KEY, label text NOT NULL);\n"
+              "CREATE FUNCTION billing.total(x integer) RETURNS integer LANGUAGE sql AS $$ SELECT x * 2 $$;\n")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(schema.encode())
+        with pytest.raises(psycopg.errors.UndefinedFunction):
+            conn.execute(query.encode())
+    make_project(tmp_path, {"1.sql": schema}, {"q.sql": f"-- name: Q :many\n{query};\n"}, engine="postgresql")
+    result = run_cli(tmp_path)
+    assert result.code == 1 and result.errors == [f"queries/q.sql:{where}"], result.stderr
+    (tmp_path / "queries" / "q.sql").write_text("-- name: Q :many\nSELECT pg_catalog.lower(label), billing.total(id) "
+                                                "FROM billing.items;\n")
+    assert run_cli(tmp_path).code == 0

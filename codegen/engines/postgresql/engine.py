@@ -134,7 +134,9 @@ class PostgreSQLEngine(Engine):
         known = an.state.functions
         problem = functions.check(node, known)
         if problem is not None:
-            raise Located(problem, an.offset_of(node))
+            dot = node.parent
+            at = dot.this if isinstance(dot, exp.Dot) and dot.expression is node else node  # billing.f(...)
+            raise Located(problem, an.offset_of(at))
         for arg, typed, name in functions.arg_hints(node, known):
             an.bind(arg, typed, name)
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)

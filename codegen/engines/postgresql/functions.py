@@ -94,6 +94,13 @@ def call_schema(node: exp.Expr) -> str | None:
     """The schema a call names (`billing.total(1)`, `FROM billing.items_of(1)`) as the catalog
     keeps a function's (FuncDef.schema): None for public or none named, since the default
     search_path finds public's; pg_catalog's are the built-ins, never a user's."""
+    written = written_schema(node)
+    return None if written == "public" else written
+
+
+def written_schema(node: exp.Expr) -> str | None:
+    """The schema a call is qualified with, as the server reads it (folded unless quoted); None
+    when it names none."""
     parent = node.parent
     if isinstance(parent, exp.Dot) and parent.expression is node:
         written = parent.this
@@ -103,8 +110,7 @@ def call_schema(node: exp.Expr) -> str | None:
         return None
     if not isinstance(written, exp.Identifier):
         return None
-    name = written.name if written.quoted else written.name.lower()
-    return None if name == "public" else name
+    return written.name if written.quoted else written.name.lower()
 
 
 @dataclass
@@ -175,6 +181,9 @@ def check(node: exp.Expr, functions: dict[str, list[Any]] | None = None) -> str 
     if user:
         return None if match is not None else f"function {node.name}({_unknowns(node)}) does not exist"
     name = pg_name(node)
+    schema = written_schema(node)
+    if schema not in (None, "pg_catalog"):  # the built-ins are pg_catalog's, and no user's is there
+        return f"function {schema}.{str(name or node.name).lower()}({_unknowns(node)}) does not exist"
     sig = SIGNATURES.get(name or "")
     if sig is None or sig.arity is None or not isinstance(node, exp.Anonymous | exp.Rand | exp.CurrentTimestamp):
         return None

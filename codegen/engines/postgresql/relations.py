@@ -28,7 +28,8 @@ def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str],
     functions = an.state.functions
     problem = pg_functions.check(call, functions)
     if problem is not None:
-        raise Located(problem, an.offset_of(call))
+        schema = call.parent.args.get("db") if isinstance(call.parent, exp.Table) else None
+        raise Located(problem, an.offset_of(schema) if schema is not None else an.offset_of(call))
     for arg, typed, name in pg_functions.arg_hints(call, functions):
         an.bind(arg, typed, name)
     cols = pg_functions.table_columns(call, lambda child: an.type_of(child, scope), functions)
