@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 import drawn_concur as dc  # noqa: E402
@@ -111,12 +113,22 @@ def test_postgres_drawn_threads(package: Any, postgres_databases: Callable[[str]
     check()
 
 
-async def run_task_async(aio: Any, q: Any, conn: Any, task: dc.Task, who: str) -> list[dc.Outcome]:
+async def run_task_async(aio: Any, q: Any, conn: Any, task: dc.Task, who: str, savepoints: bool = False
+                         ) -> list[dc.Outcome]:
+    """The task's calls on conn; `savepoints`: each in a nested conn.transaction() (a savepoint), so
+    a refused call undoes its own changes and leaves the enclosing transaction going."""
+    async def call_in_savepoint(function: Any, args: Any, kwargs: Any) -> Any:
+        async with conn.transaction():
+            return await function(conn, *args, **kwargs)
+
     outcomes = []
     for call in task:
         function = getattr(aio, dc.function_name(call.query))
         args, kwargs = dc.arguments(q, call, who)
-        result = await dc.outcome_async(call, lambda: function(conn, *args, **kwargs))
+        if savepoints:
+            result = await dc.outcome_async(call, lambda: call_in_savepoint(function, args, kwargs))
+        else:
+            result = await dc.outcome_async(call, lambda: function(conn, *args, **kwargs))
         if result.inserted is not None:
             sql, expected = dc.inserted_row("postgresql", call, who)
             found = await (await conn.execute(sql.encode(), (result.inserted,))).fetchone()
@@ -125,9 +137,13 @@ async def run_task_async(aio: Any, q: Any, conn: Any, task: dc.Task, who: str) -
     return outcomes
 
 
-@pytest.mark.parametrize("shared", [True, False], ids=["one connection", "a connection each"])
-def test_postgres_drawn_asyncio_tasks(package: Any, postgres_databases: Callable[[str], str], shared: bool) -> None:
-    """asyncio tasks gathered over one psycopg AsyncConnection, or one each (autocommit)."""
+@pytest.mark.parametrize("shared, transaction", [(True, False), (False, False), (False, True)],
+                         ids=["one connection", "a connection each", "a connection and a transaction each"])
+def test_postgres_drawn_asyncio_tasks(package: Any, postgres_databases: Callable[[str], str], shared: bool,
+                                      transaction: bool) -> None:
+    """asyncio tasks gathered over one psycopg AsyncConnection, or one each (autocommit), or one each
+    running its task in one transaction (conn.transaction()), each call in a savepoint of its own
+    (a nested conn.transaction()) so that a refused call leaves the task's transaction going."""
     import psycopg
 
     q = importlib.import_module("concur_pg.queries.q")
@@ -147,22 +163,28 @@ def test_postgres_drawn_asyncio_tasks(package: Any, postgres_databases: Callable
 
             async def own(index: int) -> list[dc.Outcome]:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-                    return await run_task_async(aio, q, conn, tasks[index], who[index])
+                    if not transaction:
+                        return await run_task_async(aio, q, conn, tasks[index], who[index])
+                    async with conn.transaction():
+                        return await run_task_async(aio, q, conn, tasks[index], who[index], savepoints=True)
             return list(await asyncio.gather(*(own(i) for i in range(len(tasks)))))
 
         got = asyncio.run(main())
         expected, kept_alone = alone(q, url, tasks)
         dc.compare(tasks, got, expected, kept(url, who), kept_alone,
-                   "asyncio tasks on " + ("one connection" if shared else "a connection each"))
+                   "asyncio tasks on " + ("one connection" if shared else "a connection each")
+                   + (" in a transaction each" if transaction else ""))
 
     check()
 
 
 def test_postgres_drawn_gathered_calls_on_the_same_rows_each_run_whole(
         package: Any, postgres_databases: Callable[[str], str]) -> None:
-    """Calls of every command gathered over one AsyncConnection, all on one owner's rows: psycopg runs
-    each statement (a batch, a COPY) under the connection's lock, so the results are those of the
-    calls one after another, in the order they took the connection."""
+    """Two to four calls of any command gathered over one AsyncConnection, all on one owner's rows:
+    psycopg runs each statement (a batch, a COPY) under the connection's lock, so the results and
+    the rows kept are those of the calls one after another, in some order. (Not always the order
+    they started: a COPY runs in a task of its own, one a cancelled caller can stop, which queues
+    after them, and a :copyfrom asks the lock first whether the caller is in a pipeline.)"""
     import psycopg
 
     q = importlib.import_module("concur_pg.queries.q")
@@ -170,7 +192,7 @@ def test_postgres_drawn_gathered_calls_on_the_same_rows_each_run_whole(
     url = database(package, postgres_databases)
 
     @SETTINGS
-    @given(task=dc.tasks("postgresql", most=2).map(lambda tasks: tasks[0] + tasks[1]))
+    @given(task=st.lists(dc.calls("postgresql"), min_size=2, max_size=4).map(tuple))
     def check(task: dc.Task) -> None:
         who = dc.owners(1)
 
@@ -183,21 +205,19 @@ def test_postgres_drawn_gathered_calls_on_the_same_rows_each_run_whole(
             async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
                 return list(await asyncio.gather(*(one(conn, call) for call in task)))
 
-        got = asyncio.run(main())
-        # The order they took the connection in: the order they started, but a COPY runs in a task of
-        # its own (one a cancelled caller can stop: _runtime.copy_async), which queues after them.
-        order = sorted(range(len(task)), key=lambda i: (uses_copy(task[i]), i))
-        in_order = tuple(task[i] for i in order)
-        expected, kept_alone = alone(q, url, [in_order])
-        dc.compare([in_order], [[got[i] for i in order]], expected, kept(url, who), kept_alone,
-                   "calls gathered on one connection")
+        got = [outcome.compared() for outcome in asyncio.run(main())]
+        kept_now = kept(url, who)
+        orders = []
+        for order in itertools.permutations(range(len(task))):
+            expected, kept_alone = alone(q, url, [tuple(task[i] for i in order)])
+            by_call = dict(zip(order, (outcome.compared() for outcome in expected[0])))
+            if [by_call[i] for i in range(len(task))] == got and kept_alone == kept_now:
+                return
+            orders.append(f"{order}: {[by_call[i] for i in range(len(task))]} keeping {kept_alone}")
+        raise AssertionError(f"gathered: {got} keeping {kept_now}; no order of the calls gives that:\n"
+                             + "\n".join(orders))
 
     check()
-
-
-def uses_copy(call: dc.Call) -> bool:
-    """The call runs COPY FROM STDIN (a :copyfrom of bare parameters, no ON CONFLICT)."""
-    return call.query.command == "copyfrom" and "ON CONFLICT" not in call.query.sql
 
 
 @pytest.mark.parametrize("autocommit", [True, False], ids=["autocommit", "in a transaction"])
@@ -299,3 +319,33 @@ def test_postgres_server_side_cursor_read_between_generated_calls(
                 assert q.count_names(conn, owner="o") == len(names)
         assert seen == [(name, 1) for name in names]
     assert kept(url, ["o"])[0] == [(0, name, 11) for name in names]
+
+
+@pytest.mark.parametrize("copy", ["copy_items", "copy_upserts"])
+def test_postgres_copy_beside_another_tasks_batch_stays_whole(package: Any, postgres_databases: Callable[[str], str],
+                                                              copy: str) -> None:
+    """A :copyfrom gathered with another task's :batchexec on one AsyncConnection (autocommit): the
+    copy of a row twice fails whole, nothing of it stored. psycopg's executemany() holds the
+    connection in a pipeline of its own while it runs; the copy took that for its caller's
+    conn.pipeline() and ran its INSERT once per row, each row committed on its own (the first
+    kept, for COPY's all or nothing); the upsert's count was the rows' as one INSERT each."""
+    import psycopg
+
+    q = importlib.import_module("concur_pg.queries.q")
+    aio = importlib.import_module("concur_pg.aio.q")
+    url = database(package, postgres_databases)
+    twice = [q.CopyItemsParams(owner="o", name="a", n=1), q.CopyItemsParams(owner="o", name="a", n=2)]
+
+    async def main() -> tuple[Any, Any]:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            batch = [q.BatchPutParams(owner="other", name=f"n{i}", n=i) for i in range(50)]
+            copying = aio.copy_items(conn, twice) if copy == "copy_items" else \
+                aio.copy_upserts(conn, [q.CopyUpsertsParams(*row) for row in twice])
+            _, copied = await asyncio.gather(aio.batch_put(conn, batch), copying, return_exceptions=True)
+            return copied, await aio.list_items(conn, owner="o")
+
+    copied, kept_rows = asyncio.run(main())
+    if copy == "copy_items":
+        assert isinstance(copied, psycopg.errors.UniqueViolation) and kept_rows == [], (copied, kept_rows)
+    else:  # ON CONFLICT: one statement a row, as executemany() runs it, the second updating the first
+        assert copied == 2 and [(r.name, r.n) for r in kept_rows] == [("a", 2)], (copied, kept_rows)

@@ -791,8 +791,27 @@ def query(conn: psycopg.Connection[typing.Any], sql: str | bytes, args: typing.A
 
 
 def in_pipeline(conn: psycopg.Connection[typing.Any] | psycopg.AsyncConnection[typing.Any]) -> bool:
-    """Whether conn is in pipeline mode (inside conn.pipeline())."""
+    """Whether conn is in pipeline mode now (a statement just sent in it waits for its result)."""
     return conn.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
+
+
+# Whether the caller has the connection in pipeline mode (inside conn.pipeline()) is read under the
+# connection's lock. psycopg's executemany() keeps the connection in a pipeline of its own while it
+# holds the lock: read without it, another thread's or task's batch was taken for the caller's
+# pipeline, and a :copyfrom ran its INSERT once per row (in autocommit each row committed on its
+# own: a copy failing at its second row kept the first).
+
+
+def in_callers_pipeline(conn: psycopg.Connection[typing.Any]) -> bool:
+    """Whether conn is inside the caller's conn.pipeline(), read under the connection's lock."""
+    with conn.lock:
+        return in_pipeline(conn)
+
+
+async def in_callers_pipeline_async(conn: psycopg.AsyncConnection[typing.Any]) -> bool:
+    """in_callers_pipeline() for an AsyncConnection."""
+    async with conn.lock:
+        return in_pipeline(conn)
 
 
 def _read_anyway(cursor: psycopg.Cursor[typing.Any] | psycopg.AsyncCursor[typing.Any],
