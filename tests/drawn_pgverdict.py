@@ -29,6 +29,9 @@ from hypothesis import strategies as st
 SQL_TYPES = {"int": "integer", "big": "bigint", "num": "numeric", "text": "text", "bool": "boolean",
              "ts": "timestamptz", "mood": "pgv_mood_t", "uuid": "uuid", "real": "double precision",
              "vc": "varchar(20)", "date": "date"}
+# Kinds only the second round's worlds draw (tests/test_drawn_pgverdict2.py): times of day, intervals.
+EXTRA_TYPES = {"time": "time", "iv": "interval"}
+ALL_TYPES = {**SQL_TYPES, **EXTRA_TYPES}
 ENUM = "CREATE TYPE pgv_mood_t AS ENUM ('happy', 'sad');\n"
 NUMERIC = ("int", "big", "num", "real")
 # PostgreSQL's system columns: no table may have a column of these names.
@@ -55,7 +58,7 @@ class Table:
         if self.view:
             assert over is not None
             return f"CREATE VIEW {q(self.name)} AS SELECT * FROM {q(over.name)};\n"
-        lines = [f"  {q(c.name)} {SQL_TYPES[c.kind]}{' NOT NULL' if c.not_null else ''}" for c in self.columns]
+        lines = [f"  {q(c.name)} {ALL_TYPES[c.kind]}{' NOT NULL' if c.not_null else ''}" for c in self.columns]
         if self.key:
             lines.append(f"  PRIMARY KEY ({', '.join(q(k) for k in self.key)})")
         return f"CREATE TABLE {q(self.name)} (\n" + ",\n".join(lines) + "\n);\n"
@@ -80,18 +83,18 @@ def q(name: str) -> str:
 
 
 @st.composite
-def tables(draw: st.DrawFn, name: str) -> Table:
+def tables(draw: st.DrawFn, name: str, kinds: tuple[str, ...] = tuple(sorted(SQL_TYPES))) -> Table:
     column_names = draw(st.lists(names, min_size=2, max_size=5, unique=True))
-    columns = tuple(Column(n, draw(st.sampled_from(sorted(SQL_TYPES))), draw(st.booleans())) for n in column_names)
+    columns = tuple(Column(n, draw(st.sampled_from(kinds)), draw(st.booleans())) for n in column_names)
     key = draw(st.sampled_from([(), column_names[:1], column_names[:2]]))
     return Table(name, columns, tuple(key))
 
 
 @st.composite
-def worlds(draw: st.DrawFn) -> World:
+def worlds(draw: st.DrawFn, kinds: tuple[str, ...] = tuple(sorted(SQL_TYPES))) -> World:
     first_name, second_name, view_name = draw(st.lists(names, min_size=3, max_size=3, unique=True))
-    first = draw(tables(first_name))
-    second = draw(tables(second_name))
+    first = draw(tables(first_name, kinds))
+    second = draw(tables(second_name, kinds))
     return World(first, second, Table(view_name, first.columns, (), view=True))
 
 
@@ -104,7 +107,8 @@ def term(column: Column, qualifier: str, form: int) -> str:
         return ref
     return {"int": f"{ref} + 1", "big": f"{ref} * 2", "num": f"({ref} + 1)", "text": f"lower({ref})",
             "bool": f"NOT {ref}", "ts": f"date_trunc('day', {ref})", "mood": f"{ref}::text",
-            "uuid": f"{ref}::text", "real": f"{ref} / 2", "vc": f"upper({ref})", "date": f"{ref} + 1"}[column.kind]
+            "uuid": f"{ref}::text", "real": f"{ref} / 2", "vc": f"upper({ref})", "date": f"{ref} + 1",
+            "time": f"{ref} + interval '1 hour'", "iv": f"{ref} * 2"}[column.kind]
 
 
 def aggregate(column: Column | None, qualifier: str, form: int) -> str:
@@ -305,3 +309,120 @@ def as_prepared(sql: str) -> str:
     numbers: dict[str, str] = {}
     return re.sub(r"sqlc\.n?arg\((\w+)\)|@(\w+)",
                   lambda m: numbers.setdefault(m.group(1) or m.group(2), f"${len(numbers) + 1}"), sql)
+
+
+# --- the second round (tests/test_drawn_pgverdict2.py): calls, rows, arrays, shared parameters,
+# dates and times written as text ----------------------------------------------------------------
+
+# Built-in functions of several arguments and the argument counts a user plausibly writes; a name
+# the server lacks; the families of the arguments drawn for each come from value() below.
+FUNCTIONS = {"date_trunc": (2, 3), "string_agg": (1, 2), "lpad": (2, 3), "rpad": (2,), "left": (2,), "right": (2,),
+             "substr": (2, 3), "round": (1, 2), "trunc": (1, 2), "to_char": (2,), "replace": (3,), "split_part": (3,),
+             "starts_with": (2,), "age": (1, 2), "date_part": (2,), "repeat": (2,), "strpos": (2,), "make_date": (3,),
+             "array_to_string": (2,), "regexp_replace": (3,), "translate": (3,), "btrim": (1, 2), "log": (1, 2),
+             "power": (2,), "mod": (2,), "gcd": (2,), "div": (2,), "to_date": (2,), "date_bin": (3,), "isfinite": (1,),
+             "justify_days": (1,), "width_bucket": (4,), "md5": (1,), "chr": (1,), "ascii": (1,), "abs": (1,),
+             "sqrt": (1,), "num_nonnulls": (2,), "concat_ws": (3,), "to_timestamp": (1, 2), "make_interval": (1,),
+             "jsonb_build_object": (2,), "to_hex": (1,), "nosuch_fn": (1,), "initcap": (1,), "quote_ident": (1,)}
+# Date and time literals, valid for some types and not others (a digit is no proof of a date).
+MOMENTS = ["'2024-01-31'", "'2024-13-01'", "'2024-02-30'", "'2024-02-29'", "'2023-02-29'", "'10:30'", "'25:00'",
+           "'23:59:60'", "'1.5'", "'a1'", "'12'", "'20240131'", "'2024-01-31 10:00'", "'2024-01-31T10:00:00Z'",
+           "'1 day'", "'2 hours'", "'P1D'", "'abc'", "'epoch'", "'infinity'", "'now'", "'allballs'", "'1 year 2 mons'",
+           "'-1'", "'10:30 pm'", "'Jan 31 2024'", "'31/01/2024'", "'2024-1-5'", "'5 minutes ago'"]
+
+
+def _column_value(world: World, relation: Table) -> st.SearchStrategy[str]:
+    return st.sampled_from(relation.columns).map(lambda c: f"{q(relation.name)}.{q(c.name)}")
+
+
+@st.composite
+def argument(draw: st.DrawFn, world: World, relation: Table) -> str:
+    """A function's argument: a column (most often), a number, a boolean or a quoted literal."""
+    way = draw(st.sampled_from(["column", "column", "column", "term", "number", "quoted"]))
+    if way == "column":
+        return draw(_column_value(world, relation))
+    if way == "term":
+        return term(draw(st.sampled_from(relation.columns)), relation.name, 1)
+    if way == "number":
+        return draw(st.sampled_from(["1", "2", "1.5", "true"]))
+    return draw(st.sampled_from(LITERALS + ["'day'", "'hour'", "'YYYY'", "','", "'1 hour'"]))
+
+
+@st.composite
+def calls(draw: st.DrawFn, world: World) -> str:
+    relation = draw(st.sampled_from([world.first, world.second]))
+    name = draw(st.sampled_from(sorted(FUNCTIONS)))
+    count = draw(st.sampled_from(FUNCTIONS[name] + (max(FUNCTIONS[name]) + 1, max(0, min(FUNCTIONS[name]) - 1))))
+    args = [draw(argument(world, relation)) for _ in range(count)]
+    return f"SELECT {name}({', '.join(args)}) AS v FROM {q(relation.name)}"
+
+
+@st.composite
+def rows(draw: st.DrawFn, world: World) -> str:
+    """Row values compared: (a, b) = (c, d), (a, b) IN ((..), (..)), widths that differ."""
+    relation = draw(st.sampled_from([world.first, world.second]))
+    width = draw(st.integers(2, 3))
+    left = [draw(value(world, relation, typed=True)) for _ in range(width)]
+    right_width = width if draw(st.integers(0, 5)) else width + draw(st.sampled_from([-1, 1]))
+    right = [draw(value(world, relation)) for _ in range(right_width)]
+    operator = draw(st.sampled_from(["=", "<>", "<", "IN"]))
+    if operator == "IN":
+        other = [draw(value(world, relation)) for _ in range(width)]
+        return (f"SELECT 1 AS one FROM {q(relation.name)} WHERE ({', '.join(left)}) IN "
+                f"(({', '.join(right)}), ({', '.join(other)}))")
+    return f"SELECT 1 AS one FROM {q(relation.name)} WHERE ({', '.join(left)}) {operator} ({', '.join(right)})"
+
+
+@st.composite
+def arrays(draw: st.DrawFn, world: World) -> str:
+    """x = ANY(ARRAY[...]), x <> ALL(ARRAY[...]), x = ANY(an array written as text)."""
+    relation = draw(st.sampled_from([world.first, world.second]))
+    subject = draw(value(world, relation, typed=True))
+    quantifier = draw(st.sampled_from(["= ANY", "<> ALL", "< ANY", "= SOME"]))
+    way = draw(st.sampled_from(["array", "array", "text"]))
+    if way == "text":
+        items = draw(st.lists(st.sampled_from(["1", "a", "2024-01-31", "t", "happy", "1.5"]), min_size=1, max_size=3))
+        return f"SELECT 1 AS one FROM {q(relation.name)} WHERE {subject} {quantifier}('{{{','.join(items)}}}')"
+    items = [draw(st.one_of(value(world, relation), st.sampled_from(MOMENTS)))
+             for _ in range(draw(st.integers(1, 3)))]
+    if all(i == "NULL" or i.startswith("@") for i in items):
+        items.append("1")  # ARRAY[NULL] or of parameters only: text[] to PREPARE, typed by the driver: not judged
+    return f"SELECT 1 AS one FROM {q(relation.name)} WHERE {subject} {quantifier}(ARRAY[{', '.join(items)}])"
+
+
+@st.composite
+def shared_parameter(draw: st.DrawFn, world: World) -> str:
+    """One parameter where two values of the row are: `a = @x AND b = @x`."""
+    relation = draw(st.sampled_from([world.first, world.second]))
+    a, b = (draw(_column_value(world, relation)) for _ in range(2))
+    joiner = draw(st.sampled_from(["AND", "OR"]))
+    if draw(st.booleans()):
+        return f"SELECT 1 AS one FROM {q(relation.name)} WHERE {a} = @x {joiner} {b} = @x"
+    column = draw(st.sampled_from(relation.columns))
+    return f"UPDATE {q(relation.name)} SET {q(column.name)} = @x WHERE {a} = @x"
+
+
+@st.composite
+def moments(draw: st.DrawFn, world: World) -> str:
+    """Dates, times and intervals written as quoted text: compared, stored, cast."""
+    relation = draw(st.sampled_from([world.first, world.second]))
+    column = draw(st.sampled_from(relation.columns))
+    literal = draw(st.sampled_from(MOMENTS))
+    way = draw(st.sampled_from(["compare", "compare", "insert", "cast"]))
+    if way == "compare":
+        return f"SELECT 1 AS one FROM {q(relation.name)} WHERE {q(relation.name)}.{q(column.name)} = {literal}"
+    if way == "insert":
+        return f"INSERT INTO {q(relation.name)} ({q(column.name)}) VALUES ({literal})"
+    target = draw(st.sampled_from(["date", "timestamp", "timestamptz", "time", "interval"]))
+    return f"SELECT {literal}::{target} AS v"
+
+
+SECOND_FAMILIES = {"calls": calls, "rows": rows, "arrays": arrays, "shared": shared_parameter, "moments": moments}
+MOMENT_KINDS = tuple(sorted(ALL_TYPES))
+
+
+def second_queries(world: World, count: int) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """(family, SQL) pairs of the second round's families."""
+    one = st.sampled_from(sorted(SECOND_FAMILIES)).flatmap(
+        lambda family: SECOND_FAMILIES[family](world).map(lambda s: (family, s)))
+    return st.lists(one, min_size=1, max_size=count)

@@ -12,7 +12,7 @@ from . import clashes, placement
 from .inserts import instead_of_trigger
 from .result_names import CASE_RULE, as_written
 from .scope import Scope, Source, SourceColumn
-from .types import Output
+from .types import Output, ParamInfo, placeholder_index
 
 if TYPE_CHECKING:
     from ..catalog.state import SchemaState
@@ -24,6 +24,7 @@ class Analyzer(Protocol):
 
     root: exp.Expr | None
     state: "SchemaState"
+    params: "dict[int, ParamInfo]"
 
     def offset_of(self, node: exp.Expr) -> int | None: ...
     def bind(self, node: exp.Expr, typed: ir.Typed, name: str | None) -> bool: ...
@@ -286,7 +287,21 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
     if where is not None:
         _check_where(an, where.this, scope)
         an.condition("WHERE", where.this, scope)
+    _parameters_set(an, node, target)
     an.limits(node, scope)
+
+
+def _parameters_set(an: "Analyzer", node: exp.Update, target: Source) -> None:
+    """SET col = $1 WHERE other = $1: the engine may type $1 by what it is compared with (PostgreSQL
+    reads WHERE before SET), and that value must then be one the column takes."""
+    for assignment in node.expressions:
+        value, left = assignment.expression, assignment.this
+        index = placeholder_index(value)
+        if index is None or isinstance(left, exp.Bracket) or not an.params[index].compared:
+            continue
+        name, typed = _column(an, target, left)
+        for other, t in an.params[index].compared[:1]:
+            an.coherent("assign", name, other, [(other, typed.type), (other, t)])
 
 
 def _delete(an: "Analyzer", node: exp.Delete, scope: Scope, target: Source) -> None:

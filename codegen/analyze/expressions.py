@@ -21,6 +21,7 @@ from .. import ir
 from ..catalog.state import CatalogEngine
 from ..engines import ArgType, EngineTraits
 from ..errors import Located
+from .quantified import array_text_items, quantified_array
 from .result_names import CASE_RULE, as_written
 from .scope import Scope, identifier_offset
 from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, is_null_literal, numeric_type,
@@ -92,10 +93,15 @@ class ExpressionTyping:
 
     def bind_pair(self, left: exp.Expr, right: exp.Expr, scope: Scope) -> None:
         """Comparison-like pairs: each side's parameter takes the other side's type."""
-        if placeholder_index(left) is not None and placeholder_index(right) is None:
-            self.bind(left, self.context_type(right, scope), self.context_name(right))
-        elif placeholder_index(right) is not None and placeholder_index(left) is None:
-            self.bind(right, self.context_type(left, scope), self.context_name(left))
+        for param, other in ((left, right), (right, left)):
+            index = placeholder_index(param)
+            if index is not None and placeholder_index(other) is None:
+                typed = self.context_type(other, scope)
+                self.bind(param, typed, self.context_name(other))
+                compared = self.params[index].compared
+                compared.append((other, typed.type))
+                self.coherent("parameter", self.params[index].name_hint() or "", param, compared)
+                return
 
     def context_type(self, node: exp.Expr, scope: Scope) -> ir.Typed:
         """What a parameter compared with node should be: a column's declared type and
@@ -270,17 +276,43 @@ class ExpressionTyping:
             return BOOL
         if isinstance(node, (exp.Like, exp.ILike, exp.Glob)):
             self.bind(right, ir.Typed(STR.type, self.type_of(left, scope).nullable), self.context_name(left))
-        if isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple):  # (a, b) = ($1, $2)
+        rows = isinstance(left, exp.Tuple) and isinstance(right, exp.Tuple)
+        if isinstance(left, exp.Tuple) and rows:  # (a, b) = ($1, $2)
+            self.same_width(left, right)
             for x, y in zip(left.expressions, right.expressions):
                 self.bind_pair(x, y, scope)
         if not self.bind_quantified(left, right, scope):  # x = ANY($1)
             self.bind_pair(left, right, scope)
         a, b = self.type_of(left, scope), self.type_of(right, scope)
-        if not any(isinstance(side, (exp.Any, exp.All, exp.Anonymous, exp.Tuple)) for side in (left, right)):
-            self.coherent("compare", _OPERATORS.get(type(node), "="), node, [(left, a.type), (right, b.type)])
+        operator = _OPERATORS.get(type(node), "=")
+        if rows:  # compared entry by entry
+            for x, y in zip(left.expressions, right.expressions):
+                self.coherent("compare", operator, node, [(x, self.type_of(x, scope).type), (y, self.type_of(y, scope).type)])
+        elif (array := quantified_array(right)) is not None:  # x = ANY(arr): x against arr's elements
+            t = self.type_of(array, scope).type
+            if t.dims:
+                self.coherent("compare", operator, node, [(left, a.type), (array, dataclasses.replace(t, dims=t.dims - 1))])
+            elif isinstance(array, exp.Literal) and array.is_string:  # x = ANY('{1,2}'): each item read as x's type
+                items = [exp.Literal.string(item) for item in array_text_items(str(array.this))]
+                self.coherent("compare", operator, node, [(left, a.type)] + [(item, ir.ValueType(ir.ANY)) for item in items])
+        elif isinstance(left, exp.Tuple) != isinstance(right, exp.Tuple):  # (a, b) < (x): a row and a value
+            value, typed = (right, b) if isinstance(left, exp.Tuple) else (left, a)
+            if typed.type.base != ir.ANY and not typed.type.dims and placeholder_index(value) is None \
+                    and not isinstance(value.unnest() if isinstance(value, exp.Paren) else value,
+                                       (exp.Any, exp.All, exp.Anonymous, exp.Subquery, exp.Select, exp.Null)):
+                raise Located(f"operator does not exist: record {operator} a single value: a row is compared "
+                              "with a row of as many values", self.offset_of(value))
+        elif not any(isinstance(side, (exp.Any, exp.All, exp.Anonymous, exp.Tuple)) for side in (left, right)):
+            self.coherent("compare", operator, node, [(left, a.type), (right, b.type)])
         if isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
             return BOOL
         return ir.Typed(BOOL.type, a.nullable or b.nullable)
+
+    def same_width(self, left: exp.Tuple, right: exp.Expr) -> None:
+        """Rows compared are of one width: `(a, b) = (1, 2, 3)` fails at every call on both engines."""
+        if isinstance(right, exp.Tuple) and len(right.expressions) != len(left.expressions):
+            at = right.expressions[0] if right.expressions else right
+            raise Located("unequal number of entries in row expressions", self.offset_of(at))
 
     def _arithmetic(self, node: exp.Binary, scope: Scope) -> ir.Typed:
         self.bind_pair(node.left, node.right, scope)
@@ -324,6 +356,9 @@ class ExpressionTyping:
             width = len(node.this.expressions) if isinstance(node.this, exp.Tuple) else 1
             if len(cols) != width:
                 raise Located(f"sub-select returns {len(cols)} columns - expected {width}", self.offset_of(query))
+            if isinstance(node.this, exp.Tuple):  # (a, b) IN (SELECT x, y ...): entry by entry
+                for x, (_, col, _) in zip(node.this.expressions, cols):
+                    self.coherent("compare", "=", node, [(x, self.type_of(x, scope).type), (query, col.type)])
             if len(cols) == 1:
                 self.bind(node.this, cols[0][1], cols[0][0])
                 nullable = nullable or cols[0][1].nullable
@@ -336,6 +371,13 @@ class ExpressionTyping:
             operands.append((item, typed.type))
         if node.expressions and not isinstance(node.this, exp.Tuple):
             self.coherent("compare", "=", node, operands)
+        elif isinstance(node.this, exp.Tuple):  # (a, b) IN ((1, 2), (3, 4)): entry by entry
+            for item in node.expressions:
+                self.same_width(node.this, item)
+                if isinstance(item, exp.Tuple):
+                    for x, y in zip(node.this.expressions, item.expressions):
+                        self.coherent("compare", "=", node, [(x, self.type_of(x, scope).type),
+                                                             (y, self.type_of(y, scope).type)])
         unnest = node.args.get("unnest")
         if unnest is not None:
             self.type_of(unnest, scope)

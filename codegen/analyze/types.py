@@ -32,6 +32,9 @@ class ParamInfo:
     slice: bool = False
     hints: list[tuple[ir.Typed, str | None]] = field(default_factory=list)
     seen: bool = False
+    # The values the parameter is compared with (x = $1), in order: one parameter compared with
+    # values of two types is one the server types by the first (engine.operand_problem "parameter").
+    compared: list[tuple[exp.Expr, ir.ValueType]] = field(default_factory=list)
 
     def typed(self) -> ir.Typed:
         known = [t for t, _ in self.hints if t.type.base != ir.ANY or t.type.model]

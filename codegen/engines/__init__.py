@@ -192,7 +192,9 @@ class EngineTraits(Protocol):
         rule is compare (label: the operator), condition (WHERE...), arithmetic, common (CASE, UNION:
         one type for all), assign (label: the column; operands: the column's type, then the value),
         limit (LIMIT, OFFSET), cast (the value, then the type cast to), call (label: the function; its
-        one argument). None: taken, or not the engine's to say before running it."""
+        one argument), parameter (label: its name; operands: the values one parameter is compared
+        with, in order). None: taken, or not the engine's to say
+        before running it."""
         return None
 
     def result_node(self, item: exp.Expr, text: str | None) -> "exp.Expr | str":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 
 from ... import ir
@@ -13,6 +14,7 @@ from ...catalog.alter import drop_dependent_views, remove_column
 from ...catalog.build import SchemaState
 from ...catalog.cursor import Cursor, unquote
 from ...catalog.tables import ColumnDef, parse_type_name
+from . import builtins
 
 _TYPES: dict[str, str] = {
     "smallint": ir.INT, "int2": ir.INT, "integer": ir.INT, "int": ir.INT, "int4": ir.INT, "bigint": ir.INT,
@@ -131,6 +133,9 @@ class PostgresTypes:
         self.sequences: set[tuple[str | None, str]] = set()
         self.schemas: set[str] = {"public", "pg_catalog"}
         self.composites: dict[tuple[str | None, str], list[tuple[str, ir.ValueType]]] = {}
+        # What the migrations create that calls and COLLATE may name (builtins.created_names), by
+        # kind: FUNCTION, PROCEDURE, AGGREGATE, EXTENSION, COLLATION; DO blocks' included.
+        self.created: dict[str, set[str]] = {}
 
     def value_type(self, declared: str) -> ir.ValueType:
         name, dims = normalise(declared)
@@ -174,10 +179,23 @@ def install(state: SchemaState) -> None:
     state.type_of = types.value_type  # type: ignore[method-assign]
     state.is_identity = types.is_identity  # type: ignore[method-assign]
     state.extensions["postgres"] = lambda st, cur, stmt: _statement(types, st, cur, stmt)
+    _TYPES_OF[state] = types
+
+
+# Each schema's PostgresTypes, for the analysis's questions about what the migrations created.
+_TYPES_OF: "weakref.WeakKeyDictionary[SchemaState, PostgresTypes]" = weakref.WeakKeyDictionary()
+
+
+def created(state: SchemaState, kind: str) -> set[str]:
+    """Names of the kind (FUNCTION, AGGREGATE, EXTENSION, COLLATION...) the migrations create."""
+    types = _TYPES_OF.get(state)
+    return types.created.get(kind, set()) if types is not None else set()
 
 
 def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Statement) -> bool:
     """Handle PostgreSQL-only DDL; False leaves the statement to the common builder."""
+    for kind, name in builtins.created_names(stmt.text):
+        types.created.setdefault(kind, set()).add(name)
     path = _search_path_set(cur)
     if path is not None:
         line, _ = stmt.position(cur.offset())

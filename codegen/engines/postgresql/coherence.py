@@ -23,6 +23,7 @@ import re
 from sqlglot import exp
 
 from ... import ir
+from . import moments
 
 Problem = tuple[str, exp.Expr]
 
@@ -32,8 +33,10 @@ _BASE_FAMILIES = {ir.INT: "number", ir.FLOAT: "number", ir.DECIMAL: "number", ir
                   ir.INTERVAL: "interval", ir.UUID: "uuid", ir.BYTES: "bytea"}
 _SPOKEN = {"number": "a number", "string": "text", "boolean": "boolean", "datetime": "a date or timestamp",
            "time": "a time of day", "interval": "an interval", "uuid": "uuid", "bytea": "bytea"}
-# Families an assignment converts between (timestamp to time, interval to time are assignment casts).
-_ASSIGNABLE = [{"datetime", "time", "interval"}]
+# (column's family, value's family) an assignment converts between: timestamp to time, interval to
+# time are assignment casts, time to interval an implicit one; no date or timestamp takes a time or
+# an interval.
+_ASSIGNABLE = {("time", "datetime"), ("time", "interval"), ("interval", "time")}
 
 _INTEGER = re.compile(r"\s*[+-]?(?:\d[\d_]*|0[xX][\da-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)\s*")
 _NUMBER = re.compile(r"\s*[+-]?(?:(?:\d[\d_]*)?\.?[\d_]*(?:[eE][+-]?\d+)?|nan|inf|infinity|0[xob][\da-f_.p+-]+)\s*",
@@ -51,6 +54,12 @@ def family(t: ir.ValueType) -> str | None:
     if t.base == ir.STR:
         return t.family or None
     return _BASE_FAMILIES.get(t.base)
+
+
+def _comparable(a: str | None, b: str | None) -> bool:
+    """Values of the two families compare, and have one common type: the same family, or a time of
+    day and an interval (time converts to interval implicitly)."""
+    return a == b or {a, b} == {"time", "interval"}
 
 
 def spoken(name: str) -> str:
@@ -96,7 +105,8 @@ def literal_problem(node: exp.Expr, t: ir.ValueType) -> Problem | None:
             t.base not in (ir.TIME, ir.TIME_TZ) and (_PLAIN_NUMBER.fullmatch(text) and len(re.sub(r"\D", "", text)) < 6
                                    or _CODED_NUMBER.fullmatch(text)))):
         return f'invalid input syntax for type {_DATE_NAMES[t.base]}: "{text}"', node
-    return None
+    moment = moments.problem(text, t.base)
+    return (moment, node) if moment is not None else None
 
 
 # A date or time PostgreSQL reads has a digit in it, or is one of its special words.
@@ -125,7 +135,7 @@ def compared(node: exp.Expr, operands: list[tuple[exp.Expr, ir.ValueType]], oper
             return f"operator does not exist: {spoken(other[1])} {operator} text (LIKE compares text)", other[0]
     elif known:
         first = known[0][1]
-        other = next(((n, f) for n, f in known if f != first), None)
+        other = next(((n, f) for n, f in known if not _comparable(first, f)), None)
         if other is not None:
             return (f"operator does not exist: {spoken(first)} {operator} {spoken(other[1])}: PostgreSQL compares "
                     "no such values", other[0])
@@ -136,6 +146,20 @@ def compared(node: exp.Expr, operands: list[tuple[exp.Expr, ir.ValueType]], oper
             if problem is not None:
                 return problem
     return None
+
+
+def shared_parameter(name: str, compared: list[tuple[exp.Expr, ir.ValueType]]) -> Problem | None:
+    """One parameter compared with values of two families (`id = @x AND name = @x`): the server
+    gives it the type of the first value of a type it is compared with, and finds no operator for
+    the other (text = bigint). compared: those values in order, the last one just seen."""
+    known = [family(t) for n, t in compared if not _adapts(n)]
+    if len(known) < 2 or known[-1] is None or known[0] is None or _comparable(known[0], known[-1]) \
+            or _adapts(compared[-1][0]):
+        return None
+    first, then = str(known[0]), str(known[-1])
+    label = f" {name}" if name else ""
+    return (f"operator does not exist: {spoken(then)} = {spoken(first)}: parameter{label} is first compared with "
+            f"{spoken(first)}, which makes it of that type, then with {spoken(then)}", compared[-1][0])
 
 
 def condition(clause: str, node: exp.Expr, t: ir.ValueType) -> Problem | None:
@@ -198,7 +222,7 @@ def common(what: str, operands: list[tuple[exp.Expr, ir.ValueType]]) -> Problem 
     known = [(n, f, t) for n, f, t in typed if f is not None]
     if known:
         first = known[0][1]
-        other = next(((n, f) for n, f, _ in known if f != first), None)
+        other = next(((n, f) for n, f, _ in known if not _comparable(first, f)), None)
         if other is not None:
             return f"{what} types {spoken(first)} and {spoken(other[1])} cannot be matched", other[0]
     if typed and known and len(known) == len(typed):
@@ -218,7 +242,7 @@ def assigned(column: str, target: ir.ValueType, value: exp.Expr, t: ir.ValueType
     goal, have = family(target), family(t)
     if goal is None or have is None or goal == have or goal == "string":
         return None
-    if any(goal in group and have in group for group in _ASSIGNABLE):
+    if (goal, have) in _ASSIGNABLE:
         return None
     return f'column "{column}" is of type {spoken(goal)} but expression is of type {spoken(have)}', value
 

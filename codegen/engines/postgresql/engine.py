@@ -13,7 +13,7 @@ from ...analyze.scope import Source
 from ...errors import Located
 from .. import ArgType, DDLForms, Utility
 from ..base import Engine
-from . import (catalog, coherence, expressions, functions, generated, grammar, join_keys, lexing, naming, pytypes, relations,
+from . import (builtins, catalog, coherence, expressions, functions, generated, grammar, join_keys, lexing, naming, pytypes, relations,
                scaffold, updatable, utility)
 from .dialect import NAME as DIALECT_NAME
 
@@ -137,9 +137,27 @@ class PostgreSQLEngine(Engine):
             dot = node.parent
             at = dot.this if isinstance(dot, exp.Dot) and dot.expression is node else node  # billing.f(...)
             raise Located(problem, an.offset_of(at))
+        unresolved = self._unresolved(an, node, arg_type)
+        if unresolved is not None:
+            offset = an.offset_of(unresolved[1])
+            raise Located(unresolved[0], offset if offset is not None else an.offset_of(node))
         for arg, typed, name in functions.arg_hints(node, known):
             an.bind(arg, typed, name)
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)
+
+    def _unresolved(self, an: "ExpressionTyping", node: exp.Expr, arg_type: ArgType) -> tuple[str, exp.Expr] | None:
+        """A call no built-in function takes (builtins.py), judged where the arguments are as written."""
+        call = node.this if isinstance(node, (exp.Window, exp.Filter)) else node
+        name = functions.written_name(call)
+        if name is None:
+            return None
+        args = functions.call_args(call)
+        if any(isinstance(a, exp.Kwarg) for a in args):
+            return None
+        defined = {n for kind in ("FUNCTION", "PROCEDURE", "AGGREGATE") for n in catalog.created(an.state, kind)}
+        return builtins.resolution_problem(name, call, [(a, arg_type(a).type) for a in args],
+                                           sorted(catalog.created(an.state, "EXTENSION")),
+                                           defined | set(an.state.functions))
 
     @property
     def migrator(self) -> ModuleType:
@@ -191,6 +209,8 @@ class PostgreSQLEngine(Engine):
             return coherence.cast(operands[0][0], operands[1][1], operands[0][1])
         if rule == "call":
             return coherence.called(label, *operands[0])
+        if rule == "parameter":
+            return coherence.shared_parameter(label, operands)
         return None
 
     def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> Source | None:

@@ -92,15 +92,24 @@ class PgExpressions:
             query = items[0].this if isinstance(items[0], exp.Subquery) else items[0]
             cols = self.query_columns(query, scope)  # type: ignore[attr-defined]
             return ir.Typed(array_of(cols[0][1].type, cols[0][1].nullable) if cols else ir.ValueType(ir.ANY), False)
-        known = [self.type_of(i, scope) for i in items if not _is_param(i)]  # type: ignore[attr-defined]
+        # NULL and quoted literals take the others' type (ARRAY[ts_col, NULL] is timestamptz[])
+        known = [self.type_of(i, scope) for i in items  # type: ignore[attr-defined]
+                 if not (_is_unknown(i) or isinstance(i, exp.Null))]
+        if not known:
+            known = [self.type_of(i, scope) for i in items if not _is_param(i)]  # type: ignore[attr-defined]
         elements = []
         for item in items:
             if _is_param(item) and known:
                 self.bind(item, ir.Typed(known[0].type, False), None)  # type: ignore[attr-defined]
             elements.append(self.type_of(item, scope))  # type: ignore[attr-defined]
+        self.coherent("common", "ARRAY", node, [(i, e.type) for i, e in zip(items, elements)])  # type: ignore[attr-defined]
         base = known[0].type if known and all(k.type == known[0].type for k in known) else ir.ValueType(ir.ANY)
+        if items and all(_is_unknown(i) or isinstance(i, exp.Null) for i in items) and any(
+                isinstance(i, exp.Literal) for i in items):
+            base = ir.ValueType(ir.STR, family="string")  # ARRAY['a', NULL] is text[] (`int_col = ANY(...)` fails)
         # A parameter that may be None (sqlc.narg) is an element that may be NULL, as a column may.
-        return ir.Typed(array_of(base, any(e.nullable for e in elements)), False)
+        # The elements' family is kept: `int_col = ANY(ARRAY[name])` compares text with an integer.
+        return ir.Typed(replace(array_of(base, any(e.nullable for e in elements)), family=base.family), False)
 
     def _t_Bracket(self, node: exp.Bracket, scope: "Scope") -> ir.Typed:
         subject: ir.Typed = self.type_of(node.this, scope)  # type: ignore[attr-defined]

@@ -75,12 +75,39 @@ def pg_name(node: exp.Expr) -> str | None:
     return None
 
 
+# sqlglot classes whose arguments (call_args) are the call's as written, so a call of one is judged
+# against the server's function table (builtins.py) by the name pg_name gives it. Others are left
+# out: sqlglot adds arguments (initcap's delimiter), reorders them (position(a IN b)), or reads
+# SQL syntax that is no function call (COALESCE, EXTRACT, CURRENT_DATE).
+_AS_WRITTEN = (exp.TimestampTrunc, exp.GroupConcat, exp.Pad, exp.Left, exp.Right, exp.Round, exp.Trunc,
+               exp.TimeToStr, exp.Replace, exp.StartsWith, exp.SplitPart, exp.Repeat, exp.Chr, exp.Ascii,
+               exp.RegexpReplace, exp.ArraySize, exp.ArrayToString, exp.StringToArray, exp.StrToDate,
+               exp.ToNumber, exp.ArrayAppend, exp.ArrayPrepend, exp.ArrayRemove, exp.ArrayPosition, exp.Translate,
+               exp.Encode, exp.Decode, exp.Abs, exp.Sqrt, exp.Ln, exp.Exp, exp.Sign, exp.Ceil, exp.Floor, exp.Pow,
+               exp.MD5, exp.Reverse, exp.Hex, exp.Lower, exp.Upper, exp.Initcap,
+               exp.JustifyDays, exp.JustifyHours, exp.JustifyInterval, exp.Trim, exp.WidthBucket, exp.DateBin)
+
+
+def written_name(node: exp.Expr) -> str | None:
+    """The function a call names, as PostgreSQL looks it up (lower-cased), where its arguments are
+    known as written (an unqualified, unquoted name); None for the rest."""
+    if isinstance(node.parent, exp.Dot) or (isinstance(node, exp.Anonymous) and isinstance(node.this, exp.Identifier)
+                                            and node.this.quoted):
+        return None
+    if isinstance(node, exp.Anonymous) or isinstance(node, _AS_WRITTEN):
+        name = pg_name(node)
+        return name.lower() if name else None
+    return None
+
+
 def call_args(node: exp.Expr) -> list[exp.Expr]:
     """The call's arguments in SQL order (named arguments still wrapped in Kwarg)."""
     if isinstance(node, exp.TimestampTrunc):  # date_trunc(unit, value [, zone])
         return [a for a in (node.args.get("unit"), node.this, node.args.get("zone")) if a is not None]
     if isinstance(node, exp.Extract):  # extract(unit FROM value), date_part(unit, value)
         return [node.this, node.expression]
+    if isinstance(node, exp.Initcap):  # sqlglot adds a delimiter PostgreSQL's initcap(text) has not got
+        return [node.this] if node.this is not None else []
     if isinstance(node, exp.ArrayPrepend):  # array_prepend(element, array): sqlglot keeps the array first
         return [a for a in (node.expression, node.this) if a is not None]
     return calls.arguments(node)
@@ -292,4 +319,4 @@ def table_columns(node: exp.Expr, arg_type: ArgType, functions: dict[str, list[A
     return None if result is None else [(name, result)]
 
 
-__all__ = ["arg_hints", "call_args", "check", "infer_call", "is_aggregate", "pg_name", "table_columns", "Sig"]
+__all__ = ["arg_hints", "call_args", "check", "written_name", "infer_call", "is_aggregate", "pg_name", "table_columns", "Sig"]
