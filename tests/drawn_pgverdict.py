@@ -417,7 +417,20 @@ def moments(draw: st.DrawFn, world: World) -> str:
     return f"SELECT {literal}::{target} AS v"
 
 
-SECOND_FAMILIES = {"calls": calls, "rows": rows, "arrays": arrays, "shared": shared_parameter, "moments": moments}
+@st.composite
+def collated(draw: st.DrawFn, world: World) -> str:
+    """COLLATE on a column of any type, of a collation every server has or none has (a locale's name,
+    which some servers have and others not, is left to the server: not drawn)."""
+    relation = draw(st.sampled_from([world.first, world.second]))
+    column = f"{q(relation.name)}.{q(draw(st.sampled_from(relation.columns)).name)}"
+    name = draw(st.sampled_from(['"C"', '"POSIX"', '"default"', "ucs_basic", '"nosuch"', "xyzzy", '"C.utf8"']))
+    if draw(st.booleans()):
+        return f"SELECT 1 AS one FROM {q(relation.name)} ORDER BY {column} COLLATE {name}"
+    return f"SELECT 1 AS one FROM {q(relation.name)} WHERE {column} = {draw(value(world, relation))} COLLATE {name}"
+
+
+SECOND_FAMILIES = {"calls": calls, "rows": rows, "arrays": arrays, "shared": shared_parameter, "moments": moments,
+                   "collations": collated}
 MOMENT_KINDS = tuple(sorted(ALL_TYPES))
 
 

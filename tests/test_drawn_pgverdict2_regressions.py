@@ -73,6 +73,12 @@ REFUSED = [
     ("SELECT id FROM users WHERE born = 'allballs'", 'invalid input syntax for type date: "allballs"', "'allballs'"),
     ("SELECT id FROM users WHERE (age + 1, age) < (score)", "operator does not exist: record < a single value",
      "score)"),
+    # COLLATE
+    ("SELECT id FROM users ORDER BY name COLLATE \"nosuch\"", 'collation "nosuch" for encoding "UTF8" does not exist',
+     '"nosuch"'),
+    ("SELECT id FROM users ORDER BY age COLLATE \"C\"", "collations are not supported by type a number", "age"),
+    ("SELECT id FROM users WHERE feeling COLLATE \"C\" = 'sad'", "collations are not supported by type mood",
+     "feeling"),
     # a parameter set after the WHERE typed it (PostgreSQL reads WHERE first)
     ("UPDATE users SET feeling = @x WHERE name = @x", 'column "feeling" is of type mood but expression is of type text',
      "name = @x"),
@@ -97,6 +103,7 @@ TAKEN = [
     "SELECT id FROM users WHERE iv = '1 day' AND iv > 'P1D' AND iv < '-1' AND born < 'infinity' AND t > 'allballs'",
     "SELECT id FROM users WHERE iv = t AND t = @w AND iv = @w AND iv = ANY(ARRAY[t, @w])",  # time converts to interval
     "UPDATE users SET name = @x, age = @y, t = @v WHERE id = @x AND score = @y AND iv = @v",
+    "SELECT id FROM users WHERE name = 'a' COLLATE \"C\" ORDER BY nick COLLATE \"POSIX\", name COLLATE ucs_basic",
 ]
 
 

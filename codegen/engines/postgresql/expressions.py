@@ -18,6 +18,7 @@ from ...errors import Located
 from ...analyze.types import placeholder_index
 
 from ...analyze.types import array_of, element
+from . import catalog, collations
 
 if TYPE_CHECKING:
     from ...analyze.scope import Scope
@@ -85,6 +86,15 @@ class PgExpressions:
                 digits.isdigit() and len(significant) <= 19 and int(significant or "0") < 2**63):
             return ir.Typed(ir.ValueType(ir.INT), False)
         return ir.Typed(ir.ValueType(ir.DECIMAL), False)
+
+    def _t_Collate(self, node: exp.Collate, scope: "Scope") -> ir.Typed:
+        """x COLLATE c: of x's type, checked to take a collation the server may have (collations.py)."""
+        typed: ir.Typed = self.type_of(node.this, scope)  # type: ignore[attr-defined]
+        problem = collations.problem(node, typed.type, catalog.created(self.state, "COLLATION"))  # type: ignore[attr-defined]
+        if problem is not None:
+            at = self.offset_of(problem[1])  # type: ignore[attr-defined]
+            raise Located(problem[0], at if at is not None else self.offset_of(node))  # type: ignore[attr-defined]
+        return typed
 
     def _t_Array(self, node: exp.Array, scope: "Scope") -> ir.Typed:
         items = node.expressions
