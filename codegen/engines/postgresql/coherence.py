@@ -68,14 +68,14 @@ def spoken(name: str) -> str:
 
 def _adapts(node: exp.Expr) -> bool:
     """A value of no type of its own: a parameter, NULL, a quoted literal (PostgreSQL's unknown)."""
-    while isinstance(node, exp.Paren):
+    while isinstance(node, (exp.Paren, exp.Collate)):  # 'a' COLLATE "C" is still of no type of its own
         node = node.this
     return isinstance(node, (exp.Placeholder, exp.Null, exp.Parameter)) or (
         isinstance(node, exp.Literal) and node.is_string)
 
 
 def _literal(node: exp.Expr) -> exp.Literal | None:
-    while isinstance(node, exp.Paren):
+    while isinstance(node, (exp.Paren, exp.Collate)):  # 'a' COLLATE "C" is still of no type of its own
         node = node.this
     return node if isinstance(node, exp.Literal) and node.is_string else None
 
@@ -209,7 +209,7 @@ def _date_name(t: ir.ValueType) -> str:
 
 def _integer(node: exp.Expr, t: ir.ValueType) -> bool:
     """An integer (not a bigint: PostgreSQL has date + integer only)."""
-    while isinstance(node, exp.Paren):
+    while isinstance(node, (exp.Paren, exp.Collate)):  # 'a' COLLATE "C" is still of no type of its own
         node = node.this
     if isinstance(node, exp.Literal) and not node.is_string:
         return str(node.this).isdigit() and int(str(node.this)) < 2**31

@@ -83,9 +83,10 @@ _AS_WRITTEN = (exp.TimestampTrunc, exp.GroupConcat, exp.Pad, exp.Left, exp.Right
                exp.TimeToStr, exp.Replace, exp.StartsWith, exp.SplitPart, exp.Repeat, exp.Chr, exp.Ascii,
                exp.RegexpReplace, exp.ArraySize, exp.ArrayToString, exp.StringToArray, exp.StrToDate,
                exp.ToNumber, exp.ArrayAppend, exp.ArrayPrepend, exp.ArrayRemove, exp.ArrayPosition, exp.Translate,
-               exp.Encode, exp.Decode, exp.Abs, exp.Sqrt, exp.Ln, exp.Exp, exp.Sign, exp.Ceil, exp.Floor, exp.Pow,
+               exp.Encode, exp.Decode, exp.Abs, exp.Sqrt, exp.Ln, exp.Log, exp.Exp, exp.Sign, exp.Ceil, exp.Floor, exp.Pow,
                exp.MD5, exp.Reverse, exp.Hex, exp.Lower, exp.Upper, exp.Initcap,
-               exp.JustifyDays, exp.JustifyHours, exp.JustifyInterval, exp.Trim, exp.WidthBucket, exp.DateBin)
+               exp.JustifyDays, exp.JustifyHours, exp.JustifyInterval, exp.Trim, exp.WidthBucket, exp.DateBin,
+               exp.MakeInterval, exp.Substring, exp.StrToTime, exp.UnixToTime)
 
 
 def written_name(node: exp.Expr) -> str | None:

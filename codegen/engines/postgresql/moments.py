@@ -30,6 +30,10 @@ _ISO_DURATION = re.compile(r"\s*P\d.*|\s*PT\d.*", re.DOTALL)
 _DECIMAL = re.compile(r"\s*[+-]?\d*\.\d+\s*")
 _SHORT_NUMBER = re.compile(r"\s*[+-]?\d{1,2}\s*")
 _MERIDIEM = re.compile(r".*\d\s*[ap]m\s*", re.IGNORECASE | re.DOTALL)
+# A word run into a number ('a1', 'mar1'): no field of any of them (J2451187 is a Julian date,
+# T1030 a time, P1 an interval)
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_WORD_NUMBER = re.compile(r"\s*(?![JjTtPp]\d)[A-Za-z]+\d+\s*")
 
 
 def problem(text: str, base: str) -> str | None:
@@ -39,6 +43,8 @@ def problem(text: str, base: str) -> str | None:
         return None
     invalid = f'invalid input syntax for type {name}: "{text}"'
     out_of_range = f'date/time field value out of range: "{text}"'
+    if _WORD_NUMBER.fullmatch(text):
+        return invalid
     if base in _DATED:
         date = _ISO_DATE.fullmatch(text)
         if date is not None:
@@ -52,12 +58,12 @@ def problem(text: str, base: str) -> str | None:
         word = text.strip().lower()
         if (not re.search(r"\d", text) and word not in ("now", "allballs")) or _DATE_ONLY.fullmatch(text) \
                 or _DECIMAL.fullmatch(text) or _SHORT_NUMBER.fullmatch(text) or _INTERVAL_WORDS.fullmatch(text) \
-                or _ISO_DURATION.fullmatch(text):
+                or _ISO_DURATION.fullmatch(text) or (_MONTH.search(text) and ":" not in text):  # a date alone
             return invalid
     if base == ir.INTERVAL:
         word = text.strip().lower()
         if (not re.search(r"\d", text) and word not in ("infinity", "-infinity", "+infinity")) \
-                or _ISO_DATE.fullmatch(text) or _MERIDIEM.fullmatch(text):
+                or _ISO_DATE.fullmatch(text) or _MERIDIEM.fullmatch(text) or _MONTH.search(text):
             return invalid
     clock = _CLOCK.search(text)
     if clock is not None and base in (*_DATED, ir.TIME):
