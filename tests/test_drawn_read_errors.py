@@ -54,6 +54,9 @@ SELECT sqlc.embed(owners), sqlc.embed(items) FROM items JOIN owners ON owners.id
 
 -- name: ListNames :many
 SELECT name FROM items ORDER BY id;
+
+-- name: ListOddNames :many
+SELECT name AS "it's ""odd""\\" FROM items ORDER BY id;
 """
 # The database as it is: the schema's columns without their NOT NULL and CHECK constraints.
 LOOSE = {
@@ -146,4 +149,6 @@ def test_a_refused_value_is_reported_by_row_class_column_and_row(
     assert (title, error["loc"], error["input"]) == ("list[ListPairsRow]", (bad_row, "items", column), value)
     if column == "name":
         title, error = _only_error(lambda: q.list_names(conn))
-        assert (title, error["loc"], error["input"]) == ("list[str]", (bad_row,), value)
+        assert (title, error["loc"], error["input"]) == ("list[str]", (bad_row, "name"), value)
+        _, error = _only_error(lambda: q.list_odd_names(conn))  # a column name is data in the generated code
+        assert error["loc"] == (bad_row, 'it\'s "odd"\\')

@@ -241,7 +241,7 @@ def _result(query: ir.Query, class_name: str, catalog: ir.Catalog, engine: "Engi
         used |= _read_imports(t, engine)
         ann, read = annotation(t, nullable, engine), read_annotation(t, nullable, engine)
         name = f"_{naming.constant(query.name)}_VALUES"
-        return None, (name, f"_runtime.Values[{ann}]({read})"), ann, None, used
+        return None, (name, f"_runtime.Values[{ann}]({read}, {col.name!r})"), ann, None, used
     fields, layout, position = [], [], 0
     for col, (fname, key) in zip(query.columns, _style_fields([c.name for c in query.columns], models.rows)):
         if col.embed:

@@ -78,7 +78,7 @@ LIST_SESSIONS_PAGINATED = """SELECT id, thread_id, session_id, started_at, ended
 ORDER BY started_at DESC NULLS LAST, id DESC
 LIMIT ? OFFSET ?"""
 
-_COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES = _runtime.Values[int](int)
+_COUNT_ACTIVE_SESSIONS_BY_THREAD_VALUES = _runtime.Values[int](int, 'active_sessions')
 _SESSION_ROWS = _runtime.ModelRows(models.Session)
 
 

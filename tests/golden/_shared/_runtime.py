@@ -473,10 +473,10 @@ def _positional(row: typing.Any) -> pydantic_core.ArgsKwargs:
 class Values(typing.Generic[ValueT]):
     """Validates single-column results."""
 
-    __slots__ = ("_type", "_one", "_many")
+    __slots__ = ("_type", "_column", "_one", "_many")
 
-    def __init__(self, value_type: typing.Any) -> None:
-        self._type = value_type
+    def __init__(self, value_type: typing.Any, column: str = "") -> None:
+        self._type, self._column = value_type, column  # the column's name, for a read's errors
         self._one: pydantic.TypeAdapter[ValueT] = pydantic.TypeAdapter(value_type)
         self._many: pydantic.TypeAdapter[list[ValueT]] = pydantic.TypeAdapter(list[value_type])
 
@@ -484,13 +484,13 @@ class Values(typing.Generic[ValueT]):
         try:
             return self._one.validate_python(row[0], context=FROM_DATABASE)
         except pydantic_core.ValidationError as error:
-            raise _located(error, self._type, many=False) from None
+            raise _located(error, self._type, many=False, column=self._column) from None
 
     def many(self, rows: list[typing.Any]) -> list[ValueT]:
         try:
             return self._many.validate_python([row[0] for row in rows], context=FROM_DATABASE)
         except pydantic_core.ValidationError as error:
-            raise _located(error, self._type, many=True) from None
+            raise _located(error, self._type, many=True, column=self._column) from None
 
 
 def text(value: object) -> str:
@@ -606,9 +606,10 @@ def _as_text(value: typing.Any, info: core_schema.ValidationInfo) -> typing.Any:
 READ_TEXT = pydantic.BeforeValidator(_as_text)
 
 
-def _located(error: pydantic_core.ValidationError, read: typing.Any, many: bool) -> pydantic_core.ValidationError:
+def _located(error: pydantic_core.ValidationError, read: typing.Any, many: bool, column: str = ""
+             ) -> pydantic_core.ValidationError:
     """The error of a read, titled by the row class (or value type) read and each place in it named
-    by the field it fills.
+    by the field it fills (a one-column result's place by its column).
 
     Rows go into pydantic-core positionally (a tuple, or ArgsKwargs: the fast paths), so the error
     located a bad value by its position ("1: Input should be a valid string") and titled it by the
@@ -622,6 +623,9 @@ def _located(error: pydantic_core.ValidationError, read: typing.Any, many: bool)
         for item in error.errors(include_url=False):
             loc: list[typing.Any] = list(item["loc"])
             at, kind = (1 if many else 0), read
+            if column:
+                loc.insert(at, column)
+                at, kind = at + 1, None
             while kind is not None and at < len(loc) and isinstance(loc[at], int):
                 fields = _row_fields(kind)
                 if not 0 <= loc[at] < len(fields):

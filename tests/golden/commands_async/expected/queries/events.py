@@ -55,10 +55,10 @@ class ListByIdsRow(_runtime.Row):
     id: int
     name: str
 
-_COUNT_EVENTS_VALUES = _runtime.Values[int](int)
+_COUNT_EVENTS_VALUES = _runtime.Values[int](int, 'count')
 _EVENT_ROWS = _runtime.ModelRows(models.Event)
 _EVENT_STATS_ROW_ROWS = _runtime.ModelRows(EventStatsRow)
-_GET_EVENT_NAME_VALUES = _runtime.Values[str](str)
+_GET_EVENT_NAME_VALUES = _runtime.Values[str](str, 'name')
 _LIST_BY_IDS_ROW_ROWS = _runtime.ModelRows(ListByIdsRow)
 _LIST_EVENT_SUMMARIES_ROW_ROWS = _runtime.ModelRows(ListEventSummariesRow)
 

@@ -15,8 +15,8 @@ BLOCK_HEADER = """SELECT id FROM items"""
 
 NO_DOC = """DELETE FROM items"""
 
-_BLOCK_HEADER_VALUES = _runtime.Values[int](int)
-_COUNT_ITEMS_VALUES = _runtime.Values[int](int)
+_BLOCK_HEADER_VALUES = _runtime.Values[int](int, 'id')
+_COUNT_ITEMS_VALUES = _runtime.Values[int](int, 'n')
 _ITEM_ROWS = _runtime.ModelRows(models.Item)
 
 

@@ -35,14 +35,14 @@ class SqlcSliceRow(_runtime.Row):
     id: int
     name: str
 
-_ANONYMOUS_VALUES = _runtime.Values[int](int)
-_AT_NAMED_VALUES = _runtime.Values[int](int)
-_COLON_NAMED_VALUES = _runtime.Values[int](int)
-_DOLLAR_NAMED_VALUES = _runtime.Values[int](int)
-_INFERRED_VALUES = _runtime.Values[int](int)
-_MIXED_VALUES = _runtime.Values[int](int)
-_NUMBERED_VALUES = _runtime.Values[int](int)
-_SQLC_NARG_VALUES = _runtime.Values[int](int)
+_ANONYMOUS_VALUES = _runtime.Values[int](int, 'id')
+_AT_NAMED_VALUES = _runtime.Values[int](int, 'id')
+_COLON_NAMED_VALUES = _runtime.Values[int](int, 'id')
+_DOLLAR_NAMED_VALUES = _runtime.Values[int](int, 'id')
+_INFERRED_VALUES = _runtime.Values[int](int, 'id')
+_MIXED_VALUES = _runtime.Values[int](int, 'id')
+_NUMBERED_VALUES = _runtime.Values[int](int, 'id')
+_SQLC_NARG_VALUES = _runtime.Values[int](int, 'id')
 _SQLC_SLICE_ROW_ROWS = _runtime.ModelRows(SqlcSliceRow)
 
 

@@ -31,7 +31,7 @@ class SamplesOfKindRow(_runtime.Row):
     mood: typing.Literal['happy', 'sad'] | None
     level: typing.Literal['low', 'high']
 
-_BUMP_VALUES = _runtime.Values[int](int)
+_BUMP_VALUES = _runtime.Values[int](int, 'value')
 _KV_ROWS = _runtime.ModelRows(models.Kv)
 _SAMPLES_OF_KIND_ROW_ROWS = _runtime.ModelRows(SamplesOfKindRow)
 _SAMPLE_ROWS = _runtime.ModelRows(models.Sample)

@@ -9,7 +9,7 @@ FROM = """SELECT "naïve wert" FROM "Größe" WHERE id = ?"""
 
 ADD_SIZE = """INSERT INTO "Größe" ("naïve wert") VALUES (?)"""
 
-_FROM_VALUES = _runtime.Values[str](str)
+_FROM_VALUES = _runtime.Values[str](str, 'naïve wert')
 _GRÖSSE_ROWS = _runtime.ModelRows(models.Größe)
 
 

@@ -37,8 +37,8 @@ class OrderNotesRow(_runtime.Row):
     note: str | None
 
 _ALL_ORDERS_ROW_ROWS = _runtime.ModelRows(AllOrdersRow)
-_BIG_CUSTOMERS_VALUES = _runtime.Values[str](str)
-_BIG_ORDER_TOTAL_VALUES = _runtime.Values[float](float)
+_BIG_CUSTOMERS_VALUES = _runtime.Values[str](str, 'customer')
+_BIG_ORDER_TOTAL_VALUES = _runtime.Values[float](float, 'total')
 _ORDER_NOTES_ROW_ROWS = _runtime.ModelRows(OrderNotesRow)
 
 
