@@ -47,6 +47,10 @@ def oracle_call(conn: sqlite3.Connection, call: ds.Call, sql: str) -> Any:
     if not call.items and query.command in ("copyfrom", "batchexec"):
         # As sqlite3 runs an empty batch: executemany() opens the transaction a write would.
         conn.executemany(sql, [])
+    if _writes_behind_with(query.sql) and conn.isolation_level is not None and not conn.in_transaction:
+        # The one difference from the raw driver, on purpose (README): sqlite3 opens its implicit
+        # transaction before no write behind a WITH; the generated function opens it.
+        conn.execute(f"BEGIN {conn.isolation_level}")
     outcomes = []
     for item in call.items:
         rows = conn.execute(sql, tuple(item[p] for p in query.params)).fetchall()
@@ -65,6 +69,11 @@ def oracle_call(conn: sqlite3.Connection, call: ds.Call, sql: str) -> Any:
     if command == "batchmany":
         return [rows for rows, _, _ in outcomes]
     return None  # exec, batchexec
+
+
+def _writes_behind_with(sql: str) -> bool:
+    words = sql.upper().split()
+    return bool(words) and words[0] == "WITH" and bool({"INSERT", "UPDATE", "DELETE", "REPLACE"} & set(words))
 
 
 def control(conn: Any, what: str) -> Any:

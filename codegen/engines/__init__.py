@@ -136,8 +136,10 @@ class EngineTraits(Protocol):
     # The driver's rowcount (and so lastrowid's meaning) counts a statement's changes only once its
     # RETURNING rows are read: sqlite3 steps a statement once on execute
     counts_after_returned_rows: bool
-    # The driver's rowcount counts only a statement that begins with one of these words (sqlite3
-    # leaves it -1 for an INSERT, UPDATE or DELETE behind a WITH); () when it counts every one.
+    # The driver's DML words: it counts (rowcount) only a statement that begins with one of them,
+    # and, in its default transaction mode, opens its implicit transaction only before one (sqlite3
+    # leaves rowcount -1 for an INSERT, UPDATE or DELETE behind a WITH, and runs it in autocommit);
+    # () when the driver counts every statement and has no implicit transactions of its own.
     rowcount_verbs: tuple[str, ...]
     typed_results: bool  # the driver loads each result column by its type (its values' type is provable)
     # The server types each parameter and refuses (or casts) one of another type than the column it

@@ -26,3 +26,13 @@ def how_counted(query: ir.Query, engine: "EngineTraits") -> tuple[bool, bool, bo
     ask = counts and query.writes and bool(engine.rowcount_verbs) and verb not in engine.rowcount_verbs
     count_rows = query.command in ("execrows", "execresult") and not query.writes and bool(engine.rowcount_verbs)
     return drain, ask, count_rows
+
+
+def opens_transaction(query: ir.Query, engine: "EngineTraits") -> bool:
+    """Whether the function opens the driver's implicit transaction itself: sqlite3 (in its
+    default, legacy transaction mode) begins one only before a statement whose first word is
+    INSERT, UPDATE, DELETE or REPLACE, so one behind a WITH ran in autocommit. Inside `with conn:`
+    its change was committed at once, and the rollback an exception brings left it in place."""
+    words = query.sql.split(None, 1)
+    verb = words[0].upper() if words else ""
+    return query.writes and bool(engine.rowcount_verbs) and verb not in engine.rowcount_verbs

@@ -62,6 +62,9 @@ class Function:
     # :execrows / :execlastid / :execresult of a writing statement the driver does not count (a
     # WITH in front, on SQLite): the count and last rowid are asked of the database after it
     count_changes: bool = False
+    # a writing statement the driver opens no implicit transaction before (a WITH in front, on
+    # SQLite): the function opens it (_runtime.begin_implicit), as the driver does for an UPDATE
+    begin_implicit: bool = False
     # :execrows / :execresult of a statement that changes no rows (a SELECT), which the driver does
     # not count (sqlite3: -1): the rows it returned are counted, as PostgreSQL's rowcount does
     count_rows: bool = False

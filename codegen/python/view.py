@@ -173,7 +173,8 @@ def _function(query: ir.Query, func_name: str, class_name: str, catalog: ir.Cata
                   row_factory=query.command == "many" and not layout and reader is not None
                   and rowstyle.has_row_factory(reader[1]))
     fn.drain, fn.count_changes, fn.count_rows = counting.how_counted(query, engine)
-    if fn.count_changes:
+    fn.begin_implicit = counting.opens_transaction(query, engine)
+    if fn.count_changes or fn.begin_implicit:
         used.add("_runtime")
     classes = [row_class] if row_class is not None else []
     if query.dynamic:
@@ -295,7 +296,8 @@ def _copyfrom(query: ir.Query, func_name: str, class_name: str, args: list[Arg],
                   _item_bind(query, args, converters),
                   sql_literal(copy_sql) if engine.copy_from_stdin and query.insert_columns else "")
     fn.drain, fn.count_changes, _ = counting.how_counted(query, engine)
-    if fn.count_changes or engine.pipeline_mode:  # _runtime.in_pipeline
+    fn.begin_implicit = counting.opens_transaction(query, engine)
+    if fn.count_changes or fn.begin_implicit or engine.pipeline_mode:  # _runtime.in_pipeline
         used.add("_runtime")
     return fn, [row], None, used
 

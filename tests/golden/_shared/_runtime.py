@@ -969,6 +969,21 @@ def query(conn: sqlite3.Connection, sql: str, args: typing.Any) -> sqlite3.Curso
         raise
 
 
+def begin_implicit(conn: sqlite3.Connection) -> None:
+    """Open sqlite3's implicit transaction before a writing statement it does not recognise as one
+    (an INSERT, UPDATE or DELETE behind a WITH), as sqlite3 does before an UPDATE: only in its
+    default transaction mode (isolation_level not None; on Python 3.12+ autocommit left at
+    LEGACY_TRANSACTION_CONTROL) and when no transaction is open."""
+    if conn.isolation_level is None or conn.in_transaction:
+        return
+    if getattr(conn, "autocommit", _LEGACY) != _LEGACY:  # Python 3.12+: autocommit=True/False decide
+        return
+    conn.execute(f"BEGIN {conn.isolation_level}")
+
+
+_LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
+
+
 class Changes(typing.NamedTuple):
     """What SQLite counted for the statement just run: its rows changed and the last rowid."""
 
