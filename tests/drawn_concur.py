@@ -18,9 +18,11 @@ id names the row the call inserted. And no exception the README does not documen
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import itertools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,19 @@ def generate(engine: str, folder: Path, package: str, later: bool = False) -> No
     project = pipeline.analyze(config, sources=([SourceFile.of(f"schema/{n}", sql) for n, sql in migrations],
                                                 [SourceFile.of("queries/q.sql", text)]))
     write_package(project, config, folder / package)
+
+
+@contextlib.contextmanager
+def imported_versions(engine: str, folder: Path, package: str) -> Iterator[Any]:
+    """The project's package for `engine` and its next version (`package`_v2, with LATER), both
+    importable from folder while the block runs: the first, imported."""
+    generate(engine, folder, package)
+    generate(engine, folder, f"{package}_v2", later=True)
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module(package)
+    finally:
+        sys.path.remove(str(folder))
 
 
 def function_name(query: Query) -> str:

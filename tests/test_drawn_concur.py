@@ -32,14 +32,8 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppres
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    root = tmp_path_factory.mktemp("drawn_concur")
-    dc.generate("sqlite", root, "concur_sqlite")
-    dc.generate("sqlite", root, "concur_sqlite_v2", later=True)
-    sys.path.insert(0, str(root))
-    try:
-        yield importlib.import_module("concur_sqlite")
-    finally:
-        sys.path.remove(str(root))
+    with dc.imported_versions("sqlite", tmp_path_factory.mktemp("drawn_concur"), "concur_sqlite") as package:
+        yield package
 
 
 class Files:

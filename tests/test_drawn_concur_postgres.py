@@ -9,7 +9,6 @@ import asyncio
 import importlib
 import itertools
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -17,27 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 import drawn_concur as dc  # noqa: E402
-from test_drawn_concur import MIGRATOR, on_threads  # noqa: E402
-
-EXAMPLES = int(os.environ.get("DRAWN_CONCUR_EXAMPLES", "12"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+from test_drawn_concur import EXAMPLES, MIGRATOR, SETTINGS, on_threads  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    root = tmp_path_factory.mktemp("drawn_concur_pg")
-    dc.generate("postgresql", root, "concur_pg")
-    dc.generate("postgresql", root, "concur_pg_v2", later=True)
-    sys.path.insert(0, str(root))
-    try:
-        yield importlib.import_module("concur_pg")
-    finally:
-        sys.path.remove(str(root))
+    with dc.imported_versions("postgresql", tmp_path_factory.mktemp("drawn_concur_pg"), "concur_pg") as package:
+        yield package
 
 
 def database(package: Any, make: Callable[[str], str]) -> str:
