@@ -44,6 +44,12 @@ SELECT "x".* FROM events "x" ORDER BY "x".id;
 -- name: UpperCte :many
 WITH X AS (SELECT ID FROM Events) SELECT * FROM X JOIN events ON events.id = X.id ORDER BY X.ID;
 
+-- name: ByUpperNames :many
+SELECT e.ID FROM events e WHERE e.ID > $1 AND EXTRA = $2 AND "Mixed" = $3 AND FullName LIKE $4 ORDER BY e.ID;
+
+-- name: SetUpperNames :exec
+UPDATE Events SET EXTRA = $1, "CamelCase" = $2 WHERE ID = $3;
+
 -- name: Add :one
 INSERT INTO Events (ID, "Mixed", FULLNAME, extra, "CamelCase")
 VALUES (sqlc.arg(id), sqlc.narg(mixed), sqlc.narg(full_name), sqlc.narg(extra), sqlc.narg(camel))
@@ -82,3 +88,17 @@ def test_postgres_unquoted_identifiers_fold_to_lower_case(package: ModuleType,
     assert [r.id for r in joined] == [1, 2]
     assert [(r.event_id, r.id, r.fullname) for r in q.upper_aliases_joined(conn)] == [(1, 1, "ada"), (2, 2, None)]
     assert [r.fullname for r in q.upper_cte(conn)] == ["ada", None]
+
+
+def test_postgres_a_parameter_is_named_as_the_server_names_its_column(package: ModuleType,
+                                                                      conn: psycopg.Connection[Any]) -> None:
+    """`e.ID > $1` compares with the column id: the parameter is `id`, as sqlc names it (PostgreSQL
+    folds the unquoted name), not `ID`; a quoted name keeps its case ("Mixed")."""
+    import inspect
+
+    q = package.queries.q
+    assert list(inspect.signature(q.by_upper_names).parameters)[1:] == ["id", "extra", "Mixed", "fullname"]
+    assert list(inspect.signature(q.set_upper_names).parameters)[1:] == ["extra", "CamelCase", "id"]
+    q.add(conn, id=1, mixed="m", full_name="ada", extra=7, camel=3)
+    q.set_upper_names(conn, extra=8, CamelCase=4, id=1)
+    assert q.by_upper_names(conn, id=0, extra=8, Mixed="m", fullname="a%") == [1]

@@ -86,7 +86,8 @@ class ExpressionTyping:
     def context_name(self, node: exp.Expr) -> str | None:
         node = node.unnest() if isinstance(node, exp.Paren) else node
         if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
-            return node.name
+            # the column's name as the database knows it: `o.ID > $1` takes the id (PostgreSQL)
+            return as_written(node.name, node.this, self.engine.folds_identifiers)
         if isinstance(node, (exp.Cast, exp.TryCast, exp.Collate)):
             return self.context_name(node.this)
         return None
