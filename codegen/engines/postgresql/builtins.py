@@ -167,12 +167,10 @@ def _spoken(types: tuple[str, ...] | None) -> str:
     return name + ("[]" if array else "")
 
 
-def resolution_problem(name: str, node: exp.Expr, args: list[tuple[exp.Expr, ir.ValueType]],
-                       created_extensions: Iterable[str], defined: set[str]) -> Problem | None:
-    """Why the server finds no function name(args), or None when some overload may take them.
-
-    created_extensions: the extensions the migrations create; defined: lower-cased names of
-    functions, procedures and aggregates they define (any schema)."""
+def _versions(name: str, created_extensions: Iterable[str], defined: set[str]) -> list[Overload] | None:
+    """The versions of function `name` the server would have: the built-in ones and those of the
+    extensions the migrations create. None when the call is not judged (a type's name, syntax, a
+    function the migrations define, an extension the table does not know may add any)."""
     data = table()
     if name != name.lower() or name in defined or name in data.types or name in _SYNTAX:
         return None
@@ -183,11 +181,29 @@ def resolution_problem(name: str, node: exp.Expr, args: list[tuple[exp.Expr, ir.
         if extension not in data.extensions:
             return None  # it may add any function, or an overload of a built-in one
         overloads += data.extensions[extension].get(name, ())
+    return overloads
+
+
+def unknown(name: str, created_extensions: Iterable[str], defined: set[str]) -> bool:
+    """Whether no built-in function, no extension the migrations create and no function they
+    define has this name. Such a call fails on a server with only those, but the user's database
+    may have it from outside the migrations (a DBA's, template1's): a warning, its result typed
+    Any, an error under `strict` (as sqlc's strict_function_checks), not a refusal."""
+    return _versions(name, created_extensions, defined) == []
+
+
+def resolution_problem(name: str, node: exp.Expr, args: list[tuple[exp.Expr, ir.ValueType]],
+                       created_extensions: Iterable[str], defined: set[str]) -> Problem | None:
+    """Why the server finds no function name(args), or None when some overload may take them.
+
+    created_extensions: the extensions the migrations create; defined: lower-cased names of
+    functions, procedures and aggregates they define (any schema)."""
+    data = table()
+    overloads = _versions(name, created_extensions, defined)
+    if not overloads:  # not judged, or a name nothing here defines (unknown, below)
+        return None
     types = [None if _adapts(arg) else possible(t) for arg, t in args]
     signature = f"{name}({', '.join(_spoken(t) for t in types)})"
-    if not overloads:
-        return (f"function {signature} does not exist: no built-in function of that name ({data.server}), "
-                "and the migrations create none (CREATE FUNCTION, CREATE EXTENSION)"), node
     counted = [o for o in overloads if o.takes(len(args))]
     if not counted:
         takes = sorted({len(o.args) for o in overloads})

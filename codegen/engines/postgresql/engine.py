@@ -155,8 +155,13 @@ class PostgreSQLEngine(Engine):
         if any(isinstance(a, exp.Kwarg) for a in args):
             return None
         defined = {n for kind in ("FUNCTION", "PROCEDURE", "AGGREGATE") for n in catalog.created(an.state, kind)}
-        return builtins.resolution_problem(name, call, [(a, arg_type(a).type) for a in args],
-                                           sorted(catalog.created(an.state, "EXTENSION")),
+        extensions = sorted(catalog.created(an.state, "EXTENSION"))
+        if builtins.unknown(name, extensions, defined | set(an.state.functions)):
+            unknown = getattr(an, "unknown_calls", None)
+            if unknown is not None:  # a warning (analyze/findings.py), an error under strict
+                unknown.append((name, an.offset_of(call)))
+            return None
+        return builtins.resolution_problem(name, call, [(a, arg_type(a).type) for a in args], extensions,
                                            defined | set(an.state.functions))
 
     @property
