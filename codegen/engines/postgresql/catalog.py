@@ -1,10 +1,12 @@
-"""PostgreSQL: type names, enums, domains, functions and the DDL SQLite does not have."""
+"""PostgreSQL: the types a schema declares (enums, domains, composites, sequences) and the DDL
+SQLite does not have. Built-in type names are in type_names.py, function signatures in
+function_defs.py."""
 
 from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from ... import ir
 from ...errors import Located
@@ -15,44 +17,11 @@ from ...catalog.build import SchemaState
 from ...catalog.cursor import Cursor, unquote
 from ...catalog.tables import ColumnDef, parse_type_name
 from . import builtins
+from .function_defs import FuncArg, FuncDef, parse_function, read_type, split_top_level, state_schema
+from .type_names import STRING_TYPES, SYNONYMS, TYPES, normalise
 
-_TYPES: dict[str, str] = {
-    "smallint": ir.INT, "int2": ir.INT, "integer": ir.INT, "int": ir.INT, "int4": ir.INT, "bigint": ir.INT,
-    "int8": ir.INT, "smallserial": ir.INT, "serial": ir.INT, "serial2": ir.INT, "serial4": ir.INT,
-    "bigserial": ir.INT, "serial8": ir.INT, "oid": ir.INT, "xid": ir.INT, "cid": ir.INT, "xid8": ir.INT,
-    # An OID alias type reads as the name it stands for ('users'::regclass is users), as psycopg returns it.
-    "regclass": ir.STR, "regproc": ir.STR, "regprocedure": ir.STR, "regtype": ir.STR, "regnamespace": ir.STR,
-    "regrole": ir.STR, "regoper": ir.STR, "regoperator": ir.STR, "regconfig": ir.STR, "regdictionary": ir.STR,
-    "regcollation": ir.STR,
-    "numeric": ir.DECIMAL, "decimal": ir.DECIMAL, "money": ir.STR,
-    "real": ir.FLOAT, "float4": ir.FLOAT, "double precision": ir.FLOAT, "float8": ir.FLOAT, "float": ir.FLOAT,
-    "text": ir.STR, "varchar": ir.STR, "character varying": ir.STR, "char": ir.STR, "character": ir.STR,
-    "bpchar": ir.STR, "citext": ir.STR, "name": ir.STR, "inet": ir.INET, "cidr": ir.CIDR, "macaddr": ir.STR,
-    "macaddr8": ir.STR, "ltree": ir.STR, "lquery": ir.STR, "tsvector": ir.STR, "tsquery": ir.STR, "bit": ir.STR,
-    "bit varying": ir.STR, "varbit": ir.STR, "xml": ir.STR, "tid": ir.STR, "unknown": ir.STR,
-    "boolean": ir.BOOL, "bool": ir.BOOL,
-    "bytea": ir.BYTES,
-    "uuid": ir.UUID,
-    "json": ir.JSON_TEXT, "jsonb": ir.JSON,
-    "date": ir.DATE,
-    "time": ir.TIME, "time without time zone": ir.TIME, "timetz": ir.TIME_TZ, "time with time zone": ir.TIME_TZ,
-    "timestamp": ir.DATETIME, "timestamp without time zone": ir.DATETIME,
-    "timestamptz": ir.DATETIME_TZ, "timestamp with time zone": ir.DATETIME_TZ,
-    "interval": ir.INTERVAL,
-}
-# The string types: text compares with each (varchar = text), and with no number, date or boolean.
-STRING_TYPES = {"text", "varchar", "character varying", "char", "character", "bpchar", "citext", "name"}
-# Each type's other names, as PostgreSQL resolves them (serials are integer columns of their own
-# name: an override of "integer" leaves a serial id alone, as sqlc's db_type does).
-SYNONYMS = {"int": "integer", "int4": "integer", "int2": "smallint", "int8": "bigint", "float4": "real",
-            "float8": "double precision", "float": "double precision", "decimal": "numeric",
-            "varchar": "character varying", "char": "character", "bpchar": "character", "bool": "boolean",
-            "varbit": "bit varying", "timestamp": "timestamp without time zone",
-            "timestamptz": "timestamp with time zone", "time": "time without time zone",
-            "timetz": "time with time zone", "serial4": "serial", "serial8": "bigserial", "serial2": "smallserial"}
 # Value types pydantic makes from PostgreSQL's text of an array item.
 _ITEMS_FROM_TEXT = {ir.STR, ir.INT, ir.FLOAT, ir.DECIMAL, ir.BOOL, ir.UUID, ir.DATE}
-_INTERVAL_FIELDS = re.compile(r"interval(?: (?:year|month|day|hour|minute|second|to))+")
 _WIDE_INTEGERS = {"bigint", "int8", "bigserial", "serial8"}
 SERIALS = {"smallserial", "serial", "serial2", "serial4", "bigserial", "serial8"}
 # An array parameter is cast to its column's own array type where psycopg may send another: a
@@ -74,58 +43,6 @@ _ARRAY_CASTS = {
     "timetz": "timetz", "time with time zone": "timetz", "inet": "inet", "cidr": "cidr",
 }
 
-# Words that end a function's RETURNS type and start its options or body.
-_FUNCTION_OPTIONS = {"AS", "LANGUAGE", "IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "CALLED", "RETURNS", "SECURITY",
-                     "EXTERNAL", "PARALLEL", "COST", "ROWS", "SET", "WINDOW", "LEAKPROOF", "NOT", "TRANSFORM",
-                     "SUPPORT", "BEGIN", "RETURN", "DEFAULT"}
-_ARG_MODES = {"IN", "OUT", "INOUT", "VARIADIC"}
-
-
-def normalise(declared: str) -> tuple[str, int]:
-    """'character varying(255)[]' -> ('character varying', 1): the base name and array dimensions."""
-    text = declared.strip().lower()
-    dims = text.count("[]")
-    if text.endswith(" array"):
-        dims, text = dims + 1, text[: -len(" array")]
-    text = re.sub(r"\[\d*\]", "", text)
-    text = re.sub(r"\(.*?\)", "", text)
-    text = re.sub(r"\s+", " ", text).strip().strip('"')
-    if _INTERVAL_FIELDS.fullmatch(text):  # interval day to second, interval year
-        text = "interval"
-    if "." in text:
-        schema, _, name = text.rpartition(".")
-        if schema.strip('"') == "pg_catalog":
-            text = name
-    return text, dims
-
-
-@dataclass
-class FuncArg:
-    name: str | None
-    type: ir.ValueType
-    mode: str = "IN"  # IN, OUT, INOUT, VARIADIC
-    has_default: bool = False
-
-
-@dataclass
-class FuncDef:
-    """A CREATE FUNCTION / PROCEDURE signature: what a call takes and gives."""
-
-    name: str
-    schema: str | None
-    args: list[FuncArg]
-    returns: ir.ValueType | None  # None: void, trigger or a procedure
-    columns: list[tuple[str, ir.ValueType]] = field(default_factory=list)  # RETURNS TABLE / OUT arguments
-    required: tuple[str, ...] = ()  # columns NOT NULL in the table whose rows it returns
-    setof: bool = False
-    strict: bool = False
-    procedure: bool = False
-
-    @property
-    def inputs(self) -> list[FuncArg]:
-        return [a for a in self.args if a.mode != "OUT"]
-
-
 class PostgresTypes:
     def __init__(self, state: SchemaState) -> None:
         self.state = state
@@ -141,7 +58,7 @@ class PostgresTypes:
         name, dims = normalise(declared)
         if name.endswith("%type") or name.endswith("%rowtype"):
             return ir.ValueType(ir.ANY, dims=dims)
-        base = _TYPES.get(name)
+        base = TYPES.get(name)
         if base is not None:
             cast = _array_cast(declared, dims) if dims else _SCALAR_CASTS.get(name, "")
             return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS, parameter_cast=cast,
@@ -267,8 +184,8 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
             state.enums[state.key(schema, name)] = ir.Enum(name, values, state.engine.lookup_schema(schema))
         elif cur.accept("AS") and cur.is_punct("("):  # a composite type: its fields, for functions' rows
             start, end = cur.balanced()
-            fields = [Cursor(part, cur.engine) for part in _split_top_level(cur, cur.text[start:end])]
-            types.composites[state.key(schema, name)] = [(f.name("field name")[0], types.value_type(_read_type(f, set())))
+            fields = [Cursor(part, cur.engine) for part in split_top_level(cur, cur.text[start:end])]
+            types.composites[state.key(schema, name)] = [(f.name("field name")[0], types.value_type(read_type(f, set())))
                                                          for f in fields]
         return True  # composite, range and base types: values of type Any
     if cur.accept("DOMAIN"):
@@ -292,7 +209,7 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         return True
     if cur.is_word("FUNCTION", "PROCEDURE"):
         procedure = cur.next().text.upper() == "PROCEDURE"
-        func = _function(types, cur, procedure)
+        func = parse_function(types, cur, procedure)
         overloads = state.functions.setdefault(func.name.lower(), [])
         same = [f for f in overloads if [a.type for a in f.inputs] == [a.type for a in func.inputs]
                 and f.schema == func.schema]
@@ -301,109 +218,6 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         overloads.append(func)
         return True
     return False
-
-
-def _function(types: PostgresTypes, cur: Cursor, procedure: bool) -> FuncDef:
-    """name(args) [RETURNS type | SETOF type | TABLE (cols)] options... AS body."""
-    schema, name, _ = cur.qualified_name("function name")
-    start, end = cur.balanced()
-    args = [_argument(types, part) for part in _split_top_level(cur, cur.text[start:end])]
-    func = FuncDef(name, state_schema(schema), args, None,
-                   procedure=procedure)
-    if cur.accept("RETURNS"):
-        if cur.accept("TABLE"):
-            start, end = cur.balanced()
-            for part in _split_top_level(cur, cur.text[start:end]):
-                col_cur = Cursor(part, cur.engine)
-                col_name, _ = col_cur.name("column name")
-                func.columns.append((col_name, types.value_type(_read_type(col_cur, set()))))
-            func.setof = True
-        else:
-            func.setof = cur.accept("SETOF")
-            declared = _read_type(cur, _FUNCTION_OPTIONS)
-            row = _row_type(types, declared)
-            if row is not None:  # RETURNS [SETOF] a table's or a composite type's rows
-                func.columns, func.required = row
-            elif normalise(declared)[0] not in ("void", "trigger", "event_trigger", "record"):
-                func.returns = types.value_type(declared)
-    outs = [a for a in args if a.mode in ("OUT", "INOUT")]
-    if outs and func.returns is None and not func.columns:
-        func.columns = [(a.name or f"column{i + 1}", a.type) for i, a in enumerate(outs)]
-    # Options are single lexemes apart from the body, which lexes as one string.
-    words = [x.text.upper() for x in cur.items[cur.pos:] if x.kind == "word"]
-    func.strict = "STRICT" in words or any(words[i:i + 4] == ["RETURNS", "NULL", "ON", "NULL"]
-                                           for i in range(len(words)))
-    cur.pos = len(cur.items)
-    return func
-
-
-def _row_type(types: PostgresTypes, declared: str) -> tuple[list[tuple[str, ir.ValueType]], tuple[str, ...]] | None:
-    name, dims = normalise(declared)
-    schema, _, bare = name.rpartition(".")
-    key = types.state.key(schema.strip('"') or None, bare.strip('"'))
-    if dims:
-        return None
-    if key in types.composites:
-        return list(types.composites[key]), ()
-    table = types.state.tables.get(key)
-    if table is None or table.is_view and table.view_select is not None:
-        return None
-    return [(c.name, c.type) for c in table.columns], tuple(c.name for c in table.columns if c.not_null)
-
-
-def _argument(types: PostgresTypes, text: str) -> FuncArg:
-    """[mode] [name] type [DEFAULT expr | = expr]; the name is left out when the whole is a type."""
-    cur = Cursor(text, types.state.engine)
-    mode = "IN"
-    if cur.is_word(*_ARG_MODES) and len(cur.items) > 1:
-        mode = cur.next().text.upper()
-    rest = cur.items[cur.pos:]
-    cut = next((i for i, x in enumerate(rest) if (x.kind == "word" and x.text.upper() == "DEFAULT")
-                or (x.kind == "punct" and x.text == "=")), len(rest))
-    has_default = cut < len(rest)
-    rest = rest[:cut]
-    if not rest:
-        raise Located("expected an argument type", 0)
-    whole = text[rest[0].start:rest[-1].end]
-    name = None
-    if len(rest) > 1 and rest[0].kind in ("word", "ident") and normalise(whole)[0] not in _TYPES:
-        name = unquote(rest[0])
-        whole = text[rest[1].start:rest[-1].end]
-    return FuncArg(name, types.value_type(whole), mode, has_default)
-
-
-def _read_type(cur: Cursor, stops: set[str]) -> str:
-    """A type name as written, up to a stop word, a string (the body) or the end."""
-    first = cur.peek()
-    if first is None:
-        raise Located("expected a type name", cur.offset())
-    last = first
-    while (lx := cur.peek()) is not None and not (lx.kind == "word" and lx.text.upper() in stops and lx is not first) \
-            and lx.kind not in ("string", "dollar") and not (lx.kind == "punct" and lx.text == ";"):
-        if lx.kind == "punct" and lx.text == "(":
-            cur.balanced()
-            last = cur.items[cur.pos - 1]
-            continue
-        last = lx
-        cur.pos += 1
-    return cur.text[first.start:last.end]
-
-
-def _split_top_level(outer: Cursor, text: str) -> list[str]:
-    """Comma-separated parts of text (a span of outer's statement) outside parentheses."""
-    parts, depth, start = [], 0, 0
-    for lx in Cursor(text, outer.engine).items:
-        if lx.kind != "punct":
-            continue
-        if lx.text in "([":
-            depth += 1
-        elif lx.text in ")]":
-            depth -= 1
-        elif lx.text == "," and depth == 0:
-            parts.append(text[start:lx.start].strip())
-            start = lx.end
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
 
 
 def _alter_type(state: SchemaState, cur: Cursor) -> None:
@@ -434,12 +248,6 @@ def _alter_type(state: SchemaState, cur: Cursor) -> None:
     elif cur.accept("SET", "SCHEMA"):
         new_schema, _ = cur.name("schema name")
         _replace_enum(state, enum, ir.Enum(enum.name, enum.values, state.engine.lookup_schema(new_schema)))
-
-
-def state_schema(schema: str | None) -> str | None:
-    """A function's schema as a call names it (functions.call_schema): folded by the cursor
-    already, None for public."""
-    return None if schema is None or schema == "public" else schema
 
 
 def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str) -> None:
@@ -558,7 +366,7 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         cur.accept("IF", "EXISTS")
         while True:
             schema, name, _ = cur.qualified_name("function name")
-            arity = len(_split_top_level(cur, cur.text[slice(*cur.balanced())])) if cur.is_punct("(") else None
+            arity = len(split_top_level(cur, cur.text[slice(*cur.balanced())])) if cur.is_punct("(") else None
             overloads = state.functions.get(name.lower(), [])
             state.functions[name.lower()] = [f for f in overloads if f.schema != state_schema(schema)
                                              or (arity is not None and len(f.inputs) != arity)]
@@ -583,4 +391,4 @@ def _drop_columns_of_types(state: SchemaState, domains: set[tuple[str | None, st
             remove_column(state, table, col, cascade=True)
 
 
-__all__ = ["FuncArg", "FuncDef", "install", "normalise", "Located"]
+__all__ = ["FuncArg", "FuncDef", "STRING_TYPES", "SYNONYMS", "install", "normalise", "Located"]
