@@ -538,6 +538,19 @@ def blob(value: typing.Any) -> typing.Any:
     return value.bytes if isinstance(value, uuid.UUID) else value
 
 
+def zoneless_time(value: datetime.time) -> datetime.time:
+    """A time for a column of times without a zone: an aware one converted to UTC first, as
+    SQLite's date functions and PostgreSQL's timestamp (in a UTC session) take an aware value. On
+    PostgreSQL, sent as it is, psycopg would send a timetz, which the server casts to time by
+    dropping the offset on assignment but compares by casting the column to timetz in the
+    session's zone: the row written with a value would not be found by it."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    moment = datetime.datetime.combine(datetime.date(2000, 1, 1), value.replace(tzinfo=None)) - offset
+    return moment.time()
+
+
 def expand(sql: str, marker: str, items: typing.Sized, placeholder: str, empty: str, name: str = "items") -> str:
     """One placeholder per item of an sqlc.slice list; `empty` when the list is empty.
 
@@ -754,10 +767,7 @@ def date_text(value: datetime.date) -> str:
 
 def time_text(value: datetime.time) -> str:
     """A time as 'HH:MM:SS[.ffffff]', an aware one converted to UTC first."""
-    offset = value.utcoffset()
-    if offset is not None:
-        value = (datetime.datetime.combine(_UNIX_EPOCH, value.replace(tzinfo=None)) - offset).time()
-    return value.replace(tzinfo=None).isoformat()
+    return zoneless_time(value).isoformat()
 
 
 def json_value(value: typing.Any, sql_null: bool = True) -> typing.Any:

@@ -156,11 +156,15 @@ def as_meant(t: ArrayType, value: list[Any]) -> list[Any]:
     """The value as the generated code sends it, for the oracle to send too: an aware time for a
     `time` column is its UTC time of day (README, "Types on PostgreSQL"), where the server's own
     cast of a timetz to time would drop the offset."""
-    if t.declared != "time[]":
+    return [utc_time_of_day(x) for x in value] if t.declared == "time[]" else value
+
+
+def utc_time_of_day(value: dt.time) -> dt.time:
+    """The naive UTC time of day a time means (a naive one is UTC already), worked out by datetime
+    itself (astimezone), not as the generated code does it."""
+    if value.utcoffset() is None:
         return value
-    return [x if x.tzinfo is None else
-            dt.datetime.combine(dt.date(2000, 1, 1), x).astimezone(dt.timezone.utc).time().replace(tzinfo=None)
-            for x in value]
+    return dt.datetime.combine(dt.date(2000, 1, 1), value).astimezone(dt.timezone.utc).time().replace(tzinfo=None)
 
 
 def same(a: Any, b: Any) -> bool:

@@ -16,9 +16,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -250,6 +250,8 @@ def test_drawn_asyncio_tasks(package: Any, tmp_path: Path, shared: bool) -> None
 
 # --- migrating while the service runs ----------------------------------------------------------------
 
+T = TypeVar("T")
+
 # A migrator process: it says it is ready, waits for the go file, migrates, prints the steps it applied.
 MIGRATOR = """import importlib, json, os, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -259,6 +261,27 @@ while not os.path.exists(sys.argv[4]):
     time.sleep(0.001)
 print(json.dumps(list(migrations.migrate(sys.argv[3]).steps)), flush=True)
 """
+
+
+def while_two_migrate(root: Path, package: str, target: str, go: Path, service: Callable[[], T]) -> T:
+    """service() (the service's threads) while two processes run `package`'s migration runner on
+    target at once, both let go together by creating `go`: both exit 0, one applies the next
+    version's migration and the other finds it applied. What service() returned."""
+    migrators = [subprocess.Popen([sys.executable, "-c", MIGRATOR, str(root), package, target, str(go)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        for migrator in migrators:
+            assert migrator.stdout is not None and migrator.stdout.readline() == "ready\n"
+        go.touch()
+        got = service()
+        ends = [migrator.communicate(timeout=120) for migrator in migrators]
+    finally:
+        for migrator in migrators:
+            migrator.kill()
+            migrator.wait()
+    assert [m.returncode for m in migrators] == [0, 0], [err for _, err in ends]
+    assert sorted(step for out, _ in ends for step in json.loads(out)) == ["0002_tags"]
+    return got
 
 
 def test_drawn_service_threads_while_two_processes_migrate(package: Any, tmp_path: Path) -> None:
@@ -278,29 +301,16 @@ def test_drawn_service_threads_while_two_processes_migrate(package: Any, tmp_pat
         with sqlite3.connect(path) as fill:
             fill.executemany("INSERT INTO items VALUES ('bulk', ?, ?)", ((f"n{i}", i) for i in range(20_000)))
         fill.close()
-        go = path.with_name(path.name + ".go")
-        migrators = [subprocess.Popen([sys.executable, "-c", MIGRATOR, str(root), "concur_sqlite_v2", str(path), str(go)],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        try:
-            for migrator in migrators:
-                assert migrator.stdout is not None and migrator.stdout.readline() == "ready\n"
-            go.touch()
 
-            def own(index: int) -> list[dc.Outcome]:
-                conn = sqlite3.connect(path)
-                try:
-                    return run_task(q, conn, tasks[index], who[index])
-                finally:
-                    conn.close()
+        def own(index: int) -> list[dc.Outcome]:
+            conn = sqlite3.connect(path)
+            try:
+                return run_task(q, conn, tasks[index], who[index])
+            finally:
+                conn.close()
 
-            got = on_threads([lambda i=i: own(i) for i in range(len(tasks))])
-            ends = [migrator.communicate(timeout=120) for migrator in migrators]
-        finally:
-            for migrator in migrators:
-                migrator.kill()
-                migrator.wait()
-        assert [m.returncode for m in migrators] == [0, 0], [err for _, err in ends]
-        assert sorted(step for out, _ in ends for step in json.loads(out)) == ["0002_tags"]
+        got = while_two_migrate(root, "concur_sqlite_v2", str(path), path.with_name(path.name + ".go"),
+                                lambda: on_threads([lambda i=i: own(i) for i in range(len(tasks))]))
         expected, kept_alone = alone(q, files, tasks)
         dc.compare(tasks, got, expected, kept(path, who), kept_alone, "service threads while migrating")
         status = importlib.import_module("concur_sqlite_v2.migrations").status(str(path))

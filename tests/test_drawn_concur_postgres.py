@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import itertools
-import json
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 import drawn_concur as dc  # noqa: E402
-from test_drawn_concur import EXAMPLES, MIGRATOR, SETTINGS, on_threads  # noqa: E402
+from test_drawn_concur import EXAMPLES, SETTINGS, on_threads, while_two_migrate  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -257,26 +255,13 @@ def test_postgres_drawn_service_threads_while_two_processes_migrate(
     @given(tasks=dc.tasks("postgresql"))
     def check(tasks: list[dc.Task]) -> None:
         url, who = database(package, postgres_databases), dc.owners(len(tasks))
-        go = tmp_path / f"go-{who[0].replace('/', '-')}"
-        migrators = [subprocess.Popen([sys.executable, "-c", MIGRATOR, str(root), "concur_pg_v2", url, str(go)],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        try:
-            for migrator in migrators:
-                assert migrator.stdout is not None and migrator.stdout.readline() == "ready\n"
-            go.touch()
 
-            def own(index: int) -> list[dc.Outcome]:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    return run_task(q, conn, tasks[index], who[index])
+        def own(index: int) -> list[dc.Outcome]:
+            with psycopg.connect(url, autocommit=True) as conn:
+                return run_task(q, conn, tasks[index], who[index])
 
-            got = on_threads([lambda i=i: own(i) for i in range(len(tasks))])
-            ends = [migrator.communicate(timeout=120) for migrator in migrators]
-        finally:
-            for migrator in migrators:
-                migrator.kill()
-                migrator.wait()
-        assert [m.returncode for m in migrators] == [0, 0], [err for _, err in ends]
-        assert sorted(step for out, _ in ends for step in json.loads(out)) == ["0002_tags"]
+        got = while_two_migrate(root, "concur_pg_v2", url, tmp_path / f"go-{who[0].replace('/', '-')}",
+                                lambda: on_threads([lambda i=i: own(i) for i in range(len(tasks))]))
         expected, kept_alone = alone(q, url, tasks)
         dc.compare(tasks, got, expected, kept(url, who), kept_alone, "service threads while migrating")
 

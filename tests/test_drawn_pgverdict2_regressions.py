@@ -4,7 +4,6 @@ error where the server refuses, taken where it takes them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import psycopg
 import pytest
 
 from _support import make_project, run_cli
+from test_pgverdict_regressions import numbered, server_refuses
 
 SCHEMA = """CREATE TYPE mood AS ENUM ('happy', 'sad');
 CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, age integer, score numeric, born date,
@@ -116,21 +116,6 @@ def pg(postgres_server: Any) -> Iterator[psycopg.Connection[Any]]:
         conn.execute("DROP EXTENSION IF EXISTS pg_trgm")
 
 
-def _server_refuses(conn: psycopg.Connection[Any], sql: str) -> str | None:
-    try:
-        with conn.transaction(force_rollback=True):
-            conn.execute(f"PREPARE pinned AS {sql}".encode())
-            conn.execute("DEALLOCATE pinned")
-    except psycopg.Error as error:
-        return str(error)
-    return None
-
-
-def _numbered(sql: str) -> str:
-    numbers: dict[str, str] = {}
-    return re.sub(r"@(\w+)", lambda m: numbers.setdefault(m.group(1), f"${len(numbers) + 1}"), sql)
-
-
 def _generate(root: Path, sql: str) -> list[str]:
     command = "exec" if sql.startswith("UPDATE") else "many"
     make_project(root, {"1.sql": SCHEMA}, {"q.sql": f"-- name: Q :{command}\n{sql};\n"}, engine="postgresql")
@@ -138,9 +123,9 @@ def _generate(root: Path, sql: str) -> list[str]:
 
 
 @pytest.mark.parametrize("sql, message, at", REFUSED, ids=[f"{i}-{c[1][:40]}" for i, c in enumerate(REFUSED)])
-def test_refused_located_as_the_server_refuses(pg: psycopg.Connection[Any], tmp_path: Path, sql: str, message: str,
+def test_refused_located_as_theserver_refuses(pg: psycopg.Connection[Any], tmp_path: Path, sql: str, message: str,
                                                at: str) -> None:
-    assert _server_refuses(pg, _numbered(sql)) is not None
+    assert server_refuses(pg, numbered(sql)) is not None
     errors = _generate(tmp_path, sql)
     column = sql.index(at) + 1
     assert len(errors) == 1 and errors[0].startswith(f"queries/q.sql:2:{column}: error: query Q: {message}"), errors
@@ -148,7 +133,7 @@ def test_refused_located_as_the_server_refuses(pg: psycopg.Connection[Any], tmp_
 
 @pytest.mark.parametrize("sql", TAKEN)
 def test_taken_as_the_server_takes_it(pg: psycopg.Connection[Any], tmp_path: Path, sql: str) -> None:
-    assert _server_refuses(pg, _numbered(sql)) is None
+    assert server_refuses(pg, numbered(sql)) is None
     assert _generate(tmp_path, sql) == []
 
 
@@ -165,7 +150,7 @@ def test_an_unknown_function_warns_and_strict_refuses(pg: psycopg.Connection[Any
     user's database may have it from outside the migrations (a DBA's, template1's): a located
     warning (its result typed Any), an error under `strict`, as sqlc's strict_function_checks."""
     sql = "SELECT nosuch_fn(name) AS s FROM users"
-    assert _server_refuses(pg, sql) is not None
+    assert server_refuses(pg, sql) is not None
     make_project(tmp_path, {"1.sql": SCHEMA}, {"q.sql": f"-- name: Q :many\n{sql};\n"}, engine="postgresql")
     result = run_cli(tmp_path)
     assert result.code == 0 and result.errors == [] and "nosuch_fn" in result.stderr, result.stderr

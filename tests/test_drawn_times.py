@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _support import generate, import_module, imported
+from drawn_types import utc_time_of_day  # the oracle: what a time means in UTC
 
 SQLITE_SCHEMA = "CREATE TABLE slots (id INTEGER PRIMARY KEY, starts TIME NOT NULL);\n"
 PG_SCHEMA = ("CREATE TABLE slots (id integer PRIMARY KEY, starts time NOT NULL, starts_tz timetz, "
@@ -66,15 +67,6 @@ SETTINGS = settings(max_examples=30, deadline=None, database=None, derandomize=T
 
 _OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda minutes: dt.timezone(dt.timedelta(minutes=minutes)))
 TIMES = st.builds(lambda t, zone: t.replace(tzinfo=zone), st.times(), st.none() | _OFFSETS)
-
-
-def utc_time_of_day(value: dt.time) -> dt.time:
-    """The oracle: the naive UTC time of day a value means (a naive one is UTC already)."""
-    offset = value.utcoffset()
-    if offset is None:
-        return value
-    day = dt.datetime.combine(dt.date(2000, 1, 1), value.replace(tzinfo=None), tzinfo=value.tzinfo)
-    return day.astimezone(dt.timezone.utc).time().replace(tzinfo=None)
 
 
 @pytest.fixture(scope="module")

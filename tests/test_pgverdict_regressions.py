@@ -202,7 +202,7 @@ def pg(postgres_server: Any) -> Iterator[psycopg.Connection[Any]]:
         conn.execute("DROP SCHEMA pgverdict_pinned CASCADE")
 
 
-def _server_refuses(conn: psycopg.Connection[Any], sql: str) -> str | None:
+def server_refuses(conn: psycopg.Connection[Any], sql: str) -> str | None:
     try:
         with conn.transaction(force_rollback=True):
             conn.execute(f"PREPARE pinned AS {sql}".encode())
@@ -222,10 +222,10 @@ CASES = [(sql, message, at, "many") for sql, message, at in REFUSED] + \
 
 
 @pytest.mark.parametrize("sql, message, at, command", CASES, ids=[c[1][:40] + f"-{i}" for i, c in enumerate(CASES)])
-def test_refused_located_as_the_server_refuses(pg: psycopg.Connection[Any], tmp_path: Path, sql: str, message: str,
+def test_refused_located_as_theserver_refuses(pg: psycopg.Connection[Any], tmp_path: Path, sql: str, message: str,
                                                at: str, command: str) -> None:
     """Located where `at` first stands in the query, at its `|` if it has one (the file's second line)."""
-    assert _server_refuses(pg, _numbered(sql)) is not None
+    assert server_refuses(pg, numbered(sql)) is not None
     errors = _generate(tmp_path, sql, command)
     column = sql.index(at.replace("|", "")) + max(at.find("|"), 0) + 1  # `|`: where in `at`
     assert len(errors) == 1 and errors[0].startswith(f"queries/q.sql:2:{column}: error: query Q: {message}"), errors
@@ -233,11 +233,11 @@ def test_refused_located_as_the_server_refuses(pg: psycopg.Connection[Any], tmp_
 
 @pytest.mark.parametrize("sql, command", [(sql, "many") for sql in TAKEN] + [(sql, "exec") for sql in EXEC_TAKEN])
 def test_taken_as_the_server_takes_it(pg: psycopg.Connection[Any], tmp_path: Path, sql: str, command: str) -> None:
-    assert _server_refuses(pg, _numbered(sql)) is None
+    assert server_refuses(pg, numbered(sql)) is None
     assert _generate(tmp_path, sql, command) == []
 
 
-def _numbered(sql: str) -> str:
+def numbered(sql: str) -> str:
     """@name and sqlc.arg/narg(name) as PostgreSQL's $n, one per name."""
     numbers: dict[str, str] = {}
     return re.sub(r"sqlc\.n?arg\((\w+)\)|@(\w+)",

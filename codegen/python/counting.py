@@ -20,10 +20,7 @@ def how_counted(query: ir.Query, engine: "EngineTraits") -> tuple[bool, bool, bo
     counts = query.command in ("execrows", "execresult", "copyfrom") or \
         (query.command == "execlastid" and query.inserts_rows)
     drain = counts and bool(query.columns) and engine.counts_after_returned_rows
-    words = query.sql.split(None, 1)
-    verb = words[0].upper() if words else ""
-    # sqlite3 counts only a statement that begins with one of its rowcount_verbs
-    ask = counts and query.writes and bool(engine.rowcount_verbs) and verb not in engine.rowcount_verbs
+    ask = counts and _write_the_driver_misses(query, engine)
     count_rows = query.command in ("execrows", "execresult") and not query.writes and bool(engine.rowcount_verbs)
     return drain, ask, count_rows
 
@@ -33,6 +30,12 @@ def opens_transaction(query: ir.Query, engine: "EngineTraits") -> bool:
     default, legacy transaction mode) begins one only before a statement whose first word is
     INSERT, UPDATE, DELETE or REPLACE, so one behind a WITH ran in autocommit. Inside `with conn:`
     its change was committed at once, and the rollback an exception brings left it in place."""
+    return _write_the_driver_misses(query, engine)
+
+
+def _write_the_driver_misses(query: ir.Query, engine: "EngineTraits") -> bool:
+    """A write that does not begin with one of the driver's DML words (engine.rowcount_verbs: a
+    WITH in front, on SQLite): sqlite3 neither counts it nor opens its transaction before it."""
     words = query.sql.split(None, 1)
     verb = words[0].upper() if words else ""
     return query.writes and bool(engine.rowcount_verbs) and verb not in engine.rowcount_verbs

@@ -137,7 +137,7 @@ def render_package(modules: list[str], schema_source: str, emit_async: bool, eng
         "__init__.py": _render("package_init.py.j2", header=header(schema_source)),
         "py.typed": "",
         "_runtime.py": _render_for(engine, "_runtime.py.j2", header=header("codegen"),
-                                   stdlib_imports=sorted({"base64", "dataclasses", "decimal", "enum", "functools",
+                                   stdlib_imports=sorted({"base64", "dataclasses", "datetime", "decimal", "enum", "functools",
                                                           "threading", "typing", "uuid"} | engine.runtime_stdlib),
                                    driver_imports=engine.runtime_imports),
         "queries/__init__.py": _render("queries_init.py.j2", header=header("the query files"), modules=modules),

@@ -542,6 +542,19 @@ def blob(value: typing.Any) -> typing.Any:
     return value.bytes if isinstance(value, uuid.UUID) else value
 
 
+def zoneless_time(value: datetime.time) -> datetime.time:
+    """A time for a column of times without a zone: an aware one converted to UTC first, as
+    SQLite's date functions and PostgreSQL's timestamp (in a UTC session) take an aware value. On
+    PostgreSQL, sent as it is, psycopg would send a timetz, which the server casts to time by
+    dropping the offset on assignment but compares by casting the column to timetz in the
+    session's zone: the row written with a value would not be found by it."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    moment = datetime.datetime.combine(datetime.date(2000, 1, 1), value.replace(tzinfo=None)) - offset
+    return moment.time()
+
+
 def expand(sql: str, marker: str, items: typing.Sized, placeholder: str, empty: str, name: str = "items") -> str:
     """One placeholder per item of an sqlc.slice list; `empty` when the list is empty.
 
@@ -688,19 +701,6 @@ def json_text_value(value: typing.Any, sql_null: bool = True) -> typing.Any:
     """json_value for a json parameter: sent as json, so a json column keeps json.dumps' text
     (key order, duplicate keys, 1e+20), where jsonb would normalise it."""
     return None if value is None and sql_null else psycopg.types.json.Json(value)
-
-
-def zoneless_time(value: datetime.time) -> datetime.time:
-    """A time for a `time` (without time zone) parameter: an aware one converted to UTC first, as
-    SQLite's TIME and PostgreSQL's timestamp (in a UTC session) take an aware value. Sent as it is,
-    psycopg would send a timetz, which the server casts to time by dropping the offset on
-    assignment but compares by casting the column to timetz in the session's zone: the row written
-    with a value would not be found by it."""
-    offset = value.utcoffset()
-    if offset is None:
-        return value
-    moment = datetime.datetime.combine(datetime.date(2000, 1, 1), value.replace(tzinfo=None)) - offset
-    return moment.time()
 
 
 def text_array(value: typing.Any) -> typing.Any:
