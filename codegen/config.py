@@ -278,20 +278,19 @@ def python_type_problem(text: str) -> str | None:
     """Why a configured python_type cannot be written into the package as it is, or None.
 
     It must be a type expression: a builtin type (int, list[str]) or a dotted name from a
-    module (pathlib.Path), subscripted by more of the same or by constants (typing.Literal['a']),
-    optionally `| None`. Every dotted name must come from the one module the package imports for
-    it (the one before the first `[`), and that module must exist. Whether it exists is found
-    without importing it: a config does not get to run a module's code."""
+    module (pathlib.Path), subscripted by more of the same or by constants (typing.Literal['a'],
+    list[enums.Color]), optionally `| None`. The package imports the module of every dotted name
+    (python/typemap.py), and each module must exist. Whether it exists is found without importing
+    it: a config does not get to run a module's code."""
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError):
         return "is not a Python type expression"
-    base = text.split("[", 1)[0].strip()
-    module = base.rsplit(".", 1)[0] if "." in base else ""
-    problem = _type_node_problem(tree, module)
+    modules: list[str] = []
+    problem = _type_node_problem(tree, modules)
     if problem:
         return problem
-    if module:
+    for module in dict.fromkeys(modules):
         top = module.split(".")[0]
         if top in _PACKAGE_NAMES:
             return f"names the generated package's own module {top!r}"
@@ -313,7 +312,8 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _type_node_problem(node: ast.expr, module: str) -> str | None:
+def _type_node_problem(node: ast.expr, modules: list[str]) -> str | None:
+    """Why node is no type expression, or None; the modules of its dotted names are added to modules."""
     if isinstance(node, ast.Constant):
         return None if isinstance(node.value, (str, int, bool, type(None))) else f"holds {ast.unparse(node)}"
     if isinstance(node, ast.Name):
@@ -324,13 +324,12 @@ def _type_node_problem(node: ast.expr, module: str) -> str | None:
         name = _dotted(node)
         if name is None:
             return "is not a Python type expression (a name, module.Name, X[...], X | None)"
-        if name.rsplit(".", 1)[0] != module:
-            return f"names {name}, but the package imports only {module or 'builtins'} for this type"
+        modules.append(name.rsplit(".", 1)[0])
         return None
     if isinstance(node, ast.Subscript):
-        return _type_node_problem(node.value, module) or _type_node_problem(node.slice, module)
+        return _type_node_problem(node.value, modules) or _type_node_problem(node.slice, modules)
     if isinstance(node, ast.Tuple):
-        return next((p for p in (_type_node_problem(e, module) for e in node.elts) if p), None)
+        return next((p for p in (_type_node_problem(e, modules) for e in node.elts) if p), None)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _type_node_problem(node.left, module) or _type_node_problem(node.right, module)
+        return _type_node_problem(node.left, modules) or _type_node_problem(node.right, modules)
     return "is not a Python type expression (a name, module.Name, X[...], X | None)"

@@ -67,6 +67,43 @@ class ValueType:
     def with_base(self, base: str) -> ValueType:
         return ValueType(base)
 
+    def element(self) -> ValueType:
+        """The element type of this array type: an override `list[X]` (configured on an array
+        column, or lifted by `array_of`) gives its elements X."""
+        return ValueType(self.base, self.literals, self.enum, max(self.dims - 1, 0),
+                         override=element_override(self.override) if self.dims else None)
+
+    def array_of(self, nullable_elements: bool = False) -> ValueType:
+        """An array of this type (array_agg, ARRAY[...], a parameter of `= ANY(...)`): a configured
+        type X of the elements is the array's `list[X]`, so its values are converted going in
+        (an Enum member as its value) and validated as X coming out."""
+        return ValueType(self.base, self.literals, self.enum, self.dims + 1, nullable_elements=nullable_elements,
+                         override=array_override(self.override, nullable_elements))
+
+
+def array_override(override: str | None, nullable_elements: bool) -> str | None:
+    """`list[X]` for an array of elements overridden as X (`list[X | None]` when an element may be NULL)."""
+    if override is None:
+        return None
+    none = nullable_elements and not override.replace(" ", "").endswith("|None")
+    return f"list[{override}{' | None' if none else ''}]"
+
+
+def element_override(override: str | None) -> str | None:
+    """X of an array's override `list[X]` (or `tuple[X, ...]`); None for any other form."""
+    if override is None:
+        return None
+    for head, tail in (("list[", "]"), ("tuple[", ", ...]")):
+        if override.startswith(head) and override.endswith(tail):
+            inner = override[len(head):-len(tail)]
+            depth = 0
+            for ch in inner:  # one argument: `list[dict[str, int]]`, not `tuple[a, b]`
+                depth += (ch == "[") - (ch == "]")
+                if ch == "," and depth == 0:
+                    return None
+            return inner
+    return None
+
 
 @dataclass(frozen=True)
 class Typed:

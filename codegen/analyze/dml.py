@@ -259,8 +259,7 @@ def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) 
         for index in left.expressions:
             an.bind(index, ir.Typed(ir.ValueType(ir.INT), False), name)
             an.type_of(index, scope)
-        typed = ir.Typed(ir.ValueType(typed.type.base, typed.type.literals, typed.type.enum,
-                                      max(typed.type.dims - 1, 0)), typed.nullable)
+        typed = ir.Typed(typed.type.element(), typed.nullable)
     else:
         name, typed = _column(an, target, left)
     _check_not_computed(an, target, name, None if isinstance(left, exp.Bracket) else assignment.expression, left)

@@ -86,9 +86,23 @@ class ExpressionTyping(ComparisonTyping):
             return self.context_name(node.this)
         return None
 
+    def bind_cast_override(self, node: exp.Expr, context: ir.Typed) -> None:
+        """`col = @x::text`, `col = ANY(@x::text[])`: a parameter cast to exactly the type of the
+        column it is compared with takes the column's configured Python type (overrides) too, so
+        its value is converted as the column's (a plain Enum member sent as its value: psycopg
+        dumps a member by name). The cast gives the parameter its type, this only its override."""
+        node = node.unnest() if isinstance(node, exp.Paren) else node
+        if not isinstance(node, exp.Cast) or placeholder_index(node.this) is None or context.type.override is None:
+            return
+        target, column = self.cast_type(node.args["to"]), context.type
+        if (target.base, target.dims, target.enum) == (column.base, column.dims, column.enum):
+            self.bind(node.this, ir.Typed(column, False), self.context_name(node.this))
+
     def bind_pair(self, left: exp.Expr, right: exp.Expr, scope: Scope) -> None:
         """Comparison-like pairs: each side's parameter takes the other side's type."""
         for param, other in ((left, right), (right, left)):
+            if isinstance(other, exp.Column):
+                self.bind_cast_override(param, self.context_type(other, scope))
             index = placeholder_index(param)
             if index is not None and placeholder_index(other) is None:
                 typed = self.context_type(other, scope)

@@ -131,11 +131,11 @@ def placeholder_index(node: exp.Expr) -> int | None:
 
 def element(t: ir.ValueType) -> ir.ValueType:
     """The element type of an array type."""
-    return ir.ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0))
+    return t.element()
 
 
 def array_of(t: ir.ValueType, nullable_elements: bool = False) -> ir.ValueType:
-    return ir.ValueType(t.base, t.literals, t.enum, t.dims + 1, nullable_elements=nullable_elements)
+    return t.array_of(nullable_elements)
 
 
 @dataclass(frozen=True)

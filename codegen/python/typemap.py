@@ -44,7 +44,7 @@ def _admits_none(text: str) -> bool:
     return any(isinstance(p, ast.Constant) and p.value is None for p in parts)
 
 
-def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, str | None]:
+def _override_to_db(t: ir.ValueType, underlying: PyType, element: PyType) -> tuple[str | None, str | None]:
     """Going in, a configured type's value is made the column's own type, then converted as that
     type would be. An array's override is a builtin list type whose elements the array's own
     conversion takes. A JSON column takes the value as pydantic serialises it (a model, an enum, a
@@ -54,6 +54,14 @@ def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, st
     the builtin and standard types no column conversion makes fit."""
     if t.dims:
         if t.override is not None and t.override.startswith("list["):
+            if t.dims == 1 and element.to_db:
+                # list[Color] (array_agg, ANY, a list[...] override of an array column): each item
+                # made the column's own type as a single value of it would be (a plain Enum's
+                # member as its value: psycopg sends a member's *name*); None stays NULL.
+                item = element.to_db.format(v="_item")
+                if t.nullable_elements or _admits_none(element.annotation):
+                    item = f"None if _item is None else {item}"
+                return f"[{item} for _item in {{v}}]", None
             return underlying.to_db, underlying.to_db_not_null
         # psycopg sends a tuple as a record ('(a)', a malformed array literal): a list it sends as an array
         to_db = underlying.to_db.format(v="list({v})") if underlying.to_db else "list({v})"
@@ -76,6 +84,18 @@ def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, st
     return underlying.to_db.format(v=wrap), not_null
 
 
+def _modules(text: str) -> frozenset[str]:
+    """The modules a configured type names, to import: `pathlib` of pathlib.Path, `enums` and
+    `typing` of `list[enums.Color] | typing.Any` (config.python_type_problem checked the form)."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return frozenset()
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    return frozenset(ast.unparse(n.value) for n in ast.walk(tree)
+                     if isinstance(n, ast.Attribute) and id(n) not in inner)
+
+
 def literal(values: tuple[str, ...]) -> str:
     return "typing.Literal[" + ", ".join(repr(v) for v in values) + "]"
 
@@ -84,14 +104,14 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
     if t.model:
         return PyType(model_ref + t.model)
     if t.override:
-        base = t.override.split("[", 1)[0]
-        module = base.rsplit(".", 1)[0] if "." in base else ""
         if t.override == "str" and not t.dims and t.base not in (ir.STR, ir.JSON, ir.JSON_TEXT, ir.BYTES):
             # Text of a column of another type (a uuid, a date, a numeric as str) goes in as the
             # text the database parses and comes out as the text of what the driver returns.
             return PyType("str", frozenset(), "_runtime.text({v})", "_runtime.READ_TEXT")
         underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
-        to_db, to_db_not_null = _override_to_db(t, underlying)
+        # an array's elements as their own override (X of list[X]) converts them
+        element = py_type(t.element(), engine, model_ref) if t.dims == 1 and t.element().override else underlying
+        to_db, to_db_not_null = _override_to_db(t, underlying, element)
         if to_db and _admits_none(t.override) and t.base not in (ir.JSON, ir.JSON_TEXT):
             # `pathlib.Path | None` for a NOT NULL column: its None is SQL NULL (which the column
             # refuses), never the text 'None' (str(None)) stored as if it were a path. (A nullable
@@ -106,7 +126,7 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
             # an array the driver returns as text (an enum's): the whole-array reader parses it
             reader = underlying.read.rsplit(", ", 1)[1].removesuffix("]")
         reader = reader or ("_runtime.READ_DECIMAL" if t.override == "decimal.Decimal" else None)
-        return PyType(t.override, frozenset({module}) if module else frozenset(), to_db, reader,
+        return PyType(t.override, _modules(t.override), to_db, reader,
                       to_db_not_null=to_db_not_null)
     if t.literals and t.base == ir.STR:
         element = PyType(literal(t.literals), frozenset({"typing"}))

@@ -80,7 +80,7 @@ def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source
         if i < len(types):
             t = types[i].type
             padded = len(types) > 1 or t.nullable_elements
-            cols.append(SourceColumn(name, ir.Typed(ir.ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0)),
+            cols.append(SourceColumn(name, ir.Typed(t.element(),
                                                     t.base == ir.ANY or padded), None))
         else:
             cols.append(SourceColumn(name, ir.Typed(ir.ValueType(ir.INT), False), None))  # WITH ORDINALITY

@@ -112,18 +112,15 @@ def ARG1(c: Call) -> ValueType:
 
 
 def ELEM0(c: Call) -> ValueType:
-    t = ARG0(c)
-    return ValueType(t.base, t.literals, t.enum, max(t.dims - 1, 0))
+    return ARG0(c).element()
 
 
 def ARRAY0(c: Call) -> ValueType:
-    t = ARG0(c)
-    return ValueType(t.base, t.literals, t.enum, t.dims + 1)
+    return ARG0(c).array_of()
 
 
 def AGG_ARRAY0(c: Call) -> ValueType:  # array_agg(x): a NULL x is an element ({NULL} under a LEFT JOIN)
-    t = ARG0(c)
-    return ValueType(t.base, t.literals, t.enum, t.dims + 1, nullable_elements=bool(c.args) and c.t(0).nullable)
+    return ARG0(c).array_of(nullable_elements=bool(c.args) and c.t(0).nullable)
 
 
 def APPEND(c: Call) -> ValueType:  # array_append(arr, x): a NULL x is an element

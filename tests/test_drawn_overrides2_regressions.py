@@ -1,0 +1,146 @@
+"""The bugs tests/test_drawn_overrides2.py found in configured Python types (`overrides`) carried
+past the plain positions, each pinned on a real PostgreSQL server; every test failed before its fix."""
+
+from __future__ import annotations
+
+import sys
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+
+from _support import generate, import_module, imported
+from drawn_overrides2 import USER_MODULE, USER_MODULE_NAME
+
+PG_SCHEMA = """
+CREATE TYPE mood AS ENUM ('happy', 'so so');
+CREATE TABLE t (id bigserial PRIMARY KEY, color text, rank bigint, mood mood, tags text[]);
+"""
+PG_QUERIES = """
+-- name: AnyColor :many
+SELECT id FROM t WHERE color = ANY(sqlc.arg(colors)) ORDER BY id;
+-- name: AnyCastColor :many
+SELECT id FROM t WHERE color = ANY(@colors::text[]) ORDER BY id;
+-- name: NotAllRank :many
+SELECT id FROM t WHERE rank <> ALL(sqlc.arg(ranks)) ORDER BY id;
+-- name: AnyMood :many
+SELECT id FROM t WHERE mood = ANY(sqlc.arg(moods)) ORDER BY id;
+-- name: CastColor :many
+SELECT id FROM t WHERE color = @color::text ORDER BY id;
+-- name: AggColor :one
+SELECT array_agg(color ORDER BY id) AS colors FROM t;
+-- name: AggMood :one
+SELECT array_agg(mood ORDER BY id) AS moods FROM t;
+-- name: PairRank :one
+SELECT ARRAY[rank, rank] AS ranks FROM t WHERE id = sqlc.arg(id);
+-- name: UnnestColor :many
+SELECT u.c FROM (SELECT array_agg(color ORDER BY id) AS a FROM t) AS s, unnest(s.a) AS u(c);
+"""
+TAG_QUERIES = """
+-- name: PutTags :one
+INSERT INTO t (tags) VALUES (sqlc.arg(tags)) RETURNING tags;
+-- name: HasTag :many
+SELECT id FROM t WHERE sqlc.arg(tag) = ANY(tags) ORDER BY id;
+-- name: EachTag :many
+SELECT unnest(tags) AS tag FROM t WHERE id = sqlc.arg(id);
+"""
+OVERRIDES = """overrides = [
+  {column = "t.color", python_type = "ov2types.Color"},
+  {column = "t.rank", python_type = "ov2types.Rank"},
+  {column = "t.mood", python_type = "ov2types.Mood"},
+]
+"""
+TAG_OVERRIDES = 'overrides = [{column = "t.tags", python_type = "list[ov2types.Color]"}]\n'
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("overrides2_regressions")
+    (folder / f"{USER_MODULE_NAME}.py").write_text(USER_MODULE, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    yield folder
+    sys.path.remove(str(folder))
+    sys.modules.pop(USER_MODULE_NAME, None)
+
+
+def package(root: Path, name: str, queries: str, overrides: str) -> Iterator[ModuleType]:
+    generated = generate(root / name, {"1.sql": PG_SCHEMA}, {"q.sql": queries}, out=name, engine="postgresql",
+                         extra=overrides)
+    with imported(generated) as module:
+        yield import_module(module, "queries.q")
+
+
+@pytest.fixture(scope="module")
+def pg(root: Path) -> Iterator[ModuleType]:
+    yield from package(root, "ov2_pg", PG_QUERIES, OVERRIDES)
+
+
+@pytest.fixture(scope="module")
+def pg_tags(root: Path) -> Iterator[ModuleType]:
+    yield from package(root, "ov2_pg_tags", TAG_QUERIES, TAG_OVERRIDES)
+
+
+def user() -> Any:
+    import importlib
+
+    return importlib.import_module(USER_MODULE_NAME)
+
+
+def filled(url: str) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute(PG_SCHEMA.encode())
+    conn.execute("INSERT INTO t (color, rank, mood) VALUES ('r', 1, 'happy'), ('dark green', 2, 'so so'), "
+                 "(NULL, NULL, NULL)")
+    return conn
+
+
+def test_postgres_any_and_all_parameters_keep_the_columns_override(pg: ModuleType, postgres_url: str) -> None:
+    """Before: `color = ANY(sqlc.arg(colors))`, `= ANY(@colors::text[])` and `rank <> ALL(...)` took
+    list[str] / list[int], and a caller passing the column's Enum members sent their *names*
+    (psycopg dumps an Enum by name): `[Color.DARK_GREEN]` matched nothing, a Rank failed at the
+    call. `color = @color::text` was a str the same way."""
+    ov = user()
+    hints = typing.get_type_hints(pg.any_color)
+    assert hints["colors"] == list[ov.Color], hints
+    assert typing.get_type_hints(pg.not_all_rank)["ranks"] == list[ov.Rank]
+    with filled(postgres_url) as conn:
+        assert pg.any_color(conn, colors=[ov.Color.DARK_GREEN]) == [2]
+        assert pg.any_cast_color(conn, colors=[ov.Color.DARK_GREEN, ov.Color.RED]) == [1, 2]
+        assert pg.not_all_rank(conn, ranks=[ov.Rank.FIRST]) == [2]
+        assert pg.any_mood(conn, moods=[ov.Mood.SO_SO]) == [2]
+        assert pg.cast_color(conn, color=ov.Color.DARK_GREEN) == [2]
+
+
+def test_postgres_array_agg_array_and_unnest_read_as_the_override(pg: ModuleType, postgres_url: str) -> None:
+    """Before: array_agg(color), ARRAY[rank, rank] and unnest of them were list[str] / list[int] /
+    str: the values came back as the column's plain text, not the configured Enum."""
+    ov = user()
+    with filled(postgres_url) as conn:
+        colors = pg.agg_color(conn)
+        assert colors == [ov.Color.RED, ov.Color.DARK_GREEN, None]
+        assert all(c is None or type(c) is ov.Color for c in colors)
+        assert pg.agg_mood(conn) == [ov.Mood.HAPPY, ov.Mood.SO_SO, None]
+        ranks = pg.pair_rank(conn, id=2)
+        assert ranks == [ov.Rank.SECOND] * 2 and type(ranks[0]) is ov.Rank
+        assert pg.unnest_color(conn) == [ov.Color.RED, ov.Color.DARK_GREEN, None]
+
+
+def test_postgres_a_list_of_enums_override_of_an_array_column_sends_values(pg_tags: ModuleType,
+                                                                          postgres_url: str) -> None:
+    """Before: `list[ov2types.Color]` was refused (only a type of the module before its `[` could
+    be named); a text[] column overridden so must send each member's value (psycopg sends its
+    name, '{DARK_GREEN}', which reads back as no Color), and its element (`@tag = ANY(tags)`,
+    unnest(tags)) is a Color too."""
+    pg = pg_tags
+    ov = user()
+    with filled(postgres_url) as conn:
+        row = pg.put_tags(conn, tags=[ov.Color.DARK_GREEN, ov.Color.RED])
+        assert row == [ov.Color.DARK_GREEN, ov.Color.RED]
+        assert conn.execute("SELECT tags FROM t WHERE tags IS NOT NULL").fetchone() == (["dark green", "r"],)
+        assert typing.get_type_hints(pg.has_tag)["tag"] == ov.Color
+        assert pg.has_tag(conn, tag=ov.Color.DARK_GREEN) == [4]
+        assert pg.each_tag(conn, id=4) == [ov.Color.DARK_GREEN, ov.Color.RED]
