@@ -29,6 +29,8 @@ import psycopg.postgres
 import psycopg.pq
 import psycopg.rows
 import psycopg.types.json
+import psycopg.types.multirange
+import psycopg.types.range
 
 # A dynamic query (sqlc.optional), cut at generation time: per piece its fixed text and bind
 # slots, or a clause keyword, the text standing for it when no conjunct is kept, and its
@@ -136,11 +138,13 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
     """
     schema = handler(source)
     hints = typing.get_type_hints(source)
+    # A field's markers stay: a range's (Range[int] has a schema only through _runtime.RANGE).
+    marked = typing.get_type_hints(source, include_extras=True)
     names = tuple((keys or {}).get(name, name) for name in source._fields)
     # Fields holding bytes, as bytes or inside a list (a bytea[]), by position: their hints.
     binary = {i: hints[name] for i, name in enumerate(source._fields) if _holds(hints[name], bytes)}
     fields = {key: core_schema.typed_dict_field(_json_field(hints[name]) if _holds(hints[name], bytes, float)
-                                                else handler.generate_schema(hints[name]))
+                                                else handler.generate_schema(marked[name]))
               for i, (key, name) in enumerate(zip(names, source._fields))}
     typing.cast(dict[str, typing.Any], schema)["serialization"] = core_schema.plain_serializer_function_ser_schema(
         functools.partial(_keyed, names), return_schema=core_schema.typed_dict_schema(fields))
@@ -751,6 +755,86 @@ def text_array(value: typing.Any) -> typing.Any:
 
 READ_TEXT_ARRAY = pydantic.BeforeValidator(text_array)
 
+
+
+# ---------------------------------------------------------------- ranges and multiranges
+#
+# psycopg reads a range as psycopg.types.range.Range (a multirange as a Multirange of them), a
+# class pydantic has no schema for. RANGE gives it one from the field's annotation, Range[int]:
+# a Range (or the object it is written as) whose bounds validate as int, and in JSON the object
+# {"lower": 1, "upper": 4, "bounds": "[)", "empty": false}, read back as the same Range; a
+# multirange is a list of them.
+_RANGE_BOUNDS = ("[)", "(]", "()", "[]")
+
+
+def _range_fields(value: typing.Any) -> typing.Any:
+    if isinstance(value, psycopg.types.range.Range):
+        if value.isempty:
+            return {"empty": True}
+        return {"lower": value.lower, "upper": value.upper, "bounds": value.bounds}
+    return value
+
+
+def _make_range(fields: dict[str, typing.Any]) -> psycopg.types.range.Range[typing.Any]:
+    if fields.get("empty"):
+        return psycopg.types.range.Range(empty=True)
+    return psycopg.types.range.Range(fields.get("lower"), fields.get("upper"), fields.get("bounds", "[)"))
+
+
+def _range_json(value: psycopg.types.range.Range[typing.Any]) -> dict[str, typing.Any]:
+    if value.isempty:
+        return {"lower": None, "upper": None, "bounds": "()", "empty": True}
+    return {"lower": value.lower, "upper": value.upper, "bounds": value.bounds, "empty": False}
+
+
+class _RangeSchema:
+    """The pydantic schema of Range[T] and Multirange[T] (typing.Annotated[Range[T], RANGE])."""
+
+    def __get_pydantic_core_schema__(self, source: typing.Any, handler: pydantic.GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        bound = (typing.get_args(source) or (typing.Any,))[0]
+        if bound is decimal.Decimal:  # a numrange's bound may be NaN or an infinity
+            bound = typing.Annotated[decimal.Decimal, pydantic.AllowInfNan()]
+        bound_schema = core_schema.nullable_schema(handler.generate_schema(bound))
+        fields = core_schema.typed_dict_schema({
+            "lower": core_schema.typed_dict_field(bound_schema, required=False),
+            "upper": core_schema.typed_dict_field(bound_schema, required=False),
+            "bounds": core_schema.typed_dict_field(core_schema.literal_schema(list(_RANGE_BOUNDS)), required=False),
+            "empty": core_schema.typed_dict_field(core_schema.bool_schema(), required=False)})
+        # Outside JSON a Range is written as itself (its inner schema would write the dict it is
+        # validated as, with a warning).
+        one = core_schema.no_info_before_validator_function(_range_fields, core_schema.no_info_after_validator_function(
+            _make_range, fields, serialization=core_schema.simple_ser_schema("any")),
+            serialization=core_schema.plain_serializer_function_ser_schema(_range_json, when_used="json",
+                                                                          return_schema=fields))
+        if typing.get_origin(source) is not psycopg.types.multirange.Multirange:
+            return one
+        ranges = core_schema.list_schema(one)
+        return core_schema.no_info_after_validator_function(
+            psycopg.types.multirange.Multirange, core_schema.list_schema(one, serialization=core_schema.simple_ser_schema("any")),
+            serialization=core_schema.plain_serializer_function_ser_schema(list, when_used="json", return_schema=ranges))
+
+
+RANGE = _RangeSchema()
+RangeT = typing.TypeVar("RangeT", bound=psycopg.types.range.Range[typing.Any])
+MultirangeT = typing.TypeVar("MultirangeT", bound=psycopg.types.multirange.Multirange[typing.Any])
+
+
+def as_range(value: typing.Any, kind: type[RangeT]) -> typing.Any:
+    """A range parameter as the column's own range type (kind: Int4Range, TimestamptzRange...).
+    psycopg sends a plain Range by its bounds' Python type: ints as no type (an array of them, or a
+    value the server cannot place, "could not determine data type"), naive datetimes as a tsrange,
+    which a tstzrange column or operator refuses."""
+    if value is None or type(value) is kind or not isinstance(value, psycopg.types.range.Range):
+        return value
+    return kind(empty=True) if value.isempty else kind(value.lower, value.upper, value.bounds)
+
+
+def as_multirange(value: typing.Any, kind: type[MultirangeT], range_kind: type[RangeT]) -> typing.Any:
+    """as_range for a multirange parameter: it and each of its ranges of the column's own types."""
+    if value is None or not isinstance(value, psycopg.types.multirange.Multirange):
+        return value
+    return kind([as_range(item, range_kind) for item in value])
 
 # The readers take a row's values by position; a connection's row_factory (dict_row, ...) is the
 # application's choice for its own queries, so a query reads through a cursor of tuple rows.

@@ -66,7 +66,8 @@ class PostgreSQLEngine(Engine):
     enum_arrays_as_text = True  # psycopg returns an enum's array as its text form
     template_folder = Path(__file__).parent / "templates"
     runtime_stdlib = frozenset({"asyncio", "datetime", "operator", "types"})
-    runtime_imports = ("psycopg.adapt", "psycopg.postgres", "psycopg.pq", "psycopg.rows", "psycopg.types.json")
+    runtime_imports = ("psycopg.adapt", "psycopg.postgres", "psycopg.pq", "psycopg.rows", "psycopg.types.json",
+                       "psycopg.types.multirange", "psycopg.types.range")
     driver_module = "psycopg"
     connection_type = "psycopg.Connection[typing.Any]"
     async_driver_module = "psycopg"
@@ -143,6 +144,8 @@ class PostgreSQLEngine(Engine):
             raise Located(unresolved[0], offset if offset is not None else an.offset_of(node))
         for arg, typed, name in functions.arg_hints(node, known):
             an.bind(arg, typed, name)
+        for param, other in functions.same_typed_args(node):  # range_merge(r, $1): $1 is r's type
+            an.bind(param, ir.Typed(arg_type(other).type, False), None)
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)
 
     def _unresolved(self, an: "ExpressionTyping", node: exp.Expr, arg_type: ArgType) -> tuple[str, exp.Expr] | None:

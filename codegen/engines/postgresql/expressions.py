@@ -18,7 +18,7 @@ from ...errors import Located
 from ...analyze.types import placeholder_index
 
 from ...analyze.types import array_of, element
-from . import catalog, collations
+from . import catalog, collations, ranges
 
 if TYPE_CHECKING:
     from ...analyze.scope import Scope
@@ -39,6 +39,8 @@ def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.
     integer, date + integer a date, interval * number an interval; the bit operators of addresses
     and bit strings (bitwise_operator)."""
     x, y = a.base, b.base
+    if ranges.is_range(a) or ranges.is_range(b):
+        return range_operator(node, a, b)
     if isinstance(node, _BITWISE):
         return bitwise_operator(node, a, b)
     if isinstance(node, exp.Sub) and x == y and x in (ir.DATETIME, ir.DATETIME_TZ, ir.TIME):
@@ -57,6 +59,17 @@ def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.
     if isinstance(node, (exp.Mul, exp.Div)) and ir.INTERVAL in (x, y) and {x, y} <= {ir.INTERVAL, ir.INT, ir.FLOAT,
                                                                                       ir.DECIMAL}:
         return ir.ValueType(ir.INTERVAL)
+    return None
+
+
+def range_operator(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
+    """Of two ranges (or multiranges): + union, * intersection, - difference, of their type (a
+    multirange where either is one); << and >> (strictly left of, right of) a boolean."""
+    if isinstance(node, _SHIFTS):
+        return ir.ValueType(ir.BOOL)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
+        multi = next((t for t in (a, b) if t.base in ranges.MULTIRANGES), None)
+        return multi or a if ranges.is_range(a) else b
     return None
 
 
@@ -147,6 +160,9 @@ class PgExpressions:
     _t_ArrayOverlaps = _containment
     _t_JSONBContains = _containment
     _t_Overlaps = _containment
+    _t_Adjacent = _containment  # range -|- range
+    _t_ExtendsLeft = _containment  # range &< range
+    _t_ExtendsRight = _containment
 
     def _key_test(self, node: exp.Binary, scope: "Scope") -> ir.Typed:
         """jsonb ? 'key', ?| array['a'], ?& array['a']: the right side is text or text[]."""

@@ -32,6 +32,7 @@ from codegen import ir
 from codegen.ir import Typed, ValueType
 
 from ...analyze import calls
+from ...analyze.types import placeholder_index
 from . import signatures as sigs
 from .signatures import SET_RETURNING, SIGNATURES, Call, Sig
 
@@ -249,6 +250,23 @@ def arg_hints(node: exp.Expr, functions: dict[str, list[Any]] | None = None
             continue
         hints.append((arg, Typed(sigs.value_type(sig.args[position]), False), label or str(name).lower()))
     return hints
+
+
+# Built-in functions whose two arguments are of one type (anyrange, anyrange) that no table here names.
+_SAME_TYPED = {"range_merge"}
+
+
+def same_typed_args(node: exp.Expr) -> list[tuple[exp.Expr, exp.Expr]]:
+    """(parameter, other argument) where a call's arguments share one type and one is a parameter:
+    the server gives it the other's type (range_merge(during, $1) takes a tstzrange)."""
+    if (pg_name(node) or "").lower() not in _SAME_TYPED:
+        return []
+    args = call_args(node)
+    if len(args) != 2:
+        return []
+    first, second = args
+    return [(p, o) for p, o in ((first, second), (second, first))
+            if placeholder_index(p) is not None and placeholder_index(o) is None]
 
 
 def infer_call(node: exp.Expr, arg_type: ArgType, *, grouped: bool, filtered: bool = False,

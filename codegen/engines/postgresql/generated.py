@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ... import ir
+from .ranges import PYTHON_TYPES as _RANGES
 
 # PostgreSQL's name for each value type, to type the NULL of an empty sqlc.slice list.
 _PG_TYPES = {ir.INT: "bigint", ir.FLOAT: "double precision", ir.STR: "text", ir.BYTES: "bytea",
@@ -16,7 +17,7 @@ def empty_slice(t: ir.ValueType, catalog: ir.Catalog) -> str:
     """What `IN (sqlc.slice(x))` holds for an empty list, so `IN` matches no row and `NOT IN` every
     row. SQLite accepts `IN ()`; PostgreSQL needs an empty subquery whose column has a type the
     left side compares with (an untyped NULL column would be text)."""
-    name = _PG_TYPES.get(t.base)
+    name = _PG_TYPES.get(t.base) or (t.base if t.base in _RANGES else None)  # a range type: its name
     if t.enum:
         name = t.enum  # as SQL names it, its schema included (catalog.enum_identity)
     if name is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ... import ir
 from ...python.pytype import PyType
+from . import ranges
 
 PYTHON_TYPES = {
     ir.DATE: PyType("datetime.date", frozenset({"datetime"})),
@@ -26,4 +27,5 @@ PYTHON_TYPES = {
     ir.INET: PyType("ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Interface | ipaddress.IPv6Interface",
                     frozenset({"ipaddress"})),
     ir.CIDR: PyType("ipaddress.IPv4Network | ipaddress.IPv6Network", frozenset({"ipaddress"})),
+    **ranges.PYTHON_TYPES,  # psycopg's Range[T] and Multirange[T]
 }

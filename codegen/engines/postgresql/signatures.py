@@ -17,9 +17,14 @@ from codegen import ir
 from codegen.analyze.types import merge_datetimes
 from codegen.ir import Typed, ValueType
 
+from . import ranges
+
 _CODES = {"i": ir.INT, "f": ir.FLOAT, "n": ir.DECIMAL, "t": ir.STR, "b": ir.BOOL, "y": ir.BYTES, "j": ir.JSON,
           "u": ir.UUID, "d": ir.DATE, "ts": ir.DATETIME, "tz": ir.DATETIME_TZ, "tm": ir.TIME, "ttz": ir.TIME_TZ, "iv": ir.INTERVAL,
           "a": ir.ANY}
+
+
+_CODE_OF = {base: code for code, base in _CODES.items()}
 
 
 def value_type(code: str) -> ValueType:
@@ -112,7 +117,10 @@ def ARG1(c: Call) -> ValueType:
 
 
 def ELEM0(c: Call) -> ValueType:
-    return ARG0(c).element()
+    t = ARG0(c)
+    if not t.dims and t.base in ranges.MULTIRANGES:  # unnest(multirange): its ranges
+        return ValueType(ranges.MULTIRANGES[t.base])
+    return t.element()
 
 
 def ARRAY0(c: Call) -> ValueType:
@@ -195,9 +203,38 @@ def SUM(c: Call) -> ValueType:
 
 
 def TEXT_OR_BOUND(c: Call) -> ValueType:
-    """lower() and upper() of text are text; of a range (a type without a Python one here: Any) its
-    bound, of the range's element type (upper(int4range) is an int)."""
+    """lower() and upper() of text are text; of a range or multirange its bound, of the range's
+    element type (upper(int4range) is an int, lower(tstzmultirange) a timestamptz)."""
+    bound = ranges.bound(c.base(0))
+    if bound is not None:
+        return ValueType(bound)
     return ValueType(ir.ANY) if c.base(0) == ir.ANY else ValueType(ir.STR, family="string")
+
+
+def BOUND_NULL(c: Call) -> bool:
+    """lower() and upper() of a range are NULL where it has no such bound: empty, or unbounded on that side."""
+    return STRICT(c) or ranges.bound(c.base(0)) is not None or c.base(0) == ir.ANY
+
+
+def RANGE0(c: Call) -> ValueType:
+    """range_merge(), range_intersect_agg(): a range of the argument's (a multirange's ranges')."""
+    t = ARG0(c)
+    return ValueType(ranges.MULTIRANGES.get(t.base, t.base)) if not t.dims else ValueType(ir.ANY)
+
+
+def MULTIRANGE0(c: Call) -> ValueType:
+    """multirange(r), range_agg(r): the multirange of the argument's range type."""
+    t = ARG0(c)
+    if t.dims or t.base == ir.ANY:
+        return ValueType(ir.ANY)
+    return ValueType(t.base if t.base in ranges.MULTIRANGES else ranges.RANGE_OF.get(t.base, ir.ANY))
+
+
+def _constructor(name: str) -> Sig:
+    """int4range(a, b[, '[)']), tstzmultirange(r, ...): never NULL (a NULL bound is an unbounded side)."""
+    bound = ranges.BOUNDS.get(name)
+    args = f"{_CODE_OF[bound]},{_CODE_OF[bound]},t" if bound is not None else ""
+    return _s(lambda c: ValueType(name), NEVER, args)
 
 
 def AVG(c: Call) -> ValueType:
@@ -277,7 +314,7 @@ SIGNATURES: dict[str, Sig] = {
     # strings
     **dict.fromkeys(["INITCAP", "MD5", "REVERSE", "QUOTE_IDENT", "QUOTE_LITERAL", "UNACCENT"],
                     _s("t", STRICT, "t", arity=(1,))),
-    **dict.fromkeys(["LOWER", "UPPER"], _s(TEXT_OR_BOUND, STRICT, "t", arity=(1,))),
+    **dict.fromkeys(["LOWER", "UPPER"], _s(TEXT_OR_BOUND, BOUND_NULL, "t", arity=(1,))),
     **dict.fromkeys(["LTRIM", "RTRIM", "BTRIM", "TRIM"], _s(TEXT_OR_BYTES, STRICT, "t,t")),
     **dict.fromkeys(["LPAD", "RPAD"], _s("t", STRICT, "t,i,t")),
     **dict.fromkeys(["LEFT", "RIGHT", "REPEAT"], _s("t", STRICT, "t,i")),
@@ -372,6 +409,11 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["PG_TOTAL_RELATION_SIZE", "PG_RELATION_SIZE", "PG_TABLE_SIZE", "PG_DATABASE_SIZE"],
                     _s("i", STRICT, "t")),
     "ARRAY_FILL": _s(FILLED, STRICT),
+    # ranges and multiranges (ranges.py)
+    **dict.fromkeys(["ISEMPTY", "LOWER_INC", "UPPER_INC", "LOWER_INF", "UPPER_INF"], _s("b", STRICT, arity=(1,))),
+    "RANGE_MERGE": _s(RANGE0, STRICT), "MULTIRANGE": _s(MULTIRANGE0, STRICT, arity=(1,)),
+    "RANGE_AGG": _agg(MULTIRANGE0), "RANGE_INTERSECT_AGG": _agg(RANGE0),
+    **{name.upper(): _constructor(name) for name in ranges.PYTHON_TYPES},
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ... import ir
+from .ranges import TYPE_NAMES as RANGE_TYPES
 
 TYPES: dict[str, str] = {
     "smallint": ir.INT, "int2": ir.INT, "integer": ir.INT, "int": ir.INT, "int4": ir.INT, "bigint": ir.INT,
@@ -30,6 +31,7 @@ TYPES: dict[str, str] = {
     "timestamp": ir.DATETIME, "timestamp without time zone": ir.DATETIME,
     "timestamptz": ir.DATETIME_TZ, "timestamp with time zone": ir.DATETIME_TZ,
     "interval": ir.INTERVAL,
+    **RANGE_TYPES,  # int4range, tstzmultirange...: each its own value type (ranges.py)
 }
 # The string types: text compares with each (varchar = text), and with no number, date or boolean.
 STRING_TYPES = {"text", "varchar", "character varying", "char", "character", "bpchar", "citext", "name"}

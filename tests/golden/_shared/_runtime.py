@@ -132,11 +132,13 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
     """
     schema = handler(source)
     hints = typing.get_type_hints(source)
+    # A field's markers stay: a range's (Range[int] has a schema only through _runtime.RANGE).
+    marked = typing.get_type_hints(source, include_extras=True)
     names = tuple((keys or {}).get(name, name) for name in source._fields)
     # Fields holding bytes, as bytes or inside a list (a bytea[]), by position: their hints.
     binary = {i: hints[name] for i, name in enumerate(source._fields) if _holds(hints[name], bytes)}
     fields = {key: core_schema.typed_dict_field(_json_field(hints[name]) if _holds(hints[name], bytes, float)
-                                                else handler.generate_schema(hints[name]))
+                                                else handler.generate_schema(marked[name]))
               for i, (key, name) in enumerate(zip(names, source._fields))}
     typing.cast(dict[str, typing.Any], schema)["serialization"] = core_schema.plain_serializer_function_ser_schema(
         functools.partial(_keyed, names), return_schema=core_schema.typed_dict_schema(fields))

@@ -1,0 +1,110 @@
+"""What the pgranges lane found, one test each: range columns were typing.Any end to end, and the
+generated code then failed or misread in plain booking-system uses (tests/test_drawn_pgranges.py
+draws the rest)."""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.types.multirange import Multirange
+from psycopg.types.range import Range
+
+from _support import generate, import_module, imported
+
+SCHEMA = """
+CREATE TABLE bookings (
+    id serial PRIMARY KEY,
+    room integer NOT NULL,
+    during tstzrange NOT NULL,
+    seats int4range,
+    free int4multirange,
+    EXCLUDE USING gist (during WITH &&)
+);
+"""
+QUERIES = """
+-- name: Book :one
+INSERT INTO bookings (room, during, seats, free) VALUES (@room, @during, @seats, @free) RETURNING *;
+
+-- name: Overlapping :many
+SELECT id FROM bookings WHERE during && @window ORDER BY id;
+
+-- name: SeatBounds :one
+SELECT lower(seats) AS first_seat, upper(seats) AS past_last, seats << @before AS left_of FROM bookings WHERE id = @id;
+
+-- name: FreeRanges :many
+SELECT unnest(free) AS r FROM bookings WHERE id = @id;
+"""
+UTC = datetime.timezone.utc
+
+
+@pytest.fixture(scope="module")
+def q() -> Iterator[ModuleType]:
+    with tempfile.TemporaryDirectory() as tmp:
+        with imported(generate(Path(tmp), {"1.sql": SCHEMA}, {"q.sql": QUERIES}, out="pgranges_regressions",
+                               engine="postgresql")) as package:
+            yield import_module(package, "queries.q")
+
+
+@pytest.fixture
+def conn(postgres_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute(SCHEMA.encode())
+        yield db
+
+
+def test_postgres_a_tstzrange_takes_a_range_of_naive_datetimes(q: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    """Range(datetime(...)) with no tzinfo was sent as a tsrange, which a tstzrange column and its
+    && refuse ("column is of type tstzrange but expression is of type tsrange"): now sent as the
+    column's own type, its naive bounds read in the session's TimeZone as for a timestamptz."""
+    naive = Range(datetime.datetime(2024, 1, 1, 10), datetime.datetime(2024, 1, 1, 12))
+    booked = q.book(conn, room=1, during=naive, seats=None, free=None)
+    stored = conn.execute("SELECT during FROM bookings WHERE id = %s", [booked.id]).fetchone()[0]  # type: ignore[index]
+    want = conn.execute("SELECT '[2024-01-01 10:00, 2024-01-01 12:00)'::tstzrange").fetchone()[0]  # type: ignore[index]
+    assert booked.during == stored == want
+    assert q.overlapping(conn, window=Range(datetime.datetime(2024, 1, 1, 11), None)) == [booked.id]
+
+
+def test_postgres_an_int4range_parameter_is_sent_as_one(q: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    """A Range of ints is sent as an int4range (psycopg sends it with no type, which the server
+    places only beside a column): stored and read in the server's canonical form."""
+    booked = q.book(conn, room=1, during=Range(datetime.datetime(2024, 1, 1, tzinfo=UTC), None),
+                    seats=Range(1, 3, "[]"), free=Multirange([Range(1, 3), Range(5, 9)]))
+    assert booked.seats == Range(1, 4, "[)")  # the server's canonical form, as the raw driver reads it
+    assert q.free_ranges(conn, id=booked.id) == [Range(1, 3), Range(5, 9)]
+
+
+def test_postgres_range_fields_functions_and_operators_are_typed(q: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    """Fields and parameters were typing.Any, lower()/upper() too, and `<<` of two ranges was an int
+    (bit shift): a True read as 1. lower() of an empty range is NULL: its field takes None."""
+    hints = typing.get_type_hints(q.SeatBoundsRow)
+    assert hints["first_seat"] == int | None and hints["left_of"] == bool | None
+    assert typing.get_type_hints(q.book)["during"] == Range[datetime.datetime]
+    assert typing.get_type_hints(q.book)["free"] == Multirange[int] | None
+    booked = q.book(conn, room=1, during=Range(datetime.datetime(2024, 1, 1, tzinfo=UTC), None),
+                    seats=Range(empty=True), free=None)
+    row = q.seat_bounds(conn, before=Range(10, 20), id=booked.id)
+    assert (row.first_seat, row.past_last, row.left_of) == conn.execute(
+        "SELECT lower(seats), upper(seats), seats << '[10,20)'::int4range FROM bookings WHERE id = %s",
+        [booked.id]).fetchone()
+    assert row.left_of is False  # an empty range is left of nothing
+
+
+def test_postgres_a_row_holding_a_range_writes_json_and_reads_it_back(q: ModuleType,
+                                                                      conn: psycopg.Connection[Any]) -> None:
+    """model_dump_json() of a row holding a Range raised PydanticSerializationError (README's web
+    promise: a model row serializes and validates back); now {"lower", "upper", "bounds", "empty"}."""
+    booked = q.book(conn, room=1, during=Range(datetime.datetime(2024, 1, 1, tzinfo=UTC), None, "[)"),
+                    seats=Range(empty=True), free=Multirange([Range(1, 3)]))
+    text = booked.model_dump_json()
+    assert '"seats":{"lower":null,"upper":null,"bounds":"()","empty":true}' in text
+    assert type(booked).model_validate_json(text) == booked
+    with pytest.raises(Exception, match="valid integer"):  # a bound of another type is refused
+        type(booked).model_validate({**booked.model_dump(), "seats": Range("a", "b")})
