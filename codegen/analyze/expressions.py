@@ -182,7 +182,7 @@ class ExpressionTyping(ComparisonTyping):
                 return STR  # SQLite reads an unknown "name" as the string 'name'
             raise
         written = as_written(node.name, node.this, self.engine.folds_identifiers)
-        if (src.table or src.view) and self.engine.folds_identifiers and col.name != written:
+        if self.engine.folds_identifiers and col.name != written:
             # The scope finds a column whatever its case; PostgreSQL does not: "Qty" is not qty.
             raise Located(f"no such column: {node.table + '.' if node.table else ''}{written} (the column is "
                           f'"{col.name}": {CASE_RULE})', self.offset_of(node))

@@ -60,6 +60,15 @@ def as_written(name: str, written: exp.Expr | None, folds: bool) -> str:
     return name.lower()
 
 
+def alias_column_names(node: exp.Expr, folds: bool) -> list[str]:
+    """The names a FROM item's or CTE's column list gives (`AS u(X, "Y")`), as the engine sees them:
+    PostgreSQL reads X as x, so `u.X` is found and `u."X"` is not."""
+    alias = node.args.get("alias")
+    if not isinstance(alias, exp.TableAlias):
+        return []
+    return [as_written(c.name, c, folds) for c in alias.columns]
+
+
 def result_name(item: exp.Expr, engine: EngineTraits, text: str | None = None) -> str:
     """What a result column is called: its alias, its column name, or its function's name."""
     if isinstance(item, exp.Alias):

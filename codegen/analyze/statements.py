@@ -16,7 +16,7 @@ from .dml import analyze_dml
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
 from . import clashes, grouping, placement
 from .inserts import instead_of_trigger
-from .result_names import CASE_RULE, as_written, named_by_text, numbered_duplicates, result_name
+from .result_names import CASE_RULE, alias_column_names, as_written, named_by_text, numbered_duplicates, result_name
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output, is_null_literal
 
@@ -157,18 +157,18 @@ class Analyzer(ExpressionTyping):
         if isinstance(node, exp.Subquery):
             # A derived table sees the CTEs and enclosing queries, not its sibling FROM items.
             outputs = self.outputs(node.this, Scope(parent=scope.parent, ctes=scope.ctes))
-            names = _alias_columns(node)
+            names = alias_column_names(node, self.engine.folds_identifiers)
             return Source(alias or "", [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None)
                                         for i, o in enumerate(outputs)])
         if isinstance(node, exp.Values):
             outputs = self.values_columns(node, scope)
-            names = _alias_columns(node)
+            names = alias_column_names(node, self.engine.folds_identifiers)
             return Source(alias or "", [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None)
                                         for i, o in enumerate(outputs)])
         if isinstance(node, exp.Unnest):
             for e in node.expressions:
                 self.type_of(e, scope)
-            names = _alias_columns(node) or [alias or "unnest"]
+            names = alias_column_names(node, self.engine.folds_identifiers) or [alias or "unnest"]
             return Source(alias or "unnest", [SourceColumn(n, NULL, None) for n in names])
         raise Located(f"unsupported FROM item {type(node).__name__}", self.offset_of(node))
 
@@ -262,7 +262,7 @@ class Analyzer(ExpressionTyping):
         for cte in with_.expressions:
             name = cte.alias
             clashes.cte_named_once(self, cte, seen)
-            names = _alias_columns(cte)
+            names = alias_column_names(cte, self.engine.folds_identifiers)
             body = cte.this
             if recursive and isinstance(body, exp.Union):
                 # Type the anchor first, then let the recursive part see it.
@@ -461,13 +461,6 @@ def _coalesced(scope: Scope, src: Source, name: str) -> bool:
 
 def _origin(src: Source, col: SourceColumn) -> str | None:
     return col.table if src.table is not None and not src.optional else None
-
-
-def _alias_columns(node: exp.Expr) -> list[str]:
-    alias = node.args.get("alias")
-    if isinstance(alias, exp.TableAlias):
-        return [c.name for c in alias.columns]
-    return []
 
 
 def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:

@@ -9,6 +9,7 @@ from sqlglot import exp
 from ... import ir
 from ...errors import Located
 from . import functions as pg_functions
+from ...analyze.result_names import alias_column_names
 from ...analyze.scope import Scope, Source, SourceColumn
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ NULL = ir.Typed(ir.ValueType(ir.ANY), True)
 
 
 def alias_columns(node: exp.Expr) -> list[str]:
-    alias = node.args.get("alias")
-    return [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+    return alias_column_names(node, folds=True)
 
 
 def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str], scope: Scope) -> Source:
