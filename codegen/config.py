@@ -17,7 +17,8 @@ from .engines.registry import DEFAULT, NAMES
 from .errors import CodegenError, Diagnostic, number_too_long
 
 ENGINES = NAMES  # the registry's: a name it does not hold is refused here, located
-KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "rows", "strict", "targets", "sqlite_min_version", "migrations"}
+KEYS = {"engine", "schema", "queries", "out", "overrides", "async", "rows", "strict", "targets", "sqlite_min_version", "migrations",
+        "search_path"}
 # Row classes: frozen pydantic models (the default), or NamedTuples for the fastest reads.
 ROW_STYLES = ("model", "tuple")
 TARGET_KEYS = KEYS - {"targets"}
@@ -55,6 +56,9 @@ class Config:
     # The package carries the migrations and migrate()/rollback()/status() (migrations.py).
     emit_migrations: bool = True
     notes: tuple[Diagnostic, ...] = field(default=())  # what an sqlc config set that is not used
+    # PostgreSQL: the search_path the connections running the migrations and queries have (each
+    # schema's name as the server holds it); None: the server's default, "$user", public.
+    search_path: tuple[str, ...] | None = None
 
     def diagnostic(self, key: str, message: str) -> Diagnostic:
         """A problem with one of this config's keys, located at that key in the config file."""
@@ -219,11 +223,24 @@ def _validate(path: Path, text: str, table: dict[str, object], known: set[str]) 
     rows = table.get("rows", "model")
     if rows not in ROW_STYLES:
         err("rows", f"'rows' must be one of {', '.join(repr(r) for r in ROW_STYLES)}, not {rows!r}")
+    search_path = _search_path(table.get("search_path"), lambda m: err("search_path", m))
     if errors:
         raise CodegenError(errors)
     return Config(path, root, str(engine), lists["schema"], lists["queries"], str(out), overrides, bool(emit_async),
                   sqlite_min_version=min_version, strict=bool(strict), rows=str(rows),
-                  emit_migrations=bool(emit_migrations))
+                  emit_migrations=bool(emit_migrations), search_path=search_path)
+
+
+def _search_path(raw: object, err: Callable[[str], None]) -> tuple[str, ...] | None:
+    """["app", "public"] -> ("app", "public"): schema names as the server holds them (case kept,
+    no quotes), "$user" for the role's own; absent -> None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(v, str) and v and not _CONTROL.search(v) for v in raw):
+        err("'search_path' must be a list of schema names, as the server holds them (\"app\", \"Sales\", "
+            "\"$user\"), such as [\"app\", \"public\"]")
+        return None
+    return tuple(raw)
 
 
 def _sqlite_version(raw: object, err: Callable[[str], None]) -> tuple[int, ...] | None:

@@ -57,7 +57,7 @@ def _infer_columns(engine: AnalysisEngine, state: SchemaState, tree: exp.Expr, t
 
 def build_schema(config: Config, sources: list[SourceFile] | None = None) -> SchemaState:
     engine = engine_named(config.engine)
-    state = SchemaState(engine)
+    state = SchemaState(engine, config.search_path)
     if config.overrides:
         state.apply_overrides = functools.partial(apply_overrides, config=config)
     builder = CatalogBuilder(state, column_inference(engine))
@@ -163,7 +163,8 @@ def analyze(config: Config, cache: Cache | None = None,
             sources: tuple[list[SourceFile], list[SourceFile]] | None = None) -> ir.Project:
     schema, query_sources = sources if sources is not None else (schema_files(config), query_files(config))
     cache = cache if cache is not None else Cache(config.root, enabled=False)
-    schema_key = cache.key(config.engine, repr(config.overrides), *(f"{s.path}\0{s.text}" for s in schema))
+    schema_key = cache.key(config.engine, repr(config.overrides), repr(config.search_path),
+                           *(f"{s.path}\0{s.text}" for s in schema))
     engine = engine_named(config.engine)
     state = build_schema(config, schema)
     catalog = catalog_of(state, config)

@@ -187,7 +187,7 @@ class Grouping:
     def _keyed_by_primary_key(self, src: Source) -> bool:
         if src.table is None:
             return False
-        table = self.state.find(src.schema, src.table)
+        table = self.state.table_at(src.schema, src.table)
         keys = [c.name.lower() for c in table.columns if c.primary_key] if table is not None else []
         return bool(keys) and all((id(src), k) in self.common for k in keys)
 

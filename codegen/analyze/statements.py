@@ -174,18 +174,13 @@ class Analyzer(ExpressionTyping):
 
     def named_as_created(self, table: TableDef, node: exp.Table) -> None:
         """A FROM item or statement target the catalog found (whatever its case) must name the
-        table the database finds: PostgreSQL's "Sales"."Orders" is not sales.orders; and a table
-        the migrations created after moving the search_path is not where the catalog put it."""
-        if table.misplaced and not node.db:
-            raise Located(f"{'view' if table.is_view else 'table'} {table.name} was created after {table.misplaced}: "
-                          "the catalog does not follow the search_path, so it cannot tell which schema holds it "
-                          "(queries run with the connection's own); name the schema where it is created",
-                          self.offset_of(node))
+        table the database finds: PostgreSQL's "Sales"."Orders" is not sales.orders (an
+        unqualified name was found in a schema of the search_path: only its own case counts)."""
         if not self.engine.folds_identifiers:
             return
         schema = self.folded(node.db, node.args.get("db")) if node.db else None
         if self.folded(node.name, node.this) != table.name \
-                or self.engine.lookup_schema(schema) != self.engine.lookup_schema(table.schema):
+                or (schema is not None and self.engine.lookup_schema(schema) != self.engine.lookup_schema(table.schema)):
             raise Located(f"no such table: {node.sql(dialect=self.engine.dialect)} (the migrations create "
                           f"{spelt(table.schema, table.name)}: {CASE_RULE})",
                           self.offset_of(node.args["db"] if node.db else node))

@@ -40,12 +40,13 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
     ddl = state.engine.ddl
     if cur.accept("RENAME", "TO"):
         new_schema, new_name, offset = cur.qualified_name("table name")
-        if state.find(schema, new_name) is not None and new_name.lower() != table.name.lower():
+        if state.table_at(table.schema, new_name) is not None and new_name.lower() != table.name.lower():
             raise Located(f"there is already another table or view named {new_name!r}", offset)
-        del state.tables[state.key(schema, table.name)]
-        _rewrite_views(state, table.name, new_table=new_name)
+        old_key = state.key_of(table)
+        del state.tables[old_key]
+        _rewrite_views(state, table.name, new_table=new_name, key=old_key)
         table.name = new_name
-        state.tables[state.key(schema, new_name)] = table
+        state.tables[state.key_of(table)] = table
     elif cur.is_word("RENAME") and not cur.is_word("CONSTRAINT", ahead=1):
         cur.expect("RENAME")
         cur.accept("COLUMN")
@@ -54,7 +55,8 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         new_name, offset = cur.name("column name")
         if table.column(new_name) is not None and new_name.lower() != table.columns[index].name.lower():
             raise Located(f"duplicate column name: {new_name!r}", offset)
-        _rewrite_views(state, table.name, old_column=table.columns[index].name, new_column=new_name)
+        _rewrite_views(state, table.name, old_column=table.columns[index].name, new_column=new_name,
+                       key=state.key_of(table))
         keys.rename_column(table, table.columns[index].name, new_name)
         table.columns[index].name = new_name
     elif cur.accept("ADD"):
@@ -127,14 +129,15 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
 
 
 def _rewrite_views(state: "SchemaState", table: str, new_table: str | None = None, old_column: str | None = None,
-                   new_column: str | None = None) -> None:
-    """SQLite (3.25+) rewrites the views that name a renamed table or column; so do we."""
+                   new_column: str | None = None, *, key: tuple[str | None, str]) -> None:
+    """SQLite (3.25+) rewrites the views that name a renamed table or column; so do we. `key`:
+    the renamed relation's catalog key (before a rename)."""
+    if new_table is not None:
+        follow_relation(state, key, (key[0], new_table.lower()))
     lowered = table.lower()
     for view in state.tables.values():
-        if view.is_view and view.view_select is None and lowered in view.view_reads:
-            # PostgreSQL's view follows by reference; what it reads is kept for DROP ... CASCADE.
-            if new_table is not None:
-                view.view_reads = view.view_reads | {new_table.lower()}
+        # PostgreSQL's view follows by reference; what it reads is kept for DROP ... CASCADE.
+        if view.is_view and view.view_select is None and key in view.view_reads:
             if new_column is not None and old_column is not None and old_column.lower() in view.view_names:
                 view.view_names = view.view_names | {new_column.lower()}
         if not view.is_view or view.view_select is None:
@@ -161,6 +164,14 @@ def _rewrite_views(state: "SchemaState", table: str, new_table: str | None = Non
                 col.set("this", exp.to_identifier(new_column))
 
 
+def follow_relation(state: "SchemaState", old: tuple[str | None, str], new: tuple[str | None, str]) -> None:
+    """A relation renamed or moved to another schema: the views reading it (PostgreSQL's, by
+    reference) read it under its new key."""
+    for view in state.tables.values():
+        if old in view.view_reads:
+            view.view_reads = (view.view_reads - {old}) | {new}
+
+
 def remove_column(state: "SchemaState", table: TableDef, col: ColumnDef, cascade: bool) -> None:
     """A column dropped, with the keys it is in (PostgreSQL drops a whole primary key; its other
     columns stay NOT NULL) and, under CASCADE, the views that read it."""
@@ -171,33 +182,34 @@ def remove_column(state: "SchemaState", table: TableDef, col: ColumnDef, cascade
     keys.drop_column(table, col.name)
     table.columns.remove(col)
     if cascade:
-        drop_dependent_views(state, [table.name], column=col.name)
+        drop_dependent_views(state, [state.key_of(table)], column=col.name)
 
 
-def _dependent_views(state: "SchemaState", relations: list[str], column: str | None = None
+def _dependent_views(state: "SchemaState", relations: list[tuple[str | None, str]], column: str | None = None
                      ) -> list[tuple[str | None, str]]:
     """The keys of the fixed-column views (PostgreSQL) reading `relations`, then of the views
     reading those. With `column`, only views of the relations that name that column or expand a
     star (a view may name another table's column of that name: it counts too, as the catalog
     cannot tell them apart); a view reading such a view counts whatever it names."""
     found: list[tuple[str | None, str]] = []
-    touched = {r.lower() for r in relations}
+    touched = set(relations)  # catalog keys: a same-named relation of another schema is another one
     while touched:
         level = [key for key, view in state.tables.items() if key not in found and view.is_view
                  and view.view_reads & touched and (column is None or {column.lower(), "*"} & view.view_names)]
         found += level
-        touched = {state.tables[key].name.lower() for key in level}
+        touched = set(level)
         column = None
     return found
 
 
-def drop_dependent_views(state: "SchemaState", relations: list[str], column: str | None = None) -> None:
+def drop_dependent_views(state: "SchemaState", relations: list[tuple[str | None, str]],
+                         column: str | None = None) -> None:
     """DROP ... CASCADE: the views reading what it drops go, and the views reading those."""
     for key in _dependent_views(state, relations, column):
         del state.tables[key]
 
 
-def _loosen_dependent_views(state: "SchemaState", table: str, column: str) -> None:
+def _loosen_dependent_views(state: "SchemaState", table: tuple[str | None, str], column: str) -> None:
     """DROP NOT NULL under a view whose columns were fixed at creation (PostgreSQL): the view
     reads NULL there from now on. Which of its columns carry the column is not recorded (an
     alias, an expression over it), so every column of a view that names it (or expands a star)
@@ -216,7 +228,7 @@ def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
         col.not_null = True
     elif cur.accept("DROP", "NOT", "NULL"):
         if col.not_null and not col.primary_key and not table.is_view:
-            _loosen_dependent_views(state, table.name, col.name)
+            _loosen_dependent_views(state, state.key_of(table), col.name)
         col.not_null = col.primary_key
     elif cur.accept("SET", "DATA", "TYPE") or cur.accept("TYPE"):
         declared = parse_type_name(cur)
@@ -242,9 +254,11 @@ def _alter_column(state: "SchemaState", cur: Cursor, table: TableDef) -> None:
 def _set_table(state: "SchemaState", cur: Cursor, table: TableDef, schema: str | None) -> None:
     if cur.accept("SET", "SCHEMA"):
         new_schema, _ = cur.name("schema name")
-        del state.tables[state.key(schema, table.name)]
+        old_key = state.key_of(table)
+        del state.tables[old_key]
         table.schema = None if new_schema.lower() == "public" else new_schema
-        state.tables[state.key(table.schema, table.name)] = table
+        state.tables[state.key_of(table)] = table
+        follow_relation(state, old_key, state.key_of(table))
         return
     cur.skip_until_top_level(",")
 

@@ -65,7 +65,7 @@ class CatalogBuilder:
         self._temporary = False  # the CREATE being applied makes a TEMP table or view
 
     def apply_file(self, source: SourceFile) -> None:
-        self.state.placement = None
+        self.state.start_session()
         for stmt in split_statements(source, self.state.engine):
             try:
                 self.apply(stmt)
@@ -114,8 +114,6 @@ class CatalogBuilder:
         for key in set(self.state.tables) - before:
             if self._temporary:
                 self.state.tables[key].temporary = True
-            if self.state.tables[key].schema is None:
-                self.state.tables[key].misplaced = self.state.placement
 
     def end_session(self) -> None:
         """After the last migration: the migrating session's TEMP tables and views are gone (and a
@@ -125,13 +123,14 @@ class CatalogBuilder:
         while True:
             names = {self.state.tables[key].name.lower() for key in gone}
             readers = {key for key, table in self.state.tables.items() if key not in gone and table.is_view
-                       and (table.view_reads & names or (table.view_select is not None and names & {
+                       and (table.view_reads & gone or (table.view_select is not None and names & {
                            t.name.lower() for t in table.view_select.find_all(exp.Table)}))}
             if not readers:
                 break
             gone |= readers
         for key in gone:
             self.state.session_only.add(self.state.tables.pop(key).name.lower())
+        self.state.start_session()  # queries run in sessions of their own
 
     def _create_object(self, cur: Cursor, stmt: Statement, replace_view: bool) -> None:
         if cur.accept("TABLE"):
@@ -159,6 +158,8 @@ class CatalogBuilder:
         schema, name, offset = cur.qualified_name(f"{what} name")
         self._temporary = self._temporary or (schema is not None and self.state.engine.temporary_schema(schema))
         schema = self.state.engine.created_schema(schema)
+        if not self._temporary:  # (a TEMP one goes to the session's own schema, searched first)
+            schema = self.state.creation_schema(schema, offset)
         existing = self.state.find(schema, name)
         if existing is not None:
             if replace_view and existing.is_view:
@@ -330,7 +331,8 @@ class CatalogBuilder:
             if len(names) > len(columns):
                 raise Located(f"CREATE VIEW specifies more column names than columns", offset)
             view.view_select = None
-            view.view_reads = frozenset(t.name.lower() for t in tree.find_all(exp.Table))
+            view.view_reads = frozenset(self.state.key_of(found) for t in tree.find_all(exp.Table)
+                                        if (found := self.state.find(t.db or None, t.name)) is not None)
             view.view_names = frozenset(["*"] * any(tree.find_all(exp.Star))
                                         + [c.name.lower() for c in tree.find_all(exp.Column)])
             view.columns = [ColumnDef(names[i] if i < len(names) else n or ddl.unnamed_view_column, "", t.type,
@@ -384,9 +386,9 @@ class CatalogBuilder:
             if self.state.find(schema, name) is None and if_exists:
                 pass
             else:
-                self._existing(schema, name, offset, view=view)
-                del self.state.tables[self.state.key(schema, name)]
-                dropped.append(name)
+                table = self._existing(schema, name, offset, view=view)
+                dropped.append(self.state.key_of(table))
+                del self.state.tables[dropped[-1]]
             if not cur.accept_punct(","):
                 break
         if cur.accept("CASCADE"):

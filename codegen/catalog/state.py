@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Container
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .. import ir
 from ..engines import EngineTraits
+from ..errors import Located
 from ..source import Statement
 from .cursor import Cursor
 from .tables import ColumnDef, TableDef
@@ -51,7 +53,7 @@ class CatalogEngine(EngineTraits, Protocol):
 class SchemaState:
     """Tables and views by (schema, lower-cased name), in creation order."""
 
-    def __init__(self, engine: CatalogEngine) -> None:
+    def __init__(self, engine: CatalogEngine, search_path: tuple[str, ...] | None = None) -> None:
         self.engine = engine  # the catalog's view of it: later stages get theirs from the pipeline
         self.tables: dict[tuple[str | None, str], TableDef] = {}
         self.enums: dict[tuple[str | None, str], ir.Enum] = {}
@@ -70,11 +72,16 @@ class SchemaState:
         self.instead_of: dict[str, set[str]] = {}
         # Lower-cased names of the migrations' TEMP tables and views, gone when their session ended.
         self.session_only: set[str] = set()
-        # Set by the engine while a statement of the current migration file has changed where an
-        # unqualified CREATE puts its object (PostgreSQL's SET search_path), which the catalog does
-        # not follow: why, for the tables created meanwhile (TableDef.misplaced). Each file starts
-        # without one, as the migration runner starts each step with its own session's settings.
-        self.placement: str | None = None
+        # The schemas an unqualified name is looked up in, in order, as keys name them (None: the
+        # default one), and the first is where an unqualified CREATE puts its object (none: the
+        # server refuses it). PostgreSQL's engine follows the search_path here: a migration's SET
+        # search_path until the end of its file, the project's declared one for queries.
+        self.search_path: tuple[str | None, ...] = (None,)
+        # The search_path the project declares its connections have (config), None: the engine's default.
+        self.declared_search_path = search_path
+        # Where each migration file starts (the runner starts each step with its session's own
+        # settings), and what queries see once they are applied. The engine installs it.
+        self.start_session: Callable[[], None] = lambda: None
         engine.install_catalog(self)  # its type names, and the statements only it has
 
     def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
@@ -82,13 +89,48 @@ class SchemaState:
         return (schema.lower() if schema else None, name.lower())
 
     def find(self, schema: str | None, name: str) -> TableDef | None:
+        """The table or view a name means: a qualified one in its schema, an unqualified one in the
+        first schema of the search_path holding one of that name."""
+        key = self.resolve(schema, name, self.tables)
+        return self.tables.get(key) if key is not None else None
+
+    def resolve(self, schema: str | None, name: str, known: "Container[tuple[str | None, str]]"
+                ) -> tuple[str | None, str] | None:
+        """The key of what `schema.name` means among `known` (tables, enums, domains...): a
+        qualified name's own; an unqualified one's in the first schema of the search_path holding
+        one (None when none does)."""
+        if schema is not None:
+            return self.key(schema, name)
+        return next((key for s in self.search_path if (key := self.key(s, name)) in known), None)
+
+    def creation_schema(self, schema: str | None, offset: int | None = None) -> str | None:
+        """The schema an object created as `schema.name` goes into: its own, or the search_path's
+        first (the server refuses an unqualified CREATE when the path names no schema there is)."""
+        if schema is not None:
+            return schema
+        if not self.search_path:
+            raise Located("no schema has been selected to create in (the search_path names none that exists "
+                          "here): name the schema", offset)
+        return self.search_path[0]
+
+    def table_at(self, schema: str | None, name: str) -> TableDef | None:
+        """The table or view of that name in that very schema (None: the default one), as the
+        catalog records a table's own schema: no search_path involved."""
         return self.tables.get(self.key(schema, name))
+
+    def key_of(self, table: TableDef) -> tuple[str | None, str]:
+        return self.key(table.schema, table.name)
 
     def missing(self, name: str) -> str:
         """What a statement naming a table the catalog lacks is told."""
         if name.lower() in self.session_only:
             return (f"no such table: {name} (a TEMP table or view of the migrations: it is gone when their "
                     "session ends, and queries run in sessions of their own)")
+        elsewhere = sorted(f"{t.schema or 'public'}.{t.name}" for t in self.tables.values()
+                           if t.name.lower() == name.lower())
+        if elsewhere:  # PostgreSQL: in a schema the search_path does not reach
+            return (f"no such table: {name} (in no schema of the search_path; {', '.join(elsewhere)} is not on it: "
+                    "name the schema, or declare the search_path the connections have, [tool.codegen] search_path)")
         return f"no such table: {name}"
 
     def type_of(self, declared: str) -> ir.ValueType:

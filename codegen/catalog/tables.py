@@ -64,9 +64,6 @@ class TableDef:
     updatable: bool = False  # a view the database changes its base table through (PostgreSQL's simple views)
     view_base: TableDef | None = field(default=None, repr=False, compare=False)  # an updatable view's base relation
     temporary: bool = False  # CREATE TEMP: it lasts as long as the migrating session, not for the queries
-    # Created without a schema where the catalog cannot tell which schema the database put it in
-    # (after PostgreSQL's SET search_path): what a query naming it is told (SchemaState.placement).
-    misplaced: str | None = None
     strict: bool = False
     without_rowid: bool = False
     virtual: str | None = None  # module name for CREATE VIRTUAL TABLE
@@ -82,9 +79,11 @@ class TableDef:
     # The PRIMARY KEY constraint's name: as written, else PostgreSQL's `<table>_pkey` at the time it
     # was declared (a later RENAME TO keeps it), so DROP CONSTRAINT of that name drops the key.
     primary_key_name: str | None = None
-    # A view whose columns are fixed (PostgreSQL): the lower-cased names of the relations its query
-    # reads and of the columns it names ("*" when it expands a star), for DROP ... CASCADE.
-    view_reads: frozenset[str] = frozenset()
+    # A view whose columns are fixed (PostgreSQL): the catalog keys (schema, lower-cased name) of
+    # the relations its query reads, as resolved when it was created (the server's view follows
+    # them by reference), and the names of the columns it names ("*" when it expands a star), for
+    # DROP ... CASCADE.
+    view_reads: frozenset[tuple[str | None, str]] = frozenset()
     view_names: frozenset[str] = frozenset()
 
     def keys(self) -> list[tuple[str, ...]]:

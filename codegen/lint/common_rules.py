@@ -13,7 +13,7 @@ def check(ctx: FileContext, v: StatementView) -> None:
     if v.starts("DROP", "TABLE"):
         for a, _ in v.split_top(v.skip_if_exists(2), len(w)):
             name = v.name_at(a)
-            found = ctx.state.find(None, name)
+            found = ctx.state.find(v.schema_at(a), name)
             if found is None or found.is_view:
                 continue
             ctx.dropped[name] = Dropped(
@@ -35,7 +35,7 @@ def check(ctx: FileContext, v: StatementView) -> None:
         if w[j:j + 2] == ["RENAME", "TO"]:
             new = v.name_at(j + 2)
             if new in ctx.dropped and table in ctx.created and ctx.dropped[new].rebuilt_by is None:
-                renamed = ctx.state.find(None, table)
+                renamed = ctx.state.find(v.schema_at(i), table)
                 ctx.dropped[new].rebuilt_by = v.stmt
                 ctx.dropped[new].new_columns = [c.name.lower() for c in renamed.columns] if renamed else []
             elif ctx.existed_before(table) and table in ctx.created_later:

@@ -51,6 +51,12 @@ class StatementView:
             i += 2
         return unquote(self.items[i]).lower() if i < len(self.items) else ""
 
+    def schema_at(self, i: int) -> str | None:
+        """The schema qualifier of the name at index i (None: unqualified), as the catalog keys it."""
+        if i + 2 < len(self.items) and self.words[i + 1] == "." and self.items[i + 2].kind in ("word", "ident"):
+            return unquote(self.items[i])
+        return None
+
     def name_end(self, i: int) -> int:
         """Index just past the (possibly qualified) name at i."""
         return i + 3 if i + 1 < len(self.words) and self.words[i + 1] == "." else i + 1

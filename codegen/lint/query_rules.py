@@ -9,6 +9,7 @@ from sqlglot import exp
 from .. import ir
 from ..annotate import Block
 from ..catalog.build import SchemaState
+from ..catalog.tables import TableDef
 from ..errors import Located
 from ..parse import parse_one
 from ..placeholders import for_analysis, scan
@@ -65,13 +66,15 @@ def check(engine: "LintEngine", block: Block, query: ir.Query, state: SchemaStat
     return findings
 
 
-def _base_table(select: exp.Expr, state: SchemaState) -> tuple[str, set[str]] | None:
-    """The table a single-table query reads (or the first of a join), and the names it goes by."""
+def _base_table(select: exp.Expr, state: SchemaState) -> tuple[TableDef, set[str]] | None:
+    """The table a single-table query reads (or the first of a join), as its schema (or the
+    search_path) finds it, and the names it goes by."""
     source = select.args.get("from_") or select.args.get("from")
     table = source.this if isinstance(source, exp.From) else select.this if isinstance(select, (exp.Update, exp.Delete)) else None
-    if not isinstance(table, exp.Table) or state.find(table.db or None, table.name) is None:
+    found = state.find(table.db or None, table.name) if isinstance(table, exp.Table) else None
+    if not isinstance(table, exp.Table) or found is None:
         return None
-    return table.name.lower(), {table.name.lower(), (table.alias_or_name or table.name).lower()}
+    return found, {table.name.lower(), (table.alias_or_name or table.name).lower()}
 
 
 def _pinned(where: exp.Expr | None, names: set[str]) -> set[str]:
@@ -94,9 +97,8 @@ def _pinned(where: exp.Expr | None, names: set[str]) -> set[str]:
     return pinned
 
 
-def _keys(table: str, state: SchemaState, objects: Objects) -> list[set[str]]:
-    keys = [set(k) for k in objects.unique_keys(table)]
-    found = state.find(None, table)
+def _keys(found: TableDef, state: SchemaState, objects: Objects) -> list[set[str]]:
+    keys = [set(k) for k in objects.unique_keys(found.name.lower())]
     if found is not None:
         pk = {c.name.lower() for c in found.columns if c.primary_key}
         if pk:
@@ -113,8 +115,9 @@ def _order_checks(block: Block, query: ir.Query, tree: exp.Expr, state: SchemaSt
     base = _base_table(tree, state)
     if base is None:
         return
-    table, names = base
-    keys = _keys(table, state, objects)
+    found, names = base
+    table = found.name.lower()
+    keys = _keys(found, state, objects)
     pinned = _pinned(tree.args.get("where"), names)
     unique = any(k and k <= pinned for k in keys)
     grouped = isinstance(tree, exp.Select) and tree.args.get("group") is not None
@@ -152,7 +155,7 @@ def _nullable_subquery_column(query: exp.Expr, state: SchemaState) -> str | None
         return None  # WHERE col IS NOT NULL
     if isinstance(column, exp.Column):
         base = _base_table(select, state)
-        found = state.find(None, base[0]) if base else None
+        found = base[0] if base else None
         col = found.column(column.name) if found else None
         if col is not None and (col.not_null or col.primary_key or col.identity):
             return None

@@ -127,7 +127,7 @@ def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozense
     into = view.find("INTO", start=at)
     if verb != "INSERT" or into < 0:
         return frozenset()
-    table = state.find(None, view.name_at(into + 1))
+    table = state.find(view.schema_at(into + 1), view.name_at(into + 1))
     j = view.name_end(into + 1)
     j += 2 if view.words[j:j + 1] == ["AS"] else 0
     if table is None or (table.is_view and table.view_base is None):

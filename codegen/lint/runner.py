@@ -60,7 +60,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
     elif options.previous_queries is not None:
         previous = rolling.previous_from_path(config, options.previous_queries)
 
-    state = SchemaState(engine)
+    state = SchemaState(engine, config.search_path)
     builder = CatalogBuilder(state, pipeline.column_inference(engine))
     objects = Objects()
     shared: dict[str, Any] = {}

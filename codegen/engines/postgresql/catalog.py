@@ -4,7 +4,6 @@ function_defs.py."""
 
 from __future__ import annotations
 
-import re
 import weakref
 from dataclasses import replace
 
@@ -12,11 +11,12 @@ from ... import ir
 from ...errors import Located
 from ...placeholders import quote_identifier
 from ...source import Statement
-from ...catalog.alter import drop_dependent_views, remove_column
+from ...catalog.alter import drop_dependent_views, follow_relation, remove_column
 from ...catalog.build import SchemaState
 from ...catalog.cursor import Cursor, unquote
 from ...catalog.tables import ColumnDef, parse_type_name
 from . import builtins
+from .search_path import DEFAULT_PATH, SearchPath, path_set
 from .function_defs import FuncArg, FuncDef, parse_function, read_type, split_top_level, state_schema
 from .type_names import STRING_TYPES, SYNONYMS, TYPES, normalise
 
@@ -48,7 +48,8 @@ class PostgresTypes:
         self.state = state
         self.domains: dict[tuple[str | None, str], tuple[ir.ValueType, bool]] = {}  # by state.key
         self.sequences: set[tuple[str | None, str]] = set()
-        self.schemas: set[str] = {"public", "pg_catalog"}
+        self.schemas: set[str] = {"public", "pg_catalog"}  # as named (a quoted name keeps its case)
+        self.path = SearchPath(state, self.schemas, state.declared_search_path or DEFAULT_PATH)
         self.composites: dict[tuple[str | None, str], list[tuple[str, ir.ValueType]]] = {}
         # What the migrations create that calls and COLLATE may name (builtins.created_names), by
         # kind: FUNCTION, PROCEDURE, AGGREGATE, EXTENSION, COLLATION; DO blocks' included.
@@ -64,7 +65,7 @@ class PostgresTypes:
             return ir.ValueType(base, dims=dims, wide=name in _WIDE_INTEGERS, parameter_cast=cast,
                                 family="string" if name in STRING_TYPES else "")
         schema, _, bare = name.rpartition(".")
-        key = self.state.key(schema.strip('"') or None, bare.strip('"'))
+        key = self.type_key(schema.strip('"') or None, bare.strip('"'))
         enum = self.state.enums.get(key)
         if enum is not None:
             return ir.ValueType(ir.STR, literals=enum.values, enum=enum_identity(enum), dims=dims)
@@ -82,6 +83,25 @@ class PostgresTypes:
     def is_identity(self, declared: str) -> bool:
         return normalise(declared)[0] in SERIALS
 
+    def type_key(self, schema: str | None, name: str) -> tuple[str | None, str]:
+        """The key of the enum, domain or composite type a name means: an unqualified one is the
+        first the search_path finds (enums, domains and composites share one namespace)."""
+        for known in (self.state.enums, self.domains, self.composites):
+            found = self.state.resolve(schema, name, known)
+            if found is not None and (schema is not None or self._first(found, name)):
+                return found
+        return self.state.key(schema, name)
+
+    def _first(self, key: tuple[str | None, str], name: str) -> bool:
+        """No type of that name in a schema the path searches before key's."""
+        for schema in self.state.search_path:
+            here = self.state.key(schema, name)
+            if here == key:
+                return True
+            if here in self.state.enums or here in self.domains or here in self.composites:
+                return False
+        return True
+
 
 def _array_cast(declared: str, dims: int) -> str:
     """'::integer[]' for an integer[] column (any spelling: int4[], integer ARRAY); '' where none is needed."""
@@ -96,6 +116,8 @@ def install(state: SchemaState) -> None:
     state.type_of = types.value_type  # type: ignore[method-assign]
     state.is_identity = types.is_identity  # type: ignore[method-assign]
     state.extensions["postgres"] = lambda st, cur, stmt: _statement(types, st, cur, stmt)
+    state.start_session = types.path.start_session
+    types.path.start_session()
     _TYPES_OF[state] = types
 
 
@@ -113,16 +135,14 @@ def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Stat
     """Handle PostgreSQL-only DDL; False leaves the statement to the common builder."""
     for kind, name in builtins.created_names(stmt.text):
         types.created.setdefault(kind, set()).add(name)
-    path = _search_path_set(cur)
+    path = path_set(cur)
     if path is not None:
-        line, _ = stmt.position(cur.offset())
-        state.placement = None if _creates_in_public(path) else \
-            f"SET search_path TO {path} ({stmt.source.path}:{line})"
+        types.path.set(path)
         return True
     if cur.is_word("CREATE"):
         return _create(types, state, cur)
     if cur.accept("ALTER", "TYPE"):
-        _alter_type(state, cur)
+        _alter_type(types, state, cur)
         return True
     if cur.is_word("ALTER") and (cur.is_word("VIEW", ahead=1) or cur.is_word("MATERIALIZED", ahead=1)
                                  or cur.is_word("TABLE", ahead=1)):
@@ -139,40 +159,12 @@ def _statement(types: PostgresTypes, state: SchemaState, cur: Cursor, stmt: Stat
     return False
 
 
-_SET_SEARCH_PATH = re.compile(r"SET\s+(?:SESSION\s+|LOCAL\s+)?search_path\s*(?:TO\b|=)\s*(.*?)\s*;?\s*$",
-                              re.IGNORECASE | re.DOTALL)
-_SET_CONFIG = re.compile(r"SELECT\s+(?:pg_catalog\s*\.\s*)?set_config\s*\(\s*'search_path'\s*,\s*'((?:[^']|'')*)'",
-                         re.IGNORECASE)
-
-
-def _search_path_set(cur: Cursor) -> str | None:
-    """The search_path a statement sets for the rest of the migration file (SET [LOCAL], pg_dump's
-    set_config, RESET), as written; None for any other statement."""
-    text = cur.text[cur.offset():]
-    if re.match(r"RESET\s+search_path\b", text, re.IGNORECASE):
-        return "DEFAULT"
-    found = _SET_SEARCH_PATH.match(text)
-    if found is not None:
-        return found.group(1)
-    found = _SET_CONFIG.match(text)
-    return found.group(1).replace("''", "'") if found is not None else None
-
-
-def _creates_in_public(path: str) -> bool:
-    """Whether an unqualified CREATE still goes where the catalog puts it (public), or fails at the
-    server (no schema to create in): the path's first schema other than the session's own ones
-    ($user, pg_catalog, pg_temp) is public, or there is none."""
-    names = [p.strip() for p in path.split(",")]
-    names = [n[1:-1].replace('""', '"') if n.startswith('"') else n.strip("'").lower() for n in names]
-    names = [n for n in names if n not in ("", "$user", "pg_catalog") and not n.startswith("pg_temp")]
-    return not names or names[0] in ("public", "default")
-
-
 def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     cur.expect("CREATE")
     cur.accept("OR", "REPLACE")
     if cur.accept("TYPE"):
         schema, name, offset = cur.qualified_name("type name")
+        schema = state.creation_schema(schema, offset)
         if cur.accept("AS", "ENUM"):
             existing = state.enums.get(state.key(schema, name))
             if existing is not None:  # the server refuses the same name; one differing in case it takes
@@ -189,7 +181,8 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
                                                          for f in fields]
         return True  # composite, range and base types: values of type Any
     if cur.accept("DOMAIN"):
-        schema, name, _ = cur.qualified_name("domain name")
+        schema, name, offset = cur.qualified_name("domain name")
+        schema = state.creation_schema(schema, offset)
         cur.accept("AS")
         declared = parse_type_name(cur)
         not_null = "NOT NULL" in cur.text.upper()[cur.offset():]
@@ -197,15 +190,19 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         return True
     if cur.accept("SCHEMA"):
         cur.accept("IF", "NOT", "EXISTS")
-        if cur.peek() is not None and not cur.is_word("AUTHORIZATION"):
-            types.schemas.add(cur.name("schema name")[0].lower())
+        if cur.accept("AUTHORIZATION"):  # CREATE SCHEMA AUTHORIZATION joe: the schema joe
+            if cur.is_word("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE"):
+                return True  # named as the role that connects, which codegen does not know
+        if cur.peek() is not None:
+            types.schemas.add(cur.name("schema name")[0])
+            types.path.refresh()  # a schema the path names but did not exist is searched from now on
         return True
     for word in ("TEMP", "TEMPORARY", "UNLOGGED"):
         cur.accept(word)
     if cur.accept("SEQUENCE"):
         cur.accept("IF", "NOT", "EXISTS")
-        schema, name, _ = cur.qualified_name("sequence name")
-        types.sequences.add(state.key(schema, name))
+        schema, name, offset = cur.qualified_name("sequence name")
+        types.sequences.add(state.key(state.creation_schema(schema, offset), name))
         return True
     if cur.is_word("FUNCTION", "PROCEDURE"):
         procedure = cur.next().text.upper() == "PROCEDURE"
@@ -220,9 +217,9 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     return False
 
 
-def _alter_type(state: SchemaState, cur: Cursor) -> None:
+def _alter_type(types: PostgresTypes, state: SchemaState, cur: Cursor) -> None:
     schema, name, offset = cur.qualified_name("type name")
-    enum = state.enums.get(state.key(schema, name))
+    enum = state.enums.get(types.type_key(schema, name))
     if enum is None:
         return  # composite or domain types: no effect on value types here
     if cur.accept("ADD", "VALUE"):
@@ -262,6 +259,7 @@ def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str)
         table = state.tables.pop(key)
         table.schema = new
         state.tables[moved(key)] = table
+        follow_relation(state, key, moved(key))
     for key in [k for k in state.enums if k[0] == gone]:
         enum = state.enums[key]
         _replace_enum(state, enum, ir.Enum(enum.name, enum.values, new))
@@ -274,8 +272,9 @@ def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str)
         for func in overloads:
             if func.schema == old:
                 func.schema = new
-    types.schemas.discard(old.lower())
-    types.schemas.add(new.lower())
+    types.schemas.discard(old)
+    types.schemas.add(new)
+    types.path.refresh()
 
 
 def enum_identity(enum: ir.Enum) -> str:
@@ -308,7 +307,7 @@ def _alter_relation(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bo
     if_exists = cur.accept("IF", "EXISTS")
     cur.accept("ONLY")
     schema, name, offset = cur.qualified_name("view name")
-    if table_form and state.key(schema, name) in types.sequences and state.find(schema, name) is None:
+    if table_form and state.resolve(schema, name, types.sequences) is not None and state.find(schema, name) is None:
         return True
     view = state.find(schema, name)
     if table_form and (view is None or not view.is_view):
@@ -334,12 +333,14 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         domains, enums = set(), set()
         while True:
             schema, name, _ = cur.qualified_name("type name")
-            enum = state.enums.pop(state.key(schema, name), None)
+            key: tuple[str | None, str] = types.type_key(schema, name)
+            enum = state.enums.pop(key, None)
             if enum is not None:
                 enums.add(enum_identity(enum))
             else:  # a domain or composite type: its columns are known by the name they declare
-                types.domains.pop(state.key(schema, name), None)
-                domains.add(state.key(schema, name))
+                types.domains.pop(key, None)
+                types.composites.pop(key, None)
+                domains.add(key)
             if not cur.accept_punct(","):
                 break
         if cur.accept("CASCADE"):
@@ -348,9 +349,13 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     if cur.accept("SCHEMA"):
         cur.accept("IF", "EXISTS")
         while True:
-            name = cur.name("schema name")[0].lower()
-            types.schemas.discard(name)
-            dropped = [state.tables.pop(key).name for key in [k for k in state.tables if k[0] == name]]
+            written = cur.name("schema name")[0]
+            types.schemas.discard(written)
+            types.path.refresh()
+            name = written.lower()
+            dropped = [key for key in state.tables if key[0] == name]
+            for key in dropped:
+                del state.tables[key]
             drop_dependent_views(state, dropped)  # CASCADE (else the server refuses): views elsewhere reading them
             for key in [k for k in state.enums if k[0] == name]:
                 del state.enums[key]
@@ -360,7 +365,7 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
     if cur.accept("SEQUENCE"):
         cur.accept("IF", "EXISTS")
         schema, name, _ = cur.qualified_name("sequence name")
-        types.sequences.discard(state.key(schema, name))
+        types.sequences.discard(state.resolve(schema, name, types.sequences) or state.key(schema, name))
         return True
     if cur.accept("FUNCTION") or cur.accept("PROCEDURE"):
         cur.accept("IF", "EXISTS")

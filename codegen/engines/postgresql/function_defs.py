@@ -93,12 +93,13 @@ def parse_function(types: TypeReader, cur: Cursor, procedure: bool) -> FuncDef:
 def _row_type(types: TypeReader, declared: str) -> tuple[list[tuple[str, ir.ValueType]], tuple[str, ...]] | None:
     name, dims = normalise(declared)
     schema, _, bare = name.rpartition(".")
-    key = types.state.key(schema.strip('"') or None, bare.strip('"'))
+    qualifier, bare = schema.strip('"') or None, bare.strip('"')
     if dims:
         return None
-    if key in types.composites:
+    key = types.state.resolve(qualifier, bare, types.composites)
+    if key is not None and key in types.composites:
         return list(types.composites[key]), ()
-    table = types.state.tables.get(key)
+    table = types.state.find(qualifier, bare)  # a table's row type, found as the search_path finds it
     if table is None or table.is_view and table.view_select is not None:
         return None
     return [(c.name, c.type) for c in table.columns], tuple(c.name for c in table.columns if c.not_null)

@@ -81,6 +81,13 @@ def _locked_table(ctx: FileContext, v: StatementView) -> str | None:
     return None
 
 
+def _altered_schema(v: StatementView) -> str | None:
+    """ALTER TABLE [IF EXISTS] [ONLY] schema.name ...: the schema (None: unqualified, found along the
+    search_path), so billing.items is not taken for public's items."""
+    i = v.skip_if_exists(2)
+    return v.schema_at(i + (v.words[i] == "ONLY"))
+
+
 def _action(ctx: FileContext, v: StatementView, table: str, a: int, b: int) -> None:
     w = v.words
     if w[a] == "ADD":
@@ -116,7 +123,7 @@ def _action(ctx: FileContext, v: StatementView, table: str, a: int, b: int) -> N
             t = w.index("TYPE", k) + 1
             end = next((x for x in range(t, b) if w[x] in ("USING", "COLLATE")), b)
             new_type = " ".join(x.text for x in v.items[t:end])
-            found = ctx.state.find(None, table)
+            found = ctx.state.find(_altered_schema(v), table)
             col = found.column(column) if found else None
             if col is None or not _binary_compatible(col.sql_type, new_type):
                 old = col.sql_type if col else "?"
