@@ -63,6 +63,10 @@ class ValueType:
     # The engine's name for the family of SQL types this value's type compares with ("" when not
     # known): PostgreSQL reads text, money and tsvector all as str, and compares text only with text.
     family: str = field(default="", compare=False)
+    # Written as a literal ('r', 1): beside a value of a configured type (overrides) of its base, in
+    # COALESCE, CASE or UNION, it is taken for one of that type's values (PostgreSQL resolves the
+    # literal to the column's type too); not part of the type's identity.
+    literal: bool = field(default=False, compare=False)
 
     def with_base(self, base: str) -> ValueType:
         return ValueType(base)

@@ -82,6 +82,19 @@ class Kind:
     stored: Callable[[str, Any], Any]  # (engine, value) -> what a raw `SELECT col` returns (JSON decoded)
     comparable: bool = True  # `=`, IN, ANY and ALL mean equality of the Python values
     json: bool = False
+    array: bool = False  # a list of the configured type over an array column (PostgreSQL)
+
+    def sql_literal(self, engine: str, value: Any) -> str | None:
+        """The value written into the SQL as a literal (as a user writes `COALESCE(color, 'r')`);
+        None for a kind no literal stands for (JSON, arrays)."""
+        if self.json or self.array:
+            return None
+        stored = self.stored(engine, value)
+        if isinstance(stored, int):
+            return str(stored)
+        if isinstance(stored, decimal.Decimal):
+            return str(stored)  # numeric literal
+        return "'" + str(stored).replace("'", "''") + "'"
 
 
 def _value(engine: str, v: Any) -> Any:
@@ -119,6 +132,9 @@ KINDS = [
     Kind("address", f"{USER_MODULE_NAME}.Address", {"sqlite": "JSON", "postgresql": "jsonb"},
          lambda: st.builds(user_types().Address, street=_TEXT, number=st.integers(-2**31, 2**31)), _json,
          comparable=False, json=True),
+    Kind("colors", f"list[{USER_MODULE_NAME}.Color]", {"postgresql": "text[]"},
+         lambda: st.lists(st.sampled_from(list(user_types().Color)), max_size=3),
+         lambda engine, v: [c.value for c in v], comparable=False, array=True),
     Kind("counts", "dict[str, int]", {"sqlite": "JSON", "postgresql": "jsonb"},
          lambda: st.dictionaries(_TEXT, st.integers(-2**31, 2**31), max_size=2), _json, comparable=False, json=True),
 ]
@@ -131,6 +147,7 @@ class Column:
     kind: Kind
     not_null: bool
     override_nullable: bool | None  # None: not said; False: a nullable column declared never NULL
+    literal: Any = None  # a value of the kind written as a literal in the queries (None: none)
 
     @property
     def takes_null(self) -> bool:
@@ -191,13 +208,28 @@ class Design:
             f"-- name: Put{q} :one\nINSERT INTO archive (id, {n}) SELECT sqlc.arg(id), sqlc.arg(v) RETURNING {n};\n",
             f"-- name: Set{q} :batchone\nUPDATE items SET {n} = sqlc.arg(v) WHERE id = sqlc.arg(id) RETURNING {n};\n",
         ]
+        if c.literal is not None:
+            lit = c.kind.sql_literal(self.engine, c.literal)
+            out += [
+                f"-- name: Literal{q} :many\nSELECT COALESCE({n}, {lit}) AS v,\n"
+                f"  CASE WHEN id = sqlc.arg(pick) THEN {lit} ELSE {n} END AS w FROM items ORDER BY id;\n",
+                f"-- name: UnionLiteral{q} :many\nSELECT {n} AS v FROM items WHERE id = sqlc.arg(id) UNION ALL SELECT {lit};\n",
+            ]
+        if c.kind.array:
+            out += [
+                f"-- name: Has{q} :many\nSELECT id FROM items WHERE sqlc.arg(v) = ANY({n}) ORDER BY id;\n",
+                f"-- name: Each{q} :many\nSELECT unnest({n}) AS v FROM items WHERE id = sqlc.arg(id);\n",
+            ]
         if c.kind.comparable:
             out += [
                 f"-- name: In{q} :many\nSELECT id FROM items WHERE {n} IN (sqlc.slice(vals)) ORDER BY id;\n",
+                f"-- name: Pick{q} :many\nSELECT id FROM items WHERE {n} IN (sqlc.arg(a), sqlc.arg(b)) ORDER BY id;\n",
+                f"-- name: Nullif{q} :many\nSELECT NULLIF({n}, sqlc.arg(v)) AS v FROM items ORDER BY id;\n",
+                f"-- name: Scalar{q} :one\nSELECT (SELECT {n} FROM items WHERE id = sqlc.arg(id)) AS v;\n",
                 f"-- name: Cte{q} :many\nWITH w AS (SELECT id, {n} FROM items) SELECT id, {n} FROM w"
                 f" WHERE {n} = sqlc.arg(v) ORDER BY id;\n",
             ]
-        if self.pg:
+        if self.pg and not c.kind.array:  # array_agg refuses arrays of unequal lengths, and NULL ones
             out += [
                 f"-- name: Agg{q} :one\nSELECT array_agg({n} ORDER BY id) AS vals FROM items;\n",
                 f"-- name: Pair{q} :one\nSELECT ARRAY[{n}, {n}] AS pair FROM items WHERE id = sqlc.arg(id);\n",
@@ -223,7 +255,9 @@ def designs(engine: str) -> st.SearchStrategy[Design]:
         for kind in chosen:
             not_null = data(st.booleans())
             override_nullable = None if not_null else data(st.sampled_from([None, None, False]))
-            columns.append(Column(f"c_{kind.name}", kind, not_null, override_nullable))
+            value = data(kind.values())
+            literal = value if kind.sql_literal(engine, value) is not None else None
+            columns.append(Column(f"c_{kind.name}", kind, not_null, override_nullable, literal))
         return Design(engine, tuple(columns), data(st.sampled_from(["model", "tuple"])))
 
     return draw()

@@ -134,9 +134,29 @@ class Check:
         value = self.draw(value_of(c), f"{n} INSERT ... SELECT @v")
         self.returned(self.fn("put", c)(self.conn, id=offset, v=value), value, f"INSERT ... SELECT @v RETURNING {n}")
         self.holds("archive", offset, c, value, f"INSERT ... SELECT @v, {n}")
+        if c.literal is not None:
+            pick = self.draw(st.sampled_from(ids), f"{n} literal pick")
+            got = [(r.v, r.w) for r in self.fn("literal", c)(self.conn, pick=pick)]
+            self.returned([v for v, _ in got], [c.literal if self.table[i][n] is None else self.table[i][n] for i in ids],
+                          f"COALESCE({n}, literal)")
+            self.returned([w for _, w in got], [c.literal if i == pick else self.table[i][n] for i in ids],
+                          f"CASE ... THEN literal ELSE {n}")
+            self.returned(self.fn("union_literal", c)(self.conn, id=a), [self.table[a][n], c.literal],
+                          f"UNION ALL SELECT literal, {n}")
+        if c.kind.array:
+            item = self.draw(value_of(c).filter(bool).map(lambda items: items[0]), f"{n} item")
+            self.returned(self.fn("has", c)(self.conn, v=item),
+                          [i for i in ids if self.table[i][n] is not None and item in self.table[i][n]], f"@v = ANY({n})")
+            self.returned(self.fn("each", c)(self.conn, id=a), self.table[a][n] or [], f"unnest({n})")
         if c.kind.comparable:
             self.membership(c)
-        if self.design.pg:
+            v = self.draw(self.some_values(c), f"{n} NULLIF value")
+            self.returned(self.fn("nullif", c)(self.conn, v=v),
+                          [None if self.matching(c, [v]).count(i) else self.table[i][n] for i in ids], f"NULLIF({n}, @v)")
+            self.returned(self.fn("scalar", c)(self.conn, id=a), self.table[a][n], f"scalar subquery of {n}")
+            x, y = self.draw(self.some_values(c), f"{n} IN a"), self.draw(self.some_values(c), f"{n} IN b")
+            self.returned(self.fn("pick", c)(self.conn, a=x, b=y), self.matching(c, [x, y]), f"{n} IN (@a, @b)")
+        if self.design.pg and not c.kind.array:
             column = [self.table[i][n] for i in ids]
             self.returned(self.fn("agg", c)(self.conn), column, f"array_agg({n})")
             self.returned(self.fn("unnest", c)(self.conn), column, f"unnest(array_agg({n}))")
@@ -183,7 +203,7 @@ class Check:
                 if self.design.pg:
                     self.returned(await getattr(aio, f"any_{n}")(aconn, vals=vals), self.matching(c, vals),
                                   f"async ANY {n}")
-            if self.design.pg:
+            if self.design.pg and not c.kind.array:
                 self.returned(await getattr(aio, f"agg_{n}")(aconn), [self.table[i][n] for i in ids], f"async agg {n}")
 
 

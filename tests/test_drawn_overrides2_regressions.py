@@ -3,6 +3,7 @@ past the plain positions, each pinned on a real PostgreSQL server; every test fa
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import typing
 from collections.abc import Iterator
@@ -144,3 +145,55 @@ def test_postgres_a_list_of_enums_override_of_an_array_column_sends_values(pg_ta
         assert typing.get_type_hints(pg.has_tag)["tag"] == ov.Color
         assert pg.has_tag(conn, tag=ov.Color.DARK_GREEN) == [4]
         assert pg.each_tag(conn, id=4) == [ov.Color.DARK_GREEN, ov.Color.RED]
+
+
+LITERAL_QUERIES = """
+-- name: Literals :many
+SELECT COALESCE(color, 'r') AS color, CASE WHEN id = 1 THEN rank ELSE 2 END AS rank FROM t ORDER BY id;
+-- name: UnionLiteral :many
+SELECT color FROM t WHERE id = 2 UNION ALL SELECT 'dark green';
+-- name: ByDefaulted :many
+SELECT id FROM t WHERE COALESCE(color, 'r') = sqlc.arg(color) ORDER BY id;
+"""
+SQLITE_SCHEMA = "CREATE TABLE t (id INTEGER PRIMARY KEY, color TEXT, rank INTEGER);\n"
+
+
+@pytest.fixture(scope="module")
+def literals(root: Path) -> Iterator[tuple[ModuleType, ModuleType]]:
+    """The literal queries on PostgreSQL and on SQLite."""
+    pg_package = generate(root / "ov2_lit_pg", {"1.sql": PG_SCHEMA}, {"q.sql": LITERAL_QUERIES}, out="ov2_lit_pg",
+                          engine="postgresql", extra=OVERRIDES)
+    lite_package = generate(root / "ov2_lit_lite", {"1.sql": SQLITE_SCHEMA}, {"q.sql": LITERAL_QUERIES},
+                            out="ov2_lit_lite", extra=OVERRIDES.replace('  {column = "t.mood", python_type = '
+                                                                        '"ov2types.Mood"},\n', ""))
+    with imported(pg_package) as pg_module, imported(lite_package) as lite_module:
+        yield import_module(pg_module, "queries.q"), import_module(lite_module, "queries.q")
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "sqlite"])
+def test_postgres_and_sqlite_a_literal_beside_an_overridden_column_keeps_its_type(
+        literals: tuple[ModuleType, ModuleType], engine: str, postgres_databases: Any, tmp_path: Path) -> None:
+    """Before: COALESCE(color, 'r'), CASE ... THEN rank ELSE 2 END and UNION ALL SELECT 'dark green'
+    read the column's plain str / int (a Color came back as 'r', a Rank as 2), and the parameter
+    compared with COALESCE(color, 'r') was a str, so a Color member went as its name ('DARK_GREEN')
+    and matched nothing. The literal is a value of the column (PostgreSQL resolves it to the
+    column's type): the result keeps the override."""
+    import sqlite3
+
+    ov = user()
+    q = literals[0] if engine == "postgresql" else literals[1]
+    if engine == "postgresql":
+        conn: Any = filled(postgres_databases("literal_override"))
+    else:
+        conn = sqlite3.connect(tmp_path / "lit.db", isolation_level=None)
+        conn.executescript(SQLITE_SCHEMA + "INSERT INTO t (color, rank) VALUES ('r', 1), ('dark green', 2), "
+                                           "(NULL, NULL);")
+    with contextlib.closing(conn):
+        rows = [(r.color, r.rank) for r in q.literals(conn)]
+        assert rows == [(ov.Color.RED, ov.Rank.FIRST), (ov.Color.DARK_GREEN, ov.Rank.SECOND),
+                        (ov.Color.RED, ov.Rank.SECOND)]
+        assert all(type(c) is ov.Color and type(r) is ov.Rank for c, r in rows)
+        assert q.union_literal(conn) == [ov.Color.DARK_GREEN, ov.Color.DARK_GREEN]
+        assert typing.get_type_hints(q.by_defaulted)["color"] == ov.Color
+        assert q.by_defaulted(conn, color=ov.Color.DARK_GREEN) == [2]
+        assert q.by_defaulted(conn, color=ov.Color.RED) == [1, 3]

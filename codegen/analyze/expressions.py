@@ -148,6 +148,9 @@ class ExpressionTyping(ComparisonTyping):
             return info.typed() if info.hints else ir.Typed(ANY.type, info.forced_nullable)
         kind = type(node).__name__
         special = self.engine.expression_handlers.get(kind)
+        if isinstance(node, exp.Literal):  # a value written out, taken for one of a configured type's beside it
+            typed: ir.Typed = special(self, node, scope) if special is not None else self._t_Literal(node, scope)
+            return ir.Typed(dataclasses.replace(typed.type, literal=True), typed.nullable)
         if special is not None:
             return special(self, node, scope)
         handler = getattr(self, "_t_" + kind, None)

@@ -65,6 +65,20 @@ def is_null_literal(node: exp.Expr | None) -> bool:
     return isinstance(node, exp.Null)
 
 
+def overridden_among_literals(types: list[ir.ValueType]) -> ir.ValueType | None:
+    """The one configured type (overrides) of values merged with literals of its base
+    (`COALESCE(color, 'r')`, `CASE ... THEN level ELSE 1 END`), which the result keeps: the
+    literals are written as values of the column. None when types disagree otherwise."""
+    overridden = [t for t in types if t.override is not None]
+    if not overridden or any(t != overridden[0] for t in overridden):
+        return None
+    first = overridden[0]
+    others = [t for t in types if t.override is None]
+    if all(t.literal and t.base == first.base and not t.dims and not first.dims for t in others):
+        return first
+    return None
+
+
 def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_null: bool = False) -> ir.ValueType:
     if a_is_null and not b_is_null:
         return b
@@ -72,13 +86,20 @@ def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_
         return a
     if a == b:
         return a
+    kept = overridden_among_literals([a, b])
+    if kept is not None:
+        return kept
     if a.base == b.base and a.base != ir.ANY and not a.model and not b.model:
         if a.literals and b.literals:
             return ir.ValueType(a.base, tuple(dict.fromkeys(a.literals + b.literals)))
         if a.dims != b.dims:
             return ir.ValueType(ir.ANY)
-        # arrays: a NULL element of either side's array is an element of the result
-        return ir.ValueType(a.base, dims=a.dims, nullable_elements=a.nullable_elements or b.nullable_elements)
+        # arrays: a NULL element of either side's array is an element of the result (an array
+        # of one configured type stays one: array_agg(color) of two branches)
+        nullable_elements = a.nullable_elements or b.nullable_elements
+        return ir.ValueType(a.base, dims=a.dims, nullable_elements=nullable_elements,
+                            override=ir.array_override(ir.element_override(a.override), nullable_elements)
+                            if a.override == b.override and a.dims else None)
     numeric = {ir.INT, ir.FLOAT, ir.BOOL}
     if a.dims or b.dims:
         return ir.ValueType(ir.ANY)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from sqlglot import exp
 
 from codegen import ir
-from codegen.analyze.types import merge_datetimes
+from codegen.analyze.types import merge_datetimes, overridden_among_literals
 from codegen.ir import Typed, ValueType
 
 from . import ranges
@@ -168,6 +168,9 @@ def MERGE(c: Call) -> ValueType:
         return ValueType(ir.ANY)
     if all(k == known[0] for k in known):
         return known[0]
+    kept = overridden_among_literals(known)  # COALESCE(color, 'r'): a Color
+    if kept is not None:
+        return kept
     bases = {k.base for k in known}
     if len(bases) == 1:  # arrays (array_cat, COALESCE): a NULL element of any of them is one of the result
         return ValueType(bases.pop(), dims=known[0].dims, nullable_elements=any(k.nullable_elements for k in known))

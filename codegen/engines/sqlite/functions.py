@@ -25,6 +25,7 @@ from codegen import ir
 from codegen.ir import Typed, ValueType
 
 from ...analyze import calls
+from ...analyze.types import overridden_among_literals
 from . import dates
 from .call_shape import ArgType, Call, arguments, name_of
 
@@ -84,6 +85,9 @@ def _merge(types: list[Typed]) -> ValueType:
         return ValueType(ir.ANY)
     if all(t == known[0] for t in known):
         return known[0]
+    kept = overridden_among_literals(known)  # COALESCE(color, 'r'): a Color
+    if kept is not None:
+        return kept
     bases = {t.base for t in known}
     if len(bases) == 1:
         return ValueType(bases.pop())
