@@ -4,6 +4,7 @@ server with the connection's search_path set as the project declares it."""
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,30 @@ def test_postgres_lint_looks_a_qualified_table_up_in_its_schema(tmp_path: Path, 
                  engine="postgresql")
     result = run_cli(tmp_path, "lint", "--since", "1")
     assert rule in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+FUNCTIONS = """\
+CREATE SCHEMA app;
+SET search_path TO app;
+CREATE FUNCTION total() RETURNS text LANGUAGE sql AS $$ SELECT 'app' $$;
+CREATE FUNCTION public.total() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+"""
+
+
+@pytest.mark.parametrize(("declared", "path", "expected"), [
+    (APP_PATH, "app, public", "app"),
+    ("", "public", 1),
+])
+def test_postgres_an_unqualified_call_is_the_function_the_search_path_finds(
+        postgres_url: str, tmp_path: Path, declared: str, path: str, expected: object) -> None:
+    """A function created unqualified after SET search_path TO app was recorded as public's, and the
+    later public.total() replaced it (same name, same arguments): with the path app, public, the
+    call was typed int while the server runs app.total() and returns 'app'."""
+    queries = "-- name: Total :one\nSELECT total() AS t;\n"
+    out = generate(tmp_path, {"1.sql": FUNCTIONS}, {"q.sql": queries}, out="pgp_func", engine="postgresql",
+                   extra=declared)
+    with _connect(postgres_url, path, FUNCTIONS) as conn, imported(out) as package:
+        total = import_module(package, "queries.q").total
+        assert total(conn) == expected
+        assert typing.get_type_hints(total)["return"] == type(expected) | None \
+            or typing.get_type_hints(total)["return"] is type(expected)

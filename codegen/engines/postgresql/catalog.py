@@ -373,6 +373,9 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
             schema, name, _ = cur.qualified_name("function name")
             arity = len(split_top_level(cur, cur.text[slice(*cur.balanced())])) if cur.is_punct("(") else None
             overloads = state.functions.get(name.lower(), [])
+            if schema is None:  # the first schema of the search_path holding one of that name
+                schema = next((s for s in state.search_path if any(f.schema == state_schema(s) for f in overloads)),
+                              None)
             state.functions[name.lower()] = [f for f in overloads if f.schema != state_schema(schema)
                                              or (arity is not None and len(f.inputs) != arity)]
             if not cur.accept_punct(","):

@@ -132,7 +132,7 @@ class PostgreSQLEngine(Engine):
                   filtered: bool) -> ir.Typed | None:
         """Checked against the known functions, its parameters typed by the function's argument
         types, then its result."""
-        known = an.state.functions
+        known = functions.visible(an.state.functions, node, an.state.search_path)
         problem = functions.check(node, known)
         if problem is not None:
             dot = node.parent

@@ -58,10 +58,11 @@ class FuncDef:
 
 def parse_function(types: TypeReader, cur: Cursor, procedure: bool) -> FuncDef:
     """name(args) [RETURNS type | SETOF type | TABLE (cols)] options... AS body."""
-    schema, name, _ = cur.qualified_name("function name")
+    schema, name, offset = cur.qualified_name("function name")
     start, end = cur.balanced()
     args = [_argument(types, part) for part in split_top_level(cur, cur.text[start:end])]
-    func = FuncDef(name, state_schema(schema), args, None,
+    # An unqualified one goes where the search_path says (public's is None, as a call names it).
+    func = FuncDef(name, state_schema(types.state.creation_schema(schema, offset)), args, None,
                    procedure=procedure)
     if cur.accept("RETURNS"):
         if cur.accept("TABLE"):

@@ -23,7 +23,7 @@ array_length of an empty array, regexp_match) are always nullable.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
@@ -125,6 +125,19 @@ def call_schema(node: exp.Expr) -> str | None:
     search_path finds public's; pg_catalog's are the built-ins, never a user's."""
     written = written_schema(node)
     return None if written == "public" else written
+
+
+def visible(functions: dict[str, list[Any]], node: exp.Expr, path: tuple[str | None, ...]) -> dict[str, list[Any]]:
+    """The functions a call can mean. A qualified call names its schema's (public's as None, as
+    FuncDef.schema keeps it); an unqualified one, those of the schemas on the search_path, the
+    earlier schema's first (the server takes the first of equally fitting ones), each as if it
+    were public's, which is how the matching below knows an unqualified call's candidates."""
+    call = node.this if isinstance(node, (exp.Window, exp.Filter)) else node
+    if not isinstance(call, exp.Anonymous) or written_schema(call) is not None:
+        return functions
+    name = str(call.name).lower()
+    found = [replace(f, schema=None) for schema in path for f in functions.get(name, []) if f.schema == schema]
+    return {**functions, name: found}
 
 
 def written_schema(node: exp.Expr) -> str | None:

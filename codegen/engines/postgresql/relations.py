@@ -25,7 +25,7 @@ def alias_columns(node: exp.Expr) -> list[str]:
 def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str], scope: Scope) -> Source:
     """FROM f(...) [AS alias [(names)]]: a function of a scalar result gives one column named
     after the alias (else the function); a set of rows gives its own columns; `names` rename."""
-    functions = an.state.functions
+    functions = pg_functions.visible(an.state.functions, call, an.state.search_path)
     problem = pg_functions.check(call, functions)
     if problem is not None:
         schema = call.parent.args.get("db") if isinstance(call.parent, exp.Table) else None
