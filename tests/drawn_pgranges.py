@@ -41,6 +41,7 @@ BY_COLUMN = {t.column: t for t in RANGE_TYPES}
 SCHEMA = "CREATE TABLE spans (\n    id serial PRIMARY KEY,\n" + ",\n".join(
     f"    {t.column} {t.sql},\n    {t.column}m {t.multi},\n    {t.column}s {t.sql}[]" for t in RANGE_TYPES) + """
 );
+CREATE VIEW span_view AS SELECT id, i4 * int4range(0, 100) AS clipped, tzm, nums FROM spans;
 -- a booking system's table: no two bookings of a room overlap
 CREATE TABLE bookings (
     id serial PRIMARY KEY,
@@ -60,6 +61,13 @@ def queries() -> str:
         "-- name: Insert :one\nINSERT INTO spans (" + ", ".join(_ALL) + ") VALUES ("
         + ", ".join(f"@{c}" for c in _ALL) + ") RETURNING *;",
         "-- name: Get :one\nSELECT * FROM spans WHERE id = @id;",
+        "-- name: CopySpans :copyfrom\nINSERT INTO spans (" + ", ".join(_ALL) + ") VALUES ("
+        + ", ".join(f"@{c}" for c in _ALL) + ");",
+        "-- name: BatchSpans :batchexec\nINSERT INTO spans (" + ", ".join(_ALL) + ") VALUES ("
+        + ", ".join(f"@{c}" for c in _ALL) + ");",
+        "-- name: Last :one\nSELECT id FROM spans ORDER BY id DESC LIMIT 1;",
+        "-- name: Embedded :one\nSELECT sqlc.embed(spans), tz * tz AS same FROM spans WHERE id = @id;",
+        "-- name: FromView :many\nSELECT * FROM span_view ORDER BY id;",
         "-- name: Book :one\nINSERT INTO bookings (room, during) VALUES (@room, @during) RETURNING *;",
         "-- name: BookingsOver :many\nSELECT id, during * @window AS part FROM bookings WHERE during && @window ORDER BY id;",
     ]
@@ -230,3 +238,55 @@ def raw_sql(sql: str, casts: dict[str, str]) -> str:
     sql = re.sub(r"sqlc\.slice\((\w+)\)", lambda m: f"SELECT unnest(@{m.group(1)})", sql)
     return re.sub(r"@(\w+)(::)?", lambda m: f"%({m.group(1)})s" + (
         f"::{casts[m.group(1)]}" if m.group(1) in casts and not m.group(2) else (m.group(2) or "")), sql)
+
+
+# ---------------------------------------------------------------- a plain Python model of tstzrange
+
+@st.composite
+def bookings(draw: st.DrawFn) -> list[tuple[int, Range[Any]]]:
+    """(room, during) of a few bookings over half a day, so that many overlap: aware bounds in
+    several zones (one instant written in each), unbounded sides, every flag, empty ranges."""
+    start = datetime.datetime(2024, 3, 1, 8, tzinfo=datetime.timezone.utc)
+    moment = st.builds(lambda h, z: (start + datetime.timedelta(minutes=30 * h)).astimezone(z),
+                       st.integers(0, 24), st.sampled_from(_ZONES))
+    during = st.tuples(st.none() | moment, st.none() | moment, st.sampled_from(["[)", "(]", "()", "[]"]))
+    drawn = draw(st.lists(st.tuples(st.integers(1, 3), during), min_size=1, max_size=8))
+    made = []
+    for room, (lower, upper, flags) in drawn:
+        if lower is not None and upper is not None and lower > upper:
+            lower, upper = upper, lower
+        made.append((room, Range(lower, upper, flags)))
+    return made
+
+
+def _empty(r: Range[Any]) -> bool:
+    """Empty as the server stores it: 'empty', or equal bounds not both inclusive ('[t,t)')."""
+    return r.isempty or (r.lower is not None and r.lower == r.upper and r.bounds != "[]")
+
+
+def _starts_before_end(lower: Any, lower_inc: bool, upper: Any, upper_inc: bool) -> bool:
+    return lower is None or upper is None or lower < upper or (lower == upper and lower_inc and upper_inc)
+
+
+def overlaps(a: Range[Any], b: Range[Any]) -> bool:
+    """a && b for continuous ranges (tstzrange): each starts before the other ends."""
+    if _empty(a) or _empty(b):
+        return False
+    return (_starts_before_end(a.lower, a.lower_inc, b.upper, b.upper_inc)
+            and _starts_before_end(b.lower, b.lower_inc, a.upper, a.upper_inc))
+
+
+def intersection(a: Range[Any], b: Range[Any]) -> Range[Any]:
+    """a * b for continuous ranges: the later start and the earlier end, inclusive where both are."""
+    if not overlaps(a, b):
+        return Range(empty=True)
+    def pick(x: Any, x_inc: bool, y: Any, y_inc: bool, later: bool) -> tuple[Any, bool]:
+        if x is None:
+            return y, y_inc
+        if y is None or x == y:
+            return x, x_inc and (y is None or y_inc)
+        return (x, x_inc) if (x > y) == later else (y, y_inc)
+    lower, lower_inc = pick(a.lower, a.lower_inc, b.lower, b.lower_inc, later=True)
+    upper, upper_inc = pick(a.upper, a.upper_inc, b.upper, b.upper_inc, later=False)
+    made = Range(lower, upper, ("[" if lower_inc else "(") + ("]" if upper_inc else ")"))
+    return Range(empty=True) if _empty(made) else made

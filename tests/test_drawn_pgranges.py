@@ -120,6 +120,8 @@ def _norm(value: Any) -> Any:
     """A value as compared with the oracle's: NaN equal to NaN (numrange bounds may be NaN)."""
     if isinstance(value, Range):
         return ("range", _norm(value.lower), _norm(value.upper), value.bounds, value.isempty)
+    if isinstance(value, pydantic.BaseModel):  # an embedded row
+        return _norm(_values(value))
     if isinstance(value, (list, tuple, Multirange)):
         return tuple(_norm(v) for v in value)
     if isinstance(value, decimal.Decimal) and value.is_nan():
@@ -192,18 +194,30 @@ def programs(draw: st.DrawFn) -> dict[str, Any]:
         t_params[t.column] = {"p": draw(dr.ranges(t)), "pm": draw(dr.multiranges(t)), "x": draw(dr._bounds_of(t)),
                               "lo": lo_hi[0], "hi": lo_hi[1], "flags": draw(st.sampled_from(["[)", "(]", "()", "[]"])),
                               "rs": draw(st.lists(dr.ranges(t), max_size=2))}
-    return {"rows": draw(st.lists(dr.rows(), min_size=1, max_size=3)), "params": t_params,
+    written = st.tuples(dr.rows(), st.sampled_from(["insert", "copy", "batch"]))
+    return {"rows": draw(st.lists(written, min_size=1, max_size=3)), "params": t_params,
             "style": draw(st.integers(0, 1)), "aio": draw(st.booleans())}
 
 
-def _insert(conn: psycopg.Connection[Any], q: ModuleType, row: dict[str, Any]) -> int | None:
+def _write(conn: psycopg.Connection[Any], q: ModuleType, row: dict[str, Any], how: str) -> Any:
+    """The row written by the generated INSERT ... RETURNING *, or :copyfrom, or :batchexec, read back."""
+    if how == "insert":
+        return q.insert(conn, **row)
+    if how == "copy":
+        assert q.copy_spans(conn, [q.CopySpansParams(**row)]) == 1
+    else:
+        q.batch_spans(conn, [q.BatchSpansParams(**row)])
+    return q.get(conn, id=q.last(conn))
+
+
+def _insert(conn: psycopg.Connection[Any], q: ModuleType, row: dict[str, Any], how: str) -> int | None:
     """The generated INSERT of a drawn row, held to the server's reading of each value's text."""
     columns = list(row)
     texts = {c: dr.text_of(c, row[c]) for c in columns}
     want = _outcome(lambda: conn.execute(("SELECT " + ", ".join(f"%({c})s::{dr.sql_type(c)}" for c in columns)).encode(),
                                          texts).fetchone())
-    got = _outcome(lambda: q.insert(conn, **row))
-    assert got[0] == want[0] and (got[0] == "ok" or got[1] == want[1]), f"insert {row}: {got}, raw {want}"
+    got = _outcome(lambda: _write(conn, q, row, how))
+    assert got[0] == want[0] and (got[0] == "ok" or got[1] == want[1]), f"{how} {row}: {got}, raw {want}"
     if got[0] != "ok":
         FIGURES["rows refused"] += 1
         return None
@@ -211,7 +225,7 @@ def _insert(conn: psycopg.Connection[Any], q: ModuleType, row: dict[str, Any]) -
     values = _values(inserted)
     assert _norm(values[1:]) == want[1], f"insert {row}: stored {values[1:]}, the server reads {want[1]}"
     _check_row(inserted, "insert")
-    FIGURES["rows"] += 1
+    FIGURES["rows " + how] += 1
     return int(values[0])
 
 
@@ -222,11 +236,16 @@ def test_drawn_ranges_read_and_written_as_the_server_does(packages: list[Package
     package = packages[program["style"]]
     q = package.sync
     conn.execute(b"TRUNCATE spans")
-    ids = [i for i in (_insert(conn, q, row) for row in program["rows"]) if i is not None]
+    ids = [i for i in (_insert(conn, q, row, how) for row, how in program["rows"]) if i is not None]
     for row_id in ids:
         got = _same(conn, "Get", lambda: q.get(conn, id=row_id), {"id": row_id}, {})
         _check_row(q.get(conn, id=row_id), "get")
         assert got[0] == "ok"
+        embedded = q.embedded(conn, id=row_id)  # the table's row inside a query's own
+        assert _norm(_values(embedded.spans)) == _norm(_values(q.get(conn, id=row_id)))
+        _check_row(embedded, "embedded")
+    _same(conn, "FromView", lambda: q.from_view(conn), {}, {}, many=True)
+    _check_row(q.from_view(conn), "view")
     for t in dr.RANGE_TYPES:
         c, name, params = t.column, t.column.capitalize(), program["params"][t.column]
         fn = name.lower()
@@ -292,3 +311,40 @@ def test_drawn_pgranges_queries_typed(packages: list[Package]) -> None:
             for arg, hint in hints.items():
                 if arg != "conn":
                     assert "Any" not in str(hint), f"{name}({arg}) is {hint}"
+
+
+@SETTINGS
+@given(drawn=dr.bookings(), window=dr.bookings(), style=st.integers(0, 1), use_async=st.booleans())
+def test_drawn_bookings_kept_apart_as_a_python_model_says(packages: list[Package], conn: psycopg.Connection[Any],
+                                                          url: str, drawn: list[tuple[int, Range[Any]]],
+                                                          window: list[tuple[int, Range[Any]]], style: int,
+                                                          use_async: bool) -> None:
+    """A booking system's table, `EXCLUDE USING gist (during WITH &&)`: each generated INSERT is
+    refused (ExclusionViolation) exactly when a plain Python model of tstzrange says the booking
+    overlaps one kept, and `during * @window ... WHERE during && @window` returns the model's
+    intersections, sync or async, model or tuple rows."""
+    package = packages[style]
+    conn.execute(b"TRUNCATE bookings")
+    kept: list[tuple[int, Range[Any]]] = []
+
+    async def book_async(room: int, during: Range[Any]) -> Any:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as aconn:
+            return await package.aio.book(aconn, room=room, during=during)
+
+    for room, during in drawn:
+        refused = any(dr.overlaps(during, other) for _, other in kept)
+        try:
+            row = asyncio.run(book_async(room, during)) if use_async else package.sync.book(conn, room=room, during=during)
+        except psycopg.errors.ExclusionViolation:
+            assert refused, f"{during} refused, overlapping none of {[k for _, k in kept]}"
+            FIGURES["bookings refused"] += 1
+            continue
+        assert not refused, f"{during} kept, overlapping one of {[k for _, k in kept]}"
+        assert row.during == (Range(empty=True) if dr._empty(during) else during)
+        _check_row(row, "book")
+        kept.append((row.id, during))
+        FIGURES["bookings kept"] += 1
+    probe = window[0][1]
+    got = [(r.id, r.part) for r in package.sync.bookings_over(conn, window=probe)]
+    want = [(i, dr.intersection(d, probe)) for i, d in kept if dr.overlaps(d, probe)]
+    assert got == want, f"window {probe}"
