@@ -241,6 +241,7 @@ class Design:
                     f"-- name: Any{q} :many\nSELECT id FROM items WHERE {n} = ANY(sqlc.arg(vals)) ORDER BY id;\n",
                     f"-- name: AnyCast{q} :many\nSELECT id FROM items WHERE {n} = ANY(@vals::{t}[]) ORDER BY id;\n",
                     f"-- name: NotAll{q} :many\nSELECT id FROM items WHERE {n} <> ALL(sqlc.arg(vals)) ORDER BY id;\n",
+                    f"-- name: BatchAny{q} :batchmany\nSELECT id FROM items WHERE {n} = ANY(sqlc.arg(vals)) ORDER BY id;\n",
                 ]
         return "".join(out)
 

@@ -188,6 +188,10 @@ class Check:
             others = [i for i in self.ids() if not vals or (self.table[i][n] is not None
                                                             and self.stored(c, self.table[i][n]) not in stored)]
             self.returned(self.fn("not_all", c)(self.conn, vals=vals), others, f"{n} <> ALL(sqlc.arg)")
+            lists = self.draw(st.lists(st.lists(self.some_values(c), max_size=2), min_size=1, max_size=2), f"{n} batch")
+            params = getattr(self.q, f"BatchAny{n.title().replace('_', '')}Params")
+            self.returned(self.fn("batch_any", c)(self.conn, [params(vals=v) for v in lists]),
+                          [self.matching(c, v) for v in lists], f"{n} = ANY(sqlc.arg) in :batchmany")
 
     async def through_aio(self, aio: ModuleType, aconn: Any) -> None:
         """The async twins send and read the same: COALESCE, IN and (PostgreSQL) ANY and array_agg."""
