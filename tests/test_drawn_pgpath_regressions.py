@@ -181,3 +181,17 @@ def test_postgres_an_unqualified_call_is_the_function_the_search_path_finds(
         assert total(conn) == expected
         assert typing.get_type_hints(total)["return"] == type(expected) | None \
             or typing.get_type_hints(total)["return"] is type(expected)
+
+
+def test_postgres_lint_starts_each_file_with_the_declared_search_path(tmp_path: Path) -> None:
+    """Lint applied the migrations without starting each file afresh: file 1's SET search_path TO
+    app lasted into file 2, whose CREATE TABLE items (public's, as generation and the runner see
+    it) was taken for a second app.items, and lint stopped with "already exists"."""
+    first = "CREATE SCHEMA app;\nSET search_path TO app;\nCREATE TABLE items (id integer PRIMARY KEY);\n"
+    second = "CREATE TABLE items (id integer PRIMARY KEY, label text);\n"
+    queries = "-- name: Labels :many\nSELECT label FROM items;\n"
+    make_project(tmp_path, {"1.sql": first, "2.sql": second}, {"q.sql": queries}, engine="postgresql")
+    assert run_cli(tmp_path).code == 0
+    result = run_cli(tmp_path, "lint")
+    assert "error" not in result.stderr and result.code == 0, result.stdout + result.stderr
+

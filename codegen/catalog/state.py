@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Container
+import contextlib
+from collections.abc import Container, Iterator
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .. import ir
@@ -82,6 +83,9 @@ class SchemaState:
         # Where each migration file starts (the runner starts each step with its session's own
         # settings), and what queries see once they are applied. The engine installs it.
         self.start_session: Callable[[], None] = lambda: None
+        # The search_path a query sees now (the declared one's schemas that exist), mid-migration
+        # too: lint analyses queries between the statements of a file that moved its own path.
+        self.query_path: Callable[[], tuple[str | None, ...]] = lambda: (None,)
         engine.install_catalog(self)  # its type names, and the statements only it has
 
     def key(self, schema: str | None, name: str) -> tuple[str | None, str]:
@@ -117,6 +121,15 @@ class SchemaState:
         """The table or view of that name in that very schema (None: the default one), as the
         catalog records a table's own schema: no search_path involved."""
         return self.tables.get(self.key(schema, name))
+
+    @contextlib.contextmanager
+    def as_queries_see_it(self) -> Iterator[None]:
+        """Unqualified names resolved through the queries' search_path while it lasts."""
+        saved, self.search_path = self.search_path, self.query_path()
+        try:
+            yield
+        finally:
+            self.search_path = saved
 
     def key_of(self, table: TableDef) -> tuple[str | None, str]:
         return self.key(table.schema, table.name)

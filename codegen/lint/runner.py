@@ -75,6 +75,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         linted = options.since is None or (version is not None and version > options.since)
         new = linted and (baseline is None or source.path not in baseline)
         statements = split_statements(source, engine)
+        state.start_session()  # each file starts with the connection's search_path, as under the runner
         ctx = FileContext(source, engine, state, objects, statements, shared, min_version)
         if new and previous and not (pinned and (baseline is not None or options.since is not None)):
             # The previous release runs its generated SQL, written against the schema it shipped
@@ -114,6 +115,7 @@ def _lint_target(config: Config, options: Options) -> list[Finding]:
         findings += ctx.findings
         if timeline:
             findings += _query_changes(engine, timeline, start, current, previous if new else [])
+    state.start_session()  # the queries run in sessions of their own
     findings += _query_findings(engine, project, current, state, objects, min_version)
     sources = schema + queries
     return apply_suppressions(findings, sources, engine)
@@ -141,7 +143,8 @@ def _statuses(engine: "Engine", config: Config, state: SchemaState, watch: list[
     if not watch:
         return {}
     pipeline.apply_overrides(state, config)
-    return {p.label: rolling.status(engine, state, p.block) for p in watch}
+    with state.as_queries_see_it():  # a file's own SET search_path is not the connections'
+        return {p.label: rolling.status(engine, state, p.block) for p in watch}
 
 
 def _query_changes(engine: "Engine", timeline: list[tuple[Statement, dict[str, rolling.Status]]], start: dict[str, rolling.Status],

@@ -117,6 +117,7 @@ def install(state: SchemaState) -> None:
     state.is_identity = types.is_identity  # type: ignore[method-assign]
     state.extensions["postgres"] = lambda st, cur, stmt: _statement(types, st, cur, stmt)
     state.start_session = types.path.start_session
+    state.query_path = lambda: types.path.effective(types.path.declared)
     types.path.start_session()
     _TYPES_OF[state] = types
 

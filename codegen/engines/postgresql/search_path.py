@@ -91,15 +91,18 @@ class SearchPath:
         self.refresh()
 
     def refresh(self) -> None:
-        """The schemas of the path that exist now, as catalog keys name them. pg_catalog is the
+        self.state.search_path = self.effective(self.names)
+
+    def effective(self, names: tuple[str, ...]) -> tuple[str | None, ...]:
+        """The schemas of a path that exist now, as catalog keys name them. pg_catalog is the
         built-ins' (searched first for types and functions, holding no table of the project) and
         pg_temp the session's own temporary schema: neither is a place an object is created."""
         found: list[str | None] = []
-        for name in self.names:
+        for name in names:
             if name == "$user" or name.lower() == "pg_catalog" or name.lower().startswith("pg_temp") \
                     or name not in self.schemas:
                 continue
             key = self.state.engine.lookup_schema(name)
             if key not in found:
                 found.append(key)
-        self.state.search_path = tuple(found)
+        return tuple(found)
