@@ -79,18 +79,11 @@ class ValueType:
 
     def array_of(self, nullable_elements: bool = False) -> ValueType:
         """An array of this type (array_agg, ARRAY[...], a parameter of `= ANY(...)`): a configured
-        type X of the elements is the array's `list[X]`, so its values are converted going in
+        type X of the elements is the array's `list[X]` (`X | None` items where an element may be
+        NULL: python/typemap.py), so its values are converted going in
         (an Enum member as its value) and validated as X coming out."""
         return ValueType(self.base, self.literals, self.enum, self.dims + 1, nullable_elements=nullable_elements,
-                         override=array_override(self.override, nullable_elements))
-
-
-def array_override(override: str | None, nullable_elements: bool) -> str | None:
-    """`list[X]` for an array of elements overridden as X (`list[X | None]` when an element may be NULL)."""
-    if override is None:
-        return None
-    none = nullable_elements and not override.replace(" ", "").endswith("|None")
-    return f"list[{override}{' | None' if none else ''}]"
+                         override=None if self.override is None else f"list[{self.override}]")
 
 
 def element_override(override: str | None) -> str | None:

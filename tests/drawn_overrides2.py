@@ -16,9 +16,11 @@ returns, and the database read raw through the driver for what it holds (`Kind.s
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import json
 import pathlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +92,8 @@ class Kind:
         if self.json or self.array:
             return None
         stored = self.stored(engine, value)
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"
         if isinstance(stored, int):
             return str(stored)
         if isinstance(stored, decimal.Decimal):
@@ -129,6 +133,15 @@ KINDS = [
     Kind("amount", "decimal.Decimal", {"sqlite": "TEXT", "postgresql": "numeric"},
          lambda: st.decimals(min_value=-10**6, max_value=10**6, places=2),
          lambda engine, v: v if engine == "postgresql" else str(v)),
+    # str over a column of another type: sent as the text the database parses, read as the text of
+    # what the driver returns
+    Kind("uuid_text", "str", {"sqlite": "UUID", "postgresql": "uuid"}, lambda: st.uuids().map(str),
+         lambda engine, v: uuid.UUID(v) if engine == "postgresql" else v),
+    Kind("day_text", "str", {"sqlite": "DATE", "postgresql": "date"}, lambda: st.dates().map(dt.date.isoformat),
+         lambda engine, v: dt.date.fromisoformat(v) if engine == "postgresql" else v),
+    Kind("numeric_text", "str", {"postgresql": "numeric(12, 2)"},
+         lambda: st.decimals(min_value=-10**6, max_value=10**6, places=2).map(lambda d: f"{d:.2f}"),
+         lambda engine, v: decimal.Decimal(v)),
     Kind("address", f"{USER_MODULE_NAME}.Address", {"sqlite": "JSON", "postgresql": "jsonb"},
          lambda: st.builds(user_types().Address, street=_TEXT, number=st.integers(-2**31, 2**31)), _json,
          comparable=False, json=True),

@@ -197,3 +197,41 @@ def test_postgres_and_sqlite_a_literal_beside_an_overridden_column_keeps_its_typ
         assert typing.get_type_hints(q.by_defaulted)["color"] == ov.Color
         assert q.by_defaulted(conn, color=ov.Color.DARK_GREEN) == [2]
         assert q.by_defaulted(conn, color=ov.Color.RED) == [1, 3]
+
+
+TEXT_SCHEMA = "CREATE TABLE d (id bigserial PRIMARY KEY, day date, uid uuid);\n"
+TEXT_QUERIES = """
+-- name: Days :one
+SELECT array_agg(day ORDER BY id) AS days FROM d;
+-- name: ByDays :many
+SELECT id FROM d WHERE day = ANY(sqlc.arg(days)) AND uid <> ALL(sqlc.arg(uids)) ORDER BY id;
+-- name: DayOr :many
+SELECT COALESCE(day, '2000-01-01') AS day FROM d ORDER BY id;
+"""
+TEXT_OVERRIDES = ('overrides = [{column = "d.day", python_type = "str"}, '
+                  '{column = "d.uid", python_type = "str"}]\n')
+
+
+@pytest.fixture(scope="module")
+def as_text(root: Path) -> Iterator[ModuleType]:
+    generated = generate(root / "ov2_text", {"1.sql": TEXT_SCHEMA}, {"q.sql": TEXT_QUERIES}, out="ov2_text",
+                         engine="postgresql", extra=TEXT_OVERRIDES)
+    with imported(generated) as module:
+        yield import_module(module, "queries.q")
+
+
+def test_postgres_str_over_a_date_or_uuid_column_through_arrays_and_literals(as_text: ModuleType,
+                                                                             postgres_url: str) -> None:
+    """`str` over a date or uuid column is read from the text of what the driver returns. Before:
+    array_agg(day) of it read list[date] (the override dropped) and, once arrays kept overrides,
+    list[str] validated from date objects (a ValidationError at every call); COALESCE(day,
+    '2000-01-01') read a date. Each item of list[str] is now read as a single value is, and each
+    sent as its text."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(TEXT_SCHEMA.encode())
+        conn.execute("INSERT INTO d (day, uid) VALUES ('2024-02-29', '00000000-0000-0000-0000-000000000001'), "
+                     "(NULL, NULL)")
+        assert as_text.days(conn) == ["2024-02-29", None]
+        assert as_text.by_days(conn, days=["2024-02-29"], uids=["00000000-0000-0000-0000-000000000002"]) == [1]
+        assert as_text.by_days(conn, days=["2024-02-29"], uids=["00000000-0000-0000-0000-000000000001"]) == []
+        assert as_text.day_or(conn) == ["2024-02-29", "2000-01-01"]

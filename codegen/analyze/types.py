@@ -66,15 +66,17 @@ def is_null_literal(node: exp.Expr | None) -> bool:
 
 
 def overridden_among_literals(types: list[ir.ValueType]) -> ir.ValueType | None:
-    """The one configured type (overrides) of values merged with literals of its base
-    (`COALESCE(color, 'r')`, `CASE ... THEN level ELSE 1 END`), which the result keeps: the
-    literals are written as values of the column. None when types disagree otherwise."""
+    """The one configured type (overrides) of values merged with literals of its base or quoted
+    (`COALESCE(color, 'r')`, `CASE ... THEN level ELSE 1 END`, `COALESCE(day, '2024-01-02')`),
+    which the result keeps: the literals are written as values of the column. None when types
+    disagree otherwise."""
     overridden = [t for t in types if t.override is not None]
     if not overridden or any(t != overridden[0] for t in overridden):
         return None
     first = overridden[0]
     others = [t for t in types if t.override is None]
-    if all(t.literal and t.base == first.base and not t.dims and not first.dims for t in others):
+    # a quoted literal is read as the other value's type ('2024-01-02' beside a date), a number as a number
+    if all(t.literal and t.base in (first.base, ir.STR) and not t.dims and not first.dims for t in others):
         return first
     return None
 
@@ -98,8 +100,7 @@ def merge_types(a: ir.ValueType, b: ir.ValueType, a_is_null: bool = False, b_is_
         # of one configured type stays one: array_agg(color) of two branches)
         nullable_elements = a.nullable_elements or b.nullable_elements
         return ir.ValueType(a.base, dims=a.dims, nullable_elements=nullable_elements,
-                            override=ir.array_override(ir.element_override(a.override), nullable_elements)
-                            if a.override == b.override and a.dims else None)
+                            override=a.override if a.override == b.override else None)
     numeric = {ir.INT, ir.FLOAT, ir.BOOL}
     if a.dims or b.dims:
         return ir.ValueType(ir.ANY)

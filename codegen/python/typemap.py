@@ -44,7 +44,7 @@ def _admits_none(text: str) -> bool:
     return any(isinstance(p, ast.Constant) and p.value is None for p in parts)
 
 
-def _override_to_db(t: ir.ValueType, underlying: PyType, element: PyType) -> tuple[str | None, str | None]:
+def _override_to_db(t: ir.ValueType, underlying: PyType) -> tuple[str | None, str | None]:
     """Going in, a configured type's value is made the column's own type, then converted as that
     type would be. An array's override is a builtin list type whose elements the array's own
     conversion takes. A JSON column takes the value as pydantic serialises it (a model, an enum, a
@@ -54,14 +54,6 @@ def _override_to_db(t: ir.ValueType, underlying: PyType, element: PyType) -> tup
     the builtin and standard types no column conversion makes fit."""
     if t.dims:
         if t.override is not None and t.override.startswith("list["):
-            if t.dims == 1 and element.to_db:
-                # list[Color] (array_agg, ANY, a list[...] override of an array column): each item
-                # made the column's own type as a single value of it would be (a plain Enum's
-                # member as its value: psycopg sends a member's *name*); None stays NULL.
-                item = element.to_db.format(v="_item")
-                if t.nullable_elements or _admits_none(element.annotation):
-                    item = f"None if _item is None else {item}"
-                return f"[{item} for _item in {{v}}]", None
             return underlying.to_db, underlying.to_db_not_null
         # psycopg sends a tuple as a record ('(a)', a malformed array literal): a list it sends as an array
         to_db = underlying.to_db.format(v="list({v})") if underlying.to_db else "list({v})"
@@ -96,6 +88,31 @@ def _modules(text: str) -> frozenset[str]:
                      if isinstance(n, ast.Attribute) and id(n) not in inner)
 
 
+def _list_override(t: ir.ValueType, underlying: PyType, engine: "EngineTraits", model_ref: str) -> PyType:
+    """list[X] over an array (array_agg(col), ARRAY[col], a parameter of `col = ANY(...)`, an
+    array column configured so): each item is an X as a single value of the column is. Going in,
+    each is made the column's own type (a plain Enum's member as its value: psycopg sends a
+    member's *name*; None stays NULL); coming out, each is read as a single value is (a `str` over
+    a date column from the date's text), or the whole array by the reader of an array the driver
+    returns as text (an enum's)."""
+    element = py_type(t.element(), engine, model_ref)
+    none = " | None" if t.nullable_elements and not _admits_none(element.annotation) else ""
+    annotation = f"list[{element.annotation}{none}]"
+    if underlying.read and underlying.read.startswith("typing.Annotated["):
+        read: str | None = f"typing.Annotated[{annotation}, {underlying.read.rsplit(', ', 1)[1]}"
+    elif element.reader or element.read:
+        read = f"list[{element.read_annotation}{none}]"
+    else:
+        read = None
+    to_db = underlying.to_db
+    if element.to_db:
+        item = element.to_db.format(v="_item")
+        if none or _admits_none(element.annotation):
+            item = f"None if _item is None else {item}"
+        to_db = f"[{item} for _item in {{v}}]"
+    return PyType(annotation, element.imports, to_db, None, read)
+
+
 def literal(values: tuple[str, ...]) -> str:
     return "typing.Literal[" + ", ".join(repr(v) for v in values) + "]"
 
@@ -109,9 +126,9 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
             # text the database parses and comes out as the text of what the driver returns.
             return PyType("str", frozenset(), "_runtime.text({v})", "_runtime.READ_TEXT")
         underlying = py_type(ir.ValueType(t.base, t.literals, t.enum, t.dims), engine, model_ref)
-        # an array's elements as their own override (X of list[X]) converts them
-        element = py_type(t.element(), engine, model_ref) if t.dims == 1 and t.element().override else underlying
-        to_db, to_db_not_null = _override_to_db(t, underlying, element)
+        if t.dims == 1 and t.override.startswith("list[") and t.element().override is not None:
+            return _list_override(t, underlying, engine, model_ref)
+        to_db, to_db_not_null = _override_to_db(t, underlying)
         if to_db and _admits_none(t.override) and t.base not in (ir.JSON, ir.JSON_TEXT):
             # `pathlib.Path | None` for a NOT NULL column: its None is SQL NULL (which the column
             # refuses), never the text 'None' (str(None)) stored as if it were a path. (A nullable
