@@ -205,6 +205,15 @@ class Design:
                f"-- name: Archive :execrows\nINSERT INTO archive (id, {cols}) SELECT id, {cols} FROM item_view"
                " WHERE id = sqlc.arg(id);\n",
                "-- name: Archived :one\nSELECT * FROM archive WHERE id = sqlc.arg(id);\n"]
+        if self.pg:  # sqlc's bulk insert: one array per column, unnested into rows
+            flat = [c for c in self.columns if not c.kind.array]
+            arrays = ", ".join(f"sqlc.arg({c.name})::{c.kind.sql[self.engine]}[]" for c in flat)
+            names = ", ".join(c.name for c in flat)
+            out.append(f"-- name: BulkArchive :execrows\nINSERT INTO archive (id, {names})\n"
+                       f"SELECT * FROM unnest(sqlc.arg(ids)::bigint[], {arrays});\n")
+            out.append(f"-- name: BulkArchiveListed :execrows\nINSERT INTO archive (id, {names})\n"
+                       f"SELECT unnest(sqlc.arg(ids)::bigint[]), "
+                       + ", ".join(f"unnest({a})" for a in arrays.split(", ")) + ";\n")
         for c in self.columns:
             out.append(self._column_queries(c))
         return "".join(out)

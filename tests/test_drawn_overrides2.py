@@ -113,12 +113,28 @@ class Check:
             for c in self.design.columns:
                 self.returned(getattr(row, c.name), values[c.name], f":copyfrom, read back {c.name}")
                 self.holds("items", row.id, c, values[c.name], ":copyfrom / INSERT")
+        if self.design.pg:
+            self.bulk(rows)
         row_id = self.draw(st.sampled_from(self.ids()), "archived")
         assert self.q.archive(self.conn, id=row_id) == 1
         copied = self.q.archived(self.conn, id=row_id)
         for c in self.design.columns:
             self.returned(getattr(copied, c.name), self.table[row_id][c.name], f"INSERT ... SELECT row, {c.name}")
             self.holds("archive", row_id, c, self.table[row_id][c.name], "INSERT ... SELECT row")
+
+    def bulk(self, rows: list[dict[str, Any]]) -> None:
+        """INSERT ... SELECT * FROM unnest(@a::T[], ...) and SELECT unnest(@a::T[]), ...: each
+        column's list of the configured type, sent as the column's values."""
+        flat = [c for c in self.design.columns if not c.kind.array]
+        for verb, start in (("bulk_archive", 2 * 10**6), ("bulk_archive_listed", 3 * 10**6)):
+            ids = list(range(start, start + len(rows)))
+            lists = {c.name: [r[c.name] for r in rows] for c in flat}
+            assert getattr(self.q, verb)(self.conn, ids=ids, **lists) == len(rows)
+            for row_id, values in zip(ids, rows):
+                copied = self.q.archived(self.conn, id=row_id)
+                for c in flat:
+                    self.returned(getattr(copied, c.name), values[c.name], f"{verb} of {c.name}, read back")
+                    self.holds("archive", row_id, c, values[c.name], f"{verb} (unnest of arrays)")
 
     def column(self, c: Column, offset: int) -> None:
         n, ids = c.name, self.ids()

@@ -235,3 +235,34 @@ def test_postgres_str_over_a_date_or_uuid_column_through_arrays_and_literals(as_
         assert as_text.by_days(conn, days=["2024-02-29"], uids=["00000000-0000-0000-0000-000000000002"]) == [1]
         assert as_text.by_days(conn, days=["2024-02-29"], uids=["00000000-0000-0000-0000-000000000001"]) == []
         assert as_text.day_or(conn) == ["2024-02-29", "2000-01-01"]
+
+
+BULK_QUERIES = """
+-- name: BulkSelect :execrows
+INSERT INTO t (color, rank) SELECT unnest(sqlc.arg(colors)::text[]), unnest(sqlc.arg(ranks)::bigint[]);
+-- name: BulkFrom :execrows
+INSERT INTO t (color, rank) SELECT * FROM unnest(sqlc.arg(colors)::text[], sqlc.arg(ranks)::bigint[]);
+-- name: PutArray :exec
+INSERT INTO t (tags) VALUES (ARRAY[sqlc.arg(a), sqlc.arg(b)]);
+"""
+
+
+def test_postgres_bulk_insert_by_unnest_sends_the_columns_values(postgres_url: str, root: Path) -> None:
+    """sqlc's bulk insert, `INSERT ... SELECT unnest(@colors::text[]), ...` (or `SELECT * FROM
+    unnest(...)`), took list[str] / list[int] for columns configured as Color and Rank: a caller
+    passing the members sent their names ('DARK_GREEN', refused by the bigint). ARRAY[@a, @b]
+    into a list[Color] column left a and b typing.Any (sent by name). Each list is now the
+    column's type, a None in it a NULL (never the text 'None')."""
+    ov = user()
+    overrides = OVERRIDES.replace("]\n", '  {column = "t.tags", python_type = "list[ov2types.Color]"},\n]\n')
+    generated = generate(root / "ov2_bulk", {"1.sql": PG_SCHEMA}, {"q.sql": BULK_QUERIES}, out="ov2_bulk",
+                         engine="postgresql", extra=overrides)
+    with imported(generated) as module, psycopg.connect(postgres_url, autocommit=True) as conn:
+        q = import_module(module, "queries.q")
+        assert typing.get_type_hints(q.bulk_select)["colors"] == list[ov.Color | None]
+        conn.execute(PG_SCHEMA.encode())
+        assert q.bulk_select(conn, colors=[ov.Color.DARK_GREEN, None], ranks=[ov.Rank.SECOND, ov.Rank.FIRST]) == 2
+        assert q.bulk_from(conn, colors=[ov.Color.RED], ranks=[None]) == 1
+        q.put_array(conn, a=ov.Color.DARK_GREEN, b=ov.Color.RED)
+        assert conn.execute("SELECT color, rank, tags FROM t ORDER BY id").fetchall() == [
+            ("dark green", 2, None), (None, 1, None), ("r", None, None), (None, None, ["dark green", "r"])]

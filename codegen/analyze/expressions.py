@@ -72,6 +72,9 @@ class ExpressionTyping(ComparisonTyping):
         """Give a parameter the type of its context; True when node is a parameter."""
         index = placeholder_index(node)
         if index is None:
+            if isinstance(node, exp.Array) and typed.type.dims:  # ARRAY[$1, $2] into an array column: its items
+                for item in node.expressions:
+                    self.bind(item, ir.Typed(typed.type.element(), False), name)
             return False
         info = self.params[index]
         info.hints.append((typed, name))

@@ -106,10 +106,8 @@ def _list_override(t: ir.ValueType, underlying: PyType, engine: "EngineTraits", 
         read = None
     to_db = underlying.to_db
     if element.to_db:
-        item = element.to_db.format(v="_item")
-        if none or _admits_none(element.annotation):
-            item = f"None if _item is None else {item}"
-        to_db = f"[{item} for _item in {{v}}]"
+        # a None item is a NULL element whatever the annotation says: never str(None), 'None'
+        to_db = f"[None if _item is None else {element.to_db.format(v='_item')} for _item in {{v}}]"
     return PyType(annotation, element.imports, to_db, None, read)
 
 
