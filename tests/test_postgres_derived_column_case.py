@@ -1,7 +1,9 @@
-"""The columns of a derived table, a CTE, a table function and a VALUES list are named as the server
-names them: an unquoted name folds to lower case, a quoted one keeps its case. Generation accepted
-`SELECT d.total FROM (SELECT sum(qty) AS "Total" ...) d`, which PostgreSQL refuses at PREPARE, so the
-generated function failed at every call; and a column list's unquoted `AS u(X)` had to be read as x.
+"""The columns of a derived table, a CTE, a table function and a VALUES list, and the names of FROM
+items (aliases, CTEs), are named as the server names them: an unquoted name folds to lower case, a
+quoted one keeps its case. Generation accepted `SELECT d.total FROM (SELECT sum(qty) AS "Total" ...) d`,
+`SELECT x.id FROM items AS "X"` and `WITH "C" AS (...) SELECT id FROM c`, which PostgreSQL refuses
+at PREPARE, so the generated function failed at every call; and a column list's unquoted `AS u(X)`
+had to be read as x.
 
 Drawn: a column name, how the inner query names it (alias, quoted or not; a CTE's or FROM item's
 column list) and how the outer query reads it. Oracle: the server's PREPARE verdict, which
@@ -34,10 +36,16 @@ FORMS = {
     "cte list": "WITH c({inner}) AS (SELECT name FROM items) SELECT {outer} FROM c",
     "function list": "SELECT u.{outer} FROM unnest(ARRAY[1, 2]) AS u({inner})",
     "values list": "SELECT v.{outer} FROM (VALUES (1)) AS v({inner})",
+    # the FROM item's own name: an alias, a CTE's name, a star through an alias
+    "table alias": "SELECT {outer}.id FROM items AS {inner}",
+    "cte name": "WITH {inner} AS (SELECT id FROM items) SELECT id FROM {outer}",
+    "cte qualifier": "WITH {inner} AS (SELECT id FROM items) SELECT {outer}.id FROM {inner}",
+    "star": "SELECT {outer}.* FROM items {inner}",
+    "join alias": "SELECT a.id FROM items a JOIN items {inner} ON {outer}.id = a.id",
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(form=st.sampled_from(sorted(FORMS)),
        name=st.text("abcXYZ", min_size=1, max_size=4).map(lambda s: "k" + s),
        inner_quoted=st.booleans(), outer_quoted=st.booleans(), outer_case=st.sampled_from(["same", "lower", "upper"]))

@@ -23,7 +23,7 @@ from ..engines import ArgType, EngineTraits
 from ..errors import Located
 from .comparisons import ComparisonTyping
 from .result_names import CASE_RULE, as_written
-from .scope import Scope, identifier_offset
+from .scope import Scope, Source, identifier_offset
 from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, is_null_literal, numeric_type,
                     merge, merge_types, placeholder_index)
 
@@ -187,12 +187,24 @@ class ExpressionTyping(ComparisonTyping):
                     and isinstance(node.this, exp.Identifier) and getattr(self, "dq_fallback", False):
                 return STR  # SQLite reads an unknown "name" as the string 'name'
             raise
+        if node.table:
+            self.named_as_in_from(src, node.args["table"])
         written = as_written(node.name, node.this, self.engine.folds_identifiers)
         if self.engine.folds_identifiers and col.name != written:
             # The scope finds a column whatever its case; PostgreSQL does not: "Qty" is not qty.
             raise Located(f"no such column: {node.table + '.' if node.table else ''}{written} (the column is "
                           f'"{col.name}": {CASE_RULE})', self.offset_of(node))
         return src.typed(col)
+
+    def named_as_in_from(self, src: Source, qualifier: exp.Expr) -> None:
+        """`x.col` or `x.*` names its FROM item as the server names it (the scope finds it whatever
+        the case): PostgreSQL's `FROM items AS "X"` has no x, and `FROM items X` no "X"."""
+        if not isinstance(qualifier, exp.Identifier) or not self.engine.folds_identifiers:
+            return
+        alias = as_written(qualifier.name, qualifier, True)
+        if src.alias and src.alias != alias:
+            raise Located(f'missing FROM-clause entry for table "{alias}" (the FROM item is "{src.alias}": '
+                          f"{CASE_RULE})", identifier_offset(qualifier))
 
     def _t_Dot(self, node: exp.Dot, scope: Scope) -> ir.Typed:
         if isinstance(node.this, exp.Identifier) and isinstance(node.expression, (exp.Func, exp.Anonymous)):

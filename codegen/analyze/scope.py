@@ -53,7 +53,7 @@ class Source:
 class Scope:
     sources: list[Source] = field(default_factory=list)
     parent: "Scope | None" = None
-    ctes: dict[str, list[SourceColumn]] = field(default_factory=dict)
+    ctes: dict[str, list[SourceColumn]] = field(default_factory=dict)  # by cte_key
     aliases: dict[str, ir.Typed] = field(default_factory=dict)  # result aliases usable in ORDER BY etc.
     grouped: bool = False
     # An aggregate SELECT without GROUP BY yields its one row from no rows too: a column read
@@ -61,11 +61,13 @@ class Scope:
     # rows ROLLUP, CUBE and GROUPING SETS add (every column outside the aggregates, to be safe).
     bare_columns_nullable: bool = False
 
-    def cte(self, name: str) -> list[SourceColumn] | None:
+    def cte(self, key: str) -> list[SourceColumn] | None:
+        """The CTE of this key (as the analyzer's cte_key spells a name: exact where the engine
+        tells names by case, lower-cased where it does not)."""
         scope: Scope | None = self
         while scope is not None:
-            if name.lower() in scope.ctes:
-                return scope.ctes[name.lower()]
+            if key in scope.ctes:
+                return scope.ctes[key]
             scope = scope.parent
         return None
 

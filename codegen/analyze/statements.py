@@ -66,6 +66,10 @@ class Analyzer(ExpressionTyping):
         """A name as PostgreSQL sees it, so an alias `E` is emitted as e, not "E" (no FROM item's name)."""
         return as_written(name, written, self.engine.folds_identifiers)
 
+    def cte_key(self, name: str) -> str:
+        """How a CTE is found by a name as the engine sees it (folded): PostgreSQL's "C" is not c."""
+        return name if self.engine.folds_identifiers else name.lower()
+
     def _t_Column(self, node: exp.Column, scope: Scope) -> ir.Typed:
         typed = self._column(node, scope)
         if scope.bare_columns_nullable and not isinstance(node.this, exp.Star) and not self._under_aggregate(node):
@@ -139,7 +143,7 @@ class Analyzer(ExpressionTyping):
                                        else alias or "", scope)
         if isinstance(node, exp.Table):
             name, schema = self.folded(node.name, node.this), node.db or None
-            cte = scope.cte(name) if schema is None else None
+            cte = scope.cte(self.cte_key(name)) if schema is None else None
             if cte is not None:
                 return Source(alias or name, list(cte))
             table = self.state.find(schema, name)
@@ -256,13 +260,15 @@ class Analyzer(ExpressionTyping):
         seen: set[str] = set()
         for cte in with_.expressions:
             name = cte.alias
+            alias_node = cte.args.get("alias")
+            key = self.cte_key(self.folded(name, alias_node.this if alias_node is not None else None))
             clashes.cte_named_once(self, cte, seen)
             names = alias_column_names(cte, self.engine.folds_identifiers)
             body = cte.this
             if recursive and isinstance(body, exp.Union):
                 # Type the anchor first, then let the recursive part see it.
                 anchor = self.outputs(body.this, scope)
-                scope.ctes[name.lower()] = _cte_columns(anchor, names)
+                scope.ctes[key] = _cte_columns(anchor, names)
                 step = self.outputs(body.expression, scope)
                 merged = [Output(a.name, merge(a.typed, b.typed)) for a, b in zip(anchor, step)]
                 if len(anchor) != len(step):
@@ -275,7 +281,7 @@ class Analyzer(ExpressionTyping):
             if names and len(names) != len(outputs):
                 raise Located(f"table {name} has {len(outputs)} values for {len(names)} columns",
                               self.offset_of(cte))
-            scope.ctes[name.lower()] = _cte_columns(outputs, names)
+            scope.ctes[key] = _cte_columns(outputs, names)
 
     def compound(self, node: exp.SetOperation, scope: Scope) -> list[Output]:
         left = self.outputs(node.this, scope)
@@ -398,6 +404,7 @@ class Analyzer(ExpressionTyping):
             owner = scope.source(item.table)
             if owner is None or owner not in scope.sources:
                 raise Located(f"no such table: {item.table}", self.offset_of(item))
+            self.named_as_in_from(owner, item.args["table"])
             offset = self.offset_of(item.args["table"]) if item.args.get("table") is not None else None
             if offset is not None and offset in self.embed_offsets:
                 # A table's or a view's row nests as its model; anything else has none, and was
