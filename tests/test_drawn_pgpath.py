@@ -116,11 +116,12 @@ def test_postgres_names_resolve_through_the_search_path(data: st.DataObject,
         for i, name in enumerate(written):
             queries[f"Sel{i}"] = (f"SELECT * FROM {name}", ":many", name)
             queries[f"Ins{i}"] = (f"INSERT INTO {name} DEFAULT VALUES RETURNING *", ":one", name)
+            queries[f"Cp{i}"] = (f"INSERT INTO {name} (id) VALUES ($1)", ":copyfrom", name)
         good = {q: v for q, v in queries.items() if prepares(conn, v[0])}
         bad = {q: v for q, v in queries.items() if q not in good}
         moved = sum(1 for f in kept for s in f if "search_path" in s)
         event(f"kept {sum(map(len, kept))} statements, {moved} moving the path; "
-              f"{len(good) // 4 * 4}+ queries prepare, {len(bad) // 4 * 4}+ refused")
+              f"{len(good) // 6 * 6}+ queries prepare, {len(bad) // 6 * 6}+ refused")
         event("an unqualified CREATE after moving the path" if any(
             "search_path" in s and any(t.startswith(("CREATE TABLE", "CREATE TYPE")) and "." not in t.split("(")[0]
                                        for t in f[i:]) for f in kept for i, s in enumerate(f)) else "no such CREATE")
@@ -165,12 +166,19 @@ def _set_labels(conn: psycopg.Connection[Any]) -> None:
 def _calls(conn: psycopg.Connection[Any], q: Any, good: dict[str, tuple[str, str, str]]) -> None:
     problems: list[str] = []
     labelled = False
-    for query, (sql, _, name) in sorted(good.items(), key=lambda item: not item[0].startswith("Ins")):
+    for query, (sql, _, name) in sorted(good.items(), key=lambda item: item[0].startswith("Sel")):
         if query.startswith("Sel") and not labelled:
             _set_labels(conn)
             labelled = True
         function = getattr(q, naming.snake(query))
-        if query.startswith("Ins"):
+        if query.startswith("Cp"):
+            target = regclass(conn, name)
+            before = rows_of(conn, target)
+            ids = [10_000 + 10 * int(query[2:]) + k for k in range(2)]
+            params = getattr(q, f"{query}Params")
+            if function(conn, [params(id=n) for n in ids]) != 2 or rows_of(conn, target) != before + 2:
+                problems.append(f"{query} ({sql}): the rows did not land in {name} as the server resolves it")
+        elif query.startswith("Ins"):
             target = regclass(conn, name)
             before = rows_of(conn, target)
             row = function(conn)

@@ -195,3 +195,30 @@ def test_postgres_lint_starts_each_file_with_the_declared_search_path(tmp_path: 
     result = run_cli(tmp_path, "lint")
     assert "error" not in result.stderr and result.code == 0, result.stdout + result.stderr
 
+
+
+def test_postgres_copyfrom_into_a_view_inserts_through_it(postgres_url: str, tmp_path: Path) -> None:
+    """`:copyfrom` INSERT INTO a view generated COPY items_v (id) FROM STDIN, which the server
+    refuses at every call ("cannot copy to view"): an updatable view takes INSERTs, not COPY, so
+    the INSERT is run once per row, as for an INSERT COPY cannot stand for."""
+    schema = ("CREATE TABLE items (id serial PRIMARY KEY, label text);\n"
+              "CREATE VIEW items_v AS SELECT * FROM items;\n")
+    queries = "-- name: CopyItems :copyfrom\nINSERT INTO items_v (id, label) VALUES ($1, $2);\n"
+    out = generate(tmp_path, {"1.sql": schema}, {"q.sql": queries}, out="pgp_copyview", engine="postgresql")
+    with _connect(postgres_url, "public", schema) as conn, imported(out) as package:
+        q = import_module(package, "queries.q")
+        assert q.copy_items(conn, [q.CopyItemsParams(id=5, label="a"), q.CopyItemsParams(id=6, label=None)]) == 2
+        assert conn.execute("SELECT id, label FROM items ORDER BY id").fetchall() == [(5, "a"), (6, None)]
+
+
+def test_postgres_a_table_created_in_public_beside_a_same_named_one_on_the_path(tmp_path: Path) -> None:
+    """Found drawing: with the declared path public, app, an unqualified CREATE TABLE items goes to
+    public; the check for an existing table looked the name up along the whole path, found
+    app.items and refused "cannot tell it from 'items' (schema app)", a false refusal."""
+    schema = ("CREATE SCHEMA app;\nCREATE TABLE app.items (id integer);\n"
+              "CREATE TABLE items (id integer, label text);\n")
+    queries = "-- name: Labels :many\nSELECT label FROM items;\n-- name: Ids :many\nSELECT id FROM app.items;\n"
+    make_project(tmp_path, {"1.sql": schema}, {"q.sql": queries}, engine="postgresql",
+                 extra='search_path = ["public", "app"]')
+    result = run_cli(tmp_path)
+    assert result.code == 0, result.stderr

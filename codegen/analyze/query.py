@@ -156,7 +156,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
         sort_choices = exec_sort.choices()
         dynamic_pieces = dynamic_pieces or (ir.DynamicPiece(sql, tuple(slots)),)
         sql = sql.replace(sort.MARK, sort_choices[0][1])
-    insert_schema, insert_table, insert_columns = _copyfrom_target(tree) if block.command == "copyfrom" \
+    insert_schema, insert_table, insert_columns = _copyfrom_target(tree, state) if block.command == "copyfrom" \
         else (None, None, ())
     query = ir.Query(
         name=block.name,
@@ -314,11 +314,12 @@ def _column(out: Output) -> ir.ResultColumn:
     return ir.ResultColumn(out.name, out.typed.type, out.typed.nullable, out.table, out.embed)
 
 
-def _copyfrom_target(tree: exp.Expr) -> tuple[str | None, str | None, tuple[str, ...]]:
+def _copyfrom_target(tree: exp.Expr, state: SchemaState) -> tuple[str | None, str | None, tuple[str, ...]]:
     """(schema or None, table, columns) of a :copyfrom INSERT that COPY can stand for: one VALUES
-    row of bare parameters, nothing else the INSERT does (ON CONFLICT, a WITH). Else (None, None,
-    ()): COPY t (k) would drop the rest (ON CONFLICT DO NOTHING, lower($1), a literal 5 for a
-    column), and the INSERT itself is run once per row."""
+    row of bare parameters into a table, nothing else the INSERT does (ON CONFLICT, a WITH). Else
+    (None, None, ()): COPY t (k) would drop the rest (ON CONFLICT DO NOTHING, lower($1), a literal 5
+    for a column), or be refused (PostgreSQL copies into no view: "cannot copy to view"), and the
+    INSERT itself is run once per row."""
     if not isinstance(tree, exp.Insert) or not isinstance(tree.this, exp.Schema) or tree.args.get("conflict") \
             or any(tree.args.get(k) for k in ("with_", "with", "where", "alternative", "ignore")):
         return None, None, ()
@@ -328,4 +329,7 @@ def _copyfrom_target(tree: exp.Expr) -> tuple[str | None, str | None, tuple[str,
             isinstance(v, exp.Placeholder) and str(v.name).startswith(PLACEHOLDER) for v in values):
         return None, None, ()
     table = tree.this.this
+    found = state.find(table.db or None, table.name)
+    if found is not None and found.is_view:
+        return None, None, ()
     return table.db or None, table.name, tuple(c.name for c in tree.this.expressions)

@@ -160,7 +160,7 @@ class CatalogBuilder:
         schema = self.state.engine.created_schema(schema)
         if not self._temporary:  # (a TEMP one goes to the session's own schema, searched first)
             schema = self.state.creation_schema(schema, offset)
-        existing = self.state.find(schema, name)
+        existing = self.state.table_at(schema, name)  # in that very schema, not along the search_path
         if existing is not None:
             if replace_view and existing.is_view:
                 return schema, name, True
