@@ -52,6 +52,9 @@ class ValueType:
     # Any because the schema says so (a SQLite STRICT table's ANY column), not for want of a type:
     # no "is typing.Any" warning, which `strict` would make an error.
     declared_any: bool = False
+    # Why a value is Any when its SQL type is known but the driver reads it as it likes: the "is
+    # typing.Any" warning says this instead of "cannot be inferred" (no CAST would help).
+    any_because: str = field(default="", compare=False)
     # PostgreSQL's bigint (int8, bigserial), whose sum() is numeric where an integer's is bigint. Not
     # part of the type's identity: bigint and integer are both int (equal, one hash) everywhere else.
     wide: bool = field(default=False, compare=False)

@@ -47,8 +47,8 @@ def with_findings(query: ir.Query, block: Block, found: Scan, unknown_calls: lis
                                               "query gives it a type (a CAST or a comparison with a column would)")
     for column in query.columns:
         if _untyped(column.type) and column.embed is None:
-            add(column_offsets.get(column.name, 0), f"result column {column.name!r} is typing.Any: its type cannot be inferred (a CAST would "
-                   "give it one)")
+            add(column_offsets.get(column.name, 0), f"result column {column.name!r} is typing.Any: " + (
+                column.type.any_because or "its type cannot be inferred (a CAST would give it one)"))
     return replace(query, warnings=tuple(ir.Finding(line, col, message) for line, col, message in sorted(findings)))
 
 

@@ -78,7 +78,12 @@ class PostgresTypes:
             cast = inner.parameter_cast if dims == 0 else ""
             return ir.ValueType(inner.base, inner.literals, inner.enum, dims + inner.dims, text_array=as_text,
                                 parameter_cast=cast)
-        return ir.ValueType(ir.ANY, dims=dims)
+        # A type psycopg has no loader for (a composite, a user's range type, an extension's type)
+        # is read as its text, and an array of one as the array's text ('{"(2,)"}', which a
+        # list[Any] field refused at every read): parsed into a list of its items' texts (a list
+        # psycopg made, once the application registers the type, is kept as it is).
+        because = composite_any(bare.strip('"')) if key in self.composites else ""
+        return ir.ValueType(ir.ANY, dims=dims, text_array=dims > 0, any_because=because)
 
     def is_identity(self, declared: str) -> bool:
         return normalise(declared)[0] in SERIALS
@@ -101,6 +106,13 @@ class PostgresTypes:
             if here in self.state.enums or here in self.domains or here in self.composites:
                 return False
         return True
+
+
+def composite_any(name: str) -> str:
+    """Why a composite type's value is Any: psycopg reads one it was not told of as its text
+    ('(1,"x,y")'); what it reads once the application registers the type is the application's choice."""
+    return (f"psycopg reads composite type {name} as its text unless the application registers it "
+            f"(psycopg.types.composite.register_composite); a field cast, (col).field::integer, is typed")
 
 
 def _array_cast(declared: str, dims: int) -> str:
