@@ -171,3 +171,44 @@ def test_composite_columns_warn_why_they_are_any(tmp_path: Path) -> None:
     assert result.code == 0
     assert ("q.sql:5:8: warning: query GetPairs: result column 'p' is typing.Any: psycopg reads composite type pair "
             "as its text unless the application registers it") in result.stderr
+
+
+USER_CODE = """
+import datetime
+import typing
+
+import psycopg
+from psycopg.types.range import Range
+
+from pgranges_typed.aio import q as aq
+from pgranges_typed.queries import q
+
+
+def first_seat(conn: psycopg.Connection[typing.Any], booking: int) -> int | None:
+    row = q.seat_bounds(conn, before=Range(10, 20), id=booking)
+    return None if row is None else row.first_seat
+
+
+async def book(conn: psycopg.AsyncConnection[typing.Any]) -> datetime.datetime | None:
+    row = await aq.book(conn, room=1, during=Range(datetime.datetime(2024, 1, 1), None), seats=None, free=None)
+    return row.during.lower
+"""
+
+
+def test_range_code_passes_mypy_strict_and_types_its_callers(tmp_path: Path) -> None:
+    """The generated range annotations are mypy --strict clean, and a caller's use of them is checked."""
+    import subprocess
+    import sys
+
+    package = generate(tmp_path / "p", {"1.sql": SCHEMA}, {"q.sql": QUERIES}, out="pgranges_typed",
+                       engine="postgresql", emit_async=True)
+    (package.parent / "user.py").write_text(USER_CODE)
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
+                             str(tmp_path / "cache"), "pgranges_typed", "user.py"], cwd=package.parent,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (package.parent / "user.py").write_text(USER_CODE.replace("Range(10, 20)", "Range('a', 'b')"))
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
+                             str(tmp_path / "cache"), "user.py"], cwd=package.parent,
+                            capture_output=True, text=True, timeout=300)
+    assert 'user.py:13: error: Argument 1 to "Range" has incompatible type "str"; expected "int | None"' in result.stdout
