@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import decimal
+import json
 import os
 import tempfile
 import types
@@ -27,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]
 import psycopg
 import pydantic
 import pytest
@@ -159,8 +161,19 @@ def _fits(value: Any, hint: Any, where: str) -> None:
         assert isinstance(value, plain), f"{where}: {value!r} is no {plain}"
 
 
+_SCHEMAS: dict[type, list[Callable[[Any], None]]] = {}
+
+
+def _json_schemas(cls: type, adapter: pydantic.TypeAdapter[Any]) -> list[Callable[[Any], None]]:
+    """Validators of the row class's JSON schema, as written (serialization) and as read (validation)."""
+    if cls not in _SCHEMAS:
+        _SCHEMAS[cls] = [jsonschema.Draft202012Validator(adapter.json_schema(mode=mode)).validate
+                         for mode in ("serialization", "validation")]
+    return _SCHEMAS[cls]
+
+
 def _check_row(result: Any, where: str) -> None:
-    """Every field fits its annotation, and the row's JSON validates back to an equal row."""
+    """Every field fits its annotation, and the row's JSON fits its JSON schema and validates back to an equal row."""
     rows = result if isinstance(result, list) else [result]
     for row in rows:
         if not isinstance(row, pydantic.BaseModel) and not hasattr(row, "_fields"):
@@ -171,6 +184,8 @@ def _check_row(result: Any, where: str) -> None:
             _fits(getattr(row, name), hints[name], f"{where}.{name}")
         adapter = pydantic.TypeAdapter(type(row))
         text = adapter.dump_json(row)
+        for validate in _json_schemas(type(row), adapter):  # what OpenAPI documents admits what is written
+            validate(json.loads(text))
         assert _norm(_values(adapter.validate_json(text))) == _norm(_values(row)), f"{where}: {text!r} read back differs"
         FIGURES["json round trips"] += 1
 

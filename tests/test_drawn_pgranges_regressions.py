@@ -43,6 +43,9 @@ SELECT lower(seats) AS first_seat, upper(seats) AS past_last, seats << @before A
 
 -- name: FreeRanges :many
 SELECT unnest(free) AS r FROM bookings WHERE id = @id;
+
+-- name: GetBooking :one
+SELECT * FROM bookings WHERE id = @id;
 """
 UTC = datetime.timezone.utc
 
@@ -212,3 +215,39 @@ def test_range_code_passes_mypy_strict_and_types_its_callers(tmp_path: Path) -> 
                              str(tmp_path / "cache"), "user.py"], cwd=package.parent,
                             capture_output=True, text=True, timeout=300)
     assert 'user.py:13: error: Argument 1 to "Range" has incompatible type "str"; expected "int | None"' in result.stdout
+
+
+def test_postgres_fastapi_returns_a_range_row_and_takes_it_back(q: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    """README's web promise for a row holding ranges: FastAPI answers it (the body fits the app's
+    OpenAPI document) and a client posting that body back gets the same row."""
+    import jsonschema  # type: ignore[import-untyped]
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    booked = q.book(conn, room=1, during=Range(datetime.datetime(2024, 1, 1, tzinfo=UTC), None, "[]"),
+                    seats=Range(empty=True), free=Multirange([Range(1, 3), Range(None, -5)]))
+    app = FastAPI()
+    row_class = type(booked)
+
+    def get_booking(booking: int) -> Any:
+        return q.get_booking(conn, id=booking)
+
+    def echo(body: Any) -> Any:
+        return body
+
+    # the annotations an application writes, `-> models.Booking` (this module's are strings)
+    get_booking.__annotations__ = {"booking": int, "return": row_class}
+    echo.__annotations__ = {"body": row_class, "return": row_class}
+    app.get("/bookings/{booking}")(get_booking)
+    app.post("/bookings/echo")(echo)
+
+    client = TestClient(app)
+    answer = client.get(f"/bookings/{booked.id}")
+    assert answer.status_code == 200, answer.text
+    document = app.openapi()
+    schema = document["paths"]["/bookings/{booking}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    jsonschema.Draft202012Validator({**schema, "components": document["components"]}).validate(answer.json())
+    assert row_class.model_validate_json(answer.content) == booked
+    echoed = client.post("/bookings/echo", content=answer.content, headers={"content-type": "application/json"})
+    assert echoed.status_code == 200, echoed.text
+    assert row_class.model_validate_json(echoed.content) == booked
