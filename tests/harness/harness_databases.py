@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg.types.multirange
+import psycopg.types.range
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
@@ -45,7 +47,8 @@ from harness_strategies import Pool, for_annotation
 from harness_validity import postgresql_refuses
 
 ROWS = 20
-_NAMESPACE = {"datetime": datetime, "decimal": decimal, "ipaddress": ipaddress, "typing": typing, "uuid": uuid}
+_NAMESPACE = {"datetime": datetime, "decimal": decimal, "ipaddress": ipaddress, "typing": typing, "uuid": uuid,
+              "psycopg": psycopg}  # psycopg.types.range.Range[int]
 FILL_SETTINGS = settings(max_examples=ROWS, database=None, deadline=None, derandomize=True,
                          phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 

@@ -24,6 +24,8 @@ import uuid
 from typing import Any
 
 from hypothesis import strategies as st
+from psycopg.types.multirange import Multirange
+from psycopg.types.range import Range
 
 from harness_typecheck import mismatches
 
@@ -88,6 +90,22 @@ _SCALARS: dict[type, typing.Callable[[], st.SearchStrategy[Any]]] = {
 Pool = dict[str, list[object]]
 
 
+def _range(lower: Any, upper: Any, bounds: str, empty: bool) -> Range[Any]:
+    if empty:
+        return Range(empty=True)
+    try:
+        if lower is not None and upper is not None and lower > upper:
+            lower, upper = upper, lower
+    except TypeError:  # an aware and a naive datetime: unbounded above instead
+        upper = None
+    return Range(lower, upper, bounds)
+
+
+def _ranges(bound: st.SearchStrategy[Any]) -> st.SearchStrategy[Range[Any]]:
+    return st.builds(_range, st.none() | bound, st.none() | bound, st.sampled_from(["[)", "(]", "()", "[]"]),
+                     st.integers(0, 9).map(lambda n: n == 0))
+
+
 def for_annotation(annotation: Any, pool: Pool | None = None, name: str | None = None) -> st.SearchStrategy[Any]:
     """Values of the annotated type. name: the parameter's name, to draw stored values from pool."""
     strategy = _base(annotation, pool)
@@ -119,6 +137,10 @@ def _base(annotation: Any, pool: Pool | None) -> st.SearchStrategy[Any]:
         return st.tuples(*(_base(a, pool) for a in args))
     if origin in (dict, collections.abc.Mapping):
         return st.dictionaries(st.sampled_from(WORDS), _json, max_size=3)
+    if origin is Range:  # a PostgreSQL range of the bound's type: bounds in order, or empty
+        return _ranges(_base(args[0], pool))
+    if origin is Multirange:
+        return st.lists(_ranges(_base(args[0], pool)), max_size=3).map(Multirange)
     if isinstance(annotation, type):
         for kind, make in _SCALARS.items():
             if annotation is kind:

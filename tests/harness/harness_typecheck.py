@@ -17,6 +17,7 @@ turning 1 into True or "1" into 1).
   dict[K, V]      a dict, keys and values checked
   a row (NamedTuple or pydantic model)  an instance of that class, every field checked against
                   the class's hints
+  Range[T], Multirange[T]  psycopg's range (each of a multirange's), its bounds T or None
   any other class (a result object, an override type)  an instance of it; a dataclass or
                   NamedTuple also has its fields checked
   Any             anything
@@ -90,6 +91,13 @@ def mismatches(value: object, annotation: Any, path: str = "result") -> list[str
             return [f"{path}: expected a dict, got {_got(value)}"]
         key, item = args if args else (Any, Any)
         return [m for k, v in value.items() for m in mismatches(k, key, f"{path} key") + mismatches(v, item, f"{path}[{k!r}]")]
+    if origin is not None and getattr(origin, "__name__", "") in ("Range", "Multirange") and args:
+        # a PostgreSQL range (psycopg's Range[T]; a Multirange[T] of them): its bounds are T or None
+        if not isinstance(value, origin):
+            return [f"{path}: expected {_name(origin)}, got {_got(value)}"]
+        ranges = list(value) if origin.__name__ == "Multirange" else [value]
+        return [m for i, r in enumerate(ranges) for b in ("lower", "upper")
+                for m in mismatches(getattr(r, b), args[0] | None, f"{path}[{i}].{b}")]
     if origin is not None:
         annotation = origin  # another generic: check the class only
     if not isinstance(annotation, type):

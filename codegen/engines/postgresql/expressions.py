@@ -69,7 +69,9 @@ def range_operator(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.Value
         return ir.ValueType(ir.BOOL)
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul)):
         multi = next((t for t in (a, b) if t.base in ranges.MULTIRANGES), None)
-        return multi or a if ranges.is_range(a) else b
+        if multi is not None:
+            return multi
+        return a if ranges.is_range(a) else b
     return None
 
 
