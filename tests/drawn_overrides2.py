@@ -207,13 +207,12 @@ class Design:
                "-- name: Archived :one\nSELECT * FROM archive WHERE id = sqlc.arg(id);\n"]
         if self.pg:  # sqlc's bulk insert: one array per column, unnested into rows
             flat = [c for c in self.columns if not c.kind.array]
-            arrays = ", ".join(f"sqlc.arg({c.name})::{c.kind.sql[self.engine]}[]" for c in flat)
+            arrays = [f"sqlc.arg({c.name})::{c.kind.sql[self.engine]}[]" for c in flat]
             names = ", ".join(c.name for c in flat)
             out.append(f"-- name: BulkArchive :execrows\nINSERT INTO archive (id, {names})\n"
-                       f"SELECT * FROM unnest(sqlc.arg(ids)::bigint[], {arrays});\n")
+                       f"SELECT * FROM unnest(sqlc.arg(ids)::bigint[], {', '.join(arrays)});\n")
             out.append(f"-- name: BulkArchiveListed :execrows\nINSERT INTO archive (id, {names})\n"
-                       f"SELECT unnest(sqlc.arg(ids)::bigint[]), "
-                       + ", ".join(f"unnest({a})" for a in arrays.split(", ")) + ";\n")
+                       f"SELECT unnest(sqlc.arg(ids)::bigint[]), " + ", ".join(f"unnest({a})" for a in arrays) + ";\n")
         for c in self.columns:
             out.append(self._column_queries(c))
         return "".join(out)
