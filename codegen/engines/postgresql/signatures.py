@@ -30,6 +30,8 @@ _CODE_OF = {base: code for code, base in _CODES.items()}
 def value_type(code: str) -> ValueType:
     dims = code.count("[]")
     base = code.replace("[]", "")
+    if base == "o":  # read as str, but of no string type (tsvector, tsquery): text functions take none
+        return ValueType(ir.STR, dims=dims)
     return ValueType(_CODES[base], dims=dims, family="string" if base == "t" else "")
 
 
@@ -399,8 +401,11 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["SIMILARITY", "WORD_SIMILARITY", "STRICT_WORD_SIMILARITY"], _s("f", STRICT, "t,t")),
     "SHOW_TRGM": _s("t[]", STRICT, "t"),
     # text search
-    **dict.fromkeys(["TO_TSVECTOR", "TO_TSQUERY", "PLAINTO_TSQUERY", "PHRASETO_TSQUERY", "WEBSEARCH_TO_TSQUERY",
-                     "SETWEIGHT", "TS_HEADLINE", "STRIP"], _s("t", STRICT, "t,t")),
+    # a tsvector or tsquery is no text: ts_rank(v, q) of text arguments does not exist
+    **dict.fromkeys(["TO_TSVECTOR", "TO_TSQUERY", "PLAINTO_TSQUERY", "PHRASETO_TSQUERY", "WEBSEARCH_TO_TSQUERY"],
+                    _s("o", STRICT, "t,t")),
+    "SETWEIGHT": _s("o", STRICT, "o,t"), "STRIP": _s("o", STRICT, "o"), "TS_HEADLINE": _s("t", STRICT),
+    "QUERYTREE": _s("t", STRICT, "o"), "NUMNODE": _s("i", STRICT, "o"),
     **dict.fromkeys(["TS_RANK", "TS_RANK_CD"], _s("f", STRICT)),
     # system information
     **dict.fromkeys(["CURRENT_USER", "SESSION_USER", "USER", "CURRENT_SCHEMA", "CURRENT_DATABASE", "VERSION",
