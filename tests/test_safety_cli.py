@@ -24,7 +24,7 @@ def _override(root: Path, python_type: str) -> None:
 
 
 @pytest.mark.parametrize("python_type", ["a..b", "str[]", "models.T", "typing.Literal[a]", "__import__",
-                                         "list[pathlib.Path]", "no_such_module_here.Thing", "int(1)",
+                                         "list[no_such_module_here.Thing]", "no_such_module_here.Thing", "int(1)",
                                          "_runtime.Rows", "typing.Literal[1.5]"])
 def test_an_override_that_is_no_type_is_refused_where_it_is_written(tmp_path: Path, python_type: str) -> None:
     root = make_project(tmp_path / "p", SCHEMA, QUERIES)
@@ -36,8 +36,10 @@ def test_an_override_that_is_no_type_is_refused_where_it_is_written(tmp_path: Pa
     assert not (root / "gen").exists()
 
 
+# a type of several modules is imported from each (list[pathlib.Path], as array_agg of a Path column reads)
 @pytest.mark.parametrize("python_type", ["pathlib.Path", "list[int]", "dict[str, int]", 'typing.Literal["x", "y"]',
-                                         "pathlib.PurePosixPath | None", "collections.abc.Sequence[str]"])
+                                         "pathlib.PurePosixPath | None", "collections.abc.Sequence[str]",
+                                         "list[pathlib.Path]", "dict[str, decimal.Decimal] | uuid.UUID"])
 def test_a_type_expression_override_generates_a_package_that_imports(tmp_path: Path, python_type: str) -> None:
     root = make_project(tmp_path / "p", SCHEMA, QUERIES)
     _override(root, python_type)
