@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from ... import ir
+from ...analyze.result_names import alias_column_names
 from ...analyze.scope import Source
 from ...errors import Located
 from .. import ArgType, DDLForms, Utility
@@ -223,7 +224,7 @@ class PostgreSQLEngine(Engine):
 
     def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> Source | None:
         if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
-            return relations.table_function(an, node.this, alias, relations.alias_columns(node), scope)
+            return relations.table_function(an, node.this, alias, alias_column_names(node, folds=True), scope)
         if isinstance(node, exp.Unnest):
             return relations.unnest(an, node, alias, scope)
         if isinstance(node, exp.Lateral):

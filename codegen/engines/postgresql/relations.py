@@ -18,10 +18,6 @@ if TYPE_CHECKING:
 NULL = ir.Typed(ir.ValueType(ir.ANY), True)
 
 
-def alias_columns(node: exp.Expr) -> list[str]:
-    return alias_column_names(node, folds=True)
-
-
 def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str], scope: Scope) -> Source:
     """FROM f(...) [AS alias [(names)]]: a function of a scalar result gives one column named
     after the alias (else the function); a set of rows gives its own columns; `names` rename."""
@@ -68,7 +64,7 @@ def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source
     padded with NULLs to the longest one."""
     types = [an.type_of(e, scope) for e in node.expressions]
     defaults = [alias] if alias and len(types) == 1 else ["unnest"] * len(types)
-    given = alias_columns(node)
+    given = alias_column_names(node, folds=True)
     ordinality = node.args.get("offset")  # WITH ORDINALITY; sqlglot keeps the last alias column here
     if ordinality:
         defaults.append("ordinality")
@@ -93,7 +89,7 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
     alias = node.alias
     if isinstance(inner, exp.Subquery):
         outputs = an.outputs(inner.this, Scope(parent=scope, ctes=scope.ctes))
-        names = alias_columns(node)
+        names = alias_column_names(node, folds=True)
         return Source(alias or "", [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None)
                                     for i, o in enumerate(outputs)])
     if isinstance(inner, exp.Unnest):
@@ -101,7 +97,7 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
         inner.set("alias", node.args.get("alias"))
         return unnest(an, inner, alias, scope)
     if isinstance(inner, (exp.Anonymous, exp.Func)):
-        return table_function(an, inner, alias, alias_columns(node), scope)
+        return table_function(an, inner, alias, alias_column_names(node, folds=True), scope)
     raise Located(f"unsupported LATERAL item {type(inner).__name__}", an.offset_of(node))
 
 
