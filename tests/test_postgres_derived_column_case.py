@@ -42,6 +42,11 @@ FORMS = {
     "cte qualifier": "WITH {inner} AS (SELECT id FROM items) SELECT {outer}.id FROM {inner}",
     "star": "SELECT {outer}.* FROM items {inner}",
     "join alias": "SELECT a.id FROM items a JOIN items {inner} ON {outer}.id = a.id",
+    # two FROM items whose names differ only in case ({twin} is the name lower-cased, unquoted): the
+    # qualifier picks the one named exactly so (generation picked the last, whatever the case)
+    "cte twins": "WITH {inner} AS (SELECT id FROM items), {twin} AS (SELECT name FROM items) "
+                 "SELECT {outer}.id FROM {inner}, {twin}",
+    "alias twins": "SELECT {outer}.id FROM items AS {inner} JOIN (SELECT name FROM items) {twin} ON true",
 }
 
 
@@ -53,7 +58,8 @@ def test_postgres_a_derived_column_is_found_as_the_server_finds_it(
         tmp_path_factory: pytest.TempPathFactory, postgres_url: str, form: str, name: str,
         inner_quoted: bool, outer_quoted: bool, outer_case: str) -> None:
     outer_name = {"same": name, "lower": name.lower(), "upper": name.upper()}[outer_case]
-    sql = FORMS[form].format(inner=_quoted(name, inner_quoted), outer=_quoted(outer_name, outer_quoted))
+    sql = FORMS[form].format(inner=_quoted(name, inner_quoted), outer=_quoted(outer_name, outer_quoted),
+                             twin=name.lower())
     with psycopg.connect(postgres_url, autocommit=True) as server:
         server.execute(SCHEMA.encode())
         try:
@@ -80,6 +86,10 @@ WITH c(N, "M") AS (SELECT name, qty FROM items) SELECT n, "M" FROM c ORDER BY n;
 -- name: FunctionList :many
 SELECT u.x, v.column1 FROM unnest(ARRAY[1, 2]) AS u(X), (VALUES (7)) v ORDER BY u.x;
 
+-- name: CaseTwins :many
+WITH "C" AS (SELECT id FROM items), c AS (SELECT name FROM items)
+SELECT "C".id, c.name, x.qty FROM "C", c, items "X" JOIN items x ON x.id = "X".id AND "X".id = 1 ORDER BY 1, 2;
+
 -- name: QuotedStar :many
 SELECT * FROM (SELECT id AS "ID", name FROM items) s WHERE s."ID" > 0 ORDER BY s."ID";
 """
@@ -101,6 +111,8 @@ def test_postgres_folded_and_quoted_derived_columns_are_read(q: Any, postgres_ur
         assert [(r.n, r.M) for r in q.column_list(conn)] == [("a", 2), ("b", 3)]
         assert [(r.x, r.column1) for r in q.function_list(conn)] == [(1, 7), (2, 7)]
         assert [(r.ID, r.name) for r in q.quoted_star(conn)] == [(1, "a"), (2, "b")]
+        assert [(r.id, r.name, r.qty) for r in q.case_twins(conn)] == [(1, "a", 2), (1, "b", 2), (2, "a", 2),
+                                                                     (2, "b", 2)]
 
 
 def test_postgres_the_refusal_names_the_column_as_written(tmp_path: Path) -> None:

@@ -41,3 +41,22 @@ def window_of(node: exp.Expr) -> exp.Window | None:
     if isinstance(parent, exp.Filter):
         parent = parent.parent
     return parent if isinstance(parent, exp.Window) else None
+
+
+# Functions that are window functions only: both engines refuse them without OVER (PostgreSQL
+# "window function rank requires an OVER clause", SQLite "misuse of window function rank()"),
+# so a query calling one bare failed at every call.
+WINDOW_ONLY = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.PercentRank, exp.CumeDist, exp.Ntile, exp.Lag, exp.Lead,
+               exp.FirstValue, exp.LastValue, exp.NthValue)
+
+
+def needs_over(node: exp.Expr) -> bool:
+    """A window-only function called with no OVER (...). `rank(3) WITHIN GROUP (ORDER BY x)` is
+    PostgreSQL's hypothetical-set aggregate, which takes none; IGNORE/RESPECT NULLS sit between
+    a call and its OVER."""
+    if not isinstance(node, WINDOW_ONLY):
+        return False
+    parent = node.parent
+    while isinstance(parent, (exp.Filter, exp.IgnoreNulls, exp.RespectNulls)):
+        parent = parent.parent
+    return not isinstance(parent, (exp.Window, exp.WithinGroup))

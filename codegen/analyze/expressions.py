@@ -21,6 +21,7 @@ from .. import ir
 from ..catalog.state import CatalogEngine
 from ..engines import ArgType, EngineTraits
 from ..errors import Located
+from . import calls
 from .comparisons import ComparisonTyping
 from .result_names import CASE_RULE, as_written
 from .scope import Scope, Source, identifier_offset
@@ -33,6 +34,16 @@ if TYPE_CHECKING:
 # Engine-only typing of a node kind: called with the analyzer, the node and its scope.
 Handler = Callable[["ExpressionTyping", exp.Expr, Scope], ir.Typed]
 
+
+
+def _named_at(call: exp.Expr, name: str) -> exp.Expr:
+    """The call's name as a node at the call's place: offset_of locates a node by the first name
+    in it, which for lag(id) is the argument."""
+    if "start" not in call.meta:
+        return call
+    named = exp.Identifier(this=name)
+    named.meta["start"] = call.meta["start"]
+    return named
 
 
 def _magnitude(digits: str) -> int:
@@ -164,6 +175,9 @@ class ExpressionTyping(ComparisonTyping):
         if isinstance(node, ARITHMETIC):
             return self._arithmetic(node, scope)
         if isinstance(node, (exp.Func, exp.Anonymous)):
+            if calls.needs_over(node):
+                name = self.engine.call_name(node).lower()
+                raise Located(f"window function {name}() requires an OVER clause", self.offset_of(_named_at(node, name)))
             return self._call(node, scope)
         if isinstance(node, exp.Unary):
             return self.type_of(node.this, scope)

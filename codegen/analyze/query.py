@@ -40,6 +40,8 @@ def _offsets(rewritten: Rewritten):  # type: ignore[no-untyped-def]
                 int(candidate.meta["start"]) if "start" in candidate.meta else None)
             if off is not None:
                 return rewritten.original_offset(off)
+        if isinstance(node, exp.Func) and "start" in node.meta:  # a call naming nothing: row_number()
+            return rewritten.original_offset(int(node.meta["start"]))
         return None
 
     return offset_of

@@ -71,12 +71,16 @@ class Scope:
             scope = scope.parent
         return None
 
-    def source(self, alias: str) -> Source | None:
+    def source(self, alias: str, written: exp.Expr | None = None) -> Source | None:
+        """The FROM item a qualifier names, found whatever its case (the analyzer then checks the
+        case where the engine tells names by it). An item named exactly as the qualifier reads
+        wins: PostgreSQL's `FROM "C", c` has two items, and `"C".id` is the first."""
+        exact = written_name(written) if written is not None else None
         scope: Scope | None = self
         while scope is not None:
-            for src in reversed(scope.sources):
-                if src.alias.lower() == alias.lower():
-                    return src
+            matches = [src for src in reversed(scope.sources) if src.alias.lower() == alias.lower()]
+            if matches:
+                return next((src for src in matches if src.alias == exact), matches[0])
             scope = scope.parent
         return None
 
@@ -84,7 +88,7 @@ class Scope:
         name = column.name
         qualifier = column.table
         if qualifier:
-            src = self.source(qualifier)
+            src = self.source(qualifier, column.args.get("table"))
             if src is None:
                 raise Located(f"no such table or alias: {qualifier}", _offset(column.args.get("table"), offset))
             col = src.find(name)
@@ -103,6 +107,13 @@ class Scope:
                 return hits[0]
             scope = scope.parent
         raise Located(f"no such column: {name}", offset)
+
+
+def written_name(node: exp.Expr) -> str | None:
+    """A qualifier as an engine that folds unquoted names reads it: "C" is C, C is c."""
+    if not isinstance(node, exp.Identifier):
+        return None
+    return node.name if node.quoted else node.name.lower()
 
 
 def _offset(node: exp.Expr | None, default: int | None) -> int | None:

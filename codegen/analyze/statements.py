@@ -401,7 +401,7 @@ class Analyzer(ExpressionTyping):
                 self.star_expansions.append(names)
             return cols
         if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
-            owner = scope.source(item.table)
+            owner = scope.source(item.table, item.args.get("table"))
             if owner is None or owner not in scope.sources:
                 raise Located(f"no such table: {item.table}", self.offset_of(item))
             self.named_as_in_from(owner, item.args["table"])

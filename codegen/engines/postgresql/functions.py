@@ -58,6 +58,7 @@ _CLASS_NAMES = {
     "ArrayPosition": "ARRAY_POSITION", "BitLength": "BIT_LENGTH", "MD5": "MD5", "RegexpReplace": "REGEXP_REPLACE",
     "SplitPart": "SPLIT_PART", "StartsWith": "STARTS_WITH", "WidthBucket": "WIDTH_BUCKET",
     "CurrentSchema": "CURRENT_SCHEMA", "CurrentUser": "CURRENT_USER", "SessionUser": "SESSION_USER",
+    "TimeFromParts": "MAKE_TIME", "JSONObject": "JSON_OBJECT",
 }
 
 
@@ -71,6 +72,8 @@ def pg_name(node: exp.Expr) -> str | None:
         return {"LEADING": "LTRIM", "TRAILING": "RTRIM"}.get(position, "BTRIM")
     if isinstance(node, exp.Extract):
         return "EXTRACT"
+    if _is_log10(node):
+        return "LOG10"
     if isinstance(node, exp.Func) and not isinstance(node, (exp.Cast, exp.Case, exp.If)):
         return _CLASS_NAMES.get(type(node).__name__, node.sql_name())
     return None
@@ -88,6 +91,15 @@ _AS_WRITTEN = (exp.TimestampTrunc, exp.GroupConcat, exp.Pad, exp.Left, exp.Right
                exp.MD5, exp.Reverse, exp.Hex, exp.Lower, exp.Upper, exp.Initcap,
                exp.JustifyDays, exp.JustifyHours, exp.JustifyInterval, exp.Trim, exp.WidthBucket, exp.DateBin,
                exp.MakeInterval, exp.Substring, exp.StrToTime, exp.UnixToTime)
+
+
+def _is_log10(node: exp.Expr) -> bool:
+    """sqlglot reads log10(x) as log(10, x), which PostgreSQL has not got for a double precision x:
+    told apart by the name's length as written (the call's meta spans its name)."""
+    if not isinstance(node, exp.Log) or node.expression is None:
+        return False
+    start, end = node.meta.get("start"), node.meta.get("end")
+    return isinstance(start, int) and isinstance(end, int) and end - start + 1 == len("log10")
 
 
 def written_name(node: exp.Expr) -> str | None:
@@ -110,6 +122,8 @@ def call_args(node: exp.Expr) -> list[exp.Expr]:
         return [node.this, node.expression]
     if isinstance(node, exp.Initcap):  # sqlglot adds a delimiter PostgreSQL's initcap(text) has not got
         return [node.this] if node.this is not None else []
+    if _is_log10(node):
+        return [node.expression]
     if isinstance(node, exp.ArrayPrepend):  # array_prepend(element, array): sqlglot keeps the array first
         return [a for a in (node.expression, node.this) if a is not None]
     return calls.arguments(node)
@@ -226,6 +240,8 @@ def check(node: exp.Expr, functions: dict[str, list[Any]] | None = None) -> str 
     schema = written_schema(node)
     if schema not in (None, "pg_catalog"):  # the built-ins are pg_catalog's, and no user's is there
         return f"function {schema}.{str(name or node.name).lower()}({_unknowns(node)}) does not exist"
+    if isinstance(node, exp.Count) and node.this is None:  # SQLite counts rows so; PostgreSQL wants count(*)
+        return "count(*) must be used to call a parameterless aggregate function"
     sig = SIGNATURES.get(name or "")
     if sig is None or sig.arity is None or not isinstance(node, exp.Anonymous | exp.Rand | exp.CurrentTimestamp):
         return None

@@ -183,8 +183,14 @@ def MERGE(c: Call) -> ValueType:
     return merge_datetimes(bases) or ValueType(ir.ANY)
 
 
-def TEXT_OR_BYTES(c: Call) -> ValueType:  # substr, trim, overlay: of bytea, a bytea
-    return ValueType(ir.BYTES if c.args and c.base(0) == ir.BYTES else ir.STR)
+def TEXT_OR_BYTES(c: Call) -> ValueType:  # substr, trim, overlay, reverse, string_agg: of bytea, a bytea
+    return ValueType(ir.BYTES) if c.args and c.base(0) == ir.BYTES else value_type("t")
+
+
+def RANDOM(c: Call) -> ValueType:
+    """random() is a double precision in [0, 1); random(min, max) (PostgreSQL 17) a value of its
+    bounds' type: integer, bigint or numeric."""
+    return MERGE(c) if c.args else ValueType(ir.FLOAT)
 
 
 def NULLIF(c: Call) -> ValueType:
@@ -280,7 +286,7 @@ SIGNATURES: dict[str, Sig] = {
     "COUNT": _agg("i", NEVER),
     "SUM": _agg(SUM), "AVG": _agg(AVG), "MIN": _agg(ARG0), "MAX": _agg(ARG0),
     "ARRAY_AGG": _agg(AGG_ARRAY0, AGG_ROWS),
-    "STRING_AGG": _agg("t", AGG, "t,t"),
+    "STRING_AGG": _agg(TEXT_OR_BYTES, AGG, "t,t"),
     **dict.fromkeys(["JSON_AGG", "JSONB_AGG", "JSON_OBJECT_AGG", "JSONB_OBJECT_AGG"], _agg("j", AGG_ROWS)),
     **dict.fromkeys(["BOOL_AND", "BOOL_OR", "EVERY"], _agg("b", AGG, "b")),
     **dict.fromkeys(["BIT_AND", "BIT_OR", "BIT_XOR"], _agg(ARG0)),
@@ -317,8 +323,8 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["JUSTIFY_DAYS", "JUSTIFY_HOURS", "JUSTIFY_INTERVAL"], _s("iv", STRICT, "iv")),
     "ISFINITE": _s("b", STRICT, "tz"),
     # strings
-    **dict.fromkeys(["INITCAP", "MD5", "REVERSE", "QUOTE_IDENT", "QUOTE_LITERAL", "UNACCENT"],
-                    _s("t", STRICT, "t", arity=(1,))),
+    **dict.fromkeys(["INITCAP", "MD5", "QUOTE_IDENT", "QUOTE_LITERAL", "UNACCENT"], _s("t", STRICT, "t", arity=(1,))),
+    "REVERSE": _s(TEXT_OR_BYTES, STRICT, "t", arity=(1,)),  # PostgreSQL 18 reverses a bytea too
     **dict.fromkeys(["LOWER", "UPPER"], _s(TEXT_OR_BOUND, BOUND_NULL, "t", arity=(1,))),
     **dict.fromkeys(["LTRIM", "RTRIM", "BTRIM", "TRIM"], _s(TEXT_OR_BYTES, STRICT, "t,t")),
     **dict.fromkeys(["LPAD", "RPAD"], _s("t", STRICT, "t,i,t")),
@@ -348,7 +354,7 @@ SIGNATURES: dict[str, Sig] = {
     **dict.fromkeys(["CBRT", "SIN", "COS", "TAN", "ASIN", "ACOS", "ATAN", "ATAN2", "DEGREES", "RADIANS", "SINH",
                      "COSH", "TANH"], _s("f")),
     "PI": _s("f", NEVER, arity=(0,)),
-    "RANDOM": _s("f", NEVER, arity=(0, 2)),
+    "RANDOM": _s(RANDOM, STRICT, arity=(0, 2)),
     "SETSEED": _s("a", NEVER, "f"),
     "WIDTH_BUCKET": _s("i", STRICT, "f,f,f,i"), "DIV": _s("n", STRICT, "n,n"),
     **dict.fromkeys(["SCALE", "MIN_SCALE"], _s("i", STRICT, "n")), "TRIM_SCALE": _s("n", STRICT, "n"),
@@ -392,8 +398,8 @@ SIGNATURES: dict[str, Sig] = {
     "PG_ADVISORY_UNLOCK_ALL": _s("a", NEVER, arity=(0,)),
     "PG_NOTIFY": _s("a", NEVER, "t,t"), "PG_SLEEP": _s("a", NEVER, "f"),
     # uuid-ossp, pgcrypto, pg_trgm
-    **dict.fromkeys(["GEN_RANDOM_UUID", "UUID_GENERATE_V1", "UUID_GENERATE_V4", "UUIDV4", "UUIDV7"],
-                    _s("u", NEVER, arity=(0,))),
+    **dict.fromkeys(["GEN_RANDOM_UUID", "UUID_GENERATE_V1", "UUID_GENERATE_V4", "UUIDV4"], _s("u", NEVER, arity=(0,))),
+    "UUIDV7": _s("u", STRICT, "iv", "shift", arity=(0, 1)),  # uuidv7(shift interval): a time shifted
     **dict.fromkeys(["UUID_GENERATE_V3", "UUID_GENERATE_V5"], _s("u", STRICT, "u,t", "namespace,name")),
     **dict.fromkeys(["DIGEST", "HMAC"], _s("y", STRICT, "t,t,t")),
     "CRYPT": _s("t", STRICT, "t,t"), "GEN_SALT": _s("t", STRICT, "t,i"), "GEN_RANDOM_BYTES": _s("y", STRICT, "i"),
