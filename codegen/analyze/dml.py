@@ -62,13 +62,24 @@ def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     returning = node.args.get("returning")
     if returning is None:
         return []
-    ret_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[target])
+    ret_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[*_old_and_new(an, node, target), target])
     if isinstance(node, (exp.Update, exp.Delete)) and an.state.engine.returning_reads_from:
         ret_scope.sources += scope.sources[1:]  # UPDATE's FROM, DELETE's USING: RETURNING * takes them too
     outputs = []
     for item in returning.expressions:
         outputs.extend(an.projection(item, ret_scope, top=node is an.root))
     return outputs
+
+
+def _old_and_new(an: "Analyzer", node: exp.Expr, target: Source) -> list[Source]:
+    """PostgreSQL 18's RETURNING old.x, new.x: the row before and after the change, each all NULL
+    where there is none (an INSERT's old row, unless ON CONFLICT DO UPDATE found one; a DELETE's new
+    row). Listed before the target, so a target aliased old or new is still found by its alias."""
+    if not an.state.engine.returning_old_new:
+        return []
+    return [Source(name, list(target.columns), optional=missing, qualified_only=True)
+            for name, missing in (("old", isinstance(node, exp.Insert)), ("new", isinstance(node, exp.Delete)))
+            if name != target.alias.lower()]
 
 
 def _column(an: "Analyzer", target: Source, node: exp.Expr) -> tuple[str, ir.Typed]:

@@ -389,12 +389,13 @@ class Analyzer(ExpressionTyping):
     def projection(self, item: exp.Expr, scope: Scope, top: bool = False) -> list[Output]:
         if isinstance(item, exp.Star):
             cols, names = [], []
-            for src in scope.sources:
+            spread = [src for src in scope.sources if not src.qualified_only]  # not RETURNING's old and new
+            for src in spread:
                 for c in src.columns:
                     if not c.hidden and not (c.name.lower() in src.using):
                         cols.append(Output(c.name, src.typed(c), _origin(src, c)))
                         names.append((None if _coalesced(scope, src, c.name) else
-                                       src.alias if len(scope.sources) > 1 else None, c.name))
+                                       src.alias if len(spread) > 1 else None, c.name))
             if not scope.sources:
                 raise Located("no tables specified", self.offset_of(item))
             if top:
