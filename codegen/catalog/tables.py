@@ -317,6 +317,7 @@ def parse_table_constraint(cur: Cursor, table: TableDef, dialect: str) -> list[t
         note_key(cur, table, constraint, start)
         _skip_conflict(cur)
     elif cur.accept("UNIQUE"):
+        cur.accept("NULLS", "NOT", "DISTINCT") or cur.accept("NULLS", "DISTINCT")  # PostgreSQL 15
         start = cur.pos
         named.extend(_column_list(cur))
         note_key(cur, table, constraint, start)

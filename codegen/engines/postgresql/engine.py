@@ -224,6 +224,8 @@ class PostgreSQLEngine(Engine):
         return None
 
     def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> Source | None:
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.JSONTable):
+            return relations.json_table(an, node.this, alias, alias_column_names(node, folds=True), scope)
         if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):
             return relations.table_function(an, node.this, alias, alias_column_names(node, folds=True), scope)
         if isinstance(node, exp.Unnest):

@@ -197,6 +197,17 @@ class PgExpressions:
         a, b = self.type_of(node.this, scope), self.type_of(node.expression, scope)  # type: ignore[attr-defined]
         return ir.Typed(ir.ValueType(ir.JSON), a.nullable or b.nullable)
 
+    def _t_JSONValue(self, node: exp.Expr, scope: "Scope") -> ir.Typed:
+        """JSON_VALUE(doc, path [RETURNING type]) (PostgreSQL 17): the scalar at path, as text unless
+        RETURNING says otherwise; NULL where the path finds nothing (NULL ON EMPTY by default)."""
+        self.bind(node.this, ir.Typed(ir.ValueType(ir.JSON), False), "doc")  # type: ignore[attr-defined]
+        for child in node.iter_expressions():
+            self.type_of(child, scope)  # type: ignore[attr-defined]
+        returning = node.args.get("returning")
+        if isinstance(returning, exp.DataType):
+            return ir.Typed(self.cast_type(returning), True)  # type: ignore[attr-defined]
+        return ir.Typed(ir.ValueType(ir.STR, family="string"), True)
+
     def _t_Interval(self, node: exp.Interval, scope: "Scope") -> ir.Typed:
         inner = self.type_of(node.this, scope) if node.this is not None else BOOL  # type: ignore[attr-defined]
         return ir.Typed(ir.ValueType(ir.INTERVAL), inner.nullable)

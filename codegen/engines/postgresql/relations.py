@@ -102,3 +102,43 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
 
 
 __all__ = ["lateral", "table_function", "unnest", "value_function"]
+
+
+def json_table(an: "Analyzer", node: exp.JSONTable, alias: str, names: list[str], scope: Scope) -> Source:
+    """FROM JSON_TABLE(doc, 'path' COLUMNS (...)) [AS alias] (PostgreSQL 17): a row per item the
+    path finds, a column per definition. A path column is of its declared type and NULL where an
+    item has no such value (NULL ON EMPTY is the default); FOR ORDINALITY numbers the rows; a NESTED
+    PATH's columns are NULL in the rows of the items it does not find."""
+    document = node.this
+    an.bind(document, ir.Typed(ir.ValueType(ir.JSON), False), "doc")
+    an.type_of(document, scope)
+    schema = node.args.get("schema")
+    columns = _json_table_columns(an, schema, nested=False) if isinstance(schema, exp.JSONSchema) else []
+    columns = [SourceColumn(names[i] if i < len(names) else c.name, c.typed, None) for i, c in enumerate(columns)]
+    return Source(alias or "json_table", columns)
+
+
+def _json_table_columns(an: "Analyzer", schema: exp.JSONSchema, nested: bool) -> list[SourceColumn]:
+    columns = []
+    for item in schema.expressions:
+        inner = item.args.get("nested_schema") if isinstance(item, exp.JSONColumnDef) else None
+        if isinstance(inner, exp.JSONSchema):
+            columns += _json_table_columns(an, inner, nested=True)
+            continue
+        name = as_folded(item.this) if isinstance(item, exp.JSONColumnDef) else None
+        if name is None:
+            continue
+        if item.args.get("ordinality"):
+            typed = ir.Typed(ir.ValueType(ir.INT), nested)
+        else:
+            kind = item.args.get("kind")
+            typed = ir.Typed(an.cast_type(kind) if isinstance(kind, exp.DataType) else ir.ValueType(ir.ANY), True)
+        columns.append(SourceColumn(name, typed, None))
+    return columns
+
+
+def as_folded(name: exp.Expr | None) -> str | None:
+    """A column definition's name as the server keeps it: folded to lower case unless quoted."""
+    if not isinstance(name, exp.Identifier):
+        return None
+    return name.name if name.quoted else name.name.lower()

@@ -285,6 +285,9 @@ SIGNATURES: dict[str, Sig] = {
     # aggregates
     "COUNT": _agg("i", NEVER),
     "SUM": _agg(SUM), "AVG": _agg(AVG), "MIN": _agg(ARG0), "MAX": _agg(ARG0),
+    "ANY_VALUE": _agg(ARG0),  # PostgreSQL 16: a non-null input value, if any
+    # SQL/JSON (PostgreSQL 17): NULL where the path finds nothing; JSON_VALUE is an expression handler
+    "JSON_QUERY": _s("j", ALWAYS, "j,t"), "JSON_EXISTS": _s("b", FIRST, "j,t"),
     "ARRAY_AGG": _agg(AGG_ARRAY0, AGG_ROWS),
     "STRING_AGG": _agg(TEXT_OR_BYTES, AGG, "t,t"),
     **dict.fromkeys(["JSON_AGG", "JSONB_AGG", "JSON_OBJECT_AGG", "JSONB_OBJECT_AGG"], _agg("j", AGG_ROWS)),
