@@ -282,6 +282,24 @@ class Analyzer(ExpressionTyping):
                 raise Located(f"table {name} has {len(outputs)} values for {len(names)} columns",
                               self.offset_of(cte))
             scope.ctes[key] = _cte_columns(outputs, names)
+        search = with_.args.get("search")
+        if isinstance(search, exp.RecursiveWithSearch) and with_.expressions:
+            scope.ctes[key] = scope.ctes[key] + self._search_columns(search, scope)
+
+    def _search_columns(self, search: exp.RecursiveWithSearch, scope: Scope) -> list[SourceColumn]:
+        """The columns a recursive CTE's SEARCH or CYCLE clause adds (sqlglot reads one, after the
+        last CTE): SEARCH's ordering column, CYCLE's mark (a boolean, or the type of its TO and
+        DEFAULT values) and its path. The ordering column and the path are rows: typing.Any."""
+        added = []
+        if str(search.args.get("kind") or "").upper() == "CYCLE":
+            mark = search.args.get("to")
+            typed = self.type_of(mark, scope).not_null() if isinstance(mark, exp.Expr) else ir.Typed(
+                ir.ValueType(ir.BOOL), False)
+            added.append((search.expression, typed))
+            added.append((search.args.get("using"), ir.Typed(ir.ValueType(ir.ANY), False)))
+        else:
+            added.append((search.expression, ir.Typed(ir.ValueType(ir.ANY), False)))
+        return [SourceColumn(self.folded(n.name, n), t, None) for n, t in added if isinstance(n, exp.Identifier)]
 
     def compound(self, node: exp.SetOperation, scope: Scope) -> list[Output]:
         left = self.outputs(node.this, scope)

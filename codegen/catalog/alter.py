@@ -60,7 +60,8 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
         keys.rename_column(table, table.columns[index].name, new_name)
         table.columns[index].name = new_name
     elif cur.accept("ADD"):
-        if cur.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"):
+        if cur.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE") or (
+                ddl.alter_lists and cur.is_word("NOT") and cur.is_word("NULL", ahead=1)):
             if ddl.open_options:
                 if not any(cur.is_word("USING", ahead=i) and cur.is_word("INDEX", ahead=i + 1) for i in range(5)):
                     parse_table_constraint(cur, table, dialect)
@@ -98,6 +99,9 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
                 for col in table.columns:
                     col.primary_key = False
                 table.primary_key_name = None
+            for col in table.columns:
+                if not col.primary_key and constraint.lower() == not_null_name(table, col).lower():
+                    col.not_null = False
             keys.drop_constraint(table, constraint)
             cur.accept("CASCADE") or cur.accept("RESTRICT")
             return
@@ -116,7 +120,11 @@ def _one_action(state: "SchemaState", cur: Cursor, table: TableDef, schema: str 
     elif ddl.alter_lists and cur.accept("RENAME", "CONSTRAINT"):
         old, _ = cur.name("constraint name")
         cur.expect("TO")
-        keys.rename_constraint(table, old, cur.name("constraint name")[0])
+        new_name = cur.name("constraint name")[0]
+        for col in table.columns:
+            if col.not_null and old.lower() == not_null_name(table, col).lower():
+                col.not_null_name = new_name
+        keys.rename_constraint(table, old, new_name)
     elif cur.accept("ALTER") and ddl.alter_lists:
         _alter_column(state, cur, table)
     elif ddl.alter_lists and cur.is_word("SET", "OWNER", "ENABLE", "DISABLE", "FORCE", "NO",
@@ -264,3 +272,8 @@ def _set_table(state: "SchemaState", cur: Cursor, table: TableDef, schema: str |
 
 
 __all__ = ["apply_alter", "replace"]
+
+
+def not_null_name(table: TableDef, col: ColumnDef) -> str:
+    """The name of a column's NOT NULL constraint: as declared, else PostgreSQL 18's default."""
+    return col.not_null_name or f"{table.name}_{col.name}_not_null"

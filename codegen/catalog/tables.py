@@ -42,6 +42,9 @@ class ColumnDef:
     # sqlglot cannot parse, so a written value is refused (analyze/dml.py); BY DEFAULT takes one.
     identity_always: bool = False
     primary_key_name: str | None = None  # CONSTRAINT name PRIMARY KEY on the column
+    # CONSTRAINT name NOT NULL (PostgreSQL 18 names every NOT NULL, by default <table>_<column>_not_null,
+    # and DROP CONSTRAINT of that name makes the column nullable)
+    not_null_name: str | None = None
     primary_key_desc: bool = False  # PRIMARY KEY DESC on the column: SQLite makes no rowid alias of it
     deferred_key: bool = False  # its PRIMARY KEY / UNIQUE is DEFERRABLE (no key; TableDef.keys_unknown)
     rowid_alias: bool = False  # SQLite's INTEGER PRIMARY KEY: the rowid itself
@@ -198,6 +201,7 @@ def parse_column(cur: Cursor, type_of: Callable[[str], ir.ValueType], dialect: s
                 col.identity = True
         elif cur.accept("NOT", "NULL"):
             col.not_null = True
+            col.not_null_name = constraint
             _skip_conflict(cur)
         elif cur.accept("NULL"):
             col.not_null = False
@@ -328,6 +332,13 @@ def parse_table_constraint(cur: Cursor, table: TableDef, dialect: str) -> list[t
             col = table.column(name)
             if col is not None and col.type.base == ir.STR:
                 col.type = replace(col.type, literals=values)
+    elif cur.accept("NOT", "NULL"):  # PostgreSQL 18: CONSTRAINT name NOT NULL column [NO INHERIT]
+        name, offset = cur.name("column name")
+        named.append((name, offset))
+        col = table.column(name)
+        if col is not None:
+            col.not_null, col.not_null_name = True, constraint
+        cur.accept("NO", "INHERIT")
     elif cur.accept("FOREIGN", "KEY"):
         named.extend(_column_list(cur))
         cur.expect("REFERENCES")
@@ -343,6 +354,9 @@ def _column_list(cur: Cursor) -> list[tuple[str, int]]:
     cur.expect_punct("(")
     names = []
     while True:
+        ahead = cur.peek(1)
+        if cur.is_word("PERIOD") and ahead is not None and ahead.kind in ("word", "ident"):
+            cur.next()  # PostgreSQL 18's temporal foreign key: FOREIGN KEY (id, PERIOD valid_at)
         names.append(cur.name("column name"))
         cur.skip_until_top_level(",")
         if not cur.accept_punct(","):

@@ -86,8 +86,20 @@ def bitwise_operator(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.Val
     return None
 
 
+# SQL keywords PostgreSQL reads as values where sqlglot reads a column: reserved words, so an
+# unquoted one is never a column. SYSTEM_USER (16) is NULL for a session that did not authenticate.
+_KEYWORD_VALUES = {"current_role": False, "user": False, "system_user": True}
+
+
 class PgExpressions:
     """Handlers called with the analyzer (ExpressionTyping) as self."""
+
+    def _t_Column(self, node: exp.Column, scope: "Scope") -> ir.Typed:
+        name = node.this
+        if not node.table and isinstance(name, exp.Identifier) and not name.quoted \
+                and name.name.lower() in _KEYWORD_VALUES:
+            return ir.Typed(ir.ValueType(ir.STR, family="string"), _KEYWORD_VALUES[name.name.lower()])
+        return self._t_Column(node, scope)  # not a recursion: self is the analyzer, whose own handler this is
 
     def _t_Literal(self, node: exp.Literal, scope: "Scope") -> ir.Typed:
         """A number with a point or an exponent (1.5, 1e3) is numeric in PostgreSQL, as is an integer
