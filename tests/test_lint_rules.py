@@ -171,3 +171,20 @@ def test_sqlite_foreign_keys_follow_a_table_renamed_aside() -> None:
             conn.executescript(script)
         assert [row[2] for row in conn.execute("PRAGMA foreign_key_list(posts)")] == [target]
         conn.close()
+
+
+@pytest.mark.parametrize(("change", "flagged"), [
+    ("ALTER TABLE users ADD CONSTRAINT email_nn NOT NULL email;", True),
+    ("ALTER TABLE users ADD CONSTRAINT email_nn NOT NULL email NOT VALID;\n"
+     "ALTER TABLE users VALIDATE CONSTRAINT email_nn;", False),
+])
+def test_postgres_18_add_not_null_constraint_is_a_set_not_null(
+        change: str, flagged: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """PostgreSQL 18's table-level NOT NULL constraint scans the table under its lock as SET NOT NULL
+    does, unless added NOT VALID (validated later under a weaker lock); lint missed it."""
+    write_project(tmp_path, "postgresql", [], {
+        "schema/001_init.sql": "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+        "schema/002_change.sql": "SET lock_timeout = '5s';\n" + change + "\n"})
+    _, findings = lint_json(tmp_path, [], monkeypatch, capsys)
+    assert ("pg-set-not-null" in [f["rule"] for f in findings]) == flagged, findings

@@ -268,6 +268,12 @@ def _set_table(state: "SchemaState", cur: Cursor, table: TableDef, schema: str |
         state.tables[state.key_of(table)] = table
         follow_relation(state, old_key, state.key_of(table))
         return
+    if cur.accept("VALIDATE", "CONSTRAINT"):  # a NOT NULL added NOT VALID holds from here on
+        constraint, _ = cur.name("constraint name")
+        for col in table.columns:
+            if not_null_name(table, col).lower() == constraint.lower():
+                col.not_null = True
+        return
     cur.skip_until_top_level(",")
 
 

@@ -336,9 +336,12 @@ def parse_table_constraint(cur: Cursor, table: TableDef, dialect: str) -> list[t
         name, offset = cur.name("column name")
         named.append((name, offset))
         col = table.column(name)
-        if col is not None:
-            col.not_null, col.not_null_name = True, constraint
         cur.accept("NO", "INHERIT")
+        # NOT VALID: the catalog says NOT NULL, yet the rows already there may hold NULL (read
+        # back as such) until ALTER TABLE ... VALIDATE CONSTRAINT
+        checked = not (cur.is_word("NOT") and cur.is_word("VALID", ahead=1))
+        if col is not None:
+            col.not_null, col.not_null_name = col.not_null or checked, constraint
     elif cur.accept("FOREIGN", "KEY"):
         named.extend(_column_list(cur))
         cur.expect("REFERENCES")

@@ -99,6 +99,12 @@ def _action(ctx: FileContext, v: StatementView, table: str, a: int, b: int) -> N
         if w[k] in ("FOREIGN", "CHECK") and "NOT" not in [w[x] for x in range(k, b) if w[x + 1:x + 2] == ["VALID"]]:
             ctx.report(v, "pg-constraint-not-valid", f"ADD {'FOREIGN KEY' if w[k] == 'FOREIGN' else 'CHECK'} on "
                                                      f"{table} validates every row under a lock; add it NOT VALID", k)
+        elif w[k] == "NOT" and w[k + 1:k + 2] == ["NULL"] and k + 2 < b:  # 18: ADD [CONSTRAINT n] NOT NULL col
+            column = v.name_at(k + 2)
+            not_valid = any(w[x] == "NOT" and w[x + 1:x + 2] == ["VALID"] for x in range(k + 3, b))
+            if not not_valid and (table, column) not in ctx.shared.setdefault("validated_not_null", set()):
+                ctx.report(v, "pg-set-not-null", f"ADD NOT NULL on {table}.{column} scans the table under an "
+                                                 "exclusive lock; add it NOT VALID and VALIDATE it later", k)
         elif w[k] in ("UNIQUE", "PRIMARY") and "USING" not in w[k:b]:
             ctx.report(v, "pg-unique-without-index", f"ADD {'UNIQUE' if w[k] == 'UNIQUE' else 'PRIMARY KEY'} on "
                                                      f"{table} builds its index while blocking writes", k)
