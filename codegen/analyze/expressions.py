@@ -273,11 +273,14 @@ class ExpressionTyping(ComparisonTyping):
         return self.type_of(node.this, scope)
 
     def _t_Not(self, node: exp.Not, scope: Scope) -> ir.Typed:
+        self.bind(node.this, BOOL, None)  # NOT $1: a boolean (PostgreSQL takes nothing else)
         inner = self.type_of(node.this, scope)
         self.coherent("condition", "NOT", node, [(node.this, inner.type)])
         return ir.Typed(BOOL.type, inner.nullable)
 
     def _t_And(self, node: exp.Connector, scope: Scope) -> ir.Typed:
+        for operand in (node.left, node.right):  # $1 AND x: a boolean
+            self.bind(operand, BOOL, None)
         left, right = self.type_of(node.left, scope), self.type_of(node.right, scope)
         for operand, typed in ((node.left, left), (node.right, right)):
             self.coherent("condition", type(node).__name__.upper(), node, [(operand, typed.type)])
@@ -291,11 +294,13 @@ class ExpressionTyping(ComparisonTyping):
         return ir.Typed(STR.type, any(p.nullable for p in parts))
 
     def _arithmetic(self, node: exp.Binary, scope: Scope) -> ir.Typed:
-        self.bind_pair(node.left, node.right, scope)
+        if not self._bind_operand(node, scope):
+            self.bind_pair(node.left, node.right, scope)
         a, b = self.type_of(node.left, scope), self.type_of(node.right, scope)
         self.coherent("arithmetic", "", node, [(node.left, a.type), (node.right, b.type)])
         result = numeric_type(a, b)
-        if result.base == ir.ANY:
+        # interval * double precision is an interval, not the number numeric_type makes of it
+        if result.base == ir.ANY or ir.INTERVAL in (a.type.base, b.type.base):
             result = self.engine.arithmetic_type(node, a.type, b.type) or result
         nullable = a.nullable or b.nullable
         if isinstance(node, (exp.Div, exp.Mod, exp.IntDiv)) and self.engine.division_by_zero_is_null:
@@ -307,6 +312,16 @@ class ExpressionTyping(ComparisonTyping):
             # An integer, unless the engine's operator of these types is another (an inet's & or <<)
             result = self.engine.arithmetic_type(node, a.type, b.type) or ir.ValueType(ir.INT)
         return ir.Typed(result, nullable)
+
+    def _bind_operand(self, node: exp.Binary, scope: Scope) -> bool:
+        """A parameter operand the engine types otherwise than the other operand (timestamp + $1
+        is an interval): True when it did."""
+        for param, other, first in ((node.left, node.right, True), (node.right, node.left, False)):
+            if placeholder_index(param) is not None and placeholder_index(other) is None:
+                typed = self.engine.operand_parameter_type(node, self.context_type(other, scope).type, first)
+                if typed is not None:
+                    return self.bind(param, ir.Typed(typed, False), None)
+        return False
 
     def _t_Exists(self, node: exp.Exists, scope: Scope) -> ir.Typed:
         self.query_columns(node.this, scope)
@@ -349,6 +364,8 @@ class ExpressionTyping(ComparisonTyping):
         for branch in node.args.get("ifs") or []:
             if subject is not None and subject_type is not None:
                 self.bind(branch.this, subject_type, self.context_name(subject))
+            elif subject is None:
+                self.bind(branch.this, BOOL, None)  # CASE WHEN $1 THEN ...: a condition
             self.type_of(branch.this, scope)
             value = self.type_of(branch.args["true"], scope)
             results.append((branch.args["true"], value.type))

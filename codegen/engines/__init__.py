@@ -189,6 +189,11 @@ class EngineTraits(Protocol):
         """Engine-only arithmetic results (timestamp - timestamp), None when the common rules apply."""
         return None
 
+    def operand_parameter_type(self, node: exp.Expr, other: ir.ValueType, parameter_first: bool) -> ir.ValueType | None:
+        """The type a parameter operand of arithmetic node takes beside an operand of type other,
+        where it is not other's (timestamp + $1 takes an interval); None: other's type."""
+        return None
+
     def operand_problem(self, rule: str, label: str, node: exp.Expr,
                         operands: list[tuple[exp.Expr, ir.ValueType]]) -> tuple[str, exp.Expr] | None:
         """(message, where) when the engine refuses, preparing the query, values put together so:

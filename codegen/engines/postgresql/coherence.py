@@ -175,6 +175,10 @@ def arithmetic(node: exp.Expr, operands: list[tuple[exp.Expr, ir.ValueType]]) ->
     date + bigint, date + date (date +/- integer, date - date, timestamp - timestamp are)."""
     symbol = _SYMBOLS.get(type(node), "")
     kinds = [(operand, t, None if _adapts(operand) else family(t)) for operand, t in operands]
+    if symbol == "%":  # % is of integers and numeric only: a double precision operand has none
+        for operand, t, kind in kinds:
+            if kind is not None and t.base == ir.FLOAT and not t.dims:
+                return "operator does not exist: double precision % (% takes integers and numeric)", operand
     for operand, t, kind in kinds:
         if kind is not None and (kind in ("string", "boolean", "uuid", "bytea") or kind.startswith("enum ")):
             if isinstance(node, exp.Neg):

@@ -146,8 +146,14 @@ class PostgreSQLEngine(Engine):
             raise Located(unresolved[0], offset if offset is not None else an.offset_of(node))
         for arg, typed, name in functions.arg_hints(node, known):
             an.bind(arg, typed, name)
-        for param, other in functions.same_typed_args(node):  # range_merge(r, $1): $1 is r's type
-            an.bind(param, ir.Typed(arg_type(other).type, False), None)
+        for param, other, how in functions.same_typed_args(node):  # range_merge(r, $1): $1 is r's type
+            wanted = arg_type(other).type
+            if how == "element":
+                wanted = wanted.element() if wanted.dims else ir.ValueType(ir.ANY)
+            elif how == "power":
+                wanted = ir.ValueType(ir.DECIMAL if wanted.base == ir.DECIMAL else ir.FLOAT)
+            if wanted.base != ir.ANY:
+                an.bind(param, ir.Typed(wanted, False), None)
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)
 
     def _unresolved(self, an: "ExpressionTyping", node: exp.Expr, arg_type: ArgType) -> tuple[str, exp.Expr] | None:
@@ -200,6 +206,9 @@ class PostgreSQLEngine(Engine):
 
     def arithmetic_type(self, node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
         return expressions.temporal_arithmetic(node, a, b)
+
+    def operand_parameter_type(self, node: exp.Expr, other: ir.ValueType, parameter_first: bool) -> ir.ValueType | None:
+        return expressions.operand_parameter_type(node, other, parameter_first)
 
     def operand_problem(self, rule: str, label: str, node: exp.Expr,
                         operands: list[tuple[exp.Expr, ir.ValueType]]) -> tuple[str, exp.Expr] | None:

@@ -62,6 +62,27 @@ def temporal_arithmetic(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.
     return None
 
 
+def operand_parameter_type(node: exp.Expr, other: ir.ValueType, parameter_first: bool) -> ir.ValueType | None:
+    """What the server makes of `x op $1` where $1 cannot be of x's type: timestamp + timestamp,
+    interval * interval and jsonb - jsonb do not exist, so a parameter of x's type fails at every
+    call. The server's own pick (pg_prepared_statements.parameter_types): timestamp + $1 takes an
+    interval, interval * $1 and interval / $1 a double precision, jsonb - $1 a text (a key).
+    date + $1 is no unique operator to the server (date + integer, + interval, + time): an integer,
+    a number of days, gives a date as date - $1 does."""
+    if other.dims or ranges.is_range(other) or other.override is not None:
+        return None
+    x = other.base
+    if isinstance(node, exp.Add) and x in (ir.DATETIME, ir.DATETIME_TZ, ir.TIME, ir.TIME_TZ):
+        return ir.ValueType(ir.INTERVAL)
+    if isinstance(node, exp.Add) and x == ir.DATE:
+        return ir.ValueType(ir.INT)
+    if x == ir.INTERVAL and (isinstance(node, exp.Mul) or (isinstance(node, exp.Div) and not parameter_first)):
+        return ir.ValueType(ir.FLOAT)
+    if x == ir.JSON and isinstance(node, exp.Sub) and not parameter_first:
+        return ir.ValueType(ir.STR)
+    return None
+
+
 def range_operator(node: exp.Expr, a: ir.ValueType, b: ir.ValueType) -> ir.ValueType | None:
     """Of two ranges (or multiranges): + union, * intersection, - difference, of their type (a
     multirange where either is one); << and >> (strictly left of, right of) a boolean."""
@@ -266,4 +287,4 @@ def _is_unknown(node: exp.Expr) -> bool:
 HANDLERS: "dict[str, Handler]" = {name[len("_t_"):]: handler for name, handler in vars(PgExpressions).items()
                                   if name.startswith("_t_")}
 
-__all__ = ["HANDLERS", "temporal_arithmetic"]
+__all__ = ["HANDLERS", "operand_parameter_type", "temporal_arithmetic"]

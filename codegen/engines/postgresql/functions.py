@@ -283,18 +283,36 @@ def arg_hints(node: exp.Expr, functions: dict[str, list[Any]] | None = None
 
 # Built-in functions whose two arguments are of one type (anyrange, anyrange) that no table here names.
 _SAME_TYPED = {"range_merge"}
+# Built-in functions of an array and an element (anycompatiblearray, anycompatible): the server
+# types a parameter passed as the element from the array beside it (array_append(int_arr, $1): an
+# integer), and one passed as the array (array_cat(int_arr, $1)) as that array.
+_ELEMENT_OF_ARRAY = {"array_append": (0, 1), "array_prepend": (1, 0), "array_position": (0, 1),
+                     "array_positions": (0, 1), "array_remove": (0, 1), "array_replace": (0, 1, 2)}
+_ARRAY_OF_ARRAY = {"array_cat": (0, 1)}
+# power(x, $1) and x ^ $1: double precision unless x is numeric (the server's pick for an unknown
+# beside a known type is that type's; an integer x goes up to double precision).
+_POWER = {"power", "pow"}
 
 
-def same_typed_args(node: exp.Expr) -> list[tuple[exp.Expr, exp.Expr]]:
-    """(parameter, other argument) where a call's arguments share one type and one is a parameter:
-    the server gives it the other's type (range_merge(during, $1) takes a tstzrange)."""
-    if (pg_name(node) or "").lower() not in _SAME_TYPED:
-        return []
+def same_typed_args(node: exp.Expr) -> list[tuple[exp.Expr, exp.Expr, str]]:
+    """(parameter, other argument, how) where the server types a parameter passed to a built-in
+    from another argument: "same" (range_merge(during, $1) takes a tstzrange), "element" (the
+    element of the other, an array), "power" (double precision, numeric beside a numeric)."""
+    name = (pg_name(node) or "").lower()
     args = call_args(node)
-    if len(args) != 2:
+    if any(isinstance(a, exp.Kwarg) for a in args):
+        return []
+    if name in _ELEMENT_OF_ARRAY or name in _ARRAY_OF_ARRAY:
+        array, *others = (_ELEMENT_OF_ARRAY.get(name) or _ARRAY_OF_ARRAY[name])
+        how = "element" if name in _ELEMENT_OF_ARRAY else "same"
+        if array >= len(args) or placeholder_index(args[array]) is not None:
+            return []
+        return [(args[i], args[array], how) for i in others if i < len(args) and placeholder_index(args[i]) is not None]
+    if name not in _SAME_TYPED | _POWER or len(args) != 2:
         return []
     first, second = args
-    return [(p, o) for p, o in ((first, second), (second, first))
+    how = "power" if name in _POWER else "same"
+    return [(p, o, how) for p, o in ((first, second), (second, first))
             if placeholder_index(p) is not None and placeholder_index(o) is None]
 
 

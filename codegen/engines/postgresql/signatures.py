@@ -373,10 +373,13 @@ SIGNATURES: dict[str, Sig] = {
     "JSONB_SET": _s("j", STRICT, "j,t[],j,b", "jsonb_in,path,replacement,create_if_missing"),
     "JSONB_SET_LAX": _s("j", FIRST, "j,t[],j,b,t"),
     "JSONB_INSERT": _s("j", STRICT, "j,t[],j,b", "jsonb_in,path,replacement,insert_after"),
-    **dict.fromkeys(["JSONB_EXTRACT_PATH", "JSON_EXTRACT_PATH", "->", "#>", "JSONB_PATH_QUERY_FIRST"],
+    **dict.fromkeys(["JSONB_EXTRACT_PATH", "JSON_EXTRACT_PATH", "->", "JSONB_PATH_QUERY_FIRST"],
                     _s("j", ALWAYS, "j,t", variadic=True)),
-    **dict.fromkeys(["JSONB_EXTRACT_PATH_TEXT", "JSON_EXTRACT_PATH_TEXT", "->>", "#>>"],
+    **dict.fromkeys(["JSONB_EXTRACT_PATH_TEXT", "JSON_EXTRACT_PATH_TEXT", "->>"],
                     _s("t", ALWAYS, "j,t", variadic=True)),
+    # doc #> path and #>> path: the path is one text[] ('{a,b}'), where jsonb_extract_path takes
+    # its keys one argument each
+    "#>": _s("j", ALWAYS, "j,t[]"), "#>>": _s("t", ALWAYS, "j,t[]"),
     **dict.fromkeys(["JSON_ARRAY_LENGTH", "JSONB_ARRAY_LENGTH"], _s("i", STRICT, "j")),
     **dict.fromkeys(["JSON_TYPEOF", "JSONB_TYPEOF", "JSONB_PRETTY"], _s("t", STRICT, "j")),
     **dict.fromkeys(["JSONB_PATH_EXISTS", "JSONB_PATH_MATCH"], _s("b", STRICT, "j,t", "target,path")),
