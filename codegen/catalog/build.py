@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import re
 from dataclasses import replace
 from typing import Callable
@@ -183,8 +185,10 @@ class CatalogBuilder:
         if ddl.table_inheritance and cur.accept("PARTITION", "OF"):
             # A partition has its parent's columns; FOR VALUES ... only routes rows.
             src_schema, src_name, src_offset = cur.qualified_name("table name")
-            table.columns = [replace(c) for c in self._existing(src_schema, src_name, src_offset).columns]
+            parent = self._existing(src_schema, src_name, src_offset)
+            table.columns = [replace(c) for c in parent.columns]
             table.keys_unknown = True  # the parent's unique indexes are the partition's too
+            parent.children.append(table)
             self.state.tables[self.state.key(schema, name)] = table
             return
         if cur.accept("AS"):
@@ -254,6 +258,7 @@ class CatalogBuilder:
             src_schema, src_name, src_offset = cur.qualified_name("table name")
             parent = self._existing(src_schema, src_name, src_offset)
             parent.inherited = True  # its rows now include the child's: no key of its holds over them
+            parent.children.append(table)
             for col in parent.columns:
                 same = next((c for c in inherited if c.name.lower() == col.name.lower()), None)
                 if same is None:
@@ -364,12 +369,20 @@ class CatalogBuilder:
                 return
             raise Located("unsupported ALTER statement", cur.offset())
         if_exists = cur.accept("IF", "EXISTS")
-        cur.accept("ONLY")
+        only = cur.accept("ONLY")
         schema, name, offset = cur.qualified_name("table name")
         if if_exists and self.state.find(schema, name) is None:
             return
         table = self._existing(schema, name, offset)
+        start = cur.pos
         apply_alter(self.state, cur, table, schema)
+        if not only and _changes_columns(cur, start):
+            # PostgreSQL changes the columns of the children and partitions too (ADD COLUMN gives
+            # them the column, RENAME renames theirs...): the same actions, read again for each.
+            for child in _descendants(table):
+                again = copy.copy(cur)
+                again.pos = start
+                apply_alter(self.state, again, child, child.schema)
 
     def _drop(self, cur: Cursor) -> None:
         cur.expect("DROP")
@@ -415,3 +428,25 @@ def _without_data_clause(text: str) -> str:
 
 
 __all__ = ["NO_EFFECT", "CatalogBuilder", "SchemaState"]
+
+
+def _changes_columns(cur: Cursor, start: int) -> bool:
+    """ALTER TABLE's first action changes columns (ADD [COLUMN] c, DROP [COLUMN] c, RENAME [COLUMN]
+    a TO b, ALTER [COLUMN]): not the table's name, schema, constraints or options."""
+    words = [x.text.upper() for x in cur.items[start:start + 2]]
+    if not words:
+        return False
+    if words[0] in ("ADD", "DROP"):
+        return words[1:2] != ["CONSTRAINT"] and words[1:2] not in (["PRIMARY"], ["UNIQUE"], ["CHECK"], ["FOREIGN"],
+                                                                     ["EXCLUDE"], ["NOT"])
+    if words[0] == "RENAME":
+        return words[1:2] not in (["TO"], ["CONSTRAINT"])
+    return words[0] == "ALTER"
+
+
+def _descendants(table: TableDef) -> list[TableDef]:
+    found: list[TableDef] = []
+    for child in table.children:
+        if child not in found:
+            found += [child, *(d for d in _descendants(child) if d not in found)]
+    return found

@@ -75,6 +75,9 @@ class TableDef:
     # or index name, columns). See catalog/keys.py for what counts.
     unique_keys: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
     inherited: bool = False  # PostgreSQL INHERITS from it: its rows include the children's, keys do not hold
+    # Its INHERITS children and partitions (PostgreSQL): an ALTER TABLE of its columns without ONLY
+    # changes theirs too. The tables themselves, so a rename keeps them.
+    children: list[TableDef] = field(default_factory=list, repr=False, compare=False)
     # A unique constraint or index of the table is not in unique_keys (an expression or partial
     # index, a DEFERRABLE key, LIKE, a constraint dropped by a name never seen...): what an ON
     # CONFLICT target may match is not known, so none is refused (see conflict_arbiters).
