@@ -66,6 +66,7 @@ FORMS: list[tuple[str, str]] = [
     ("int", "mod({c}, @p)"), ("int", "greatest({c}, @p)"), ("int", "least(@p, {c})"),
     ("int", "coalesce(@p, {c})"), ("text", "coalesce(@p, {c})"), ("int", "nullif({c}, @p)"),
     ("text", "strpos({c}, @p)"), ("text", "left({c}, @p)"), ("text", "lpad({c}, @p, '*')"),
+    ("text", "concat({c}, @p)"), ("int", "concat_ws(@p, {c}, 'z')"), ("date", "format('%s %s', {c}, @p)"),
     ("text", "replace({c}, @p, 'q')"), ("text", "split_part({c}, ',', @p)"), ("text", "upper(@p) = {c}"),
     ("decimal", "round({c}, @p)"), ("decimal", "div({c}, @p)"),
     ("int[]", "array_append({c}, @p)"), ("text[]", "array_prepend(@p, {c})"), ("int[]", "array_position({c}, @p)"),

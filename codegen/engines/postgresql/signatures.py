@@ -2,8 +2,9 @@
 
 Each entry gives the result type, when the result may be NULL, and the argument types a parameter
 passed there takes (with the argument names where pg_catalog names them). Type codes: i int,
-f float, n numeric, t text, b bool, y bytea, j json(b), u uuid, d date, ts timestamp,
-tz timestamptz, tm time, iv interval, a anything; a `[]` suffix makes an array.
+f float, n numeric, t text, b bool, y bytea, j json(b), u uuid, d date, ts timestamp, tz timestamptz,
+tm time, iv interval, a anything; tx a text sent as ::text (where the function takes "any"); a `[]`
+suffix makes an array.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def value_type(code: str) -> ValueType:
     base = code.replace("[]", "")
     if base == "o":  # read as str, but of no string type (tsvector, tsquery): text functions take none
         return ValueType(ir.STR, dims=dims)
+    if base == "tx":
+        # An argument of type "any" (concat, format): the server cannot type a parameter there, and
+        # psycopg sends a str as of unknown type, so a str failed at every call. Sent as text.
+        return ValueType(ir.STR, family="string", parameter_cast="::text")
     return ValueType(_CODES[base], dims=dims, family="string" if base == "t" else "")
 
 
@@ -336,8 +341,8 @@ SIGNATURES: dict[str, Sig] = {
     "SUBSTR": _s(TEXT_OR_BYTES, STRICT, "t,i,i"), "SUBSTRING": _s(TEXT_OR_BYTES, SUBSTRING_NULL, "t,i,i"),
     "OVERLAY": _s(TEXT_OR_BYTES, STRICT, "t,t,i,i"), "SPLIT_PART": _s("t", STRICT, "t,t,i"),
     "CHR": _s("t", STRICT, "i"), "TO_HEX": _s("t", STRICT, "i"), "TO_ASCII": _s("t", STRICT, "t"),
-    "CONCAT": _s("t", NEVER, "t", variadic=True),  # NULL arguments are skipped
-    "CONCAT_WS": _s("t", FIRST, "t", variadic=True), "FORMAT": _s("t", FIRST, "t"),
+    "CONCAT": _s("t", NEVER, "tx", variadic=True),  # NULL arguments are skipped
+    "CONCAT_WS": _s("t", FIRST, "t,tx", variadic=True), "FORMAT": _s("t", FIRST, "t,tx", variadic=True),
     "QUOTE_NULLABLE": _s("t", NEVER),
     **dict.fromkeys(["LENGTH", "CHAR_LENGTH", "CHARACTER_LENGTH", "OCTET_LENGTH", "BIT_LENGTH", "ASCII"],
                     _s("i", STRICT, "t")),
