@@ -395,6 +395,10 @@ class Analyzer(ExpressionTyping):
             if clause is None:
                 continue
             value = clause.expression if isinstance(clause, (exp.Limit, exp.Offset)) else clause
+            if isinstance(clause, exp.Fetch):  # FETCH NEXT @n ROWS ONLY (FETCH FIRST ROW ONLY: no count)
+                value = clause.args.get("count")
+                if value is None:
+                    continue
             if value is None:
                 value = clause.this
             self.bind(value, INT, key)

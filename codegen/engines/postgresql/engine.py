@@ -233,6 +233,8 @@ class PostgreSQLEngine(Engine):
         return None
 
     def from_item(self, an: "Analyzer", node: exp.Expr, alias: str, scope: "Scope") -> Source | None:
+        if isinstance(node, exp.Table) and node.args.get("rows_from"):
+            return relations.rows_from(an, node, alias, scope)
         if isinstance(node, exp.Table) and isinstance(node.this, exp.JSONTable):
             return relations.json_table(an, node.this, alias, alias_column_names(node, folds=True), scope)
         if isinstance(node, exp.Table) and isinstance(node.this, (exp.Anonymous, exp.Func)):

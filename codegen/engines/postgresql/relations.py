@@ -38,7 +38,21 @@ def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str],
     elif len(cols) == 1 and cols[0][0] == fname and alias:
         cols = [(alias, cols[0][1])]
     cols = [(names[i] if i < len(names) else n, t) for i, (n, t) in enumerate(cols)]
+    declared = declared_types(call.parent)
+    if declared:  # a column definition list, AS r(a int, b text): a record function's columns
+        cols = [(n, ir.Typed(an.cast_type(declared[i]), True) if i < len(declared) and declared[i] is not None else t)
+                for i, (n, t) in enumerate(cols)]
     return Source(alias or fname, [SourceColumn(n, t, None) for n, t in cols])
+
+
+def declared_types(item: exp.Expr | None) -> list[exp.DataType | None]:
+    """The types of a FROM item's column definition list (`jsonb_to_recordset(x) AS r(a int, b
+    text)`), by position; empty when it has none. Each may be NULL: a record that lacks the key."""
+    alias = item.args.get("alias") if item is not None else None
+    if not isinstance(alias, exp.TableAlias):
+        return []
+    kinds = [c.args.get("kind") if isinstance(c, exp.ColumnDef) else None for c in alias.columns]
+    return [k if isinstance(k, exp.DataType) else None for k in kinds] if any(kinds) else []
 
 
 _VALUE_FUNCTIONS = {"current_date": ir.DATE, "current_time": ir.TIME_TZ, "current_timestamp": ir.DATETIME_TZ,
@@ -83,6 +97,19 @@ def unnest(an: "Analyzer", node: exp.Unnest, alias: str, scope: Scope) -> Source
     return Source(alias or "unnest", cols)
 
 
+def rows_from(an: "Analyzer", node: exp.Table, alias: str, scope: Scope) -> Source:
+    """FROM ROWS FROM (f(...), g(...)) [WITH ORDINALITY] [AS t (names)]: the functions' columns side
+    by side, each padded with NULLs to the longest set (so every column is nullable), and a bigint
+    ordinality after them."""
+    columns = [SourceColumn(c.name, c.typed.nullable_if(True), None)
+               for item in node.args.get("rows_from") or [] for c in an.relation(item, scope).columns]
+    if node.args.get("ordinality"):
+        columns.append(SourceColumn("ordinality", ir.Typed(ir.ValueType(ir.INT), False), None))
+    names = alias_column_names(node, folds=True)
+    return Source(alias or "rows", [SourceColumn(names[i] if i < len(names) else c.name, c.typed, None)
+                                    for i, c in enumerate(columns)])
+
+
 def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
     """LATERAL (subquery) or LATERAL f(...): it sees the FROM items before it."""
     inner = node.this
@@ -101,7 +128,7 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
     raise Located(f"unsupported LATERAL item {type(inner).__name__}", an.offset_of(node))
 
 
-__all__ = ["lateral", "table_function", "unnest", "value_function"]
+__all__ = ["json_table", "lateral", "rows_from", "table_function", "unnest", "value_function"]
 
 
 def json_table(an: "Analyzer", node: exp.JSONTable, alias: str, names: list[str], scope: Scope) -> Source:
