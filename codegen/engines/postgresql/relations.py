@@ -40,7 +40,8 @@ def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str],
     cols = [(names[i] if i < len(names) else n, t) for i, (n, t) in enumerate(cols)]
     declared = declared_types(call.parent)
     if declared:  # a column definition list, AS r(a int, b text): a record function's columns
-        cols = [(n, ir.Typed(an.cast_type(declared[i]), True) if i < len(declared) and declared[i] is not None else t)
+        kinds = declared + [None] * len(cols)
+        cols = [(n, t if (kind := kinds[i]) is None else ir.Typed(an.cast_type(kind), True))
                 for i, (n, t) in enumerate(cols)]
     return Source(alias or fname, [SourceColumn(n, t, None) for n, t in cols])
 
