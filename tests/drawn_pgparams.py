@@ -71,6 +71,7 @@ FORMS: list[tuple[str, str]] = [
     ("decimal", "round({c}, @p)"), ("decimal", "div({c}, @p)"),
     ("int[]", "array_append({c}, @p)"), ("text[]", "array_prepend(@p, {c})"), ("int[]", "array_position({c}, @p)"),
     ("text[]", "array_remove({c}, @p)"), ("int[]", "array_cat({c}, @p)"), ("int[]", "array_length({c}, @p)"),
+    ("int[]", "{c} @> ARRAY[@p]"), ("int[]", "ARRAY[@p, 1] && {c}"), ("text[]", "{c} = ARRAY[@p]"),
     ("int[]", "{c}[@p]"), ("int", "{c} = ANY(@p)"), ("text", "{c} <> ALL(@p)"), ("int", "ARRAY[@p, {c}]"),
     ("text", "ARRAY[{c}, @p]"), ("int", "CASE WHEN {c} > 0 THEN @p ELSE {c} END"),
     ("text", "CASE WHEN @p THEN {c} END"), ("timestamptz", "date_trunc(@p, {c})"),

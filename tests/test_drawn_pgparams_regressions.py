@@ -52,8 +52,17 @@ WORKS: list[tuple[str, list[str], dict[str, Any]]] = [
     ("SELECT concat(s, @p) AS x FROM t", ["str"], {"p": "!"}),
     ("SELECT concat_ws(@sep, s, @p) AS x FROM t", ["str", "str"], {"sep": "-", "p": "z"}),
     ("SELECT format('%s/%s', s, @p) AS x FROM t", ["str"], {"p": "q"}),
+    # ARRAY[$1] beside an integer[]: the server reads ARRAY[unknown] as text[] (no integer[] @> text[]),
+    # and psycopg sends a small int as a smallint (no integer[] @> smallint[] either): the items take
+    # the array's element type, sent cast to it.
+    ("SELECT id FROM t WHERE ia @> ARRAY[@p]", ["int"], {"p": 2}),
+    ("SELECT id FROM t WHERE ARRAY[@a, @b] && ia", ["int", "int"], {"a": 3, "b": 9}),
+    ("SELECT id FROM t WHERE ia = ARRAY[@a, @b, 3]", ["int", "int"], {"a": 1, "b": 2}),
+    ("SELECT id FROM t WHERE ia <@ ARRAY[@a, 2, 3, 4]", ["int"], {"a": 1}),
+    ("SELECT id FROM t WHERE ta @> ARRAY[@p]", ["str"], {"p": "b"}),
 ]
-RAW_CASTS = [["integer"], [], ["text"], ["text", "text"], ["text"]]
+RAW_CASTS = [["integer"], [], ["text"], ["text", "text"], ["text"], ["integer"], ["integer", "integer"],
+             ["integer", "integer"], ["integer"], ["text"]]
 
 
 @pytest.fixture(scope="module")

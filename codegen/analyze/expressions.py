@@ -84,8 +84,13 @@ class ExpressionTyping(ComparisonTyping):
         index = placeholder_index(node)
         if index is None:
             if isinstance(node, exp.Array) and typed.type.dims:  # ARRAY[$1, $2] into an array column: its items
+                item_type = typed.type.element()
+                if typed.type.parameter_cast.endswith("[]"):
+                    # sent as the element's type: psycopg sends 1 as a smallint, and no operator
+                    # takes integer[] and the smallint[] ARRAY[$1] would be
+                    item_type = dataclasses.replace(item_type, parameter_cast=typed.type.parameter_cast[:-2])
                 for item in node.expressions:
-                    self.bind(item, ir.Typed(typed.type.element(), False), name)
+                    self.bind(item, ir.Typed(item_type, False), name)
             return False
         info = self.params[index]
         info.hints.append((typed, name))
@@ -117,6 +122,8 @@ class ExpressionTyping(ComparisonTyping):
         for param, other in ((left, right), (right, left)):
             if isinstance(other, exp.Column):
                 self.bind_cast_override(param, self.context_type(other, scope))
+            if isinstance(param, exp.Array) and not isinstance(other, exp.Array) and placeholder_index(other) is None:
+                self.bind(param, self.context_type(other, scope), None)  # ARRAY[$1] @> int_col: its items
             index = placeholder_index(param)
             if index is not None and placeholder_index(other) is None:
                 typed = self.context_type(other, scope)
