@@ -82,7 +82,9 @@ def _old_and_new(an: "Analyzer", node: exp.Expr, target: Source) -> list[Source]
             if name != target.alias.lower()]
 
 
-def _column(an: "Analyzer", target: Source, node: exp.Expr) -> tuple[str, ir.Typed]:
+def target_column(an: "Analyzer", target: Source, node: exp.Expr, written: bool = True) -> tuple[str, ir.Typed]:
+    """The target's column a name denotes; `written` False where it gets DEFAULT (a view's column
+    over a generated one takes DEFAULT, not a value)."""
     name = node.name if isinstance(node, (exp.Column, exp.Identifier)) else node.sql()
     col = target.find(name)
     if col is None:
@@ -92,28 +94,29 @@ def _column(an: "Analyzer", target: Source, node: exp.Expr) -> tuple[str, ir.Typ
         # The target finds a column whatever its case; PostgreSQL does not: "Qty" is not qty.
         raise Located(f"table {target.table} has no column named {as_written(name, node, folds)} (the column is "
                       f'"{col.name}": {CASE_RULE})', an.offset_of(node))
-    _check_writable(an, target, col.name, node)
+    if written:
+        check_writable(an, target, col.name, node)
     return col.name, col.typed
 
 
-def _check_writable(an: "Analyzer", target: Source, name: str, node: exp.Expr) -> None:
+def check_writable(an: "Analyzer", target: Source, name: str, node: exp.Expr) -> None:
     if name.lower() in target.read_only:
         raise Located(f"column {name} of view {target.table} cannot be written: it is not a column of the view's "
                       "base table", an.offset_of(node))
 
 
-def _is_default(value: exp.Expr) -> bool:
+def is_default(value: exp.Expr) -> bool:
     """The DEFAULT keyword where a value goes (sqlglot reads it as a Var or an unquoted column)."""
     word = value.this if isinstance(value, exp.Column) and not value.table else value
     return isinstance(word, (exp.Var, exp.Identifier)) and not word.args.get("quoted") \
         and str(word.this).upper() == "DEFAULT"
 
 
-def _check_not_computed(an: "Analyzer", target: Source, name: str, value: exp.Expr | None, at: exp.Expr) -> None:
+def check_not_computed(an: "Analyzer", target: Source, name: str, value: exp.Expr | None, at: exp.Expr) -> None:
     """A generated column (GENERATED ALWAYS AS (...), AS (...)) or a GENERATED ALWAYS identity takes no
     value: the engines refuse the statement when it runs (PostgreSQL lets DEFAULT stand for it), so it
     is refused here."""
-    if value is not None and _is_default(value):
+    if value is not None and is_default(value):
         return
     if name.lower() in target.computed:
         raise Located(f"column {name} of {target.table} is a generated column: the database computes it and "
@@ -141,29 +144,29 @@ def _bind_unnested(an: "Analyzer", item: exp.Expr, typed: ir.Typed) -> None:
 def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> None:
     schema = node.this
     if isinstance(schema, exp.Schema) and schema.expressions:
-        columns = [_column(an, target, c) for c in schema.expressions]
+        columns = [target_column(an, target, c) for c in schema.expressions]
         clashes.written_once(an.state.engine, an.offset_of, [(name, c) for c, (name, _) in zip(schema.expressions, columns)], "INSERT")
         for c, (name, _) in zip(schema.expressions, columns):
             if not isinstance(node.args.get("expression"), exp.Values):
-                _check_not_computed(an, target, name, None, c)  # INSERT ... SELECT: no DEFAULT there
+                check_not_computed(an, target, name, None, c)  # INSERT ... SELECT: no DEFAULT there
     else:
         engine = an.state.engine
         columns = [(c.name, c.typed) for c in target.columns if not c.hidden
                    and not (engine.implicit_insert_skips_generated and c.name.lower() in target.computed)]
         for name, _ in columns:
-            _check_writable(an, target, name, node)
+            check_writable(an, target, name, node)
     listed = isinstance(schema, exp.Schema) and bool(schema.expressions)
     table_name = schema.this if isinstance(schema, exp.Schema) else schema  # where errors with no better place point
     source = node.args.get("expression")
     if isinstance(source, exp.Values):
         for row in source.expressions:
             values = row.expressions if isinstance(row, exp.Tuple) else [row]
-            row_columns = _filled(an, listed, columns, len(values), row, table_name)
+            row_columns = filled(an, listed, columns, len(values), row, table_name)
             # Without a column list a value goes to every column in turn: the error points at the
             # value if it has a position (a name in it), else at the table.
             named = schema.expressions if listed else [v if an.offset_of(v) is not None else table_name for v in values]
             for c, (name, _), value in zip(named, row_columns, values):
-                _check_not_computed(an, target, name, value, c)
+                check_not_computed(an, target, name, value, c)
             for (name, typed), value in zip(row_columns, values):
                 an.bind(value, typed, name)
                 an.coherent("assign", name, value, [(value, typed.type), (value, an.type_of(value, scope).type)])
@@ -187,14 +190,14 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
                 for (name, typed), array in zip(columns, unnest.this.expressions):
                     _bind_unnested(an, exp.Explode(this=array), typed)
         outputs = an.outputs(source, scope)
-        filled = _filled(an, listed, columns, len(outputs), source, table_name)
+        filled_columns = filled(an, listed, columns, len(outputs), source, table_name)
         items = source.expressions if isinstance(source, exp.Select) else []
-        for i, ((name, typed), output) in enumerate(zip(filled, outputs)):
+        for i, ((name, typed), output) in enumerate(zip(filled_columns, outputs)):
             at = items[i].unalias() if len(items) == len(outputs) else source
             an.coherent("assign", name, at, [(at, typed.type), (at, output.typed.type)])
         if not listed:
-            for name, _ in filled:
-                _check_not_computed(an, target, name, None, table_name)  # INSERT ... SELECT: no DEFAULT there
+            for name, _ in filled_columns:
+                check_not_computed(an, target, name, None, table_name)  # INSERT ... SELECT: no DEFAULT there
     conflict = node.args.get("conflict")
     if conflict is not None:
         # In DO UPDATE a bare name is the existing row's column; excluded.x must be written out.
@@ -202,15 +205,15 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
         conflict_scope = Scope(parent=scope.parent, ctes=scope.ctes, sources=[target, excluded])
         for key in conflict.args.get("conflict_keys") or []:
             an.type_of(key.this if isinstance(key, exp.Ordered) else key, Scope(sources=[target]))
-        _set_once(an, conflict.expressions or [], target)
+        set_once(an, conflict.expressions or [], target)
         for assignment in conflict.expressions or []:
-            _assign(an, assignment, conflict_scope, target)
+            assign(an, assignment, conflict_scope, target)
         where = conflict.args.get("where")
         if where is not None:
             an.type_of(where.this if isinstance(where, exp.Where) else where, conflict_scope)
 
 
-def _filled(an: "Analyzer", listed: bool, columns: list[tuple[str, ir.Typed]], count: int,
+def filled(an: "Analyzer", listed: bool, columns: list[tuple[str, ir.Typed]], count: int,
             at: exp.Expr, table: exp.Expr) -> list[tuple[str, ir.Typed]]:
     """The columns `count` values fill: all of them, or (PostgreSQL, no column list) the first ones.
     A wrong count is an error at the values, or at the table when they hold no name to point at."""
@@ -262,42 +265,42 @@ def _check_keys_given(an: "Analyzer", node: exp.Insert, table: "TableDef") -> No
                           an.offset_of(schema.this if isinstance(schema, exp.Schema) else schema))
 
 
-def _set_once(an: "Analyzer", assignments: list[exp.Expr], target: Source) -> None:
+def set_once(an: "Analyzer", assignments: list[exp.Expr], target: Source) -> None:
     """Each column an UPDATE's SET names (a[1] and a[2] of one array may both be set)."""
     written: list[tuple[str, exp.Expr]] = []
     for assignment in assignments:
         left = assignment.this if isinstance(assignment, exp.EQ) else None
         for column in left.expressions if isinstance(left, exp.Tuple) else [left]:
             if isinstance(column, exp.Column):
-                written.append((_column(an, target, column)[0], column))
+                written.append((target_column(an, target, column)[0], column))
     clashes.written_once(an.state.engine, an.offset_of, written, "UPDATE")
 
 
-def _assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) -> None:
+def assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) -> None:
     if not isinstance(assignment, exp.EQ):
         an.type_of(assignment, scope)
         return
     left = assignment.this
     if isinstance(left, exp.Tuple):  # SET (a, b) = (?, ?)
-        names = [_column(an, target, c) for c in left.expressions]
+        names = [target_column(an, target, c) for c in left.expressions]
         right = assignment.expression
         values = right.expressions if isinstance(right, exp.Tuple) else []
         for i, (c, (name, _)) in enumerate(zip(left.expressions, names)):
-            _check_not_computed(an, target, name, values[i] if i < len(values) else None, c)
+            check_not_computed(an, target, name, values[i] if i < len(values) else None, c)
         for (name, typed), value in zip(names, values):
             an.bind(value, typed, name)
         an.type_of(right, scope)
         return
     if isinstance(left, exp.Bracket):  # SET arr[i] = v: an element of the array column
-        name, typed = _column(an, target, left.this)
+        name, typed = target_column(an, target, left.this)
         for index in left.expressions:
             an.bind(index, ir.Typed(ir.ValueType(ir.INT), False), name)
             an.type_of(index, scope)
         typed = ir.Typed(typed.type.element(), typed.nullable)
     else:
-        name, typed = _column(an, target, left)
-    _check_not_computed(an, target, name, None if isinstance(left, exp.Bracket) else assignment.expression, left)
-    if _is_default(assignment.expression):
+        name, typed = target_column(an, target, left)
+    check_not_computed(an, target, name, None if isinstance(left, exp.Bracket) else assignment.expression, left)
+    if is_default(assignment.expression):
         return  # SET col = DEFAULT (PostgreSQL): no value to type
     an.bind(assignment.expression, typed, name)
     value = assignment.expression
@@ -313,9 +316,9 @@ def _update(an: "Analyzer", node: exp.Update, scope: Scope, target: Source) -> N
         an.from_clause(holder, scope)
     for join in node.args.get("joins") or []:
         an.from_clause(exp.Select(joins=[join]), scope)
-    _set_once(an, node.expressions, target)
+    set_once(an, node.expressions, target)
     for assignment in node.expressions:
-        _assign(an, assignment, scope, target)
+        assign(an, assignment, scope, target)
     where = node.args.get("where")
     if where is not None:
         _check_where(an, where.this, scope)
@@ -332,7 +335,7 @@ def _parameters_set(an: "Analyzer", node: exp.Update, target: Source) -> None:
         index = placeholder_index(value)
         if index is None or isinstance(left, exp.Bracket) or not an.params[index].compared:
             continue
-        name, typed = _column(an, target, left)
+        name, typed = target_column(an, target, left)
         for other, t in an.params[index].compared[:1]:
             an.coherent("assign", name, other, [(other, typed.type), (other, t)])
 

@@ -101,7 +101,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
     # offset_of maps to the original text, so embed offsets compare there.
     analyzer.offset_of = offset_of
     if not isinstance(tree, (exp.Select, exp.SetOperation, exp.Insert, exp.Update, exp.Delete, exp.Values,
-                             exp.Subquery)):
+                             exp.Subquery, exp.Merge)):
         raise Located(f"unsupported query statement {tree.key.upper()}", 0)
     analyzer.root = tree
     outputs = analyzer.outputs(tree, None)
@@ -175,7 +175,7 @@ def analyze_block(engine: AnalysisEngine, state: SchemaState, block: Block,
         insert_columns=insert_columns,
         insert_schema=insert_schema,
         inserts_rows=inserts_rows(tree, state),
-        writes=isinstance(tree, (exp.Insert, exp.Update, exp.Delete)),
+        writes=isinstance(tree, (exp.Insert, exp.Update, exp.Delete, exp.Merge)),
         dynamic=dynamic_pieces,
         sort_param=sort_call.name if sort_call is not None else "",
         sort_choices=sort_choices,
@@ -225,7 +225,8 @@ def _projection_offsets(tree: exp.Expr, offset_of: Callable[[exp.Expr], int | No
     node = tree
     while isinstance(node, exp.SetOperation):
         node = node.this  # a compound SELECT's columns are named by its first arm
-    returning = node.args.get("returning") if isinstance(node, (exp.Insert, exp.Update, exp.Delete)) else None
+    returning = node.args.get("returning") if isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Merge)) \
+        else None
     items = node.expressions if isinstance(node, exp.Select) else (returning.expressions if returning else [])
     offsets: dict[str, int] = {}
     for item in items:

@@ -13,6 +13,7 @@ from ..engines import Utility
 from ..errors import Located
 from ..placeholders import quote_identifier
 from .dml import analyze_dml
+from .merge import analyze_merge
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
 from . import clashes, grouping, placement
 from .inserts import instead_of_trigger
@@ -253,6 +254,8 @@ class Analyzer(ExpressionTyping):
             return self.values_columns(node, base)
         if isinstance(node, (exp.Insert, exp.Update, exp.Delete)):
             return self.dml(node, base)
+        if isinstance(node, exp.Merge):
+            return analyze_merge(self, node, base)
         raise Located(f"unsupported statement {type(node).__name__.upper()}", self.offset_of(node))
 
     def ctes(self, with_: exp.With, scope: Scope) -> None:

@@ -87,6 +87,7 @@ class EngineTraits(Protocol):
     distinct_from_names: bool  # two FROM items of one name are refused (else a reference to it is ambiguous)
     columns_written_once: bool  # an INSERT listing a column twice, an UPDATE setting one twice, are refused
     returning_reads_from: bool  # RETURNING sees UPDATE's FROM and DELETE's USING tables (else only the table changed)
+    merge_statements: bool  # MERGE INTO target USING source ON ... WHEN ... (PostgreSQL 15+; SQLite has none)
     returning_old_new: bool  # RETURNING reads old.x and new.x, the row before and after the change (PostgreSQL 18)
     double_quoted_strings: bool  # an unknown "name" may be the string 'name'
     division_by_zero_is_null: bool  # x / 0 is NULL instead of an error

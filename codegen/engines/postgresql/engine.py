@@ -44,6 +44,7 @@ class PostgreSQLEngine(Engine):
     distinct_from_names = True
     columns_written_once = True
     returning_reads_from = True
+    merge_statements = True
     returning_old_new = True
     double_quoted_strings = False
     division_by_zero_is_null = False

@@ -43,6 +43,7 @@ class SQLiteEngine(Engine):
     distinct_from_names = False
     columns_written_once = False
     returning_reads_from = False  # "the auxiliary tables named in the FROM clause may not participate"
+    merge_statements = False
     returning_old_new = False
     double_quoted_strings = True
     division_by_zero_is_null = True

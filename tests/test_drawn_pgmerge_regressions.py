@@ -1,0 +1,85 @@
+"""MERGE cases the pgmerge lane pinned: each was wrong once (MERGE was refused outright, or a
+drawn query got a verdict other than the server's), each checked here without a server (codegen's
+verdict and the generated signature) and, where it runs, on the server by test_drawn_pgmerge.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import drawn_pgmerge as dm
+from _support import make_project, run_cli
+
+
+def _generate(tmp_path: Path, query: str, engine: str = "postgresql") -> tuple[int, str, str]:
+    make_project(tmp_path, {"1.sql": dm.SCHEMA if engine == "postgresql" else
+                            "CREATE TABLE stock (id integer PRIMARY KEY, name text NOT NULL);\n"},
+                 {"q.sql": query}, out="gen", engine=engine, emit_async=True)
+    result = run_cli(tmp_path)
+    module = tmp_path / "gen" / "queries" / "q.py"
+    return result.code, result.stderr, module.read_text() if module.exists() else ""
+
+
+def test_merge_is_analysed_with_typed_parameters_and_returning(tmp_path: Path) -> None:
+    """Was: `unsupported query statement MERGE` for every MERGE."""
+    code, err, text = _generate(tmp_path, """-- name: Upsert :many
+MERGE INTO stock AS t USING feed AS s ON t.id = s.id
+WHEN MATCHED AND s.qty IS NULL THEN DELETE
+WHEN MATCHED THEN UPDATE SET qty = coalesce(s.qty, @fill), note = @note
+WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, coalesce(s.name, @dname))
+WHEN NOT MATCHED BY SOURCE AND t.qty > @max_qty THEN UPDATE SET qty = 0
+RETURNING merge_action() AS action, t.qty, s.name AS source_name, old.qty AS old_qty, new.qty AS new_qty;
+""")
+    assert code == 0, err
+    assert "fill: int | None" in text and "note: str | None" in text and "dname: str | None" in text
+    assert "max_qty: int" in text
+    # merge_action() is text; the target's row is there for every action (DELETE returns the deleted
+    # row); the source's is NULL for a BY SOURCE row; old is NULL for an insert, new for a delete
+    for field in ("action: str\n", "qty: int\n", "source_name: str | None", "old_qty: int | None",
+                  "new_qty: int | None"):
+        assert field in text, field
+
+
+def test_unreachable_when_clause_is_refused(tmp_path: Path) -> None:
+    """Was accepted: the server refuses a WHEN clause after an unconditional one of its kind when it
+    prepares the statement (drawn: two WHEN MATCHED THEN UPDATE clauses)."""
+    code, err, _ = _generate(tmp_path, """-- name: Twice :exec
+MERGE INTO stock AS t USING feed AS s ON t.id = s.id
+WHEN MATCHED THEN UPDATE SET qty = 1
+WHEN MATCHED THEN DELETE;
+""")
+    assert code == 1 and "q.sql:" in err and ": error: " in err and "unreachable WHEN clause" in err, err
+
+
+def test_insert_without_column_list_checks_only_the_columns_it_fills(tmp_path: Path) -> None:
+    """Was refused ("column doubled of view None cannot be written"): INSERT VALUES of fewer values
+    than the view has columns fills the leading ones only, which the server accepts."""
+    code, err, _ = _generate(tmp_path, """-- name: IntoView :execrows
+MERGE INTO stock_view AS t USING feed AS s ON t.id = s.id
+WHEN NOT MATCHED THEN INSERT VALUES (s.id, coalesce(s.name, '?'), DEFAULT, s.name);
+""")
+    assert code == 0, err
+
+
+def test_merge_clauses_see_only_their_rows(tmp_path: Path) -> None:
+    """NOT MATCHED has no target row, NOT MATCHED BY SOURCE no source row: the server refuses both."""
+    for clause in ("WHEN NOT MATCHED THEN INSERT (id, name) VALUES (t.id, 'x')",
+                   "WHEN NOT MATCHED BY SOURCE THEN UPDATE SET qty = s.qty"):
+        code, err, _ = _generate(tmp_path, f"-- name: Bad :exec\nMERGE INTO stock AS t USING feed AS s ON t.id = s.id\n"
+                                           f"{clause};\n")
+        assert code == 1 and "q.sql:3:" in err and "Traceback" not in err, err
+
+
+def test_merge_stays_a_located_error_on_sqlite(tmp_path: Path) -> None:
+    code, err, _ = _generate(tmp_path, "-- name: M :exec\nMERGE INTO stock AS t USING stock AS s ON t.id = s.id\n"
+                                       "WHEN MATCHED THEN DELETE;\n", engine="sqlite")
+    assert code == 1 and "q.sql:2:1: error: " in err and "MERGE" in err and "Traceback" not in err, err
+
+
+def test_view_column_over_a_generated_column_takes_default(tmp_path: Path) -> None:
+    """Was refused ("column doubled of view stock_view cannot be written"): DEFAULT into a view's
+    column over a generated base column is what the server accepts."""
+    code, err, _ = _generate(tmp_path, """-- name: IntoView :exec
+MERGE INTO stock_view AS t USING feed AS s ON t.id = s.id
+WHEN NOT MATCHED BY TARGET THEN INSERT (id, name, doubled) VALUES (s.id, 'g', DEFAULT);
+""")
+    assert code == 0, err
