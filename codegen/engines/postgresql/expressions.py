@@ -230,6 +230,35 @@ class PgExpressions:
         a, b = self.type_of(node.this, scope), self.type_of(node.expression, scope)  # type: ignore[attr-defined]
         return ir.Typed(ir.ValueType(ir.JSON), a.nullable or b.nullable)
 
+    def _t_WithinGroup(self, node: exp.WithinGroup, scope: "Scope") -> ir.Typed:
+        """An ordered-set aggregate, f(args) WITHIN GROUP (ORDER BY key): percentile_cont is a
+        double precision (an interval over intervals), percentile_disc and mode the key's type, each
+        an array of them for an array of fractions, NULL over no rows; the hypothetical-set rank and
+        dense_rank are a bigint, percent_rank and cume_dist a double precision, never NULL."""
+        order = node.expression
+        keys = [o.this for o in order.expressions] if isinstance(order, exp.Order) else []
+        key = [self.type_of(k, scope) for k in keys]  # type: ignore[attr-defined]
+        inner = node.this
+        args = list(inner.iter_expressions()) if isinstance(inner, exp.Expr) else []
+        name = type(inner).__name__
+        fractions = name in ("PercentileCont", "PercentileDisc")
+        if fractions:
+            for arg in args:
+                self.bind(arg, ir.Typed(ir.ValueType(ir.FLOAT), False), "fraction")  # type: ignore[attr-defined]
+        typed = [self.type_of(a, scope) for a in args]  # type: ignore[attr-defined]
+        dims = 1 if fractions and typed and typed[0].type.dims else 0
+        first = key[0].type if key else ir.ValueType(ir.ANY)
+        if name == "PercentileCont":
+            base = first if first.base == ir.INTERVAL else ir.ValueType(ir.FLOAT)
+            return ir.Typed(replace(base, dims=dims), True)
+        if name in ("PercentileDisc", "Mode"):
+            return ir.Typed(replace(first, dims=dims), True)
+        if name in ("Rank", "DenseRank"):
+            return ir.Typed(ir.ValueType(ir.INT), False)
+        if name in ("PercentRank", "CumeDist"):
+            return ir.Typed(ir.ValueType(ir.FLOAT), False)
+        return ir.Typed(ir.ValueType(ir.ANY), True)
+
     def _t_JSONValue(self, node: exp.Expr, scope: "Scope") -> ir.Typed:
         """JSON_VALUE(doc, path [RETURNING type]) (PostgreSQL 17): the scalar at path, as text unless
         RETURNING says otherwise; NULL where the path finds nothing (NULL ON EMPTY by default)."""
