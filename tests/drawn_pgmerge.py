@@ -47,6 +47,8 @@ SOURCES = {
     "table": ("", "feed AS s"),
     "subquery": ("", "(SELECT id, name, qty FROM feed WHERE qty IS DISTINCT FROM @skip) AS s"),
     "cte": ("WITH src AS (SELECT id, upper(name) AS name, qty + 1 AS qty FROM feed) ", "src AS s"),
+    "itself": ("", "stock AS s"),
+    "view": ("", "stock_view AS s"),
     "values": ("", "(VALUES (@a_id::integer, @a_name::text, @a_qty::integer), "
                    "(@b_id::integer, @b_name::text, @b_qty::integer)) AS s(id, name, qty)"),
 }
@@ -59,7 +61,9 @@ MATCHED = [
     ("THEN UPDATE SET (name, note) = (coalesce(s.name, 'n'), s.name)", False),
     ("THEN DELETE", False),
     ("THEN DO NOTHING", False),
+    ("THEN UPDATE SET note = DEFAULT, doubled = DEFAULT", False),  # through the view: refused even so
     ("THEN UPDATE SET doubled = 1", True),  # a generated column
+    ("THEN UPDATE SET qty = s.name", True),  # text into an integer
     ("THEN UPDATE SET qty = 1, qty = 2", True),
     ("THEN UPDATE SET nosuch = 1", True),
     ("THEN INSERT (id, name) VALUES (s.id, 'x')", True),
@@ -76,6 +80,8 @@ NOT_MATCHED = [
     ("THEN INSERT (id, name) VALUES (t.id, 'x')", True),  # no target row here
     ("THEN INSERT (id, name, doubled) VALUES (s.id, 'g', 5)", True),
     ("THEN INSERT (id, name, stamp) VALUES (s.id, 'g', 5)", True),  # GENERATED ALWAYS identity
+    ("THEN INSERT (id, name, qty, stamp) VALUES (s.id, 'd', DEFAULT, DEFAULT)", False),
+    ("THEN INSERT (id, name) VALUES (s.name, 'x')", True),  # text into an integer
     ("THEN UPDATE SET qty = 1", True),
 ]
 NOT_MATCHED_CONDITIONS = ["", "AND s.qty IS NOT NULL", "AND s.id > @min_id"]
@@ -87,7 +93,7 @@ BY_SOURCE = [
     ("THEN UPDATE SET qty = s.qty", True),  # no source row here
 ]
 BY_SOURCE_CONDITIONS = ["", "AND t.qty < @max_qty", "AND t.note IS NULL"]
-RETURNING = ["merge_action() AS action", "t.*", "s.*", "*", "s.name AS source_name", "t.doubled",
+RETURNING = ["t.qty + @bump AS plus", "merge_action() AS action", "t.*", "s.*", "*", "s.name AS source_name", "t.doubled",
              "old.qty AS old_qty", "new.qty AS new_qty", "new.note AS new_note", "t.serial_no"]
 VIEW_RETURNING = ["merge_action() AS action", "t.*", "s.qty AS source_qty", "old.name AS old_name",
                   "new.doubled AS new_doubled"]

@@ -83,3 +83,31 @@ MERGE INTO stock_view AS t USING feed AS s ON t.id = s.id
 WHEN NOT MATCHED BY TARGET THEN INSERT (id, name, doubled) VALUES (s.id, 'g', DEFAULT);
 """)
     assert code == 0, err
+
+
+def test_view_columns_over_generated_columns_follow_the_server(tmp_path: Path) -> None:
+    """Was: every statement naming such a column refused ("not a column of the view's base table"),
+    and INSERT INTO view VALUES (fewer values) too. Through an updatable view PostgreSQL takes DEFAULT
+    for a generated or GENERATED ALWAYS identity column in an INSERT, refuses a value there, and
+    refuses an UPDATE of it even to DEFAULT (PREPARE: 428C9), in INSERT, UPDATE and MERGE alike."""
+    schema = dm.SCHEMA + "CREATE VIEW every_stock AS SELECT * FROM stock;\n"
+    accepted = ["INSERT INTO stock_view VALUES (1, 'a')",
+                "INSERT INTO stock_view (id, name, doubled) VALUES (1, 'a', DEFAULT)",
+                "INSERT INTO every_stock (id, name, stamp) VALUES (1, 'a', DEFAULT)",
+                "UPDATE stock SET stamp = DEFAULT, doubled = DEFAULT",
+                "MERGE INTO every_stock AS t USING feed AS s ON t.id = s.id "
+                "WHEN NOT MATCHED THEN INSERT (id, name, stamp, doubled) VALUES (s.id, 'a', DEFAULT, DEFAULT)"]
+    refused = ["INSERT INTO every_stock (id, name, stamp) VALUES (1, 'a', 5)",
+               "INSERT INTO stock_view (id, name, doubled) VALUES (1, 'a', 5)",
+               "UPDATE every_stock SET stamp = DEFAULT",
+               "UPDATE stock_view SET doubled = DEFAULT",
+               "MERGE INTO stock_view AS t USING feed AS s ON t.id = s.id WHEN MATCHED THEN UPDATE SET doubled = DEFAULT"]
+    for n, sql in enumerate(accepted + refused):
+        root = tmp_path / str(n)
+        make_project(root, {"1.sql": schema}, {"q.sql": f"-- name: Q :exec\n{sql};\n"}, out="gen", engine="postgresql")
+        result = run_cli(root)
+        if sql in accepted:
+            assert result.code == 0, (sql, result.stderr)
+        else:
+            assert result.code == 1 and "q.sql:2:" in result.stderr and "Traceback" not in result.stderr \
+                and ("generated" in result.stderr or "IDENTITY" in result.stderr), (sql, result.stderr)

@@ -50,7 +50,7 @@ def analyze_dml(an: "Analyzer", node: exp.Expr, scope: Scope) -> "list[Output]":
     computed = frozenset(c.name.lower() for c in table.columns if c.computed)
     always_identity = frozenset(c.name.lower() for c in table.columns if c.identity_always)
     target = Source(alias, an.table_columns(table), table=table.name, read_only=read_only, computed=computed,
-                    always_identity=always_identity)
+                    always_identity=always_identity, through_view=table.is_view)
     if isinstance(node, exp.Insert):
         _insert(an, node, scope, target)
         _check_keys_given(an, node, table)
@@ -112,11 +112,12 @@ def is_default(value: exp.Expr) -> bool:
         and str(word.this).upper() == "DEFAULT"
 
 
-def check_not_computed(an: "Analyzer", target: Source, name: str, value: exp.Expr | None, at: exp.Expr) -> None:
+def check_not_computed(an: "Analyzer", target: Source, name: str, value: exp.Expr | None, at: exp.Expr,
+                       updated: bool = False) -> None:
     """A generated column (GENERATED ALWAYS AS (...), AS (...)) or a GENERATED ALWAYS identity takes no
-    value: the engines refuse the statement when it runs (PostgreSQL lets DEFAULT stand for it), so it
-    is refused here."""
-    if value is not None and is_default(value):
+    value: the engines refuse the statement when it runs (PostgreSQL lets DEFAULT stand for it, except
+    in an UPDATE through a view: "can only be updated to DEFAULT" all the same), so it is refused here."""
+    if value is not None and is_default(value) and not (updated and target.through_view):
         return
     if name.lower() in target.computed:
         raise Located(f"column {name} of {target.table} is a generated column: the database computes it and "
@@ -153,8 +154,6 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
         engine = an.state.engine
         columns = [(c.name, c.typed) for c in target.columns if not c.hidden
                    and not (engine.implicit_insert_skips_generated and c.name.lower() in target.computed)]
-        for name, _ in columns:
-            check_writable(an, target, name, node)
     listed = isinstance(schema, exp.Schema) and bool(schema.expressions)
     table_name = schema.this if isinstance(schema, exp.Schema) else schema  # where errors with no better place point
     source = node.args.get("expression")
@@ -162,6 +161,8 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
         for row in source.expressions:
             values = row.expressions if isinstance(row, exp.Tuple) else [row]
             row_columns = filled(an, listed, columns, len(values), row, table_name)
+            for name, _ in row_columns if not listed else []:  # the leading columns the values fill
+                check_writable(an, target, name, node)
             # Without a column list a value goes to every column in turn: the error points at the
             # value if it has a position (a name in it), else at the table.
             named = schema.expressions if listed else [v if an.offset_of(v) is not None else table_name for v in values]
@@ -191,6 +192,8 @@ def _insert(an: "Analyzer", node: exp.Insert, scope: Scope, target: Source) -> N
                     _bind_unnested(an, exp.Explode(this=array), typed)
         outputs = an.outputs(source, scope)
         filled_columns = filled(an, listed, columns, len(outputs), source, table_name)
+        for name, _ in filled_columns if not listed else []:
+            check_writable(an, target, name, node)
         items = source.expressions if isinstance(source, exp.Select) else []
         for i, ((name, typed), output) in enumerate(zip(filled_columns, outputs)):
             at = items[i].unalias() if len(items) == len(outputs) else source
@@ -286,7 +289,7 @@ def assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) -
         right = assignment.expression
         values = right.expressions if isinstance(right, exp.Tuple) else []
         for i, (c, (name, _)) in enumerate(zip(left.expressions, names)):
-            check_not_computed(an, target, name, values[i] if i < len(values) else None, c)
+            check_not_computed(an, target, name, values[i] if i < len(values) else None, c, updated=True)
         for (name, typed), value in zip(names, values):
             an.bind(value, typed, name)
         an.type_of(right, scope)
@@ -299,7 +302,8 @@ def assign(an: "Analyzer", assignment: exp.Expr, scope: Scope, target: Source) -
         typed = ir.Typed(typed.type.element(), typed.nullable)
     else:
         name, typed = target_column(an, target, left)
-    check_not_computed(an, target, name, None if isinstance(left, exp.Bracket) else assignment.expression, left)
+    check_not_computed(an, target, name, None if isinstance(left, exp.Bracket) else assignment.expression, left,
+                       updated=True)
     if is_default(assignment.expression):
         return  # SET col = DEFAULT (PostgreSQL): no value to type
     an.bind(assignment.expression, typed, name)

@@ -89,6 +89,7 @@ def analyze_merge(an: "Analyzer", node: exp.Merge, scope: Scope) -> "list[Output
 def _target_source(an: "Analyzer", table: "TableDef", alias: str) -> Source:
     read_only = frozenset(c.name.lower() for c in table.columns if c.read_only) if table.updatable else frozenset()
     return Source(alias, an.table_columns(table), table=table.name, schema=table.schema, read_only=read_only,
+                  through_view=table.is_view,
                   computed=frozenset(c.name.lower() for c in table.columns if c.computed),
                   always_identity=frozenset(c.name.lower() for c in table.columns if c.identity_always))
 

@@ -36,6 +36,7 @@ class Source:
     computed: frozenset[str] = frozenset()  # as a DML target: generated columns, written only DEFAULT (lower-cased)
     always_identity: frozenset[str] = frozenset()  # as a DML target: GENERATED ALWAYS AS IDENTITY, the same rule
     coalesced: set[str] = field(default_factory=set)  # its merged columns a RIGHT/FULL join USING coalesces
+    through_view: bool = False  # as a DML target: a view, whose generated columns no UPDATE sets, even to DEFAULT
     qualified_only: bool = False  # reachable only as alias.column (an upsert's `excluded`)
 
     def find(self, name: str) -> SourceColumn | None:

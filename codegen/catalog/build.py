@@ -348,6 +348,8 @@ class CatalogBuilder:
                 view.updatable, view.view_base = True, writable[0]
                 for col, through in zip(view.columns, writable[1]):
                     col.read_only, col.base = through is None, through
+                    if through is not None:  # generated in the base: DEFAULT only, through the view too
+                        col.computed, col.identity_always = through.computed, through.identity_always
         self.state.tables[self.state.key(schema, name)] = view
 
     # -- ALTER / DROP --------------------------------------------------------

@@ -75,4 +75,5 @@ def _not_row_by_row(node: exp.Expr, state: "SchemaState") -> bool:
 
 
 def _writable(base: "TableDef", col: "ColumnDef") -> bool:
-    return not col.computed and (not base.is_view or not col.read_only)
+    """A generated column counts: the view's column takes DEFAULT for it, as the base's does."""
+    return not base.is_view or not col.read_only
