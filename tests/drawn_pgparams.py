@@ -186,7 +186,8 @@ def declared_types(function: Any) -> list[str]:
 
 
 _FAMILIES = {"int": {"smallint", "integer", "bigint"}, "float": {"real", "double precision"},
-             "Decimal": {"numeric"}, "str": {"text", "character varying", "character", "name"},
+             # a jsonpath or a tsquery is a str: psycopg sends one as of unknown type, which the server reads
+             "Decimal": {"numeric"}, "str": {"text", "character varying", "character", "name", "jsonpath", "tsquery"},
              "bool": {"boolean"}, "date": {"date"}, "time": {"time without time zone"},
              "datetime": {"timestamp without time zone", "timestamp with time zone"},
              "timedelta": {"interval"}, "JSON": {"json", "jsonb"}}

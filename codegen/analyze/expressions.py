@@ -156,6 +156,7 @@ class ExpressionTyping(ComparisonTyping):
 
     def condition(self, clause: str, node: exp.Expr, scope: Scope) -> ir.Typed:
         """A clause's condition (WHERE, HAVING, JOIN/ON) typed, and checked to be one."""
+        self.bind(node, BOOL, None)  # WHERE $1: a boolean
         typed = self.type_of(node, scope)
         self.coherent("condition", clause, node, [(node, typed.type)])
         return typed

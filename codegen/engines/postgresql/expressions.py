@@ -216,9 +216,18 @@ class PgExpressions:
         pattern = self.type_of(node.expression, scope)  # type: ignore[attr-defined]
         return ir.Typed(BOOL.type, subject.nullable or pattern.nullable)
 
-    def _t_MatchAgainst(self, node: exp.Expr, scope: "Scope") -> ir.Typed:  # tsvector @@ tsquery
+    def _t_MatchAgainst(self, node: exp.Expr, scope: "Scope") -> ir.Typed:
+        """tsvector @@ tsquery, jsonb @@ jsonpath: a parameter there is a query or a path, a str
+        (psycopg sends one as of unknown type, which the server reads as the operator's)."""
+        for child in node.iter_expressions():
+            self.bind(child, ir.Typed(ir.ValueType(ir.STR), False), None)  # type: ignore[attr-defined]
         parts = [self.type_of(c, scope) for c in node.iter_expressions()]  # type: ignore[attr-defined]
         return ir.Typed(BOOL.type, any(p.nullable for p in parts))
+
+    def _t_JSONBPathExists(self, node: exp.Binary, scope: "Scope") -> ir.Typed:  # jsonb @? jsonpath
+        self.bind(node.expression, ir.Typed(ir.ValueType(ir.STR), False), None)  # type: ignore[attr-defined]
+        a, b = self.type_of(node.this, scope), self.type_of(node.expression, scope)  # type: ignore[attr-defined]
+        return ir.Typed(BOOL.type, a.nullable or b.nullable)
 
     def _t_Distance(self, node: exp.Binary, scope: "Scope") -> ir.Typed:  # a <-> b (pg_trgm, geometry)
         self.bind_pair(node.left, node.right, scope)  # type: ignore[attr-defined]
