@@ -111,3 +111,51 @@ def test_view_columns_over_generated_columns_follow_the_server(tmp_path: Path) -
         else:
             assert result.code == 1 and "q.sql:2:" in result.stderr and "Traceback" not in result.stderr \
                 and ("generated" in result.stderr or "IDENTITY" in result.stderr), (sql, result.stderr)
+
+
+TRIGGER_VIEWS = dm.SCHEMA + """CREATE VIEW shout AS SELECT id, upper(name) AS name FROM stock;
+CREATE VIEW names AS SELECT DISTINCT id, name FROM stock;
+CREATE FUNCTION add_stock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO stock (id, name) VALUES (NEW.id, NEW.name); RETURN NEW; END $$;
+CREATE TRIGGER shout_insert INSTEAD OF INSERT ON shout FOR EACH ROW EXECUTE FUNCTION add_stock();
+CREATE TRIGGER names_insert INSTEAD OF INSERT ON names FOR EACH ROW EXECUTE FUNCTION add_stock();
+"""
+
+
+def test_merge_into_a_view_follows_its_instead_of_triggers(tmp_path: Path) -> None:
+    """Was refused ("column name of view shout cannot be written"): an INSTEAD OF INSERT trigger
+    writes a view's computed column in MERGE's INSERT as in INSERT's; a view PostgreSQL cannot change
+    by itself takes a MERGE whose every change has such a trigger, and refuses one that has not
+    (PREPARE: "cannot delete from view")."""
+    cases = {"MERGE INTO shout AS t USING feed AS s ON t.id = s.id "
+             "WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, 'x')": True,
+             "MERGE INTO names AS t USING feed AS s ON t.id = s.id "
+             "WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, 'x')": True,
+             "MERGE INTO names AS t USING feed AS s ON t.id = s.id "
+             "WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, 'x') WHEN MATCHED THEN DELETE": False,
+             "MERGE INTO shout AS t USING feed AS s ON t.id = s.id WHEN MATCHED THEN UPDATE SET name = 'x'": False}
+    for n, (sql, accepted) in enumerate(cases.items()):
+        root = tmp_path / str(n)
+        make_project(root, {"1.sql": TRIGGER_VIEWS}, {"q.sql": f"-- name: Q :exec\n{sql};\n"}, out="gen",
+                     engine="postgresql")
+        result = run_cli(root)
+        assert (result.code == 0) == accepted and "Traceback" not in result.stderr, (sql, result.stderr)
+        if not accepted:
+            assert "q.sql:2:" in result.stderr, result.stderr
+
+
+def test_merge_parameters_and_results_follow_column_overrides(tmp_path: Path) -> None:
+    make_project(tmp_path, {"1.sql": dm.SCHEMA}, {"q.sql": """-- name: M :many
+MERGE INTO stock AS t USING feed AS s ON t.id = s.id
+WHEN MATCHED AND t.note <> @other THEN UPDATE SET note = @note
+WHEN NOT MATCHED THEN INSERT (id, name, note) VALUES (s.id, 'x', @fresh)
+WHEN NOT MATCHED BY SOURCE THEN UPDATE SET note = coalesce(t.note, @fill)
+RETURNING t.note, old.note AS old_note;
+"""}, out="gen", engine="postgresql",
+                 extra='overrides = [{column = "stock.note", python_type = "pathlib.Path"}]\n')
+    result = run_cli(tmp_path)
+    assert result.code == 0, result.stderr
+    text = (tmp_path / "gen" / "queries" / "q.py").read_text()
+    for name in ("other", "note", "fresh", "fill"):
+        assert f"{name}: pathlib.Path | None" in text, name
+    assert "    note: pathlib.Path | None\n    old_note: pathlib.Path | None" in text

@@ -47,16 +47,29 @@ def without_rowid(node: exp.Expr, state: SchemaState) -> bool:
 _EVENTS: dict[type[exp.Expr], str] = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE"}
 
 
+def merge_events(node: exp.Expr) -> set[str]:
+    """The changes a MERGE's WHEN clauses make: INSERT, UPDATE, DELETE (DO NOTHING makes none)."""
+    whens = node.args.get("whens") if isinstance(node, exp.Merge) else None
+    events = set()
+    for when in whens.expressions if whens is not None else []:
+        then = when.args.get("then")
+        if isinstance(then, (exp.Insert, exp.Update)):
+            events.add(_EVENTS[type(then)])
+        elif isinstance(then, exp.Var) and then.name.upper() == "DELETE":
+            events.add("DELETE")
+    return events
+
+
 def instead_of_trigger(node: exp.Expr, state: SchemaState) -> bool:
     """The statement targets a view an INSTEAD OF trigger takes it for: the trigger runs in its
     place, so the database reports no row changed, no rowid, and RETURNING gives the values as
-    written, not what the trigger stored (SQLite)."""
-    event = _EVENTS.get(type(node))
+    written, not what the trigger stored (SQLite). A MERGE needs one for each change it makes."""
+    events = merge_events(node) if isinstance(node, exp.Merge) else {_EVENTS.get(type(node), "")} - {""}
     target = node.this.this if isinstance(node.this, exp.Schema) else node.this
-    if event is None or not isinstance(target, exp.Table):
+    if not events or not isinstance(target, exp.Table):
         return False
     table = state.find(target.db or None, target.name)
-    return table is not None and table.is_view and event in state.instead_of.get(table.name.lower(), ())
+    return table is not None and table.is_view and events <= set(state.instead_of.get(table.name.lower(), ()))
 
 
 def returns_one_row(node: exp.Expr, state: SchemaState) -> bool:

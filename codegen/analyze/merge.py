@@ -30,6 +30,7 @@ class Analyzer(DMLAnalyzer, Protocol):
     def relation(self, node: exp.Expr, scope: Scope) -> Source: ...
 
 
+_EVENT: dict[type[exp.Expr], str] = {exp.Insert: "INSERT", exp.Update: "UPDATE"}
 MERGE_ACTION = ir.Typed(ir.ValueType(ir.STR), False)
 
 
@@ -108,6 +109,10 @@ def _when(an: "Analyzer", when: exp.When, scope: Scope, target: Source, source: 
     if condition is not None:
         an.condition("WHEN", condition, when_scope)
     then = when.args.get("then")
+    if isinstance(then, (exp.Insert, exp.Update)) and _EVENT[type(then)] in an.state.instead_of.get(
+            table.name.lower(), ()) and table.is_view:
+        # an INSTEAD OF trigger writes in the view's place: any of its columns may be given
+        target = dataclasses.replace(target, read_only=frozenset())
     if isinstance(then, exp.Insert):
         if matched or by_source:
             raise Located("a WHEN MATCHED or NOT MATCHED BY SOURCE clause cannot INSERT: there the target row "

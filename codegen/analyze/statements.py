@@ -16,7 +16,7 @@ from .dml import analyze_dml
 from .merge import analyze_merge
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
 from . import clashes, grouping, placement
-from .inserts import instead_of_trigger
+from .inserts import instead_of_trigger, merge_events
 from .result_names import CASE_RULE, alias_column_names, as_written, named_by_text, numbered_duplicates, result_name
 from .scope import Scope, Source, SourceColumn, identifier_offset
 from .types import Output, is_null_literal
@@ -471,6 +471,11 @@ class Analyzer(ExpressionTyping):
         self.named_as_created(table, table_node)
         if table.is_view and not table.updatable and not instead_of_trigger(node, self.state):
             statement = type(node).__name__.upper()
+            if isinstance(node, exp.Merge):
+                changes = ", ".join(sorted(merge_events(node))) or "none"
+                raise Located(f"{table_node.name} is a view PostgreSQL cannot change by itself: a MERGE into it needs "
+                              f"an INSTEAD OF trigger for each change its WHEN clauses make ({changes})",
+                              self.offset_of(table_node))
             raise Located(f"{table_node.name} is a view with no INSTEAD OF {statement} trigger: a {statement} cannot "
                           "change it", self.offset_of(table_node))
         return table, table_node.alias or table.name
