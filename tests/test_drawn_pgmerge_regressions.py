@@ -159,3 +159,24 @@ RETURNING t.note, old.note AS old_note;
     for name in ("other", "note", "fresh", "fill"):
         assert f"{name}: pathlib.Path | None" in text, name
     assert "    note: pathlib.Path | None\n    old_note: pathlib.Path | None" in text
+
+
+def test_rolling_lint_reads_merge_actions(tmp_path: Path) -> None:
+    """Was silent: the rolling-deploy check read INSERT and UPDATE only, so a NOT NULL column added
+    without a default broke the previous release's MERGE ... INSERT, and a NOT NULL set on a column a
+    MERGE ... UPDATE SET stores a nullable parameter in broke it, without a word."""
+    from test_lint_rolling import first_release, lint, release
+
+    inserting = ("-- name: Sync :exec\nMERGE INTO users AS t USING (SELECT @id::bigint AS id) AS s ON t.id = s.id\n"
+                 "WHEN MATCHED THEN UPDATE SET email = sqlc.narg(email)\n"
+                 "WHEN NOT MATCHED THEN INSERT (id, name) VALUES (s.id, @name);\n")
+    root = first_release(tmp_path, "postgresql", inserting, "release 1: syncs users")
+    release(root, {"schema/000002_nick.up.sql": "ALTER TABLE users ADD COLUMN nick text NOT NULL;\n",
+                   "schema/000003_email.up.sql": "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n",
+                   "queries/users.sql": "-- name: GetUserName :one\nSELECT name FROM users WHERE id = @id;\n"},
+            "release 2: every user has a nick and an email")
+    done = lint(root, "--previous", "HEAD~1")
+    assert "schema/000002_nick.up.sql:1:1: error: previous-query-breaks: the previous release's query Sync" \
+        in done.stdout and "column nick is NOT NULL without a default" in done.stdout, done.stdout + done.stderr
+    assert "schema/000003_email.up.sql:1:1: error: previous-query-breaks: the previous release's query Sync" \
+        in done.stdout and "parameter email is stored in a NOT NULL column" in done.stdout, done.stdout

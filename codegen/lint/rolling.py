@@ -31,6 +31,7 @@ from .ddl import StatementView
 
 if TYPE_CHECKING:
     from ..analyze.statements import AnalysisEngine
+    from ..catalog.tables import TableDef
     from ..engines import EngineTraits
 
 Signature = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]  # (params, columns): (name, type)
@@ -77,7 +78,8 @@ def _main_verb(view: StatementView) -> tuple[str, int]:
     brackets, so the first top-level verb is the statement's); REPLACE is SQLite's INSERT."""
     at = 0
     if view.words[:1] == ["WITH"]:
-        found = [i for i in (view.find(w) for w in ("INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT")) if i >= 0]
+        found = [i for i in (view.find(w) for w in ("INSERT", "REPLACE", "UPDATE", "DELETE", "MERGE", "SELECT"))
+                 if i >= 0]
         at = min(found, default=0)
     verb = view.words[at] if at < len(view.words) else ""
     return ("INSERT" if verb == "REPLACE" else verb), at
@@ -106,6 +108,12 @@ def _written(query: ir.Query, block: Block, engine: "EngineTraits") -> frozenset
             span_from(update + 3, "WHERE", "RETURNING")
     elif verb == "UPDATE" and view.find("SET", start=at) >= 0:
         span_from(view.find("SET", start=at) + 1, "FROM", "WHERE", "RETURNING")
+    elif verb == "MERGE":  # each WHEN clause's INSERT VALUES and UPDATE SET
+        for then in _merge_actions(view, at):
+            if view.words[then + 1:then + 2] == ["INSERT"] and (values := view.find("VALUES", start=then)) >= 0:
+                span_from(values + 1, "WHEN", "RETURNING")
+            elif view.words[then + 1:then + 3] == ["UPDATE", "SET"]:
+                span_from(then + 3, "WHEN", "RETURNING")
     text = block.statement.text
 
     def offset(i: int) -> int:
@@ -125,13 +133,30 @@ def _unset(state: SchemaState, block: Block, engine: "EngineTraits") -> frozense
     view = StatementView(block.statement, engine)
     verb, at = _main_verb(view)
     into = view.find("INTO", start=at)
-    if verb != "INSERT" or into < 0:
+    if verb not in ("INSERT", "MERGE") or into < 0:
         return frozenset()
     table = state.find(view.schema_at(into + 1), view.name_at(into + 1))
-    j = view.name_end(into + 1)
-    j += 2 if view.words[j:j + 1] == ["AS"] else 0
     if table is None or (table.is_view and table.view_base is None):
         return frozenset()
+    if verb == "MERGE":  # each WHEN NOT MATCHED ... THEN INSERT: (columns), DEFAULT VALUES or VALUES
+        return frozenset().union(*(_left_out(table, view, then + 2, engine) for then in _merge_actions(view, at)
+                                   if view.words[then + 1:then + 2] == ["INSERT"]))
+    j = view.name_end(into + 1)
+    j += 2 if view.words[j:j + 1] == ["AS"] else 0
+    return _left_out(table, view, j, engine)
+
+
+def _merge_actions(view: StatementView, at: int) -> list[int]:
+    """The index of each top-level THEN of a MERGE (its WHEN clauses' actions)."""
+    found, i = [], at
+    while (i := view.find("THEN", start=i)) >= 0:
+        found.append(i)
+        i += 1
+    return found
+
+
+def _left_out(table: "TableDef", view: StatementView, j: int, engine: "EngineTraits") -> frozenset[str]:
+    """What an INSERT whose column list, DEFAULT VALUES or VALUES starts at index j leaves out."""
     if view.words[j:j + 1] == ["("]:
         named = set(view.names_in(*view.group(j)))
     elif view.words[j:j + 2] == ["DEFAULT", "VALUES"]:
