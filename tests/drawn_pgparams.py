@@ -71,6 +71,8 @@ FORMS: list[tuple[str, str]] = [
     ("decimal", "round({c}, @p)"), ("decimal", "div({c}, @p)"),
     ("int[]", "array_append({c}, @p)"), ("text[]", "array_prepend(@p, {c})"), ("int[]", "array_position({c}, @p)"),
     ("text[]", "array_remove({c}, @p)"), ("int[]", "array_cat({c}, @p)"), ("int[]", "array_length({c}, @p)"),
+    ("int", "generate_series({c}, @p)"), ("timestamptz", "generate_series({c}, {c} + interval '2 hours', @p)"),
+    ("float", "abs(@p) + {c}"), ("decimal", "generate_series(@p, {c})"),
     ("int[]", "{c} @> ARRAY[@p]"), ("int[]", "ARRAY[@p, 1] && {c}"), ("text[]", "{c} = ARRAY[@p]"),
     ("int[]", "{c}[@p]"), ("int", "{c} = ANY(@p)"), ("text", "{c} <> ALL(@p)"), ("int", "ARRAY[@p, {c}]"),
     ("text", "ARRAY[{c}, @p]"), ("int", "CASE WHEN {c} > 0 THEN @p ELSE {c} END"),

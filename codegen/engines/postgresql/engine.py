@@ -147,14 +147,8 @@ class PostgreSQLEngine(Engine):
             raise Located(unresolved[0], offset if offset is not None else an.offset_of(node))
         for arg, typed, name in functions.arg_hints(node, known):
             an.bind(arg, typed, name)
-        for param, other, how in functions.same_typed_args(node):  # range_merge(r, $1): $1 is r's type
-            wanted = arg_type(other).type
-            if how == "element":
-                wanted = wanted.element() if wanted.dims else ir.ValueType(ir.ANY)
-            elif how == "power":
-                wanted = ir.ValueType(ir.DECIMAL if wanted.base == ir.DECIMAL else ir.FLOAT)
-            if wanted.base != ir.ANY:
-                an.bind(param, ir.Typed(wanted, False), None)
+        for param, wanted in functions.derived_arg_types(node, arg_type):  # range_merge(r, $1): $1 is r's type
+            an.bind(param, ir.Typed(wanted, False), None)
         return functions.infer_call(node, arg_type, grouped=grouped, filtered=filtered, functions=known)
 
     def _unresolved(self, an: "ExpressionTyping", node: exp.Expr, arg_type: ArgType) -> tuple[str, exp.Expr] | None:

@@ -292,28 +292,53 @@ _ARRAY_OF_ARRAY = {"array_cat": (0, 1)}
 # power(x, $1) and x ^ $1: double precision unless x is numeric (the server's pick for an unknown
 # beside a known type is that type's; an integer x goes up to double precision).
 _POWER = {"power", "pow"}
+# generate_series(start, stop [, step]) and random(min, max): start and stop of one type (an
+# integer, a numeric, a timestamp), the step of theirs or an interval beside timestamps.
+_SERIES = {"generate_series", "random"}
+# A parameter alone in these, the server picks double precision (abs($1), to_timestamp($1)).
+_FLOAT_ALONE = {"abs", "round", "trunc", "sqrt", "cbrt", "exp", "ln", "log10", "ceil", "ceiling", "floor", "sign",
+                "to_timestamp"}
+_TEMPORAL = {ir.DATE, ir.DATETIME, ir.DATETIME_TZ}
 
 
-def same_typed_args(node: exp.Expr) -> list[tuple[exp.Expr, exp.Expr, str]]:
-    """(parameter, other argument, how) where the server types a parameter passed to a built-in
-    from another argument: "same" (range_merge(during, $1) takes a tstzrange), "element" (the
-    element of the other, an array), "power" (double precision, numeric beside a numeric)."""
+def derived_arg_types(node: exp.Expr, arg_type: ArgType) -> list[tuple[exp.Expr, ValueType]]:
+    """(parameter, type) where the server types a parameter passed to a built-in from the other
+    arguments rather than from the function's signature: range_merge(during, $1) takes a tstzrange,
+    array_append(int_arr, $1) an integer, generate_series(1, $1) an integer, abs($1) a double."""
     name = (pg_name(node) or "").lower()
     args = call_args(node)
     if any(isinstance(a, exp.Kwarg) for a in args):
         return []
+    params = [i for i, a in enumerate(args) if placeholder_index(a) is not None]
+    if not params:
+        return []
     if name in _ELEMENT_OF_ARRAY or name in _ARRAY_OF_ARRAY:
         array, *others = (_ELEMENT_OF_ARRAY.get(name) or _ARRAY_OF_ARRAY[name])
-        how = "element" if name in _ELEMENT_OF_ARRAY else "same"
-        if array >= len(args) or placeholder_index(args[array]) is not None:
+        if array >= len(args) or array in params:
             return []
-        return [(args[i], args[array], how) for i in others if i < len(args) and placeholder_index(args[i]) is not None]
-    if name not in _SAME_TYPED | _POWER or len(args) != 2:
-        return []
-    first, second = args
-    how = "power" if name in _POWER else "same"
-    return [(p, o, how) for p, o in ((first, second), (second, first))
-            if placeholder_index(p) is not None and placeholder_index(o) is None]
+        known = arg_type(args[array]).type
+        if name in _ELEMENT_OF_ARRAY:
+            known = known.element() if known.dims else ValueType(ir.ANY)
+        return [(args[i], known) for i in others if i in params and known.base != ir.ANY]
+    if name in _FLOAT_ALONE and len(args) == 1:
+        return [(args[0], ValueType(ir.FLOAT))]
+    if name in _SERIES and len(args) in (2, 3):
+        bounds = [arg_type(args[i]).type for i in (0, 1) if i not in params]
+        if not bounds or bounds[0].base == ir.ANY:
+            return []
+        bound = bounds[0]
+        if bound.base == ir.INT and not bound.dims:
+            # sent cast: psycopg sends 0 as a smallint, and of (smallint, smallint) no
+            # generate_series is unique (integer, bigint, numeric all take it)
+            bound = replace(bound, parameter_cast="::bigint" if bound.wide else "::integer")
+        step = ValueType(ir.INTERVAL) if bound.base in _TEMPORAL else bound
+        return [(args[i], bound if i < 2 else step) for i in params]
+    if name in _SAME_TYPED | _POWER and len(args) == 2 and len(params) == 1:
+        other = arg_type(args[1 - params[0]]).type
+        if name in _POWER:
+            other = ValueType(ir.DECIMAL if other.base == ir.DECIMAL else ir.FLOAT)
+        return [(args[params[0]], other)] if other.base != ir.ANY else []
+    return []
 
 
 def infer_call(node: exp.Expr, arg_type: ArgType, *, grouped: bool, filtered: bool = False,

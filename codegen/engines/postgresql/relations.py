@@ -28,6 +28,8 @@ def table_function(an: "Analyzer", call: exp.Expr, alias: str, names: list[str],
         raise Located(problem, an.offset_of(schema) if schema is not None else an.offset_of(call))
     for arg, typed, name in pg_functions.arg_hints(call, functions):
         an.bind(arg, typed, name)
+    for param, wanted in pg_functions.derived_arg_types(call, lambda child: an.type_of(child, scope)):
+        an.bind(param, ir.Typed(wanted, False), None)  # generate_series(1, $1): an integer
     cols = pg_functions.table_columns(call, lambda child: an.type_of(child, scope), functions)
     for child in call.iter_expressions():  # parameters and names inside are checked too
         an.type_of(child, scope)

@@ -321,7 +321,8 @@ SIGNATURES: dict[str, Sig] = {
     # extract() is numeric since PostgreSQL 14, date_part() double precision; sqlglot reads both as Extract
     "EXTRACT": _s("n", STRICT, "t,tz"), "DATE_PART": _s("f", STRICT, "t,tz"),
     "TO_CHAR": _s("t", STRICT, "tz,t"), "TO_DATE": _s("d", STRICT, "t,t"),
-    "TO_TIMESTAMP": _s("tz"),  # (double precision) or (text, format) "TO_NUMBER": _s("n", STRICT, "t,t"),
+    "TO_TIMESTAMP": _s("tz"),  # (double precision) or (text, format)
+    "TO_NUMBER": _s("n", STRICT, "t,t"),
     "AGE": _s("iv", STRICT, "tz,tz"),
     "MAKE_INTERVAL": _s("iv", STRICT, "i,i,i,i,i,i,f", "years,months,weeks,days,hours,mins,secs"),
     "MAKE_DATE": _s("d", STRICT, "i,i,i", "year,month,day"),
@@ -429,7 +430,8 @@ SIGNATURES: dict[str, Sig] = {
                      "CURRENT_CATALOG"], _s("t", NEVER)),
     **dict.fromkeys(["PG_BACKEND_PID", "TXID_CURRENT"], _s("i", NEVER, arity=(0,))),
     "CURRENT_SETTING": _s("t", STRICT, "t,b"), "SET_CONFIG": _s("t", FIRST, "t,t,b"),
-    "PG_TYPEOF": _s(lambda c: ValueType(ir.STR), NEVER),  # a regtype, read as its name: not text "HOST": _s("t", STRICT, "t"),
+    "PG_TYPEOF": _s(lambda c: ValueType(ir.STR), NEVER),  # a regtype, read as its name: not text
+    "HOST": _s("t", STRICT),
     **dict.fromkeys(["PG_SIZE_PRETTY", "FORMAT_TYPE", "OBJ_DESCRIPTION", "COL_DESCRIPTION"], _s("t")),
     **dict.fromkeys(["PG_TOTAL_RELATION_SIZE", "PG_RELATION_SIZE", "PG_TABLE_SIZE", "PG_DATABASE_SIZE"],
                     _s("i", STRICT, "t")),
