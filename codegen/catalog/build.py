@@ -159,9 +159,9 @@ class CatalogBuilder:
         if_not_exists = self._if_not_exists(cur)
         schema, name, offset = cur.qualified_name(f"{what} name")
         self._temporary = self._temporary or (schema is not None and self.state.engine.temporary_schema(schema))
-        schema = self.state.engine.created_schema(schema)
         if not self._temporary:  # (a TEMP one goes to the session's own schema, searched first)
             schema = self.state.creation_schema(schema, offset)
+        schema = self.state.engine.created_schema(schema)
         existing = self.state.table_at(schema, name)  # in that very schema, not along the search_path
         if existing is not None:
             if replace_view and existing.is_view:

@@ -145,9 +145,24 @@ def check_literals(text: str, column: str | None, dialect: str) -> dict[str, tup
             values = node.expressions
             if values and all(isinstance(v, exp.Literal) and v.is_string for v in values):
                 found[node.this.name.lower()] = tuple(dict.fromkeys(v.this for v in values))
+        elif isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+            # PostgreSQL keeps (and pg_dump writes) `col IN ('a', 'b')` as
+            # `(col)::text = ANY ((ARRAY['a'::varchar, 'b'::varchar])::text[])`
+            column_node, array = _uncast(node.this), _uncast(node.expression.this)
+            values = [_uncast(v) for v in array.expressions] if isinstance(array, exp.Array) else []
+            if isinstance(column_node, exp.Column) and values and all(
+                    isinstance(v, exp.Literal) and v.is_string for v in values):
+                found[column_node.name.lower()] = tuple(dict.fromkeys(str(v.this) for v in values))
     if column is not None:
         return {column.lower(): found[column.lower()]} if column.lower() in found else {}
     return found
+
+
+def _uncast(node: exp.Expr) -> exp.Expr:
+    """The value under parentheses and text casts: (status)::text is status, 'a'::varchar is 'a'."""
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    return node
 
 
 def parse_type_name(cur: Cursor) -> str:

@@ -114,6 +114,12 @@ class PostgreSQLEngine(Engine):
     def hidden_column_type(self, name: str) -> str:
         return "oid" if name == "tableoid" else "xid" if name in ("xmin", "xmax") else "cid"
 
+    def created_schema(self, schema: str | None) -> str | None:
+        # public is the default schema, however it was reached: `CREATE TABLE public.users` (as
+        # pg_dump writes every table) is the table `CREATE TABLE users` makes, and named as it is
+        # (models.User, not models.PublicUser; sqlc names it so too).
+        return None if schema == "public" else schema
+
     def lookup_schema(self, schema: str | None) -> str | None:
         # pg_temp (the session's own temporary schema) is searched first, before public.
         return None if schema is not None and (schema.lower() in ("public", "pg_catalog")
