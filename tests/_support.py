@@ -205,3 +205,26 @@ def refused_by_engine(engine: str, schema: str, sql: str, url: str, folder: Path
         except psycopg.Error:
             return True
     return False
+
+
+def annotation_text(annotation: object) -> str:
+    """A field's or parameter's annotation as the generated code writes it: `int`, `str | None`,
+    `datetime.date`, `list[float] | None`, `typing.Any`."""
+    return str(annotation).replace("<class '", "").replace("'>", "")
+
+
+def annotation_parts(annotation: object) -> tuple[str, bool]:
+    """(the type a field holds, as written: `int`, `decimal.Decimal`, `list[float]`; whether it may be
+    None), through Optional and Annotated (a Decimal field is Annotated with its validator)."""
+    import typing
+
+    args = typing.get_args(annotation)
+    nullable = type(None) in args
+    if nullable:
+        (annotation,) = [a for a in args if a is not type(None)]
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        module = annotation.__module__
+        return (annotation.__qualname__ if module == "builtins" else f"{module}.{annotation.__qualname__}"), nullable
+    return annotation_text(annotation).replace("typing.", ""), nullable

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported
+from _support import annotation_text, generate, import_module, imported
 
 SCHEMA = "CREATE TABLE docs (id int PRIMARY KEY, payload jsonb NOT NULL, words text[] NOT NULL);\n"
 QUERIES = {
@@ -61,7 +61,7 @@ def test_postgres_from_items_are_typed_as_the_server_types_them(q: Any, postgres
             hints = typing.get_type_hints(function)
             (row,) = typing.get_args(hints["return"])
             ours = [f.annotation for f in row.model_fields.values()] if hasattr(row, "model_fields") else [row]
-            assert [str(a).replace("<class '", "").replace("'>", "").removesuffix(" | None") for a in ours] == [
+            assert [annotation_text(a).removesuffix(" | None") for a in ours] == [
                 ANNOTATION_OF[t] for t in results], name
             declared = [hints[p] for p in params]
             assert declared == [{"integer": int, "bigint": int, "jsonb": typing.Any}[t] for t in parameters], name

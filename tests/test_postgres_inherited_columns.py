@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported
+from _support import annotation_parts, generate, import_module, imported
 
 SCHEMA = """CREATE TABLE base (id int NOT NULL, name text NOT NULL, note text);
 CREATE TABLE child (extra text) INHERITS (base);
@@ -80,8 +80,7 @@ def test_postgres_a_parents_column_changes_reach_its_children_and_partitions(
         for table in TABLES:
             model = next(m for m in vars(models).values()
                          if isinstance(m, type) and (m.__doc__ or "").endswith(f"table {table}."))
-            ours = [(name, str(field.annotation).replace("<class '", "").replace("'>", "").removesuffix(" | None"),
-                     "None" in str(field.annotation)) for name, field in model.model_fields.items()]
+            ours = [(name, *annotation_parts(field.annotation)) for name, field in model.model_fields.items()]
             assert ours == server[table], (table, kept)
 
 

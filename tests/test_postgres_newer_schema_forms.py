@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from _support import generate, import_module, imported
+from _support import annotation_text, generate, import_module, imported
 
 SCHEMA = """CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE TABLE rooms (id int, valid_at daterange NOT NULL, name text NOT NULL,
@@ -103,7 +103,7 @@ def test_postgres_newer_query_forms_read_what_the_server_returns(pkg: Any, postg
             annotations = [f.annotation for f in row.model_fields.values()] if hasattr(row, "model_fields") else [row]
             assert len(annotations) == len(types), name
             for annotation, server in zip(annotations, types):
-                written = str(annotation).replace("<class '", "").replace("'>", "")
+                written = annotation_text(annotation)
                 assert server in SERVER_TYPES[written.removesuffix(" | None")], (name, written, server)
         # system_user is NULL for a session that did not authenticate (the test server trusts)
         assert q.who(conn)[0].sys is None

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported
+from _support import annotation_text, generate, import_module, imported
 
 SCHEMA = "CREATE TABLE samples (id int PRIMARY KEY, day date NOT NULL, took interval NOT NULL, kind text NOT NULL);\n"
 SQL = ("SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY id) AS p90, "
@@ -52,7 +52,7 @@ def test_postgres_ordered_set_aggregates_are_typed_as_the_server_types_them(q: A
         results, parameters = conn.execute("SELECT result_types::text[], parameter_types::text[] "
                                            "FROM pg_prepared_statements WHERE name = 'summary'").fetchone()
     fields = q.SummaryRow.model_fields
-    assert {n: str(f.annotation).replace("<class '", "").replace("'>", "").removesuffix(" | None")
+    assert {n: annotation_text(f.annotation).removesuffix(" | None")
             for n, f in fields.items()} == {n: ANNOTATION_OF[t] for n, t in zip(fields, results)}
     nullable = {n for n, f in fields.items() if "None" in str(f.annotation)}
     assert nullable == {"p90", "ps", "median_day", "median_took", "top_kind"}  # NULL over no rows

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported, make_project, run_cli
+from _support import annotation_text, generate, import_module, imported, make_project, run_cli
 
 SCHEMA = "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL DEFAULT 0, note text);\n"
 
@@ -60,7 +60,7 @@ def q(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 def test_postgres_old_and_new_are_typed_by_the_rows_the_server_has(q: Any) -> None:
     for row, fields in ANNOTATIONS.items():
-        declared = {name: str(field.annotation).replace("<class '", "").replace("'>", "").replace("typing.", "")
+        declared = {name: annotation_text(field.annotation)
                     for name, field in getattr(q, row).model_fields.items()}
         assert declared == fields, row
     # old.*, new.*: each star spreads the table's columns, the second set renamed apart

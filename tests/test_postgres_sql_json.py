@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported
+from _support import annotation_text, generate, import_module, imported
 
 SCHEMA = """CREATE TABLE docs (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -73,7 +73,7 @@ def test_postgres_sql_json_results_are_typed_as_the_server_types_them(q: Any, po
             fields = row.model_fields
             assert len(types) == len(fields), name
             for (field, info), server in zip(fields.items(), types):
-                written = str(info.annotation).replace("<class '", "").replace("'>", "")
+                written = annotation_text(info.annotation)
                 assert server in SERVER_TYPES[written.removesuffix(" | None")], (name, field, written, server)
         # JSON_TABLE's path columns, JSON_VALUE and JSON_QUERY are NULL where the path finds nothing
         assert all("None" in str(q.ItemsRow.model_fields[f].annotation) for f in ("n", "label", "tag"))
