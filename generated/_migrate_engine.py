@@ -286,6 +286,10 @@ def _apply(conn: sqlite3.Connection, step: Migration, direction: str, version: s
         try:
             conn.execute(statement.sql)
         except sqlite3.Error as exc:
+            if "reserved for internal use" in str(exc):
+                # CREATE TABLE sqlite_sequence (...), sqlite_master...: a declaration of a table SQLite
+                # makes itself (the sqlite3 shell's .schema lists them), as generation and verify read it
+                continue
             raise MigrationError(f"{path}:{statement.line}: {exc} (rolled back; {kept})") from exc
         if not conn.in_transaction:  # a statement ended the transaction behind our back
             raise MigrationError(f"{path}:{statement.line}: the statement ended the migration's transaction")
