@@ -395,6 +395,7 @@ def split_statements(text: str) -> list[Statement]:
     dollar-quoted body (CREATE FUNCTION, DO), or the BEGIN ATOMIC ... END body of
     a CREATE FUNCTION or PROCEDURE (PostgreSQL 14's SQL-standard bodies, whose
     statements end in semicolons of their own: psql keeps them together the same way).
+    A line starting with a backslash is a psql meta-command, which is not sent.
     """
     statements: list[Statement] = []
     start = i = 0
@@ -432,6 +433,13 @@ def split_statements(text: str) -> list[Statement]:
             i = _quoted_end(text, i, '"', False)
         elif ch == "$":
             i = _dollar_end(text, i)
+        elif ch == "\\" and (i == 0 or text[i - 1] == "\n"):
+            # A psql meta-command (pg_dump writes \restrict and \unrestrict around a dump, and
+            # \connect): psql runs it, the server never sees it. Blanked, so line numbers hold.
+            newline = text.find("\n", i)
+            end = n if newline < 0 else newline
+            text = text[:i] + " " * (end - i) + text[end:]
+            i = end
         else:
             i += 1
     _append(statements, text, start, n)  # a last statement without ';'
