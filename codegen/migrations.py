@@ -25,7 +25,7 @@ from .config import Config
 from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic
 from .render.env import header, render_template
-from .sources import keep_down_sections, keep_up_sections, read_source, schema_paths, up_sections
+from .sources import flyway_version, keep_down_sections, keep_up_sections, read_source, schema_paths, up_sections
 
 _TEMPLATES = Path(__file__).parent / "render" / "templates"
 
@@ -68,7 +68,8 @@ def collect(config: Config) -> list[MigrationSource]:
             down = None if down is None else _unblank(down)
             down_path = source.path if down is not None else None
         digits = re.match(r"\d+", version)
-        number = int(digits.group()) if digits else None
+        flyway = flyway_version(version)
+        number = int(digits.group()) if digits else flyway[0] if flyway is not None and len(flyway) == 1 else None
         if number is not None and number in by_number:
             problems.append(Diagnostic(source.path, 1, 1, f"migration number {number} is also used by "
                                                           f"{by_number[number]}; each migration needs its own "

@@ -29,10 +29,24 @@ def _expand(root: Path, pattern: str, recursive: bool) -> list[Path]:
     return sorted(found, key=migration_order)
 
 
-def migration_order(path: Path) -> tuple[int, int, str]:
-    """Numeric version first (10_x after 9_y, unlike sqlc's name sort), then the name."""
+def migration_order(path: Path) -> tuple[int, tuple[int, ...], str]:
+    """Numeric version first (10_x after 9_y, unlike sqlc's name sort), then the name. Flyway's
+    V<version>__<description>.sql is ordered by its version, part by part (V1.10 after V1.9)."""
     match = _VERSION.match(path.name)
-    return (0, int(match.group(1)), path.name) if match else (1, 0, path.name)
+    if match:
+        return 0, (int(match.group(1)),), path.name
+    flyway = flyway_version(path.name)
+    return (0, flyway, path.name) if flyway is not None else (1, (), path.name)
+
+
+_FLYWAY = re.compile(r"^[Vv](\d+(?:[._]\d+)*)__")
+_FLYWAY_UNDO = re.compile(r"^[Uu]\d+(?:[._]\d+)*__")
+
+
+def flyway_version(name: str) -> tuple[int, ...] | None:
+    """The version of a Flyway versioned migration's file name: V1_1__add.sql is (1, 1)."""
+    match = _FLYWAY.match(name)
+    return tuple(int(part) for part in re.split(r"[._]", match.group(1))) if match else None
 
 
 def _read(config: Config, path: Path) -> SourceFile:
@@ -109,11 +123,12 @@ def _keep_sections(text: str, blanked: str, drop: bool = False) -> str:
 
 
 def schema_paths(config: Config) -> list[Path]:
-    """The schema (migration) files in version order, down files left out."""
+    """The schema (migration) files in version order, down files left out (golang-migrate's
+    .down.sql, Flyway's U<version>__ undo files)."""
     paths: list[Path] = []
     for pattern in config.schema:
         for path in _expand(config.root, pattern, recursive=False):
-            if path.name.endswith(".down.sql") or path in paths:
+            if path.name.endswith(".down.sql") or _FLYWAY_UNDO.match(path.name) or path in paths:
                 continue
             paths.append(path)
     return paths

@@ -1,0 +1,72 @@
+"""Flyway's migration folders (`V1__init.sql`, `V2_1__add.sql`, `V10__rename.sql`; `U2__...sql` undo
+files): codegen ordered them by name, so V10 came before V2 (a false 'no such column' at best, a
+catalog other than the database's at worst) and an undo file ran as one more up migration. They are
+ordered by version, part by part, as Flyway orders them, an undo file is left out, and the generated
+migrate() applies them in that order.
+
+Drawn: versions (one to three parts, written with . or _), shuffled. Oracle: the same SQL run on a real
+SQLite file in Flyway's order, whose columns every generated model must have."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from _support import generate, import_module, imported
+
+versions = st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=3).map(tuple), min_size=1, max_size=6,
+                    unique=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=versions, separator=st.sampled_from([".", "_"]), undo=st.booleans())
+def test_flyway_migrations_run_in_version_order(tmp_path_factory: pytest.TempPathFactory,
+                                                drawn: list[tuple[int, ...]], separator: str, undo: bool) -> None:
+    root = tmp_path_factory.mktemp("flyway")
+    ordered = sorted(drawn)
+    # each migration adds a column named after its place in version order, then renames the previous
+    # one: any other order fails, or leaves other columns
+    files = {"V0__init.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"} if (0,) not in drawn else {}
+    first = "V0__init.sql" if files else None
+    for place, version in enumerate(ordered):
+        name = f"V{separator.join(map(str, version))}__step_{place}.sql"
+        sql = f"ALTER TABLE t ADD COLUMN c{place} TEXT;\n"
+        if place:
+            sql += f"ALTER TABLE t RENAME COLUMN c{place - 1} TO done{place - 1};\n"
+        if version == (0,):
+            sql = "CREATE TABLE t (id INTEGER PRIMARY KEY);\n" + sql
+            first = name
+        files[name] = sql
+        if undo:
+            files[f"U{separator.join(map(str, version))}__step_{place}.sql"] = "DROP TABLE t;\n"
+    assert first is not None
+    raw = sqlite3.connect(root / "raw.db")
+    in_order = [first] + [f"V{separator.join(map(str, v))}__step_{i}.sql" for i, v in enumerate(ordered)
+                          if f"V{separator.join(map(str, v))}__step_{i}.sql" != first]
+    for name in in_order:
+        raw.executescript(files[name])
+    expected = [row[1] for row in raw.execute("PRAGMA table_info(t)")]
+    raw.close()
+    out = generate(root / "project", files, {"q.sql": "-- name: All :many\nSELECT * FROM t;\n"}, out="gen_flyway")
+    with imported(out) as package:
+        assert list(import_module(package, "models").T.model_fields) == expected
+        result = import_module(package, "migrations").migrate(root / "app.db")
+        assert [f"{step}.sql" for step in result.steps] == in_order
+    app = sqlite3.connect(root / "app.db")
+    assert [row[1] for row in app.execute("PRAGMA table_info(t)")] == expected
+    app.close()
+
+
+def test_flyway_versions_are_numbers_for_migrate_to(tmp_path: Path) -> None:
+    out = generate(tmp_path, {"V1__init.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+                              "V2__more.sql": "ALTER TABLE t ADD COLUMN b TEXT;\n",
+                              "V10__last.sql": "ALTER TABLE t ADD COLUMN c TEXT;\n"},
+                   {"q.sql": "-- name: All :many\nSELECT * FROM t;\n"})
+    with imported(out) as package:
+        migrations = import_module(package, "migrations")
+        assert [m.number for m in migrations.MIGRATIONS] == [1, 2, 10]
+        assert migrations.migrate(tmp_path / "app.db", 2).steps == ("V1__init", "V2__more")
