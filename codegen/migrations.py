@@ -25,7 +25,8 @@ from .config import Config
 from .engines.registry import engine_named
 from .errors import CodegenError, Diagnostic
 from .render.env import header, render_template
-from .sources import flyway_version, keep_down_sections, keep_up_sections, read_source, schema_paths, up_sections
+from .sources import (flyway_version, keep_down_sections, keep_up_sections, migration_name, read_source, schema_paths,
+                      up_sections)
 
 _TEMPLATES = Path(__file__).parent / "render" / "templates"
 
@@ -46,9 +47,10 @@ def collect(config: Config) -> list[MigrationSource]:
     found: list[MigrationSource] = []
     problems: list[Diagnostic] = []
     by_number: dict[int, str] = {}
+    versions: dict[str, str] = {}
     for path in schema_paths(config):
         source = read_source(config, path)
-        name = path.name
+        name = migration_name(path)
         if name.endswith(".up.sql"):
             version = name.removesuffix(".up.sql")
             up, down_path, down = source.text, None, None
@@ -77,6 +79,11 @@ def collect(config: Config) -> list[MigrationSource]:
             continue
         if number is not None:
             by_number[number] = source.path
+        if version in versions:  # the runner records each by its version: two would be one
+            problems.append(Diagnostic(source.path, 1, 1, f"migration version {version} is also used by "
+                                                          f"{versions[version]}; each migration needs its own"))
+            continue
+        versions[version] = source.path
         checksum = hashlib.sha256(checked.encode("utf-8")).hexdigest()
         found.append(MigrationSource(version, number, source.path, up, checksum, down_path, down))
     if problems:

@@ -32,11 +32,20 @@ def _expand(root: Path, pattern: str, recursive: bool) -> list[Path]:
 def migration_order(path: Path) -> tuple[int, tuple[int, ...], str]:
     """Numeric version first (10_x after 9_y, unlike sqlc's name sort), then the name. Flyway's
     V<version>__<description>.sql is ordered by its version, part by part (V1.10 after V1.9)."""
-    match = _VERSION.match(path.name)
+    name = migration_name(path)
+    match = _VERSION.match(name)
     if match:
-        return 0, (int(match.group(1)),), path.name
-    flyway = flyway_version(path.name)
-    return (0, flyway, path.name) if flyway is not None else (1, (), path.name)
+        return 0, (int(match.group(1)),), name
+    flyway = flyway_version(name)
+    return (0, flyway, name) if flyway is not None else (1, (), name)
+
+
+def migration_name(path: Path) -> str:
+    """The name a migration's version is read from: its file's, or, for a file of no version in a
+    folder of one, the folder's (Prisma keeps <timestamp>_<name>/migration.sql)."""
+    if _VERSION.match(path.name) or flyway_version(path.name) is not None or not _VERSION.match(path.parent.name):
+        return path.name
+    return f"{path.parent.name}.sql"
 
 
 _FLYWAY = re.compile(r"^[Vv](\d+(?:[._]\d+)*)__")

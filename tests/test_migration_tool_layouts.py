@@ -1,8 +1,8 @@
-"""Flyway's migration folders (`V1__init.sql`, `V2_1__add.sql`, `V10__rename.sql`; `U2__...sql` undo
+"""Other tools' migration folders. Flyway's (`V1__init.sql`, `V2_1__add.sql`, `V10__rename.sql`; `U2__...sql` undo
 files): codegen ordered them by name, so V10 came before V2 (a false 'no such column' at best, a
 catalog other than the database's at worst) and an undo file ran as one more up migration. They are
 ordered by version, part by part, as Flyway orders them, an undo file is left out, and the generated
-migrate() applies them in that order.
+migrate() applies them in that order. Prisma's <timestamp>_<name>/migration.sql (below) likewise.
 
 Drawn: versions (one to three parts, written with . or _), shuffled. Oracle: the same SQL run on a real
 SQLite file in Flyway's order, whose columns every generated model must have."""
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported
+from _support import generate, import_module, imported, run_cli
 
 versions = st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=3).map(tuple), min_size=1, max_size=6,
                     unique=True)
@@ -70,3 +71,31 @@ def test_flyway_versions_are_numbers_for_migrate_to(tmp_path: Path) -> None:
         migrations = import_module(package, "migrations")
         assert [m.number for m in migrations.MIGRATIONS] == [1, 2, 10]
         assert migrations.migrate(tmp_path / "app.db", 2).steps == ("V1__init", "V2__more")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stamps=st.lists(st.integers(20200101000000, 20291231235959), min_size=1, max_size=5, unique=True),
+       shuffle=st.randoms(use_true_random=False))
+def test_prisma_migration_folders_run_in_timestamp_order(tmp_path_factory: pytest.TempPathFactory,
+                                                         stamps: list[int], shuffle: Any) -> None:
+    """Prisma keeps prisma/migrations/<timestamp>_<name>/migration.sql: every file had one name, so
+    they ran in the file system's order and were all version 'migration' (one row in the version
+    table for all). The folder's name is the version now."""
+    root = tmp_path_factory.mktemp("prisma")
+    ordered = sorted(stamps)
+    steps = {f"{stamp}_step_{place}": (f"CREATE TABLE t (id INTEGER PRIMARY KEY, c0 TEXT);\n" if place == 0 else
+                                       f"ALTER TABLE t RENAME COLUMN c{place - 1} TO c{place};\n")
+             for place, stamp in enumerate(ordered)}
+    written = list(steps)
+    shuffle.shuffle(written)
+    (root / "queries").mkdir(parents=True)
+    (root / "queries" / "q.sql").write_text("-- name: All :many\nSELECT * FROM t;\n")
+    for folder in written:
+        (root / "prisma" / "migrations" / folder).mkdir(parents=True)
+        (root / "prisma" / "migrations" / folder / "migration.sql").write_text(steps[folder])
+    (root / "pyproject.toml").write_text('[tool.codegen]\nschema = "prisma/migrations/*/migration.sql"\n'
+                                         'queries = "queries"\nout = "gen_prisma"\n')
+    assert run_cli(root).code == 0
+    with imported(root / "gen_prisma") as package:
+        assert list(import_module(package, "models").T.model_fields) == ["id", f"c{len(ordered) - 1}"]
+        assert import_module(package, "migrations").migrate(root / "app.db").steps == tuple(steps)
