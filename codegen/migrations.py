@@ -55,7 +55,7 @@ def collect(config: Config) -> list[MigrationSource]:
             version = name.removesuffix(".up.sql")
             up, down_path, down = source.text, None, None
             checked = up
-            twin = path.with_name(version + ".down.sql")
+            twin = path.with_name("down.sql" if path.name == "up.sql" else version + ".down.sql")  # Diesel: down.sql
             if twin.is_file():
                 down_source = read_source(config, twin)
                 down_path, down = down_source.path, down_source.text
@@ -69,9 +69,10 @@ def collect(config: Config) -> list[MigrationSource]:
             down = keep_down_sections(source.text)
             down = None if down is None else _unblank(down)
             down_path = source.path if down is not None else None
-        digits = re.match(r"\d+", version)
+        digits = re.match(r"\d{4}-\d\d-\d\d-\d{6}(?=_)", version) or re.match(r"\d+", version)  # Diesel's, others'
         flyway = flyway_version(version)
-        number = int(digits.group()) if digits else flyway[0] if flyway is not None and len(flyway) == 1 else None
+        number = int(digits.group().replace("-", "")) if digits else \
+            flyway[0] if flyway is not None and len(flyway) == 1 else None
         if number is not None and number in by_number:
             problems.append(Diagnostic(source.path, 1, 1, f"migration number {number} is also used by "
                                                           f"{by_number[number]}; each migration needs its own "

@@ -24,6 +24,9 @@ def _expand(root: Path, pattern: str, recursive: bool) -> list[Path]:
     elif (root / pattern).is_dir():
         folder = root / pattern
         found = [p for p in (folder.rglob("*.sql") if recursive else folder.glob("*.sql")) if p.is_file()]
+        if not recursive:  # a folder of migration folders: Prisma's <version>_<name>/migration.sql, Diesel's up.sql
+            found += [p for name in ("migration.sql", "up.sql") for p in folder.glob(f"*/{name}")
+                      if p.is_file() and _VERSION.match(p.parent.name)]
     else:
         found = [root / pattern]
     return sorted(found, key=migration_order)
@@ -42,10 +45,17 @@ def migration_order(path: Path) -> tuple[int, tuple[int, ...], str]:
 
 def migration_name(path: Path) -> str:
     """The name a migration's version is read from: its file's, or, for a file of no version in a
-    folder of one, the folder's (Prisma keeps <timestamp>_<name>/migration.sql)."""
+    folder of one, the folder's (Prisma keeps <timestamp>_<name>/migration.sql, Diesel
+    <date>-<time>_<name>/up.sql beside its down.sql)."""
     if _VERSION.match(path.name) or flyway_version(path.name) is not None or not _VERSION.match(path.parent.name):
         return path.name
-    return f"{path.parent.name}.sql"
+    return f"{path.parent.name}.up.sql" if path.name == "up.sql" else f"{path.parent.name}.sql"
+
+
+def _is_down(path: Path) -> bool:
+    """A down migration: golang-migrate's .down.sql, Flyway's U<version>__ undo file, Diesel's down.sql."""
+    return path.name.endswith(".down.sql") or bool(_FLYWAY_UNDO.match(path.name)) or (
+        path.name == "down.sql" and bool(_VERSION.match(path.parent.name)))
 
 
 _FLYWAY = re.compile(r"^[Vv](\d+(?:[._]\d+)*)__")
@@ -132,12 +142,11 @@ def _keep_sections(text: str, blanked: str, drop: bool = False) -> str:
 
 
 def schema_paths(config: Config) -> list[Path]:
-    """The schema (migration) files in version order, down files left out (golang-migrate's
-    .down.sql, Flyway's U<version>__ undo files)."""
+    """The schema (migration) files in version order, down files left out (_is_down)."""
     paths: list[Path] = []
     for pattern in config.schema:
         for path in _expand(config.root, pattern, recursive=False):
-            if path.name.endswith(".down.sql") or _FLYWAY_UNDO.match(path.name) or path in paths:
+            if _is_down(path) or path in paths:
                 continue
             paths.append(path)
     return paths

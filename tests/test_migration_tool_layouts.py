@@ -99,3 +99,32 @@ def test_prisma_migration_folders_run_in_timestamp_order(tmp_path_factory: pytes
     with imported(root / "gen_prisma") as package:
         assert list(import_module(package, "models").T.model_fields) == ["id", f"c{len(ordered) - 1}"]
         assert import_module(package, "migrations").migrate(root / "app.db").steps == tuple(steps)
+
+
+def test_diesel_migration_folders_run_up_and_roll_back_down(tmp_path: Path) -> None:
+    """Diesel keeps migrations/<date>-<time>_<name>/up.sql beside down.sql. Every up was named up.sql
+    and every down down.sql: the downs ran as more up migrations. Now the folder is the version (its
+    date and time the number), up.sql the migration and down.sql its rollback, and a folder of such
+    folders is read as they are (as is Prisma's)."""
+    folders = {"00000000000000_diesel_initial_setup": ("CREATE TABLE setup (x INTEGER);", "DROP TABLE setup;"),
+               "2024-01-01-120000_create_a": ("CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;"),
+               "2024-03-01-090000_add_name": ("ALTER TABLE a ADD COLUMN name TEXT;", "ALTER TABLE a DROP COLUMN name;")}
+    for folder, (up, down) in folders.items():
+        (tmp_path / "migrations" / folder).mkdir(parents=True)
+        (tmp_path / "migrations" / folder / "up.sql").write_text(up + "\n")
+        (tmp_path / "migrations" / folder / "down.sql").write_text(down + "\n")
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "q.sql").write_text("-- name: All :many\nSELECT * FROM a;\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nschema = "migrations"\nqueries = "queries"\n'
+                                             'out = "gen_diesel"\n')
+    result = run_cli(tmp_path)
+    assert result.code == 0, result.stderr
+    with imported(tmp_path / "gen_diesel") as package:
+        assert list(import_module(package, "models").A.model_fields) == ["id", "name"]
+        migrations = import_module(package, "migrations")
+        assert [m.number for m in migrations.MIGRATIONS] == [0, 20240101120000, 20240301090000]
+        assert migrations.migrate(tmp_path / "app.db").steps == tuple(folders)
+        assert migrations.rollback(tmp_path / "app.db", 20240101120000).steps == ("2024-03-01-090000_add_name",)
+    app = sqlite3.connect(tmp_path / "app.db")
+    assert [row[1] for row in app.execute("PRAGMA table_info(a)")] == ["id"]
+    app.close()
