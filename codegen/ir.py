@@ -48,6 +48,9 @@ class ValueType:
     # its own that psycopg has no loader for (enum arrays say so through `enum`).
     text_array: bool = False
     model: str | None = None  # sqlc.embed: the nested table model
+    # A PostgreSQL composite type, by its SQL name as a cast writes it ('pair', '"S"."Pair"'): a
+    # value of the Catalog's Composite of that name (base ANY, as a model's).
+    composite: str | None = None
     override: str | None = None  # a configured Python type ("pathlib.Path")
     # Any because the schema says so (a SQLite STRICT table's ANY column), not for want of a type:
     # no "is typing.Any" warning, which `strict` would make an error.
@@ -78,7 +81,8 @@ class ValueType:
         """The element type of this array type: an override `list[X]` (configured on an array
         column, or lifted by `array_of`) gives its elements X."""
         return ValueType(self.base, self.literals, self.enum, max(self.dims - 1, 0),
-                         override=element_override(self.override) if self.dims else None)
+                         override=element_override(self.override) if self.dims else None, composite=self.composite,
+                         parameter_cast=f"::{self.composite}" if self.composite else "")
 
     def array_of(self, nullable_elements: bool = False) -> ValueType:
         """An array of this type (array_agg, ARRAY[...], a parameter of `= ANY(...)`): a configured
@@ -86,7 +90,9 @@ class ValueType:
         NULL: python/typemap.py), so its values are converted going in
         (an Enum member as its value) and validated as X coming out."""
         return ValueType(self.base, self.literals, self.enum, self.dims + 1, nullable_elements=nullable_elements,
-                         override=None if self.override is None else f"list[{self.override}]")
+                         override=None if self.override is None else f"list[{self.override}]",
+                         composite=self.composite, text_array=self.composite is not None,
+                         parameter_cast=f"::{self.composite}{'[]' * (self.dims + 1)}" if self.composite else "")
 
 
 def element_override(override: str | None) -> str | None:
@@ -174,9 +180,21 @@ class Enum:
 
 
 @dataclass(frozen=True)
+class Composite:
+    """A PostgreSQL composite type (CREATE TYPE pair AS (a int, b text)): its fields in order,
+    each nullable (a composite's field takes NULL unless a domain refuses it)."""
+
+    identity: str  # its SQL name as ValueType.composite holds it
+    name: str
+    fields: tuple[Column, ...]
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
 class Catalog:
     tables: tuple[Table, ...]
     enums: tuple[Enum, ...] = ()
+    composites: tuple[Composite, ...] = ()
 
 
 @dataclass(frozen=True)

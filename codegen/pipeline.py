@@ -156,7 +156,7 @@ def catalog_of(state: SchemaState, config: Config) -> ir.Catalog:
             tables.append(to_ir(table))
     if problems:
         raise CodegenError(problems)
-    return ir.Catalog(tuple(tables), tuple(state.enums.values()))
+    return ir.Catalog(tuple(tables), tuple(state.enums.values()), state.composite_types())
 
 
 def analyze(config: Config, cache: Cache | None = None,

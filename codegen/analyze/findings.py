@@ -16,7 +16,8 @@ from ..placeholders import Scan
 def _untyped(value: ir.ValueType) -> bool:
     """typing.Any because nothing said otherwise (JSON is Any by choice, and so is a column the
     schema declares ANY; an override or an embedded model is a type)."""
-    return value.base == ir.ANY and value.override is None and value.model is None and not value.declared_any
+    return value.base == ir.ANY and value.override is None and value.model is None and value.composite is None \
+        and not value.declared_any
 
 
 def _call_start(text: str, name: str, inside: int | None) -> int | None:

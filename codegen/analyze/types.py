@@ -37,7 +37,7 @@ class ParamInfo:
     compared: list[tuple[exp.Expr, ir.ValueType]] = field(default_factory=list)
 
     def typed(self) -> ir.Typed:
-        known = [t for t, _ in self.hints if t.type.base != ir.ANY or t.type.model]
+        known = [t for t, _ in self.hints if t.type.base != ir.ANY or t.type.model or t.type.composite]
         chosen = known[0] if known else (self.hints[0][0] if self.hints else ANY)
         nullable = self.forced_nullable or any(t.nullable for t, _ in self.hints)
         return ir.Typed(chosen.type, nullable)

@@ -58,6 +58,9 @@ class SchemaState:
         self.engine = engine  # the catalog's view of it: later stages get theirs from the pipeline
         self.tables: dict[tuple[str | None, str], TableDef] = {}
         self.enums: dict[tuple[str | None, str], ir.Enum] = {}
+        # The composite types the migrations leave (PostgreSQL's CREATE TYPE ... AS (...)): the
+        # engine installs what lists them.
+        self.composite_types: Callable[[], tuple[ir.Composite, ...]] = lambda: ()
         self.extensions: "dict[str, Callable[[SchemaState, Cursor, Statement], bool]]" = {}
         # PostgreSQL CREATE FUNCTION / PROCEDURE signatures by lower-cased name (overloads in a list)
         self.functions: dict[str, list[Any]] = {}

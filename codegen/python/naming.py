@@ -101,6 +101,14 @@ def model_names(tables: list[str]) -> list[str]:
     return unique([_unshadowed(model_name(t), MODULE_LEVEL_RESERVED) for t in tables])
 
 
+def composite_class(identity: str) -> str:
+    """A composite type's class in models.py, by its SQL name ('pair', '"S"."Pair"'): PairType,
+    SPairType. The suffix keeps it apart from a table's model (table pairs and type pair are both
+    Pair otherwise), as a table's rows and a type's values are different things."""
+    parts = [p.strip('"').replace('""', '"') for p in re.findall(r'"(?:[^"]|"")*"|[^.]+', identity)]
+    return _unshadowed(pascal("_".join(parts)) + "Type", MODULE_LEVEL_RESERVED)
+
+
 def constant(name: str) -> str:
     return snake(name).upper().rstrip("_")
 

@@ -10,6 +10,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from .. import ir
+from . import naming
 from .pytype import PyType
 
 if TYPE_CHECKING:
@@ -143,7 +144,11 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
         reader = reader or ("_runtime.READ_DECIMAL" if t.override == "decimal.Decimal" else None)
         return PyType(t.override, _modules(t.override), to_db, reader,
                       to_db_not_null=to_db_not_null)
-    if t.literals and t.base == ir.STR:
+    if t.composite:
+        # A composite type's class (models.py), read from the type's text; sent as that text.
+        element = PyType(model_ref + naming.composite_class(t.composite), frozenset({"models"} if model_ref else ()),
+                         "_runtime.composite_text({v})")
+    elif t.literals and t.base == ir.STR:
         element = PyType(literal(t.literals), frozenset({"typing"}))
     else:
         element = engine.python_types.get(t.base) or _SIMPLE.get(t.base) or _SIMPLE[ir.ANY]
@@ -157,8 +162,10 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
         for _ in range(t.dims):
             read = f"list[{read}]"
         if (t.enum or t.text_array) and engine.enum_arrays_as_text:
-            return PyType(annotation, element.imports, None, None, f"typing.Annotated[{annotation}, "
-                                                                  "_runtime.READ_TEXT_ARRAY]")
+            to_db = (f"[None if _item is None else {element.to_db.format(v='_item')} for _item in {{v}}]"
+                     if t.composite and t.dims == 1 and element.to_db else None)
+            return PyType(annotation, element.imports, to_db, None, f"typing.Annotated[{annotation}, "
+                                                                    "_runtime.READ_TEXT_ARRAY]")
         # An element the driver takes converted (a jsonb[]'s dicts) is converted item by item.
         to_db = ("[" + element.to_db.format(v="_item") + " for _item in {v}]"
                  if element.to_db and t.dims == 1 else None)

@@ -7,6 +7,7 @@ is converted or a row read) is made here, so templates only print strings.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .. import ir
@@ -56,19 +57,58 @@ def models_module(catalog: ir.Catalog, engine: "EngineTraits", rows: str = rowst
     # A table of another schema than the default is named with its schema first (auth.users ->
     # AuthUser), as sqlc names it: the name does not depend on which other tables exist.
     names = naming.model_names([f"{t.schema}_{t.name}" if t.schema else t.name for t in catalog.tables])
-    mapping = {}
+    names = naming.unique(names, {naming.composite_class(c.identity).lower() for c in catalog.composites})
+    mapping: dict[str, str] = {}
+    for composite in catalog.composites:
+        models.append(_composite_class(composite, engine, imports))
     for table, name in zip(catalog.tables, names):
         mapping[table.key] = name
         fields = []
         for col, (fname, key) in zip(table.columns, _style_fields([c.name for c in table.columns], rows)):
             t, nullable = col.type, col.nullable
-            imports |= _read_imports(t, engine)
-            fields.append(Field(fname, read_annotation(t, nullable, engine), col.name,
+            imports |= _read_imports(t, engine) - {"models"}
+            fields.append(Field(fname, read_annotation(t, nullable, engine, ""), col.name,
                                 rowstyle.field_default(rows, key), key))
         kind = "view" if table.is_view else "table"
         qualified = f"{table.schema}.{table.name}" if table.schema else table.name
         models.append(_row_class(name, docstring(f"A row of the {kind} {qualified}."), fields, rows, imports))
     return ModelsModule(sorted(imports), models, mapping, rows)
+
+
+# How a composite's field is read from its text and written back (_runtime.Composite.sql_fields):
+# by the kinds pydantic does not take from text itself; a field of a type neither reads is its text.
+_FIELD_KINDS = {ir.JSON: "json", ir.JSON_TEXT: "json", ir.BYTES: "bytes", ir.DATETIME: "datetime", ir.DATETIME_TZ: "datetime"}
+_FROM_TEXT = {ir.INT, ir.FLOAT, ir.DECIMAL, ir.STR, ir.BOOL, ir.DATE, ir.UUID, ir.TIME, *_FIELD_KINDS}
+_ITEMS_FROM_TEXT = {ir.INT, ir.FLOAT, ir.DECIMAL, ir.STR, ir.BOOL, ir.DATE, ir.UUID}
+
+
+def _composite_field(t: ir.ValueType) -> tuple[ir.ValueType, str]:
+    """A composite field's value type in its class, and its kind: its text (a str) where the
+    text is not read here (an interval, a range, an inet, a 2-D array: PostgreSQL's own forms)."""
+    if t.override is None and t.model is None:
+        if t.dims == 1 and (t.composite or t.enum or t.base in _ITEMS_FROM_TEXT):
+            return replace(t, nullable_elements=True), "array"  # nothing keeps a NULL item out
+        if not t.dims and (t.composite or t.base in _FROM_TEXT):
+            return t, _FIELD_KINDS.get(t.base, "")
+    return ir.ValueType(ir.STR), ""
+
+
+def _composite_class(composite: ir.Composite, engine: "EngineTraits", imports: set[str]) -> RowClass:
+    """The class of a composite type's values: a frozen model of its fields, all nullable."""
+    name = naming.composite_class(composite.identity)
+    fields, kinds = [], []
+    for col, (fname, key) in zip(composite.fields, _style_fields([c.name for c in composite.fields], rowstyle.MODEL)):
+        t, kind = _composite_field(col.type)
+        imports |= _read_imports(t, engine) - {"models"}
+        fields.append(Field(fname, read_annotation(t, True, engine, ""), col.name,
+                            rowstyle.field_default(rowstyle.MODEL, key), key))
+        kinds.append((fname, kind))
+    qualified = f"{composite.schema}.{composite.name}" if composite.schema else composite.name
+    row = _row_class(name, docstring(f"A value of the composite type {qualified}."), fields, rowstyle.MODEL, imports)
+    row.base = "_runtime.Composite"
+    row.body = (*row.body, f"sql_fields: typing.ClassVar[tuple[tuple[str, str], ...]] = {tuple(kinds)!r}")
+    imports.add("typing")
+    return row
 
 
 def _column_type(col: ir.ResultColumn) -> tuple[ir.ValueType, bool]:

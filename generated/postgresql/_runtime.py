@@ -14,6 +14,7 @@ import datetime
 import decimal
 import enum
 import functools
+import json
 import operator
 import threading
 import types
@@ -459,10 +460,11 @@ def _embedded(annotation: typing.Any) -> tuple[type[pydantic.BaseModel] | None, 
     """(the row model, optional) when a field holds an embedded row model, else (None, False).
 
     Only this package's own row models are embedded rows: a pydantic model configured as a JSON
-    column's type (overrides) is validated from the column's value, as any other field."""
+    column's type (overrides), or a composite type's class (read from the column's one value), is
+    validated from the column's value, as any other field."""
     options = typing.get_args(annotation) or (annotation,)  # X | None, or X
     models = [o for o in options if isinstance(o, type) and issubclass(o, pydantic.BaseModel)
-              and o.__module__.startswith(_PACKAGE)]
+              and o.__module__.startswith(_PACKAGE) and not getattr(o, "composite_type", False)]
     return (models[0], type(None) in options) if models else (None, False)
 
 
@@ -1179,3 +1181,112 @@ class _Plan:
         if any(operator.countOf(map(getter, rows), None) for getter in self._not_null):
             return False
         return all(allowed.issuperset(map(getter, rows)) for getter, allowed in self._literals)
+
+
+# ---------------------------------------------------------------- composite types
+#
+# psycopg reads a composite type it was not told of (register_composite) as PostgreSQL's text of
+# the value, '(1,"a ""b""",)': each field's own text, quoted where it holds a comma, a quote, a
+# parenthesis, a backslash or a blank, doubled quotes and backslashes inside, nothing at all for
+# NULL. A generated Composite class parses that text (pydantic runs it before the fields), each
+# field read from its text by its kind (_FROM_TEXT; others by pydantic from the str: an int, a
+# date, a nested composite's own text), and writes a parameter back as the same text, which the
+# SQL casts to the type (`%s::pair`). No registration on the application's connection.
+
+
+def composite_items(text: str) -> list[str | None]:
+    """The fields' texts of a composite value's text, None for a NULL field."""
+    if len(text) < 2 or text[0] != "(" or text[-1] != ")":
+        raise ValueError(f"{text!r} is not the text of a PostgreSQL composite value")
+    items: list[str | None] = []
+    i, end = 1, len(text) - 1
+    while True:
+        if i >= end or text[i] == ",":
+            items.append(None)  # nothing between two commas: NULL
+        else:
+            parts: list[str] = []
+            while i < end and text[i] != ",":
+                if text[i] == '"':
+                    i += 1
+                    while i < end and not (text[i] == '"' and text[i + 1:i + 2] != '"'):
+                        if text[i] in '"\\':  # a doubled quote, or a backslash escaping what follows
+                            i += 1
+                        parts.append(text[i])
+                        i += 1
+                    i += 1
+                else:
+                    parts.append(text[i])
+                    i += 1
+            items.append("".join(parts))
+        if i >= end:
+            return items
+        i += 1  # past the comma
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array_text(items: typing.Any, item_text: typing.Callable[[typing.Any], str]) -> str:
+    """An array's text, '{"a b",NULL}': each item quoted (an empty string, NULL's spelling kept apart)."""
+    return "{" + ",".join("NULL" if v is None else _quoted(item_text(v)) for v in items) + "}"
+
+
+def _scalar_text(value: typing.Any) -> str:
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, Composite):
+        return value.sql_text()
+    if isinstance(value, bytes):
+        return "\\x" + value.hex()
+    return str(value)  # int, float (inf, nan), Decimal, str, date, datetime, time, UUID
+
+
+# Per field kind: the value from the field's text (None: pydantic takes the text itself) and its text.
+_FROM_TEXT: dict[str, typing.Callable[[str], typing.Any]] = {
+    "json": json.loads,
+    "bytes": lambda text: bytes.fromhex(text[2:]),
+    "datetime": datetime.datetime.fromisoformat,  # '2020-01-02 03:04:05+13': an offset of hours alone
+    "array": text_array,
+}
+_TO_TEXT: dict[str, typing.Callable[[typing.Any], str]] = {
+    "json": lambda value: json.dumps(value),
+    "array": lambda value: _array_text(value, _scalar_text),
+}
+
+
+class Composite(Row):
+    """A value of a PostgreSQL composite type: a frozen model of its fields (each may be NULL),
+    validated from the type's text as psycopg reads it, or from its fields as any model is."""
+
+    # Per field, in the type's order: its name here and its kind (a key of _FROM_TEXT, or "").
+    sql_fields: typing.ClassVar[tuple[tuple[str, str], ...]] = ()
+    composite_type: typing.ClassVar[bool] = True  # one column's value, never an embedded row
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _from_sql_text(cls, value: typing.Any) -> typing.Any:
+        if isinstance(value, tuple) and len(value) == len(cls.sql_fields):
+            # psycopg's own object, once the application registered the type: its fields in order
+            return {name: item for (name, _), item in zip(cls.sql_fields, value)}
+        if not isinstance(value, str):
+            return value
+        items = composite_items(value)
+        if len(items) != len(cls.sql_fields):
+            raise ValueError(f"{value!r} has {len(items)} fields; {cls.__name__} has {len(cls.sql_fields)}")
+        return {name: text if text is None or kind not in _FROM_TEXT else _FROM_TEXT[kind](text)
+                for (name, kind), text in zip(cls.sql_fields, items)}
+
+    def sql_text(self) -> str:
+        """The value as PostgreSQL's text of the type: every field quoted, NULL as nothing."""
+        texts = []
+        for name, kind in self.sql_fields:
+            value = getattr(self, name)
+            texts.append("" if value is None else _quoted(_TO_TEXT.get(kind, _scalar_text)(value)))
+        return "(" + ",".join(texts) + ")"
+
+
+def composite_text(value: typing.Any) -> typing.Any:
+    """A composite parameter as its text (the SQL casts it to the type); None stays NULL. A value
+    given as its fields (a dict, a tuple row) is made the class first by the caller's annotation."""
+    return value.sql_text() if isinstance(value, Composite) else value

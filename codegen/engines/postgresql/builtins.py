@@ -113,7 +113,7 @@ def table() -> Table:
 
 def possible(t: ir.ValueType) -> tuple[str, ...] | None:
     """The PostgreSQL types a value of type t may be, None when not known."""
-    if t.model is not None or t.text_array:
+    if t.model is not None or t.text_array or t.composite is not None:
         return None
     if t.enum is not None:
         scalar: tuple[str, ...] = (_ENUM,)

@@ -51,6 +51,8 @@ class PostgresTypes:
         self.schemas: set[str] = {"public", "pg_catalog"}  # as named (a quoted name keeps its case)
         self.path = SearchPath(state, self.schemas, state.declared_search_path or DEFAULT_PATH)
         self.composites: dict[tuple[str | None, str], list[tuple[str, ir.ValueType]]] = {}
+        # Each composite's name and schema (None: the default one) as created, for its identity.
+        self.composite_names: dict[tuple[str | None, str], tuple[str, str | None]] = {}
         # What the migrations create that calls and COLLATE may name (builtins.created_names), by
         # kind: FUNCTION, PROCEDURE, AGGREGATE, EXTENSION, COLLATION; DO blocks' included.
         self.created: dict[str, set[str]] = {}
@@ -82,8 +84,22 @@ class PostgresTypes:
         # is read as its text, and an array of one as the array's text ('{"(2,)"}', which a
         # list[Any] field refused at every read): parsed into a list of its items' texts (a list
         # psycopg made, once the application registers the type, is kept as it is).
-        because = composite_any(bare.strip('"')) if key in self.composites else ""
-        return ir.ValueType(ir.ANY, dims=dims, text_array=dims > 0, any_because=because)
+        if key in self.composites:
+            identity = self.composite_identity(key)
+            return ir.ValueType(ir.ANY, dims=dims, composite=identity, text_array=dims > 0,
+                                parameter_cast=f"::{identity}" + "[]" * dims)
+        return ir.ValueType(ir.ANY, dims=dims, text_array=dims > 0)
+
+    def composite_identity(self, key: tuple[str | None, str]) -> str:
+        """A composite type's SQL name as a cast writes it (ValueType.composite): 'pair', '"S"."Pair"'."""
+        name, schema = self.composite_names[key]
+        return f"{quote_identifier(schema)}.{quote_identifier(name)}" if schema else quote_identifier(name)
+
+    def composite_types(self) -> tuple[ir.Composite, ...]:
+        return tuple(ir.Composite(self.composite_identity(key), *self.composite_names[key][:1],
+                                  tuple(ir.Column(field, "", t, True) for field, t in fields),
+                                  self.composite_names[key][1])
+                     for key, fields in self.composites.items())
 
     def is_identity(self, declared: str) -> bool:
         return normalise(declared)[0] in SERIALS
@@ -108,13 +124,6 @@ class PostgresTypes:
         return True
 
 
-def composite_any(name: str) -> str:
-    """Why a composite type's value is Any: psycopg reads one it was not told of as its text
-    ('(1,"x,y")'); what it reads once the application registers the type is the application's choice."""
-    return (f"psycopg reads composite type {name} as its text unless the application registers it "
-            f"(psycopg.types.composite.register_composite); a field cast, (col).field::integer, is typed")
-
-
 def _array_cast(declared: str, dims: int) -> str:
     """'::integer[]' for an integer[] column (any spelling: int4[], integer ARRAY); '' where none is needed."""
     name, _ = normalise(declared)
@@ -126,6 +135,7 @@ def _array_cast(declared: str, dims: int) -> str:
 def install(state: SchemaState) -> None:
     types = PostgresTypes(state)
     state.type_of = types.value_type  # type: ignore[method-assign]
+    state.composite_types = types.composite_types
     state.is_identity = types.is_identity  # type: ignore[method-assign]
     state.extensions["postgres"] = lambda st, cur, stmt: _statement(types, st, cur, stmt)
     state.start_session = types.path.start_session
@@ -190,9 +200,10 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
         elif cur.accept("AS") and cur.is_punct("("):  # a composite type: its fields, for functions' rows
             start, end = cur.balanced()
             fields = [Cursor(part, cur.engine) for part in split_top_level(cur, cur.text[start:end])]
-            types.composites[state.key(schema, name)] = [(f.name("field name")[0], types.value_type(read_type(f, set())))
-                                                         for f in fields]
-        return True  # composite, range and base types: values of type Any
+            key = state.key(schema, name)
+            types.composites[key] = [(f.name("field name")[0], types.value_type(read_type(f, set()))) for f in fields]
+            types.composite_names[key] = (name, state.engine.lookup_schema(schema))
+        return True  # range and base types: values of type Any
     if cur.accept("DOMAIN"):
         schema, name, offset = cur.qualified_name("domain name")
         schema = state.creation_schema(schema, offset)
@@ -232,9 +243,13 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
 
 def _alter_type(types: PostgresTypes, state: SchemaState, cur: Cursor) -> None:
     schema, name, offset = cur.qualified_name("type name")
-    enum = state.enums.get(types.type_key(schema, name))
+    key = types.type_key(schema, name)
+    if key in types.composites:
+        _alter_composite(types, state, key, cur)
+        return
+    enum = state.enums.get(key)
     if enum is None:
-        return  # composite or domain types: no effect on value types here
+        return  # domain types: no effect on value types here
     if cur.accept("ADD", "VALUE"):
         cur.accept("IF", "NOT", "EXISTS")
         value = unquote(cur.next())
@@ -260,6 +275,69 @@ def _alter_type(types: PostgresTypes, state: SchemaState, cur: Cursor) -> None:
         _replace_enum(state, enum, ir.Enum(enum.name, enum.values, state.engine.lookup_schema(new_schema)))
 
 
+def _alter_composite(types: PostgresTypes, state: SchemaState, key: tuple[str | None, str], cur: Cursor) -> None:
+    """ALTER TYPE pair ADD / DROP / ALTER ATTRIBUTE (a comma-separated list of them), RENAME
+    ATTRIBUTE a TO b, RENAME TO, SET SCHEMA: the fields its values have from now on (a column of
+    it keeps naming the type, whose fields are read when the code is generated)."""
+    fields = types.composites[key]
+    if cur.accept("RENAME", "ATTRIBUTE"):
+        old, _ = cur.name("attribute name")
+        cur.expect("TO")
+        new, _ = cur.name("attribute name")
+        types.composites[key] = [(new if f == old else f, t) for f, t in fields]
+        return
+    if cur.accept("RENAME", "TO"):
+        _move_composite(types, state, key, cur.name("type name")[0], types.composite_names[key][1])
+        return
+    if cur.accept("SET", "SCHEMA"):
+        _move_composite(types, state, key, types.composite_names[key][0],
+                        state.engine.lookup_schema(cur.name("schema name")[0]))
+        return
+    while True:
+        if cur.accept("ADD", "ATTRIBUTE"):
+            field, _ = cur.name("attribute name")
+            fields.append((field, types.value_type(parse_type_name(cur))))
+        elif cur.accept("DROP", "ATTRIBUTE"):
+            cur.accept("IF", "EXISTS")
+            field, _ = cur.name("attribute name")
+            fields[:] = [(f, t) for f, t in fields if f != field]
+        elif cur.accept("ALTER", "ATTRIBUTE"):
+            field, _ = cur.name("attribute name")
+            cur.accept("SET", "DATA")
+            cur.expect("TYPE")
+            changed = types.value_type(parse_type_name(cur))
+            fields[:] = [(f, changed if f == field else t) for f, t in fields]
+        else:
+            return  # OWNER TO and the like
+        while cur.peek() is not None and not cur.is_punct(","):
+            cur.next()  # COLLATE, CASCADE, RESTRICT
+        if not cur.accept_punct(","):
+            return
+
+
+def _move_composite(types: PostgresTypes, state: SchemaState, key: tuple[str | None, str], name: str,
+                    schema: str | None) -> None:
+    """A composite type renamed or moved: every value type naming it (columns, other composites'
+    fields) names it anew, as the server's catalog does by the type's oid."""
+    before = types.composite_identity(key)
+    new_key = state.key(schema, name)
+    types.composites[new_key] = types.composites.pop(key)
+    types.composite_names.pop(key)
+    types.composite_names[new_key] = (name, schema)
+    after = types.composite_identity(new_key)
+
+    def renamed(t: ir.ValueType) -> ir.ValueType:
+        if t.composite != before:
+            return t
+        return replace(t, composite=after, parameter_cast=f"::{after}" + "[]" * t.dims)
+
+    for table in state.tables.values():
+        for col in table.columns:
+            col.type = renamed(col.type)
+    for fields in types.composites.values():
+        fields[:] = [(f, renamed(t)) for f, t in fields]
+
+
 def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str) -> None:
     """ALTER SCHEMA old RENAME TO new: what it holds is named with new from now on (a column of
     one of its enums too: the enum's identity names its schema)."""
@@ -279,7 +357,7 @@ def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str)
     for key in [k for k in types.domains if k[0] == gone]:
         types.domains[moved(key)] = types.domains.pop(key)
     for key in [k for k in types.composites if k[0] == gone]:
-        types.composites[moved(key)] = types.composites.pop(key)
+        _move_composite(types, state, key, types.composite_names[key][0], new)
     types.sequences = {moved(k) if k[0] == gone else k for k in types.sequences}
     for overloads in state.functions.values():
         for func in overloads:
@@ -353,6 +431,7 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
             else:  # a domain or composite type: its columns are known by the name they declare
                 types.domains.pop(key, None)
                 types.composites.pop(key, None)
+                types.composite_names.pop(key, None)
                 domains.add(key)
             if not cur.accept_punct(","):
                 break

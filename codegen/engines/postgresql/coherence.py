@@ -47,7 +47,7 @@ _UUID = re.compile(r"[\da-fA-F]{32}")
 
 def family(t: ir.ValueType) -> str | None:
     """The family of SQL types a value of this type compares with, None when not known."""
-    if t.dims or t.model is not None or t.text_array:
+    if t.dims or t.model is not None or t.text_array or t.composite is not None:
         return None
     if t.enum is not None:
         return f"enum {t.enum}"

@@ -453,10 +453,11 @@ def _embedded(annotation: typing.Any) -> tuple[type[pydantic.BaseModel] | None, 
     """(the row model, optional) when a field holds an embedded row model, else (None, False).
 
     Only this package's own row models are embedded rows: a pydantic model configured as a JSON
-    column's type (overrides) is validated from the column's value, as any other field."""
+    column's type (overrides), or a composite type's class (read from the column's one value), is
+    validated from the column's value, as any other field."""
     options = typing.get_args(annotation) or (annotation,)  # X | None, or X
     models = [o for o in options if isinstance(o, type) and issubclass(o, pydantic.BaseModel)
-              and o.__module__.startswith(_PACKAGE)]
+              and o.__module__.startswith(_PACKAGE) and not getattr(o, "composite_type", False)]
     return (models[0], type(None) in options) if models else (None, False)
 
 
