@@ -23,6 +23,7 @@ from ..engines import ArgType, EngineTraits
 from ..errors import Located
 from . import calls
 from .comparisons import ComparisonTyping
+from .composites import composite_field
 from .result_names import CASE_RULE, as_written
 from .scope import Scope, Source, identifier_offset
 from .types import (ANY, ARITHMETIC, BOOL, COMPARISONS, FLOAT, INT, NULL, SIBLING_TYPED, STR, ParamInfo, is_null_literal, numeric_type,
@@ -233,7 +234,9 @@ class ExpressionTyping(ComparisonTyping):
             return self.type_of(node.expression, scope)  # schema.function(...)
         for child in node.iter_expressions():
             if not isinstance(child, exp.Identifier):
-                self.type_of(child, scope)  # (composite).field: parameters and names inside still count
+                whole = self.type_of(child, scope)  # (composite).field: parameters and names inside still count
+                if whole.type.composite and not whole.type.dims and isinstance(node.expression, exp.Identifier):
+                    return composite_field(self.state, whole.type.composite, node.expression)
         return NULL
 
     def _t_Identifier(self, node: exp.Identifier, scope: Scope) -> ir.Typed:

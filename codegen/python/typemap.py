@@ -162,10 +162,11 @@ def py_type(t: ir.ValueType, engine: "EngineTraits", model_ref: str = "models.")
         for _ in range(t.dims):
             read = f"list[{read}]"
         if (t.enum or t.text_array) and engine.enum_arrays_as_text:
+            # items sent as their text (a composite's, a user range's), NULL items as NULL
             to_db = (f"[None if _item is None else {element.to_db.format(v='_item')} for _item in {{v}}]"
-                     if t.composite and t.dims == 1 and element.to_db else None)
-            return PyType(annotation, element.imports, to_db, None, f"typing.Annotated[{annotation}, "
-                                                                    "_runtime.READ_TEXT_ARRAY]")
+                     if t.dims == 1 and element.to_db else None)
+            # the items' own readers inside (a user range's text read by RANGE)
+            return PyType(annotation, element.imports, to_db, None, f"typing.Annotated[{read}, _runtime.READ_TEXT_ARRAY]")
         # An element the driver takes converted (a jsonb[]'s dicts) is converted item by item.
         to_db = ("[" + element.to_db.format(v="_item") + " for _item in {v}]"
                  if element.to_db and t.dims == 1 else None)

@@ -82,10 +82,12 @@ _FROM_TEXT = {ir.INT, ir.FLOAT, ir.DECIMAL, ir.STR, ir.BOOL, ir.DATE, ir.UUID, i
 _ITEMS_FROM_TEXT = {ir.INT, ir.FLOAT, ir.DECIMAL, ir.STR, ir.BOOL, ir.DATE, ir.UUID}
 
 
-def _composite_field(t: ir.ValueType) -> tuple[ir.ValueType, str]:
+def _composite_field(t: ir.ValueType, engine: "EngineTraits") -> tuple[ir.ValueType, str]:
     """A composite field's value type in its class, and its kind: its text (a str) where the
-    text is not read here (an interval, a range, an inet, a 2-D array: PostgreSQL's own forms)."""
+    text is not read here (an interval, a multirange, an inet, a 2-D array: PostgreSQL's own forms)."""
     if t.override is None and t.model is None:
+        if not t.dims and py_type(t, engine).annotation.startswith("psycopg.types.range.Range["):
+            return t, "range"  # _runtime.RANGE reads a range's text
         if t.dims == 1 and (t.composite or t.enum or t.base in _ITEMS_FROM_TEXT):
             return replace(t, nullable_elements=True), "array"  # nothing keeps a NULL item out
         if not t.dims and (t.composite or t.base in _FROM_TEXT):
@@ -98,7 +100,7 @@ def _composite_class(composite: ir.Composite, engine: "EngineTraits", imports: s
     name = naming.composite_class(composite.identity)
     fields, kinds = [], []
     for col, (fname, key) in zip(composite.fields, _style_fields([c.name for c in composite.fields], rowstyle.MODEL)):
-        t, kind = _composite_field(col.type)
+        t, kind = _composite_field(col.type, engine)
         imports |= _read_imports(t, engine) - {"models"}
         fields.append(Field(fname, read_annotation(t, True, engine, ""), col.name,
                             rowstyle.field_default(rowstyle.MODEL, key), key))

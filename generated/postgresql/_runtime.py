@@ -16,6 +16,7 @@ import enum
 import functools
 import json
 import operator
+import re
 import threading
 import types
 import typing
@@ -161,8 +162,12 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
 
 
 def _holds(hint: typing.Any, *kinds: type) -> bool:
-    """Whether a field's hint is one of kinds or holds one (X | None, list[X])."""
-    return hint in kinds or any(_holds(arg, *kinds) for arg in typing.get_args(hint))
+    """Whether a field's hint is one of kinds or holds one (X | None, list[X]). Not a class's
+    parameter: a Range[float] (a user's range type) holds a Range, written by its own schema."""
+    return hint in kinds or (typing.get_origin(hint) in _HOLDERS and any(_holds(arg, *kinds) for arg in typing.get_args(hint)))
+
+
+_HOLDERS = (list, typing.Union, type(int | None))
 
 
 # JSON has no NaN or infinities: pydantic writes a float's as null by default (a NOT NULL REAL
@@ -770,6 +775,8 @@ _RANGE_BOUNDS = ("[)", "(]", "()", "[]")
 
 
 def _range_fields(value: typing.Any) -> typing.Any:
+    if isinstance(value, str):  # a user-declared range type's text, as psycopg reads it unregistered
+        return range_fields(value)
     if isinstance(value, psycopg.types.range.Range):
         if value.isempty:
             return {"empty": True}
@@ -797,6 +804,9 @@ class _RangeSchema:
         bound = (typing.get_args(source) or (typing.Any,))[0]
         if bound is decimal.Decimal:  # a numrange's bound may be NaN or an infinity
             bound = typing.Annotated[decimal.Decimal, pydantic.AllowInfNan()]
+        elif bound is float:  # a float8 range's (a user's type) infinite bound is no unbounded side:
+            # written "Infinity", not JSON's null, which would read back as unbounded
+            bound = typing.Annotated[float, pydantic.PlainSerializer(_non_finite_text, when_used="json")]
         bound_schema = core_schema.nullable_schema(handler.generate_schema(bound))
         fields = core_schema.typed_dict_schema({
             "lower": core_schema.typed_dict_field(bound_schema, required=False),
@@ -1252,6 +1262,7 @@ _FROM_TEXT: dict[str, typing.Callable[[str], typing.Any]] = {
 _TO_TEXT: dict[str, typing.Callable[[typing.Any], str]] = {
     "json": lambda value: json.dumps(value),
     "array": lambda value: _array_text(value, _scalar_text),
+    "range": lambda value: range_text(value),
 }
 
 
@@ -1290,3 +1301,38 @@ def composite_text(value: typing.Any) -> typing.Any:
     """A composite parameter as its text (the SQL casts it to the type); None stays NULL. A value
     given as its fields (a dict, a tuple row) is made the class first by the caller's annotation."""
     return value.sql_text() if isinstance(value, Composite) else value
+
+
+# ---------------------------------------------------------------- user-declared range types
+#
+# psycopg reads a range type it has no loader for (CREATE TYPE floatrange AS RANGE) as its text,
+# '[1.5,"2020-01-02 03:04:05+13")' or 'empty': RANGE parses it into the bounds pydantic validates.
+
+def range_fields(text: str) -> dict[str, typing.Any]:
+    """{"lower", "upper", "bounds"} of a range's text ({"empty": True} for 'empty')."""
+    if text == "empty":
+        return {"empty": True}
+    if len(text) < 3 or text[0] not in "[(" or text[-1] not in ")]":
+        raise ValueError(f"{text!r} is not the text of a PostgreSQL range")
+    lower, upper = composite_items("(" + text[1:-1] + ")")  # one comma, quoted as a composite's fields
+    return {"lower": _zone_hours(lower), "upper": _zone_hours(upper), "bounds": text[0] + text[-1]}
+
+
+_WHOLE_HOURS = re.compile(r"\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d")
+
+
+def _zone_hours(text: str | None) -> str | None:
+    """PostgreSQL writes a whole-hour offset as '+13', which pydantic's datetime refuses: '+13:00'."""
+    return text + ":00" if text is not None and _WHOLE_HOURS.fullmatch(text) else text
+
+
+def range_text(value: typing.Any) -> typing.Any:
+    """A user-declared range type's parameter as its text, cast to the type by the SQL: psycopg
+    would send a Range of ints as an int4range, which has no cast to it. None stays NULL."""
+    if not isinstance(value, psycopg.types.range.Range):
+        return value
+    if value.isempty:
+        return "empty"
+    lower = "" if value.lower is None else _quoted(_scalar_text(value.lower))
+    upper = "" if value.upper is None else _quoted(_scalar_text(value.upper))
+    return f"{value.bounds[0]}{lower},{upper}{value.bounds[1]}"

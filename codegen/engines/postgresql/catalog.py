@@ -15,7 +15,8 @@ from ...catalog.alter import drop_dependent_views, follow_relation, remove_colum
 from ...catalog.build import SchemaState
 from ...catalog.cursor import Cursor, unquote
 from ...catalog.tables import ColumnDef, parse_type_name
-from . import builtins
+from . import builtins, ranges
+from .composites import alter_composite, move_composite
 from .search_path import DEFAULT_PATH, SearchPath, path_set
 from .function_defs import FuncArg, FuncDef, parse_function, read_type, split_top_level, state_schema
 from .type_names import STRING_TYPES, SYNONYMS, TYPES, normalise
@@ -53,6 +54,8 @@ class PostgresTypes:
         self.composites: dict[tuple[str | None, str], list[tuple[str, ir.ValueType]]] = {}
         # Each composite's name and schema (None: the default one) as created, for its identity.
         self.composite_names: dict[tuple[str | None, str], tuple[str, str | None]] = {}
+        # Each user-declared range type (CREATE TYPE r AS RANGE): its SQL name and its bounds' value type.
+        self.ranges: dict[tuple[str | None, str], tuple[str, ir.ValueType]] = {}
         # What the migrations create that calls and COLLATE may name (builtins.created_names), by
         # kind: FUNCTION, PROCEDURE, AGGREGATE, EXTENSION, COLLATION; DO blocks' included.
         self.created: dict[str, set[str]] = {}
@@ -84,6 +87,11 @@ class PostgresTypes:
         # is read as its text, and an array of one as the array's text ('{"(2,)"}', which a
         # list[Any] field refused at every read): parsed into a list of its items' texts (a list
         # psycopg made, once the application registers the type, is kept as it is).
+        if key in self.ranges:
+            identity, subtype = self.ranges[key]
+            base = ranges.user_range(subtype)
+            if base is not None:
+                return ir.ValueType(base, dims=dims, text_array=dims > 0, parameter_cast=f"::{identity}" + "[]" * dims)
         if key in self.composites:
             identity = self.composite_identity(key)
             return ir.ValueType(ir.ANY, dims=dims, composite=identity, text_array=dims > 0,
@@ -107,7 +115,7 @@ class PostgresTypes:
     def type_key(self, schema: str | None, name: str) -> tuple[str | None, str]:
         """The key of the enum, domain or composite type a name means: an unqualified one is the
         first the search_path finds (enums, domains and composites share one namespace)."""
-        for known in (self.state.enums, self.domains, self.composites):
+        for known in (self.state.enums, self.domains, self.composites, self.ranges):
             found = self.state.resolve(schema, name, known)
             if found is not None and (schema is not None or self._first(found, name)):
                 return found
@@ -119,7 +127,7 @@ class PostgresTypes:
             here = self.state.key(schema, name)
             if here == key:
                 return True
-            if here in self.state.enums or here in self.domains or here in self.composites:
+            if here in self.state.enums or here in self.domains or here in self.composites or here in self.ranges:
                 return False
         return True
 
@@ -197,13 +205,22 @@ def _create(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
             start, end = cur.balanced()
             values = tuple(unquote(x) for x in Cursor(cur.text[start:end], cur.engine).items if x.kind == "string")
             state.enums[state.key(schema, name)] = ir.Enum(name, values, state.engine.lookup_schema(schema))
+        elif cur.accept("AS", "RANGE") and cur.is_punct("("):
+            start, end = cur.balanced()
+            for part in split_top_level(cur, cur.text[start:end]):
+                option = Cursor(part, cur.engine)
+                if option.name("range option")[0].lower() == "subtype" and option.accept_punct("="):
+                    bare = quote_identifier(name)
+                    created = state.engine.lookup_schema(schema)
+                    identity = f"{quote_identifier(created)}.{bare}" if created else bare
+                    types.ranges[state.key(schema, name)] = (identity, types.value_type(read_type(option, set())))
         elif cur.accept("AS") and cur.is_punct("("):  # a composite type: its fields, for functions' rows
             start, end = cur.balanced()
             fields = [Cursor(part, cur.engine) for part in split_top_level(cur, cur.text[start:end])]
             key = state.key(schema, name)
             types.composites[key] = [(f.name("field name")[0], types.value_type(read_type(f, set()))) for f in fields]
             types.composite_names[key] = (name, state.engine.lookup_schema(schema))
-        return True  # range and base types: values of type Any
+        return True  # base types, and a range's multirange: values of type Any
     if cur.accept("DOMAIN"):
         schema, name, offset = cur.qualified_name("domain name")
         schema = state.creation_schema(schema, offset)
@@ -245,7 +262,7 @@ def _alter_type(types: PostgresTypes, state: SchemaState, cur: Cursor) -> None:
     schema, name, offset = cur.qualified_name("type name")
     key = types.type_key(schema, name)
     if key in types.composites:
-        _alter_composite(types, state, key, cur)
+        alter_composite(types, state, key, cur)
         return
     enum = state.enums.get(key)
     if enum is None:
@@ -275,69 +292,6 @@ def _alter_type(types: PostgresTypes, state: SchemaState, cur: Cursor) -> None:
         _replace_enum(state, enum, ir.Enum(enum.name, enum.values, state.engine.lookup_schema(new_schema)))
 
 
-def _alter_composite(types: PostgresTypes, state: SchemaState, key: tuple[str | None, str], cur: Cursor) -> None:
-    """ALTER TYPE pair ADD / DROP / ALTER ATTRIBUTE (a comma-separated list of them), RENAME
-    ATTRIBUTE a TO b, RENAME TO, SET SCHEMA: the fields its values have from now on (a column of
-    it keeps naming the type, whose fields are read when the code is generated)."""
-    fields = types.composites[key]
-    if cur.accept("RENAME", "ATTRIBUTE"):
-        old, _ = cur.name("attribute name")
-        cur.expect("TO")
-        new, _ = cur.name("attribute name")
-        types.composites[key] = [(new if f == old else f, t) for f, t in fields]
-        return
-    if cur.accept("RENAME", "TO"):
-        _move_composite(types, state, key, cur.name("type name")[0], types.composite_names[key][1])
-        return
-    if cur.accept("SET", "SCHEMA"):
-        _move_composite(types, state, key, types.composite_names[key][0],
-                        state.engine.lookup_schema(cur.name("schema name")[0]))
-        return
-    while True:
-        if cur.accept("ADD", "ATTRIBUTE"):
-            field, _ = cur.name("attribute name")
-            fields.append((field, types.value_type(parse_type_name(cur))))
-        elif cur.accept("DROP", "ATTRIBUTE"):
-            cur.accept("IF", "EXISTS")
-            field, _ = cur.name("attribute name")
-            fields[:] = [(f, t) for f, t in fields if f != field]
-        elif cur.accept("ALTER", "ATTRIBUTE"):
-            field, _ = cur.name("attribute name")
-            cur.accept("SET", "DATA")
-            cur.expect("TYPE")
-            changed = types.value_type(parse_type_name(cur))
-            fields[:] = [(f, changed if f == field else t) for f, t in fields]
-        else:
-            return  # OWNER TO and the like
-        while cur.peek() is not None and not cur.is_punct(","):
-            cur.next()  # COLLATE, CASCADE, RESTRICT
-        if not cur.accept_punct(","):
-            return
-
-
-def _move_composite(types: PostgresTypes, state: SchemaState, key: tuple[str | None, str], name: str,
-                    schema: str | None) -> None:
-    """A composite type renamed or moved: every value type naming it (columns, other composites'
-    fields) names it anew, as the server's catalog does by the type's oid."""
-    before = types.composite_identity(key)
-    new_key = state.key(schema, name)
-    types.composites[new_key] = types.composites.pop(key)
-    types.composite_names.pop(key)
-    types.composite_names[new_key] = (name, schema)
-    after = types.composite_identity(new_key)
-
-    def renamed(t: ir.ValueType) -> ir.ValueType:
-        if t.composite != before:
-            return t
-        return replace(t, composite=after, parameter_cast=f"::{after}" + "[]" * t.dims)
-
-    for table in state.tables.values():
-        for col in table.columns:
-            col.type = renamed(col.type)
-    for fields in types.composites.values():
-        fields[:] = [(f, renamed(t)) for f, t in fields]
-
-
 def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str) -> None:
     """ALTER SCHEMA old RENAME TO new: what it holds is named with new from now on (a column of
     one of its enums too: the enum's identity names its schema)."""
@@ -357,7 +311,7 @@ def _rename_schema(types: PostgresTypes, state: SchemaState, old: str, new: str)
     for key in [k for k in types.domains if k[0] == gone]:
         types.domains[moved(key)] = types.domains.pop(key)
     for key in [k for k in types.composites if k[0] == gone]:
-        _move_composite(types, state, key, types.composite_names[key][0], new)
+        move_composite(types, state, key, types.composite_names[key][0], new)
     types.sequences = {moved(k) if k[0] == gone else k for k in types.sequences}
     for overloads in state.functions.values():
         for func in overloads:
@@ -432,6 +386,7 @@ def _drop(types: PostgresTypes, state: SchemaState, cur: Cursor) -> bool:
                 types.domains.pop(key, None)
                 types.composites.pop(key, None)
                 types.composite_names.pop(key, None)
+                types.ranges.pop(key, None)
                 domains.add(key)
             if not cur.accept_punct(","):
                 break

@@ -68,7 +68,7 @@ class PostgreSQLEngine(Engine):
     python_types = pytypes.PYTHON_TYPES
     enum_arrays_as_text = True  # psycopg returns an enum's array as its text form
     template_folder = Path(__file__).parent / "templates"
-    runtime_stdlib = frozenset({"asyncio", "datetime", "json", "operator", "types"})
+    runtime_stdlib = frozenset({"asyncio", "datetime", "json", "operator", "re", "types"})
     runtime_imports = ("psycopg.adapt", "psycopg.postgres", "psycopg.pq", "psycopg.rows", "psycopg.types.json",
                        "psycopg.types.multirange", "psycopg.types.range")
     driver_module = "psycopg"

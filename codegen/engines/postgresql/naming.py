@@ -17,6 +17,9 @@ def result_node(item: exp.Expr, text: str | None) -> exp.Expr | str:
         node = node.this  # PostgreSQL names x::int after x
     if written := written_call_name(node, text):
         return written
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+        field = node.expression  # (composite).field is named after the field, as the server names it
+        return field.name if field.quoted else field.name.lower()
     if isinstance(node, exp.Not) and isinstance(node.this, exp.Exists):
         return "not_exists"  # as sqlc names it (PostgreSQL says ?column?)
     return node

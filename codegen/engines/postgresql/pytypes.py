@@ -28,4 +28,5 @@ PYTHON_TYPES = {
                     frozenset({"ipaddress"})),
     ir.CIDR: PyType("ipaddress.IPv4Network | ipaddress.IPv6Network", frozenset({"ipaddress"})),
     **ranges.PYTHON_TYPES,  # psycopg's Range[T] and Multirange[T]
+    **ranges.USER_PYTHON_TYPES,  # a user-declared range type's Range[T], read from its text
 }

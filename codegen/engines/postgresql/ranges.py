@@ -25,19 +25,33 @@ _CLASSES = {"int4range": "Int4", "int8range": "Int8", "numrange": "Numeric", "da
 # Each multirange type's range type (int4multirange holds int4ranges).
 MULTIRANGES = {name.replace("range", "multirange"): name for name in BOUNDS}
 RANGE_OF = {rng: multi for multi, rng in MULTIRANGES.items()}
-_BOUND_ANNOTATIONS = {ir.INT: "int", ir.DECIMAL: "decimal.Decimal", ir.DATE: "datetime.date",
+_BOUND_ANNOTATIONS = {ir.INT: "int", ir.FLOAT: "float", ir.DECIMAL: "decimal.Decimal", ir.DATE: "datetime.date",
                       ir.DATETIME: "datetime.datetime", ir.DATETIME_TZ: "datetime.datetime"}
-_BOUND_MODULES = {ir.INT: frozenset(), ir.DECIMAL: frozenset({"decimal"})}
+_BOUND_MODULES = {ir.INT: frozenset(), ir.FLOAT: frozenset(), ir.DECIMAL: frozenset({"decimal"})}
+
+
+# A user-declared range type (CREATE TYPE floatrange AS RANGE (subtype = float8)) by its bound:
+# one value type per bound ("range of float"), read as Range[float]. psycopg has no loader for it
+# and returns its text ('[1.5,2)'), which _runtime.RANGE parses; a parameter goes as that text
+# (_runtime.range_text), cast to the type: psycopg would send a Range of ints as an int4range,
+# which has no cast to the user's type.
+USER_BOUNDS = {f"range of {b}": b for b in (ir.INT, ir.FLOAT, ir.DECIMAL, ir.DATE, ir.DATETIME, ir.DATETIME_TZ)}
 
 
 def is_range(t: ir.ValueType) -> bool:
     """A range or multirange value (not an array of them)."""
-    return not t.dims and (t.base in BOUNDS or t.base in MULTIRANGES)
+    return not t.dims and (t.base in BOUNDS or t.base in MULTIRANGES or t.base in USER_BOUNDS)
 
 
 def bound(base: str) -> str | None:
     """The value type of a range's (or a multirange's ranges') bounds: lower(), upper(); None for no range."""
-    return BOUNDS.get(MULTIRANGES.get(base, base))
+    return USER_BOUNDS.get(base) or BOUNDS.get(MULTIRANGES.get(base, base))
+
+
+def user_range(subtype: ir.ValueType) -> str | None:
+    """The value type of a user's range type over subtype; None where its bound is not one read here."""
+    name = f"range of {subtype.base}"
+    return name if name in USER_BOUNDS and not subtype.dims else None
 
 
 def _python_type(name: str) -> PyType:
@@ -54,7 +68,13 @@ def _python_type(name: str) -> PyType:
 
 
 PYTHON_TYPES = {name: _python_type(name) for name in [*BOUNDS, *MULTIRANGES]}
+USER_PYTHON_TYPES = {
+    name: PyType(f"psycopg.types.range.Range[{_BOUND_ANNOTATIONS[b]}]",
+                 frozenset({"psycopg.types.range"}) | _BOUND_MODULES.get(b, frozenset({"datetime"})),
+                 "_runtime.range_text({v})", "_runtime.RANGE")
+    for name, b in USER_BOUNDS.items()}
 # Each type's name as its own value type (type_names.TYPES).
 TYPE_NAMES = {name: name for name in PYTHON_TYPES}
 
-__all__ = ["BOUNDS", "MULTIRANGES", "PYTHON_TYPES", "RANGE_OF", "TYPE_NAMES", "bound", "is_range"]
+__all__ = ["BOUNDS", "MULTIRANGES", "PYTHON_TYPES", "RANGE_OF", "TYPE_NAMES", "USER_BOUNDS", "USER_PYTHON_TYPES", "bound",
+           "is_range", "user_range"]

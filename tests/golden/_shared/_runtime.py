@@ -154,8 +154,12 @@ def tuple_row_schema(source: typing.Any, handler: pydantic.GetCoreSchemaHandler,
 
 
 def _holds(hint: typing.Any, *kinds: type) -> bool:
-    """Whether a field's hint is one of kinds or holds one (X | None, list[X])."""
-    return hint in kinds or any(_holds(arg, *kinds) for arg in typing.get_args(hint))
+    """Whether a field's hint is one of kinds or holds one (X | None, list[X]). Not a class's
+    parameter: a Range[float] (a user's range type) holds a Range, written by its own schema."""
+    return hint in kinds or (typing.get_origin(hint) in _HOLDERS and any(_holds(arg, *kinds) for arg in typing.get_args(hint)))
+
+
+_HOLDERS = (list, typing.Union, type(int | None))
 
 
 # JSON has no NaN or infinities: pydantic writes a float's as null by default (a NOT NULL REAL
