@@ -205,7 +205,12 @@ def _plan(conn: psycopg.Connection[Any], table: ir.Table) -> tuple[sql.Composed,
             continue
         overriding |= identity == "a"
         col = declared.get(name)
-        ann = eval(annotation(col.type, False, engine_named("postgresql")), dict(_NAMESPACE)) if col else Any  # noqa: S307
+        if col is not None and col.type.composite:
+            # a composite type's class lives in the generated package (models.PairType), not imported
+            # here: its columns are filled with NULL, its values drawn for the calls' parameters
+            ann: Any = type(None)
+        else:
+            ann = eval(annotation(col.type, False, engine_named("postgresql")), dict(_NAMESPACE)) if col else Any  # noqa: S307
         columns.append(_Column(name, pg_type, ann, not notnull, single_pk and pg_type in ("integer", "bigint", "smallint")))
     if not columns:
         return None

@@ -137,6 +137,8 @@ def _row_class(annotation: Any) -> type | None:
     options = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) \
         else (annotation,)
     for option in options:
+        if getattr(option, "composite_type", False):
+            continue  # a composite type's value (models.PairType): one column, not an embedded row
         if isinstance(option, type) and (issubclass(option, pydantic.BaseModel) or
                                          (issubclass(option, tuple) and hasattr(option, "_fields"))):
             return option
