@@ -12,6 +12,7 @@ from ..catalog.tables import TableDef
 from ..engines import Utility
 from ..errors import Located
 from ..placeholders import quote_identifier
+from .ctes import with_clause
 from .dml import analyze_dml
 from .merge import analyze_merge
 from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
@@ -245,7 +246,7 @@ class Analyzer(ExpressionTyping):
         base = Scope(parent=outer, ctes=dict(outer.ctes) if outer else {})
         with_ = node.args.get("with_")
         if with_ is not None:
-            self.ctes(with_, base)
+            with_clause(self, with_, base)
         if isinstance(node, exp.Select):
             return self.select(node, base)
         if isinstance(node, exp.SetOperation):
@@ -258,59 +259,13 @@ class Analyzer(ExpressionTyping):
             return analyze_merge(self, node, base)
         raise Located(f"unsupported statement {type(node).__name__.upper()}", self.offset_of(node))
 
-    def ctes(self, with_: exp.With, scope: Scope) -> None:
-        recursive = bool(with_.args.get("recursive"))
-        seen: set[str] = set()
-        for cte in with_.expressions:
-            name = cte.alias
-            alias_node = cte.args.get("alias")
-            key = self.cte_key(self.folded(name, alias_node.this if alias_node is not None else None))
-            clashes.cte_named_once(self, cte, seen)
-            names = alias_column_names(cte, self.engine.folds_identifiers)
-            body = cte.this
-            if recursive and isinstance(body, exp.Union):
-                # Type the anchor first, then let the recursive part see it.
-                anchor = self.outputs(body.this, scope)
-                scope.ctes[key] = _cte_columns(anchor, names)
-                step = self.outputs(body.expression, scope)
-                merged = [Output(a.name, merge(a.typed, b.typed)) for a, b in zip(anchor, step)]
-                if len(anchor) != len(step):
-                    raise Located("SELECTs to the left and right of UNION do not have the same number of "
-                                  "result columns", self.offset_of(body))
-                self._one_type_per_column("UNION", body, anchor, step)
-                outputs = merged
-            else:
-                outputs = self.outputs(body, scope)
-            if names and len(names) != len(outputs):
-                raise Located(f"table {name} has {len(outputs)} values for {len(names)} columns",
-                              self.offset_of(cte))
-            scope.ctes[key] = _cte_columns(outputs, names)
-        search = with_.args.get("search")
-        if isinstance(search, exp.RecursiveWithSearch) and with_.expressions:
-            scope.ctes[key] = scope.ctes[key] + self._search_columns(search, scope)
-
-    def _search_columns(self, search: exp.RecursiveWithSearch, scope: Scope) -> list[SourceColumn]:
-        """The columns a recursive CTE's SEARCH or CYCLE clause adds (sqlglot reads one, after the
-        last CTE): SEARCH's ordering column, CYCLE's mark (a boolean, or the type of its TO and
-        DEFAULT values) and its path. The ordering column and the path are rows: typing.Any."""
-        added = []
-        if str(search.args.get("kind") or "").upper() == "CYCLE":
-            mark = search.args.get("to")
-            typed = self.type_of(mark, scope).not_null() if isinstance(mark, exp.Expr) else ir.Typed(
-                ir.ValueType(ir.BOOL), False)
-            added.append((search.expression, typed))
-            added.append((search.args.get("using"), ir.Typed(ir.ValueType(ir.ANY), False)))
-        else:
-            added.append((search.expression, ir.Typed(ir.ValueType(ir.ANY), False)))
-        return [SourceColumn(self.folded(n.name, n), t, None) for n, t in added if isinstance(n, exp.Identifier)]
-
     def compound(self, node: exp.SetOperation, scope: Scope) -> list[Output]:
         left = self.outputs(node.this, scope)
         right = self.outputs(node.expression, scope)
         if len(left) != len(right):
             raise Located(f"SELECTs to the left and right of {node.key.upper()} do not have the same number of "
                           "result columns", self.offset_of(node))
-        self._one_type_per_column(node.key.upper(), node, left, right)
+        self.one_type_per_column(node.key.upper(), node, left, right)
         out = []
         for i, (a, b) in enumerate(zip(left, right)):
             typed = merge(a.typed, b.typed, _null_projection(node.this, i), _null_projection(node.expression, i))
@@ -325,7 +280,7 @@ class Analyzer(ExpressionTyping):
         self.limits(node, scope, len(out))
         return out
 
-    def _one_type_per_column(self, what: str, node: exp.SetOperation, left: list[Output], right: list[Output]) -> None:
+    def one_type_per_column(self, what: str, node: exp.SetOperation, left: list[Output], right: list[Output]) -> None:
         """Each column of a compound has one type: its sides' values of it must have one (PostgreSQL)."""
         for i, (a, b) in enumerate(zip(left, right)):
             self.coherent("common", what, node, [(_projected(node.this, i), a.typed.type),
@@ -494,10 +449,6 @@ def _coalesced(scope: Scope, src: Source, name: str) -> bool:
 
 def _origin(src: Source, col: SourceColumn) -> str | None:
     return col.table if src.table is not None and not src.optional else None
-
-
-def _cte_columns(outputs: list[Output], names: list[str]) -> list[SourceColumn]:
-    return [SourceColumn(names[i] if i < len(names) else o.name, o.typed, None) for i, o in enumerate(outputs)]
 
 
 def spelt(schema: str | None, name: str) -> str:
