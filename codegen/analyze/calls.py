@@ -1,9 +1,11 @@
 """How a function call's arguments and window are read from sqlglot's tree, for both engines'
-function tables (functions.py for SQLite, pg_functions.py for PostgreSQL)."""
+function tables (functions.py for SQLite, pg_functions.py for PostgreSQL), and what calls say about
+a query: an aggregate in its projection, one row always, a window function missing its OVER."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from sqlglot import exp
 
@@ -60,3 +62,40 @@ def needs_over(node: exp.Expr) -> bool:
     while isinstance(parent, (exp.Filter, exp.IgnoreNulls, exp.RespectNulls)):
         parent = parent.parent
     return not isinstance(parent, (exp.Window, exp.WithinGroup))
+
+
+def named_at(call: exp.Expr, name: str) -> exp.Expr:
+    """The call's name as a node at the call's place: offset_of locates a node by the first name
+    in it, which for lag(id) is the argument."""
+    if "start" not in call.meta:
+        return call
+    named = exp.Identifier(this=name)
+    named.meta["start"] = call.meta["start"]
+    return named
+
+
+class AggregateJudge(Protocol):
+    """What tells an aggregate call from another (the engine)."""
+
+    def is_aggregate(self, node: exp.Expr) -> bool: ...
+
+
+def exactly_one_row(node: exp.Expr, engine: AggregateJudge) -> bool:
+    """A SELECT that always yields one row: an aggregate without GROUP BY or HAVING, or no FROM
+    and no WHERE; either way with no LIMIT or OFFSET that could drop it."""
+    if not isinstance(node, exp.Select) or node.args.get("limit") or node.args.get("offset"):
+        return False
+    if node.args.get("group") or node.args.get("having"):
+        return False
+    if node.args.get("from_") is None:
+        return node.args.get("where") is None
+    return any(has_aggregate(e, engine) for e in node.expressions)
+
+
+def has_aggregate(node: exp.Expr, engine: AggregateJudge) -> bool:
+    """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
+    if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
+        return False
+    if engine.is_aggregate(node):
+        return True
+    return any(has_aggregate(child, engine) for child in node.iter_expressions())

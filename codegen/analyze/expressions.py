@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..catalog.state import CatalogEngine
-from ..engines import ArgType, EngineTraits
+from ..engines import ArgType
 from ..errors import Located
 from . import calls
 from .comparisons import ComparisonTyping
@@ -35,16 +35,6 @@ if TYPE_CHECKING:
 # Engine-only typing of a node kind: called with the analyzer, the node and its scope.
 Handler = Callable[["ExpressionTyping", exp.Expr, Scope], ir.Typed]
 
-
-
-def _named_at(call: exp.Expr, name: str) -> exp.Expr:
-    """The call's name as a node at the call's place: offset_of locates a node by the first name
-    in it, which for lag(id) is the argument."""
-    if "start" not in call.meta:
-        return call
-    named = exp.Identifier(this=name)
-    named.meta["start"] = call.meta["start"]
-    return named
 
 
 def _magnitude(digits: str) -> int:
@@ -186,7 +176,7 @@ class ExpressionTyping(ComparisonTyping):
         if isinstance(node, (exp.Func, exp.Anonymous)):
             if calls.needs_over(node):
                 name = self.engine.call_name(node).lower()
-                raise Located(f"window function {name}() requires an OVER clause", self.offset_of(_named_at(node, name)))
+                raise Located(f"window function {name}() requires an OVER clause", self.offset_of(calls.named_at(node, name)))
             return self._call(node, scope)
         if isinstance(node, exp.Unary):
             return self.type_of(node.this, scope)
@@ -343,7 +333,7 @@ class ExpressionTyping(ComparisonTyping):
         if len(cols) != 1:
             raise Located(f"sub-select returns {len(cols)} columns - expected 1", self.offset_of(node))
         # A scalar subquery that finds no row is NULL, unless it always yields exactly one.
-        return cols[0][1].nullable_if(not exactly_one_row(node.this, self.engine))
+        return cols[0][1].nullable_if(not calls.exactly_one_row(node.this, self.engine))
 
     def _t_Match(self, node: exp.Match, scope: Scope) -> ir.Typed:
         self.bind(node.expression, STR, self.context_name(node.this))
@@ -489,27 +479,6 @@ class ExpressionTyping(ComparisonTyping):
         return result
 
 
-def exactly_one_row(node: exp.Expr, engine: EngineTraits) -> bool:
-    """A SELECT that always yields one row: an aggregate without GROUP BY or HAVING, or no FROM
-    and no WHERE; either way with no LIMIT or OFFSET that could drop it."""
-    if not isinstance(node, exp.Select) or node.args.get("limit") or node.args.get("offset"):
-        return False
-    if node.args.get("group") or node.args.get("having"):
-        return False
-    if node.args.get("from_") is None:
-        return node.args.get("where") is None
-    return any(has_aggregate(e, engine) for e in node.expressions)
-
-
-def has_aggregate(node: exp.Expr, engine: EngineTraits) -> bool:
-    """An aggregate call in this SELECT's own projection (not in a subquery or a window)."""
-    if isinstance(node, (exp.Subquery, exp.Select, exp.Window)):
-        return False
-    if engine.is_aggregate(node):
-        return True
-    return any(has_aggregate(child, engine) for child in node.iter_expressions())
-
-
 def _in_scope(scope: Scope, name: str) -> bool:
     return any(src.find(name) is not None for src in scope.sources)
 
@@ -518,5 +487,5 @@ def _all_aliases(scope: Scope) -> dict[str, ir.Typed]:
     return scope.aliases
 
 
-__all__ = ["ANY", "BOOL", "FLOAT", "INT", "NULL", "STR", "ExpressionTyping", "ParamInfo", "exactly_one_row", "has_aggregate", "identifier_offset",
+__all__ = ["ANY", "BOOL", "FLOAT", "INT", "NULL", "STR", "ExpressionTyping", "ParamInfo", "identifier_offset",
            "merge", "merge_types", "placeholder_index"]

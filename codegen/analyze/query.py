@@ -16,8 +16,9 @@ from ..parse import parse_one
 from ..placeholders import PLACEHOLDER, Rewritten, Scan, for_analysis, for_execution, scan
 from ..sqltext import first_significant, lex, strip_comments
 from . import sort
+from .calls import exactly_one_row
 from .dynamic import check_placement, check_writes_stay_filtered, pieces
-from .expressions import ParamInfo, exactly_one_row
+from .expressions import ParamInfo
 from .findings import with_findings
 from .joins import droppable_joins
 from .inserts import inserts_rows, instead_of_trigger, returns_one_row, upsert_updates, without_rowid

@@ -15,7 +15,8 @@ from ..placeholders import quote_identifier
 from .ctes import with_clause
 from .dml import analyze_dml
 from .merge import analyze_merge
-from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, has_aggregate, merge
+from .calls import has_aggregate
+from .expressions import INT, NULL, ExpressionEngine, ExpressionTyping, ParamInfo, merge
 from . import clashes, grouping, placement
 from .inserts import instead_of_trigger, merge_events
 from .result_names import CASE_RULE, alias_column_names, as_written, named_by_text, numbered_duplicates, result_name
