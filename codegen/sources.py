@@ -25,7 +25,7 @@ def _expand(root: Path, pattern: str, recursive: bool) -> list[Path]:
         folder = root / pattern
         found = [p for p in (folder.rglob("*.sql") if recursive else folder.glob("*.sql")) if p.is_file()]
         if not recursive:  # a folder of migration folders: Prisma's <version>_<name>/migration.sql, Diesel's up.sql
-            found += [p for name in ("migration.sql", "up.sql") for p in folder.glob(f"*/{name}")
+            found += [p for name in _FOLDER_MIGRATIONS for p in folder.glob(f"*/{name}")
                       if p.is_file() and _VERSION.match(p.parent.name)]
     else:
         found = [root / pattern]
@@ -47,9 +47,14 @@ def migration_name(path: Path) -> str:
     """The name a migration's version is read from: its file's, or, for a file of no version in a
     folder of one, the folder's (Prisma keeps <timestamp>_<name>/migration.sql, Diesel
     <date>-<time>_<name>/up.sql beside its down.sql)."""
-    if _VERSION.match(path.name) or flyway_version(path.name) is not None or not _VERSION.match(path.parent.name):
+    if path.name not in _FOLDER_MIGRATIONS or not _VERSION.match(path.parent.name):
         return path.name
-    return f"{path.parent.name}.up.sql" if path.name == "up.sql" else f"{path.parent.name}.sql"
+    return f"{path.parent.name}{_FOLDER_MIGRATIONS[path.name]}"
+
+
+# The file names a migration folder holds its migration under, and the suffix its version takes:
+# Prisma's migration.sql (up only), Diesel's up.sql (with a down.sql beside it).
+_FOLDER_MIGRATIONS = {"migration.sql": ".sql", "up.sql": ".up.sql"}
 
 
 def _is_down(path: Path) -> bool:

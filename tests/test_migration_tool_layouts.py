@@ -128,3 +128,19 @@ def test_diesel_migration_folders_run_up_and_roll_back_down(tmp_path: Path) -> N
     app = sqlite3.connect(tmp_path / "app.db")
     assert [row[1] for row in app.execute("PRAGMA table_info(a)")] == ["id"]
     app.close()
+
+
+def test_a_folder_named_with_digits_keeps_its_files_apart(tmp_path: Path) -> None:
+    """Only Prisma's migration.sql and Diesel's up.sql take their folder's version: plain files in a
+    folder whose name starts with digits (000_schema/a.sql, b.sql) stay migrations of their own."""
+    (tmp_path / "000_schema").mkdir()
+    (tmp_path / "000_schema" / "a.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    (tmp_path / "000_schema" / "b.sql").write_text("ALTER TABLE t ADD COLUMN n TEXT;\n")
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "q.sql").write_text("-- name: All :many\nSELECT * FROM t;\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nschema = "000_schema"\nqueries = "queries"\n'
+                                             'out = "gen_digits"\n')
+    result = run_cli(tmp_path)
+    assert result.code == 0, result.stderr
+    with imported(tmp_path / "gen_digits") as package:
+        assert [m.version for m in import_module(package, "migrations").MIGRATIONS] == ["a", "b"]
