@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from codegen import cli
 
@@ -228,3 +229,26 @@ def annotation_parts(annotation: object) -> tuple[str, bool]:
         module = annotation.__module__
         return (annotation.__qualname__ if module == "builtins" else f"{module}.{annotation.__qualname__}"), nullable
     return annotation_text(annotation).replace("typing.", ""), nullable
+
+
+@contextlib.contextmanager
+def named_database(server: Any, name: str, schema: str, time_zone: str | None = "Pacific/Auckland") -> Iterator[str]:
+    """A new database `name` on the test server (one of that name left over is dropped first), in
+    `time_zone` (a zone far from UTC, so a time read in the session's zone cannot pass unnoticed),
+    with `schema` applied: its URL, and the database dropped afterwards."""
+    import psycopg
+
+    admin_url = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
+        admin.execute(f'CREATE DATABASE "{name}"'.encode())
+        if time_zone is not None:
+            admin.execute(f"ALTER DATABASE \"{name}\" SET TimeZone TO '{time_zone}'".encode())
+    target = str(server.get_uri(database=name))
+    try:
+        with psycopg.connect(target, autocommit=True) as db:
+            db.execute(schema.encode())
+        yield target
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())

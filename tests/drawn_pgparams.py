@@ -24,6 +24,8 @@ import psycopg
 import pydantic
 from hypothesis import strategies as st
 
+from _support import named_database
+
 SCHEMA = """CREATE TABLE t (
   id integer PRIMARY KEY, n integer NOT NULL, b bigint, sm smallint, r double precision, m numeric,
   s text NOT NULL, v varchar(20), d date, ts timestamptz, tn timestamp, tm time, j jsonb,
@@ -94,19 +96,10 @@ def select(form: tuple[str, str]) -> str:
 @contextlib.contextmanager
 def database(server: Any, name: str) -> Iterator[psycopg.Connection[Any]]:
     """A new database of SCHEMA, dropped afterwards (one per test module)."""
-    admin_url = server.get_uri()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
-        admin.execute(f'CREATE DATABASE "{name}"'.encode())
-        admin.execute(f"ALTER DATABASE \"{name}\" SET TimeZone TO 'Pacific/Auckland'".encode())
-    try:
+    with named_database(server, name, SCHEMA) as url:
         # prepare_threshold=None: psycopg prepares nothing of its own, so DEALLOCATE ALL is ours
-        with psycopg.connect(str(server.get_uri(database=name)), autocommit=True, prepare_threshold=None) as db:
-            db.execute(SCHEMA.encode())
+        with psycopg.connect(url, autocommit=True, prepare_threshold=None) as db:
             yield db
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
 
 
 def _names(sql: str) -> list[str]:

@@ -32,7 +32,7 @@ from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.range import Range, RangeInfo, register_range
 
 import drawn_pgcomposite as dc
-from _support import generate, import_module, imported
+from _support import generate, import_module, imported, named_database
 
 EXAMPLES = int(os.environ.get("DRAWN_PGCOMPOSITE_EXAMPLES", "25"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -63,18 +63,8 @@ def packages() -> Iterator[list[Package]]:
 
 @pytest.fixture(scope="module")
 def url(postgres_server: Any) -> Iterator[str]:
-    name = "drawn_pgcomposite"
-    admin_url = postgres_server.get_uri()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
-        admin.execute(f'CREATE DATABASE "{name}"'.encode())
-        admin.execute(f"ALTER DATABASE \"{name}\" SET TimeZone TO 'Pacific/Auckland'".encode())
-    target = str(postgres_server.get_uri(database=name))
-    with psycopg.connect(target, autocommit=True) as db:
-        db.execute(dc.SCHEMA.encode())
-    yield target
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+    with named_database(postgres_server, "drawn_pgcomposite", dc.SCHEMA) as target:
+        yield target
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import drawn_pgmerge as dm
-from _support import import_module, imported, make_project, run_cli
+from _support import import_module, imported, make_project, run_cli, named_database
 
 EXAMPLES = int(os.environ.get("DRAWN_PGMERGE_EXAMPLES", "30"))
 # No shrinking: each example generates a project, and shrinking one took minutes; the failure
@@ -45,18 +45,9 @@ TABLE = "SELECT id, name, qty, note, doubled, serial_no, stamp FROM stock ORDER 
 
 @pytest.fixture(scope="module")
 def url(postgres_server: Any) -> Iterator[str]:
-    name = "drawn_pgmerge"
-    admin_url = postgres_server.get_uri()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
-        admin.execute(f'CREATE DATABASE "{name}"'.encode())
-    target = str(postgres_server.get_uri(database=name))
-    with psycopg.connect(target, autocommit=True) as db:
-        db.execute(dm.SCHEMA.encode())
-    yield target
-    print("\ndrawn pgmerge: " + "; ".join(f"{k} {v}" for k, v in sorted(FIGURES.items())))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+    with named_database(postgres_server, "drawn_pgmerge", dm.SCHEMA, time_zone=None) as target:
+        yield target
+        print("\ndrawn pgmerge: " + "; ".join(f"{k} {v}" for k, v in sorted(FIGURES.items())))
 
 
 @pytest.fixture(scope="module")

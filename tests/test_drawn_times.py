@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported
+from _support import generate, import_module, imported, named_database
 from drawn_types import utc_time_of_day  # the oracle: what a time means in UTC
 
 SQLITE_SCHEMA = "CREATE TABLE slots (id INTEGER PRIMARY KEY, starts TIME NOT NULL);\n"
@@ -82,20 +82,12 @@ def packages() -> Iterator[tuple[ModuleType, ModuleType]]:
 @pytest.fixture(scope="module")
 def databases(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[tuple[sqlite3.Connection, psycopg.Connection[Any]]]:
-    name = "drawn_times"
-    admin_url = postgres_server.get_uri()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"'.encode())
-        admin.execute(f'CREATE DATABASE "{name}"'.encode())
-        admin.execute(f"ALTER DATABASE \"{name}\" SET TimeZone TO '{SESSION_ZONE}'".encode())
     lite = sqlite3.connect(tmp_path_factory.mktemp("times") / "times.db", isolation_level=None)
     lite.executescript(SQLITE_SCHEMA)
-    with psycopg.connect(postgres_server.get_uri(database=name), autocommit=True) as pg:
-        pg.execute(PG_SCHEMA.encode())
+    with named_database(postgres_server, "drawn_times", PG_SCHEMA, SESSION_ZONE) as url, \
+            psycopg.connect(url, autocommit=True) as pg:
         yield lite, pg
     lite.close()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
 
 
 @SETTINGS
