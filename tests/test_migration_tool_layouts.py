@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _support import generate, import_module, imported, run_cli
+from _support import config_text, generate, import_module, imported, run_cli, write_files
 
 versions = st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=3).map(tuple), min_size=1, max_size=6,
                     unique=True)
@@ -88,13 +88,10 @@ def test_prisma_migration_folders_run_in_timestamp_order(tmp_path_factory: pytes
              for place, stamp in enumerate(ordered)}
     written = list(steps)
     shuffle.shuffle(written)
-    (root / "queries").mkdir(parents=True)
-    (root / "queries" / "q.sql").write_text("-- name: All :many\nSELECT * FROM t;\n")
-    for folder in written:
-        (root / "prisma" / "migrations" / folder).mkdir(parents=True)
-        (root / "prisma" / "migrations" / folder / "migration.sql").write_text(steps[folder])
-    (root / "pyproject.toml").write_text('[tool.codegen]\nschema = "prisma/migrations/*/migration.sql"\n'
-                                         'queries = "queries"\nout = "gen_prisma"\n')
+    write_files(root, {"pyproject.toml": config_text("prisma/migrations/*/migration.sql", out="gen_prisma",
+                                                     emit_async=None),
+                       "queries/q.sql": "-- name: All :many\nSELECT * FROM t;\n",
+                       **{f"prisma/migrations/{folder}/migration.sql": steps[folder] for folder in written}})
     assert run_cli(root).code == 0
     with imported(root / "gen_prisma") as package:
         assert list(import_module(package, "models").T.model_fields) == ["id", f"c{len(ordered) - 1}"]
@@ -109,14 +106,10 @@ def test_diesel_migration_folders_run_up_and_roll_back_down(tmp_path: Path) -> N
     folders = {"00000000000000_diesel_initial_setup": ("CREATE TABLE setup (x INTEGER);", "DROP TABLE setup;"),
                "2024-01-01-120000_create_a": ("CREATE TABLE a (id INTEGER PRIMARY KEY);", "DROP TABLE a;"),
                "2024-03-01-090000_add_name": ("ALTER TABLE a ADD COLUMN name TEXT;", "ALTER TABLE a DROP COLUMN name;")}
-    for folder, (up, down) in folders.items():
-        (tmp_path / "migrations" / folder).mkdir(parents=True)
-        (tmp_path / "migrations" / folder / "up.sql").write_text(up + "\n")
-        (tmp_path / "migrations" / folder / "down.sql").write_text(down + "\n")
-    (tmp_path / "queries").mkdir()
-    (tmp_path / "queries" / "q.sql").write_text("-- name: All :many\nSELECT * FROM a;\n")
-    (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nschema = "migrations"\nqueries = "queries"\n'
-                                             'out = "gen_diesel"\n')
+    write_files(tmp_path, {"pyproject.toml": config_text("migrations", out="gen_diesel", emit_async=None),
+                           "queries/q.sql": "-- name: All :many\nSELECT * FROM a;\n",
+                           **{f"migrations/{folder}/{side}.sql": sql + "\n" for folder, (up, down) in folders.items()
+                              for side, sql in (("up", up), ("down", down))}})
     result = run_cli(tmp_path)
     assert result.code == 0, result.stderr
     with imported(tmp_path / "gen_diesel") as package:
@@ -133,13 +126,10 @@ def test_diesel_migration_folders_run_up_and_roll_back_down(tmp_path: Path) -> N
 def test_a_folder_named_with_digits_keeps_its_files_apart(tmp_path: Path) -> None:
     """Only Prisma's migration.sql and Diesel's up.sql take their folder's version: plain files in a
     folder whose name starts with digits (000_schema/a.sql, b.sql) stay migrations of their own."""
-    (tmp_path / "000_schema").mkdir()
-    (tmp_path / "000_schema" / "a.sql").write_text("CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
-    (tmp_path / "000_schema" / "b.sql").write_text("ALTER TABLE t ADD COLUMN n TEXT;\n")
-    (tmp_path / "queries").mkdir()
-    (tmp_path / "queries" / "q.sql").write_text("-- name: All :many\nSELECT * FROM t;\n")
-    (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nschema = "000_schema"\nqueries = "queries"\n'
-                                             'out = "gen_digits"\n')
+    write_files(tmp_path, {"pyproject.toml": config_text("000_schema", out="gen_digits", emit_async=None),
+                           "000_schema/a.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+                           "000_schema/b.sql": "ALTER TABLE t ADD COLUMN n TEXT;\n",
+                           "queries/q.sql": "-- name: All :many\nSELECT * FROM t;\n"})
     result = run_cli(tmp_path)
     assert result.code == 0, result.stderr
     with imported(tmp_path / "gen_digits") as package:
