@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from .. import ir
 from ..errors import Located
+from .result_names import as_written
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Scope:
         """The FROM item a qualifier names, found whatever its case (the analyzer then checks the
         case where the engine tells names by it). An item named exactly as the qualifier reads
         wins: PostgreSQL's `FROM "C", c` has two items, and `"C".id` is the first."""
-        exact = written_name(written) if written is not None else None
+        exact = as_written(written.name, written, folds=True) if isinstance(written, exp.Identifier) else None
         scope: Scope | None = self
         while scope is not None:
             matches = [src for src in reversed(scope.sources) if src.alias.lower() == alias.lower()]
@@ -108,13 +109,6 @@ class Scope:
                 return hits[0]
             scope = scope.parent
         raise Located(f"no such column: {name}", offset)
-
-
-def written_name(node: exp.Expr) -> str | None:
-    """A qualifier as an engine that folds unquoted names reads it: "C" is C, C is c."""
-    if not isinstance(node, exp.Identifier):
-        return None
-    return node.name if node.quoted else node.name.lower()
 
 
 def _offset(node: exp.Expr | None, default: int | None) -> int | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-
 import re
 from dataclasses import replace
 from typing import Callable
@@ -429,9 +428,6 @@ def _without_data_clause(text: str) -> str:
     return re.sub(r"\s+WITH\s+(?:NO\s+)?DATA\s*;?\s*$", "", text, flags=re.IGNORECASE)
 
 
-__all__ = ["NO_EFFECT", "CatalogBuilder", "SchemaState"]
-
-
 def _changes_columns(cur: Cursor, start: int) -> bool:
     """ALTER TABLE's first action changes columns (ADD [COLUMN] c, DROP [COLUMN] c, RENAME [COLUMN]
     a TO b, ALTER [COLUMN]): not the table's name, schema, constraints or options."""
@@ -452,3 +448,6 @@ def _descendants(table: TableDef) -> list[TableDef]:
         if child not in found:
             found += [child, *(d for d in _descendants(child) if d not in found)]
     return found
+
+
+__all__ = ["NO_EFFECT", "CatalogBuilder", "SchemaState"]

@@ -9,7 +9,7 @@ from sqlglot import exp
 from ... import ir
 from ...errors import Located
 from . import functions as pg_functions
-from ...analyze.result_names import alias_column_names
+from ...analyze.result_names import alias_column_names, as_written
 from ...analyze.scope import Scope, Source, SourceColumn
 
 if TYPE_CHECKING:
@@ -131,9 +131,6 @@ def lateral(an: "Analyzer", node: exp.Lateral, scope: Scope) -> Source:
     raise Located(f"unsupported LATERAL item {type(inner).__name__}", an.offset_of(node))
 
 
-__all__ = ["json_table", "lateral", "rows_from", "table_function", "unnest", "value_function"]
-
-
 def json_table(an: "Analyzer", node: exp.JSONTable, alias: str, names: list[str], scope: Scope) -> Source:
     """FROM JSON_TABLE(doc, 'path' COLUMNS (...)) [AS alias] (PostgreSQL 17): a row per item the
     path finds, a column per definition. A path column is of its declared type and NULL where an
@@ -155,9 +152,9 @@ def _json_table_columns(an: "Analyzer", schema: exp.JSONSchema, nested: bool) ->
         if isinstance(inner, exp.JSONSchema):
             columns += _json_table_columns(an, inner, nested=True)
             continue
-        name = as_folded(item.this) if isinstance(item, exp.JSONColumnDef) else None
-        if name is None:
+        if not isinstance(item, exp.JSONColumnDef) or not isinstance(item.this, exp.Identifier):
             continue
+        name = as_written(item.this.name, item.this, folds=True)
         if item.args.get("ordinality"):
             typed = ir.Typed(ir.ValueType(ir.INT), nested)
         else:
@@ -167,8 +164,4 @@ def _json_table_columns(an: "Analyzer", schema: exp.JSONSchema, nested: bool) ->
     return columns
 
 
-def as_folded(name: exp.Expr | None) -> str | None:
-    """A column definition's name as the server keeps it: folded to lower case unless quoted."""
-    if not isinstance(name, exp.Identifier):
-        return None
-    return name.name if name.quoted else name.name.lower()
+__all__ = ["json_table", "lateral", "rows_from", "table_function", "unnest", "value_function"]
